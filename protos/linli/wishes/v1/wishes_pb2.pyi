@@ -1,0 +1,263 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class WishState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WISH_STATE_UNSPECIFIED: _ClassVar[WishState]
+    WISH_STATE_SUBMITTED: _ClassVar[WishState]
+    WISH_STATE_APPROVED: _ClassVar[WishState]
+    WISH_STATE_REJECTED: _ClassVar[WishState]
+    WISH_STATE_PUBLISHED: _ClassVar[WishState]
+    WISH_STATE_CLAIMED: _ClassVar[WishState]
+
+class WishCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WISH_CATEGORY_UNSPECIFIED: _ClassVar[WishCategory]
+    WISH_CATEGORY_POLICY_PUBLICITY: _ClassVar[WishCategory]
+    WISH_CATEGORY_LEGAL_AID: _ClassVar[WishCategory]
+    WISH_CATEGORY_MEDICAL_CARE: _ClassVar[WishCategory]
+    WISH_CATEGORY_POVERTY_RELIEF: _ClassVar[WishCategory]
+    WISH_CATEGORY_CONVENIENCE: _ClassVar[WishCategory]
+    WISH_CATEGORY_CULTURE: _ClassVar[WishCategory]
+    WISH_CATEGORY_SECURITY_MEDIATION: _ClassVar[WishCategory]
+    WISH_CATEGORY_ENVIRONMENT: _ClassVar[WishCategory]
+
+class WishSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WISH_SOURCE_UNSPECIFIED: _ClassVar[WishSource]
+    WISH_SOURCE_WISH_BOX: _ClassVar[WishSource]
+    WISH_SOURCE_VISIT: _ClassVar[WishSource]
+    WISH_SOURCE_RESIDENT_APP: _ClassVar[WishSource]
+    WISH_SOURCE_HOTLINE: _ClassVar[WishSource]
+    WISH_SOURCE_OTHER_SYSTEM: _ClassVar[WishSource]
+
+class WishEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WISH_EVENT_KIND_UNSPECIFIED: _ClassVar[WishEventKind]
+    WISH_EVENT_KIND_TRANSITION: _ClassVar[WishEventKind]
+    WISH_EVENT_KIND_REMINDER: _ClassVar[WishEventKind]
+    WISH_EVENT_KIND_ESCALATION: _ClassVar[WishEventKind]
+WISH_STATE_UNSPECIFIED: WishState
+WISH_STATE_SUBMITTED: WishState
+WISH_STATE_APPROVED: WishState
+WISH_STATE_REJECTED: WishState
+WISH_STATE_PUBLISHED: WishState
+WISH_STATE_CLAIMED: WishState
+WISH_CATEGORY_UNSPECIFIED: WishCategory
+WISH_CATEGORY_POLICY_PUBLICITY: WishCategory
+WISH_CATEGORY_LEGAL_AID: WishCategory
+WISH_CATEGORY_MEDICAL_CARE: WishCategory
+WISH_CATEGORY_POVERTY_RELIEF: WishCategory
+WISH_CATEGORY_CONVENIENCE: WishCategory
+WISH_CATEGORY_CULTURE: WishCategory
+WISH_CATEGORY_SECURITY_MEDIATION: WishCategory
+WISH_CATEGORY_ENVIRONMENT: WishCategory
+WISH_SOURCE_UNSPECIFIED: WishSource
+WISH_SOURCE_WISH_BOX: WishSource
+WISH_SOURCE_VISIT: WishSource
+WISH_SOURCE_RESIDENT_APP: WishSource
+WISH_SOURCE_HOTLINE: WishSource
+WISH_SOURCE_OTHER_SYSTEM: WishSource
+WISH_EVENT_KIND_UNSPECIFIED: WishEventKind
+WISH_EVENT_KIND_TRANSITION: WishEventKind
+WISH_EVENT_KIND_REMINDER: WishEventKind
+WISH_EVENT_KIND_ESCALATION: WishEventKind
+
+class Wish(_message.Message):
+    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_STANDARD_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    REJECT_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLAIMANT_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    SUBMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    community_id: str
+    text: str
+    source: WishSource
+    state: WishState
+    category: WishCategory
+    service_standard: str
+    deadline: _timestamp_pb2.Timestamp
+    reject_reason: str
+    claimant_member_id: str
+    resident_name: str
+    resident_contact: str
+    submit_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    version: int
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class SubmitWishRequest(_message.Message):
+    __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    community_id: str
+    text: str
+    source: WishSource
+    resident_name: str
+    resident_contact: str
+    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ...) -> None: ...
+
+class SubmitWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class GetWishRequest(_message.Message):
+    __slots__ = ("wish_id",)
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    def __init__(self, wish_id: _Optional[str] = ...) -> None: ...
+
+class GetWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class Approval(_message.Message):
+    __slots__ = ("category", "service_standard", "deadline")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_STANDARD_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    category: WishCategory
+    service_standard: str
+    deadline: _timestamp_pb2.Timestamp
+    def __init__(self, category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Rejection(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ReviewWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "approve", "reject")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    REJECT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    approve: Approval
+    reject: Rejection
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., approve: _Optional[_Union[Approval, _Mapping]] = ..., reject: _Optional[_Union[Rejection, _Mapping]] = ...) -> None: ...
+
+class ReviewWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class PublishWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ...) -> None: ...
+
+class PublishWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class ClaimWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "member_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class ClaimWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class GetWishHistoryRequest(_message.Message):
+    __slots__ = ("wish_id", "page_size", "page_token")
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, wish_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class WishEvent(_message.Message):
+    __slots__ = ("sequence", "kind", "state", "actor", "note", "time", "recipients")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    kind: WishEventKind
+    state: WishState
+    actor: str
+    note: str
+    time: _timestamp_pb2.Timestamp
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[WishEventKind, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetWishHistoryResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[WishEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[WishEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RecordReminderRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "kind", "state", "note", "recipients")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    kind: WishEventKind
+    state: WishState
+    note: str
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., kind: _Optional[_Union[WishEventKind, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., note: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RecordReminderResponse(_message.Message):
+    __slots__ = ("recorded",)
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recorded: bool
+    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
