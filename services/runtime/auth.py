@@ -1,0 +1,98 @@
+"""Who is calling: bearer tokens in the `authorization` metadata give identity, role and org scope.
+
+Tokens are HS256 JWTs signed with LINLI_AUTH_SECRET. The scope is an org unit id: the caller may act on
+that unit and everything below it; "*" is the whole deployment.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import enum
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jwt
+
+from services.runtime.errors import PermissionDenied, Unauthenticated
+
+WHOLE_DEPLOYMENT = "*"
+_ALGORITHM = "HS256"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # platform operator: everything in scope
+    STAFF = "staff"  # community or street staff: review, publish, assign, read personal data in scope
+    MEMBER = "member"  # a registered party member acting for themselves
+    SYSTEM = "system"  # another government system: the 12345 hotline, the party-member information system
+    SERVICE = "service"  # linli's own services and workflow worker calling each other
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    role: Role
+    scope: str
+
+    def require_role(self, *roles: Role) -> None:
+        if self.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise PermissionDenied(f"role '{self.role.value}' may not do this (needs one of: {allowed})")
+
+    def covers(self, org_unit_id: str, ancestor_ids: Iterable[str]) -> bool:
+        """True when the unit (given with its ancestors) lies inside this caller's scope."""
+        return self.scope == WHOLE_DEPLOYMENT or self.scope == org_unit_id or self.scope in set(ancestor_ids)
+
+    def require_scope(self, org_unit_id: str, ancestor_ids: Iterable[str]) -> None:
+        if not self.covers(org_unit_id, ancestor_ids):
+            raise PermissionDenied(f"org unit {org_unit_id} is outside the caller's scope")
+
+
+def issue_token(secret: str, subject: str, role: Role, scope: str, ttl_seconds: int) -> str:
+    now = int(time.time())
+    claims = {"sub": subject, "role": role.value, "scope": scope, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Caller:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("the bearer token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated("the bearer token is not valid") from exc
+    try:
+        role = Role(claims.get("role"))
+    except ValueError as exc:
+        raise Unauthenticated("the bearer token names no known role") from exc
+    scope = claims.get("scope")
+    if not isinstance(scope, str) or not scope:
+        raise Unauthenticated("the bearer token names no org scope")
+    return Caller(subject=str(claims["sub"]), role=role, scope=scope)
+
+
+def caller_from_metadata(secret: str, metadata: Iterable[tuple[str, str | bytes]] | None) -> Caller:
+    for key, value in metadata or ():
+        if key == "authorization":
+            text = value.decode() if isinstance(value, bytes) else value
+            scheme, _, token = text.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthenticated("authorization metadata must be 'Bearer <token>'")
+            return verify_token(secret, token.strip())
+    raise Unauthenticated("no bearer token in the authorization metadata")
+
+
+_current_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("linli_caller")
+
+
+def set_current_caller(caller: Caller) -> contextvars.Token[Caller]:
+    return _current_caller.set(caller)
+
+
+def reset_current_caller(token: contextvars.Token[Caller]) -> None:
+    _current_caller.reset(token)
+
+
+def current_caller() -> Caller:
+    """The authenticated caller of the call being handled (set by the call interceptor)."""
+    return _current_caller.get()

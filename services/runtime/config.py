@@ -1,0 +1,180 @@
+"""Configuration: read once from the environment at start-up into a typed, frozen object.
+
+Nothing else in linli reads os.environ. The README's configuration table lists every variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+# Fixed default ports of the local run (the README lists them).
+GRPC_PORTS = {"registry": 50051, "wishes": 50052, "dispatch": 50053}
+METRICS_PORTS = {"registry": 9101, "wishes": 9102, "dispatch": 9103, "worker": 9104}
+# Only these hold personal data, so only they need the encryption and look-up keys.
+SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes"})
+
+
+class ConfigError(ValueError):
+    """A variable is missing or malformed; the process cannot start."""
+
+
+@dataclass(frozen=True)
+class WishLimits:
+    """How long a wish may wait in a state before its lifecycle reminds someone, then escalates."""
+
+    review: timedelta  # submitted, not yet reviewed
+    publish: timedelta  # approved, not yet on the wall
+    claim: timedelta  # published, nobody has claimed it
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str | None
+    db_pool_max: int
+    temporal_address: str
+    temporal_namespace: str
+    task_queue: str
+    grpc_host: str
+    grpc_port: int
+    metrics_host: str
+    metrics_port: int
+    registry_address: str
+    wishes_address: str
+    dispatch_address: str
+    auth_secret: str = field(repr=False)
+    # Encryption keys for personal data at rest by key id; the active one encrypts, all decrypt.
+    # Empty for processes that hold no personal data.
+    data_keys: dict[str, bytes] = field(repr=False)
+    active_data_key: str
+    lookup_key: bytes = field(repr=False)
+    shutdown_grace: timedelta
+    log_level: str
+    outbox_poll_interval: timedelta
+    wish_limits: WishLimits
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(name: str, text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ConfigError(f"{name}: '{text}' is not a duration such as 90s, 30m, 48h or 2d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
+    """'k2:BASE64,k1:BASE64' -> ({'k2': ..., 'k1': ...}, 'k2'): the first key encrypts, all decrypt."""
+    keys: dict[str, bytes] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", key_id):
+            raise ConfigError(f"{name}: each key is KEY_ID:BASE64, key ids are letters, digits, _ or -")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise ConfigError(f"{name}: key {key_id} is not valid base64") from exc
+        if len(key) != 32:
+            raise ConfigError(f"{name}: key {key_id} must be 32 bytes (AES-256), got {len(key)}")
+        keys[key_id] = key
+    if not keys:
+        raise ConfigError(f"{name}: no keys given")
+    return keys, next(iter(keys))
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret comes from NAME, or from the file NAME_FILE points to (a mounted Kubernetes secret)."""
+    if env.get(name):
+        return env[name].strip()
+    path = env.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
+    return None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
+
+
+def _data_keys(env: Mapping[str, str]) -> tuple[dict[str, bytes], str]:
+    text = _secret(env, "LINLI_DATA_KEYS")
+    if not text:
+        raise ConfigError("LINLI_DATA_KEYS (or LINLI_DATA_KEYS_FILE) is required: KEY_ID:BASE64[,KEY_ID:BASE64...]")
+    return parse_data_keys("LINLI_DATA_KEYS", text)
+
+
+def _lookup_key(env: Mapping[str, str]) -> bytes:
+    text = _secret(env, "LINLI_LOOKUP_KEY")
+    if not text:
+        raise ConfigError("LINLI_LOOKUP_KEY (or LINLI_LOOKUP_KEY_FILE) is required: 32 bytes or more, base64")
+    try:
+        key = base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ConfigError("LINLI_LOOKUP_KEY is not valid base64") from exc
+    if len(key) < 32:
+        raise ConfigError("LINLI_LOOKUP_KEY must be at least 32 bytes")
+    return key
+
+
+def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    return parse_duration(name, env.get(name) or default)
+
+
+def load_settings(service: str, env: Mapping[str, str] | None = None) -> Settings:
+    """Reads the settings of one process: 'registry', 'wishes', 'dispatch' or 'worker'."""
+    env = os.environ if env is None else env
+
+    auth_secret = _secret(env, "LINLI_AUTH_SECRET")
+    if not auth_secret or len(auth_secret) < 32:
+        raise ConfigError("LINLI_AUTH_SECRET (or LINLI_AUTH_SECRET_FILE) must hold at least 32 characters")
+    data_keys: dict[str, bytes] = {}
+    active, lookup_key = "", b""
+    if service in SERVICES_WITH_PERSONAL_DATA:
+        data_keys, active = _data_keys(env)
+        lookup_key = _lookup_key(env)
+
+    return Settings(
+        service=service,
+        database_url=env.get("DATABASE_URL") or None,
+        db_pool_max=_int(env, "LINLI_DB_POOL_MAX", 10),
+        temporal_address=env.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+        temporal_namespace=env.get("TEMPORAL_NAMESPACE", "default"),
+        task_queue=env.get("LINLI_TASK_QUEUE", "linli"),
+        grpc_host=env.get("LINLI_GRPC_HOST", "127.0.0.1"),
+        grpc_port=_int(env, "LINLI_GRPC_PORT", GRPC_PORTS.get(service, 0)),
+        metrics_host=env.get("LINLI_METRICS_HOST", "127.0.0.1"),
+        metrics_port=_int(env, "LINLI_METRICS_PORT", METRICS_PORTS[service]),
+        registry_address=env.get("LINLI_REGISTRY_ADDRESS", f"127.0.0.1:{GRPC_PORTS['registry']}"),
+        wishes_address=env.get("LINLI_WISHES_ADDRESS", f"127.0.0.1:{GRPC_PORTS['wishes']}"),
+        dispatch_address=env.get("LINLI_DISPATCH_ADDRESS", f"127.0.0.1:{GRPC_PORTS['dispatch']}"),
+        auth_secret=auth_secret,
+        data_keys=data_keys,
+        active_data_key=active,
+        lookup_key=lookup_key,
+        shutdown_grace=_duration(env, "LINLI_SHUTDOWN_GRACE", "10s"),
+        log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
+        outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
+        wish_limits=WishLimits(
+            review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
+            publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),
+            claim=_duration(env, "LINLI_WISH_CLAIM_LIMIT", "72h"),
+        ),
+    )

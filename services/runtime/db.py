@@ -1,0 +1,138 @@
+"""The asyncpg pool and versioned migrations of one service's schema.
+
+Each service owns one Postgres schema and reads no other. Migrations are files NNNN_name.sql in the
+service's migrations/ folder, applied in order, each in its own transaction, recorded with a checksum in
+<schema>.schema_migrations; an advisory lock lets several replicas start at once and apply each exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+# asyncpg and OS errors that mean "the database is not reachable right now", as opposed to a bad query.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def create_pool(database_url: str, schema: str, max_size: int) -> asyncpg.Pool:
+    """An unopened pool: `await pool` (or `async with`) opens it. No connection is made until one is needed,
+    so a service can start and report NOT_SERVING while its database is still coming up."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"bad schema name {schema!r}")
+    return asyncpg.create_pool(
+        database_url,
+        min_size=0,
+        max_size=max_size,
+        max_inactive_connection_lifetime=300,
+        init=_init_connection,
+        server_settings={"search_path": f"{schema},public", "application_name": f"linli-{schema}"},
+        command_timeout=30,
+    )
+
+
+async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> None:
+    """Returns once the database answers; retries with back-off (capped at max_wait) until it does."""
+    delay = 0.1
+    while True:
+        try:
+            await pool.fetchval("select 1")
+            return
+        except CONNECTION_ERRORS as exc:
+            log.warning("database not reachable yet", extra={"error": type(exc).__name__, "retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_wait)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def read_migrations(folder: Path) -> list[Migration]:
+    migrations = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_FILE.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: migration files are named NNNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), match.group(2), path.read_text()))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"{folder}: two migrations share a version number")
+    return migrations
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None) -> list[int]:
+    """Applies the migrations not yet applied; returns their versions. Safe to run from many replicas."""
+    migrations = read_migrations(folder) if folder and folder.exists() else []
+    applied_now: list[int] = []
+    async with pool.acquire() as conn:
+        lock_key = f"linli.migrate.{schema}"
+        await conn.execute("select pg_advisory_lock(hashtext($1))", lock_key)
+        try:
+            await conn.execute(f"create schema if not exists {schema}")
+            await conn.execute(
+                f"""create table if not exists {schema}.schema_migrations (
+                        version integer primary key,
+                        name text not null,
+                        checksum text not null,
+                        applied_at timestamptz not null default now())"""
+            )
+            rows = await conn.fetch(f"select version, checksum from {schema}.schema_migrations")
+            applied = {row["version"]: row["checksum"] for row in rows}
+            for migration in migrations:
+                if migration.version in applied:
+                    if applied[migration.version] != migration.checksum:
+                        raise MigrationError(
+                            f"{schema} migration {migration.version:04d}_{migration.name} was changed after it was "
+                            "applied; add a new migration instead"
+                        )
+                    continue
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        f"insert into {schema}.schema_migrations (version, name, checksum) values ($1, $2, $3)",
+                        migration.version,
+                        migration.name,
+                        migration.checksum,
+                    )
+                log.info("migration applied", extra={"schema": schema, "version": migration.version})
+                applied_now.append(migration.version)
+        finally:
+            await conn.execute("select pg_advisory_unlock(hashtext($1))", lock_key)
+    return applied_now

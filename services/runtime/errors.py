@@ -1,0 +1,86 @@
+"""Domain errors, and the one place they become gRPC status codes.
+
+Handlers raise these; the call interceptor turns them into a status with the field named, so a caller's
+mistake is never INTERNAL. The codes follow the API contract in the README.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+
+class ServiceError(Exception):
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def details(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def to_rich_status(self) -> status_pb2.Status:
+        """google.rpc.Status with a BadRequest naming the field, for clients that read error details."""
+        status = status_pb2.Status(code=_RPC_CODES[self.code], message=self.details)
+        if self.field:
+            bad_request = error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=self.field, description=self.message)
+                ]
+            )
+            status.details.add().Pack(bad_request)
+        return status
+
+
+class InvalidArgument(ServiceError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(ServiceError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class FailedPrecondition(ServiceError):
+    """The request is well formed but the thing is in the wrong state for it (claiming a claimed wish)."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Aborted(ServiceError):
+    """Lost a race with a concurrent change; retrying may succeed."""
+
+    code = grpc.StatusCode.ABORTED
+
+
+class AlreadyExists(ServiceError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class Unauthenticated(ServiceError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(ServiceError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unavailable(ServiceError):
+    """A dependency (the database, another service) cannot be reached right now; retry later."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+_RPC_CODES = {
+    grpc.StatusCode.INVALID_ARGUMENT: code_pb2.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND: code_pb2.NOT_FOUND,
+    grpc.StatusCode.FAILED_PRECONDITION: code_pb2.FAILED_PRECONDITION,
+    grpc.StatusCode.ABORTED: code_pb2.ABORTED,
+    grpc.StatusCode.ALREADY_EXISTS: code_pb2.ALREADY_EXISTS,
+    grpc.StatusCode.UNAUTHENTICATED: code_pb2.UNAUTHENTICATED,
+    grpc.StatusCode.PERMISSION_DENIED: code_pb2.PERMISSION_DENIED,
+    grpc.StatusCode.UNAVAILABLE: code_pb2.UNAVAILABLE,
+    grpc.StatusCode.INTERNAL: code_pb2.INTERNAL,
+}

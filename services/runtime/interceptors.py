@@ -1,0 +1,169 @@
+"""The server interceptor every linli service runs: authentication, metrics, one log line a call, and the
+mapping of errors to status codes.
+
+Health checking and reflection stay open, so probes and `grpcurl` work without a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import grpc
+
+from services.runtime import auth
+from services.runtime.db import CONNECTION_ERRORS
+from services.runtime.errors import Aborted, ServiceError, Unavailable
+from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, split_method
+
+log = logging.getLogger("linli.rpc")
+
+OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+_RACE_ERRORS = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+_DEPENDENCY_DOWN = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def as_service_error(exc: BaseException) -> ServiceError | None:
+    """The caller-facing error for an exception, or None when it is a bug (INTERNAL)."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, _RACE_ERRORS):
+        return Aborted("lost a race with a concurrent change; retry the request")
+    if isinstance(exc, grpc.aio.AioRpcError) and exc.code() in _DEPENDENCY_DOWN:
+        return Unavailable("a service this call depends on is unavailable; retry later")
+    if isinstance(exc, CONNECTION_ERRORS):
+        return Unavailable("the database is unavailable; retry later")
+    return None
+
+
+class _ObservedCall:
+    """Wraps one call: authenticates it, times it, logs it and turns its errors into a status."""
+
+    def __init__(self, interceptor: CallInterceptor, method: str, context: grpc.aio.ServicerContext) -> None:
+        self.interceptor = interceptor
+        self.method = method
+        self.context = context
+        self.service, self.rpc = split_method(method)
+        self.subject = "-"
+        self._caller_token: Any = None
+
+    async def __aenter__(self) -> None:
+        self.started = time.perf_counter()
+        RPC_IN_FLIGHT.labels(self.service).inc()
+        try:
+            if not self.interceptor.is_ready():
+                raise Unavailable("the service is starting or stopping; retry shortly")
+            caller = auth.caller_from_metadata(self.interceptor.auth_secret, self.context.invocation_metadata())
+        except ServiceError as exc:
+            await self._fail(exc)
+        self.subject = caller.subject
+        self._caller_token = auth.set_current_caller(caller)
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if self._caller_token is not None:
+            auth.reset_current_caller(self._caller_token)
+            self._caller_token = None
+        if exc is None:
+            self._record(grpc.StatusCode.OK)
+            return False
+        if isinstance(exc, asyncio.CancelledError):
+            self._record(grpc.StatusCode.CANCELLED)
+            return False
+        if isinstance(exc, grpc.aio.AbortError):  # a handler aborted by itself
+            self._record(self.context.code() or grpc.StatusCode.UNKNOWN)
+            return False
+        error = as_service_error(exc)
+        if error is None:
+            log.error("unhandled error", exc_info=(exc_type, exc, tb), extra={"method": self.method})
+            self._record(grpc.StatusCode.INTERNAL)
+            await self.context.abort(grpc.StatusCode.INTERNAL, "internal error; it has been logged")
+        await self._fail(error)
+        return False  # not reached: _fail raises
+
+    async def _fail(self, error: ServiceError) -> None:
+        self._record(error.code, field=error.field)
+        await self.context.abort(
+            error.code,
+            error.details,
+            trailing_metadata=(("grpc-status-details-bin", error.to_rich_status().SerializeToString()),),
+        )
+
+    def _record(self, code: grpc.StatusCode, field: str | None = None) -> None:
+        elapsed = time.perf_counter() - self.started
+        RPC_IN_FLIGHT.labels(self.service).dec()
+        RPC_HANDLED.labels(self.service, self.rpc, code.name).inc()
+        RPC_SECONDS.labels(self.service, self.rpc).observe(elapsed)
+        entry = {
+            "method": self.method,
+            "code": code.name,
+            "duration_ms": round(elapsed * 1000, 2),
+            "caller": self.subject,
+        }
+        if field:
+            entry["field"] = field
+        log.info("rpc", extra=entry)
+
+
+class CallInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, auth_secret: str, is_ready: Callable[[], bool]) -> None:
+        self.auth_secret = auth_secret
+        self.is_ready = is_ready
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
+            return handler
+        return self._wrap(handler, method)
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        observe = lambda context: _ObservedCall(self, method, context)
+        codecs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+
+        if handler.unary_unary:
+            inner_uu = handler.unary_unary
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                async with observe(context):
+                    return await inner_uu(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(unary_unary, **codecs)
+
+        if handler.unary_stream:
+            inner_us = handler.unary_stream
+
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                async with observe(context):
+                    async for response in inner_us(request, context):
+                        yield response
+
+            return grpc.unary_stream_rpc_method_handler(unary_stream, **codecs)
+
+        if handler.stream_unary:
+            inner_su = handler.stream_unary
+
+            async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+                async with observe(context):
+                    return await inner_su(requests, context)
+
+            return grpc.stream_unary_rpc_method_handler(stream_unary, **codecs)
+
+        inner_ss = handler.stream_stream
+
+        async def stream_stream(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with observe(context):
+                async for response in inner_ss(requests, context):
+                    yield response
+
+        return grpc.stream_stream_rpc_method_handler(stream_stream, **codecs)

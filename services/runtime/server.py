@@ -1,0 +1,128 @@
+"""The one way a linli service is hosted: a grpc.aio server with health checking, reflection and the call
+interceptor; a Prometheus endpoint; the database pool and migrations; background tasks; graceful shutdown.
+
+Start-up: the port opens at once with health NOT_SERVING; once the database answers and the migrations are
+applied, background tasks start and health turns SERVING. SIGTERM: health turns NOT_SERVING, new calls are
+refused, calls in flight get the grace period to finish, then background tasks stop and the pool closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import asyncpg
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from services.runtime.config import Settings
+from services.runtime.db import create_pool, migrate, wait_for_database
+from services.runtime.interceptors import CallInterceptor
+from services.runtime.logs import configure_logging
+from services.runtime.metrics import SERVICE_READY, serve_metrics
+
+log = logging.getLogger("linli.server")
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+class ServiceHost:
+    def __init__(self, settings: Settings, *, schema: str, migrations: Path | None) -> None:
+        if not settings.database_url:
+            raise SystemExit("DATABASE_URL is required")
+        self.settings = settings
+        self.schema = schema
+        self.migrations = migrations
+        self.pool: asyncpg.Pool = create_pool(settings.database_url, schema, settings.db_pool_max)
+        self.health = HealthServicer()
+        self.server = grpc.aio.server(
+            interceptors=[CallInterceptor(settings.auth_secret, self.is_ready)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ],
+        )
+        self._ready = False
+        self._background: list[BackgroundTask] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+    def add_background(self, task: BackgroundTask) -> None:
+        """A long-running coroutine started once the service is ready and cancelled at shutdown."""
+        self._background.append(task)
+
+    async def run(self, service_names: Sequence[str]) -> None:
+        """Serves until SIGTERM or SIGINT."""
+        configure_logging(self.settings.service, self.settings.log_level)
+        serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self.server,
+        )
+        for name in ("", *service_names):
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+        address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        port = self.server.add_insecure_port(address)
+        await self.server.start()
+        log.info("listening", extra={"address": address, "port": port, "metrics_port": self.settings.metrics_port})
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+
+        starting = asyncio.create_task(self._become_ready(service_names))
+        await self._stopping.wait()
+        starting.cancel()
+        await self._drain()
+
+    async def _become_ready(self, service_names: Sequence[str]) -> None:
+        await self.pool
+        await wait_for_database(self.pool)
+        applied = await migrate(self.pool, self.schema, self.migrations)
+        log.info("database ready", extra={"schema": self.schema, "migrations_applied": applied})
+        self._tasks = [asyncio.create_task(self._keep_running(task)) for task in self._background]
+        self._ready = True
+        SERVICE_READY.labels(self.settings.service).set(1)
+        for name in ("", *service_names):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving")
+
+    async def _keep_running(self, task: BackgroundTask) -> None:
+        """Restarts a background task that fails, so one bad moment does not stop it for good."""
+        while True:
+            try:
+                await task()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "background task failed; restarting in 1s",
+                    extra={"task": getattr(task, "__qualname__", repr(task))},
+                )
+                await asyncio.sleep(1)
+
+    async def _drain(self) -> None:
+        grace = self.settings.shutdown_grace.total_seconds()
+        log.info("draining", extra={"grace_s": grace})
+        await self.health.enter_graceful_shutdown()
+        SERVICE_READY.labels(self.settings.service).set(0)
+        await self.server.stop(grace)
+        self._ready = False
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pool.close()
+        log.info("stopped")
