@@ -1,0 +1,139 @@
+"""Registry rules with no I/O: the org tree's levels, member fields and their checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from linli.registry.v1 import registry_pb2 as pb
+
+from services.runtime.errors import InvalidArgument
+
+# The org tree's levels by their proto number, and the name they are stored under.
+ORG_KINDS: dict[int, str] = {
+    pb.ORG_UNIT_KIND_PROVINCE: "province",
+    pb.ORG_UNIT_KIND_CITY: "city",
+    pb.ORG_UNIT_KIND_DISTRICT: "district",
+    pb.ORG_UNIT_KIND_STREET: "street",
+    pb.ORG_UNIT_KIND_COMMUNITY: "community",
+    pb.ORG_UNIT_KIND_GRID: "grid",
+    pb.ORG_UNIT_KIND_BUILDING: "building",
+}
+ORG_KIND_NUMBERS = {name: number for number, name in ORG_KINDS.items()}
+
+# Which level may hang under which: None is "a root".
+ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
+    "province": frozenset({None}),
+    "city": frozenset({None, "province"}),
+    "district": frozenset({"city"}),
+    "street": frozenset({"district"}),
+    "community": frozenset({"street"}),
+    "grid": frozenset({"community"}),
+    "building": frozenset({"grid", "community"}),
+}
+# Where a member may say they live: a community or a unit inside one.
+RESIDENCE_KINDS = frozenset({"community", "grid", "building"})
+
+MANAGEMENT_LEVELS: dict[int, str] = {
+    pb.MANAGEMENT_LEVEL_CITY: "city",
+    pb.MANAGEMENT_LEVEL_DISTRICT: "district",
+    pb.MANAGEMENT_LEVEL_OTHER: "other",
+}
+MANAGEMENT_LEVEL_NUMBERS = {name: number for number, name in MANAGEMENT_LEVELS.items()}
+
+MEMBER_STATUSES: dict[int, str] = {pb.MEMBER_STATUS_ACTIVE: "active", pb.MEMBER_STATUS_DEREGISTERED: "deregistered"}
+MEMBER_STATUS_NUMBERS = {name: number for number, name in MEMBER_STATUSES.items()}
+
+SKILLS: dict[int, str] = {
+    number: name.removeprefix("SKILL_").lower() for name, number in pb.Skill.items() if number != pb.SKILL_UNSPECIFIED
+}
+SKILL_NUMBERS = {name: number for number, name in SKILLS.items()}
+
+MAX_NAME = 100
+MAX_WORKPLACE = 200
+MAX_TAGS = 20
+MAX_TAG = 30
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    id: int
+    parent_id: int | None
+    kind: str
+    name: str
+    ancestor_ids: tuple[int, ...]  # root first, excluding the unit itself
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    workplace_org: str
+    community_id: int
+    residence_unit_id: int
+    residence_ancestor_ids: tuple[int, ...]  # root first, including the residence unit
+    skills: tuple[str, ...]
+    tags: tuple[str, ...]
+    management_level: str
+    phone_masked: str
+    id_number_masked: str
+    status: str
+    registered_at: datetime
+
+
+def check_parent(kind: str, parent_kind: str | None) -> None:
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        if parent_kind is None:
+            raise InvalidArgument(f"a {kind} must have a parent", "parent_id")
+        raise InvalidArgument(f"a {kind} cannot hang under a {parent_kind}", "parent_id")
+
+
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_phone(field: str, phone: str) -> str:
+    phone = re.sub(r"[\s-]", "", phone).removeprefix("+86")
+    if not phone:
+        raise InvalidArgument("is required", field)
+    if not _PHONE.match(phone):
+        raise InvalidArgument("must be an 11-digit mainland mobile number", field)
+    return phone
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+
+
+def id_number_check_char(first17: str) -> str:
+    """The 18th character of a PRC resident ID number (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    return _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalise_id_number(field: str, id_number: str) -> str:
+    id_number = id_number.strip().upper()
+    if not id_number:
+        raise InvalidArgument("is required", field)
+    if len(id_number) != 18 or not id_number[:17].isdigit() or not (id_number[17].isdigit() or id_number[17] == "X"):
+        raise InvalidArgument("must be 18 characters: 17 digits and a check digit or X", field)
+    try:
+        date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError as exc:
+        raise InvalidArgument("holds no valid birth date", field) from exc
+    if id_number_check_char(id_number[:17]) != id_number[17]:
+        raise InvalidArgument("check digit does not match", field)
+    return id_number
+
+
+def normalise_tags(field: str, tags: list[str]) -> tuple[str, ...]:
+    if len(tags) > MAX_TAGS:
+        raise InvalidArgument(f"at most {MAX_TAGS} tags", field)
+    cleaned: list[str] = []
+    for index, tag in enumerate(tags):
+        tag = tag.strip()
+        if not tag or len(tag) > MAX_TAG:
+            raise InvalidArgument(f"each tag is 1 to {MAX_TAG} characters", f"{field}[{index}]")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return tuple(cleaned)
