@@ -1,0 +1,44 @@
+"""`python -m services.wishes`: runs the wishes service until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from linli.registry.v1 import registry_pb2_grpc
+from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
+from temporalio.client import Client
+
+from services.runtime.clients import service_channel
+from services.runtime.config import Settings, load_settings
+from services.runtime.org_directory import OrgDirectory
+from services.runtime.pii import PersonalDataCipher
+from services.runtime.server import ServiceHost
+from services.wishes.metrics import refresh_wish_gauges
+from services.wishes.outbox import TransitionRelay
+from services.wishes.servicer import WishServicer
+from services.wishes.store import WishStore
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE_NAME = wishes_pb2.DESCRIPTOR.services_by_name["WishService"].full_name
+
+
+async def serve(settings: Settings) -> None:
+    host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS)
+    # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
+    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    registry = registry_pb2_grpc.RegistryServiceStub(
+        service_channel(settings.registry_address, settings.auth_secret, settings.service)
+    )
+    store = WishStore(host.pool)
+    relay = TransitionRelay(host.pool, temporal, settings)
+    cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
+    servicer = WishServicer(store, relay, OrgDirectory(registry), registry, cipher)
+    wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)
+    host.add_background(relay.run)
+    host.add_background(lambda: refresh_wish_gauges(store))
+    await host.run([SERVICE_NAME])
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(load_settings("wishes")))

@@ -1,0 +1,272 @@
+"""WishService over gRPC: checks the request, the caller's role and scope, commits, then wakes the relay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+from linli.wishes.v1 import wishes_pb2 as pb
+from linli.wishes.v1 import wishes_pb2_grpc
+
+from services.runtime import validate
+from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.convert import to_timestamp
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.org_directory import OrgDirectory
+from services.runtime.paging import decode_page_token, encode_page_token
+from services.runtime.pii import PersonalDataCipher, mask_name, mask_phone
+from services.wishes import domain
+from services.wishes.domain import Transition, Wish, WishEvent
+from services.wishes.metrics import REMINDERS, TRANSITIONS
+from services.wishes.outbox import TransitionRelay
+from services.wishes.store import NewWish, WishStore, WrongState
+
+_STAFF = (Role.ADMIN, Role.STAFF)
+
+
+def wish_message(wish: Wish) -> pb.Wish:
+    return pb.Wish(
+        id=str(wish.id),
+        community_id=str(wish.community_id),
+        text=wish.text,
+        source=domain.SOURCE_NUMBERS[wish.source],
+        state=domain.STATE_NUMBERS[wish.state],
+        category=domain.CATEGORY_NUMBERS[wish.category] if wish.category else 0,
+        service_standard=wish.service_standard or "",
+        deadline=to_timestamp(wish.deadline),
+        reject_reason=wish.reject_reason or "",
+        claimant_member_id=str(wish.claimant_member_id) if wish.claimant_member_id else "",
+        resident_name=wish.resident_name_masked,
+        resident_contact=wish.resident_contact_masked,
+        submit_time=to_timestamp(wish.submitted_at),
+        update_time=to_timestamp(wish.updated_at),
+        version=wish.version,
+    )
+
+
+def event_message(event: WishEvent) -> pb.WishEvent:
+    return pb.WishEvent(
+        sequence=event.id,
+        kind=domain.EVENT_KIND_NUMBERS[event.kind],
+        state=domain.STATE_NUMBERS[event.state],
+        actor=event.actor,
+        note=event.note,
+        time=to_timestamp(event.at),
+        recipients=list(event.recipients),
+    )
+
+
+class WishServicer(wishes_pb2_grpc.WishServiceServicer):
+    def __init__(
+        self,
+        store: WishStore,
+        relay: TransitionRelay,
+        org: OrgDirectory,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        cipher: PersonalDataCipher,
+    ) -> None:
+        self.store = store
+        self.relay = relay
+        self.org = org
+        self.registry = registry
+        self.cipher = cipher
+
+    async def _wish(self, raw_id: str, field: str = "wish_id") -> Wish:
+        wish_id = validate.entity_id(field, raw_id)
+        wish = await self.store.wish(wish_id)
+        if wish is None:
+            raise NotFound(f"no wish {wish_id}", field)
+        return wish
+
+    @staticmethod
+    def _require_may_read(caller: Caller, wish: Wish) -> None:
+        if caller.role == Role.SERVICE:
+            return
+        if caller.role == Role.MEMBER:
+            # Members see the wish wall, and the wishes they hold.
+            if wish.state in domain.WALL_STATES or str(wish.claimant_member_id) == caller.subject:
+                return
+            raise PermissionDenied("members may read only wishes on the wish wall")
+        caller.require_scope(str(wish.community_id), wish.community_path[:-1])
+
+    @staticmethod
+    def _require_staff_in_scope(caller: Caller, wish: Wish) -> None:
+        caller.require_role(*_STAFF)
+        caller.require_scope(str(wish.community_id), wish.community_path[:-1])
+
+    async def _move(
+        self, caller: Caller, request_id: str, wish: Wish, move: Transition, note: str = "", **changes: object
+    ) -> Wish:
+        try:
+            moved, now = await self.store.transition(caller, request_id, wish.id, move, note, **changes)
+        except WrongState as exc:
+            allowed = " or ".join(sorted(move.from_states))
+            raise FailedPrecondition(
+                f"wish {wish.id} is {exc.wish.state}; to {move.name} it, it must be {allowed}"
+            ) from exc
+        if now:
+            TRANSITIONS.labels(moved.state).inc()
+            self.relay.wake()
+        return moved
+
+    async def SubmitWish(
+        self, request: pb.SubmitWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitWishResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        validate.entity_id("community_id", request.community_id)
+        text = validate.text("text", request.text, max_length=domain.MAX_TEXT)
+        source = domain.SOURCES[validate.enum("source", request.source, pb.WishSource)]
+        resident_name = validate.text("resident_name", request.resident_name, max_length=domain.MAX_RESIDENT_NAME)
+        contact = domain.normalise_contact(
+            "resident_contact",
+            validate.text("resident_contact", request.resident_contact, max_length=40, required=False),
+        )
+
+        earlier = await self.store.wish_by_request(caller, request_id)
+        if earlier is not None:
+            return pb.SubmitWishResponse(wish=wish_message(earlier))
+
+        community = await self.org.unit(request.community_id.strip(), "community_id")
+        if community.kind != registry_pb2.ORG_UNIT_KIND_COMMUNITY:
+            raise InvalidArgument(f"org unit {community.id} is not a community", "community_id")
+        caller.require_scope(community.id, community.ancestor_ids)
+        new = NewWish(
+            community_id=int(community.id),
+            community_path=community.path,
+            text=text,
+            source=source,
+            resident_name_sealed=self.cipher.seal(resident_name, "wish.resident_name"),
+            resident_name_masked=mask_name(resident_name),
+            resident_contact_sealed=self.cipher.seal(contact, "wish.resident_contact") if contact else None,
+            resident_contact_masked=mask_phone(contact) if contact else "",
+        )
+        wish, created = await self.store.submit(caller, request_id, new)
+        if created:
+            TRANSITIONS.labels("submitted").inc()
+            self.relay.wake()
+        return pb.SubmitWishResponse(wish=wish_message(wish))
+
+    async def GetWish(self, request: pb.GetWishRequest, context: grpc.aio.ServicerContext) -> pb.GetWishResponse:
+        wish = await self._wish(request.wish_id)
+        self._require_may_read(current_caller(), wish)
+        return pb.GetWishResponse(wish=wish_message(wish))
+
+    async def ReviewWish(
+        self, request: pb.ReviewWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReviewWishResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        decision = request.WhichOneof("decision")
+        if decision is None:
+            raise InvalidArgument("is required: approve or reject", "decision")
+        if decision == "approve":
+            category = domain.CATEGORIES[validate.enum("approve.category", request.approve.category, pb.WishCategory)]
+            standard = validate.text(
+                "approve.service_standard", request.approve.service_standard, max_length=domain.MAX_STANDARD
+            )
+            deadline = validate.future_time("approve.deadline", request.approve.deadline)
+        else:
+            reason = validate.text("reject.reason", request.reject.reason, max_length=domain.MAX_REASON)
+        wish = await self._wish(request.wish_id)
+        self._require_staff_in_scope(caller, wish)
+        if decision == "approve":
+            moved = await self._move(
+                caller,
+                request_id,
+                wish,
+                domain.APPROVE,
+                category=category,
+                service_standard=standard,
+                deadline=deadline,
+            )
+        else:
+            moved = await self._move(caller, request_id, wish, domain.REJECT, reason, reject_reason=reason)
+        return pb.ReviewWishResponse(wish=wish_message(moved))
+
+    async def PublishWish(
+        self, request: pb.PublishWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PublishWishResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        wish = await self._wish(request.wish_id)
+        self._require_staff_in_scope(caller, wish)
+        return pb.PublishWishResponse(wish=wish_message(await self._move(caller, request_id, wish, domain.PUBLISH)))
+
+    async def ClaimWish(self, request: pb.ClaimWishRequest, context: grpc.aio.ServicerContext) -> pb.ClaimWishResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        member_id = validate.entity_id("member_id", request.member_id)
+        wish = await self._wish(request.wish_id)
+        if caller.role == Role.MEMBER:
+            if caller.subject != str(member_id):
+                raise PermissionDenied("a member may claim only for themselves", "member_id")
+        else:
+            self._require_staff_in_scope(caller, wish)  # staff assigning a wish to a member
+        if wish.state != "published" and wish.claimant_member_id != member_id:
+            # Fail fast, without asking the registry; the conditional update below decides races.
+            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
+        await self._require_registered_in(member_id, wish)
+        moved = await self._move(
+            caller,
+            request_id,
+            wish,
+            domain.CLAIM,
+            f"claimed by member {member_id}",
+            claimant_member_id=member_id,
+            claimed_at=datetime.now(UTC),
+        )
+        return pb.ClaimWishResponse(wish=wish_message(moved))
+
+    async def _require_registered_in(self, member_id: int, wish: Wish) -> None:
+        try:
+            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"no member {member_id}", "member_id") from exc
+            raise
+        member = response.member
+        if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
+            raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
+        if member.community_id != str(wish.community_id):
+            raise FailedPrecondition(
+                f"member {member_id} is registered in community {member.community_id}, not in the wish's community "
+                f"{wish.community_id}",
+                "member_id",
+            )
+
+    async def GetWishHistory(
+        self, request: pb.GetWishHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetWishHistoryResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
+        wish = await self._wish(request.wish_id)
+        self._require_may_read(current_caller(), wish)
+        query = {"wish": wish.id}
+        last_key = decode_page_token(request.page_token, query)
+        after = last_key[0] if last_key and isinstance(last_key[0], int) else None
+        events = await self.store.history(wish.id, after, page_size + 1)
+        token = encode_page_token(query, [events[page_size - 1].id]) if len(events) > page_size else ""
+        return pb.GetWishHistoryResponse(events=[event_message(e) for e in events[:page_size]], next_page_token=token)
+
+    async def RecordReminder(
+        self, request: pb.RecordReminderRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordReminderResponse:
+        caller = current_caller()
+        caller.require_role(Role.SERVICE)
+        request_id = validate.request_id(request.request_id)
+        kind_number = validate.enum("kind", request.kind, pb.WishEventKind)
+        if kind_number == pb.WISH_EVENT_KIND_TRANSITION:
+            raise InvalidArgument("must be a reminder or an escalation", "kind")
+        state = domain.STATES[validate.enum("state", request.state, pb.WishState)]
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        recipients = [validate.text(f"recipients[{i}]", r, max_length=100) for i, r in enumerate(request.recipients)]
+        if len(recipients) > 100:
+            raise InvalidArgument("at most 100 recipients", "recipients")
+        wish = await self._wish(request.wish_id)
+        kind = domain.EVENT_KINDS[kind_number]
+        recorded = await self.store.record_reminder(caller, request_id, wish.id, kind, state, note, recipients)
+        if recorded:
+            REMINDERS.labels(kind, state).inc()
+        return pb.RecordReminderResponse(recorded=recorded)
