@@ -1,0 +1,86 @@
+"""`python -m workflows.worker`: runs linli's workflows and activities until SIGTERM.
+
+Workflows keep their state in Temporal, so a worker may be killed at any point: another (or the same,
+restarted) worker picks up where it stopped. Metrics (workflow and activity counts, latencies, failures)
+are served by the Temporal SDK's Prometheus endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from linli.dispatch.v1 import dispatch_pb2_grpc
+from linli.registry.v1 import registry_pb2_grpc
+from linli.wishes.v1 import wishes_pb2_grpc
+from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from services.runtime.clients import service_channel
+from services.runtime.config import Settings, load_settings
+from services.runtime.logs import configure_logging
+from workflows.wish_activities import WishActivities
+from workflows.wish_lifecycle import WishLifecycle
+
+log = logging.getLogger("linli.worker")
+
+WORKFLOWS = [WishLifecycle]
+
+
+def activities(settings: Settings) -> list[object]:
+    def channel(address: str):
+        return service_channel(address, settings.auth_secret, "worker")
+
+    wish = WishActivities(
+        wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
+        dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+    )
+    return [wish.read_wish, wish.recommend_claimants, wish.parent_org, wish.record_reminder]
+
+
+async def connect(settings: Settings, runtime: Runtime) -> Client:
+    """Connects to Temporal, waiting for it to come up."""
+    delay = 0.2
+    while True:
+        try:
+            return await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace, runtime=runtime
+            )
+        except (RPCError, RuntimeError, OSError) as exc:
+            log.warning("temporal not reachable yet", extra={"error": type(exc).__name__, "retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def run(settings: Settings) -> None:
+    configure_logging("worker", settings.log_level)
+    runtime = Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=f"{settings.metrics_host}:{settings.metrics_port}")
+        )
+    )
+    client = await connect(settings, runtime)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(settings),
+        graceful_shutdown_timeout=settings.shutdown_grace,
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    log.info("worker running", extra={"task_queue": settings.task_queue, "temporal": settings.temporal_address})
+    async with worker:
+        await stopping.wait()
+        log.info("worker draining")
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(run(load_settings("worker")))
