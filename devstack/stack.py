@@ -1,0 +1,187 @@
+"""The whole platform as local processes: Postgres, Temporal, the three services and the worker.
+
+`./linli up` runs it on the fixed ports below; the end-to-end tests run it on free ports in a temporary
+folder. Processes are started with their own log files and stopped by their own pids.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from devstack.postgres import EmbeddedPostgres
+from devstack.processes import ChildProcess, free_port
+from devstack.temporal import start_dev_server
+
+REPO = Path(__file__).resolve().parent.parent
+SERVICES = ("registry", "wishes", "dispatch")
+
+
+@dataclass(frozen=True)
+class Ports:
+    postgres: int = 55432
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    registry: int = 50051
+    wishes: int = 50052
+    dispatch: int = 50053
+    registry_metrics: int = 9101
+    wishes_metrics: int = 9102
+    dispatch_metrics: int = 9103
+    worker_metrics: int = 9104
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(**{name: free_port() for name in cls.__dataclass_fields__})
+
+    def grpc(self, service: str) -> int:
+        return getattr(self, service)
+
+    def metrics(self, process: str) -> int:
+        return getattr(self, f"{process}_metrics")
+
+
+@dataclass(frozen=True)
+class Secrets:
+    auth_secret: str
+    data_keys: str
+    lookup_key: str
+
+    @classmethod
+    def generate(cls) -> Secrets:
+        return cls(
+            auth_secret=secrets.token_urlsafe(48),
+            data_keys=f"k1:{base64.b64encode(os.urandom(32)).decode()}",
+            lookup_key=base64.b64encode(os.urandom(32)).decode(),
+        )
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> Secrets:
+        """Kept in a file so a restart can still decrypt what the last run stored."""
+        if path.exists():
+            return cls(**json.loads(path.read_text()))
+        created = cls.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(created)))
+        path.chmod(0o600)
+        return created
+
+
+@dataclass
+class LocalStack:
+    home: Path
+    ports: Ports
+    secrets: Secrets
+    database_url: str | None = None  # an external Postgres; the embedded one when None
+    temporal_address: str | None = None  # an external Temporal; the dev server when None
+    durable: bool = True
+    temporal_ui: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+    postgres: EmbeddedPostgres | None = None
+    temporal: ChildProcess | None = None
+    processes: dict[str, ChildProcess] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    def start_postgres(self) -> None:
+        if self.database_url:
+            return
+        self.postgres = EmbeddedPostgres(self.home / "postgres", self.ports.postgres, durable=self.durable)
+        self.postgres.start()
+        self.postgres.create_database("linli")
+        self.database_url = self.postgres.url("linli")
+
+    def start_temporal(self) -> None:
+        if self.temporal_address:
+            return
+        self.temporal = start_dev_server(
+            self.ports.temporal,
+            self.logs / "temporal.log",
+            ui_port=self.ports.temporal_ui if self.temporal_ui else None,
+            db_file=self.home / "temporal.db" if self.durable else None,
+        )
+        self.temporal_address = f"127.0.0.1:{self.ports.temporal}"
+
+    def env(self, process: str, **overrides: str) -> dict[str, str]:
+        """The environment of one linli process (the README's configuration table)."""
+        assert self.database_url and self.temporal_address, "start Postgres and Temporal first"
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}",
+            "DATABASE_URL": self.database_url,
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "LINLI_GRPC_PORT": str(self.ports.grpc(process)) if process in SERVICES else "0",
+            "LINLI_METRICS_PORT": str(self.ports.metrics(process)),
+            "LINLI_REGISTRY_ADDRESS": f"127.0.0.1:{self.ports.registry}",
+            "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
+            "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
+            "LINLI_AUTH_SECRET": self.secrets.auth_secret,
+            "LINLI_DATA_KEYS": self.secrets.data_keys,
+            "LINLI_LOOKUP_KEY": self.secrets.lookup_key,
+            **self.extra_env,
+            **overrides,
+        }
+        return env
+
+    def start_process(self, process: str, **env_overrides: str) -> ChildProcess:
+        """Starts a service ('registry', 'wishes', 'dispatch') or the 'worker'; waits until a service is SERVING."""
+        module = "workflows.worker" if process == "worker" else f"services.{process}"
+        child = ChildProcess(
+            process,
+            [sys.executable, "-m", module],
+            self.logs / f"{process}.log",
+            self.env(process, **env_overrides),
+            REPO,
+        ).start()
+        self.processes[process] = child
+        if process in SERVICES:
+            wait_until_serving(self.ports.grpc(process), child)
+        return child
+
+    def start(self) -> None:
+        self.start_postgres()
+        self.start_temporal()
+        for process in (*SERVICES, "worker"):
+            self.start_process(process)
+
+    def stop(self) -> None:
+        """Stops everything this stack started, the worker and services first, by their own pids."""
+        for name in ("worker", *reversed(SERVICES)):
+            child = self.processes.pop(name, None)
+            if child is not None:
+                child.stop()
+        if self.temporal is not None:
+            self.temporal.stop()
+            self.temporal = None
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+def wait_until_serving(port: int, child: ChildProcess | None = None, timeout: float = 60.0) -> None:
+    """Polls the standard health check until the server reports SERVING."""
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if child is not None and not child.alive():
+                raise RuntimeError(f"{child.name} exited before serving:\n{child.log_tail()}")
+            try:
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    tail = child.log_tail() if child else ""
+    raise TimeoutError(f"nothing SERVING on 127.0.0.1:{port} after {timeout}s\n{tail}")
