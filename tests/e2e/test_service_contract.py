@@ -1,0 +1,146 @@
+"""What every service promises other systems: health, reflection, authentication, metrics, quiet logs."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from linli.registry.v1 import registry_pb2 as reg
+from linli.wishes.v1 import wishes_pb2 as wish
+
+from devstack.stack import SERVICES, LocalStack
+from services.runtime.auth import Role
+from tests.e2e.conftest import Api, make_community, new_request_id, register_member
+
+SERVICE_NAMES = {
+    "registry": "linli.registry.v1.RegistryService",
+    "wishes": "linli.wishes.v1.WishService",
+    "dispatch": "linli.dispatch.v1.DispatchService",
+}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_service_reports_serving_on_the_standard_health_check(stack: LocalStack, service: str) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        overall = await health.Check(health_pb2.HealthCheckRequest())
+        named = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAMES[service]))
+    assert overall.status == named.status == health_pb2.HealthCheckResponse.SERVING
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_reflection_lists_the_service_and_describes_it_without_a_token(stack: LocalStack, service: str) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+        requests = [
+            reflection_pb2.ServerReflectionRequest(list_services=""),
+            reflection_pb2.ServerReflectionRequest(file_containing_symbol=SERVICE_NAMES[service]),
+        ]
+        responses = [r async for r in reflection.ServerReflectionInfo(iter(requests))]
+    listed = {s.name for s in responses[0].list_services_response.service}
+    assert {SERVICE_NAMES[service], "grpc.health.v1.Health"} <= listed
+    assert responses[1].file_descriptor_response.file_descriptor_proto
+
+
+async def test_a_call_without_a_token_is_unauthenticated(api: Api) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetOrgUnit(reg.GetOrgUnitRequest(org_unit_id="1"))
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_token_signed_with_another_secret_is_unauthenticated(api: Api) -> None:
+    from services.runtime.auth import issue_token
+
+    forged = issue_token("x" * 40, "intruder", Role.ADMIN, "*", 60)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.GetWish(wish.GetWishRequest(wish_id="1"), metadata=(("authorization", f"Bearer {forged}"),))
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_staff_of_one_community_cannot_touch_another(api: Api) -> None:
+    mine, theirs = await make_community(api), await make_community(api)
+    staff = api.token(Role.STAFF, scope=mine.community_id, subject="staff-mine")
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.SubmitWish(
+            wish.SubmitWishRequest(
+                request_id=new_request_id(),
+                community_id=theirs.community_id,
+                text="我希望就近打工",
+                source=wish.WISH_SOURCE_VISIT,
+                resident_name="李四",
+            ),
+            metadata=staff,
+        )
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    member = await register_member(api, theirs.community_id)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetMember(reg.GetMemberRequest(member_id=member.id), metadata=staff)
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    street_staff = api.token(Role.STAFF, scope=theirs.street_id, subject="staff-street")
+    seen = await api.registry.GetMember(reg.GetMemberRequest(member_id=member.id), metadata=street_staff)
+    assert seen.member.id == member.id
+
+
+async def test_personal_data_is_masked_unless_revealed_and_each_reveal_is_audited(api: Api, stack: LocalStack) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.grid_id)
+    assert member.phone == "139****5678" and "*" in member.id_number and not member.personal_data_revealed
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetMember(reg.GetMemberRequest(member_id=member.id, reveal_personal_data=True), metadata=as_member)
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    revealed = await api.registry.GetMember(
+        reg.GetMemberRequest(member_id=member.id, reveal_personal_data=True), metadata=api.admin
+    )
+    assert revealed.member.phone == "13912345678" and revealed.member.personal_data_revealed
+    import asyncpg
+
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        actions = await conn.fetch(
+            "select action, actor from registry.audit_log where subject_kind = 'member' and subject_id = $1 order by id",
+            member.id,
+        )
+        stored = await conn.fetchrow("select phone_sealed, id_number_sealed from registry.members where id = $1", int(member.id))
+    finally:
+        await conn.close()
+    assert [(a["action"], a["actor"]) for a in actions] == [
+        ("register_member", "e2e-admin"),
+        ("read_personal_data", "e2e-admin"),
+    ]
+    assert b"13912345678" not in stored["phone_sealed"] and revealed.member.id_number.encode() not in stored["id_number_sealed"]
+
+
+@pytest.mark.parametrize("process", ["registry", "wishes", "dispatch", "worker"])
+def test_every_process_exposes_prometheus_metrics(stack: LocalStack, process: str) -> None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.metrics(process)}/metrics", timeout=5) as response:
+        body = response.read().decode()
+    if process == "worker":
+        assert "temporal_" in body
+    else:
+        assert "grpc_server_handled_total" in body and "linli_service_ready" in body
+
+
+def test_request_counts_carry_method_and_status_code(stack: LocalStack) -> None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.metrics('registry')}/metrics", timeout=5) as response:
+        body = response.read().decode()
+    assert 'grpc_method="CreateOrgUnit"' in body
+    assert 'grpc_code="OK"' in body
+    assert "grpc_server_handling_seconds_bucket" in body
+
+
+def test_logs_are_one_json_object_a_call_and_hold_no_personal_data(stack: LocalStack) -> None:
+    import json
+
+    for service in SERVICES:
+        lines = (stack.logs / f"{service}.log").read_text().splitlines()
+        entries = [json.loads(line) for line in lines if line.startswith("{")]
+        calls = [e for e in entries if e.get("msg") == "rpc"]
+        assert calls, f"{service} logged no calls"
+        assert all({"method", "code", "duration_ms"} <= e.keys() for e in calls)
+        text = "\n".join(lines)
+        for personal in ("13912345678", "13800001111", "张三", "李四"):
+            assert personal not in text, f"{service} logged personal data"

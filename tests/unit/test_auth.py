@@ -1,0 +1,57 @@
+"""Bearer tokens: identity, role and org scope."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from services.runtime.auth import Caller, Role, caller_from_metadata, issue_token, verify_token
+from services.runtime.errors import PermissionDenied, Unauthenticated
+
+SECRET = "s" * 40
+
+
+def test_a_token_carries_subject_role_and_scope() -> None:
+    token = issue_token(SECRET, "hotline-12345", Role.SYSTEM, "42", 60)
+    assert verify_token(SECRET, token) == Caller("hotline-12345", Role.SYSTEM, "42")
+
+
+def test_an_expired_token_is_unauthenticated() -> None:
+    token = issue_token(SECRET, "x", Role.STAFF, "1", -10)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify_token(SECRET, token)
+
+
+def test_a_token_signed_with_another_secret_is_unauthenticated() -> None:
+    token = issue_token("o" * 40, "x", Role.ADMIN, "*", 60)
+    with pytest.raises(Unauthenticated, match="not valid"):
+        verify_token(SECRET, token)
+
+
+def test_a_token_with_an_unknown_role_is_unauthenticated() -> None:
+    token = jwt.encode({"sub": "x", "role": "mayor", "scope": "*", "exp": 2**40}, SECRET, algorithm="HS256")
+    with pytest.raises(Unauthenticated, match="role"):
+        verify_token(SECRET, token)
+
+
+@pytest.mark.parametrize(
+    "metadata", [(), (("authorization", "Basic abc"),), (("authorization", "Bearer"),), (("x-other", "Bearer t"),)]
+)
+def test_missing_or_malformed_authorization_is_unauthenticated(metadata: tuple[tuple[str, str], ...]) -> None:
+    with pytest.raises(Unauthenticated):
+        caller_from_metadata(SECRET, metadata)
+
+
+def test_scope_covers_the_unit_and_everything_below_it() -> None:
+    street_staff = Caller("s", Role.STAFF, "7")
+    assert street_staff.covers("7", ["1", "3"])  # the street itself
+    assert street_staff.covers("90", ["1", "3", "7", "12"])  # a community under it
+    assert not street_staff.covers("91", ["1", "3", "8"])  # a community under another street
+    with pytest.raises(PermissionDenied):
+        street_staff.require_scope("91", ["1", "3", "8"])
+    assert Caller("a", Role.ADMIN, "*").covers("91", ["1"])
+
+
+def test_a_role_outside_the_allowed_ones_is_denied() -> None:
+    with pytest.raises(PermissionDenied, match="member"):
+        Caller("5", Role.MEMBER, "9").require_role(Role.ADMIN, Role.STAFF)
