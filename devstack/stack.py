@@ -134,19 +134,18 @@ class LocalStack:
         }
         return env
 
-    def start_process(self, process: str, **env_overrides: str) -> ChildProcess:
-        """Starts a service ('registry', 'wishes', 'dispatch') or the 'worker'; waits until a service is SERVING."""
+    def start_process(self, process: str, name: str | None = None, **env_overrides: str) -> ChildProcess:
+        """Starts a service ('registry', 'wishes', 'dispatch') or the 'worker'; waits until a service is SERVING.
+
+        It is kept under `name` (the process kind by default), so a test can run a second one beside the first.
+        """
         module = "workflows.worker" if process == "worker" else f"services.{process}"
-        child = ChildProcess(
-            process,
-            [sys.executable, "-m", module],
-            self.logs / f"{process}.log",
-            self.env(process, **env_overrides),
-            REPO,
-        ).start()
-        self.processes[process] = child
+        name = name or process
+        env = self.env(process, **env_overrides)
+        child = ChildProcess(name, [sys.executable, "-m", module], self.logs / f"{name}.log", env, REPO).start()
+        self.processes[name] = child
         if process in SERVICES:
-            wait_until_serving(self.ports.grpc(process), child)
+            wait_until_serving(int(env["LINLI_GRPC_PORT"]), child)
         return child
 
     def start(self) -> None:
@@ -157,10 +156,9 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stops everything this stack started, the worker and services first, by their own pids."""
-        for name in ("worker", *reversed(SERVICES)):
-            child = self.processes.pop(name, None)
-            if child is not None:
-                child.stop()
+        for name in sorted(self.processes, key=lambda n: n in SERVICES):  # workers and extras first
+            self.processes[name].stop()
+        self.processes.clear()
         if self.temporal is not None:
             self.temporal.stop()
             self.temporal = None

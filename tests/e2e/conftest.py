@@ -8,16 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import pytest
-from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
-from linli.registry.v1 import registry_pb2_grpc
-from linli.wishes.v1 import wishes_pb2_grpc
 
+from devstack.client import Api, connect
 from devstack.stack import LocalStack, Ports, Secrets
 from services.registry.domain import id_number_check_char
-from services.runtime.auth import Role, issue_token
 from tests.conftest import create_database, drop_database
 
 # Short limits, so the lifecycle's reminders happen within a test.
@@ -25,7 +21,9 @@ LIMITS = {"LINLI_WISH_REVIEW_LIMIT": "2s", "LINLI_WISH_PUBLISH_LIMIT": "2s", "LI
 
 
 @pytest.fixture(scope="session")
-async def stack(postgres_server: str, temporal_dev_server: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalStack]:
+async def stack(
+    postgres_server: str, temporal_dev_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LocalStack]:
     database = await create_database(postgres_server)
     platform = LocalStack(
         home=tmp_path_factory.mktemp("stack"),
@@ -44,34 +42,10 @@ async def stack(postgres_server: str, temporal_dev_server: str, tmp_path_factory
         await drop_database(postgres_server, database)
 
 
-@dataclass
-class Api:
-    """Stubs for the three services, with a token per caller."""
-
-    stack: LocalStack
-    registry: registry_pb2_grpc.RegistryServiceStub
-    wishes: wishes_pb2_grpc.WishServiceStub
-    dispatch: dispatch_pb2_grpc.DispatchServiceStub
-
-    def token(self, role: Role = Role.ADMIN, scope: str = "*", subject: str = "e2e-admin") -> tuple[tuple[str, str]]:
-        return (("authorization", f"Bearer {issue_token(self.stack.secrets.auth_secret, subject, role, scope, 3600)}"),)
-
-    @property
-    def admin(self) -> tuple[tuple[str, str]]:
-        return self.token()
-
-
 @pytest.fixture(scope="session")
 async def api(stack: LocalStack) -> AsyncIterator[Api]:
-    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(s)}") for s in ("registry", "wishes", "dispatch")]
-    yield Api(
-        stack,
-        registry_pb2_grpc.RegistryServiceStub(channels[0]),
-        wishes_pb2_grpc.WishServiceStub(channels[1]),
-        dispatch_pb2_grpc.DispatchServiceStub(channels[2]),
-    )
-    for channel in channels:
-        await channel.close()
+    async with connect(stack.ports, stack.secrets.auth_secret) as client:
+        yield client
 
 
 _serial = itertools.count(1)
@@ -109,7 +83,9 @@ async def make_community(api: Api, name: str | None = None) -> Community:
         (reg.ORG_UNIT_KIND_GRID, "第1网格"),
     ]:
         response = await api.registry.CreateOrgUnit(
-            reg.CreateOrgUnitRequest(request_id=f"org-{kind}-{unit_name}", parent_id=parent, kind=kind, name=unit_name),
+            reg.CreateOrgUnitRequest(
+                request_id=f"org-{parent}-{kind}-{unit_name}", parent_id=parent, kind=kind, name=unit_name
+            ),
             metadata=api.admin,
         )
         parent = response.org_unit.id

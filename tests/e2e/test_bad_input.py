@@ -14,8 +14,9 @@ from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
+from devstack.client import Api
 from devstack.stack import LocalStack
-from tests.e2e.conftest import Api, Community, make_community, new_id_number
+from tests.e2e.conftest import Community, make_community, new_id_number
 
 INVALID, NOT_FOUND = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
 HUGE = "很" * 100_000  # 100 KB of text and more
@@ -62,9 +63,30 @@ CASES = [
     Case("wish without text", "wishes", "SubmitWish", lambda c: wish_request(c, text=""), INVALID, "text"),
     Case("wish of 100 KB", "wishes", "SubmitWish", lambda c: wish_request(c, text=HUGE), INVALID, "text"),
     Case("wish with unknown source", "wishes", "SubmitWish", lambda c: wish_request(c, source=42), INVALID, "source"),
-    Case("wish without request id", "wishes", "SubmitWish", lambda c: wish_request(c, request_id=""), INVALID, "request_id"),
-    Case("wish in no community", "wishes", "SubmitWish", lambda c: wish_request(c, community_id="999999"), NOT_FOUND, "community_id"),
-    Case("wish in a street", "wishes", "SubmitWish", lambda c: wish_request(c, community_id=c.street_id), INVALID, "community_id"),
+    Case(
+        "wish without request id",
+        "wishes",
+        "SubmitWish",
+        lambda c: wish_request(c, request_id=""),
+        INVALID,
+        "request_id",
+    ),
+    Case(
+        "wish in no community",
+        "wishes",
+        "SubmitWish",
+        lambda c: wish_request(c, community_id="999999"),
+        NOT_FOUND,
+        "community_id",
+    ),
+    Case(
+        "wish in a street",
+        "wishes",
+        "SubmitWish",
+        lambda c: wish_request(c, community_id=c.street_id),
+        INVALID,
+        "community_id",
+    ),
     Case("wish id not a number", "wishes", "GetWish", lambda c: wish.GetWishRequest(wish_id="abc"), INVALID, "wish_id"),
     Case("unknown wish", "wishes", "GetWish", lambda c: wish.GetWishRequest(wish_id="987654321"), NOT_FOUND, "wish_id"),
     Case(
@@ -100,7 +122,9 @@ CASES = [
         "member_id",
     ),
     Case("member without name", "registry", "RegisterMember", lambda c: member_request(c, name=" "), INVALID, "name"),
-    Case("member with 100 KB name", "registry", "RegisterMember", lambda c: member_request(c, name=HUGE), INVALID, "name"),
+    Case(
+        "member with 100 KB name", "registry", "RegisterMember", lambda c: member_request(c, name=HUGE), INVALID, "name"
+    ),
     Case(
         "member with bad ID check digit",
         "registry",
@@ -109,10 +133,29 @@ CASES = [
         INVALID,
         "id_number",
     ),
-    Case("member with bad phone", "registry", "RegisterMember", lambda c: member_request(c, phone="12345"), INVALID, "phone"),
-    Case("member with unknown skill", "registry", "RegisterMember", lambda c: member_request(c, skills=[3, 99]), INVALID, "skills[1]"),
     Case(
-        "member with unknown level", "registry", "RegisterMember", lambda c: member_request(c, management_level=9), INVALID, "management_level"
+        "member with bad phone",
+        "registry",
+        "RegisterMember",
+        lambda c: member_request(c, phone="12345"),
+        INVALID,
+        "phone",
+    ),
+    Case(
+        "member with unknown skill",
+        "registry",
+        "RegisterMember",
+        lambda c: member_request(c, skills=[3, 99]),
+        INVALID,
+        "skills[1]",
+    ),
+    Case(
+        "member with unknown level",
+        "registry",
+        "RegisterMember",
+        lambda c: member_request(c, management_level=9),
+        INVALID,
+        "management_level",
     ),
     Case(
         "member living in a street",
@@ -130,7 +173,14 @@ CASES = [
         NOT_FOUND,
         "residence_unit_id",
     ),
-    Case("unknown member", "registry", "GetMember", lambda c: reg.GetMemberRequest(member_id="987654"), NOT_FOUND, "member_id"),
+    Case(
+        "unknown member",
+        "registry",
+        "GetMember",
+        lambda c: reg.GetMemberRequest(member_id="987654"),
+        NOT_FOUND,
+        "member_id",
+    ),
     Case(
         "unit with unknown kind",
         "registry",
@@ -157,7 +207,14 @@ CASES = [
         INVALID,
         "page_token",
     ),
-    Case("search page too big", "registry", "SearchMembers", lambda c: reg.SearchMembersRequest(org_unit_id=c.community_id, page_size=10_000), INVALID, "page_size"),
+    Case(
+        "search page too big",
+        "registry",
+        "SearchMembers",
+        lambda c: reg.SearchMembersRequest(org_unit_id=c.community_id, page_size=10_000),
+        INVALID,
+        "page_size",
+    ),
     Case(
         "recommend for unknown wish",
         "dispatch",
@@ -166,7 +223,14 @@ CASES = [
         NOT_FOUND,
         "wish_id",
     ),
-    Case("recommend too many", "dispatch", "RecommendClaimants", lambda c: dis.RecommendClaimantsRequest(wish_id="1", limit=1000), INVALID, "limit"),
+    Case(
+        "recommend too many",
+        "dispatch",
+        "RecommendClaimants",
+        lambda c: dis.RecommendClaimantsRequest(wish_id="1", limit=1000),
+        INVALID,
+        "limit",
+    ),
 ]
 
 
@@ -185,7 +249,9 @@ async def row_counts(stack: LocalStack) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-async def test_bad_input_is_refused_naming_the_field(api: Api, stack: LocalStack, community: Community, case: Case) -> None:
+async def test_bad_input_is_refused_naming_the_field(
+    api: Api, stack: LocalStack, community: Community, case: Case
+) -> None:
     stub = getattr(api, case.service)
     before = await row_counts(stack)
     with pytest.raises(grpc.aio.AioRpcError) as error:

@@ -11,9 +11,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
+from devstack.client import Api
 from devstack.stack import SERVICES, LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import Api, make_community, new_request_id, register_member
+from tests.e2e.conftest import make_community, new_request_id, register_member
 
 SERVICE_NAMES = {
     "registry": "linli.registry.v1.RegistryService",
@@ -90,7 +91,9 @@ async def test_personal_data_is_masked_unless_revealed_and_each_reveal_is_audite
     assert member.phone == "139****5678" and "*" in member.id_number and not member.personal_data_revealed
     as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
     with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.registry.GetMember(reg.GetMemberRequest(member_id=member.id, reveal_personal_data=True), metadata=as_member)
+        await api.registry.GetMember(
+            reg.GetMemberRequest(member_id=member.id, reveal_personal_data=True), metadata=as_member
+        )
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
     revealed = await api.registry.GetMember(
         reg.GetMemberRequest(member_id=member.id, reveal_personal_data=True), metadata=api.admin
@@ -104,14 +107,19 @@ async def test_personal_data_is_masked_unless_revealed_and_each_reveal_is_audite
             "select action, actor from registry.audit_log where subject_kind = 'member' and subject_id = $1 order by id",
             member.id,
         )
-        stored = await conn.fetchrow("select phone_sealed, id_number_sealed from registry.members where id = $1", int(member.id))
+        stored = await conn.fetchrow(
+            "select phone_sealed, id_number_sealed from registry.members where id = $1", int(member.id)
+        )
     finally:
         await conn.close()
     assert [(a["action"], a["actor"]) for a in actions] == [
-        ("register_member", "e2e-admin"),
-        ("read_personal_data", "e2e-admin"),
+        ("register_member", "linli-dev"),
+        ("read_personal_data", "linli-dev"),
     ]
-    assert b"13912345678" not in stored["phone_sealed"] and revealed.member.id_number.encode() not in stored["id_number_sealed"]
+    assert (
+        b"13912345678" not in stored["phone_sealed"]
+        and revealed.member.id_number.encode() not in stored["id_number_sealed"]
+    )
 
 
 @pytest.mark.parametrize("process", ["registry", "wishes", "dispatch", "worker"])

@@ -14,9 +14,10 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 from temporalio.client import Client
 
+from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import Api, Community, make_community, new_request_id, register_member
+from tests.e2e.conftest import Community, make_community, new_request_id, register_member
 from workflows.wish_lifecycle import WishLifecycle, workflow_id
 
 
@@ -26,7 +27,9 @@ def in_days(days: int) -> Timestamp:
     return stamp
 
 
-async def submit(api: Api, community: Community, text: str = "我要一个音响组织大家跳舞", request_id: str | None = None) -> wish.Wish:
+async def submit(
+    api: Api, community: Community, text: str = "我要一个音响组织大家跳舞", request_id: str | None = None
+) -> wish.Wish:
     response = await api.wishes.SubmitWish(
         wish.SubmitWishRequest(
             request_id=request_id or new_request_id(),
@@ -65,7 +68,7 @@ async def workflow_state(stack: LocalStack, wish_id: str, want_version: int, tim
             status = await client.get_workflow_handle(workflow_id(wish_id)).query(WishLifecycle.status)
             if status.version >= want_version:
                 return status.state
-        except Exception:  # noqa: BLE001 - not started yet, or no worker yet: keep polling
+        except Exception:
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"workflow of wish {wish_id} never reached version {want_version}")
@@ -89,7 +92,8 @@ async def test_a_wish_goes_from_submission_to_claim_and_its_workflow_follows(api
 
     as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
     claimed = await api.wishes.ClaimWish(
-        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wall_wish.id, member_id=member.id), metadata=as_member
+        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wall_wish.id, member_id=member.id),
+        metadata=as_member,
     )
     assert claimed.wish.state == wish.WISH_STATE_CLAIMED and claimed.wish.claimant_member_id == member.id
     assert await workflow_state(stack, wall_wish.id, 4) == "claimed"

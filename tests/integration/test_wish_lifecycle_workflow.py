@@ -109,9 +109,7 @@ async def test_an_unreviewed_wish_reminds_the_community_then_escalates_to_the_st
     assert status.reminders == ["reminder:submitted", "escalation:submitted"]
 
 
-async def test_a_wish_reviewed_in_time_is_never_reminded(
-    time_skipping_env: WorkflowEnvironment, world: World
-) -> None:
+async def test_a_wish_reviewed_in_time_is_never_reminded(time_skipping_env: WorkflowEnvironment, world: World) -> None:
     handle = await start(time_skipping_env, world, WishTransition(1, "submitted"))
     await time_skipping_env.sleep(timedelta(hours=40))
     await handle.signal(WishLifecycle.transition, WishTransition(2, "rejected"))
@@ -145,9 +143,7 @@ async def test_a_transition_whose_signal_never_came_is_found_by_the_reread(
     assert [(r.kind, r.state) for r in world.reminders] == [("reminder", "approved")]
 
 
-async def test_repeated_and_stale_signals_change_nothing(
-    time_skipping_env: WorkflowEnvironment, world: World
-) -> None:
+async def test_repeated_and_stale_signals_change_nothing(time_skipping_env: WorkflowEnvironment, world: World) -> None:
     handle = await start(time_skipping_env, world, WishTransition(1, "submitted"))
     for change in (WishTransition(3, "published"), WishTransition(2, "approved"), WishTransition(3, "published")):
         await handle.signal(WishLifecycle.transition, change)
@@ -155,9 +151,7 @@ async def test_repeated_and_stale_signals_change_nothing(
     assert (status.state, status.version) == ("published", 3)
 
 
-async def test_a_claimed_wish_waits_without_reminders(
-    time_skipping_env: WorkflowEnvironment, world: World
-) -> None:
+async def test_a_claimed_wish_waits_without_reminders(time_skipping_env: WorkflowEnvironment, world: World) -> None:
     handle = await start(time_skipping_env, world, WishTransition(4, "claimed", "11"))
     await time_skipping_env.sleep(timedelta(days=30))
     assert world.reminders == []

@@ -1,0 +1,284 @@
+"""The developer commands behind ./linli: up, demo, token, gen, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from devstack.processes import port_open
+from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
+from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+
+HOME = REPO / ".linli"
+SECRETS = HOME / "secrets.json"
+DEV_TOKEN_TTL = 7 * 24 * 3600
+
+
+def dev_token(
+    secrets: Secrets,
+    role: Role = Role.ADMIN,
+    scope: str = WHOLE_DEPLOYMENT,
+    subject: str = "linli-dev",
+    ttl: int = DEV_TOKEN_TTL,
+) -> str:
+    return issue_token(secrets.auth_secret, subject, role, scope, ttl)
+
+
+def up(_: argparse.Namespace) -> int:
+    """Starts everything on the fixed ports, loads the demo data, and runs until Ctrl-C."""
+    ports = Ports()
+    database_url = os.environ.get("DATABASE_URL") or None
+    temporal_address = os.environ.get("TEMPORAL_ADDRESS") or None
+    wanted = {name: getattr(ports, name) for name in Ports.__dataclass_fields__}
+    if database_url:
+        wanted.pop("postgres")
+    if temporal_address:
+        wanted.pop("temporal"), wanted.pop("temporal_ui")
+    taken = [f"{name} ({port})" for name, port in wanted.items() if port_open(port)]
+    if taken:
+        print(f"linli: ports already in use: {', '.join(taken)}. Is linli already running?", file=sys.stderr)
+        return 1
+
+    secrets = Secrets.load_or_create(SECRETS)
+    stack = LocalStack(HOME, ports, secrets, database_url, temporal_address, durable=True, temporal_ui=True)
+    # SIGTERM (e.g. from a process manager) stops the stack as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        step("Postgres", stack.start_postgres)
+        step("Temporal", stack.start_temporal)
+        for process in (*SERVICES, "worker"):
+            step(process, lambda p=process: stack.start_process(p))
+        from devstack.client import connect
+        from devstack.demo_data import load_demo_data
+
+        async def load() -> None:
+            async with connect(ports, secrets.auth_secret) as api:
+                await load_demo_data(api)
+
+        asyncio.run(load())
+        print_endpoints(stack)
+        watch(stack)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nlinli: stopping", flush=True)
+        stack.stop()
+        print("linli: stopped")
+    return 0
+
+
+def step(name: str, start: object) -> None:
+    began = time.monotonic()
+    print(f"linli: starting {name} …", end="", flush=True)
+    start()  # type: ignore[operator]
+    print(f" ok ({time.monotonic() - began:.1f}s)", flush=True)
+
+
+def print_endpoints(stack: LocalStack) -> None:
+    p = stack.ports
+    lines = [
+        "",
+        "linli is running. Ctrl-C stops everything.",
+        "",
+        f"  registry   gRPC 127.0.0.1:{p.registry}   metrics http://127.0.0.1:{p.registry_metrics}/metrics",
+        f"  wishes     gRPC 127.0.0.1:{p.wishes}   metrics http://127.0.0.1:{p.wishes_metrics}/metrics",
+        f"  dispatch   gRPC 127.0.0.1:{p.dispatch}   metrics http://127.0.0.1:{p.dispatch_metrics}/metrics",
+        f"  worker                          metrics http://127.0.0.1:{p.worker_metrics}/metrics",
+        f"  Postgres   {redact(stack.database_url or '')}",
+        f"  Temporal   {stack.temporal_address}"
+        + (f"   web UI http://127.0.0.1:{p.temporal_ui}" if stack.temporal is not None else ""),
+        f"  logs       {stack.logs}",
+        "",
+        "Development token (admin, whole deployment, 7 days; `./linli token` prints another):",
+        "",
+        f"  export TOKEN={dev_token(stack.secrets)}",
+        "",
+        f'  grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
+        "  ./linli demo    walks one wish through submit → review → publish → claim",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, for printing."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
+
+
+def watch(stack: LocalStack) -> None:
+    """Waits for Ctrl-C; if a process dies on its own, says so and stops the rest."""
+    while True:
+        time.sleep(1)
+        for name, child in stack.processes.items():
+            if not child.alive():
+                print(f"\nlinli: {name} exited unexpectedly; its log ends:\n{child.log_tail(2000)}", file=sys.stderr)
+                return
+        if stack.temporal is not None and not stack.temporal.alive():
+            print("\nlinli: the Temporal dev server exited unexpectedly", file=sys.stderr)
+            return
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Walks one new wish through submit → review → publish → claim against the running platform."""
+    if not SECRETS.exists():
+        print("linli: no local platform found; start it with ./linli up", file=sys.stderr)
+        return 1
+    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports()))
+
+
+async def _demo(secrets: Secrets, ports: Ports) -> int:
+    import grpc
+    from google.protobuf.timestamp_pb2 import Timestamp
+    from linli.dispatch.v1 import dispatch_pb2 as dsp
+    from linli.wishes.v1 import wishes_pb2 as wsh
+
+    from devstack.client import connect
+    from devstack.demo_data import load_demo_data
+
+    async with connect(ports, secrets.auth_secret) as api:
+        try:
+            data = await load_demo_data(api, say=lambda _: None)
+        except grpc.aio.AioRpcError as error:
+            print(
+                f"linli: the platform does not answer ({error.code().name}); start it with ./linli up", file=sys.stderr
+            )
+            return 1
+        community, community_id = "陈仓园社区", data.org_units["陈仓园社区"]
+        run = uuid.uuid4().hex[:8]
+
+        def show(what: str, wish: wsh.Wish) -> None:
+            state = wsh.WishState.Name(wish.state).removeprefix("WISH_STATE_")
+            print(f"{what:<10} wish {wish.id}  state {state:<10} version {wish.version}")
+
+        submitted = await api.wishes.SubmitWish(
+            wsh.SubmitWishRequest(
+                request_id=f"demo-{run}-submit",
+                community_id=community_id,
+                text="楼道灯坏了，晚上老人上下楼不方便",
+                source=wsh.WISH_SOURCE_WISH_BOX,
+                resident_name="刘秀英",
+                resident_contact="13800001234",
+            ),
+            metadata=api.admin,
+        )
+        wish = submitted.wish
+        print(
+            f"{community}: 楼道灯坏了，晚上老人上下楼不方便 (resident shown as {wish.resident_name}, "
+            f"{wish.resident_contact})"
+        )
+        show("submit", wish)
+
+        deadline = Timestamp()
+        deadline.FromDatetime(datetime.now(UTC) + timedelta(days=3))
+        approval = wsh.Approval(
+            category=wsh.WISH_CATEGORY_CONVENIENCE, service_standard="三日内修好楼道灯", deadline=deadline
+        )
+        wish = (
+            await api.wishes.ReviewWish(
+                wsh.ReviewWishRequest(request_id=f"demo-{run}-review", wish_id=wish.id, approve=approval),
+                metadata=api.admin,
+            )
+        ).wish
+        show("review", wish)
+
+        wish = (
+            await api.wishes.PublishWish(
+                wsh.PublishWishRequest(request_id=f"demo-{run}-publish", wish_id=wish.id), metadata=api.admin
+            )
+        ).wish
+        show("publish", wish)
+
+        ranked = (
+            await api.dispatch.RecommendClaimants(
+                dsp.RecommendClaimantsRequest(wish_id=wish.id, limit=3), metadata=api.admin
+            )
+        ).recommendations
+        for place, rec in enumerate(ranked, start=1):
+            print(f"  recommended #{place}: {rec.member_name} (score {rec.score:.2f}; {'; '.join(rec.reasons)})")
+        if not ranked:
+            print(f"linli: nobody is registered in {community}", file=sys.stderr)
+            return 1
+
+        claimant = ranked[0].member_id
+        wish = (
+            await api.wishes.ClaimWish(
+                wsh.ClaimWishRequest(request_id=f"demo-{run}-claim", wish_id=wish.id, member_id=claimant),
+                metadata=api.admin,
+            )
+        ).wish
+        show("claim", wish)
+        print(f"claimed by {ranked[0].member_name}")
+
+        history = (
+            await api.wishes.GetWishHistory(wsh.GetWishHistoryRequest(wish_id=wish.id), metadata=api.admin)
+        ).events
+        print("history:")
+        for event in history:
+            kind = wsh.WishEventKind.Name(event.kind).removeprefix("WISH_EVENT_KIND_")
+            print(f"  {event.sequence:>3} {event.time.ToDatetime():%H:%M:%S} {kind:<10} by {event.actor}")
+        print(
+            f"Its WishLifecycle workflow is wish-{wish.id} in the Temporal UI (http://127.0.0.1:{ports.temporal_ui})."
+        )
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    if not SECRETS.exists():
+        print("linli: no local secrets yet; ./linli up creates them", file=sys.stderr)
+        return 1
+    print(dev_token(Secrets.load_or_create(SECRETS), Role(args.role), args.scope, args.subject, args.ttl))
+    return 0
+
+
+def gen(_: argparse.Namespace) -> int:
+    from devstack.protogen import main
+
+    return main()
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Lists the benchmarks in bench/, or runs one, which prints one JSON line."""
+    names = sorted(p.stem for p in (REPO / "bench").glob("*.py") if not p.stem.startswith("_"))
+    if not args.name:
+        print("\n".join(names))
+        return 0
+    if args.name not in names:
+        print(f"linli: no benchmark {args.name!r}; there are: {', '.join(names)}", file=sys.stderr)
+        return 2
+    return subprocess.call([sys.executable, "-m", f"bench.{args.name}", *args.options], cwd=REPO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="./linli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help=up.__doc__).set_defaults(run=up)
+    commands.add_parser("demo", help=demo.__doc__).set_defaults(run=demo)
+    token_parser = commands.add_parser("token", help="prints a development bearer token")
+    token_parser.add_argument("--role", default=Role.ADMIN.value, choices=[r.value for r in Role])
+    token_parser.add_argument("--scope", default=WHOLE_DEPLOYMENT, help="an org unit id, or * for everything")
+    token_parser.add_argument("--subject", default="linli-dev")
+    token_parser.add_argument("--ttl", type=int, default=DEV_TOKEN_TTL, help="seconds")
+    token_parser.set_defaults(run=token)
+    commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
+    bench_parser = commands.add_parser("bench", help=bench.__doc__)
+    bench_parser.add_argument("name", nargs="?")
+    bench_parser.add_argument("options", nargs=argparse.REMAINDER)
+    bench_parser.set_defaults(run=bench)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] if len(sys.argv) > 1 else None))

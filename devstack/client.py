@@ -1,0 +1,48 @@
+"""gRPC stubs for the three services with bearer tokens, as another system or a front end would call them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import grpc
+from linli.dispatch.v1 import dispatch_pb2_grpc
+from linli.registry.v1 import registry_pb2_grpc
+from linli.wishes.v1 import wishes_pb2_grpc
+
+from devstack.stack import SERVICES, Ports
+from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+
+Metadata = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Api:
+    auth_secret: str
+    registry: registry_pb2_grpc.RegistryServiceStub
+    wishes: wishes_pb2_grpc.WishServiceStub
+    dispatch: dispatch_pb2_grpc.DispatchServiceStub
+
+    def token(self, role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "linli-dev") -> Metadata:
+        """Call metadata carrying a token for the given caller, valid for an hour."""
+        return (("authorization", f"Bearer {issue_token(self.auth_secret, subject, role, scope, 3600)}"),)
+
+    @property
+    def admin(self) -> Metadata:
+        return self.token()
+
+
+@asynccontextmanager
+async def connect(ports: Ports, auth_secret: str) -> AsyncIterator[Api]:
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{ports.grpc(service)}") for service in SERVICES]
+    try:
+        yield Api(
+            auth_secret,
+            registry_pb2_grpc.RegistryServiceStub(channels[0]),
+            wishes_pb2_grpc.WishServiceStub(channels[1]),
+            dispatch_pb2_grpc.DispatchServiceStub(channels[2]),
+        )
+    finally:
+        for channel in channels:
+            await channel.close()
