@@ -12,9 +12,17 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.wishes.v1 import wishes_pb2 as wsh
+
+from devstack.client import connect
+from devstack.demo_data import load_demo_data
 from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from workflows.wish_lifecycle import workflow_id
 
 HOME = REPO / ".linli"
 SECRETS = HOME / "secrets.json"
@@ -48,15 +56,14 @@ def up(_: argparse.Namespace) -> int:
 
     secrets = Secrets.load_or_create(SECRETS)
     stack = LocalStack(HOME, ports, secrets, database_url, temporal_address, durable=True, temporal_ui=True)
-    # SIGTERM (e.g. from a process manager) stops the stack as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C, and SIGTERM from a process manager, stop the stack in order.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         step("Postgres", stack.start_postgres)
         step("Temporal", stack.start_temporal)
         for process in (*SERVICES, "worker"):
             step(process, lambda p=process: stack.start_process(p))
-        from devstack.client import connect
-        from devstack.demo_data import load_demo_data
 
         async def load() -> None:
             async with connect(ports, secrets.auth_secret) as api:
@@ -72,6 +79,10 @@ def up(_: argparse.Namespace) -> int:
         stack.stop()
         print("linli: stopped")
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def step(name: str, start: object) -> None:
@@ -139,14 +150,6 @@ def demo(args: argparse.Namespace) -> int:
 
 
 async def _demo(secrets: Secrets, ports: Ports) -> int:
-    import grpc
-    from google.protobuf.timestamp_pb2 import Timestamp
-    from linli.dispatch.v1 import dispatch_pb2 as dsp
-    from linli.wishes.v1 import wishes_pb2 as wsh
-
-    from devstack.client import connect
-    from devstack.demo_data import load_demo_data
-
     async with connect(ports, secrets.auth_secret) as api:
         try:
             data = await load_demo_data(api, say=lambda _: None)
@@ -226,11 +229,12 @@ async def _demo(secrets: Secrets, ports: Ports) -> int:
         ).events
         print("history:")
         for event in history:
-            kind = wsh.WishEventKind.Name(event.kind).removeprefix("WISH_EVENT_KIND_")
-            print(f"  {event.sequence:>3} {event.time.ToDatetime():%H:%M:%S} {kind:<10} by {event.actor}")
-        print(
-            f"Its WishLifecycle workflow is wish-{wish.id} in the Temporal UI (http://127.0.0.1:{ports.temporal_ui})."
-        )
+            state = wsh.WishState.Name(event.state).removeprefix("WISH_STATE_")
+            kind = wsh.WishEventKind.Name(event.kind).removeprefix("WISH_EVENT_KIND_").lower()
+            what = f"→ {state}" if event.kind == wsh.WISH_EVENT_KIND_TRANSITION else kind
+            print(f"  {event.time.ToDatetime():%H:%M:%S}  {what:<12} by {event.actor}")
+        ui = f"http://127.0.0.1:{ports.temporal_ui}"
+        print(f"Its WishLifecycle workflow is {workflow_id(wish.id)} in the Temporal UI ({ui}).")
     return 0
 
 

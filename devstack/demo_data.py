@@ -147,7 +147,7 @@ class DemoData:
 
 async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoData:
     org_units = await _load_places(api)
-    say(f"demo: {len(org_units)} org units")
+    say(f"demo: {len(org_units)} communities and grids in {len(PLACES)} places")
     members = await _load_members(api, org_units)
     say(f"demo: {len(members)} members")
     wishes = await _load_wishes(api, org_units, members)

@@ -1,0 +1,24 @@
+"""The README stays true: CI runs its test command, and its configuration table lists every variable."""
+
+from __future__ import annotations
+
+import re
+
+from devstack.stack import REPO
+
+README = (REPO / "README.md").read_text()
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    lines = [line for line in (REPO / ".ci/run").read_text().splitlines() if line and not line.startswith("#")]
+    command = lines[-1].removeprefix("exec ").strip()
+    assert command == "./linli test"
+    assert f"```sh\n{command}\n```" in README
+
+
+def test_the_configuration_table_lists_every_variable_the_code_reads() -> None:
+    source = (REPO / "services/runtime/config.py").read_text()
+    read = set(re.findall(r'"((?:LINLI|DATABASE|TEMPORAL)_[A-Z_]+)"', source))
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", README, flags=re.MULTILINE))
+    assert read - documented == set()
+    assert documented - read == set()
