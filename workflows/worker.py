@@ -63,7 +63,20 @@ async def run(settings: Settings) -> None:
             metrics=PrometheusConfig(bind_address=f"{settings.metrics_host}:{settings.metrics_port}")
         )
     )
-    client = await connect(settings, runtime)
+    # Signal handlers first, so SIGTERM stops a worker still waiting for Temporal to come up.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    connecting = asyncio.create_task(connect(settings, runtime))
+    stop_requested = asyncio.create_task(stopping.wait())
+    await asyncio.wait([connecting, stop_requested], return_when=asyncio.FIRST_COMPLETED)
+    if stopping.is_set():
+        connecting.cancel()
+        log.info("worker stopped before reaching temporal")
+        return
+    stop_requested.cancel()
+    client = connecting.result()
     worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -71,10 +84,6 @@ async def run(settings: Settings) -> None:
         activities=activities(settings),
         graceful_shutdown_timeout=settings.shutdown_grace,
     )
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
     log.info("worker running", extra={"task_queue": settings.task_queue, "temporal": settings.temporal_address})
     async with worker:
         await stopping.wait()

@@ -1,0 +1,28 @@
+"""The worker as a process: it waits for Temporal, and SIGTERM stops it even while it waits."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+from devstack.processes import free_port
+from devstack.stack import LocalStack
+
+
+def test_sigterm_stops_a_worker_still_waiting_for_temporal(stack: LocalStack) -> None:
+    unreachable = f"127.0.0.1:{free_port()}"
+    worker = stack.start_process(
+        "worker", "worker-waiting", TEMPORAL_ADDRESS=unreachable, LINLI_METRICS_PORT=str(free_port())
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "temporal not reachable yet" not in worker.log_tail():
+            assert worker.alive() and time.monotonic() < deadline, worker.log_tail()
+            time.sleep(0.1)
+        worker.process.send_signal(signal.SIGTERM)
+        assert worker.process.wait(15) == 0
+        messages = [json.loads(line)["msg"] for line in worker.log_tail().splitlines() if line.startswith("{")]
+        assert messages[-1] == "worker stopped before reaching temporal"
+    finally:
+        stack.processes.pop("worker-waiting").stop()
