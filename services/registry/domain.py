@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -50,10 +51,23 @@ SKILLS: dict[int, str] = {
 }
 SKILL_NUMBERS = {name: number for number, name in SKILLS.items()}
 
+SERVICE_KINDS: dict[int, str] = {
+    pb.SERVICE_KIND_WISH: "wish",
+    pb.SERVICE_KIND_ALERT: "alert",
+    pb.SERVICE_KIND_ACTIVITY: "activity",
+    pb.SERVICE_KIND_SERVICE_POST: "service_post",
+    pb.SERVICE_KIND_OTHER: "other",
+}
+SERVICE_KIND_NUMBERS = {name: number for number, name in SERVICE_KINDS.items()}
+
 MAX_NAME = 100
 MAX_WORKPLACE = 200
 MAX_TAGS = 20
 MAX_TAG = 30
+MAX_SOURCE_ID = 100
+MAX_CATEGORY = 50
+MAX_NOTE = 1000
+MAX_SERVICE_HOURS = 200.0
 
 
 @dataclass(frozen=True)
@@ -137,3 +151,36 @@ def normalise_tags(field: str, tags: list[str]) -> tuple[str, ...]:
         if tag not in cleaned:
             cleaned.append(tag)
     return tuple(cleaned)
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    id: int
+    member_id: int
+    kind: str
+    source_id: str
+    category: str
+    hours: float
+    served_at: datetime
+    note: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ServiceTotal:
+    kind: str
+    category: str
+    count: int
+    hours: float
+
+
+def service_hours(field: str, hours: float) -> float:
+    """Hours of one service, to the hundredth."""
+    if not math.isfinite(hours) or not 0 <= hours <= MAX_SERVICE_HOURS:
+        raise InvalidArgument(f"must be between 0 and {MAX_SERVICE_HOURS:g}", field)
+    return round(hours, 2)
+
+
+def check_period(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and start >= end:
+        raise InvalidArgument("must lie after start_time", "end_time")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as pb
 from linli.registry.v1 import registry_pb2_grpc
 
 from services.registry import domain
-from services.registry.domain import Member, OrgUnit
-from services.registry.store import DuplicateName, DuplicatePerson, NewMember, RegistryStore
+from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal
+from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
@@ -18,6 +21,39 @@ from services.runtime.pii import PersonalDataCipher, mask_id_number, mask_phone
 
 # Who may reveal personal data in the clear (always audited).
 _MAY_REVEAL = (Role.ADMIN, Role.STAFF)
+# Clocks of other systems may run a little ahead of ours.
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def optional_time(field: str, value: Timestamp) -> datetime | None:
+    """An optional timestamp: None when unset."""
+    if value.seconds == 0 and value.nanos == 0:
+        return None
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("is not a valid time", field) from exc
+
+
+def service_record_message(record: ServiceRecord) -> pb.ServiceRecord:
+    return pb.ServiceRecord(
+        id=str(record.id),
+        member_id=str(record.member_id),
+        kind=domain.SERVICE_KIND_NUMBERS[record.kind],
+        source_id=record.source_id,
+        category=record.category,
+        hours=record.hours,
+        served_at=to_timestamp(record.served_at),
+        note=record.note,
+        record_time=to_timestamp(record.recorded_at),
+    )
+
+
+def service_total_messages(totals: list[ServiceTotal]) -> list[pb.ServiceTotal]:
+    return [
+        pb.ServiceTotal(kind=domain.SERVICE_KIND_NUMBERS[t.kind], category=t.category, count=t.count, hours=t.hours)
+        for t in totals
+    ]
 
 
 def org_unit_message(unit: OrgUnit) -> pb.OrgUnit:
@@ -192,3 +228,67 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         members = members[:page_size]
         token = encode_page_token(query, [members[-1].id]) if has_more else ""
         return pb.SearchMembersResponse(members=[member_message(m) for m in members], next_page_token=token)
+
+    async def _member(self, field: str, raw_id: str) -> Member:
+        member_id = validate.entity_id(field, raw_id)
+        member = await self.store.member(member_id)
+        if member is None:
+            raise NotFound(f"no member {member_id}", field)
+        return member
+
+    async def RecordService(
+        self, request: pb.RecordServiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordServiceResponse:  # 纪实
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SERVICE)
+        request_id = validate.request_id(request.request_id)
+        kind = domain.SERVICE_KINDS[validate.enum("kind", request.kind, pb.ServiceKind)]
+        source_id = validate.text("source_id", request.source_id, max_length=domain.MAX_SOURCE_ID)
+        category = validate.text("category", request.category, max_length=domain.MAX_CATEGORY, required=False)
+        hours = domain.service_hours("hours", request.hours)
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        now = datetime.now(UTC)
+        served_at = optional_time("served_at", request.served_at) or now
+        if served_at > now + _CLOCK_SKEW:
+            raise InvalidArgument("must not lie in the future", "served_at")
+        member = await self._member("member_id", request.member_id)
+        caller.require_scope(str(member.residence_unit_id), map(str, member.residence_ancestor_ids))
+        new = NewService(member, kind, source_id, category, hours, served_at, note)
+        record, created = await self.store.record_service(caller, request_id, new)
+        return pb.RecordServiceResponse(record=service_record_message(record), created=created)
+
+    async def GetMemberServiceSummary(
+        self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetMemberServiceSummaryResponse:
+        caller = current_caller()
+        start = optional_time("start_time", request.start_time)
+        end = optional_time("end_time", request.end_time)
+        domain.check_period(start, end)
+        member = await self._member("member_id", request.member_id)
+        self._require_may_read(caller, member)
+        totals = await self.store.service_summary(member.id, start, end)
+        return pb.GetMemberServiceSummaryResponse(
+            member_id=str(member.id),
+            totals=service_total_messages(totals),
+            count=sum(t.count for t in totals),
+            hours=round(sum(t.hours for t in totals), 2),
+        )
+
+    async def GetRegistryStats(
+        self, request: pb.GetRegistryStatsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetRegistryStatsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        start = optional_time("start_time", request.start_time)
+        end = optional_time("end_time", request.end_time) or datetime.now(UTC)
+        domain.check_period(start, end)
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        caller.require_scope(str(subtree.id), map(str, subtree.ancestor_ids))
+        stats = await self.store.registry_stats(subtree, start, end)
+        return pb.GetRegistryStatsResponse(
+            members_registered=stats.members_registered,
+            members_active=stats.members_active,
+            services=sum(t.count for t in stats.totals),
+            hours=round(sum(t.hours for t in stats.totals), 2),
+            totals=service_total_messages(stats.totals),
+        )

@@ -52,6 +52,15 @@ class MemberStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMBER_STATUS_UNSPECIFIED: _ClassVar[MemberStatus]
     MEMBER_STATUS_ACTIVE: _ClassVar[MemberStatus]
     MEMBER_STATUS_DEREGISTERED: _ClassVar[MemberStatus]
+
+class ServiceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SERVICE_KIND_UNSPECIFIED: _ClassVar[ServiceKind]
+    SERVICE_KIND_WISH: _ClassVar[ServiceKind]
+    SERVICE_KIND_ALERT: _ClassVar[ServiceKind]
+    SERVICE_KIND_ACTIVITY: _ClassVar[ServiceKind]
+    SERVICE_KIND_SERVICE_POST: _ClassVar[ServiceKind]
+    SERVICE_KIND_OTHER: _ClassVar[ServiceKind]
 ORG_UNIT_KIND_UNSPECIFIED: OrgUnitKind
 ORG_UNIT_KIND_PROVINCE: OrgUnitKind
 ORG_UNIT_KIND_CITY: OrgUnitKind
@@ -83,6 +92,12 @@ MANAGEMENT_LEVEL_OTHER: ManagementLevel
 MEMBER_STATUS_UNSPECIFIED: MemberStatus
 MEMBER_STATUS_ACTIVE: MemberStatus
 MEMBER_STATUS_DEREGISTERED: MemberStatus
+SERVICE_KIND_UNSPECIFIED: ServiceKind
+SERVICE_KIND_WISH: ServiceKind
+SERVICE_KIND_ALERT: ServiceKind
+SERVICE_KIND_ACTIVITY: ServiceKind
+SERVICE_KIND_SERVICE_POST: ServiceKind
+SERVICE_KIND_OTHER: ServiceKind
 
 class OrgUnit(_message.Message):
     __slots__ = ("id", "parent_id", "kind", "name", "ancestor_ids", "create_time")
@@ -223,3 +238,111 @@ class SearchMembersResponse(_message.Message):
     members: _containers.RepeatedCompositeFieldContainer[Member]
     next_page_token: str
     def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ServiceRecord(_message.Message):
+    __slots__ = ("id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note", "record_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    SERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    member_id: str
+    kind: ServiceKind
+    source_id: str
+    category: str
+    hours: float
+    served_at: _timestamp_pb2.Timestamp
+    note: str
+    record_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RecordServiceRequest(_message.Message):
+    __slots__ = ("request_id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    SERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    member_id: str
+    kind: ServiceKind
+    source_id: str
+    category: str
+    hours: float
+    served_at: _timestamp_pb2.Timestamp
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RecordServiceResponse(_message.Message):
+    __slots__ = ("record", "created")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    record: ServiceRecord
+    created: bool
+    def __init__(self, record: _Optional[_Union[ServiceRecord, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetMemberServiceSummaryRequest(_message.Message):
+    __slots__ = ("member_id", "start_time", "end_time")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceTotal(_message.Message):
+    __slots__ = ("kind", "category", "count", "hours")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    kind: ServiceKind
+    category: str
+    count: int
+    hours: float
+    def __init__(self, kind: _Optional[_Union[ServiceKind, str]] = ..., category: _Optional[str] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
+
+class GetMemberServiceSummaryResponse(_message.Message):
+    __slots__ = ("member_id", "totals", "count", "hours")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
+    count: int
+    hours: float
+    def __init__(self, member_id: _Optional[str] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
+
+class GetRegistryStatsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "start_time", "end_time")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetRegistryStatsResponse(_message.Message):
+    __slots__ = ("members_registered", "members_active", "services", "hours", "totals")
+    MEMBERS_REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    members_registered: int
+    members_active: int
+    services: int
+    hours: float
+    totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
+    def __init__(self, members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ...) -> None: ...

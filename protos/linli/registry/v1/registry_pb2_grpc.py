@@ -61,6 +61,21 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
                 _registered_method=True)
+        self.RecordService = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/RecordService',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceResponse.FromString,
+                _registered_method=True)
+        self.GetMemberServiceSummary = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/GetMemberServiceSummary',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryResponse.FromString,
+                _registered_method=True)
+        self.GetRegistryStats = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/GetRegistryStats',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -105,6 +120,29 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordService(self, request, context):
+        """Records one service a member gave (纪实). Idempotent by (member_id, kind, source_id): a second call for
+        the same source returns the first record with created=false. Callable by admin, staff (in scope) and
+        service callers (other linli services and the worker).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMemberServiceSummary(self, request, context):
+        """Hours and counts of one member's services by kind and category over [start_time, end_time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRegistryStats(self, request, context):
+        """Registrations, members and services/hours over an org subtree and period (for weekly reports).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -132,6 +170,21 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.SearchMembers,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.SerializeToString,
+            ),
+            'RecordService': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordService,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceResponse.SerializeToString,
+            ),
+            'GetMemberServiceSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemberServiceSummary,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryResponse.SerializeToString,
+            ),
+            'GetRegistryStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegistryStats,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -271,6 +324,87 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/SearchMembers',
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/RecordService',
+            linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.RecordServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemberServiceSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/GetMemberServiceSummary',
+            linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.GetMemberServiceSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegistryStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/GetRegistryStats',
+            linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,157 @@
+"""Service records (纪实) over gRPC: idempotent by source, summed per member and per org subtree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.registry.v1 import registry_pb2 as reg
+
+from devstack.client import Api
+from services.runtime.auth import Role
+from tests.e2e.conftest import make_community, new_request_id, register_member
+
+
+def stamp(moment: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+async def record(
+    api: Api,
+    member_id: str,
+    source_id: str,
+    *,
+    kind: int = reg.SERVICE_KIND_WISH,
+    category: str = "culture",
+    hours: float = 1.5,
+    served_at: datetime | None = None,
+    metadata: tuple[tuple[str, str], ...] | None = None,
+) -> reg.RecordServiceResponse:
+    return await api.registry.RecordService(
+        reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            member_id=member_id,
+            kind=kind,
+            source_id=source_id,
+            category=category,
+            hours=hours,
+            served_at=stamp(served_at or datetime.now(UTC) - timedelta(hours=1)),
+            note="送音响到幸福里",
+        ),
+        metadata=metadata or api.admin,
+    )
+
+
+async def test_a_second_record_of_the_same_source_returns_the_first(api: Api) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.grid_id)
+    service = api.token(Role.SERVICE, subject="service:worker")
+    first = await record(api, member.id, "42", hours=2, metadata=service)
+    again = await record(api, member.id, "42", hours=5, category="legal", metadata=service)
+    assert first.created and not again.created
+    assert again.record == first.record
+    assert first.record.hours == 2 and first.record.kind == reg.SERVICE_KIND_WISH
+    other_kind = await record(api, member.id, "42", kind=reg.SERVICE_KIND_ACTIVITY, metadata=service)
+    assert other_kind.created and other_kind.record.id != first.record.id
+
+
+async def test_member_summary_sums_hours_by_kind_and_category_within_the_period(api: Api) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.grid_id)
+    now = datetime.now(UTC)
+    await record(api, member.id, "1", category="culture", hours=1.5, served_at=now - timedelta(days=3))
+    await record(api, member.id, "2", category="culture", hours=2, served_at=now - timedelta(days=2))
+    await record(api, member.id, "3", kind=reg.SERVICE_KIND_ALERT, category="fall", hours=0.5)
+    await record(api, member.id, "4", category="legal", hours=4, served_at=now - timedelta(days=40))
+
+    summary = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(
+            member_id=member.id, start_time=stamp(now - timedelta(days=7)), end_time=stamp(now)
+        ),
+        metadata=api.admin,
+    )
+    totals = {(t.kind, t.category): (t.count, t.hours) for t in summary.totals}
+    assert totals == {(reg.SERVICE_KIND_WISH, "culture"): (2, 3.5), (reg.SERVICE_KIND_ALERT, "fall"): (1, 0.5)}
+    assert (summary.count, summary.hours) == (3, 4.0)
+
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    everything = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(member_id=member.id), metadata=as_member
+    )
+    assert (everything.count, everything.hours) == (4, 8.0)
+
+
+async def test_registry_stats_count_registrations_members_and_services_in_the_subtree(api: Api) -> None:
+    before = datetime.now(UTC)
+    community = await make_community(api)
+    elsewhere = await make_community(api)
+    first = await register_member(api, community.grid_id)
+    second = await register_member(api, community.community_id)
+    outsider = await register_member(api, elsewhere.grid_id)
+    await record(api, first.id, "10", hours=2)
+    await record(api, second.id, "11", hours=1, kind=reg.SERVICE_KIND_ACTIVITY, category="party-lesson")
+    await record(api, outsider.id, "12", hours=9)
+    service = api.token(Role.SERVICE, subject="service:worker")
+
+    stats = await api.registry.GetRegistryStats(
+        reg.GetRegistryStatsRequest(
+            org_unit_id=community.street_id,
+            start_time=stamp(before - timedelta(hours=2)),
+            end_time=stamp(datetime.now(UTC) + timedelta(seconds=1)),
+        ),
+        metadata=service,
+    )
+    assert (stats.members_registered, stats.members_active, stats.services, stats.hours) == (2, 2, 2, 3.0)
+    assert {(t.kind, t.category, t.count) for t in stats.totals} == {
+        (reg.SERVICE_KIND_WISH, "culture", 1),
+        (reg.SERVICE_KIND_ACTIVITY, "party-lesson", 1),
+    }
+    earlier = await api.registry.GetRegistryStats(
+        reg.GetRegistryStatsRequest(org_unit_id=community.street_id, end_time=stamp(before)), metadata=service
+    )
+    assert (earlier.members_registered, earlier.members_active) == (0, 0)
+
+
+async def test_service_records_check_input_role_and_scope(api: Api) -> None:
+    community, other = await make_community(api), await make_community(api)
+    member = await register_member(api, community.grid_id)
+    cases = [
+        (dict(kind=reg.SERVICE_KIND_UNSPECIFIED), "kind"),
+        (dict(source_id=" "), "source_id"),
+        (dict(hours=-1), "hours"),
+        (dict(hours=float("nan")), "hours"),
+        (dict(served_at=datetime.now(UTC) + timedelta(days=2)), "served_at"),
+    ]
+    for overrides, field in cases:
+        fields = {"source_id": "9", **overrides}
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await record(api, member.id, **fields)  # type: ignore[arg-type]
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error.value.details().startswith(f"{field}:")
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await record(api, "999999999", "9")
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+    outsider_staff = api.token(Role.STAFF, scope=other.community_id, subject="staff-other")
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await record(api, member.id, "9", metadata=outsider_staff)
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await record(api, member.id, "9", metadata=as_member)
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetRegistryStats(
+            reg.GetRegistryStatsRequest(org_unit_id=community.street_id), metadata=outsider_staff
+        )
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    now = datetime.now(UTC)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetMemberServiceSummary(
+            reg.GetMemberServiceSummaryRequest(member_id=member.id, start_time=stamp(now), end_time=stamp(now)),
+            metadata=api.admin,
+        )
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("end_time:")
