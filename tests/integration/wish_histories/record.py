@@ -1,0 +1,100 @@
+"""Records WishLifecycle histories for the replay test: `./linli test` never runs this; a release does.
+
+    .venv/bin/python -m tests.integration.wish_histories.record TAG
+
+runs each scenario below on the time-skipping server with stand-in activities and writes
+tests/integration/wish_histories/TAG-<scenario>.json. Histories recorded by an older release are kept
+as they are, so the replay test proves that the current code still replays what that release wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from devstack.temporal import test_server_binary
+from tests.integration.test_wish_lifecycle_workflow import LIMITS, World
+from workflows.wish_activities import WishSnapshot
+from workflows.wish_lifecycle import WishLifecycle, WishLifecycleInput, WishTransition, workflow_id
+
+HERE = Path(__file__).parent
+Scenario = Callable[[WorkflowEnvironment, World, WorkflowHandle], Awaitable[None]]
+
+
+async def _start(client: Client, world: World, first: WishTransition) -> WorkflowHandle:
+    wish_id = uuid.uuid4().hex[:8]
+    return await client.start_workflow(
+        WishLifecycle.run,
+        WishLifecycleInput(wish_id=wish_id, community_id="5", limits=LIMITS),
+        id=workflow_id(wish_id),
+        task_queue=world.task_queue,
+        start_signal="transition",
+        start_signal_args=[first],
+    )
+
+
+async def reminded_then_claimed(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Unreviewed (reminded, escalated), approved, published, unclaimed (reminded), then claimed: left waiting."""
+    await env.sleep(timedelta(hours=97))
+    world.wish = WishSnapshot(2, "approved", "")
+    await handle.signal(WishLifecycle.transition, WishTransition(2, "approved"))
+    world.wish = WishSnapshot(3, "published", "")
+    await handle.signal(WishLifecycle.transition, WishTransition(3, "published"))
+    await env.sleep(timedelta(hours=73))
+    world.wish = WishSnapshot(4, "claimed", "11")
+    await handle.signal(WishLifecycle.transition, WishTransition(4, "claimed", "11"))
+    await env.sleep(timedelta(days=3))
+    await handle.query(WishLifecycle.status)
+
+
+async def rejected(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    await env.sleep(timedelta(hours=10))
+    await handle.signal(WishLifecycle.transition, WishTransition(2, "rejected"))
+    await handle.result()
+
+
+async def found_by_reread(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """The approval's signal never came; the re-read at the limit finds it."""
+    world.wish = WishSnapshot(2, "approved", "")
+    await env.sleep(timedelta(hours=49))
+    await handle.query(WishLifecycle.status)
+
+
+SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
+    "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
+    "rejected": (WishTransition(1, "submitted"), rejected),
+    "found-by-reread": (WishTransition(1, "submitted"), found_by_reread),
+}
+
+
+async def record(tag: str, names: list[str]) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
+    try:
+        for name in names or list(SCENARIOS):
+            first, scenario = SCENARIOS[name]
+            world = World(task_queue=f"record-{uuid.uuid4().hex[:8]}")
+            async with Worker(
+                env.client, task_queue=world.task_queue, workflows=[WishLifecycle], activities=world.activities()
+            ):
+                handle = await _start(env.client, world, first)
+                await scenario(env, world, handle)
+                history = await handle.fetch_history()
+                (HERE / f"{tag}-{name}.json").write_text(history.to_json())
+                desc = await handle.describe()
+                if desc.status is not None and desc.status.name == "RUNNING":
+                    await handle.terminate("recorded")
+            print(f"recorded {tag}-{name}")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record(sys.argv[1], sys.argv[2:]))
