@@ -22,21 +22,115 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from linli.registry.v1 import registry_pb2 as linli_dot_registry_dot_v1_dot_registry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n linli/dispatch/v1/dispatch.proto\x12\x11linli.dispatch.v1\";\n\x19RecommendClaimantsRequest\x12\x0f\n\x07wish_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"X\n\x0eRecommendation\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x13\n\x0bmember_name\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"X\n\x1aRecommendClaimantsResponse\x12:\n\x0frecommendations\x18\x01 \x03(\x0b\x32!.linli.dispatch.v1.Recommendation2\x84\x01\n\x0f\x44ispatchService\x12q\n\x12RecommendClaimants\x12,.linli.dispatch.v1.RecommendClaimantsRequest\x1a-.linli.dispatch.v1.RecommendClaimantsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n linli/dispatch/v1/dispatch.proto\x12\x11linli.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a linli/registry/v1/registry.proto\";\n\x19RecommendClaimantsRequest\x12\x0f\n\x07wish_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"X\n\x0eRecommendation\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x13\n\x0bmember_name\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"X\n\x1aRecommendClaimantsResponse\x12:\n\x0frecommendations\x18\x01 \x03(\x0b\x32!.linli.dispatch.v1.Recommendation\"\x86\x01\n\x1aRecommendVolunteersRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12(\n\x06skills\x18\x02 \x03(\x0e\x32\x18.linli.registry.v1.Skill\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x1a\n\x12\x65xclude_member_ids\x18\x04 \x03(\t\"Y\n\x1bRecommendVolunteersResponse\x12:\n\x0frecommendations\x18\x01 \x03(\x0b\x32!.linli.dispatch.v1.Recommendation\"X\n\x08\x44utySlot\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x12\n\nstart_time\x18\x02 \x01(\t\x12\x10\n\x08\x65nd_time\x18\x03 \x01(\t\x12\x13\n\x0bmember_name\x18\x04 \x01(\t\"\x8d\x01\n\nDutyRoster\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x02 \x01(\t\x12*\n\x05slots\x18\x03 \x03(\x0b\x32\x1b.linli.dispatch.v1.DutySlot\x12/\n\x06source\x18\x04 \x01(\x0e\x32\x1f.linli.dispatch.v1.RosterSource\"z\n\x14SetDutyRosterRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12*\n\x05slots\x18\x04 \x03(\x0b\x32\x1b.linli.dispatch.v1.DutySlot\"F\n\x15SetDutyRosterResponse\x12-\n\x06roster\x18\x01 \x01(\x0b\x32\x1d.linli.dispatch.v1.DutyRoster\"L\n\x0eWeeklyDutySlot\x12\x0f\n\x07weekday\x18\x01 \x01(\x05\x12)\n\x04slot\x18\x02 \x01(\x0b\x32\x1b.linli.dispatch.v1.DutySlot\"y\n\x1bSetWeeklyDutyPatternRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x30\n\x05slots\x18\x03 \x03(\x0b\x32!.linli.dispatch.v1.WeeklyDutySlot\"f\n\x1cSetWeeklyDutyPatternResponse\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x30\n\x05slots\x18\x02 \x03(\x0b\x32!.linli.dispatch.v1.WeeklyDutySlot\"\x87\x01\n\x0fSwapDutyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\x16\n\x0e\x66rom_member_id\x18\x04 \x01(\t\x12\x14\n\x0cto_member_id\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"A\n\x10SwapDutyResponse\x12-\n\x06roster\x18\x01 \x01(\x0b\x32\x1d.linli.dispatch.v1.DutyRoster\":\n\x14GetDutyRosterRequest\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x02 \x01(\t\"F\n\x15GetDutyRosterResponse\x12-\n\x06roster\x18\x01 \x01(\x0b\x32\x1d.linli.dispatch.v1.DutyRoster\"R\n\x10GetOnDutyRequest\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x11GetOnDutyResponse\x12,\n\x07on_duty\x18\x01 \x03(\x0b\x32\x1b.linli.dispatch.v1.DutySlot\x12\x0c\n\x04\x64\x61te\x18\x02 \x01(\t\"P\n\x12GetDutyGapsRequest\x12\x14\n\x0c\x63ommunity_id\x18\x01 \x01(\t\x12\x12\n\nstart_date\x18\x02 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x03 \x01(\t\"=\n\x07\x44utyGap\x12\x0c\n\x04\x64\x61te\x18\x01 \x01(\t\x12\x12\n\nstart_time\x18\x02 \x01(\t\x12\x10\n\x08\x65nd_time\x18\x03 \x01(\t\"p\n\x13GetDutyGapsResponse\x12(\n\x04gaps\x18\x01 \x03(\x0b\x32\x1a.linli.dispatch.v1.DutyGap\x12\x16\n\x0euncovered_days\x18\x02 \x01(\x05\x12\x17\n\x0funcovered_hours\x18\x03 \x01(\x01\"\xb1\x04\n\x05\x41lert\x12\n\n\x02id\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.linli.dispatch.v1.AlertKind\x12,\n\x05state\x18\x03 \x01(\x0e\x32\x1d.linli.dispatch.v1.AlertState\x12\x0f\n\x07unit_id\x18\x04 \x01(\t\x12\x14\n\x0c\x63ommunity_id\x18\x05 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x06 \x01(\t\x12\x11\n\tdevice_id\x18\x07 \x01(\t\x12\x0c\n\x04note\x18\x08 \x01(\t\x12\x11\n\tresponder\x18\t \x01(\t\x12\x30\n\x07outcome\x18\n \x01(\x0e\x32\x1f.linli.dispatch.v1.AlertOutcome\x12\x14\n\x0coutcome_note\x18\x0b \x01(\t\x12\x36\n\nescalation\x18\x0c \x01(\x0e\x32\".linli.dispatch.v1.EscalationLevel\x12.\n\nraise_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10\x61\x63knowledge_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61rrive_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nclose_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x11 \x01(\x05\"\xa9\x01\n\nAlertEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.linli.dispatch.v1.AlertEventKind\x12\x11\n\trecipient\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x96\x01\n\x11RaiseAlertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.linli.dispatch.v1.AlertKind\x12\x0f\n\x07unit_id\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\x11\n\tdevice_id\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\"=\n\x12RaiseAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\"R\n\x17\x41\x63knowledgeAlertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\x11\n\tmember_id\x18\x03 \x01(\t\"C\n\x18\x41\x63knowledgeAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\":\n\x12\x41rriveAlertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\">\n\x13\x41rriveAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\"{\n\x13ResolveAlertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\x30\n\x07outcome\x18\x03 \x01(\x0e\x32\x1f.linli.dispatch.v1.AlertOutcome\x12\x0c\n\x04note\x18\x04 \x01(\t\"?\n\x14ResolveAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\"J\n\x12\x43\x61ncelAlertRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\">\n\x13\x43\x61ncelAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\"#\n\x0fGetAlertRequest\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\"l\n\x10GetAlertResponse\x12\'\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x18.linli.dispatch.v1.Alert\x12/\n\x08timeline\x18\x02 \x03(\x0b\x32\x1d.linli.dispatch.v1.AlertEvent\"\x89\x01\n\x14GetAlertStatsRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xad\x01\n\x15GetAlertStatsResponse\x12\x0e\n\x06raised\x18\x01 \x01(\x05\x12\x14\n\x0c\x61\x63knowledged\x18\x02 \x01(\x05\x12\x11\n\tescalated\x18\x03 \x01(\x05\x12\x10\n\x08resolved\x18\x04 \x01(\x05\x12%\n\x1dmedian_seconds_to_acknowledge\x18\x05 \x01(\x01\x12\"\n\x1ap90_seconds_to_acknowledge\x18\x06 \x01(\x01\"+\n\x17GetAlertCallListRequest\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\"J\n\x06\x43\x61llee\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12-\n\x08nearness\x18\x02 \x01(\x0e\x32\x1b.linli.dispatch.v1.Nearness\"r\n\x18GetAlertCallListResponse\x12-\n\nvolunteers\x18\x01 \x03(\x0b\x32\x19.linli.dispatch.v1.Callee\x12\x14\n\x0c\x63ommunity_id\x18\x02 \x01(\t\x12\x11\n\tstreet_id\x18\x03 \x01(\t\"\xc9\x01\n\x17RecordAlertEventRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12/\n\x04kind\x18\x03 \x01(\x0e\x32!.linli.dispatch.v1.AlertEventKind\x12\x11\n\trecipient\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\x12\x36\n\nescalation\x18\x06 \x01(\x0e\x32\".linli.dispatch.v1.EscalationLevel\",\n\x18RecordAlertEventResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x08*~\n\x0cRosterSource\x12\x1d\n\x19ROSTER_SOURCE_UNSPECIFIED\x10\x00\x12\x16\n\x12ROSTER_SOURCE_NONE\x10\x01\x12 \n\x1cROSTER_SOURCE_WEEKLY_PATTERN\x10\x02\x12\x15\n\x11ROSTER_SOURCE_DAY\x10\x03*}\n\tAlertKind\x12\x1a\n\x16\x41LERT_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41LERT_KIND_FALL\x10\x01\x12\x14\n\x10\x41LERT_KIND_HEART\x10\x02\x12\x13\n\x0f\x41LERT_KIND_FIRE\x10\x03\x12\x14\n\x10\x41LERT_KIND_OTHER\x10\x04*\xad\x01\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_RAISED\x10\x01\x12\x1c\n\x18\x41LERT_STATE_ACKNOWLEDGED\x10\x02\x12\x17\n\x13\x41LERT_STATE_ARRIVED\x10\x03\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x04\x12\x19\n\x15\x41LERT_STATE_CANCELLED\x10\x05*\xf7\x01\n\x0c\x41lertOutcome\x12\x1d\n\x19\x41LERT_OUTCOME_UNSPECIFIED\x10\x00\x12 \n\x1c\x41LERT_OUTCOME_HELPED_ON_SITE\x10\x01\x12#\n\x1f\x41LERT_OUTCOME_TAKEN_TO_HOSPITAL\x10\x02\x12\"\n\x1e\x41LERT_OUTCOME_HANDED_TO_FAMILY\x10\x03\x12$\n ALERT_OUTCOME_EMERGENCY_SERVICES\x10\x04\x12\x1e\n\x1a\x41LERT_OUTCOME_NOBODY_FOUND\x10\x05\x12\x17\n\x13\x41LERT_OUTCOME_OTHER\x10\x06*\x97\x01\n\x0f\x45scalationLevel\x12 \n\x1c\x45SCALATION_LEVEL_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45SCALATION_LEVEL_VOLUNTEERS\x10\x01\x12$\n ESCALATION_LEVEL_COMMUNITY_STAFF\x10\x02\x12\x1b\n\x17\x45SCALATION_LEVEL_STREET\x10\x03*\xba\x03\n\x0e\x41lertEventKind\x12 \n\x1c\x41LERT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41LERT_EVENT_KIND_RAISED\x10\x01\x12\x1b\n\x17\x41LERT_EVENT_KIND_CALLED\x10\x02\x12\x1e\n\x1a\x41LERT_EVENT_KIND_DELIVERED\x10\x03\x12$\n ALERT_EVENT_KIND_DELIVERY_FAILED\x10\x04\x12\x1e\n\x1a\x41LERT_EVENT_KIND_TIMED_OUT\x10\x05\x12\x1e\n\x1a\x41LERT_EVENT_KIND_ESCALATED\x10\x06\x12!\n\x1d\x41LERT_EVENT_KIND_ACKNOWLEDGED\x10\x07\x12\x1f\n\x1b\x41LERT_EVENT_KIND_STOOD_DOWN\x10\x08\x12\x1c\n\x18\x41LERT_EVENT_KIND_ARRIVED\x10\t\x12\x1d\n\x19\x41LERT_EVENT_KIND_RESOLVED\x10\n\x12\x1e\n\x1a\x41LERT_EVENT_KIND_CANCELLED\x10\x0b\x12%\n!ALERT_EVENT_KIND_SERVICE_RECORDED\x10\x0c*f\n\x08Nearness\x12\x18\n\x14NEARNESS_UNSPECIFIED\x10\x00\x12\x15\n\x11NEARNESS_BUILDING\x10\x01\x12\x11\n\rNEARNESS_GRID\x10\x02\x12\x16\n\x12NEARNESS_COMMUNITY\x10\x03\x32\xbe\r\n\x0f\x44ispatchService\x12q\n\x12RecommendClaimants\x12,.linli.dispatch.v1.RecommendClaimantsRequest\x1a-.linli.dispatch.v1.RecommendClaimantsResponse\x12t\n\x13RecommendVolunteers\x12-.linli.dispatch.v1.RecommendVolunteersRequest\x1a..linli.dispatch.v1.RecommendVolunteersResponse\x12\x62\n\rSetDutyRoster\x12\'.linli.dispatch.v1.SetDutyRosterRequest\x1a(.linli.dispatch.v1.SetDutyRosterResponse\x12w\n\x14SetWeeklyDutyPattern\x12..linli.dispatch.v1.SetWeeklyDutyPatternRequest\x1a/.linli.dispatch.v1.SetWeeklyDutyPatternResponse\x12S\n\x08SwapDuty\x12\".linli.dispatch.v1.SwapDutyRequest\x1a#.linli.dispatch.v1.SwapDutyResponse\x12\x62\n\rGetDutyRoster\x12\'.linli.dispatch.v1.GetDutyRosterRequest\x1a(.linli.dispatch.v1.GetDutyRosterResponse\x12V\n\tGetOnDuty\x12#.linli.dispatch.v1.GetOnDutyRequest\x1a$.linli.dispatch.v1.GetOnDutyResponse\x12\\\n\x0bGetDutyGaps\x12%.linli.dispatch.v1.GetDutyGapsRequest\x1a&.linli.dispatch.v1.GetDutyGapsResponse\x12Y\n\nRaiseAlert\x12$.linli.dispatch.v1.RaiseAlertRequest\x1a%.linli.dispatch.v1.RaiseAlertResponse\x12k\n\x10\x41\x63knowledgeAlert\x12*.linli.dispatch.v1.AcknowledgeAlertRequest\x1a+.linli.dispatch.v1.AcknowledgeAlertResponse\x12\\\n\x0b\x41rriveAlert\x12%.linli.dispatch.v1.ArriveAlertRequest\x1a&.linli.dispatch.v1.ArriveAlertResponse\x12_\n\x0cResolveAlert\x12&.linli.dispatch.v1.ResolveAlertRequest\x1a\'.linli.dispatch.v1.ResolveAlertResponse\x12\\\n\x0b\x43\x61ncelAlert\x12%.linli.dispatch.v1.CancelAlertRequest\x1a&.linli.dispatch.v1.CancelAlertResponse\x12S\n\x08GetAlert\x12\".linli.dispatch.v1.GetAlertRequest\x1a#.linli.dispatch.v1.GetAlertResponse\x12\x62\n\rGetAlertStats\x12\'.linli.dispatch.v1.GetAlertStatsRequest\x1a(.linli.dispatch.v1.GetAlertStatsResponse\x12k\n\x10GetAlertCallList\x12*.linli.dispatch.v1.GetAlertCallListRequest\x1a+.linli.dispatch.v1.GetAlertCallListResponse\x12k\n\x10RecordAlertEvent\x12*.linli.dispatch.v1.RecordAlertEventRequest\x1a+.linli.dispatch.v1.RecordAlertEventResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linli.dispatch.v1.dispatch_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECOMMENDCLAIMANTSREQUEST']._serialized_start=55
-  _globals['_RECOMMENDCLAIMANTSREQUEST']._serialized_end=114
-  _globals['_RECOMMENDATION']._serialized_start=116
-  _globals['_RECOMMENDATION']._serialized_end=204
-  _globals['_RECOMMENDCLAIMANTSRESPONSE']._serialized_start=206
-  _globals['_RECOMMENDCLAIMANTSRESPONSE']._serialized_end=294
-  _globals['_DISPATCHSERVICE']._serialized_start=297
-  _globals['_DISPATCHSERVICE']._serialized_end=429
+  _globals['_ROSTERSOURCE']._serialized_start=4596
+  _globals['_ROSTERSOURCE']._serialized_end=4722
+  _globals['_ALERTKIND']._serialized_start=4724
+  _globals['_ALERTKIND']._serialized_end=4849
+  _globals['_ALERTSTATE']._serialized_start=4852
+  _globals['_ALERTSTATE']._serialized_end=5025
+  _globals['_ALERTOUTCOME']._serialized_start=5028
+  _globals['_ALERTOUTCOME']._serialized_end=5275
+  _globals['_ESCALATIONLEVEL']._serialized_start=5278
+  _globals['_ESCALATIONLEVEL']._serialized_end=5429
+  _globals['_ALERTEVENTKIND']._serialized_start=5432
+  _globals['_ALERTEVENTKIND']._serialized_end=5874
+  _globals['_NEARNESS']._serialized_start=5876
+  _globals['_NEARNESS']._serialized_end=5978
+  _globals['_RECOMMENDCLAIMANTSREQUEST']._serialized_start=122
+  _globals['_RECOMMENDCLAIMANTSREQUEST']._serialized_end=181
+  _globals['_RECOMMENDATION']._serialized_start=183
+  _globals['_RECOMMENDATION']._serialized_end=271
+  _globals['_RECOMMENDCLAIMANTSRESPONSE']._serialized_start=273
+  _globals['_RECOMMENDCLAIMANTSRESPONSE']._serialized_end=361
+  _globals['_RECOMMENDVOLUNTEERSREQUEST']._serialized_start=364
+  _globals['_RECOMMENDVOLUNTEERSREQUEST']._serialized_end=498
+  _globals['_RECOMMENDVOLUNTEERSRESPONSE']._serialized_start=500
+  _globals['_RECOMMENDVOLUNTEERSRESPONSE']._serialized_end=589
+  _globals['_DUTYSLOT']._serialized_start=591
+  _globals['_DUTYSLOT']._serialized_end=679
+  _globals['_DUTYROSTER']._serialized_start=682
+  _globals['_DUTYROSTER']._serialized_end=823
+  _globals['_SETDUTYROSTERREQUEST']._serialized_start=825
+  _globals['_SETDUTYROSTERREQUEST']._serialized_end=947
+  _globals['_SETDUTYROSTERRESPONSE']._serialized_start=949
+  _globals['_SETDUTYROSTERRESPONSE']._serialized_end=1019
+  _globals['_WEEKLYDUTYSLOT']._serialized_start=1021
+  _globals['_WEEKLYDUTYSLOT']._serialized_end=1097
+  _globals['_SETWEEKLYDUTYPATTERNREQUEST']._serialized_start=1099
+  _globals['_SETWEEKLYDUTYPATTERNREQUEST']._serialized_end=1220
+  _globals['_SETWEEKLYDUTYPATTERNRESPONSE']._serialized_start=1222
+  _globals['_SETWEEKLYDUTYPATTERNRESPONSE']._serialized_end=1324
+  _globals['_SWAPDUTYREQUEST']._serialized_start=1327
+  _globals['_SWAPDUTYREQUEST']._serialized_end=1462
+  _globals['_SWAPDUTYRESPONSE']._serialized_start=1464
+  _globals['_SWAPDUTYRESPONSE']._serialized_end=1529
+  _globals['_GETDUTYROSTERREQUEST']._serialized_start=1531
+  _globals['_GETDUTYROSTERREQUEST']._serialized_end=1589
+  _globals['_GETDUTYROSTERRESPONSE']._serialized_start=1591
+  _globals['_GETDUTYROSTERRESPONSE']._serialized_end=1661
+  _globals['_GETONDUTYREQUEST']._serialized_start=1663
+  _globals['_GETONDUTYREQUEST']._serialized_end=1745
+  _globals['_GETONDUTYRESPONSE']._serialized_start=1747
+  _globals['_GETONDUTYRESPONSE']._serialized_end=1826
+  _globals['_GETDUTYGAPSREQUEST']._serialized_start=1828
+  _globals['_GETDUTYGAPSREQUEST']._serialized_end=1908
+  _globals['_DUTYGAP']._serialized_start=1910
+  _globals['_DUTYGAP']._serialized_end=1971
+  _globals['_GETDUTYGAPSRESPONSE']._serialized_start=1973
+  _globals['_GETDUTYGAPSRESPONSE']._serialized_end=2085
+  _globals['_ALERT']._serialized_start=2088
+  _globals['_ALERT']._serialized_end=2649
+  _globals['_ALERTEVENT']._serialized_start=2652
+  _globals['_ALERTEVENT']._serialized_end=2821
+  _globals['_RAISEALERTREQUEST']._serialized_start=2824
+  _globals['_RAISEALERTREQUEST']._serialized_end=2974
+  _globals['_RAISEALERTRESPONSE']._serialized_start=2976
+  _globals['_RAISEALERTRESPONSE']._serialized_end=3037
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_start=3039
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_end=3121
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_start=3123
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_end=3190
+  _globals['_ARRIVEALERTREQUEST']._serialized_start=3192
+  _globals['_ARRIVEALERTREQUEST']._serialized_end=3250
+  _globals['_ARRIVEALERTRESPONSE']._serialized_start=3252
+  _globals['_ARRIVEALERTRESPONSE']._serialized_end=3314
+  _globals['_RESOLVEALERTREQUEST']._serialized_start=3316
+  _globals['_RESOLVEALERTREQUEST']._serialized_end=3439
+  _globals['_RESOLVEALERTRESPONSE']._serialized_start=3441
+  _globals['_RESOLVEALERTRESPONSE']._serialized_end=3504
+  _globals['_CANCELALERTREQUEST']._serialized_start=3506
+  _globals['_CANCELALERTREQUEST']._serialized_end=3580
+  _globals['_CANCELALERTRESPONSE']._serialized_start=3582
+  _globals['_CANCELALERTRESPONSE']._serialized_end=3644
+  _globals['_GETALERTREQUEST']._serialized_start=3646
+  _globals['_GETALERTREQUEST']._serialized_end=3681
+  _globals['_GETALERTRESPONSE']._serialized_start=3683
+  _globals['_GETALERTRESPONSE']._serialized_end=3791
+  _globals['_GETALERTSTATSREQUEST']._serialized_start=3794
+  _globals['_GETALERTSTATSREQUEST']._serialized_end=3931
+  _globals['_GETALERTSTATSRESPONSE']._serialized_start=3934
+  _globals['_GETALERTSTATSRESPONSE']._serialized_end=4107
+  _globals['_GETALERTCALLLISTREQUEST']._serialized_start=4109
+  _globals['_GETALERTCALLLISTREQUEST']._serialized_end=4152
+  _globals['_CALLEE']._serialized_start=4154
+  _globals['_CALLEE']._serialized_end=4228
+  _globals['_GETALERTCALLLISTRESPONSE']._serialized_start=4230
+  _globals['_GETALERTCALLLISTRESPONSE']._serialized_end=4344
+  _globals['_RECORDALERTEVENTREQUEST']._serialized_start=4347
+  _globals['_RECORDALERTEVENTREQUEST']._serialized_end=4548
+  _globals['_RECORDALERTEVENTRESPONSE']._serialized_start=4550
+  _globals['_RECORDALERTEVENTRESPONSE']._serialized_end=4594
+  _globals['_DISPATCHSERVICE']._serialized_start=5981
+  _globals['_DISPATCHSERVICE']._serialized_end=7707
 # @@protoc_insertion_point(module_scope)

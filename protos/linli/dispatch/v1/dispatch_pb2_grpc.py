@@ -40,6 +40,86 @@ class DispatchServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsResponse.FromString,
                 _registered_method=True)
+        self.RecommendVolunteers = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/RecommendVolunteers',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersResponse.FromString,
+                _registered_method=True)
+        self.SetDutyRoster = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/SetDutyRoster',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterResponse.FromString,
+                _registered_method=True)
+        self.SetWeeklyDutyPattern = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/SetWeeklyDutyPattern',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternResponse.FromString,
+                _registered_method=True)
+        self.SwapDuty = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/SwapDuty',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyResponse.FromString,
+                _registered_method=True)
+        self.GetDutyRoster = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetDutyRoster',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterResponse.FromString,
+                _registered_method=True)
+        self.GetOnDuty = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetOnDuty',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyResponse.FromString,
+                _registered_method=True)
+        self.GetDutyGaps = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetDutyGaps',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
+                _registered_method=True)
+        self.RaiseAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/RaiseAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/AcknowledgeAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertResponse.FromString,
+                _registered_method=True)
+        self.ArriveAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/ArriveAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertResponse.FromString,
+                _registered_method=True)
+        self.ResolveAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/ResolveAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertResponse.FromString,
+                _registered_method=True)
+        self.CancelAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/CancelAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertResponse.FromString,
+                _registered_method=True)
+        self.GetAlert = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetAlert',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertResponse.FromString,
+                _registered_method=True)
+        self.GetAlertStats = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetAlertStats',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsResponse.FromString,
+                _registered_method=True)
+        self.GetAlertCallList = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/GetAlertCallList',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListResponse.FromString,
+                _registered_method=True)
+        self.RecordAlertEvent = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/RecordAlertEvent',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -54,6 +134,122 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecommendVolunteers(self, request, context):
+        """Ranks the active members of an org subtree for an activity role by skills, load and recent hours.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDutyRoster(self, request, context):
+        """Sets the duty roster of one community and day (值班表), replacing that day's weekly pattern.
+        A retry with the same request_id returns the first result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWeeklyDutyPattern(self, request, context):
+        """Sets the weekly pattern of a community: the roster of every day that has no roster of its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SwapDuty(self, request, context):
+        """One volunteer takes another's duty on one day (换班); recorded on the day's roster.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDutyRoster(self, request, context):
+        """The roster in force for a community and day: its own, or the weekly pattern's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOnDuty(self, request, context):
+        """Who is on duty in a community at a moment, in roster order (the first is the primary).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDutyGaps(self, request, context):
+        """Days and hours in a period with nobody on duty.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RaiseAlert(self, request, context):
+        """Raises an emergency alert (from a monitoring device or another system) and starts its dispatch:
+        the on-duty volunteers nearest first, then community staff, then the street.
+        A retry with the same request_id returns the first alert.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeAlert(self, request, context):
+        """A volunteer (or staff for them) answers for the alert; the first wins, the others are stood down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArriveAlert(self, request, context):
+        """The responder has arrived.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveAlert(self, request, context):
+        """The alert is dealt with, with its outcome; the responder's service is recorded (纪实).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelAlert(self, request, context):
+        """A false alarm: everyone called is stood down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAlert(self, request, context):
+        """One alert with its full timeline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAlertStats(self, request, context):
+        """Counts and times to acknowledge over an org subtree and period.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAlertCallList(self, request, context):
+        """Whom an alert's dispatch calls, in order. Called by the workflow worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAlertEvent(self, request, context):
+        """Records a step of an alert's dispatch (a call, a time-out, an escalation, a delivery). Called by the
+        workflow worker; a retry with the same request_id records it once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -61,6 +257,86 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.RecommendClaimants,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsResponse.SerializeToString,
+            ),
+            'RecommendVolunteers': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecommendVolunteers,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersResponse.SerializeToString,
+            ),
+            'SetDutyRoster': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDutyRoster,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterResponse.SerializeToString,
+            ),
+            'SetWeeklyDutyPattern': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWeeklyDutyPattern,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternResponse.SerializeToString,
+            ),
+            'SwapDuty': grpc.unary_unary_rpc_method_handler(
+                    servicer.SwapDuty,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyResponse.SerializeToString,
+            ),
+            'GetDutyRoster': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDutyRoster,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterResponse.SerializeToString,
+            ),
+            'GetOnDuty': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOnDuty,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyResponse.SerializeToString,
+            ),
+            'GetDutyGaps': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDutyGaps,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.SerializeToString,
+            ),
+            'RaiseAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.RaiseAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertResponse.SerializeToString,
+            ),
+            'AcknowledgeAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertResponse.SerializeToString,
+            ),
+            'ArriveAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArriveAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertResponse.SerializeToString,
+            ),
+            'ResolveAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertResponse.SerializeToString,
+            ),
+            'CancelAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertResponse.SerializeToString,
+            ),
+            'GetAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAlert,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertResponse.SerializeToString,
+            ),
+            'GetAlertStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAlertStats,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsResponse.SerializeToString,
+            ),
+            'GetAlertCallList': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAlertCallList,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListResponse.SerializeToString,
+            ),
+            'RecordAlertEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAlertEvent,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +367,438 @@ class DispatchService:
             '/linli.dispatch.v1.DispatchService/RecommendClaimants',
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendClaimantsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecommendVolunteers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/RecommendVolunteers',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecommendVolunteersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDutyRoster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/SetDutyRoster',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetDutyRosterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWeeklyDutyPattern(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/SetWeeklyDutyPattern',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SetWeeklyDutyPatternResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SwapDuty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/SwapDuty',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.SwapDutyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDutyRoster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetDutyRoster',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyRosterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOnDuty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetOnDuty',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetOnDutyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDutyGaps(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetDutyGaps',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RaiseAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/RaiseAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/AcknowledgeAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.AcknowledgeAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArriveAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/ArriveAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ArriveAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/ResolveAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ResolveAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/CancelAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.CancelAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetAlert',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAlertStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetAlertStats',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAlertCallList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/GetAlertCallList',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAlertCallListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAlertEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/RecordAlertEvent',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
             options,
             channel_credentials,
             insecure,
