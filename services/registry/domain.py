@@ -60,6 +60,21 @@ SERVICE_KINDS: dict[int, str] = {
 }
 SERVICE_KIND_NUMBERS = {name: number for number, name in SERVICE_KINDS.items()}
 
+TEAM_KINDS: dict[int, str] = {
+    pb.TEAM_KIND_PARTY_MEMBER: "party_member",
+    pb.TEAM_KIND_YOUTH_LEAGUE_PUBLICITY: "youth_league_publicity",
+    pb.TEAM_KIND_WOMENS_FEDERATION_LOGISTICS: "womens_federation_logistics",
+    pb.TEAM_KIND_TRADE_UNION_COORDINATION: "trade_union_coordination",
+    pb.TEAM_KIND_RED_CROSS_RESCUE: "red_cross_rescue",
+    pb.TEAM_KIND_CUSTOM: "custom",
+}
+TEAM_KIND_NUMBERS = {name: number for number, name in TEAM_KINDS.items()}
+# Where teams, pairings and service posts hang.
+TEAM_UNIT_KINDS = frozenset({"street", "community"})
+
+# The member fields UpdateMember may change.
+UPDATABLE_MEMBER_FIELDS = frozenset({"name", "workplace_org", "skills", "tags", "management_level", "phone"})
+
 MAX_NAME = 100
 MAX_WORKPLACE = 200
 MAX_TAGS = 20
@@ -68,6 +83,9 @@ MAX_SOURCE_ID = 100
 MAX_CATEGORY = 50
 MAX_NOTE = 1000
 MAX_SERVICE_HOURS = 200.0
+MAX_REASON = 500
+MAX_DESCRIPTION = 2000
+MAX_CAPACITY = 10_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,12 @@ class OrgUnit:
     name: str
     ancestor_ids: tuple[int, ...]  # root first, excluding the unit itself
     created_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def path(self) -> str:
+        """The materialised path (ids root first, the unit last) as ltree text."""
+        return ".".join(str(i) for i in (*self.ancestor_ids, self.id))
 
 
 @dataclass(frozen=True)
@@ -95,13 +119,19 @@ class Member:
     id_number_masked: str
     status: str
     registered_at: datetime
+    deregistered_at: datetime | None = None
+    deregister_reason: str = ""
+
+    @property
+    def residence_path(self) -> str:
+        return ".".join(str(i) for i in self.residence_ancestor_ids)
 
 
-def check_parent(kind: str, parent_kind: str | None) -> None:
+def check_parent(kind: str, parent_kind: str | None, field: str = "parent_id") -> None:
     if parent_kind not in ALLOWED_PARENTS[kind]:
         if parent_kind is None:
-            raise InvalidArgument(f"a {kind} must have a parent", "parent_id")
-        raise InvalidArgument(f"a {kind} cannot hang under a {parent_kind}", "parent_id")
+            raise InvalidArgument(f"a {kind} must have a parent", field)
+        raise InvalidArgument(f"a {kind} cannot hang under a {parent_kind}", field)
 
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -184,3 +214,98 @@ def service_hours(field: str, hours: float) -> float:
 def check_period(start: datetime | None, end: datetime | None) -> None:
     if start is not None and end is not None and start >= end:
         raise InvalidArgument("must lie after start_time", "end_time")
+
+
+@dataclass(frozen=True)
+class OrgUnitEvent:
+    kind: str
+    at: datetime
+    actor: str
+    old_name: str
+    new_name: str
+    old_parent_id: int | None
+    new_parent_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Residence:
+    community_id: int
+    residence_unit_id: int
+    from_time: datetime
+    to_time: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServicePost:
+    id: int
+    community_id: int
+    name: str
+    description: str
+    capacity: int
+    claimed: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int
+    org_unit_id: int
+    kind: str
+    custom_kind: str
+    name: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    id: int
+    team_id: int
+    member_id: int | None
+    name_masked: str
+    phone_masked: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Pairing:
+    id: int
+    workplace_org: str
+    community_id: int
+    start_date: date
+    end_date: date | None
+    note: str
+
+
+def check_move(unit: OrgUnit, new_parent: OrgUnit) -> None:
+    """A unit may move under a parent of a fitting level that is not the unit itself or below it."""
+    if new_parent.id == unit.id or unit.id in new_parent.ancestor_ids:
+        raise InvalidArgument("cannot move a unit under itself or below it", "new_parent_id")
+    if new_parent.id == unit.parent_id:
+        raise InvalidArgument("is the unit's parent already", "new_parent_id")
+    check_parent(unit.kind, new_parent.kind, "new_parent_id")
+
+
+def parse_day(field: str, text: str, *, required: bool = True) -> date | None:
+    """A day as YYYY-MM-DD."""
+    text = text.strip()
+    if not text:
+        if required:
+            raise InvalidArgument("is required (YYYY-MM-DD)", field)
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _bad_day(field, text)
+    except ValueError as exc:
+        raise InvalidArgument(f"'{text[:20]}' is not a day as YYYY-MM-DD", field) from exc
+
+
+def _bad_day(field: str, text: str) -> date:
+    raise InvalidArgument(f"'{text[:20]}' is not a day as YYYY-MM-DD", field)
+
+
+def capacity(field: str, value: int) -> int:
+    if not 1 <= value <= MAX_CAPACITY:
+        raise InvalidArgument(f"must be between 1 and {MAX_CAPACITY}", field)
+    return value

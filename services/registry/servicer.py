@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
+import asyncpg
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as pb
@@ -15,7 +18,7 @@ from services.registry.store import DuplicateName, DuplicatePerson, NewMember, N
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
-from services.runtime.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import PersonalDataCipher, mask_id_number, mask_phone
 
@@ -33,6 +36,47 @@ def optional_time(field: str, value: Timestamp) -> datetime | None:
         return value.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         raise InvalidArgument("is not a valid time", field) from exc
+
+
+T = TypeVar("T")
+
+
+def after_id_of(token: str, query: dict[str, Any]) -> int:
+    """The last id of the previous page (0 for the first page) from a token of `query`."""
+    key = decode_page_token(token, query)
+    if key is None:
+        return 0
+    if len(key) != 1 or not isinstance(key[0], int):
+        raise InvalidArgument("is not a page token this service issued", "page_token")
+    return key[0]
+
+
+def page_of(
+    items: list[T], page_size: int, query: dict[str, Any], key: Callable[[T], list[Any]]
+) -> tuple[list[T], str]:
+    """The page (items were fetched with one extra to see whether more follow) and the next page's token."""
+    if len(items) <= page_size:
+        return items, ""
+    items = items[:page_size]
+    return items, encode_page_token(query, key(items[-1]))
+
+
+_ORG_EVENT_KINDS = {
+    "created": pb.ORG_UNIT_EVENT_KIND_CREATED,
+    "renamed": pb.ORG_UNIT_EVENT_KIND_RENAMED,
+    "moved": pb.ORG_UNIT_EVENT_KIND_MOVED,
+    "closed": pb.ORG_UNIT_EVENT_KIND_CLOSED,
+}
+
+
+def skill_codes(field: str, skills: list[int]) -> tuple[str, ...]:
+    """The controlled skills as stored, duplicates dropped, in the order given."""
+    codes: list[str] = []
+    for index, skill in enumerate(skills):
+        code = domain.SKILLS[validate.enum(f"{field}[{index}]", skill, pb.Skill)]
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
 
 
 def service_record_message(record: ServiceRecord) -> pb.ServiceRecord:
@@ -64,6 +108,7 @@ def org_unit_message(unit: OrgUnit) -> pb.OrgUnit:
         name=unit.name,
         ancestor_ids=[str(i) for i in unit.ancestor_ids],
         create_time=to_timestamp(unit.created_at),
+        close_time=to_timestamp(unit.closed_at),
     )
 
 
@@ -84,6 +129,8 @@ def member_message(member: Member, *, phone: str | None = None, id_number: str |
         personal_data_revealed=revealed,
         status=domain.MEMBER_STATUS_NUMBERS[member.status],
         register_time=to_timestamp(member.registered_at),
+        deregister_time=to_timestamp(member.deregistered_at),
+        deregister_reason=member.deregister_reason,
     )
 
 
@@ -99,6 +146,12 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             raise NotFound(f"no org unit {unit_id}", field)
         return unit
 
+    async def _open_org_unit(self, field: str, raw_id: str) -> OrgUnit:
+        unit = await self._org_unit(field, raw_id)
+        if unit.closed_at is not None:
+            raise FailedPrecondition(f"org unit {unit.id} is closed", field)
+        return unit
+
     async def CreateOrgUnit(
         self, request: pb.CreateOrgUnitRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateOrgUnitResponse:
@@ -107,7 +160,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         request_id = validate.request_id(request.request_id)
         kind = domain.ORG_KINDS[validate.enum("kind", request.kind, pb.OrgUnitKind)]
         name = validate.text("name", request.name, max_length=domain.MAX_NAME)
-        parent = await self._org_unit("parent_id", request.parent_id) if request.parent_id.strip() else None
+        parent = await self._open_org_unit("parent_id", request.parent_id) if request.parent_id.strip() else None
         domain.check_parent(kind, parent.kind if parent else None)
         if parent:
             caller.require_scope(str(parent.id), map(str, parent.ancestor_ids))
@@ -133,18 +186,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         request_id = validate.request_id(request.request_id)
         name = validate.text("name", request.name, max_length=domain.MAX_NAME)
         workplace = validate.text("workplace_org", request.workplace_org, max_length=domain.MAX_WORKPLACE)
-        skills: list[str] = []
-        for index, skill in enumerate(request.skills):
-            code = domain.SKILLS[validate.enum(f"skills[{index}]", skill, pb.Skill)]
-            if code not in skills:
-                skills.append(code)
+        skills = skill_codes("skills", list(request.skills))
         tags = domain.normalise_tags("tags", list(request.tags))
         level = domain.MANAGEMENT_LEVELS[
             validate.enum("management_level", request.management_level, pb.ManagementLevel)
         ]
         phone = domain.normalise_phone("phone", request.phone)
         id_number = domain.normalise_id_number("id_number", request.id_number)
-        residence = await self._org_unit("residence_unit_id", request.residence_unit_id)
+        residence = await self._open_org_unit("residence_unit_id", request.residence_unit_id)
         if residence.kind not in domain.RESIDENCE_KINDS:
             raise InvalidArgument(f"must be a community, grid or building, not a {residence.kind}", "residence_unit_id")
         caller.require_scope(str(residence.id), map(str, residence.ancestor_ids))
@@ -216,17 +265,13 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         subtree = await self._org_unit("org_unit_id", request.org_unit_id)
         caller.require_scope(str(subtree.id), map(str, subtree.ancestor_ids))
 
+        name_prefix = validate.text("name_prefix", request.name_prefix, max_length=domain.MAX_NAME, required=False)
         skill = domain.SKILLS[skill_number] if skill_number else None
         status = domain.MEMBER_STATUSES[status_number] if status_number else "active"
-        query = {"org_unit": subtree.id, "skill": skill, "status": status}
-        last_key = decode_page_token(request.page_token, query)
-        after_id = last_key[0] if last_key else None
-        if after_id is not None and not isinstance(after_id, int):
-            raise InvalidArgument("is not a page token this service issued", "page_token")
-        members = await self.store.search_members(subtree, status, skill, after_id, page_size + 1)
-        has_more = len(members) > page_size
-        members = members[:page_size]
-        token = encode_page_token(query, [members[-1].id]) if has_more else ""
+        query = {"org_unit": subtree.id, "skill": skill, "status": status, "name_prefix": name_prefix}
+        after_id = after_id_of(request.page_token, query)
+        members = await self.store.search_members(subtree, status, skill, after_id, page_size + 1, name_prefix)
+        members, token = page_of(members, page_size, query, lambda m: [m.id])
         return pb.SearchMembersResponse(members=[member_message(m) for m in members], next_page_token=token)
 
     async def _member(self, field: str, raw_id: str) -> Member:
@@ -292,3 +337,244 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             hours=round(sum(t.hours for t in stats.totals), 2),
             totals=service_total_messages(stats.totals),
         )
+
+    # ---- org tree changes ----------------------------------------------------------------------------------
+
+    async def _org_change(self, request_id_text: str, raw_unit_id: str) -> tuple[Caller, str, OrgUnit]:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request_id_text)
+        unit = await self._org_unit("org_unit_id", raw_unit_id)
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        return caller, request_id, unit
+
+    async def RenameOrgUnit(
+        self, request: pb.RenameOrgUnitRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RenameOrgUnitResponse:
+        caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
+        name = validate.text("name", request.name, max_length=domain.MAX_NAME)
+
+        async def rename(conn: asyncpg.Connection) -> pb.RenameOrgUnitResponse:
+            locked = await self.store.lock_org_unit(conn, unit.id)
+            if locked.closed_at is not None:
+                raise FailedPrecondition(f"org unit {unit.id} is closed", "org_unit_id")
+            renamed = await self.store.rename_org_unit(conn, caller, locked, name) if locked.name != name else locked
+            return pb.RenameOrgUnitResponse(org_unit=org_unit_message(renamed))
+
+        return await self.store.once(caller, request_id, "RenameOrgUnit", pb.RenameOrgUnitResponse, rename)
+
+    async def MoveOrgUnit(
+        self, request: pb.MoveOrgUnitRequest, context: grpc.aio.ServicerContext
+    ) -> pb.MoveOrgUnitResponse:
+        caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
+        # Moving takes the unit out of its parent's subtree: the caller must hold the old and the new place.
+        if unit.parent_id:
+            caller.require_scope(str(unit.parent_id), map(str, unit.ancestor_ids))
+        new_parent = await self._open_org_unit("new_parent_id", request.new_parent_id)
+        caller.require_scope(str(new_parent.id), map(str, new_parent.ancestor_ids))
+
+        async def move(conn: asyncpg.Connection) -> pb.MoveOrgUnitResponse:
+            # One tree change at a time, so two concurrent moves cannot make a cycle.
+            await conn.execute("select pg_advisory_xact_lock(hashtext('linli.registry.org_tree'))")
+            locked = await self.store.lock_org_unit(conn, unit.id)
+            parent = await self.store.lock_org_unit(conn, new_parent.id)
+            if locked.closed_at is not None:
+                raise FailedPrecondition(f"org unit {unit.id} is closed", "org_unit_id")
+            domain.check_move(locked, parent)
+            new_community_id = None
+            if locked.kind in ("grid", "building"):
+                new_community_id = await self._community_of(parent)
+            moved = await self.store.move_org_unit(conn, caller, locked, parent, new_community_id)
+            return pb.MoveOrgUnitResponse(org_unit=org_unit_message(moved))
+
+        return await self.store.once(caller, request_id, "MoveOrgUnit", pb.MoveOrgUnitResponse, move)
+
+    async def CloseOrgUnit(
+        self, request: pb.CloseOrgUnitRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CloseOrgUnitResponse:
+        caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
+
+        async def close(conn: asyncpg.Connection) -> pb.CloseOrgUnitResponse:
+            await conn.execute("select pg_advisory_xact_lock(hashtext('linli.registry.org_tree'))")
+            locked = await self.store.lock_org_unit(conn, unit.id)
+            if locked.closed_at is not None:
+                raise FailedPrecondition(f"org unit {unit.id} is closed already", "org_unit_id")
+            closed = await self.store.close_org_unit(conn, caller, locked, reason)
+            return pb.CloseOrgUnitResponse(org_unit=org_unit_message(closed))
+
+        return await self.store.once(caller, request_id, "CloseOrgUnit", pb.CloseOrgUnitResponse, close)
+
+    async def ListOrgUnitChildren(
+        self, request: pb.ListOrgUnitChildrenRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrgUnitChildrenResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        parent = await self._org_unit("org_unit_id", request.org_unit_id)
+        query = {"children_of": parent.id, "closed": request.include_closed}
+        key = decode_page_token(request.page_token, query)
+        if key is not None and (len(key) != 2 or not isinstance(key[0], str) or not isinstance(key[1], int)):
+            raise InvalidArgument("is not a page token this service issued", "page_token")
+        after = (key[0], key[1]) if key else None
+        units = await self.store.org_unit_children(parent, request.include_closed, after, page_size + 1)
+        units, token = page_of(units, page_size, query, lambda u: [u.name, u.id])
+        return pb.ListOrgUnitChildrenResponse(org_units=[org_unit_message(u) for u in units], next_page_token=token)
+
+    async def ListOrgUnitSubtree(
+        self, request: pb.ListOrgUnitSubtreeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrgUnitSubtreeResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=200, maximum=1000)
+        kind_number = validate.enum("kind", request.kind, pb.OrgUnitKind, required=False)
+        root = await self._org_unit("org_unit_id", request.org_unit_id)
+        kind = domain.ORG_KINDS[kind_number] if kind_number else None
+        query = {"subtree_of": root.id, "kind": kind, "closed": request.include_closed}
+        key = decode_page_token(request.page_token, query)
+        if key is not None and (len(key) != 1 or not isinstance(key[0], str) or not key[0].startswith(root.path)):
+            raise InvalidArgument("is not a page token this service issued", "page_token")
+        units = await self.store.org_unit_subtree(
+            root, kind, request.include_closed, key[0] if key else None, page_size + 1
+        )
+        units, token = page_of(units, page_size, query, lambda u: [u.path])
+        return pb.ListOrgUnitSubtreeResponse(org_units=[org_unit_message(u) for u in units], next_page_token=token)
+
+    async def ListOrgUnitHistory(
+        self, request: pb.ListOrgUnitHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrgUnitHistoryResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        unit = await self._org_unit("org_unit_id", request.org_unit_id)
+        query = {"history_of": unit.id}
+        events = await self.store.org_unit_events(unit.id, after_id_of(request.page_token, query), page_size + 1)
+        events, token = page_of(events, page_size, query, lambda e: [e[0]])
+        return pb.ListOrgUnitHistoryResponse(
+            events=[
+                pb.OrgUnitEvent(
+                    kind=_ORG_EVENT_KINDS[e.kind],
+                    time=to_timestamp(e.at),
+                    actor=e.actor,
+                    old_name=e.old_name,
+                    new_name=e.new_name,
+                    old_parent_id=str(e.old_parent_id or ""),
+                    new_parent_id=str(e.new_parent_id or ""),
+                    reason=e.reason,
+                )
+                for _, e in events
+            ],
+            next_page_token=token,
+        )
+
+    # ---- member changes ------------------------------------------------------------------------------------
+
+    async def _member_change(self, request_id_text: str, raw_member_id: str) -> tuple[Caller, str, Member]:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request_id_text)
+        member = await self._member("member_id", raw_member_id)
+        caller.require_scope(str(member.residence_unit_id), map(str, member.residence_ancestor_ids))
+        return caller, request_id, member
+
+    async def UpdateMember(
+        self, request: pb.UpdateMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateMemberResponse:
+        caller, request_id, member = await self._member_change(request.request_id, request.member_id)
+        paths = list(request.update_mask.paths)
+        if not paths:
+            raise InvalidArgument(
+                f"names no field (any of: {', '.join(sorted(domain.UPDATABLE_MEMBER_FIELDS))})", "update_mask"
+            )
+        unknown = [p for p in paths if p not in domain.UPDATABLE_MEMBER_FIELDS]
+        if unknown:
+            raise InvalidArgument(f"cannot change {', '.join(unknown)}", "update_mask")
+        new = request.member
+        changes: dict[str, Any] = {}
+        if "name" in paths:
+            changes["name"] = validate.text("member.name", new.name, max_length=domain.MAX_NAME)
+        if "workplace_org" in paths:
+            changes["workplace_org"] = validate.text(
+                "member.workplace_org", new.workplace_org, max_length=domain.MAX_WORKPLACE
+            )
+        if "skills" in paths:
+            changes["skills"] = list(skill_codes("member.skills", list(new.skills)))
+        if "tags" in paths:
+            changes["tags"] = list(domain.normalise_tags("member.tags", list(new.tags)))
+        if "management_level" in paths:
+            changes["management_level"] = domain.MANAGEMENT_LEVELS[
+                validate.enum("member.management_level", new.management_level, pb.ManagementLevel)
+            ]
+        phone_hash = None
+        if "phone" in paths:
+            phone = domain.normalise_phone("member.phone", new.phone)
+            phone_hash = self.cipher.lookup_hash(phone, "member.phone")
+            changes.update(
+                phone_sealed=self.cipher.seal(phone, "member.phone"),
+                phone_hash=phone_hash,
+                phone_masked=mask_phone(phone),
+            )
+
+        async def update(conn: asyncpg.Connection) -> pb.UpdateMemberResponse:
+            locked = await self.store.lock_member(conn, member.id)
+            if locked.status != "active":
+                raise FailedPrecondition("the member is deregistered", "member_id")
+            updated = await self.store.update_member(conn, caller, locked, changes)
+            return pb.UpdateMemberResponse(member=member_message(updated))
+
+        return await self.store.once(caller, request_id, "UpdateMember", pb.UpdateMemberResponse, update)
+
+    async def TransferMember(
+        self, request: pb.TransferMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TransferMemberResponse:  # 流动党员
+        caller, request_id, member = await self._member_change(request.request_id, request.member_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
+        residence = await self._open_org_unit("residence_unit_id", request.residence_unit_id)
+        if residence.kind not in domain.RESIDENCE_KINDS:
+            raise InvalidArgument(f"must be a community, grid or building, not a {residence.kind}", "residence_unit_id")
+        caller.require_scope(str(residence.id), map(str, residence.ancestor_ids))
+        community_id = await self._community_of(residence)
+
+        async def transfer(conn: asyncpg.Connection) -> pb.TransferMemberResponse:
+            locked = await self.store.lock_member(conn, member.id)
+            if locked.status != "active":
+                raise FailedPrecondition("the member is deregistered", "member_id")
+            if locked.residence_unit_id == residence.id:
+                raise FailedPrecondition("the member lives there already", "residence_unit_id")
+            moved = await self.store.transfer_member(conn, caller, locked, residence, community_id, reason)
+            return pb.TransferMemberResponse(member=member_message(moved))
+
+        return await self.store.once(caller, request_id, "TransferMember", pb.TransferMemberResponse, transfer)
+
+    async def ListMemberResidences(
+        self, request: pb.ListMemberResidencesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListMemberResidencesResponse:
+        caller = current_caller()
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        member = await self._member("member_id", request.member_id)
+        self._require_may_read(caller, member)
+        query = {"residences_of": member.id}
+        rows = await self.store.residences(member.id, after_id_of(request.page_token, query), page_size + 1)
+        rows, token = page_of(rows, page_size, query, lambda r: [r[0]])
+        return pb.ListMemberResidencesResponse(
+            residences=[
+                pb.Residence(
+                    community_id=str(r.community_id),
+                    residence_unit_id=str(r.residence_unit_id),
+                    start_time=to_timestamp(r.from_time),
+                    end_time=to_timestamp(r.to_time),
+                    reason=r.reason,
+                )
+                for _, r in rows
+            ],
+            next_page_token=token,
+        )
+
+    async def DeregisterMember(
+        self, request: pb.DeregisterMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeregisterMemberResponse:
+        caller, request_id, member = await self._member_change(request.request_id, request.member_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
+
+        async def deregister(conn: asyncpg.Connection) -> pb.DeregisterMemberResponse:
+            locked = await self.store.lock_member(conn, member.id)
+            if locked.status != "active":
+                raise FailedPrecondition("the member is deregistered already", "member_id")
+            gone = await self.store.deregister_member(conn, caller, locked, reason)
+            return pb.DeregisterMemberResponse(member=member_message(gone))
+
+        return await self.store.once(caller, request_id, "DeregisterMember", pb.DeregisterMemberResponse, deregister)

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import asyncpg
+from google.protobuf.message import Message
 
-from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal
+from services.registry.domain import (
+    Member,
+    OrgUnit,
+    OrgUnitEvent,
+    Pairing,
+    Residence,
+    ServicePost,
+    ServiceRecord,
+    ServiceTotal,
+    Team,
+    TeamMember,
+)
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
-_ORG_COLUMNS = "id, parent_id, kind, name, path::text as path, created_at"
+Response = TypeVar("Response", bound=Message)
+_POST_COLUMNS = "id, community_id, name, description, capacity, claimed, created_at"
+_TEAM_COLUMNS = "id, org_unit_id, kind, custom_kind, name, size, created_at"
+_TEAM_MEMBER_COLUMNS = "id, team_id, member_id, name_masked, phone_masked, joined_at"
+_PAIRING_COLUMNS = "id, workplace_org, community_id, start_date, end_date, note"
+
+_ORG_COLUMNS = "id, parent_id, kind, name, path::text as path, created_at, closed_at"
 _MEMBER_COLUMNS = """id, name, workplace_org, community_id, residence_unit_id, residence_path::text as residence_path,
-    skills, tags, management_level, phone_masked, id_number_masked, status, registered_at"""
+    skills, tags, management_level, phone_masked, id_number_masked, status, registered_at, deregistered_at,
+    deregister_reason"""
 
 
 def _ids(path: str) -> tuple[int, ...]:
@@ -28,6 +50,7 @@ def _org_unit(row: asyncpg.Record) -> OrgUnit:
         name=row["name"],
         ancestor_ids=_ids(row["path"])[:-1],
         created_at=row["created_at"],
+        closed_at=row["closed_at"],
     )
 
 
@@ -46,6 +69,8 @@ def _member(row: asyncpg.Record) -> Member:
         id_number_masked=row["id_number_masked"],
         status=row["status"],
         registered_at=row["registered_at"],
+        deregistered_at=row["deregistered_at"],
+        deregister_reason=row["deregister_reason"] or "",
     )
 
 
@@ -66,13 +91,25 @@ def _service_record(row: asyncpg.Record) -> ServiceRecord:
     )
 
 
+def _pairing(row: asyncpg.Record) -> Pairing:
+    return Pairing(
+        id=row["id"],
+        workplace_org=row["workplace_org"],
+        community_id=row["community_id"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        note=row["note"],
+    )
+
+
 def _totals(rows: list[asyncpg.Record]) -> list[ServiceTotal]:
     return [ServiceTotal(r["kind"], r["category"], r["count"], float(r["hours"])) for r in rows]
 
 
-def path_of(unit: OrgUnit) -> str:
-    """The unit's materialised path (ids root first, the unit last) as ltree text."""
-    return ".".join(str(i) for i in (*unit.ancestor_ids, unit.id))
+def under(unit: OrgUnit) -> str:
+    """An lquery matching every path through the unit, wherever the unit hung when the path was written:
+    history rows keep the path of their day, and ids are never reused."""
+    return f"*.{unit.id}.*"
 
 
 @dataclass(frozen=True)
@@ -165,6 +202,14 @@ class RegistryStore:
                 )
                 return _org_unit(row)
             parent_id = parent.id if parent else None
+            await conn.execute(
+                """insert into org_unit_events (org_unit_id, kind, actor, new_name, new_parent_id)
+                   values ($1, 'created', $2, $3, $4)""",
+                new_id,
+                caller.subject,
+                name,
+                parent_id,
+            )
             await write_audit(conn, caller, "create_org_unit", "org_unit", new_id, kind=kind, parent_id=parent_id)
             return _org_unit(row)
 
@@ -234,22 +279,29 @@ class RegistryStore:
             return row["phone_sealed"], row["id_number_sealed"]
 
     async def search_members(
-        self, subtree: OrgUnit, status: str, skill: str | None, after_id: int | None, limit: int
+        self,
+        subtree: OrgUnit,
+        status: str,
+        skill: str | None,
+        after_id: int | None,
+        limit: int,
+        name_prefix: str = "",
     ) -> list[Member]:
         """Members living in the subtree, in id order, after `after_id` (keyset paging)."""
-        path = ".".join(str(i) for i in (*subtree.ancestor_ids, subtree.id))
         rows = await self.pool.fetch(
             f"""select {_MEMBER_COLUMNS} from members
                 where residence_path <@ $1::public.ltree and status = $2
                   and ($3::text is null or $3 = any(skills))
+                  and ($6 = '' or starts_with(name, $6))
                   and id > $4
                 order by id
                 limit $5""",
-            path,
+            subtree.path,
             status,
             skill,
             after_id or 0,
             limit,
+            name_prefix,
         )
         return [_member(row) for row in rows]
 
@@ -312,12 +364,12 @@ class RegistryStore:
     async def registry_stats(self, subtree: OrgUnit, start: datetime | None, end: datetime) -> RegistryStats:
         """Registrations in [start, end), members living in the subtree and active at `end`, and the services
         given in [start, end) by members while they lived in the subtree."""
-        path = path_of(subtree)
+        path = under(subtree)
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             registered = await conn.fetchval(
                 """select count(*)::int from members m
-                   join member_residences r on r.member_id = m.id and r.reason = 'registered'
-                   where r.residence_path <@ $1::public.ltree
+                   join member_residences r on r.member_id = m.id and r.reason in ('registered', 'imported')
+                   where r.residence_path ~ $1::public.lquery
                      and ($2::timestamptz is null or m.registered_at >= $2) and m.registered_at < $3""",
                 path,
                 start,
@@ -325,7 +377,7 @@ class RegistryStore:
             )
             active = await conn.fetchval(
                 """select count(*)::int from member_residences r join members m on m.id = r.member_id
-                   where r.residence_path <@ $1::public.ltree and r.from_time < $2
+                   where r.residence_path ~ $1::public.lquery and r.from_time < $2
                      and (r.to_time is null or r.to_time >= $2)
                      and (m.deregistered_at is null or m.deregistered_at >= $2)""",
                 path,
@@ -334,7 +386,7 @@ class RegistryStore:
             rows = await conn.fetch(
                 """select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
                    from service_records
-                   where residence_path <@ $1::public.ltree
+                   where residence_path ~ $1::public.lquery
                      and ($2::timestamptz is null or served_at >= $2) and served_at < $3
                    group by kind, category order by kind, category""",
                 path,
@@ -342,3 +394,533 @@ class RegistryStore:
                 end,
             )
         return RegistryStats(registered, active, _totals(rows))
+
+    # ---- idempotent writes -------------------------------------------------------------------------------
+
+    async def once(
+        self,
+        caller: Caller,
+        request_id: str,
+        method: str,
+        response_type: type[Response],
+        work: Callable[[asyncpg.Connection], Awaitable[Response]],
+    ) -> Response:
+        """Runs `work` in one transaction the first time this caller sends this request id, and stores its
+        response; a retry gets the stored response and changes nothing. A failed first attempt stores nothing."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            # A concurrent first attempt holds this row's lock until it commits; we then read its result.
+            fresh = await conn.fetchval(
+                """insert into request_results (actor, request_id, method) values ($1, $2, $3)
+                   on conflict do nothing returning true""",
+                caller.subject,
+                request_id,
+                method,
+            )
+            if not fresh:
+                row = await conn.fetchrow(
+                    "select method, response from request_results where actor = $1 and request_id = $2",
+                    caller.subject,
+                    request_id,
+                )
+                if row["method"] != method:
+                    raise InvalidArgument(f"was used for an earlier {row['method']} call", "request_id")
+                return response_type.FromString(row["response"])
+            response = await work(conn)
+            await conn.execute(
+                "update request_results set response = $3 where actor = $1 and request_id = $2",
+                caller.subject,
+                request_id,
+                response.SerializeToString(),
+            )
+            return response
+
+    # ---- org tree ------------------------------------------------------------------------------------------
+
+    async def lock_org_unit(self, conn: asyncpg.Connection, unit_id: int) -> OrgUnit:
+        row = await conn.fetchrow(f"select {_ORG_COLUMNS} from org_units where id = $1 for update", unit_id)
+        if row is None:
+            raise NotFound(f"no org unit {unit_id}", "org_unit_id")
+        return _org_unit(row)
+
+    async def rename_org_unit(self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, name: str) -> OrgUnit:
+        try:
+            row = await conn.fetchrow(
+                f"update org_units set name = $2 where id = $1 returning {_ORG_COLUMNS}", unit.id, name
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyExists("the parent has a unit of this name already", "name") from exc
+        await conn.execute(
+            """insert into org_unit_events (org_unit_id, kind, actor, old_name, new_name)
+               values ($1, 'renamed', $2, $3, $4)""",
+            unit.id,
+            caller.subject,
+            unit.name,
+            name,
+        )
+        await write_audit(conn, caller, "rename_org_unit", "org_unit", unit.id, old_name=unit.name, new_name=name)
+        return _org_unit(row)
+
+    async def move_org_unit(
+        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, new_parent: OrgUnit, new_community_id: int | None
+    ) -> OrgUnit:
+        """Re-roots the unit's subtree under `new_parent`: the units, the members living there, their current
+        residences and the pairings. History rows keep the path of their day. `new_community_id` is set when
+        the unit lies below a community, so the members living in it now belong to another community."""
+        old_path, new_path = unit.path, f"{new_parent.path}.{unit.id}"
+        depth = len(unit.ancestor_ids)  # labels to cut from the front of every path in the subtree
+        try:
+            await conn.execute("update org_units set parent_id = $2 where id = $1", unit.id, new_parent.id)
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyExists("the new parent has a unit of this name already", "new_parent_id") from exc
+        rewrite = "$2::public.ltree || subpath({column}, $3)"
+        for table, column in (
+            ("org_units", "path"),
+            ("members", "residence_path"),
+            ("pairings", "community_path"),
+        ):
+            await conn.execute(
+                f"update {table} set {column} = {rewrite.format(column=column)} where {column} <@ $1::public.ltree",
+                old_path,
+                new_parent.path,
+                depth,
+            )
+        await conn.execute(
+            f"""update member_residences set residence_path = {rewrite.format(column="residence_path")}
+                where to_time is null and residence_path <@ $1::public.ltree""",
+            old_path,
+            new_parent.path,
+            depth,
+        )
+        if new_community_id is not None:
+            await conn.execute(
+                "update members set community_id = $2 where residence_path <@ $1::public.ltree",
+                new_path,
+                new_community_id,
+            )
+            await conn.execute(
+                """update member_residences set community_id = $2
+                   where to_time is null and residence_path <@ $1::public.ltree""",
+                new_path,
+                new_community_id,
+            )
+        await conn.execute(
+            """insert into org_unit_events (org_unit_id, kind, actor, old_parent_id, new_parent_id)
+               values ($1, 'moved', $2, $3, $4)""",
+            unit.id,
+            caller.subject,
+            unit.parent_id,
+            new_parent.id,
+        )
+        await write_audit(
+            conn,
+            caller,
+            "move_org_unit",
+            "org_unit",
+            unit.id,
+            old_parent_id=unit.parent_id,
+            new_parent_id=new_parent.id,
+        )
+        row = await conn.fetchrow(f"select {_ORG_COLUMNS} from org_units where id = $1", unit.id)
+        return _org_unit(row)
+
+    async def close_org_unit(self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, reason: str) -> OrgUnit:
+        open_children = await conn.fetchval(
+            "select count(*) from org_units where parent_id = $1 and closed_at is null", unit.id
+        )
+        if open_children:
+            raise FailedPrecondition(f"{open_children} units below it are still open; close or move them first")
+        living = await conn.fetchval(
+            "select count(*) from members where residence_path <@ $1::public.ltree and status = 'active'", unit.path
+        )
+        if living:
+            raise FailedPrecondition(f"{living} active members live in it; transfer or deregister them first")
+        row = await conn.fetchrow(
+            f"update org_units set closed_at = now(), close_reason = $2 where id = $1 returning {_ORG_COLUMNS}",
+            unit.id,
+            reason,
+        )
+        await conn.execute(
+            "insert into org_unit_events (org_unit_id, kind, actor, reason) values ($1, 'closed', $2, $3)",
+            unit.id,
+            caller.subject,
+            reason,
+        )
+        await write_audit(conn, caller, "close_org_unit", "org_unit", unit.id, reason=reason)
+        return _org_unit(row)
+
+    async def org_unit_children(
+        self, parent: OrgUnit, include_closed: bool, after: tuple[str, int] | None, limit: int
+    ) -> list[OrgUnit]:
+        rows = await self.pool.fetch(
+            f"""select {_ORG_COLUMNS} from org_units
+                where parent_id = $1 and ($2 or closed_at is null)
+                  and ($3::text is null or (name, id) > ($3, $4))
+                order by name, id limit $5""",
+            parent.id,
+            include_closed,
+            after[0] if after else None,
+            after[1] if after else 0,
+            limit,
+        )
+        return [_org_unit(row) for row in rows]
+
+    async def org_unit_subtree(
+        self, root: OrgUnit, kind: str | None, include_closed: bool, after_path: str | None, limit: int
+    ) -> list[OrgUnit]:
+        """Units below `root` in tree order (by path), after `after_path` (keyset paging)."""
+        rows = await self.pool.fetch(
+            f"""select {_ORG_COLUMNS} from org_units
+                where path <@ $1::public.ltree and id <> $6
+                  and path > coalesce($2::public.ltree, $1::public.ltree)
+                  and ($3::text is null or kind = $3) and ($4 or closed_at is null)
+                order by path limit $5""",
+            root.path,
+            after_path,
+            kind,
+            include_closed,
+            limit,
+            root.id,
+        )
+        return [_org_unit(row) for row in rows]
+
+    async def org_unit_events(self, unit_id: int, after_id: int, limit: int) -> list[tuple[int, OrgUnitEvent]]:
+        rows = await self.pool.fetch(
+            """select id, kind, at, actor, old_name, new_name, old_parent_id, new_parent_id, reason
+               from org_unit_events where org_unit_id = $1 and id > $2 order by id limit $3""",
+            unit_id,
+            after_id,
+            limit,
+        )
+        return [
+            (
+                r["id"],
+                OrgUnitEvent(
+                    r["kind"],
+                    r["at"],
+                    r["actor"],
+                    r["old_name"],
+                    r["new_name"],
+                    r["old_parent_id"],
+                    r["new_parent_id"],
+                    r["reason"],
+                ),
+            )
+            for r in rows
+        ]
+
+    # ---- member changes ------------------------------------------------------------------------------------
+
+    async def lock_member(self, conn: asyncpg.Connection, member_id: int) -> Member:
+        row = await conn.fetchrow(f"select {_MEMBER_COLUMNS} from members where id = $1 for update", member_id)
+        if row is None:
+            raise NotFound(f"no member {member_id}", "member_id")
+        return _member(row)
+
+    async def update_member(
+        self, conn: asyncpg.Connection, caller: Caller, member: Member, changes: dict[str, Any]
+    ) -> Member:
+        """Sets the given columns (already validated and, for personal data, sealed) and audits which changed."""
+        columns = sorted(changes)
+        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=2))
+        row = await conn.fetchrow(
+            f"update members set {assignments}, updated_at = now() where id = $1 returning {_MEMBER_COLUMNS}",
+            member.id,
+            *(changes[c] for c in columns),
+        )
+        fields = sorted({c.removesuffix("_sealed").removesuffix("_hash").removesuffix("_masked") for c in columns})
+        await write_audit(conn, caller, "update_member", "member", member.id, fields=fields)
+        return _member(row)
+
+    async def phone_taken(self, conn: asyncpg.Connection, member_id: int, phone_hash: bytes) -> bool:
+        return bool(
+            await conn.fetchval(
+                "select exists (select 1 from members where phone_hash = $1 and id <> $2)", phone_hash, member_id
+            )
+        )
+
+    async def transfer_member(
+        self,
+        conn: asyncpg.Connection,
+        caller: Caller,
+        member: Member,
+        residence: OrgUnit,
+        community_id: int,
+        reason: str,
+    ) -> Member:
+        """Closes the member's current residence and opens the new one at the same instant (流动党员)."""
+        moved_at = await conn.fetchval("select now()")
+        await conn.execute(
+            "update member_residences set to_time = $2 where member_id = $1 and to_time is null", member.id, moved_at
+        )
+        await conn.execute(
+            """insert into member_residences (member_id, community_id, residence_unit_id, residence_path,
+                   from_time, reason)
+               values ($1, $2, $3, $4::public.ltree, $5, $6)""",
+            member.id,
+            community_id,
+            residence.id,
+            residence.path,
+            moved_at,
+            reason,
+        )
+        row = await conn.fetchrow(
+            f"""update members set community_id = $2, residence_unit_id = $3, residence_path = $4::public.ltree,
+                    updated_at = now()
+                where id = $1 returning {_MEMBER_COLUMNS}""",
+            member.id,
+            community_id,
+            residence.id,
+            residence.path,
+        )
+        await write_audit(
+            conn,
+            caller,
+            "transfer_member",
+            "member",
+            member.id,
+            from_unit_id=member.residence_unit_id,
+            to_unit_id=residence.id,
+        )
+        return _member(row)
+
+    async def residences(self, member_id: int, after_id: int, limit: int) -> list[tuple[int, Residence]]:
+        rows = await self.pool.fetch(
+            """select id, community_id, residence_unit_id, from_time, to_time, reason from member_residences
+               where member_id = $1 and id > $2 order by id limit $3""",
+            member_id,
+            after_id,
+            limit,
+        )
+        return [
+            (r["id"], Residence(r["community_id"], r["residence_unit_id"], r["from_time"], r["to_time"], r["reason"]))
+            for r in rows
+        ]
+
+    async def deregister_member(self, conn: asyncpg.Connection, caller: Caller, member: Member, reason: str) -> Member:
+        row = await conn.fetchrow(
+            f"""update members set status = 'deregistered', deregistered_at = now(), deregister_reason = $2,
+                    updated_at = now()
+                where id = $1 returning {_MEMBER_COLUMNS}""",
+            member.id,
+            reason,
+        )
+        await conn.execute(
+            "update member_residences set to_time = now() where member_id = $1 and to_time is null", member.id
+        )
+        # A deregistered member gives back the service posts they held.
+        await conn.execute(
+            """with released as (delete from service_post_claims where member_id = $1 returning post_id)
+               update service_posts p set claimed = claimed - 1 from released r where p.id = r.post_id""",
+            member.id,
+        )
+        await write_audit(conn, caller, "deregister_member", "member", member.id, reason=reason)
+        return _member(row)
+
+    # ---- service posts (服务岗位) ---------------------------------------------------------------------------
+
+    async def create_service_post(
+        self, conn: asyncpg.Connection, caller: Caller, community: OrgUnit, name: str, description: str, capacity: int
+    ) -> ServicePost:
+        try:
+            row = await conn.fetchrow(
+                f"""insert into service_posts (community_id, name, description, capacity) values ($1, $2, $3, $4)
+                    returning {_POST_COLUMNS}""",
+                community.id,
+                name,
+                description,
+                capacity,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyExists("the community has a post of this name already", "name") from exc
+        await write_audit(conn, caller, "create_service_post", "service_post", row["id"], community_id=community.id)
+        return ServicePost(**dict(row))
+
+    async def service_post(self, post_id: int) -> ServicePost | None:
+        row = await self.pool.fetchrow(f"select {_POST_COLUMNS} from service_posts where id = $1", post_id)
+        return ServicePost(**dict(row)) if row else None
+
+    async def service_posts(self, community_id: int, after_id: int, limit: int) -> list[ServicePost]:
+        rows = await self.pool.fetch(
+            f"select {_POST_COLUMNS} from service_posts where community_id = $1 and id > $2 order by id limit $3",
+            community_id,
+            after_id,
+            limit,
+        )
+        return [ServicePost(**dict(r)) for r in rows]
+
+    async def claim_service_post(
+        self, conn: asyncpg.Connection, caller: Caller, post: ServicePost, member: Member
+    ) -> ServicePost:
+        """Takes a place: the conditional update is the capacity check, so two claims cannot share the last
+        place (the second waits for the first's row lock, then sees the post full)."""
+        inserted = await conn.fetchval(
+            """insert into service_post_claims (post_id, member_id) values ($1, $2)
+               on conflict do nothing returning true""",
+            post.id,
+            member.id,
+        )
+        if not inserted:
+            raise AlreadyExists("the member holds a place on this post already", "member_id")
+        row = await conn.fetchrow(
+            f"""update service_posts set claimed = claimed + 1 where id = $1 and claimed < capacity
+                returning {_POST_COLUMNS}""",
+            post.id,
+        )
+        if row is None:
+            raise FailedPrecondition(f"the post is full ({post.capacity} places)", "post_id")
+        await write_audit(conn, caller, "claim_service_post", "service_post", post.id, member_id=member.id)
+        return ServicePost(**dict(row))
+
+    async def release_service_post(
+        self, conn: asyncpg.Connection, caller: Caller, post: ServicePost, member_id: int
+    ) -> ServicePost:
+        deleted = await conn.fetchval(
+            "delete from service_post_claims where post_id = $1 and member_id = $2 returning true", post.id, member_id
+        )
+        if not deleted:
+            raise FailedPrecondition("the member holds no place on this post", "member_id")
+        row = await conn.fetchrow(
+            f"update service_posts set claimed = claimed - 1 where id = $1 returning {_POST_COLUMNS}", post.id
+        )
+        await write_audit(conn, caller, "release_service_post", "service_post", post.id, member_id=member_id)
+        return ServicePost(**dict(row))
+
+    # ---- volunteer teams (志愿服务队) -----------------------------------------------------------------------
+
+    async def create_team(
+        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, kind: str, custom_kind: str, name: str
+    ) -> Team:
+        try:
+            row = await conn.fetchrow(
+                f"""insert into teams (org_unit_id, kind, custom_kind, name) values ($1, $2, $3, $4)
+                    returning {_TEAM_COLUMNS}""",
+                unit.id,
+                kind,
+                custom_kind,
+                name,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyExists("the unit has a team of this name already", "name") from exc
+        await write_audit(conn, caller, "create_team", "team", row["id"], org_unit_id=unit.id, kind=kind)
+        return Team(**dict(row))
+
+    async def team(self, team_id: int) -> Team | None:
+        row = await self.pool.fetchrow(f"select {_TEAM_COLUMNS} from teams where id = $1", team_id)
+        return Team(**dict(row)) if row else None
+
+    async def teams(self, subtree: OrgUnit, after_id: int, limit: int) -> list[Team]:
+        rows = await self.pool.fetch(
+            f"""select {", ".join("t." + c.strip() for c in _TEAM_COLUMNS.split(","))}
+                from teams t join org_units u on u.id = t.org_unit_id
+                where u.path <@ $1::public.ltree and t.id > $2 order by t.id limit $3""",
+            subtree.path,
+            after_id,
+            limit,
+        )
+        return [Team(**dict(r)) for r in rows]
+
+    async def add_team_member(
+        self,
+        conn: asyncpg.Connection,
+        caller: Caller,
+        team: Team,
+        *,
+        member: Member | None = None,
+        volunteer: tuple[bytes, str, bytes, bytes, str] | None = None,
+    ) -> TeamMember:
+        """Adds a registered member, or a resident volunteer given as (name sealed, name masked, phone sealed,
+        phone hash, phone masked)."""
+        if member is not None:
+            values = (member.id, None, member.name, None, None, member.phone_masked)
+        else:
+            assert volunteer is not None
+            name_sealed, name_masked, phone_sealed, phone_hash, phone_masked = volunteer
+            values = (None, name_sealed, name_masked, phone_sealed, phone_hash, phone_masked)
+        row = await conn.fetchrow(
+            f"""insert into team_members (team_id, member_id, name_sealed, name_masked, phone_sealed, phone_hash,
+                    phone_masked)
+                values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning {_TEAM_MEMBER_COLUMNS}""",
+            team.id,
+            *values,
+        )
+        if row is None:
+            raise AlreadyExists("this person is on the team already", "member_id" if member else "volunteer")
+        await conn.execute("update teams set size = size + 1 where id = $1", team.id)
+        await write_audit(conn, caller, "add_team_member", "team", team.id, team_member_id=row["id"])
+        return TeamMember(**dict(row))
+
+    async def remove_team_member(
+        self, conn: asyncpg.Connection, caller: Caller, team: Team, team_member_id: int
+    ) -> Team:
+        deleted = await conn.fetchval(
+            "delete from team_members where team_id = $1 and id = $2 returning true", team.id, team_member_id
+        )
+        if not deleted:
+            raise NotFound(f"no one with id {team_member_id} on team {team.id}", "team_member_id")
+        row = await conn.fetchrow(f"update teams set size = size - 1 where id = $1 returning {_TEAM_COLUMNS}", team.id)
+        await write_audit(conn, caller, "remove_team_member", "team", team.id, team_member_id=team_member_id)
+        return Team(**dict(row))
+
+    async def team_members(self, team_id: int, after_id: int, limit: int) -> list[TeamMember]:
+        rows = await self.pool.fetch(
+            f"""select {_TEAM_MEMBER_COLUMNS} from team_members where team_id = $1 and id > $2
+                order by id limit $3""",
+            team_id,
+            after_id,
+            limit,
+        )
+        return [TeamMember(**dict(r)) for r in rows]
+
+    # ---- pairings (结对共建) --------------------------------------------------------------------------------
+
+    async def create_pairing(
+        self,
+        conn: asyncpg.Connection,
+        caller: Caller,
+        workplace_org: str,
+        community: OrgUnit,
+        start: date,
+        end: date | None,
+        note: str,
+    ) -> Pairing:
+        row = await conn.fetchrow(
+            f"""insert into pairings (workplace_org, community_id, community_path, start_date, end_date, note)
+                values ($1, $2, $3::public.ltree, $4, $5, $6) returning {_PAIRING_COLUMNS}""",
+            workplace_org,
+            community.id,
+            community.path,
+            start,
+            end,
+            note,
+        )
+        await write_audit(conn, caller, "create_pairing", "pairing", row["id"], community_id=community.id)
+        return _pairing(row)
+
+    async def lock_pairing(self, conn: asyncpg.Connection, pairing_id: int) -> tuple[Pairing, str]:
+        row = await conn.fetchrow(
+            f"select {_PAIRING_COLUMNS}, community_path::text as path from pairings where id = $1 for update",
+            pairing_id,
+        )
+        if row is None:
+            raise NotFound(f"no pairing {pairing_id}", "pairing_id")
+        return _pairing(row), row["path"]
+
+    async def end_pairing(self, conn: asyncpg.Connection, caller: Caller, pairing: Pairing, end: date) -> Pairing:
+        row = await conn.fetchrow(
+            f"update pairings set end_date = $2 where id = $1 returning {_PAIRING_COLUMNS}", pairing.id, end
+        )
+        await write_audit(conn, caller, "end_pairing", "pairing", pairing.id, end_date=end.isoformat())
+        return _pairing(row)
+
+    async def pairings(self, subtree: OrgUnit, active_on: date | None, after_id: int, limit: int) -> list[Pairing]:
+        rows = await self.pool.fetch(
+            f"""select {_PAIRING_COLUMNS} from pairings
+                where community_path <@ $1::public.ltree and id > $2
+                  and ($3::date is null or (start_date <= $3 and (end_date is null or end_date >= $3)))
+                order by id limit $4""",
+            subtree.path,
+            after_id,
+            active_on,
+            limit,
+        )
+        return [_pairing(r) for r in rows]

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -61,6 +62,24 @@ class ServiceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SERVICE_KIND_ACTIVITY: _ClassVar[ServiceKind]
     SERVICE_KIND_SERVICE_POST: _ClassVar[ServiceKind]
     SERVICE_KIND_OTHER: _ClassVar[ServiceKind]
+
+class OrgUnitEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ORG_UNIT_EVENT_KIND_UNSPECIFIED: _ClassVar[OrgUnitEventKind]
+    ORG_UNIT_EVENT_KIND_CREATED: _ClassVar[OrgUnitEventKind]
+    ORG_UNIT_EVENT_KIND_RENAMED: _ClassVar[OrgUnitEventKind]
+    ORG_UNIT_EVENT_KIND_MOVED: _ClassVar[OrgUnitEventKind]
+    ORG_UNIT_EVENT_KIND_CLOSED: _ClassVar[OrgUnitEventKind]
+
+class TeamKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TEAM_KIND_UNSPECIFIED: _ClassVar[TeamKind]
+    TEAM_KIND_PARTY_MEMBER: _ClassVar[TeamKind]
+    TEAM_KIND_YOUTH_LEAGUE_PUBLICITY: _ClassVar[TeamKind]
+    TEAM_KIND_WOMENS_FEDERATION_LOGISTICS: _ClassVar[TeamKind]
+    TEAM_KIND_TRADE_UNION_COORDINATION: _ClassVar[TeamKind]
+    TEAM_KIND_RED_CROSS_RESCUE: _ClassVar[TeamKind]
+    TEAM_KIND_CUSTOM: _ClassVar[TeamKind]
 ORG_UNIT_KIND_UNSPECIFIED: OrgUnitKind
 ORG_UNIT_KIND_PROVINCE: OrgUnitKind
 ORG_UNIT_KIND_CITY: OrgUnitKind
@@ -98,22 +117,36 @@ SERVICE_KIND_ALERT: ServiceKind
 SERVICE_KIND_ACTIVITY: ServiceKind
 SERVICE_KIND_SERVICE_POST: ServiceKind
 SERVICE_KIND_OTHER: ServiceKind
+ORG_UNIT_EVENT_KIND_UNSPECIFIED: OrgUnitEventKind
+ORG_UNIT_EVENT_KIND_CREATED: OrgUnitEventKind
+ORG_UNIT_EVENT_KIND_RENAMED: OrgUnitEventKind
+ORG_UNIT_EVENT_KIND_MOVED: OrgUnitEventKind
+ORG_UNIT_EVENT_KIND_CLOSED: OrgUnitEventKind
+TEAM_KIND_UNSPECIFIED: TeamKind
+TEAM_KIND_PARTY_MEMBER: TeamKind
+TEAM_KIND_YOUTH_LEAGUE_PUBLICITY: TeamKind
+TEAM_KIND_WOMENS_FEDERATION_LOGISTICS: TeamKind
+TEAM_KIND_TRADE_UNION_COORDINATION: TeamKind
+TEAM_KIND_RED_CROSS_RESCUE: TeamKind
+TEAM_KIND_CUSTOM: TeamKind
 
 class OrgUnit(_message.Message):
-    __slots__ = ("id", "parent_id", "kind", "name", "ancestor_ids", "create_time")
+    __slots__ = ("id", "parent_id", "kind", "name", "ancestor_ids", "create_time", "close_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ANCESTOR_IDS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     parent_id: str
     kind: OrgUnitKind
     name: str
     ancestor_ids: _containers.RepeatedScalarFieldContainer[str]
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., parent_id: _Optional[str] = ..., kind: _Optional[_Union[OrgUnitKind, str]] = ..., name: _Optional[str] = ..., ancestor_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    close_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., parent_id: _Optional[str] = ..., kind: _Optional[_Union[OrgUnitKind, str]] = ..., name: _Optional[str] = ..., ancestor_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateOrgUnitRequest(_message.Message):
     __slots__ = ("request_id", "parent_id", "kind", "name")
@@ -146,7 +179,7 @@ class GetOrgUnitResponse(_message.Message):
     def __init__(self, org_unit: _Optional[_Union[OrgUnit, _Mapping]] = ...) -> None: ...
 
 class Member(_message.Message):
-    __slots__ = ("id", "name", "workplace_org", "community_id", "residence_unit_id", "skills", "tags", "management_level", "phone", "id_number", "personal_data_revealed", "status", "register_time")
+    __slots__ = ("id", "name", "workplace_org", "community_id", "residence_unit_id", "skills", "tags", "management_level", "phone", "id_number", "personal_data_revealed", "status", "register_time", "deregister_time", "deregister_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +193,8 @@ class Member(_message.Message):
     PERSONAL_DATA_REVEALED_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REGISTER_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEREGISTER_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEREGISTER_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     workplace_org: str
@@ -173,7 +208,9 @@ class Member(_message.Message):
     personal_data_revealed: bool
     status: MemberStatus
     register_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., workplace_org: _Optional[str] = ..., community_id: _Optional[str] = ..., residence_unit_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, str]]] = ..., tags: _Optional[_Iterable[str]] = ..., management_level: _Optional[_Union[ManagementLevel, str]] = ..., phone: _Optional[str] = ..., id_number: _Optional[str] = ..., personal_data_revealed: _Optional[bool] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., register_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    deregister_time: _timestamp_pb2.Timestamp
+    deregister_reason: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., workplace_org: _Optional[str] = ..., community_id: _Optional[str] = ..., residence_unit_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, str]]] = ..., tags: _Optional[_Iterable[str]] = ..., management_level: _Optional[_Union[ManagementLevel, str]] = ..., phone: _Optional[str] = ..., id_number: _Optional[str] = ..., personal_data_revealed: _Optional[bool] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., register_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deregister_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deregister_reason: _Optional[str] = ...) -> None: ...
 
 class RegisterMemberRequest(_message.Message):
     __slots__ = ("request_id", "name", "workplace_org", "residence_unit_id", "skills", "tags", "management_level", "phone", "id_number")
@@ -218,18 +255,20 @@ class GetMemberResponse(_message.Message):
     def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
 
 class SearchMembersRequest(_message.Message):
-    __slots__ = ("org_unit_id", "skill", "status", "page_size", "page_token")
+    __slots__ = ("org_unit_id", "skill", "status", "page_size", "page_token", "name_prefix")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     SKILL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NAME_PREFIX_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     skill: Skill
     status: MemberStatus
     page_size: int
     page_token: str
-    def __init__(self, org_unit_id: _Optional[str] = ..., skill: _Optional[_Union[Skill, str]] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    name_prefix: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., skill: _Optional[_Union[Skill, str]] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., name_prefix: _Optional[str] = ...) -> None: ...
 
 class SearchMembersResponse(_message.Message):
     __slots__ = ("members", "next_page_token")
@@ -346,3 +385,593 @@ class GetRegistryStatsResponse(_message.Message):
     hours: float
     totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
     def __init__(self, members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ...) -> None: ...
+
+class RenameOrgUnitRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "name")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    name: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class RenameOrgUnitResponse(_message.Message):
+    __slots__ = ("org_unit",)
+    ORG_UNIT_FIELD_NUMBER: _ClassVar[int]
+    org_unit: OrgUnit
+    def __init__(self, org_unit: _Optional[_Union[OrgUnit, _Mapping]] = ...) -> None: ...
+
+class MoveOrgUnitRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "new_parent_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    new_parent_id: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., new_parent_id: _Optional[str] = ...) -> None: ...
+
+class MoveOrgUnitResponse(_message.Message):
+    __slots__ = ("org_unit",)
+    ORG_UNIT_FIELD_NUMBER: _ClassVar[int]
+    org_unit: OrgUnit
+    def __init__(self, org_unit: _Optional[_Union[OrgUnit, _Mapping]] = ...) -> None: ...
+
+class CloseOrgUnitRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CloseOrgUnitResponse(_message.Message):
+    __slots__ = ("org_unit",)
+    ORG_UNIT_FIELD_NUMBER: _ClassVar[int]
+    org_unit: OrgUnit
+    def __init__(self, org_unit: _Optional[_Union[OrgUnit, _Mapping]] = ...) -> None: ...
+
+class ListOrgUnitChildrenRequest(_message.Message):
+    __slots__ = ("org_unit_id", "include_closed", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    include_closed: bool
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., include_closed: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrgUnitChildrenResponse(_message.Message):
+    __slots__ = ("org_units", "next_page_token")
+    ORG_UNITS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_units: _containers.RepeatedCompositeFieldContainer[OrgUnit]
+    next_page_token: str
+    def __init__(self, org_units: _Optional[_Iterable[_Union[OrgUnit, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrgUnitSubtreeRequest(_message.Message):
+    __slots__ = ("org_unit_id", "kind", "include_closed", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    kind: OrgUnitKind
+    include_closed: bool
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[OrgUnitKind, str]] = ..., include_closed: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrgUnitSubtreeResponse(_message.Message):
+    __slots__ = ("org_units", "next_page_token")
+    ORG_UNITS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_units: _containers.RepeatedCompositeFieldContainer[OrgUnit]
+    next_page_token: str
+    def __init__(self, org_units: _Optional[_Iterable[_Union[OrgUnit, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class OrgUnitEvent(_message.Message):
+    __slots__ = ("kind", "time", "actor", "old_name", "new_name", "old_parent_id", "new_parent_id", "reason")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    OLD_NAME_FIELD_NUMBER: _ClassVar[int]
+    NEW_NAME_FIELD_NUMBER: _ClassVar[int]
+    OLD_PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    kind: OrgUnitEventKind
+    time: _timestamp_pb2.Timestamp
+    actor: str
+    old_name: str
+    new_name: str
+    old_parent_id: str
+    new_parent_id: str
+    reason: str
+    def __init__(self, kind: _Optional[_Union[OrgUnitEventKind, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., old_name: _Optional[str] = ..., new_name: _Optional[str] = ..., old_parent_id: _Optional[str] = ..., new_parent_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListOrgUnitHistoryRequest(_message.Message):
+    __slots__ = ("org_unit_id", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOrgUnitHistoryResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[OrgUnitEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[OrgUnitEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateMemberRequest(_message.Message):
+    __slots__ = ("request_id", "member_id", "member", "update_mask")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    member_id: str
+    member: Member
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., member: _Optional[_Union[Member, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateMemberResponse(_message.Message):
+    __slots__ = ("member",)
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
+
+class TransferMemberRequest(_message.Message):
+    __slots__ = ("request_id", "member_id", "residence_unit_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESIDENCE_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    member_id: str
+    residence_unit_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., residence_unit_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TransferMemberResponse(_message.Message):
+    __slots__ = ("member",)
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
+
+class Residence(_message.Message):
+    __slots__ = ("community_id", "residence_unit_id", "start_time", "end_time", "reason")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    RESIDENCE_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    residence_unit_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, community_id: _Optional[str] = ..., residence_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListMemberResidencesRequest(_message.Message):
+    __slots__ = ("member_id", "page_size", "page_token")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, member_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMemberResidencesResponse(_message.Message):
+    __slots__ = ("residences", "next_page_token")
+    RESIDENCES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    residences: _containers.RepeatedCompositeFieldContainer[Residence]
+    next_page_token: str
+    def __init__(self, residences: _Optional[_Iterable[_Union[Residence, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeregisterMemberRequest(_message.Message):
+    __slots__ = ("request_id", "member_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    member_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DeregisterMemberResponse(_message.Message):
+    __slots__ = ("member",)
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
+
+class ImportRow(_message.Message):
+    __slots__ = ("name", "workplace_org", "residence_unit_id", "skills", "tags", "management_level", "phone", "id_number")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
+    RESIDENCE_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    MANAGEMENT_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    workplace_org: str
+    residence_unit_id: str
+    skills: _containers.RepeatedScalarFieldContainer[Skill]
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    management_level: ManagementLevel
+    phone: str
+    id_number: str
+    def __init__(self, name: _Optional[str] = ..., workplace_org: _Optional[str] = ..., residence_unit_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[Skill, str]]] = ..., tags: _Optional[_Iterable[str]] = ..., management_level: _Optional[_Union[ManagementLevel, str]] = ..., phone: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
+
+class ImportMembersRequest(_message.Message):
+    __slots__ = ("request_id", "rows")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
+    def __init__(self, request_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+
+class ImportRowError(_message.Message):
+    __slots__ = ("row_number", "field", "reason")
+    ROW_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    row_number: int
+    field: str
+    reason: str
+    def __init__(self, row_number: _Optional[int] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ImportMembersResponse(_message.Message):
+    __slots__ = ("rows_received", "inserted", "updated", "unchanged", "failed", "errors")
+    ROWS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    INSERTED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    rows_received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: _containers.RepeatedCompositeFieldContainer[ImportRowError]
+    def __init__(self, rows_received: _Optional[int] = ..., inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., failed: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportRowError, _Mapping]]] = ...) -> None: ...
+
+class ExportMembersRequest(_message.Message):
+    __slots__ = ("org_unit_id", "status")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    status: MemberStatus
+    def __init__(self, org_unit_id: _Optional[str] = ..., status: _Optional[_Union[MemberStatus, str]] = ...) -> None: ...
+
+class ExportMembersResponse(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
+class RotatePersonalDataKeysRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class RotatePersonalDataKeysResponse(_message.Message):
+    __slots__ = ("resealed", "remaining", "active_key_id")
+    RESEALED_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    resealed: int
+    remaining: int
+    active_key_id: str
+    def __init__(self, resealed: _Optional[int] = ..., remaining: _Optional[int] = ..., active_key_id: _Optional[str] = ...) -> None: ...
+
+class ServicePost(_message.Message):
+    __slots__ = ("id", "community_id", "name", "description", "capacity", "claimed", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    community_id: str
+    name: str
+    description: str
+    capacity: int
+    claimed: int
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., capacity: _Optional[int] = ..., claimed: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateServicePostRequest(_message.Message):
+    __slots__ = ("request_id", "community_id", "name", "description", "capacity")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    community_id: str
+    name: str
+    description: str
+    capacity: int
+    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
+
+class CreateServicePostResponse(_message.Message):
+    __slots__ = ("post",)
+    POST_FIELD_NUMBER: _ClassVar[int]
+    post: ServicePost
+    def __init__(self, post: _Optional[_Union[ServicePost, _Mapping]] = ...) -> None: ...
+
+class ListServicePostsRequest(_message.Message):
+    __slots__ = ("community_id", "page_size", "page_token")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, community_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListServicePostsResponse(_message.Message):
+    __slots__ = ("posts", "next_page_token")
+    POSTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    posts: _containers.RepeatedCompositeFieldContainer[ServicePost]
+    next_page_token: str
+    def __init__(self, posts: _Optional[_Iterable[_Union[ServicePost, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ClaimServicePostRequest(_message.Message):
+    __slots__ = ("request_id", "post_id", "member_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    post_id: str
+    member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., post_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class ClaimServicePostResponse(_message.Message):
+    __slots__ = ("post",)
+    POST_FIELD_NUMBER: _ClassVar[int]
+    post: ServicePost
+    def __init__(self, post: _Optional[_Union[ServicePost, _Mapping]] = ...) -> None: ...
+
+class ReleaseServicePostRequest(_message.Message):
+    __slots__ = ("request_id", "post_id", "member_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    POST_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    post_id: str
+    member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., post_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseServicePostResponse(_message.Message):
+    __slots__ = ("post",)
+    POST_FIELD_NUMBER: _ClassVar[int]
+    post: ServicePost
+    def __init__(self, post: _Optional[_Union[ServicePost, _Mapping]] = ...) -> None: ...
+
+class Team(_message.Message):
+    __slots__ = ("id", "org_unit_id", "kind", "custom_kind", "name", "size", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    org_unit_id: str
+    kind: TeamKind
+    custom_kind: str
+    name: str
+    size: int
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[TeamKind, str]] = ..., custom_kind: _Optional[str] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateTeamRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "kind", "custom_kind", "name")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    kind: TeamKind
+    custom_kind: str
+    name: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[TeamKind, str]] = ..., custom_kind: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class CreateTeamResponse(_message.Message):
+    __slots__ = ("team",)
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    team: Team
+    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ...) -> None: ...
+
+class ListTeamsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTeamsResponse(_message.Message):
+    __slots__ = ("teams", "next_page_token")
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    teams: _containers.RepeatedCompositeFieldContainer[Team]
+    next_page_token: str
+    def __init__(self, teams: _Optional[_Iterable[_Union[Team, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResidentVolunteer(_message.Message):
+    __slots__ = ("name", "phone")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    phone: str
+    def __init__(self, name: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
+
+class TeamMember(_message.Message):
+    __slots__ = ("id", "team_id", "member_id", "name", "phone", "join_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    JOIN_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    team_id: str
+    member_id: str
+    name: str
+    phone: str
+    join_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., team_id: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone: _Optional[str] = ..., join_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AddTeamMemberRequest(_message.Message):
+    __slots__ = ("request_id", "team_id", "member_id", "volunteer")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    VOLUNTEER_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    team_id: str
+    member_id: str
+    volunteer: ResidentVolunteer
+    def __init__(self, request_id: _Optional[str] = ..., team_id: _Optional[str] = ..., member_id: _Optional[str] = ..., volunteer: _Optional[_Union[ResidentVolunteer, _Mapping]] = ...) -> None: ...
+
+class AddTeamMemberResponse(_message.Message):
+    __slots__ = ("team_member",)
+    TEAM_MEMBER_FIELD_NUMBER: _ClassVar[int]
+    team_member: TeamMember
+    def __init__(self, team_member: _Optional[_Union[TeamMember, _Mapping]] = ...) -> None: ...
+
+class RemoveTeamMemberRequest(_message.Message):
+    __slots__ = ("request_id", "team_id", "team_member_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    team_id: str
+    team_member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
+
+class RemoveTeamMemberResponse(_message.Message):
+    __slots__ = ("team",)
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    team: Team
+    def __init__(self, team: _Optional[_Union[Team, _Mapping]] = ...) -> None: ...
+
+class ListTeamMembersRequest(_message.Message):
+    __slots__ = ("team_id", "page_size", "page_token")
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    team_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, team_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTeamMembersResponse(_message.Message):
+    __slots__ = ("team_members", "next_page_token")
+    TEAM_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    team_members: _containers.RepeatedCompositeFieldContainer[TeamMember]
+    next_page_token: str
+    def __init__(self, team_members: _Optional[_Iterable[_Union[TeamMember, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class Pairing(_message.Message):
+    __slots__ = ("id", "workplace_org", "community_id", "start_date", "end_date", "note")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    workplace_org: str
+    community_id: str
+    start_date: str
+    end_date: str
+    note: str
+    def __init__(self, id: _Optional[str] = ..., workplace_org: _Optional[str] = ..., community_id: _Optional[str] = ..., start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class CreatePairingRequest(_message.Message):
+    __slots__ = ("request_id", "workplace_org", "community_id", "start_date", "end_date", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    workplace_org: str
+    community_id: str
+    start_date: str
+    end_date: str
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., workplace_org: _Optional[str] = ..., community_id: _Optional[str] = ..., start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class CreatePairingResponse(_message.Message):
+    __slots__ = ("pairing",)
+    PAIRING_FIELD_NUMBER: _ClassVar[int]
+    pairing: Pairing
+    def __init__(self, pairing: _Optional[_Union[Pairing, _Mapping]] = ...) -> None: ...
+
+class EndPairingRequest(_message.Message):
+    __slots__ = ("request_id", "pairing_id", "end_date")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAIRING_ID_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    pairing_id: str
+    end_date: str
+    def __init__(self, request_id: _Optional[str] = ..., pairing_id: _Optional[str] = ..., end_date: _Optional[str] = ...) -> None: ...
+
+class EndPairingResponse(_message.Message):
+    __slots__ = ("pairing",)
+    PAIRING_FIELD_NUMBER: _ClassVar[int]
+    pairing: Pairing
+    def __init__(self, pairing: _Optional[_Union[Pairing, _Mapping]] = ...) -> None: ...
+
+class ListPairingsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "active_on", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    active_on: str
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., active_on: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListPairingsResponse(_message.Message):
+    __slots__ = ("pairings", "next_page_token")
+    PAIRINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    pairings: _containers.RepeatedCompositeFieldContainer[Pairing]
+    next_page_token: str
+    def __init__(self, pairings: _Optional[_Iterable[_Union[Pairing, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -46,6 +46,36 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetOrgUnitRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetOrgUnitResponse.FromString,
                 _registered_method=True)
+        self.RenameOrgUnit = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/RenameOrgUnit',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitResponse.FromString,
+                _registered_method=True)
+        self.MoveOrgUnit = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/MoveOrgUnit',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitResponse.FromString,
+                _registered_method=True)
+        self.CloseOrgUnit = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/CloseOrgUnit',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitResponse.FromString,
+                _registered_method=True)
+        self.ListOrgUnitChildren = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListOrgUnitChildren',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenResponse.FromString,
+                _registered_method=True)
+        self.ListOrgUnitSubtree = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListOrgUnitSubtree',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeResponse.FromString,
+                _registered_method=True)
+        self.ListOrgUnitHistory = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListOrgUnitHistory',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.FromString,
+                _registered_method=True)
         self.RegisterMember = channel.unary_unary(
                 '/linli.registry.v1.RegistryService/RegisterMember',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RegisterMemberRequest.SerializeToString,
@@ -60,6 +90,101 @@ class RegistryServiceStub:
                 '/linli.registry.v1.RegistryService/SearchMembers',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
+                _registered_method=True)
+        self.UpdateMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/UpdateMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberResponse.FromString,
+                _registered_method=True)
+        self.TransferMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/TransferMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberResponse.FromString,
+                _registered_method=True)
+        self.ListMemberResidences = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListMemberResidences',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesResponse.FromString,
+                _registered_method=True)
+        self.DeregisterMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/DeregisterMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberResponse.FromString,
+                _registered_method=True)
+        self.ImportMembers = channel.stream_unary(
+                '/linli.registry.v1.RegistryService/ImportMembers',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.FromString,
+                _registered_method=True)
+        self.ExportMembers = channel.unary_stream(
+                '/linli.registry.v1.RegistryService/ExportMembers',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersResponse.FromString,
+                _registered_method=True)
+        self.RotatePersonalDataKeys = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/RotatePersonalDataKeys',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysResponse.FromString,
+                _registered_method=True)
+        self.CreateServicePost = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/CreateServicePost',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostResponse.FromString,
+                _registered_method=True)
+        self.ListServicePosts = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListServicePosts',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsResponse.FromString,
+                _registered_method=True)
+        self.ClaimServicePost = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ClaimServicePost',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostResponse.FromString,
+                _registered_method=True)
+        self.ReleaseServicePost = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ReleaseServicePost',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostResponse.FromString,
+                _registered_method=True)
+        self.CreateTeam = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/CreateTeam',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamResponse.FromString,
+                _registered_method=True)
+        self.ListTeams = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListTeams',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsResponse.FromString,
+                _registered_method=True)
+        self.AddTeamMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/AddTeamMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberResponse.FromString,
+                _registered_method=True)
+        self.RemoveTeamMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/RemoveTeamMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberResponse.FromString,
+                _registered_method=True)
+        self.ListTeamMembers = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListTeamMembers',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersResponse.FromString,
+                _registered_method=True)
+        self.CreatePairing = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/CreatePairing',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingResponse.FromString,
+                _registered_method=True)
+        self.EndPairing = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/EndPairing',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingResponse.FromString,
+                _registered_method=True)
+        self.ListPairings = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListPairings',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsResponse.FromString,
                 _registered_method=True)
         self.RecordService = channel.unary_unary(
                 '/linli.registry.v1.RegistryService/RecordService',
@@ -98,6 +223,48 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenameOrgUnit(self, request, context):
+        """Renames a unit; the old name stays in its history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveOrgUnit(self, request, context):
+        """Moves a unit and everything below it under another parent of a fitting level; recorded in its history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseOrgUnit(self, request, context):
+        """Closes a unit that has no open units below it and no active members living in it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrgUnitChildren(self, request, context):
+        """The units directly below one unit, by name, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrgUnitSubtree(self, request, context):
+        """Every unit below one unit (optionally of one level), in tree order, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrgUnitHistory(self, request, context):
+        """Renames, moves and closing of one unit, oldest first, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RegisterMember(self, request, context):
         """Registers an in-service member at the community where they live (进社区报到).
         A retry with the same request_id returns the first result; one person registers once.
@@ -115,6 +282,140 @@ class RegistryServiceServicer:
 
     def SearchMembers(self, request, context):
         """Pages through the members registered in an org subtree, in a stable order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMember(self, request, context):
+        """Changes the fields named in update_mask; personal data changes are audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferMember(self, request, context):
+        """Moves a member's residence to another community, grid or building (流动党员); the old one stays in history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMemberResidences(self, request, context):
+        """Where a member has lived, oldest first, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeregisterMember(self, request, context):
+        """Deregisters a member (soft: the record and its history stay), with a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportMembers(self, request_iterator, context):
+        """Bulk sync from the party-member information system: upserts by ID number. A bad row is reported with its
+        row number and does not stop the others; sending the same rows again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMembers(self, request, context):
+        """Streams every member of an org subtree in id order, personal data masked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotatePersonalDataKeys(self, request, context):
+        """Re-encrypts personal data sealed under older keys with the active key, one batch per call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateServicePost(self, request, context):
+        """Creates a standing service post (服务岗位) in a community, with a capacity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListServicePosts(self, request, context):
+        """The service posts of a community, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimServicePost(self, request, context):
+        """A member of the community claims a place on the post (认领); FAILED_PRECONDITION when it is full.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseServicePost(self, request, context):
+        """A member gives their place on the post back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTeam(self, request, context):
+        """Creates a volunteer team (志愿服务队) in a street or community.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeams(self, request, context):
+        """The teams of a subtree, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddTeamMember(self, request, context):
+        """Adds a registered member, or a resident volunteer who is not a party member, to a team.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveTeamMember(self, request, context):
+        """Takes someone off a team.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeamMembers(self, request, context):
+        """Who is on a team, personal data masked, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePairing(self, request, context):
+        """Pairs a workplace organisation with a community (结对共建) from a start date.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndPairing(self, request, context):
+        """Ends a pairing on a date.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPairings(self, request, context):
+        """Pairings of the communities of a subtree, paged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,6 +457,36 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetOrgUnitRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetOrgUnitResponse.SerializeToString,
             ),
+            'RenameOrgUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameOrgUnit,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitResponse.SerializeToString,
+            ),
+            'MoveOrgUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveOrgUnit,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitResponse.SerializeToString,
+            ),
+            'CloseOrgUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseOrgUnit,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitResponse.SerializeToString,
+            ),
+            'ListOrgUnitChildren': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrgUnitChildren,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenResponse.SerializeToString,
+            ),
+            'ListOrgUnitSubtree': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrgUnitSubtree,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeResponse.SerializeToString,
+            ),
+            'ListOrgUnitHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrgUnitHistory,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.SerializeToString,
+            ),
             'RegisterMember': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterMember,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RegisterMemberRequest.FromString,
@@ -170,6 +501,101 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.SearchMembers,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.SerializeToString,
+            ),
+            'UpdateMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberResponse.SerializeToString,
+            ),
+            'TransferMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberResponse.SerializeToString,
+            ),
+            'ListMemberResidences': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMemberResidences,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesResponse.SerializeToString,
+            ),
+            'DeregisterMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeregisterMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberResponse.SerializeToString,
+            ),
+            'ImportMembers': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportMembers,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.SerializeToString,
+            ),
+            'ExportMembers': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportMembers,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersResponse.SerializeToString,
+            ),
+            'RotatePersonalDataKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotatePersonalDataKeys,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysResponse.SerializeToString,
+            ),
+            'CreateServicePost': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateServicePost,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostResponse.SerializeToString,
+            ),
+            'ListServicePosts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListServicePosts,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsResponse.SerializeToString,
+            ),
+            'ClaimServicePost': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimServicePost,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostResponse.SerializeToString,
+            ),
+            'ReleaseServicePost': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseServicePost,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostResponse.SerializeToString,
+            ),
+            'CreateTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTeam,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamResponse.SerializeToString,
+            ),
+            'ListTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeams,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsResponse.SerializeToString,
+            ),
+            'AddTeamMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddTeamMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberResponse.SerializeToString,
+            ),
+            'RemoveTeamMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveTeamMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberResponse.SerializeToString,
+            ),
+            'ListTeamMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeamMembers,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersResponse.SerializeToString,
+            ),
+            'CreatePairing': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePairing,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingResponse.SerializeToString,
+            ),
+            'EndPairing': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndPairing,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingResponse.SerializeToString,
+            ),
+            'ListPairings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPairings,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsResponse.SerializeToString,
             ),
             'RecordService': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordService,
@@ -254,6 +680,168 @@ class RegistryService:
             _registered_method=True)
 
     @staticmethod
+    def RenameOrgUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/RenameOrgUnit',
+            linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.RenameOrgUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveOrgUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/MoveOrgUnit',
+            linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.MoveOrgUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseOrgUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/CloseOrgUnit',
+            linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.CloseOrgUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrgUnitChildren(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListOrgUnitChildren',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitChildrenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrgUnitSubtree(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListOrgUnitSubtree',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitSubtreeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrgUnitHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListOrgUnitHistory',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def RegisterMember(request,
             target,
             options=(),
@@ -324,6 +912,519 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/SearchMembers',
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/UpdateMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/TransferMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.TransferMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMemberResidences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListMemberResidences',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListMemberResidencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeregisterMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/DeregisterMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.DeregisterMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportMembers(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/linli.registry.v1.RegistryService/ImportMembers',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ExportMembers',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotatePersonalDataKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/RotatePersonalDataKeys',
+            linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.RotatePersonalDataKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateServicePost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/CreateServicePost',
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreateServicePostResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListServicePosts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListServicePosts',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListServicePostsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimServicePost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ClaimServicePost',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ClaimServicePostResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseServicePost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ReleaseServicePost',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ReleaseServicePostResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/CreateTeam',
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreateTeamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListTeams',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddTeamMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/AddTeamMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.AddTeamMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveTeamMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/RemoveTeamMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.RemoveTeamMemberResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeamMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListTeamMembers',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListTeamMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePairing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/CreatePairing',
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreatePairingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndPairing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/EndPairing',
+            linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.EndPairingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPairings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListPairings',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListPairingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
