@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
@@ -13,14 +13,23 @@ from linli.registry.v1 import registry_pb2 as pb
 from linli.registry.v1 import registry_pb2_grpc
 
 from services.registry import domain
-from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal
+from services.registry.domain import (
+    Member,
+    OrgUnit,
+    Pairing,
+    ServicePost,
+    ServiceRecord,
+    ServiceTotal,
+    Team,
+    TeamMember,
+)
 from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.paging import decode_page_token, encode_page_token
-from services.runtime.pii import PersonalDataCipher, mask_id_number, mask_phone
+from services.runtime.pii import PersonalDataCipher, mask_id_number, mask_name, mask_phone
 
 # Who may reveal personal data in the clear (always audited).
 _MAY_REVEAL = (Role.ADMIN, Role.STAFF)
@@ -77,6 +86,52 @@ def skill_codes(field: str, skills: list[int]) -> tuple[str, ...]:
         if code not in codes:
             codes.append(code)
     return tuple(codes)
+
+
+def service_post_message(post: ServicePost) -> pb.ServicePost:
+    return pb.ServicePost(
+        id=str(post.id),
+        community_id=str(post.community_id),
+        name=post.name,
+        description=post.description,
+        capacity=post.capacity,
+        claimed=post.claimed,
+        create_time=to_timestamp(post.created_at),
+    )
+
+
+def team_message(team: Team) -> pb.Team:
+    return pb.Team(
+        id=str(team.id),
+        org_unit_id=str(team.org_unit_id),
+        kind=domain.TEAM_KIND_NUMBERS[team.kind],
+        custom_kind=team.custom_kind,
+        name=team.name,
+        size=team.size,
+        create_time=to_timestamp(team.created_at),
+    )
+
+
+def team_member_message(person: TeamMember) -> pb.TeamMember:
+    return pb.TeamMember(
+        id=str(person.id),
+        team_id=str(person.team_id),
+        member_id=str(person.member_id or ""),
+        name=person.name_masked,
+        phone=person.phone_masked,
+        join_time=to_timestamp(person.joined_at),
+    )
+
+
+def pairing_message(pairing: Pairing) -> pb.Pairing:
+    return pb.Pairing(
+        id=str(pairing.id),
+        workplace_org=pairing.workplace_org,
+        community_id=str(pairing.community_id),
+        start_date=pairing.start_date.isoformat(),
+        end_date=pairing.end_date.isoformat() if pairing.end_date else "",
+        note=pairing.note,
+    )
 
 
 def service_record_message(record: ServiceRecord) -> pb.ServiceRecord:
@@ -578,3 +633,257 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             return pb.DeregisterMemberResponse(member=member_message(gone))
 
         return await self.store.once(caller, request_id, "DeregisterMember", pb.DeregisterMemberResponse, deregister)
+
+    # ---- service posts (服务岗位) ---------------------------------------------------------------------------
+
+    async def _community(self, field: str, raw_id: str, *, open_only: bool = True) -> OrgUnit:
+        unit = await (self._open_org_unit(field, raw_id) if open_only else self._org_unit(field, raw_id))
+        if unit.kind != "community":
+            raise InvalidArgument(f"must be a community, not a {unit.kind}", field)
+        return unit
+
+    async def _service_post(self, raw_id: str) -> ServicePost:
+        post_id = validate.entity_id("post_id", raw_id)
+        post = await self.store.service_post(post_id)
+        if post is None:
+            raise NotFound(f"no service post {post_id}", "post_id")
+        return post
+
+    async def CreateServicePost(
+        self, request: pb.CreateServicePostRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateServicePostResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        request_id = validate.request_id(request.request_id)
+        name = validate.text("name", request.name, max_length=domain.MAX_NAME)
+        description = validate.text(
+            "description", request.description, max_length=domain.MAX_DESCRIPTION, required=False
+        )
+        capacity = domain.capacity("capacity", request.capacity)
+        community = await self._community("community_id", request.community_id)
+        caller.require_scope(str(community.id), map(str, community.ancestor_ids))
+
+        async def create(conn: asyncpg.Connection) -> pb.CreateServicePostResponse:
+            post = await self.store.create_service_post(conn, caller, community, name, description, capacity)
+            return pb.CreateServicePostResponse(post=service_post_message(post))
+
+        return await self.store.once(caller, request_id, "CreateServicePost", pb.CreateServicePostResponse, create)
+
+    async def ListServicePosts(
+        self, request: pb.ListServicePostsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListServicePostsResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        community = await self._community("community_id", request.community_id, open_only=False)
+        query = {"posts_of": community.id}
+        posts = await self.store.service_posts(community.id, after_id_of(request.page_token, query), page_size + 1)
+        posts, token = page_of(posts, page_size, query, lambda p: [p.id])
+        return pb.ListServicePostsResponse(posts=[service_post_message(p) for p in posts], next_page_token=token)
+
+    async def _post_change(
+        self, request_id_text: str, raw_post_id: str, raw_member_id: str
+    ) -> tuple[Caller, str, ServicePost, Member]:
+        """A member may claim or release for themselves; staff and admins for members in their scope."""
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.MEMBER)
+        request_id = validate.request_id(request_id_text)
+        member = await self._member("member_id", raw_member_id)
+        self._require_may_read(caller, member)
+        post = await self._service_post(raw_post_id)
+        return caller, request_id, post, member
+
+    async def ClaimServicePost(
+        self, request: pb.ClaimServicePostRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ClaimServicePostResponse:  # 认领服务岗位
+        caller, request_id, post, member = await self._post_change(
+            request.request_id, request.post_id, request.member_id
+        )
+        if member.status != "active":
+            raise FailedPrecondition("the member is deregistered", "member_id")
+        if member.community_id != post.community_id:
+            raise FailedPrecondition("the post belongs to another community than the member's", "post_id")
+
+        async def claim(conn: asyncpg.Connection) -> pb.ClaimServicePostResponse:
+            claimed = await self.store.claim_service_post(conn, caller, post, member)
+            return pb.ClaimServicePostResponse(post=service_post_message(claimed))
+
+        return await self.store.once(caller, request_id, "ClaimServicePost", pb.ClaimServicePostResponse, claim)
+
+    async def ReleaseServicePost(
+        self, request: pb.ReleaseServicePostRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReleaseServicePostResponse:
+        caller, request_id, post, member = await self._post_change(
+            request.request_id, request.post_id, request.member_id
+        )
+
+        async def release(conn: asyncpg.Connection) -> pb.ReleaseServicePostResponse:
+            released = await self.store.release_service_post(conn, caller, post, member.id)
+            return pb.ReleaseServicePostResponse(post=service_post_message(released))
+
+        return await self.store.once(caller, request_id, "ReleaseServicePost", pb.ReleaseServicePostResponse, release)
+
+    # ---- volunteer teams (志愿服务队) -----------------------------------------------------------------------
+
+    async def _team(self, raw_id: str) -> tuple[Team, OrgUnit]:
+        team_id = validate.entity_id("team_id", raw_id)
+        team = await self.store.team(team_id)
+        if team is None:
+            raise NotFound(f"no team {team_id}", "team_id")
+        unit = await self.store.org_unit(team.org_unit_id)
+        assert unit is not None  # a team's unit is never deleted (closing keeps the row)
+        return team, unit
+
+    async def CreateTeam(
+        self, request: pb.CreateTeamRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateTeamResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        request_id = validate.request_id(request.request_id)
+        kind = domain.TEAM_KINDS[validate.enum("kind", request.kind, pb.TeamKind)]
+        custom_kind = validate.text(
+            "custom_kind", request.custom_kind, max_length=domain.MAX_CATEGORY, required=kind == "custom"
+        )
+        if kind != "custom" and custom_kind:
+            raise InvalidArgument("is only for TEAM_KIND_CUSTOM", "custom_kind")
+        name = validate.text("name", request.name, max_length=domain.MAX_NAME)
+        unit = await self._open_org_unit("org_unit_id", request.org_unit_id)
+        if unit.kind not in domain.TEAM_UNIT_KINDS:
+            raise InvalidArgument(f"must be a street or community, not a {unit.kind}", "org_unit_id")
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+
+        async def create(conn: asyncpg.Connection) -> pb.CreateTeamResponse:
+            team = await self.store.create_team(conn, caller, unit, kind, custom_kind, name)
+            return pb.CreateTeamResponse(team=team_message(team))
+
+        return await self.store.once(caller, request_id, "CreateTeam", pb.CreateTeamResponse, create)
+
+    async def ListTeams(self, request: pb.ListTeamsRequest, context: grpc.aio.ServicerContext) -> pb.ListTeamsResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        query = {"teams_in": subtree.id}
+        teams = await self.store.teams(subtree, after_id_of(request.page_token, query), page_size + 1)
+        teams, token = page_of(teams, page_size, query, lambda t: [t.id])
+        return pb.ListTeamsResponse(teams=[team_message(t) for t in teams], next_page_token=token)
+
+    async def AddTeamMember(
+        self, request: pb.AddTeamMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AddTeamMemberResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        request_id = validate.request_id(request.request_id)
+        team, unit = await self._team(request.team_id)
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        who = request.WhichOneof("who")
+        member: Member | None = None
+        volunteer: tuple[bytes, str, bytes, bytes, str] | None = None
+        if who == "member_id":
+            member = await self._member("member_id", request.member_id)
+            self._require_may_read(caller, member)
+            if member.status != "active":
+                raise FailedPrecondition("the member is deregistered", "member_id")
+        elif who == "volunteer":
+            name = validate.text("volunteer.name", request.volunteer.name, max_length=domain.MAX_NAME)
+            phone = domain.normalise_phone("volunteer.phone", request.volunteer.phone)
+            volunteer = (
+                self.cipher.seal(name, "team_member.name"),
+                mask_name(name),
+                self.cipher.seal(phone, "team_member.phone"),
+                self.cipher.lookup_hash(phone, "team_member.phone"),
+                mask_phone(phone),
+            )
+        else:
+            raise InvalidArgument("is required: a member_id or a volunteer", "who")
+
+        async def add(conn: asyncpg.Connection) -> pb.AddTeamMemberResponse:
+            added = await self.store.add_team_member(conn, caller, team, member=member, volunteer=volunteer)
+            return pb.AddTeamMemberResponse(team_member=team_member_message(added))
+
+        return await self.store.once(caller, request_id, "AddTeamMember", pb.AddTeamMemberResponse, add)
+
+    async def RemoveTeamMember(
+        self, request: pb.RemoveTeamMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveTeamMemberResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        request_id = validate.request_id(request.request_id)
+        team, unit = await self._team(request.team_id)
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        team_member_id = validate.entity_id("team_member_id", request.team_member_id)
+
+        async def remove(conn: asyncpg.Connection) -> pb.RemoveTeamMemberResponse:
+            smaller = await self.store.remove_team_member(conn, caller, team, team_member_id)
+            return pb.RemoveTeamMemberResponse(team=team_message(smaller))
+
+        return await self.store.once(caller, request_id, "RemoveTeamMember", pb.RemoveTeamMemberResponse, remove)
+
+    async def ListTeamMembers(
+        self, request: pb.ListTeamMembersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListTeamMembersResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        team, unit = await self._team(request.team_id)
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        query = {"members_of_team": team.id}
+        people = await self.store.team_members(team.id, after_id_of(request.page_token, query), page_size + 1)
+        people, token = page_of(people, page_size, query, lambda p: [p.id])
+        return pb.ListTeamMembersResponse(team_members=[team_member_message(p) for p in people], next_page_token=token)
+
+    # ---- pairings (结对共建) --------------------------------------------------------------------------------
+
+    async def CreatePairing(
+        self, request: pb.CreatePairingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreatePairingResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        workplace = validate.text("workplace_org", request.workplace_org, max_length=domain.MAX_WORKPLACE)
+        start = domain.parse_day("start_date", request.start_date)
+        end = domain.parse_day("end_date", request.end_date, required=False)
+        if start and end and end < start:
+            raise InvalidArgument("must not lie before start_date", "end_date")
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        community = await self._community("community_id", request.community_id)
+        caller.require_scope(str(community.id), map(str, community.ancestor_ids))
+
+        async def create(conn: asyncpg.Connection) -> pb.CreatePairingResponse:
+            assert start is not None
+            pairing = await self.store.create_pairing(conn, caller, workplace, community, start, end, note)
+            return pb.CreatePairingResponse(pairing=pairing_message(pairing))
+
+        return await self.store.once(caller, request_id, "CreatePairing", pb.CreatePairingResponse, create)
+
+    async def EndPairing(
+        self, request: pb.EndPairingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.EndPairingResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        pairing_id = validate.entity_id("pairing_id", request.pairing_id)
+        end = domain.parse_day("end_date", request.end_date)
+
+        async def finish(conn: asyncpg.Connection) -> pb.EndPairingResponse:
+            assert pairing_id is not None and end is not None
+            pairing, path = await self.store.lock_pairing(conn, pairing_id)
+            ids = path.split(".")
+            caller.require_scope(ids[-1], ids[:-1])
+            if pairing.end_date is not None and pairing.end_date <= date.today():
+                raise FailedPrecondition(f"the pairing ended on {pairing.end_date.isoformat()}", "pairing_id")
+            if end < pairing.start_date:
+                raise InvalidArgument(
+                    f"must not lie before the start date {pairing.start_date.isoformat()}", "end_date"
+                )
+            ended = await self.store.end_pairing(conn, caller, pairing, end)
+            return pb.EndPairingResponse(pairing=pairing_message(ended))
+
+        return await self.store.once(caller, request_id, "EndPairing", pb.EndPairingResponse, finish)
+
+    async def ListPairings(
+        self, request: pb.ListPairingsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListPairingsResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        active_on = domain.parse_day("active_on", request.active_on, required=False)
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        query = {"pairings_in": subtree.id, "active_on": str(active_on)}
+        pairings = await self.store.pairings(subtree, active_on, after_id_of(request.page_token, query), page_size + 1)
+        pairings, token = page_of(pairings, page_size, query, lambda p: [p.id])
+        return pb.ListPairingsResponse(pairings=[pairing_message(p) for p in pairings], next_page_token=token)
