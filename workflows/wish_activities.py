@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import TypeVar
 
 import grpc
@@ -50,6 +51,17 @@ class WishSnapshot:
     version: int
     state: str
     claimant_member_id: str
+    category: str = ""
+    deadline: float = 0.0  # seconds since the epoch; 0 before approval
+
+
+@dataclass
+class LimitActionRequest:
+    request_id: str
+    wish_id: str
+    action: str  # "reopen_claim" or "close_unconfirmed"
+    version: int
+    note: str
 
 
 @dataclass
@@ -64,6 +76,22 @@ class ReminderRequest:
 
 def state_name(number: int) -> str:
     return wishes_pb2.WishState.Name(number).removeprefix("WISH_STATE_").lower()
+
+
+def snapshot_of(wish: wishes_pb2.Wish) -> WishSnapshot:
+    return WishSnapshot(
+        version=wish.version,
+        state=state_name(wish.state),
+        claimant_member_id=wish.claimant_member_id,
+        category=category_name(wish.category),
+        deadline=wish.deadline.ToDatetime(tzinfo=UTC).timestamp() if wish.HasField("deadline") else 0.0,
+    )
+
+
+def category_name(number: int) -> str:
+    if number == wishes_pb2.WISH_CATEGORY_UNSPECIFIED:
+        return ""
+    return wishes_pb2.WishCategory.Name(number).removeprefix("WISH_CATEGORY_").lower()
 
 
 class WishActivities:
@@ -82,10 +110,7 @@ class WishActivities:
         response = await _call(
             self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=_TIMEOUT_SECONDS)
         )
-        wish = response.wish
-        return WishSnapshot(
-            version=wish.version, state=state_name(wish.state), claimant_member_id=wish.claimant_member_id
-        )
+        return snapshot_of(response.wish)
 
     @activity.defn
     async def recommend_claimants(self, ref: WishRef) -> list[str]:
@@ -127,3 +152,53 @@ class WishActivities:
             "wish reminder", extra={"wish_id": request.wish_id, "kind": request.kind, "state": request.state}
         )
         return response.recorded
+
+    @activity.defn
+    async def act_on_limit(self, request: LimitActionRequest) -> WishSnapshot:
+        action = {
+            "reopen_claim": wishes_pb2.LIMIT_ACTION_REOPEN_CLAIM,
+            "close_unconfirmed": wishes_pb2.LIMIT_ACTION_CLOSE_UNCONFIRMED,
+        }[request.action]
+        response = await _call(
+            self.wishes.ActOnLimit(
+                wishes_pb2.ActOnLimitRequest(
+                    request_id=request.request_id,
+                    wish_id=request.wish_id,
+                    action=action,
+                    version=request.version,
+                    note=request.note,
+                ),
+                timeout=_TIMEOUT_SECONDS,
+            )
+        )
+        activity.logger.info(
+            "wish limit acted on",
+            extra={"wish_id": request.wish_id, "action": request.action, "applied": response.applied},
+        )
+        return snapshot_of(response.wish)
+
+    @activity.defn
+    async def record_service(self, ref: WishRef) -> str:
+        """Records the closed wish's service to its claimant (纪实); the registry keeps one per wish. Returns its id."""
+        wish = (
+            await _call(self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=_TIMEOUT_SECONDS))
+        ).wish
+        if wish.state != wishes_pb2.WISH_STATE_CLOSED or not wish.claimant_member_id:
+            raise ApplicationError(f"wish {ref.wish_id} is not closed with a claimant", non_retryable=True)
+        request = registry_pb2.RecordServiceRequest(
+            request_id=f"wish-{wish.id}-service",
+            member_id=wish.claimant_member_id,
+            kind=registry_pb2.SERVICE_KIND_WISH,
+            source_id=wish.id,
+            category=category_name(wish.category),
+            hours=wish.hours,
+            note=wish.fulfilment_report[:1000],
+        )
+        if wish.HasField("fulfil_time"):
+            request.served_at.CopyFrom(wish.fulfil_time)
+        response = await _call(self.registry.RecordService(request, timeout=_TIMEOUT_SECONDS))
+        activity.logger.info(
+            "wish service recorded",
+            extra={"wish_id": wish.id, "record_id": response.record.id, "created": response.created},
+        )
+        return response.record.id

@@ -5,6 +5,15 @@ transition first and then tells the workflow (signal `transition`, carrying the 
 an outbox, so no committed transition is lost. The workflow keeps the highest version it has heard of, and
 when a limit passes it first re-reads the wish (a signal still in flight cannot make it act on a stale
 state), then reminds, then escalates up the org tree.
+
+Claimed and past its deadline: the claimant is reminded, then (after a grace) the wish is escalated and reopened
+for claiming. Fulfilled and not confirmed within the limit: closed as confirmed by default, with a note. Closed:
+the service is recorded to the claimant in the registry, once (the registry is idempotent by wish id).
+
+Versioning: each of those behaviours came in release 2 behind its own workflow.patched() id, so a wish whose
+history was written by release 1 replays the release-1 path at that point and stays deterministic, while
+every wish reaching the point after the upgrade takes the new one. tests/integration/test_wish_replay.py
+replays stored histories of every release.
 """
 
 from __future__ import annotations
@@ -17,10 +26,24 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.wish_activities import OrgRef, ReminderRequest, WishActivities, WishRef
+    from workflows.wish_activities import (
+        LimitActionRequest,
+        OrgRef,
+        ReminderRequest,
+        WishActivities,
+        WishRef,
+        WishSnapshot,
+    )
 
-# States that end the lifecycle.
-CLOSED_STATES = frozenset({"rejected"})
+# States that end the lifecycle (release 1 knew only the first).
+CLOSED_STATES = frozenset({"rejected", "closed", "withdrawn"})
+# Release 2's behaviours, each behind its own patch so release-1 histories replay unchanged.
+PATCH_CLAIM_DEADLINE = "claim-deadline"  # claimed past deadline: remind, escalate, reopen
+PATCH_CONFIRM_LIMIT = "confirm-limit"  # fulfilled, not confirmed: close by default
+PATCH_CLOSE_OUT = "close-out"  # closed or withdrawn ends the workflow; closed records the service
+
+
+_LIMIT_OF_STATE = {"submitted": "review", "approved": "publish", "published": "claim"}
 
 
 @dataclass
@@ -30,13 +53,19 @@ class WishLimits:
     review_seconds: float
     publish_seconds: float
     claim_seconds: float
+    # Release 2 (defaults keep release-1 inputs readable).
+    overdue_grace_seconds: float = 48 * 3600
+    confirm_seconds: float = 7 * 86400
+    # Per category (e.g. "medical_care"): {limit name ("claim", "confirm", ...): seconds}.
+    by_category: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def for_state(self, state: str) -> float | None:
-        return {
-            "submitted": self.review_seconds,
-            "approved": self.publish_seconds,
-            "published": self.claim_seconds,
-        }.get(state)
+    def seconds(self, name: str, category: str = "") -> float:
+        override = self.by_category.get(category, {}).get(name)
+        return override if override is not None else getattr(self, f"{name}_seconds")
+
+    def for_state(self, state: str, category: str = "") -> float | None:
+        name = _LIMIT_OF_STATE.get(state)
+        return self.seconds(name, category) if name else None
 
 
 @dataclass
@@ -53,6 +82,8 @@ class WishTransition:
     version: int
     state: str
     claimant_member_id: str = ""
+    category: str = ""
+    deadline: float = 0.0  # seconds since the epoch; 0 before approval
 
 
 @dataclass
@@ -60,6 +91,7 @@ class WishLifecycleStatus:
     state: str
     version: int
     reminders: list[str] = field(default_factory=list)
+    service_record_id: str = ""
 
 
 _ACTIVITY_OPTIONS = {
@@ -79,33 +111,58 @@ class WishLifecycle:
         self.state = ""
         self.version = 0
         self.claimant_member_id = ""
+        self.category = ""
+        self.deadline = 0.0
         self.reminders: list[str] = []
+        self.service_record_id = ""
 
     @workflow.signal
     def transition(self, change: WishTransition) -> None:
-        self._apply(change.version, change.state, change.claimant_member_id)
+        self._apply(change)
 
     @workflow.query
     def status(self) -> WishLifecycleStatus:
-        return WishLifecycleStatus(state=self.state, version=self.version, reminders=list(self.reminders))
+        return WishLifecycleStatus(
+            state=self.state,
+            version=self.version,
+            reminders=list(self.reminders),
+            service_record_id=self.service_record_id,
+        )
 
-    def _apply(self, version: int, state: str, claimant_member_id: str) -> None:
+    def _apply(self, change: WishTransition | WishSnapshot) -> None:
         # Signals may repeat (the outbox delivers at least once) and re-reads may race them: highest version wins.
-        if version > self.version:
-            self.version, self.state, self.claimant_member_id = version, state, claimant_member_id
+        if change.version > self.version:
+            self.version, self.state, self.claimant_member_id = change.version, change.state, change.claimant_member_id
+            self.category, self.deadline = change.category, change.deadline
+
+    def _ended(self) -> bool:
+        if self.state == "rejected":
+            return True
+        return self.state in CLOSED_STATES and workflow.patched(PATCH_CLOSE_OUT)
 
     @workflow.run
     async def run(self, params: WishLifecycleInput) -> str:
         await workflow.wait_condition(lambda: self.version > 0)
-        while self.state not in CLOSED_STATES:
+        while not self._ended():
             await self._follow_up(params)
+        if self.state == "closed" and self.claimant_member_id:
+            record = await workflow.execute_activity_method(
+                WishActivities.record_service, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
+            )
+            self.service_record_id = record
         return self.state
 
     async def _follow_up(self, params: WishLifecycleInput) -> None:
         """Waits for the wish to move on; if a limit passes first, reminds, then escalates, then waits on."""
         state, version = self.state, self.version
         moved = lambda: self.version != version
-        limit = params.limits.for_state(state)
+        if state == "claimed" and workflow.patched(PATCH_CLAIM_DEADLINE):
+            await self._follow_claim(params, version)
+            return
+        if state == "fulfilled" and workflow.patched(PATCH_CONFIRM_LIMIT):
+            await self._follow_fulfilment(params, version)
+            return
+        limit = params.limits.for_state(state, self.category)
         if limit is not None:
             for step in ("reminder", "escalation"):
                 try:
@@ -114,30 +171,97 @@ class WishLifecycle:
                 except TimeoutError:
                     pass
                 # Re-read the record before acting: a transition committed but not yet relayed is not missed.
-                snapshot = await workflow.execute_activity_method(
-                    WishActivities.read_wish, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
-                )
-                self._apply(snapshot.version, snapshot.state, snapshot.claimant_member_id)
-                if moved():
+                if await self._reread_moved(params, version):
                     return
                 await self._remind(params, step, state, version, limit)
         await workflow.wait_condition(moved)
 
-    async def _remind(self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float) -> None:
-        waited = _humanise(limit)
-        if step == "reminder":
-            recipients = [f"org:{params.community_id}"]
-            note = f"{_WAITING_FOR[state]} for {waited}: reminded the community"
-            if state == "published":
-                recommended = await self._recommended_claimants(params.wish_id)
-                recipients += [f"member:{member_id}" for member_id in recommended]
-                note += f" and {len(recommended)} recommended members"
-        else:
-            parent = await workflow.execute_activity_method(
-                WishActivities.parent_org, OrgRef(params.community_id), **_ACTIVITY_OPTIONS
-            )
-            recipients = [f"org:{parent.org_unit_id}"] if parent.org_unit_id else [f"org:{params.community_id}"]
-            note = f"{_WAITING_FOR[state]} for {waited} more: escalated to the parent org"
+    async def _reread_moved(self, params: WishLifecycleInput, version: int) -> bool:
+        """Re-reads the record before acting: a transition committed but not yet relayed is not missed."""
+        snapshot = await workflow.execute_activity_method(
+            WishActivities.read_wish, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
+        )
+        self._apply(snapshot)
+        return self.version != version
+
+    async def _wait(self, version: int, seconds: float) -> bool:
+        """True when the wish moved on within `seconds`."""
+        try:
+            await workflow.wait_condition(lambda: self.version != version, timeout=timedelta(seconds=seconds))
+            return True
+        except TimeoutError:
+            return False
+
+    async def _follow_claim(self, params: WishLifecycleInput, version: int) -> None:
+        """Claimed: at the deadline remind the claimant; after the grace, escalate and reopen it for claiming."""
+        if not self.deadline:
+            await workflow.wait_condition(lambda: self.version != version)
+            return
+        until_deadline = max(0.0, self.deadline - workflow.now().timestamp())
+        if await self._wait(version, until_deadline) or await self._reread_moved(params, version):
+            return
+        grace = params.limits.seconds("overdue_grace", self.category)
+        await self._record(
+            params,
+            "reminder",
+            "claimed",
+            version,
+            [f"member:{self.claimant_member_id}", f"org:{params.community_id}"],
+            "past its deadline: reminded the claimant",
+        )
+        if await self._wait(version, grace) or await self._reread_moved(params, version):
+            return
+        parent = await self._parent(params)
+        await self._record(
+            params,
+            "escalation",
+            "claimed",
+            version,
+            [parent],
+            f"past its deadline by {_humanise(grace)} more: escalated to the parent org and reopened for claiming",
+        )
+        snapshot = await workflow.execute_activity_method(
+            WishActivities.act_on_limit,
+            LimitActionRequest(
+                request_id=f"{workflow.info().workflow_id}/v{version}/reopen",
+                wish_id=params.wish_id,
+                action="reopen_claim",
+                version=version,
+                note=f"claim by member {self.claimant_member_id} lapsed past its deadline: reopened for claiming",
+            ),
+            **_ACTIVITY_OPTIONS,
+        )
+        self._apply(snapshot)
+        await workflow.wait_condition(lambda: self.version != version)
+
+    async def _follow_fulfilment(self, params: WishLifecycleInput, version: int) -> None:
+        """Fulfilled: if the resident has not confirmed within the limit, close it as confirmed by default."""
+        limit = params.limits.seconds("confirm", self.category)
+        if await self._wait(version, limit) or await self._reread_moved(params, version):
+            return
+        snapshot = await workflow.execute_activity_method(
+            WishActivities.act_on_limit,
+            LimitActionRequest(
+                request_id=f"{workflow.info().workflow_id}/v{version}/close",
+                wish_id=params.wish_id,
+                action="close_unconfirmed",
+                version=version,
+                note=f"not confirmed within {_humanise(limit)}: closed as confirmed by default",
+            ),
+            **_ACTIVITY_OPTIONS,
+        )
+        self._apply(snapshot)
+        await workflow.wait_condition(lambda: self.version != version)
+
+    async def _parent(self, params: WishLifecycleInput) -> str:
+        parent = await workflow.execute_activity_method(
+            WishActivities.parent_org, OrgRef(params.community_id), **_ACTIVITY_OPTIONS
+        )
+        return f"org:{parent.org_unit_id}" if parent.org_unit_id else f"org:{params.community_id}"
+
+    async def _record(
+        self, params: WishLifecycleInput, step: str, state: str, version: int, recipients: list[str], note: str
+    ) -> None:
         await workflow.execute_activity_method(
             WishActivities.record_reminder,
             ReminderRequest(
@@ -151,6 +275,20 @@ class WishLifecycle:
             **_ACTIVITY_OPTIONS,
         )
         self.reminders.append(f"{step}:{state}")
+
+    async def _remind(self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float) -> None:
+        waited = _humanise(limit)
+        if step == "reminder":
+            recipients = [f"org:{params.community_id}"]
+            note = f"{_WAITING_FOR[state]} for {waited}: reminded the community"
+            if state == "published":
+                recommended = await self._recommended_claimants(params.wish_id)
+                recipients += [f"member:{member_id}" for member_id in recommended]
+                note += f" and {len(recommended)} recommended members"
+        else:
+            recipients = [await self._parent(params)]
+            note = f"{_WAITING_FOR[state]} for {waited} more: escalated to the parent org"
+        await self._record(params, step, state, version, recipients, note)
 
     async def _recommended_claimants(self, wish_id: str) -> list[str]:
         try:

@@ -39,7 +39,14 @@ def activities(settings: Settings) -> list[object]:
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
     )
-    return [wish.read_wish, wish.recommend_claimants, wish.parent_org, wish.record_reminder]
+    return [
+        wish.read_wish,
+        wish.recommend_claimants,
+        wish.parent_org,
+        wish.record_reminder,
+        wish.act_on_limit,
+        wish.record_service,
+    ]
 
 
 async def connect(settings: Settings, runtime: Runtime) -> Client:

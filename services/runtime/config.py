@@ -32,6 +32,34 @@ class WishLimits:
     review: timedelta  # submitted, not yet reviewed
     publish: timedelta  # approved, not yet on the wall
     claim: timedelta  # published, nobody has claimed it
+    # Claimed and past its deadline: the claimant is reminded at the deadline, and after this grace the wish is
+    # escalated and reopened for claiming.
+    overdue_grace: timedelta = timedelta(hours=48)
+    confirm: timedelta = timedelta(days=7)  # fulfilled, not confirmed: then closed as confirmed by default
+    # Overrides per category (the wish categories' names, e.g. "medical_care"): {category: {limit name: duration}}.
+    by_category: dict[str, dict[str, timedelta]] = field(default_factory=dict)
+    max_open_claims: int = 5  # claimed wishes one member may hold at once
+
+
+WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm")
+
+
+def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta]]:
+    """'medical_care:claim=24h,confirm=3d;legal_aid:review=12h' -> {'medical_care': {'claim': ..., ...}, ...}."""
+    limits: dict[str, dict[str, timedelta]] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        category, sep, settings = item.partition(":")
+        category = category.strip()
+        if not sep or not re.fullmatch(r"[a-z_]+", category):
+            raise ConfigError(f"{name}: each entry is CATEGORY:LIMIT=DURATION[,LIMIT=DURATION...], separated by ;")
+        for setting in filter(None, (s.strip() for s in settings.split(","))):
+            limit, eq, duration = setting.partition("=")
+            if not eq or limit.strip() not in WISH_LIMIT_NAMES:
+                raise ConfigError(
+                    f"{name}: '{setting}' must be LIMIT=DURATION, LIMIT one of {', '.join(WISH_LIMIT_NAMES)}"
+                )
+            limits.setdefault(category, {})[limit.strip()] = parse_duration(name, duration)
+    return limits
 
 
 @dataclass(frozen=True)
@@ -176,5 +204,9 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),
             claim=_duration(env, "LINLI_WISH_CLAIM_LIMIT", "72h"),
+            overdue_grace=_duration(env, "LINLI_WISH_OVERDUE_GRACE", "48h"),
+            confirm=_duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
+            by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
+            max_open_claims=_int(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
         ),
     )

@@ -24,6 +24,8 @@ SERVICE_NAME = wishes_pb2.DESCRIPTOR.services_by_name["WishService"].full_name
 
 
 async def serve(settings: Settings) -> None:
+    if settings.wish_limits.max_open_claims < 1:
+        raise SystemExit("LINLI_WISH_MAX_OPEN_CLAIMS must be 1 or more")
     host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS)
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
@@ -33,7 +35,9 @@ async def serve(settings: Settings) -> None:
     store = WishStore(host.pool)
     relay = TransitionRelay(host.pool, temporal, settings)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
-    servicer = WishServicer(store, relay, OrgDirectory(registry), registry, cipher)
+    servicer = WishServicer(
+        store, relay, OrgDirectory(registry), registry, cipher, settings.wish_limits.max_open_claims
+    )
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)
     host.add_background(lambda: refresh_wish_gauges(store))

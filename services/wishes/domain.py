@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,9 @@ STATES: dict[int, str] = {
     pb.WISH_STATE_REJECTED: "rejected",
     pb.WISH_STATE_PUBLISHED: "published",
     pb.WISH_STATE_CLAIMED: "claimed",
+    pb.WISH_STATE_FULFILLED: "fulfilled",
+    pb.WISH_STATE_CLOSED: "closed",
+    pb.WISH_STATE_WITHDRAWN: "withdrawn",
 }
 STATE_NUMBERS = {name: number for number, name in STATES.items()}
 
@@ -54,9 +58,19 @@ APPROVE = Transition("approve", frozenset({"submitted"}), "approved")  # 审定
 REJECT = Transition("reject", frozenset({"submitted"}), "rejected")
 PUBLISH = Transition("publish", frozenset({"approved"}), "published")  # 公示
 CLAIM = Transition("claim", frozenset({"published"}), "claimed")  # 认领
+RELEASE = Transition("release", frozenset({"claimed"}), "published")
+FULFIL = Transition("fulfil", frozenset({"claimed"}), "fulfilled")  # 办理
+CONFIRM = Transition("confirm", frozenset({"fulfilled"}), "closed")  # 办结
+DISPUTE = Transition("dispute", frozenset({"fulfilled"}), "claimed")  # back to the claimant
+WITHDRAW = Transition("withdraw", frozenset({"submitted", "approved", "published", "claimed"}), "withdrawn")
+# Moves the lifecycle makes when a limit passes.
+REOPEN = Transition("reopen", frozenset({"claimed"}), "published")
+CLOSE_BY_DEFAULT = Transition("close", frozenset({"fulfilled"}), "closed")
 
 # States from which nothing moves on: the lifecycle ends.
-CLOSED_STATES = frozenset({"rejected"})
+CLOSED_STATES = frozenset({"rejected", "closed", "withdrawn"})
+# States with a deadline running: past it, the wish is overdue.
+OPEN_STATES = frozenset({"approved", "published", "claimed"})
 # States in which a wish shows on its community's wish wall.
 WALL_STATES = frozenset({"published", "claimed"})
 
@@ -65,6 +79,8 @@ MAX_RESIDENT_NAME = 50
 MAX_STANDARD = 500
 MAX_REASON = 500
 MAX_NOTE = 1000
+MAX_REPORT = 2000
+MAX_HOURS = 24.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,18 @@ class Wish:
     submitted_at: datetime
     updated_at: datetime
     version: int
+    published_at: datetime | None = None
+    claimed_at: datetime | None = None
+    fulfilment_report: str | None = None
+    hours: float | None = None
+    fulfilled_at: datetime | None = None
+    rating: int | None = None
+    resident_comment: str | None = None
+    close_note: str | None = None
+    closed_at: datetime | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now
 
 
 @dataclass(frozen=True)
@@ -112,3 +140,16 @@ def normalise_contact(field_name: str, contact: str) -> str:
     if not digits.isdigit() or not 5 <= len(digits) <= 20:
         raise InvalidArgument("must be a phone number (5 to 20 digits)", field_name)
     return digits
+
+
+def fulfilment_hours(field_name: str, hours: float) -> float:
+    """Hours spent on one wish, to the hundredth."""
+    if not math.isfinite(hours) or not 0 < hours <= MAX_HOURS:
+        raise InvalidArgument(f"must be more than 0 and at most {MAX_HOURS:g}", field_name)
+    return round(hours, 2)
+
+
+def rating(field_name: str, value: int) -> int:
+    if not 1 <= value <= 5:
+        raise InvalidArgument("must be 1 to 5", field_name)
+    return value

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 import asyncpg
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
+from services.wishes.domain import Wish
 from services.wishes.store import WishStore
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = Counter("linli_wish_transitions_total", "Wish transitions committed, by the state entered.", ["state"])
+TRANSITIONS = Counter(
+    "linli_wish_transitions_total",
+    "Wish transitions committed, by the state entered and category.",
+    ["state", "category"],
+)
+STATE_SECONDS = Histogram(
+    "linli_wish_state_seconds",
+    "Time wishes spent in a state, observed when they leave it.",
+    ["state"],
+    buckets=(60, 600, 3600, 6 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400),
+)
+SLA_BREACHES = Counter(
+    "linli_wish_sla_breaches_total",
+    "Limits passed (a wish waited too long in a state, or a claim ran past its deadline), by state and category.",
+    ["state", "category"],
+)
+ESCALATIONS = Counter(
+    "linli_wish_escalations_total", "Wishes escalated to the parent org, by state and category.", ["state", "category"]
+)
 REMINDERS = Counter(
     "linli_wish_reminders_total",
     "Reminders and escalations recorded, by kind and the state that overran.",
@@ -20,6 +40,15 @@ REMINDERS = Counter(
 )
 # Every replica reports the same totals from the database: aggregate with max(), not sum().
 WISHES = Gauge("linli_wishes", "Wishes by state and category, read from the database.", ["state", "category"])
+OVERDUE = Gauge(
+    "linli_wishes_overdue", "Open wishes past their deadline, by category, read from the database.", ["category"]
+)
+
+
+def observe_transition(from_state: str, wish: Wish, entered_at: datetime) -> None:
+    TRANSITIONS.labels(wish.state, wish.category or "").inc()
+    STATE_SECONDS.labels(from_state).observe(max(0.0, (wish.updated_at - entered_at).total_seconds()))
+
 
 _REFRESH_SECONDS = 15
 
@@ -27,6 +56,7 @@ _REFRESH_SECONDS = 15
 async def refresh_wish_gauges(store: WishStore) -> None:
     """Keeps the wishes-by-state gauge current (runs for the life of the service)."""
     seen: set[tuple[str, str]] = set()
+    overdue_seen: set[str] = set()
     while True:
         try:
             counts = await store.count_by_state()
@@ -40,4 +70,12 @@ async def refresh_wish_gauges(store: WishStore) -> None:
             for gone in seen - current:
                 WISHES.labels(*gone).set(0)
             seen |= current
+        try:
+            overdue = dict(await store.count_overdue())
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("cannot count overdue wishes", extra={"error": type(exc).__name__})
+        else:
+            for category in set(overdue) | overdue_seen:
+                OVERDUE.labels(category).set(overdue.get(category, 0))
+            overdue_seen |= set(overdue)
         await asyncio.sleep(_REFRESH_SECONDS)

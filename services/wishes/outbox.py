@@ -25,7 +25,9 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from services.runtime.config import Settings
+from services.runtime.config import ConfigError, Settings
+from services.runtime.config import WishLimits as WishLimitSettings
+from services.wishes.domain import CATEGORY_NUMBERS
 from workflows.wish_lifecycle import WishLifecycle, WishLifecycleInput, WishLimits, WishTransition, workflow_id
 
 log = logging.getLogger(__name__)
@@ -42,17 +44,34 @@ DELIVERY_LAG = Histogram(
 _BATCH = 200
 
 
+def workflow_limits(limits: WishLimitSettings) -> WishLimits:
+    """The deployment's limits as the workflow takes them (seconds), checking the category names."""
+    unknown = set(limits.by_category) - set(CATEGORY_NUMBERS)
+    if unknown:
+        raise ConfigError(
+            f"LINLI_WISH_CATEGORY_LIMITS: unknown categories {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(CATEGORY_NUMBERS)})"
+        )
+    return WishLimits(
+        review_seconds=limits.review.total_seconds(),
+        publish_seconds=limits.publish.total_seconds(),
+        claim_seconds=limits.claim.total_seconds(),
+        overdue_grace_seconds=limits.overdue_grace.total_seconds(),
+        confirm_seconds=limits.confirm.total_seconds(),
+        by_category={
+            category: {name: duration.total_seconds() for name, duration in overrides.items()}
+            for category, overrides in limits.by_category.items()
+        },
+    )
+
+
 class TransitionRelay:
     def __init__(self, pool: asyncpg.Pool, temporal: Client, settings: Settings) -> None:
         self.pool = pool
         self.temporal = temporal
         self.task_queue = settings.task_queue
         self.poll_interval = settings.outbox_poll_interval.total_seconds()
-        self.limits = WishLimits(
-            review_seconds=settings.wish_limits.review.total_seconds(),
-            publish_seconds=settings.wish_limits.publish.total_seconds(),
-            claim_seconds=settings.wish_limits.claim.total_seconds(),
-        )
+        self.limits = workflow_limits(settings.wish_limits)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -78,7 +97,8 @@ class TransitionRelay:
         """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                """select e.id, e.wish_id, e.version, e.state, e.at, w.community_id, w.claimant_member_id
+                """select e.id, e.wish_id, e.version, e.state, e.at, w.community_id, w.claimant_member_id, w.category,
+                          w.deadline
                    from wish_events e join wishes w on w.id = e.wish_id
                    where e.kind = 'transition' and e.delivered_at is null
                    order by e.id
@@ -127,7 +147,15 @@ class TransitionRelay:
             id=workflow_id(wish_id),
             task_queue=self.task_queue,
             start_signal="transition",
-            start_signal_args=[WishTransition(event["version"], event["state"], str(claimant) if claimant else "")],
+            start_signal_args=[
+                WishTransition(
+                    event["version"],
+                    event["state"],
+                    str(claimant) if claimant else "",
+                    event["category"] or "",
+                    event["deadline"].timestamp() if event["deadline"] else 0.0,
+                )
+            ],
             # A wish's lifecycle runs once: never start a second one after it has closed.
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             rpc_timeout=timedelta(seconds=5),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2 as pb
 from linli.wishes.v1 import wishes_pb2_grpc
@@ -12,20 +13,20 @@ from linli.wishes.v1 import wishes_pb2_grpc
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import PersonalDataCipher, mask_name, mask_phone
 from services.wishes import domain
 from services.wishes.domain import Transition, Wish, WishEvent
-from services.wishes.metrics import REMINDERS, TRANSITIONS
+from services.wishes.metrics import ESCALATIONS, REMINDERS, SLA_BREACHES, TRANSITIONS, observe_transition
 from services.wishes.outbox import TransitionRelay
-from services.wishes.store import NewWish, WishStore, WrongState
+from services.wishes.store import ClaimCap, ClaimCapReached, NewWish, WishFilter, WishStore, WrongState
 
 _STAFF = (Role.ADMIN, Role.STAFF)
 
 
-def wish_message(wish: Wish) -> pb.Wish:
+def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
     return pb.Wish(
         id=str(wish.id),
         community_id=str(wish.community_id),
@@ -42,6 +43,16 @@ def wish_message(wish: Wish) -> pb.Wish:
         submit_time=to_timestamp(wish.submitted_at),
         update_time=to_timestamp(wish.updated_at),
         version=wish.version,
+        fulfilment_report=wish.fulfilment_report or "",
+        hours=wish.hours or 0.0,
+        rating=wish.rating or 0,
+        resident_comment=wish.resident_comment or "",
+        close_note=wish.close_note or "",
+        claim_time=to_timestamp(wish.claimed_at),
+        fulfil_time=to_timestamp(wish.fulfilled_at),
+        close_time=to_timestamp(wish.closed_at),
+        overdue=wish.overdue(now or datetime.now(UTC)),
+        publish_time=to_timestamp(wish.published_at),
     )
 
 
@@ -65,7 +76,9 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         org: OrgDirectory,
         registry: registry_pb2_grpc.RegistryServiceStub,
         cipher: PersonalDataCipher,
+        max_open_claims: int = 5,
     ) -> None:
+        self.max_open_claims = max_open_claims
         self.store = store
         self.relay = relay
         self.org = org
@@ -96,19 +109,43 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         caller.require_scope(str(wish.community_id), wish.community_path[:-1])
 
     async def _move(
-        self, caller: Caller, request_id: str, wish: Wish, move: Transition, note: str = "", **changes: object
-    ) -> Wish:
+        self,
+        caller: Caller,
+        request_id: str,
+        wish: Wish,
+        move: Transition,
+        note: str = "",
+        *,
+        cap: ClaimCap | None = None,
+        expected_version: int | None = None,
+        **changes: object,
+    ) -> tuple[Wish, bool]:
+        """Commits the move; True when it was made now (False: this request id made it before)."""
         try:
-            moved, now = await self.store.transition(caller, request_id, wish.id, move, note, **changes)
+            moved, now = await self.store.transition(
+                caller, request_id, wish.id, move, note, cap=cap, expected_version=expected_version, **changes
+            )
         except WrongState as exc:
             allowed = " or ".join(sorted(move.from_states))
+            if exc.wish.state in move.from_states:  # only the version differed
+                raise Aborted(f"wish {wish.id} changed (version {exc.wish.version}); read it again") from exc
             raise FailedPrecondition(
                 f"wish {wish.id} is {exc.wish.state}; to {move.name} it, it must be {allowed}"
             ) from exc
-        if now:
-            TRANSITIONS.labels(moved.state).inc()
+        except ClaimCapReached as exc:
+            raise FailedPrecondition(
+                f"member already holds {exc.open_claims} open claims, the most allowed is {self.max_open_claims}",
+                "member_id",
+            ) from exc
+        if now is not None:
+            observe_transition(now.from_state, moved, now.entered_at)
             self.relay.wake()
-        return moved
+        return moved, now is not None
+
+    async def _moved(
+        self, caller: Caller, request_id: str, wish: Wish, move: Transition, note: str = "", **changes: object
+    ) -> Wish:
+        return (await self._move(caller, request_id, wish, move, note, **changes))[0]
 
     async def SubmitWish(
         self, request: pb.SubmitWishRequest, context: grpc.aio.ServicerContext
@@ -145,7 +182,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         )
         wish, created = await self.store.submit(caller, request_id, new)
         if created:
-            TRANSITIONS.labels("submitted").inc()
+            TRANSITIONS.labels("submitted", "").inc()
             self.relay.wake()
         return pb.SubmitWishResponse(wish=wish_message(wish))
 
@@ -173,7 +210,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         wish = await self._wish(request.wish_id)
         self._require_staff_in_scope(caller, wish)
         if decision == "approve":
-            moved = await self._move(
+            moved = await self._moved(
                 caller,
                 request_id,
                 wish,
@@ -183,7 +220,9 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
                 deadline=deadline,
             )
         else:
-            moved = await self._move(caller, request_id, wish, domain.REJECT, reason, reject_reason=reason)
+            moved = await self._moved(
+                caller, request_id, wish, domain.REJECT, reason, reject_reason=reason, closed_at=datetime.now(UTC)
+            )
         return pb.ReviewWishResponse(wish=wish_message(moved))
 
     async def PublishWish(
@@ -193,7 +232,8 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         request_id = validate.request_id(request.request_id)
         wish = await self._wish(request.wish_id)
         self._require_staff_in_scope(caller, wish)
-        return pb.PublishWishResponse(wish=wish_message(await self._move(caller, request_id, wish, domain.PUBLISH)))
+        moved = await self._moved(caller, request_id, wish, domain.PUBLISH, published_at=datetime.now(UTC))
+        return pb.PublishWishResponse(wish=wish_message(moved))
 
     async def ClaimWish(self, request: pb.ClaimWishRequest, context: grpc.aio.ServicerContext) -> pb.ClaimWishResponse:
         caller = current_caller()
@@ -209,16 +249,220 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             # Fail fast, without asking the registry; the conditional update below decides races.
             raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
         await self._require_registered_in(member_id, wish)
-        moved = await self._move(
+        moved, _ = await self._move(
             caller,
             request_id,
             wish,
             domain.CLAIM,
             f"claimed by member {member_id}",
+            cap=ClaimCap(member_id, self.max_open_claims),
             claimant_member_id=member_id,
             claimed_at=datetime.now(UTC),
         )
         return pb.ClaimWishResponse(wish=wish_message(moved))
+
+    def _require_claimant_or_staff(self, caller: Caller, wish: Wish) -> None:
+        if caller.role == Role.MEMBER:
+            if str(wish.claimant_member_id) != caller.subject:
+                raise PermissionDenied("only the wish's claimant or staff in scope may do this")
+            return
+        self._require_staff_in_scope(caller, wish)
+
+    async def ReleaseClaim(
+        self, request: pb.ReleaseClaimRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReleaseClaimResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON, required=False)
+        wish = await self._wish(request.wish_id)
+        self._require_claimant_or_staff(caller, wish)
+        note = f"released by member {wish.claimant_member_id}" + (f": {reason}" if reason else "")
+        moved = await self._moved(
+            caller, request_id, wish, domain.RELEASE, note, claimant_member_id=None, claimed_at=None
+        )
+        return pb.ReleaseClaimResponse(wish=wish_message(moved))
+
+    async def FulfilWish(
+        self, request: pb.FulfilWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.FulfilWishResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        report = validate.text("report", request.report, max_length=domain.MAX_REPORT)
+        hours = domain.fulfilment_hours("hours", request.hours)
+        wish = await self._wish(request.wish_id)
+        self._require_claimant_or_staff(caller, wish)
+        moved = await self._moved(
+            caller,
+            request_id,
+            wish,
+            domain.FULFIL,
+            f"{hours:g}h: {report}"[: domain.MAX_NOTE],
+            fulfilment_report=report,
+            hours=hours,
+            fulfilled_at=datetime.now(UTC),
+        )
+        return pb.FulfilWishResponse(wish=wish_message(moved))
+
+    async def ConfirmWish(
+        self, request: pb.ConfirmWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ConfirmWishResponse:
+        caller = current_caller()
+        # The resident signs off through staff or a front end; the claimant never signs off their own work.
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        outcome = request.WhichOneof("outcome")
+        if outcome is None:
+            raise InvalidArgument("is required: confirm or dispute", "outcome")
+        if outcome == "confirm":
+            rating = domain.rating("confirm.rating", request.confirm.rating)
+            comment = validate.text(
+                "confirm.comment", request.confirm.comment, max_length=domain.MAX_REASON, required=False
+            )
+        else:
+            reason = validate.text("dispute.reason", request.dispute.reason, max_length=domain.MAX_REASON)
+        wish = await self._wish(request.wish_id)
+        caller.require_scope(str(wish.community_id), wish.community_path[:-1])
+        if outcome == "confirm":
+            moved = await self._moved(
+                caller,
+                request_id,
+                wish,
+                domain.CONFIRM,
+                f"confirmed, rated {rating}" + (f": {comment}" if comment else ""),
+                rating=rating,
+                resident_comment=comment,
+                close_note="confirmed by the resident",
+                closed_at=datetime.now(UTC),
+            )
+        else:
+            moved = await self._moved(
+                caller, request_id, wish, domain.DISPUTE, f"disputed: {reason}", fulfilled_at=None
+            )
+        return pb.ConfirmWishResponse(wish=wish_message(moved))
+
+    async def WithdrawWish(
+        self, request: pb.WithdrawWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.WithdrawWishResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
+        wish = await self._wish(request.wish_id)
+        caller.require_scope(str(wish.community_id), wish.community_path[:-1])
+        moved = await self._moved(
+            caller, request_id, wish, domain.WITHDRAW, reason, close_note=reason, closed_at=datetime.now(UTC)
+        )
+        return pb.WithdrawWishResponse(wish=wish_message(moved))
+
+    async def ActOnLimit(
+        self, request: pb.ActOnLimitRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ActOnLimitResponse:
+        caller = current_caller()
+        caller.require_role(Role.SERVICE)
+        request_id = validate.request_id(request.request_id)
+        action = validate.enum("action", request.action, pb.LimitAction)
+        if request.version <= 0:
+            raise InvalidArgument("must be the version of the wish that was read", "version")
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        wish = await self._wish(request.wish_id)
+        try:
+            if action == pb.LIMIT_ACTION_REOPEN_CLAIM:
+                moved, _ = await self._move(
+                    caller,
+                    request_id,
+                    wish,
+                    domain.REOPEN,
+                    note,
+                    expected_version=request.version,
+                    claimant_member_id=None,
+                    claimed_at=None,
+                )
+            else:
+                moved, _ = await self._move(
+                    caller,
+                    request_id,
+                    wish,
+                    domain.CLOSE_BY_DEFAULT,
+                    note,
+                    expected_version=request.version,
+                    close_note=note,
+                    closed_at=datetime.now(UTC),
+                )
+        except (FailedPrecondition, Aborted):
+            # The wish moved on since the workflow read it: the limit no longer applies.
+            current = await self._wish(request.wish_id)
+            return pb.ActOnLimitResponse(applied=False, wish=wish_message(current))
+        return pb.ActOnLimitResponse(applied=True, wish=wish_message(moved))
+
+    async def ListWishes(
+        self, request: pb.ListWishesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListWishesResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        state = validate.enum("state", request.state, pb.WishState, required=False)
+        category = validate.enum("category", request.category, pb.WishCategory, required=False)
+        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
+        unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        where = WishFilter(
+            org_unit_id=unit.id,
+            state=domain.STATES[state] if state else None,
+            category=domain.CATEGORIES[category] if category else None,
+            overdue_only=request.overdue_only,
+        )
+        wishes, token = await self._page(where, request.page_token, page_size)
+        return pb.ListWishesResponse(wishes=wishes, next_page_token=token)
+
+    async def ListWishWall(
+        self, request: pb.ListWishWallRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListWishWallResponse:
+        # The wall is public: any authenticated caller may read it; personal data is masked as everywhere.
+        validate.entity_id("community_id", request.community_id)
+        category = validate.enum("category", request.category, pb.WishCategory, required=False)
+        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
+        community = await self.org.unit(request.community_id.strip(), "community_id")
+        if community.kind != registry_pb2.ORG_UNIT_KIND_COMMUNITY:
+            raise InvalidArgument(f"org unit {community.id} is not a community", "community_id")
+        where = WishFilter(
+            org_unit_id=community.id, category=domain.CATEGORIES[category] if category else None, wall_only=True
+        )
+        wishes, token = await self._page(where, request.page_token, page_size)
+        return pb.ListWishWallResponse(wishes=wishes, next_page_token=token)
+
+    async def _page(self, where: WishFilter, page_token: str, page_size: int) -> tuple[list[pb.Wish], str]:
+        query = {"list": where.__dict__}
+        last_key = decode_page_token(page_token, query)
+        before = last_key[0] if last_key and isinstance(last_key[0], int) else None
+        found = await self.store.list_wishes(where, before, page_size + 1)
+        token = encode_page_token(query, [found[page_size - 1].id]) if len(found) > page_size else ""
+        now = datetime.now(UTC)
+        return [wish_message(w, now) for w in found[:page_size]], token
+
+    async def GetWishStats(
+        self, request: pb.GetWishStatsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetWishStatsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        end = _optional_time("end_time", request.end_time) or datetime.now(UTC)
+        start = _optional_time("start_time", request.start_time) or end - timedelta(days=7)
+        if start >= end:
+            raise InvalidArgument("must lie after start_time", "end_time")
+        unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        stats = await self.store.stats(unit.id, start, end)
+        return pb.GetWishStatsResponse(
+            by_state=[
+                pb.WishStateCount(state=domain.STATE_NUMBERS[state], count=n)
+                for state, n in sorted(stats.by_state.items(), key=lambda item: domain.STATE_NUMBERS[item[0]])
+            ],
+            submitted=stats.submitted,
+            closed=stats.closed,
+            overdue=stats.overdue,
+            average_hours_to_claim=round(stats.average_hours_to_claim, 3),
+            average_hours_to_close=round(stats.average_hours_to_close, 3),
+        )
 
     async def _require_registered_in(self, member_id: int, wish: Wish) -> None:
         try:
@@ -269,4 +513,14 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         recorded = await self.store.record_reminder(caller, request_id, wish.id, kind, state, note, recipients)
         if recorded:
             REMINDERS.labels(kind, state).inc()
+            (ESCALATIONS if kind == "escalation" else SLA_BREACHES).labels(state, wish.category or "").inc()
         return pb.RecordReminderResponse(recorded=recorded)
+
+
+def _optional_time(field: str, value: Timestamp) -> datetime | None:
+    if value.seconds == 0 and value.nanos == 0:
+        return None
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("is not a valid time", field) from exc

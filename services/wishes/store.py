@@ -15,10 +15,11 @@ import asyncpg
 
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.wishes.domain import Transition, Wish, WishEvent
+from services.wishes.domain import OPEN_STATES, WALL_STATES, Transition, Wish, WishEvent
 
 _WISH_COLUMNS = """id, community_id, community_path, text, source, state, category, service_standard, deadline,
-    reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version"""
+    reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
+    published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at"""
 _EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
 
 
@@ -40,6 +41,15 @@ def _wish(row: asyncpg.Record) -> Wish:
         submitted_at=row["submitted_at"],
         updated_at=row["updated_at"],
         version=row["version"],
+        published_at=row["published_at"],
+        claimed_at=row["claimed_at"],
+        fulfilment_report=row["fulfilment_report"],
+        hours=row["hours"],
+        fulfilled_at=row["fulfilled_at"],
+        rating=row["rating"],
+        resident_comment=row["resident_comment"],
+        close_note=row["close_note"],
+        closed_at=row["closed_at"],
     )
 
 
@@ -72,6 +82,47 @@ class NewWish:
 class WrongState(Exception):
     def __init__(self, wish: Wish) -> None:
         self.wish = wish
+
+
+class ClaimCapReached(Exception):
+    def __init__(self, open_claims: int) -> None:
+        self.open_claims = open_claims
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A transition committed now: the wish after it, and the state it left and when it had entered it."""
+
+    wish: Wish
+    from_state: str
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimCap:
+    """At most `limit` wishes claimed by `member_id` at once, checked under a lock per member."""
+
+    member_id: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class WishFilter:
+    org_unit_id: str
+    state: str | None = None
+    category: str | None = None
+    overdue_only: bool = False
+    wall_only: bool = False
+
+
+@dataclass(frozen=True)
+class WishStats:
+    by_state: dict[str, int]
+    submitted: int
+    closed: int
+    overdue: int
+    average_hours_to_claim: float
+    average_hours_to_close: float
 
 
 @dataclass(frozen=True)
@@ -148,30 +199,51 @@ class WishStore:
         wish_id: int,
         move: Transition,
         note: str = "",
+        *,
+        cap: ClaimCap | None = None,
+        expected_version: int | None = None,
         **changes: Any,
-    ) -> tuple[Wish, bool]:
+    ) -> tuple[Wish, Moved | None]:
         """Moves the wish if it is in one of move.from_states, setting `changes` (column: value).
 
-        Returns (wish, True) when moved now and (wish, False) when this request id moved it before.
-        Raises WrongState when the wish is in another state, LookupError when there is no such wish.
+        Returns (wish, Moved) when moved now and (wish, None) when this request id moved it before.
+        Raises WrongState when the wish is in another state (or, with expected_version, has moved on),
+        ClaimCapReached when the cap's member already holds as many claims as allowed, LookupError when there
+        is no such wish.
         """
-        assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=4))
+        assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=5))
         async with self.pool.acquire() as conn, conn.transaction():
             if await self._seen(conn, wish_id, request_id):
-                return await self._current(conn, wish_id), False
+                return await self._current(conn, wish_id), None
+            if cap is not None:
+                # One member's claims are counted and taken one at a time, so concurrent claims cannot pass the cap.
+                await conn.execute(
+                    "select pg_advisory_xact_lock(hashtextextended('wish-claims:' || ($1::bigint)::text, 0))", cap.member_id
+                )
+                held = await conn.fetchval(
+                    "select count(*) from wishes where claimant_member_id = $1 and state = 'claimed' and id <> $2",
+                    cap.member_id,
+                    wish_id,
+                )
+                if held >= cap.limit:
+                    raise ClaimCapReached(held)
             row = await conn.fetchrow(
-                f"""update wishes set state = $2, version = version + 1, updated_at = now(){assignments}
-                    where id = $1 and state = any($3::text[])
-                    returning {_WISH_COLUMNS}""",
+                f"""with old as (select id as old_id, state as from_state, updated_at as entered_at
+                                 from wishes where id = $1)
+                    update wishes set state = $2, version = version + 1, updated_at = now(){assignments}
+                    from old
+                    where id = old_id and state = any($3::text[]) and ($4::int is null or version = $4)
+                    returning {_WISH_COLUMNS}, from_state, entered_at""",
                 wish_id,
                 move.to_state,
                 list(move.from_states),
+                expected_version,
                 *changes.values(),
             )
             if row is None:
                 # A concurrent retry of this same request may have just committed: that is success, not a race lost.
                 if await self._seen(conn, wish_id, request_id):
-                    return await self._current(conn, wish_id), False
+                    return await self._current(conn, wish_id), None
                 raise WrongState(await self._current(conn, wish_id))
             wish = _wish(row)
             await conn.execute(
@@ -184,7 +256,7 @@ class WishStore:
                 note,
                 request_id,
             )
-            return wish, True
+            return wish, Moved(wish, row["from_state"], row["entered_at"])
 
     async def _seen(self, conn: asyncpg.Connection, wish_id: int, request_id: str) -> bool:
         return bool(
@@ -237,3 +309,68 @@ class WishStore:
             "select state, coalesce(category, '') as category, count(*) as n from wishes group by 1, 2"
         )
         return [(row["state"], row["category"], row["n"]) for row in rows]
+
+    async def list_wishes(self, where: WishFilter, before_id: int | None, limit: int) -> list[Wish]:
+        """Newest first, ids below before_id; a subtree by the community's path (GIN-indexed)."""
+        rows = await self.pool.fetch(
+            f"""select {_WISH_COLUMNS} from wishes
+                where community_path @> array[$1::text]
+                  and ($2::text is null or state = $2)
+                  and ($3::text is null or category = $3)
+                  and (not $4 or (state = any($5::text[]) and deadline < now()))
+                  and (not $6 or state = any($7::text[]))
+                  and ($8::bigint is null or id < $8)
+                order by id desc
+                limit $9""",
+            where.org_unit_id,
+            where.state,
+            where.category,
+            where.overdue_only,
+            list(OPEN_STATES),
+            where.wall_only,
+            list(WALL_STATES),
+            before_id,
+            limit,
+        )
+        return [_wish(row) for row in rows]
+
+    async def stats(self, org_unit_id: str, start: datetime, end: datetime) -> WishStats:
+        async with self.pool.acquire() as conn:
+            by_state = await conn.fetch(
+                "select state, count(*) as n from wishes where community_path @> array[$1::text] group by state",
+                org_unit_id,
+            )
+            row = await conn.fetchrow(
+                """select
+                     count(*) filter (where submitted_at >= $2 and submitted_at < $3) as submitted,
+                     count(*) filter (where state = 'closed' and closed_at >= $2 and closed_at < $3) as closed,
+                     -- open at end_time: submitted, not yet fulfilled or closed, and its deadline passed
+                     count(*) filter (where submitted_at < $3 and deadline < $3
+                                        and (fulfilled_at is null or fulfilled_at >= $3)
+                                        and (closed_at is null or closed_at >= $3)
+                                        and state <> 'rejected') as overdue,
+                     avg(extract(epoch from claimed_at - published_at) / 3600)
+                       filter (where claimed_at >= $2 and claimed_at < $3 and published_at is not null) as to_claim,
+                     avg(extract(epoch from closed_at - submitted_at) / 3600)
+                       filter (where state = 'closed' and closed_at >= $2 and closed_at < $3) as to_close
+                   from wishes where community_path @> array[$1::text]""",
+                org_unit_id,
+                start,
+                end,
+            )
+        return WishStats(
+            by_state={r["state"]: r["n"] for r in by_state},
+            submitted=row["submitted"],
+            closed=row["closed"],
+            overdue=row["overdue"],
+            average_hours_to_claim=float(row["to_claim"] or 0.0),
+            average_hours_to_close=float(row["to_close"] or 0.0),
+        )
+
+    async def count_overdue(self) -> list[tuple[str, int]]:
+        rows = await self.pool.fetch(
+            """select coalesce(category, '') as category, count(*) as n from wishes
+               where state = any($1::text[]) and deadline < now() group by 1""",
+            list(OPEN_STATES),
+        )
+        return [(row["category"], row["n"]) for row in rows]

@@ -129,7 +129,9 @@ async def test_a_transition_committed_before_the_service_died_still_reaches_its_
             async for e in handle.fetch_history_events()
             if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
         ]
-        assert signals == [{"version": 1, "state": "submitted", "claimant_member_id": ""}]
+        assert signals == [
+            {"version": 1, "state": "submitted", "claimant_member_id": "", "category": "", "deadline": 0.0}
+        ]
         await handle.terminate("test over")
     finally:
         for name in ("wishes-doomed", "wishes-revived"):

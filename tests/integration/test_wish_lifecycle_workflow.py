@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.wish_activities import OrgRef, ReminderRequest, WishRef, WishSnapshot
+from workflows.wish_activities import LimitActionRequest, OrgRef, ReminderRequest, WishRef, WishSnapshot
 from workflows.wish_lifecycle import (
     WishLifecycle,
     WishLifecycleInput,
@@ -40,6 +40,8 @@ class World:
     recommended: list[str] = field(default_factory=lambda: ["11", "12"])
     parent_of: dict[str, str] = field(default_factory=lambda: {"5": "4"})
     reminders: list[ReminderRequest] = field(default_factory=list)
+    actions: list[LimitActionRequest] = field(default_factory=list)
+    services_recorded: list[str] = field(default_factory=list)
     started: list[WorkflowHandle] = field(default_factory=list)
     task_queue: str = ""
 
@@ -62,7 +64,25 @@ class World:
                 self.reminders.append(request)
             return True
 
-        return [read_wish, recommend_claimants, parent_org, record_reminder]
+        @activity.defn(name="act_on_limit")
+        async def act_on_limit(request: LimitActionRequest) -> WishSnapshot:
+            self.actions.append(request)
+            if self.wish.version == request.version:
+                now = self.wish
+                if request.action == "reopen_claim":
+                    self.wish = WishSnapshot(now.version + 1, "published", "", now.category, now.deadline)
+                else:
+                    self.wish = WishSnapshot(now.version + 1, "closed", now.claimant_member_id, now.category)
+            return self.wish
+
+        @activity.defn(name="record_service")
+        async def record_service(ref: WishRef) -> str:
+            # Like the registry: one record per wish however often it is asked.
+            if ref.wish_id not in self.services_recorded:
+                self.services_recorded.append(ref.wish_id)
+            return f"record-{ref.wish_id}"
+
+        return [read_wish, recommend_claimants, parent_org, record_reminder, act_on_limit, record_service]
 
 
 @pytest.fixture
@@ -80,11 +100,13 @@ async def world(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[World]:
                 await handle.terminate("test over")
 
 
-async def start(env: WorkflowEnvironment, world: World, first: WishTransition) -> WorkflowHandle:
+async def start(
+    env: WorkflowEnvironment, world: World, first: WishTransition, limits: WishLimits = LIMITS
+) -> WorkflowHandle:
     wish_id = uuid.uuid4().hex[:8]
     handle = await env.client.start_workflow(
         WishLifecycle.run,
-        WishLifecycleInput(wish_id=wish_id, community_id="5", limits=LIMITS),
+        WishLifecycleInput(wish_id=wish_id, community_id="5", limits=limits),
         id=workflow_id(wish_id),
         task_queue=world.task_queue,
         start_signal="transition",
@@ -151,8 +173,106 @@ async def test_repeated_and_stale_signals_change_nothing(time_skipping_env: Work
     assert (status.state, status.version) == ("published", 3)
 
 
-async def test_a_claimed_wish_waits_without_reminders(time_skipping_env: WorkflowEnvironment, world: World) -> None:
+async def test_a_claimed_wish_without_a_deadline_waits_without_reminders(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
     handle = await start(time_skipping_env, world, WishTransition(4, "claimed", "11"))
     await time_skipping_env.sleep(timedelta(days=30))
     assert world.reminders == []
     assert (await handle.query(WishLifecycle.status)).state == "claimed"
+
+
+async def claimed_with_deadline(env: WorkflowEnvironment, world: World, days: float) -> WorkflowHandle:
+    deadline = (await env.get_current_time()).timestamp() + days * 86400
+    world.wish = WishSnapshot(4, "claimed", "11", "culture", deadline)
+    return await start(env, world, WishTransition(4, "claimed", "11", "culture", deadline))
+
+
+async def test_a_claim_past_its_deadline_reminds_the_claimant_then_escalates_and_reopens(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await claimed_with_deadline(time_skipping_env, world, days=5)
+    await time_skipping_env.sleep(timedelta(days=4, hours=23))
+    assert world.reminders == []
+    await time_skipping_env.sleep(timedelta(hours=2))
+    assert [(r.kind, r.state, r.recipients) for r in world.reminders] == [
+        ("reminder", "claimed", ["member:11", "org:5"])
+    ]
+    assert world.actions == []
+    await time_skipping_env.sleep(timedelta(hours=48))
+    assert [(r.kind, r.recipients) for r in world.reminders][1:] == [("escalation", ["org:4"])]
+    assert [(a.action, a.version) for a in world.actions] == [("reopen_claim", 4)]
+    status = await handle.query(WishLifecycle.status)
+    assert (status.state, status.version) == ("published", 5)
+    # Back on the wall, it is timed as an unclaimed wish again.
+    await time_skipping_env.sleep(timedelta(hours=73))
+    assert [(r.kind, r.state) for r in world.reminders][2:] == [("reminder", "published")]
+
+
+async def test_a_claim_fulfilled_before_the_deadline_is_never_reminded(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await claimed_with_deadline(time_skipping_env, world, days=5)
+    await time_skipping_env.sleep(timedelta(days=2))
+    world.wish = WishSnapshot(5, "fulfilled", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(5, "fulfilled", "11", "culture"))
+    await time_skipping_env.sleep(timedelta(days=5))
+    assert world.reminders == [] and world.actions == []
+
+
+async def test_a_fulfilment_signalled_late_is_found_before_the_claim_is_reopened(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await claimed_with_deadline(time_skipping_env, world, days=1)
+    await time_skipping_env.sleep(timedelta(days=1, hours=1))
+    assert [r.kind for r in world.reminders] == ["reminder"]
+    # Fulfilled in Postgres, its signal not yet relayed: the re-read before reopening must see it.
+    world.wish = WishSnapshot(5, "fulfilled", "11", "culture")
+    await time_skipping_env.sleep(timedelta(hours=49))
+    assert [r.kind for r in world.reminders] == ["reminder"] and world.actions == []
+    assert (await handle.query(WishLifecycle.status)).state == "fulfilled"
+
+
+async def test_an_unconfirmed_fulfilment_is_closed_by_default_and_its_service_recorded_once(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.wish = WishSnapshot(5, "fulfilled", "11", "culture")
+    handle = await start(time_skipping_env, world, WishTransition(5, "fulfilled", "11", "culture"))
+    await time_skipping_env.sleep(timedelta(days=6))
+    assert world.actions == []
+    assert await handle.result() == "closed"
+    assert [(a.action, a.version) for a in world.actions] == [("close_unconfirmed", 5)]
+    assert "not confirmed within 7d: closed as confirmed by default" == world.actions[0].note
+    assert world.services_recorded == [handle.id.removeprefix("wish-")]
+    assert (await handle.query(WishLifecycle.status)).service_record_id == f"record-{handle.id.removeprefix('wish-')}"
+
+
+async def test_a_confirmed_wish_records_its_service_and_ends(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await start(time_skipping_env, world, WishTransition(5, "fulfilled", "11", "culture"))
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "closed", "11", "culture"))
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "closed", "11", "culture"))  # relayed twice
+    assert await handle.result() == "closed"
+    assert world.services_recorded == [handle.id.removeprefix("wish-")] and world.actions == []
+
+
+async def test_a_withdrawn_wish_ends_without_a_service(time_skipping_env: WorkflowEnvironment, world: World) -> None:
+    handle = await start(time_skipping_env, world, WishTransition(3, "published"))
+    await handle.signal(WishLifecycle.transition, WishTransition(4, "withdrawn"))
+    assert await handle.result() == "withdrawn"
+    assert world.services_recorded == []
+
+
+async def test_a_category_has_its_own_limits(time_skipping_env: WorkflowEnvironment, world: World) -> None:
+    limits = WishLimits(
+        review_seconds=48 * HOUR,
+        publish_seconds=24 * HOUR,
+        claim_seconds=72 * HOUR,
+        by_category={"medical_care": {"claim": 6 * HOUR}},
+    )
+    world.wish = WishSnapshot(3, "published", "", "medical_care")
+    await start(time_skipping_env, world, WishTransition(3, "published", "", "medical_care"), limits)
+    await time_skipping_env.sleep(timedelta(hours=7))
+    assert [(r.kind, r.state) for r in world.reminders] == [("reminder", "published")]
+    assert "not claimed for 6h" in world.reminders[0].note

@@ -68,11 +68,40 @@ async def found_by_reread(env: WorkflowEnvironment, world: World, handle: Workfl
     await handle.query(WishLifecycle.status)
 
 
+async def claim_lapsed_and_reopened(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Claimed with a deadline 1 day away: reminded, escalated and reopened, then claimed again and fulfilled,
+    closed by default after the confirm limit, and its service recorded."""
+    await env.sleep(timedelta(days=1, hours=49))
+    world.wish = WishSnapshot(6, "claimed", "12", "culture", world.wish.deadline)
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "claimed", "12", "culture", world.wish.deadline))
+    world.wish = WishSnapshot(7, "fulfilled", "12", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(7, "fulfilled", "12", "culture"))
+    await env.sleep(timedelta(days=8))
+    await handle.result()
+
+
+async def confirmed(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    await env.sleep(timedelta(days=2))
+    world.wish = WishSnapshot(6, "closed", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "closed", "11", "culture"))
+    await handle.result()
+
+
+async def withdrawn(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    await handle.signal(WishLifecycle.transition, WishTransition(4, "withdrawn"))
+    await handle.result()
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
     "found-by-reread": (WishTransition(1, "submitted"), found_by_reread),
+    "claim-lapsed-and-reopened": (WishTransition(4, "claimed", "11", "culture"), claim_lapsed_and_reopened),
+    "confirmed": (WishTransition(5, "fulfilled", "11", "culture"), confirmed),
+    "withdrawn": (WishTransition(3, "published"), withdrawn),
 }
+# Scenarios release 1 could not run.
+SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
 
 
 async def record(tag: str, names: list[str]) -> None:
@@ -81,6 +110,10 @@ async def record(tag: str, names: list[str]) -> None:
         for name in names or list(SCENARIOS):
             first, scenario = SCENARIOS[name]
             world = World(task_queue=f"record-{uuid.uuid4().hex[:8]}")
+            world.wish = WishSnapshot(first.version, first.state, first.claimant_member_id, first.category)
+            if first.state == "claimed":
+                first.deadline = (await env.get_current_time()).timestamp() + 86400
+                world.wish.deadline = first.deadline
             async with Worker(
                 env.client, task_queue=world.task_queue, workflows=[WishLifecycle], activities=world.activities()
             ):

@@ -18,6 +18,9 @@ class WishState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WISH_STATE_REJECTED: _ClassVar[WishState]
     WISH_STATE_PUBLISHED: _ClassVar[WishState]
     WISH_STATE_CLAIMED: _ClassVar[WishState]
+    WISH_STATE_FULFILLED: _ClassVar[WishState]
+    WISH_STATE_CLOSED: _ClassVar[WishState]
+    WISH_STATE_WITHDRAWN: _ClassVar[WishState]
 
 class WishCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -46,12 +49,21 @@ class WishEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WISH_EVENT_KIND_TRANSITION: _ClassVar[WishEventKind]
     WISH_EVENT_KIND_REMINDER: _ClassVar[WishEventKind]
     WISH_EVENT_KIND_ESCALATION: _ClassVar[WishEventKind]
+
+class LimitAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIMIT_ACTION_UNSPECIFIED: _ClassVar[LimitAction]
+    LIMIT_ACTION_REOPEN_CLAIM: _ClassVar[LimitAction]
+    LIMIT_ACTION_CLOSE_UNCONFIRMED: _ClassVar[LimitAction]
 WISH_STATE_UNSPECIFIED: WishState
 WISH_STATE_SUBMITTED: WishState
 WISH_STATE_APPROVED: WishState
 WISH_STATE_REJECTED: WishState
 WISH_STATE_PUBLISHED: WishState
 WISH_STATE_CLAIMED: WishState
+WISH_STATE_FULFILLED: WishState
+WISH_STATE_CLOSED: WishState
+WISH_STATE_WITHDRAWN: WishState
 WISH_CATEGORY_UNSPECIFIED: WishCategory
 WISH_CATEGORY_POLICY_PUBLICITY: WishCategory
 WISH_CATEGORY_LEGAL_AID: WishCategory
@@ -71,9 +83,12 @@ WISH_EVENT_KIND_UNSPECIFIED: WishEventKind
 WISH_EVENT_KIND_TRANSITION: WishEventKind
 WISH_EVENT_KIND_REMINDER: WishEventKind
 WISH_EVENT_KIND_ESCALATION: WishEventKind
+LIMIT_ACTION_UNSPECIFIED: LimitAction
+LIMIT_ACTION_REOPEN_CLAIM: LimitAction
+LIMIT_ACTION_CLOSE_UNCONFIRMED: LimitAction
 
 class Wish(_message.Message):
-    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version")
+    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +104,16 @@ class Wish(_message.Message):
     SUBMIT_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    FULFILMENT_REPORT_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_COMMENT_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_NOTE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_TIME_FIELD_NUMBER: _ClassVar[int]
+    FULFIL_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     community_id: str
     text: str
@@ -104,7 +129,17 @@ class Wish(_message.Message):
     submit_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    fulfilment_report: str
+    hours: float
+    rating: int
+    resident_comment: str
+    close_note: str
+    claim_time: _timestamp_pb2.Timestamp
+    fulfil_time: _timestamp_pb2.Timestamp
+    close_time: _timestamp_pb2.Timestamp
+    overdue: bool
+    publish_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitWishRequest(_message.Message):
     __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact")
@@ -204,6 +239,166 @@ class ClaimWishResponse(_message.Message):
     wish: Wish
     def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
 
+class ReleaseClaimRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReleaseClaimResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class FulfilWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "report", "hours")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    report: str
+    hours: float
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., report: _Optional[str] = ..., hours: _Optional[float] = ...) -> None: ...
+
+class FulfilWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class Confirmation(_message.Message):
+    __slots__ = ("rating", "comment")
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    rating: int
+    comment: str
+    def __init__(self, rating: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class Dispute(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ConfirmWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "confirm", "dispute")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    confirm: Confirmation
+    dispute: Dispute
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., confirm: _Optional[_Union[Confirmation, _Mapping]] = ..., dispute: _Optional[_Union[Dispute, _Mapping]] = ...) -> None: ...
+
+class ConfirmWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class WithdrawWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class WithdrawWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class ListWishesRequest(_message.Message):
+    __slots__ = ("org_unit_id", "state", "category", "overdue_only", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    state: WishState
+    category: WishCategory
+    overdue_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListWishesResponse(_message.Message):
+    __slots__ = ("wishes", "next_page_token")
+    WISHES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    wishes: _containers.RepeatedCompositeFieldContainer[Wish]
+    next_page_token: str
+    def __init__(self, wishes: _Optional[_Iterable[_Union[Wish, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListWishWallRequest(_message.Message):
+    __slots__ = ("community_id", "category", "page_size", "page_token")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    category: WishCategory
+    page_size: int
+    page_token: str
+    def __init__(self, community_id: _Optional[str] = ..., category: _Optional[_Union[WishCategory, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListWishWallResponse(_message.Message):
+    __slots__ = ("wishes", "next_page_token")
+    WISHES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    wishes: _containers.RepeatedCompositeFieldContainer[Wish]
+    next_page_token: str
+    def __init__(self, wishes: _Optional[_Iterable[_Union[Wish, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetWishStatsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "start_time", "end_time")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WishStateCount(_message.Message):
+    __slots__ = ("state", "count")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    state: WishState
+    count: int
+    def __init__(self, state: _Optional[_Union[WishState, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class GetWishStatsResponse(_message.Message):
+    __slots__ = ("by_state", "submitted", "closed", "overdue", "average_hours_to_claim", "average_hours_to_close")
+    BY_STATE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_HOURS_TO_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_HOURS_TO_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    by_state: _containers.RepeatedCompositeFieldContainer[WishStateCount]
+    submitted: int
+    closed: int
+    overdue: int
+    average_hours_to_claim: float
+    average_hours_to_close: float
+    def __init__(self, by_state: _Optional[_Iterable[_Union[WishStateCount, _Mapping]]] = ..., submitted: _Optional[int] = ..., closed: _Optional[int] = ..., overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ...) -> None: ...
+
 class GetWishHistoryRequest(_message.Message):
     __slots__ = ("wish_id", "page_size", "page_token")
     WISH_ID_FIELD_NUMBER: _ClassVar[int]
@@ -261,3 +456,25 @@ class RecordReminderResponse(_message.Message):
     RECORDED_FIELD_NUMBER: _ClassVar[int]
     recorded: bool
     def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+
+class ActOnLimitRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "action", "version", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    action: LimitAction
+    version: int
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., action: _Optional[_Union[LimitAction, str]] = ..., version: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ActOnLimitResponse(_message.Message):
+    __slots__ = ("applied", "wish")
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    applied: bool
+    wish: Wish
+    def __init__(self, applied: _Optional[bool] = ..., wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...

@@ -61,6 +61,41 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishResponse.FromString,
                 _registered_method=True)
+        self.ReleaseClaim = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ReleaseClaim',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.FromString,
+                _registered_method=True)
+        self.FulfilWish = channel.unary_unary(
+                '/linli.wishes.v1.WishService/FulfilWish',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishResponse.FromString,
+                _registered_method=True)
+        self.ConfirmWish = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ConfirmWish',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishResponse.FromString,
+                _registered_method=True)
+        self.WithdrawWish = channel.unary_unary(
+                '/linli.wishes.v1.WishService/WithdrawWish',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishResponse.FromString,
+                _registered_method=True)
+        self.ListWishes = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ListWishes',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.FromString,
+                _registered_method=True)
+        self.ListWishWall = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ListWishWall',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallResponse.FromString,
+                _registered_method=True)
+        self.GetWishStats = channel.unary_unary(
+                '/linli.wishes.v1.WishService/GetWishStats',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsResponse.FromString,
+                _registered_method=True)
         self.GetWishHistory = channel.unary_unary(
                 '/linli.wishes.v1.WishService/GetWishHistory',
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishHistoryRequest.SerializeToString,
@@ -70,6 +105,11 @@ class WishServiceStub:
                 '/linli.wishes.v1.WishService/RecordReminder',
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderResponse.FromString,
+                _registered_method=True)
+        self.ActOnLimit = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ActOnLimit',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.FromString,
                 _registered_method=True)
 
 
@@ -107,7 +147,58 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ClaimWish(self, request, context):
-        """Claims a published wish for a member registered in its community (认领). Exactly one claim wins.
+        """Claims a published wish for a member registered in its community (认领). Exactly one claim wins; a
+        member's open claims are capped (LINLI_WISH_MAX_OPEN_CLAIMS).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseClaim(self, request, context):
+        """Gives a claimed wish back to the wall: by its claimant, or by staff in scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FulfilWish(self, request, context):
+        """The claimant reports what was done and the hours spent (办理).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmWish(self, request, context):
+        """The resident (through staff or a front end) confirms with a rating and closes the wish (办结), or disputes
+        it and it goes back to the claimant. The claimant cannot sign off their own work.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawWish(self, request, context):
+        """Withdraws a wish that is not yet fulfilled, with a reason (closed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWishes(self, request, context):
+        """Wishes in an org subtree, newest first, by state, category and overdue; keyset pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWishWall(self, request, context):
+        """The public wish wall of one community: published and claimed wishes, personal data masked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWishStats(self, request, context):
+        """Counts and averages over an org subtree and period (for weekly reports).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -123,6 +214,14 @@ class WishServiceServicer:
     def RecordReminder(self, request, context):
         """Records a reminder or an escalation raised by the wish's lifecycle when a limit passes.
         Called by the workflow worker; a retry with the same request_id records it once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnLimit(self, request, context):
+        """Acts on a limit that passed: reopens an overdue claim for claiming, or closes a fulfilled wish the resident
+        never confirmed. Called by the workflow worker; applied only if the wish is still at the version it read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,6 +255,41 @@ def add_WishServiceServicer_to_server(servicer, server):
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishResponse.SerializeToString,
             ),
+            'ReleaseClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseClaim,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.SerializeToString,
+            ),
+            'FulfilWish': grpc.unary_unary_rpc_method_handler(
+                    servicer.FulfilWish,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishResponse.SerializeToString,
+            ),
+            'ConfirmWish': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmWish,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishResponse.SerializeToString,
+            ),
+            'WithdrawWish': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawWish,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishResponse.SerializeToString,
+            ),
+            'ListWishes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWishes,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.SerializeToString,
+            ),
+            'ListWishWall': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWishWall,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallResponse.SerializeToString,
+            ),
+            'GetWishStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWishStats,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsResponse.SerializeToString,
+            ),
             'GetWishHistory': grpc.unary_unary_rpc_method_handler(
                     servicer.GetWishHistory,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishHistoryRequest.FromString,
@@ -165,6 +299,11 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.RecordReminder,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderResponse.SerializeToString,
+            ),
+            'ActOnLimit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnLimit,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,6 +454,195 @@ class WishService:
             _registered_method=True)
 
     @staticmethod
+    def ReleaseClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ReleaseClaim',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FulfilWish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/FulfilWish',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmWish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ConfirmWish',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ConfirmWishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawWish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/WithdrawWish',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.WithdrawWishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWishes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ListWishes',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWishWall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ListWishWall',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWishStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/GetWishStats',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.GetWishStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetWishHistory(request,
             target,
             options=(),
@@ -358,6 +686,33 @@ class WishService:
             '/linli.wishes.v1.WishService/RecordReminder',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RecordReminderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnLimit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ActOnLimit',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.FromString,
             options,
             channel_credentials,
             insecure,
