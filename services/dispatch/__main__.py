@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
+from temporalio.client import Client
 
+from services.dispatch.activities_metrics import refresh_activity_gauges
+from services.dispatch.activities_outbox import ActivityRelay
+from services.dispatch.activities_recurring import RecurringActivities
+from services.dispatch.activities_servicer import ActivityServicer
+from services.dispatch.activities_store import ActivityStore
 from services.dispatch.servicer import DispatchServicer
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, load_settings
+from services.runtime.org_directory import OrgDirectory
 from services.runtime.server import ServiceHost
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name
+ACTIVITY_SERVICE_NAME = activities_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
 
 
 async def serve(settings: Settings) -> None:
@@ -27,7 +35,24 @@ async def serve(settings: Settings) -> None:
         service_channel(settings.registry_address, settings.auth_secret, settings.service)
     )
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(DispatchServicer(wishes, registry), host.server)
-    await host.run([SERVICE_NAME])
+    # Activities (活动): a HolidayActivity workflow each, told of committed transitions by an outbox relay.
+    # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
+    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    activity_store = ActivityStore(host.pool)
+    activity_relay = ActivityRelay(host.pool, temporal, settings)
+    activities_pb2_grpc.add_ActivityServiceServicer_to_server(
+        ActivityServicer(
+            activity_store,
+            activity_relay,
+            OrgDirectory(registry),
+            registry,
+            RecurringActivities(host.pool, temporal, settings.task_queue),
+        ),
+        host.server,
+    )
+    host.add_background(activity_relay.run)
+    host.add_background(lambda: refresh_activity_gauges(activity_store))
+    await host.run([SERVICE_NAME, ACTIVITY_SERVICE_NAME])
 
 
 if __name__ == "__main__":

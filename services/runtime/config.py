@@ -87,6 +87,8 @@ class Settings:
     log_level: str
     outbox_poll_interval: timedelta
     wish_limits: WishLimits
+    # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
+    activity_approval_limit: timedelta = timedelta(hours=48)
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
@@ -200,6 +202,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         shutdown_grace=_duration(env, "LINLI_SHUTDOWN_GRACE", "10s"),
         log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
         outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
+        activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),

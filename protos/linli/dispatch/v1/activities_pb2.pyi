@@ -164,7 +164,7 @@ class Activity(_message.Message):
     def __init__(self, id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[ActivityKind, str]] = ..., place: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity: _Optional[int] = ..., roles: _Optional[_Iterable[_Union[ActivityRole, _Mapping]]] = ..., state: _Optional[_Union[ActivityState, str]] = ..., participants: _Optional[int] = ..., waitlisted: _Optional[int] = ..., checked_in: _Optional[int] = ..., reject_reason: _Optional[str] = ..., cancel_reason: _Optional[str] = ..., summary: _Optional[str] = ..., recurring_activity_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ProposeActivityRequest(_message.Message):
-    __slots__ = ("request_id", "org_unit_id", "title", "kind", "place", "start_time", "end_time", "signup_deadline", "capacity", "roles")
+    __slots__ = ("request_id", "org_unit_id", "title", "kind", "place", "start_time", "end_time", "signup_deadline", "capacity", "roles", "recurring_activity_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +175,7 @@ class ProposeActivityRequest(_message.Message):
     SIGNUP_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    RECURRING_ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     org_unit_id: str
     title: str
@@ -185,7 +186,8 @@ class ProposeActivityRequest(_message.Message):
     signup_deadline: _timestamp_pb2.Timestamp
     capacity: int
     roles: _containers.RepeatedCompositeFieldContainer[ActivityRole]
-    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[ActivityKind, str]] = ..., place: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity: _Optional[int] = ..., roles: _Optional[_Iterable[_Union[ActivityRole, _Mapping]]] = ...) -> None: ...
+    recurring_activity_id: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[ActivityKind, str]] = ..., place: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signup_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity: _Optional[int] = ..., roles: _Optional[_Iterable[_Union[ActivityRole, _Mapping]]] = ..., recurring_activity_id: _Optional[str] = ...) -> None: ...
 
 class ProposeActivityResponse(_message.Message):
     __slots__ = ("activity",)

@@ -1,0 +1,186 @@
+"""Activity rules with no I/O: states, which step may start from which state, field limits, the summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from linli.dispatch.v1 import activities_pb2 as pb
+
+STATES: dict[int, str] = {
+    number: name.removeprefix("ACTIVITY_STATE_").lower()
+    for name, number in pb.ActivityState.items()
+    if number != pb.ACTIVITY_STATE_UNSPECIFIED
+}
+STATE_NUMBERS = {name: number for number, name in STATES.items()}
+
+KINDS: dict[int, str] = {
+    number: name.removeprefix("ACTIVITY_KIND_").lower()
+    for name, number in pb.ActivityKind.items()
+    if number != pb.ACTIVITY_KIND_UNSPECIFIED
+}
+KIND_NUMBERS = {name: number for number, name in KINDS.items()}
+
+NOTICE_KINDS: dict[int, str] = {
+    number: name.removeprefix("ACTIVITY_NOTICE_KIND_").lower()
+    for name, number in pb.ActivityNoticeKind.items()
+    if number != pb.ACTIVITY_NOTICE_KIND_UNSPECIFIED
+}
+NOTICE_KIND_NUMBERS = {name: number for number, name in NOTICE_KINDS.items()}
+
+SIGN_UP_STATUS_NUMBERS = {
+    "confirmed": pb.SIGN_UP_STATUS_CONFIRMED,
+    "waitlisted": pb.SIGN_UP_STATUS_WAITLISTED,
+    "cancelled": pb.SIGN_UP_STATUS_CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A move of the activity from one of `from_states` to `to_state`."""
+
+    name: str
+    from_states: frozenset[str]
+    to_state: str
+
+
+APPROVE = Move("approve", frozenset({"proposed"}), "approved")  # 审批
+REJECT = Move("reject", frozenset({"proposed"}), "rejected")
+PUBLISH = Move("publish", frozenset({"approved"}), "published")  # 发布
+CLOSE_SIGNUPS = Move("close sign-ups of", frozenset({"published"}), "signups_closed")
+START = Move("start", frozenset({"published", "signups_closed"}), "in_progress")
+CLOSE_OUT = Move("close out", frozenset({"in_progress"}), "closed")  # 总结
+EXPIRE = Move("expire", frozenset({"proposed"}), "expired")
+CANCEL = Move(
+    "cancel",
+    frozenset({"proposed", "approved", "published", "signups_closed", "in_progress"}),
+    "cancelled",
+)
+
+STEPS: dict[int, Move] = {
+    pb.ACTIVITY_STEP_PUBLISH: PUBLISH,
+    pb.ACTIVITY_STEP_CLOSE_SIGNUPS: CLOSE_SIGNUPS,
+    pb.ACTIVITY_STEP_START: START,
+    pb.ACTIVITY_STEP_CLOSE_OUT: CLOSE_OUT,
+    pb.ACTIVITY_STEP_EXPIRE: EXPIRE,
+}
+
+# The same steps by the names the workflow uses.
+STEPS_BY_NAME: dict[str, Move] = {
+    "publish": PUBLISH,
+    "close_signups": CLOSE_SIGNUPS,
+    "start": START,
+    "close_out": CLOSE_OUT,
+    "expire": EXPIRE,
+}
+
+# States that end the activity's workflow.
+FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
+# Sign-ups are taken while published; withdrawals (and promotions from the waiting list) until the start.
+SIGN_UP_STATES = frozenset({"published"})
+WITHDRAW_STATES = frozenset({"published", "signups_closed"})
+# Check-in opens an hour before the start, whatever the workflow has reached, and closes with the close-out.
+CHECK_IN_STATES = frozenset({"published", "signups_closed", "in_progress"})
+CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
+
+MAX_TITLE = 200
+MAX_PLACE = 200
+MAX_REASON = 500
+MAX_NOTE = 1000
+MAX_ROLE_NAME = 50
+MAX_ROLES = 20
+MAX_ROLE_COUNT = 200
+MAX_CAPACITY = 10_000
+MAX_DURATION = timedelta(days=7)
+MAX_RESIDENT_REF = 64
+MAX_RECIPIENTS = 100
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    needed: int
+    skills: tuple[int, ...]
+    filled: int = 0
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: int
+    org_unit_id: int
+    org_path: tuple[str, ...]  # ancestors and the organising unit, root first
+    title: str
+    kind: str
+    place: str
+    start_time: datetime
+    end_time: datetime
+    signup_deadline: datetime
+    capacity: int
+    state: str
+    reject_reason: str
+    cancel_reason: str
+    summary: str
+    recurring_activity_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    roles: tuple[Role, ...] = ()
+    participants: int = 0
+    waitlisted: int = 0
+    checked_in: int = 0
+
+    @property
+    def hours(self) -> float:
+        """Hours a volunteer who came is credited with: the length of the activity."""
+        return round((self.end_time - self.start_time).total_seconds() / 3600, 2)
+
+
+@dataclass(frozen=True)
+class SignUp:
+    id: int
+    activity_id: int
+    member_id: int | None
+    resident_ref: str | None
+    role: str
+    status: str
+    waitlist_position: int
+    signed_up_at: datetime
+    checked_in_at: datetime | None
+
+    @property
+    def recipient(self) -> str:
+        return f"member:{self.member_id}" if self.member_id is not None else f"resident:{self.resident_ref}"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    activity_id: int
+    version: int
+    kind: str
+    state: str
+    notice_kind: str
+    actor: str
+    note: str
+    at: datetime
+    recipients: tuple[str, ...] = field(default_factory=tuple)
+
+
+def check_times(start: datetime, end: datetime, deadline: datetime) -> tuple[str, str] | None:
+    """(field, message) for the first thing wrong with an activity's times, or None."""
+    if end <= start:
+        return "end_time", "must be after start_time"
+    if end - start > MAX_DURATION:
+        return "end_time", "must be at most 7 days after start_time"
+    if deadline > start:
+        return "signup_deadline", "must not be after start_time"
+    return None
+
+
+def summary(activity: Activity, signed_up: int, came: int, volunteers_signed: int, volunteers_came: int) -> str:
+    """The close-out summary (总结): attendance of participants and volunteers."""
+    rate = f"{round(100 * came / signed_up)}%" if signed_up else "n/a"
+    return (
+        f"{activity.title} at {activity.place}: {came} of {signed_up} signed-up participants came ({rate}); "
+        f"{volunteers_came} of {volunteers_signed} volunteers came, {activity.hours:g} h each recorded"
+    )

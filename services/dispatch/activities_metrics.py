@@ -1,0 +1,46 @@
+"""The activities' domain metrics, exported by the dispatch service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from prometheus_client import Counter, Gauge
+
+from services.dispatch.activities_store import ActivityStore
+
+log = logging.getLogger(__name__)
+
+TRANSITIONS = Counter(
+    "linli_activity_transitions_total", "Activity transitions committed, by the state entered.", ["state"]
+)
+SIGN_UPS = Counter(
+    "linli_activity_sign_ups_total",
+    "Sign-ups taken, withdrawn and promoted from the waiting list, by outcome and kind (participant or volunteer).",
+    ["outcome", "kind"],
+)
+CHECK_INS = Counter("linli_activity_check_ins_total", "Check-ins (签到), by kind (participant or volunteer).", ["kind"])
+# Every replica reports the same totals from the database: aggregate with max(), not sum().
+ACTIVITIES = Gauge("linli_activities", "Activities by state and kind, read from the database.", ["state", "kind"])
+
+_REFRESH_SECONDS = 15
+
+
+async def refresh_activity_gauges(store: ActivityStore) -> None:
+    """Keeps the activities-by-state gauge current (runs for the life of the service)."""
+    seen: set[tuple[str, str]] = set()
+    while True:
+        try:
+            counts = await store.count_by_state()
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("cannot count activities", extra={"error": type(exc).__name__})
+        else:
+            current = set()
+            for state, kind, n in counts:
+                ACTIVITIES.labels(state, kind).set(n)
+                current.add((state, kind))
+            for gone in seen - current:
+                ACTIVITIES.labels(*gone).set(0)
+            seen |= current
+        await asyncio.sleep(_REFRESH_SECONDS)

@@ -1,0 +1,362 @@
+"""HolidayActivity on Temporal's time-skipping server, over dispatch's real activity store on real Postgres.
+
+The workflow's activities here call ActivityStore directly instead of going through ActivityService's gRPC
+(which the end-to-end tests exercise); RecommendVolunteers (dispatch's ranking) and RecordService (the
+registry's) are recorded, so what the workflow asked of them can be checked exactly. The real outbox relay
+delivers committed transitions to the workflows. Days of waiting pass at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import asyncpg
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from services.dispatch import activities_domain as domain
+from services.dispatch.__main__ import MIGRATIONS
+from services.dispatch.activities_outbox import ActivityRelay
+from services.dispatch.activities_store import ActivityStore, NewActivity, WrongState
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
+from services.runtime.config import load_settings
+from services.runtime.db import create_pool, migrate
+from workflows.activity_activities import (
+    ActivityRef,
+    ActivitySnapshot,
+    AdvanceRequest,
+    AdvanceResult,
+    NoticeRequest,
+    RoleNeed,
+    ServiceRecordRequest,
+    VolunteerQuery,
+    VolunteerService,
+)
+from workflows.holiday_activity import HolidayActivity, workflow_id
+from workflows.wish_activities import OrgRef
+
+WORKER = Caller("service:worker", Role.SERVICE, WHOLE_DEPLOYMENT)
+STAFF = Caller("staff-street", Role.STAFF, "3")
+# Org tree: 1 city > 2 district > 3 street > 4 community (organises the activities).
+PATH = ("1", "2", "3", "4")
+PARENTS = {"4": "3", "3": "2", "2": "1"}
+
+
+def snapshot_of(a: domain.Activity) -> ActivitySnapshot:
+    return ActivitySnapshot(
+        version=a.version,
+        state=a.state,
+        org_unit_id=str(a.org_unit_id),
+        kind=a.kind,
+        start_time=a.start_time.timestamp(),
+        end_time=a.end_time.timestamp(),
+        signup_deadline=a.signup_deadline.timestamp(),
+        cancel_reason=a.cancel_reason,
+        roles=[RoleNeed(r.name, r.needed, r.filled, list(r.skills)) for r in a.roles],
+    )
+
+
+@dataclass
+class Town:
+    env: WorkflowEnvironment
+    store: ActivityStore
+    relay: ActivityRelay
+    recommended: list[str] = field(default_factory=lambda: ["201", "202"])
+    asked_for_volunteers: list[VolunteerQuery] = field(default_factory=list)
+    services: list[ServiceRecordRequest] = field(default_factory=list)
+    handles: list[WorkflowHandle] = field(default_factory=list)
+
+    def activities(self) -> list[Callable[..., object]]:
+        store = self.store
+
+        @activity.defn(name="read_activity")
+        async def read_activity(ref: ActivityRef) -> ActivitySnapshot:
+            found = await store.activity(int(ref.activity_id))
+            assert found is not None
+            return snapshot_of(found)
+
+        @activity.defn(name="advance_activity")
+        async def advance_activity(request: AdvanceRequest) -> AdvanceResult:
+            move = domain.STEPS_BY_NAME[request.step]
+            try:
+                moved, _ = await store.move(WORKER, request.request_id, int(request.activity_id), move)
+            except WrongState as exc:
+                return AdvanceResult(moved=False, activity=snapshot_of(exc.activity))
+            volunteers = []
+            if request.step == "close_out":
+                volunteers = [
+                    VolunteerService(str(v.member_id), v.role)
+                    for v in await store.checked_in_volunteers(int(request.activity_id))
+                ]
+            return AdvanceResult(moved=True, activity=snapshot_of(moved), volunteers=volunteers)
+
+        @activity.defn(name="notify_participants")
+        async def notify_participants(request: NoticeRequest) -> int:
+            notice, _ = await store.notify(
+                WORKER,
+                request.request_id,
+                int(request.activity_id),
+                request.kind,
+                request.note,
+                request.recipients,
+                request.include_signed_up,
+            )
+            return len(notice.recipients)
+
+        @activity.defn(name="recommend_volunteers")
+        async def recommend_volunteers(query: VolunteerQuery) -> list[str]:
+            self.asked_for_volunteers.append(query)
+            return self.recommended
+
+        @activity.defn(name="record_volunteer_service")
+        async def record_volunteer_service(request: ServiceRecordRequest) -> bool:
+            if all(s.request_id != request.request_id for s in self.services):
+                self.services.append(request)
+            return True
+
+        @activity.defn(name="parent_org")
+        async def parent_org(ref: OrgRef) -> OrgRef:
+            return OrgRef(PARENTS.get(ref.org_unit_id, ""))
+
+        return [
+            read_activity,
+            advance_activity,
+            notify_participants,
+            recommend_volunteers,
+            record_volunteer_service,
+            parent_org,
+        ]
+
+    async def propose(self, start_in: timedelta, *, deadline_before: timedelta, capacity: int = 2) -> int:
+        now = await self.env.get_current_time()
+        start = now + start_in
+        activity, _ = await self.store.propose(
+            STAFF,
+            uuid.uuid4().hex,
+            NewActivity(
+                org_unit_id=4,
+                org_path=PATH,
+                title="端午粽飘香·社区邻里节",
+                kind="holiday",
+                place="幸福里活动中心",
+                start_time=start,
+                end_time=start + timedelta(hours=3),
+                signup_deadline=start - deadline_before,
+                capacity=capacity,
+                roles=(domain.Role("steward", 2, (12,)),),
+            ),
+        )
+        await self.deliver()
+        self.handles.append(self.env.client.get_workflow_handle(workflow_id(str(activity.id))))
+        return activity.id
+
+    async def deliver(self) -> None:
+        delivered, remaining = await self.relay.deliver_pending()
+        assert remaining == 0
+
+    async def decide(self, activity_id: int, move: domain.Move, **changes: object) -> None:
+        await self.store.move(STAFF, uuid.uuid4().hex, activity_id, move, **changes)
+        await self.deliver()
+
+    async def steps(self, activity_id: int) -> list[str]:
+        status = await self.env.client.get_workflow_handle(workflow_id(str(activity_id))).query(HolidayActivity.status)
+        return status.steps
+
+    async def until_step(self, activity_id: int, step: str) -> list[str]:
+        """Waits (in wall time; the workflow's clock stands still meanwhile) until the workflow did `step`."""
+        deadline = time.monotonic() + 30
+        while step not in (steps := await self.steps(activity_id)):
+            assert time.monotonic() < deadline, f"workflow never did {step}; did {steps}"
+            await asyncio.sleep(0.1)
+        return steps
+
+    async def notices(self, activity_id: int) -> list[domain.Event]:
+        return [e for e in await self.store.history(activity_id, None, 200) if e.kind == "notice"]
+
+    async def result(self, handle: WorkflowHandle) -> str:
+        """Lets the workflow's time run on, hours at a time, until it ends; its result."""
+        deadline = time.monotonic() + 60
+        while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            assert time.monotonic() < deadline, "the workflow never ended"
+            await self.env.sleep(timedelta(hours=6))
+        return await handle.result()
+
+    async def sleep_until(self, moment: datetime) -> None:
+        now = await self.env.get_current_time()
+        if moment > now:
+            await self.env.sleep(moment - now)
+
+
+@pytest.fixture
+async def town(time_skipping_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[Town]:
+    task_queue = f"activities-{uuid.uuid4().hex[:8]}"
+    settings = load_settings(
+        "dispatch",
+        {"LINLI_AUTH_SECRET": "s" * 40, "LINLI_TASK_QUEUE": task_queue, "LINLI_ACTIVITY_APPROVAL_LIMIT": "24h"},
+    )
+    async with create_pool(database_url, "dispatch", 4) as pool:
+        await migrate(pool, "dispatch", MIGRATIONS)
+        # Workflow ids are activity-<id> on a Temporal server shared by the whole run: keep ids apart.
+        await pool.execute(
+            "select setval(pg_get_serial_sequence('dispatch.activities', 'id'), $1)", random.randint(10**6, 10**15)
+        )
+        town = Town(time_skipping_env, ActivityStore(pool), ActivityRelay(pool, time_skipping_env.client, settings))
+        async with Worker(
+            time_skipping_env.client, task_queue=task_queue, workflows=[HolidayActivity], activities=town.activities()
+        ):
+            yield town
+            # A workflow left running would hold the shared server's clock for the next test.
+            for handle in town.handles:
+                with contextlib.suppress(RPCError):
+                    await handle.terminate("test over")
+
+
+async def sign_up(
+    store: ActivityStore, activity_id: int, *, member: int | None = None, resident: str | None = None, role: str = ""
+) -> domain.SignUp:
+    signed, _ = await store.sign_up(STAFF, uuid.uuid4().hex, activity_id, member, resident, role)
+    return signed
+
+
+async def test_an_activity_runs_from_proposal_to_close_out_with_its_waiting_list_and_volunteer_hours(
+    town: Town,
+) -> None:
+    activity_id = await town.propose(timedelta(days=10), deadline_before=timedelta(days=2))
+    activity = await town.store.activity(activity_id)
+    assert activity is not None and activity.state == "proposed"
+
+    await town.env.sleep(timedelta(hours=10))  # decided within the 24 h limit: no reminder
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "publish")
+    assert (await town.store.activity(activity_id)).state == "published"  # type: ignore[union-attr]
+
+    # Two places: the third resident waits, and moves up when one withdraws.
+    first = await sign_up(town.store, activity_id, resident="r-a")
+    second = await sign_up(town.store, activity_id, resident="r-b")
+    third = await sign_up(town.store, activity_id, resident="r-c")
+    assert [s.status for s in (first, second, third)] == ["confirmed", "confirmed", "waitlisted"]
+    assert third.waitlist_position == 1
+    volunteer = await sign_up(town.store, activity_id, member=101, role="steward")
+    _, promoted, _ = await town.store.cancel_sign_up(STAFF, "withdraw-b", activity_id, second.id)
+    assert promoted is not None and promoted.id == third.id and promoted.status == "confirmed"
+
+    # The sign-up deadline closes sign-ups; the steward role is one short, so recommended members are asked.
+    assert activity is not None
+    await town.sleep_until(activity.signup_deadline - timedelta(minutes=1))
+    assert "close_signups" not in await town.steps(activity_id)
+    await town.sleep_until(activity.signup_deadline + timedelta(minutes=1))
+    await town.until_step(activity_id, "volunteers_wanted")
+    assert (await town.store.activity(activity_id)).state == "signups_closed"  # type: ignore[union-attr]
+    assert [(q.skills, q.limit) for q in town.asked_for_volunteers] == [([12], 3)]
+    wanted = [n for n in await town.notices(activity_id) if n.notice_kind == "volunteers_wanted"]
+    assert wanted[0].recipients == ("org:4", "member:201", "member:202")
+
+    # Reminders to everyone still signed up, a day and an hour before.
+    await town.sleep_until(activity.start_time - timedelta(days=1, minutes=1))
+    assert "reminder_day_before" not in await town.steps(activity_id)
+    await town.sleep_until(activity.start_time - timedelta(days=1) + timedelta(minutes=1))
+    await town.until_step(activity_id, "reminder_day_before")
+    await town.sleep_until(activity.start_time - timedelta(minutes=59))
+    await town.until_step(activity_id, "reminder_hour_before")
+    reminders = [n for n in await town.notices(activity_id) if n.notice_kind.startswith("reminder")]
+    assert [n.notice_kind for n in reminders] == ["reminder_day_before", "reminder_hour_before"]
+    assert set(reminders[0].recipients) == {"resident:r-a", "resident:r-c", "member:101"}
+
+    # Check-in once it starts; the volunteer and one resident come.
+    await town.sleep_until(activity.start_time + timedelta(minutes=1))
+    await town.until_step(activity_id, "start")
+    for came in (first, volunteer):
+        await town.store.check_in(activity_id, came.id)
+
+    handle = town.handles[-1]
+    assert await town.result(handle) == "closed"
+    closed = await town.store.activity(activity_id)
+    assert closed is not None and closed.state == "closed"
+    assert "1 of 2 signed-up participants came (50%); 1 of 1 volunteers came, 3 h each" in closed.summary
+    assert [(s.member_id, s.hours, s.category, s.activity_id) for s in town.services] == [
+        ("101", 3.0, "holiday", str(activity_id))
+    ]
+    assert [n.notice_kind for n in await town.notices(activity_id)] == [
+        "promoted",
+        "volunteers_wanted",
+        "reminder_day_before",
+        "reminder_hour_before",
+    ]
+    transitions = [e.state for e in await town.store.history(activity_id, None, 200) if e.kind == "transition"]
+    assert transitions == ["proposed", "approved", "published", "signups_closed", "in_progress", "closed"]
+
+
+async def test_an_undecided_proposal_is_reminded_then_escalated_then_expires_at_the_deadline(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=7), deadline_before=timedelta(days=2))
+    activity = await town.store.activity(activity_id)
+    assert activity is not None
+    await town.env.sleep(timedelta(hours=23))
+    assert await town.notices(activity_id) == []
+    await town.env.sleep(timedelta(hours=2))
+    await town.until_step(activity_id, "approval_reminder")
+    await town.env.sleep(timedelta(hours=24))
+    await town.until_step(activity_id, "approval_escalation")
+    notices = await town.notices(activity_id)
+    # The parent org (the street) is reminded; then the org above it (the district) is told.
+    assert [(n.notice_kind, n.recipients) for n in notices] == [
+        ("approval_reminder", ("org:3",)),
+        ("approval_escalation", ("org:2",)),
+    ]
+    assert await town.result(town.handles[-1]) == "expired"
+    expired = await town.store.activity(activity_id)
+    assert expired is not None and expired.state == "expired"
+    assert await town.env.get_current_time() >= activity.signup_deadline
+
+
+async def test_an_approval_whose_signal_never_came_is_found_by_the_reread(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=7), deadline_before=timedelta(days=2))
+    # Approved in Postgres, but the relay has not told the workflow (yet): it must not remind the approver.
+    await town.store.move(STAFF, "approve-quietly", activity_id, domain.APPROVE)
+    await town.env.sleep(timedelta(hours=25))
+    assert "publish" in await town.until_step(activity_id, "publish")
+    assert await town.notices(activity_id) == []
+
+
+async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1), capacity=1)
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "publish")
+    await sign_up(town.store, activity_id, resident="r-a")
+    await sign_up(town.store, activity_id, resident="r-b")  # waiting: told too
+    await sign_up(town.store, activity_id, member=101, role="steward")
+    await town.env.sleep(timedelta(days=1))
+    await town.decide(activity_id, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
+    assert await town.result(town.handles[-1]) == "cancelled"
+    [notice] = await town.notices(activity_id)
+    assert notice.notice_kind == "cancelled" and "暴雨预警" in notice.note
+    assert set(notice.recipients) == {"resident:r-a", "resident:r-b", "member:101"}
+    assert town.services == []
+
+
+async def test_a_rejected_proposal_ends_its_workflow_without_notices(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1))
+    await town.decide(activity_id, domain.REJECT, reject_reason="场地冲突")
+    assert await town.result(town.handles[-1]) == "rejected"
+    assert await town.notices(activity_id) == []
+
+
+async def test_a_cancelled_activity_cannot_be_moved_on_by_a_late_step(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1))
+    await town.store.move(STAFF, "cancel", activity_id, domain.CANCEL, cancel_reason="x")
+    with pytest.raises(WrongState):
+        await town.store.move(WORKER, "late-publish", activity_id, domain.PUBLISH)
+    with pytest.raises(asyncpg.PostgresError):  # the database itself refuses a state it does not know
+        await town.store.pool.execute("update activities set state = 'lost' where id = $1", activity_id)
+    await town.deliver()
+    assert await town.result(town.handles[-1]) == "cancelled"

@@ -1,0 +1,286 @@
+"""HolidayActivity: one workflow per activity (activity-<id>) drives its time.
+
+Postgres (dispatch's ActivityService) holds what is true now; this workflow holds the clock. The service
+commits each decision (approval, rejection, cancellation) first and then tells the workflow from an outbox
+(signal `changed`, carrying the activity's new version), so none is lost; the workflow keeps the highest
+version it has heard of and re-reads the activity before acting on a timer.
+
+    proposed ──(parent org approves within the limit; else reminder, then escalation; else expires at the
+    sign-up deadline)──► published ──(sign-up deadline)──► sign-ups closed, short roles → recommended members
+    asked ──► reminders a day and an hour before ──► in progress at the start (check-in) ──► closed out at the
+    end: attendance, summary, and the hours of every volunteer who came recorded to them (纪实).
+    Cancelled at any step: everyone signed up is told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.activity_activities import (
+        ActivityActivities,
+        ActivityRef,
+        ActivitySnapshot,
+        AdvanceRequest,
+        NoticeRequest,
+        ServiceRecordRequest,
+        VolunteerQuery,
+    )
+    from workflows.wish_activities import OrgRef, WishActivities
+
+FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
+REMINDERS = (("reminder_day_before", timedelta(days=1)), ("reminder_hour_before", timedelta(hours=1)))
+
+
+@dataclass
+class ActivityLimits:
+    """Seconds the parent org may take to decide before a reminder; the same again before an escalation."""
+
+    approval_seconds: float
+
+
+@dataclass
+class HolidayActivityInput:
+    activity_id: str
+    org_unit_id: str
+    limits: ActivityLimits
+
+
+@dataclass
+class ActivityChange:
+    """A committed transition, as the outbox relays it."""
+
+    version: int
+    state: str
+
+
+@dataclass
+class HolidayActivityStatus:
+    state: str
+    version: int
+    steps: list[str] = field(default_factory=list)
+
+
+_ACTIVITY_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
+}
+
+
+def workflow_id(activity_id: str) -> str:
+    return f"activity-{activity_id}"
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@workflow.defn
+class HolidayActivity:
+    @workflow.init
+    def __init__(self, params: HolidayActivityInput) -> None:
+        self.state = ""
+        self.version = 0
+        self.steps: list[str] = []  # what the workflow did, for queries and tests
+
+    @workflow.signal
+    def changed(self, change: ActivityChange) -> None:
+        self._apply(change.version, change.state)
+
+    @workflow.query
+    def status(self) -> HolidayActivityStatus:
+        return HolidayActivityStatus(state=self.state, version=self.version, steps=list(self.steps))
+
+    def _apply(self, version: int, state: str) -> None:
+        # Signals may repeat (the outbox delivers at least once) and re-reads may race them: highest version wins.
+        if version > self.version:
+            self.version, self.state = version, state
+
+    @workflow.run
+    async def run(self, params: HolidayActivityInput) -> str:
+        await workflow.wait_condition(lambda: self.version > 0)
+        activity = await self._read(params)
+        if self.state == "proposed":
+            await self._await_approval(params, activity)
+        if self.state == "approved":
+            await self._advance(params, "publish")
+        if self.state == "published":
+            if await self._until(activity.signup_deadline):
+                await self._advance(params, "close_signups")
+            if self.state == "signups_closed":
+                await self._call_for_volunteers(params)
+        for kind, before in REMINDERS:
+            if self.state not in ("published", "signups_closed"):
+                break
+            at = activity.start_time - before.total_seconds()
+            if workflow.now().timestamp() < at and not await self._until(at):
+                break
+            if workflow.now().timestamp() < activity.start_time:
+                await self._notify(
+                    params,
+                    kind,
+                    f"{_IN[kind]}: {activity.kind} activity at {_at(activity.start_time):%Y-%m-%d %H:%M} UTC",
+                )
+        if self.state in ("published", "signups_closed") and await self._until(activity.start_time):
+            await self._advance(params, "start")
+        if self.state == "in_progress" and await self._until(activity.end_time):
+            await self._close_out(params, activity)
+        if self.state == "cancelled":
+            cancelled = await self._read(params)
+            await self._notify(params, "cancelled", f"cancelled: {cancelled.cancel_reason}")
+        return self.state
+
+    async def _read(self, params: HolidayActivityInput) -> ActivitySnapshot:
+        snapshot = await workflow.execute_activity_method(
+            ActivityActivities.read_activity, ActivityRef(params.activity_id), **_ACTIVITY_OPTIONS
+        )
+        self._apply(snapshot.version, snapshot.state)
+        return snapshot
+
+    async def _until(self, moment: float) -> bool:
+        """Waits until the moment; False when the activity reached a final state first (cancelled)."""
+        remaining = moment - workflow.now().timestamp()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(lambda: self.state in FINAL_STATES, timeout=timedelta(seconds=remaining))
+            except TimeoutError:
+                pass
+        return self.state not in FINAL_STATES
+
+    async def _await_approval(self, params: HolidayActivityInput, activity: ActivitySnapshot) -> None:
+        decided = lambda: self.state != "proposed"
+        approver = params.org_unit_id
+        for step in ("approval_reminder", "approval_escalation"):
+            limit = params.limits.approval_seconds
+            remaining = activity.signup_deadline - workflow.now().timestamp()
+            if remaining <= limit:
+                break  # the sign-up deadline comes first
+            try:
+                await workflow.wait_condition(decided, timeout=timedelta(seconds=limit))
+                return
+            except TimeoutError:
+                pass
+            await self._read(params)  # a decision committed but not yet relayed is not missed
+            if decided():
+                return
+            parent = await workflow.execute_activity_method(
+                WishActivities.parent_org, OrgRef(approver), **_ACTIVITY_OPTIONS
+            )
+            approver = parent.org_unit_id or approver
+            waited = _humanise(limit * (1 if step == "approval_reminder" else 2))
+            await self._notify(
+                params,
+                step,
+                f"not approved after {waited}: {'reminded' if step == 'approval_reminder' else 'escalated to'} "
+                f"org {approver}",
+                include_signed_up=False,
+                recipients=[f"org:{approver}"],
+            )
+        remaining = activity.signup_deadline - workflow.now().timestamp()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(decided, timeout=timedelta(seconds=remaining))
+                return
+            except TimeoutError:
+                pass
+        await self._read(params)
+        if self.state == "proposed":
+            await self._advance(params, "expire")  # never approved before its sign-up deadline
+
+    async def _call_for_volunteers(self, params: HolidayActivityInput) -> None:
+        """At the sign-up deadline, asks recommended members to fill roles still short (RecommendVolunteers)."""
+        activity = await self._read(params)
+        for role in activity.roles:
+            short = role.needed - role.filled
+            if short <= 0:
+                continue
+            try:
+                members = await workflow.execute_activity_method(
+                    ActivityActivities.recommend_volunteers,
+                    VolunteerQuery(params.activity_id, params.org_unit_id, role.skills, short * 3),
+                    start_to_close_timeout=timedelta(seconds=60),
+                    retry_policy=RetryPolicy(maximum_attempts=3),
+                )
+            except ActivityError:
+                # Recommendations help but are not essential: the organising org is asked either way.
+                workflow.logger.warning("no recommended volunteers", extra={"activity_id": params.activity_id})
+                members = []
+            await self._notify(
+                params,
+                "volunteers_wanted",
+                f"role {role.name} needs {short} more volunteer(s); {len(members)} recommended members asked",
+                include_signed_up=False,
+                recipients=[f"org:{params.org_unit_id}", *(f"member:{m}" for m in members)],
+                suffix=role.name,
+            )
+
+    async def _close_out(self, params: HolidayActivityInput, activity: ActivitySnapshot) -> None:
+        result = await self._advance(params, "close_out")
+        if not result:
+            return
+        hours = round((activity.end_time - activity.start_time) / 3600, 2)
+        for volunteer in result:
+            await workflow.execute_activity_method(
+                ActivityActivities.record_volunteer_service,
+                ServiceRecordRequest(
+                    request_id=f"{workflow.info().workflow_id}/service/{volunteer.member_id}",
+                    member_id=volunteer.member_id,
+                    activity_id=params.activity_id,
+                    category=activity.kind,
+                    hours=hours,
+                    served_at=activity.start_time,
+                    note=f"volunteer ({volunteer.role})",
+                ),
+                **_ACTIVITY_OPTIONS,
+            )
+        self.steps.append(f"recorded:{len(result)}")
+
+    async def _advance(self, params: HolidayActivityInput, step: str) -> list:
+        result = await workflow.execute_activity_method(
+            ActivityActivities.advance_activity,
+            AdvanceRequest(f"{workflow.info().workflow_id}/{step}", params.activity_id, step),
+            **_ACTIVITY_OPTIONS,
+        )
+        self._apply(result.activity.version, result.activity.state)
+        if result.moved:
+            self.steps.append(step)
+        return result.volunteers if result.moved else []
+
+    async def _notify(
+        self,
+        params: HolidayActivityInput,
+        kind: str,
+        note: str,
+        *,
+        include_signed_up: bool = True,
+        recipients: list[str] | None = None,
+        suffix: str = "",
+    ) -> None:
+        await workflow.execute_activity_method(
+            ActivityActivities.notify_participants,
+            NoticeRequest(
+                request_id=f"{workflow.info().workflow_id}/{kind}{'/' + suffix if suffix else ''}",
+                activity_id=params.activity_id,
+                kind=kind,
+                note=note,
+                include_signed_up=include_signed_up,
+                recipients=recipients or [],
+            ),
+            **_ACTIVITY_OPTIONS,
+        )
+        self.steps.append(kind)
+
+
+def _humanise(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+_IN = {"reminder_day_before": "tomorrow", "reminder_hour_before": "in an hour"}
