@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 
-from linli.dispatch.v1 import dispatch_pb2_grpc
+import grpc
+from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
@@ -22,12 +24,15 @@ from temporalio.worker import Worker
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, load_settings
 from services.runtime.logs import configure_logging
+from workflows.activity_activities import ActivityActivities
+from workflows.holiday_activity import HolidayActivity
+from workflows.recurring_activities import RecurringActivityRun
 from workflows.wish_activities import WishActivities
 from workflows.wish_lifecycle import WishLifecycle
 
 log = logging.getLogger("linli.worker")
 
-WORKFLOWS = [WishLifecycle]
+WORKFLOWS = [WishLifecycle, HolidayActivity, RecurringActivityRun]
 
 
 def activities(settings: Settings) -> list[object]:
@@ -46,6 +51,24 @@ def activities(settings: Settings) -> list[object]:
         wish.record_reminder,
         wish.act_on_limit,
         wish.record_service,
+        *_activity_steps(channel, settings),
+    ]
+
+
+def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+    """The activities of HolidayActivity and the recurring-activity runs."""
+    steps = ActivityActivities(
+        activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+        dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+    )
+    return [
+        steps.read_activity,
+        steps.advance_activity,
+        steps.notify_participants,
+        steps.recommend_volunteers,
+        steps.propose_from_template,
+        steps.record_volunteer_service,
     ]
 
 
