@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,7 +25,8 @@ from services.registry.domain import (
 )
 from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore
 from services.runtime import validate
-from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.audit import write_audit
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.paging import decode_page_token, encode_page_token
@@ -887,3 +888,173 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         pairings = await self.store.pairings(subtree, active_on, after_id_of(request.page_token, query), page_size + 1)
         pairings, token = page_of(pairings, page_size, query, lambda p: [p.id])
         return pb.ListPairingsResponse(pairings=[pairing_message(p) for p in pairings], next_page_token=token)
+
+    # ---- bulk sync -----------------------------------------------------------------------------------------
+
+    async def ImportMembers(
+        self, request_iterator: AsyncIterator[pb.ImportMembersRequest], context: grpc.aio.ServicerContext
+    ) -> pb.ImportMembersResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = ""
+        rows: list[pb.ImportRow] = []
+        async for message in request_iterator:
+            if not request_id:
+                request_id = validate.request_id(message.request_id)
+            rows.extend(message.rows)
+            if len(rows) > domain.MAX_IMPORT_ROWS:
+                raise InvalidArgument(f"at most {domain.MAX_IMPORT_ROWS} rows in one import", "rows")
+        if not request_id:
+            raise InvalidArgument("is required", "request_id")
+        places = await self._import_places(caller, rows)
+
+        records: list[tuple[Any, ...]] = []
+        errors: list[tuple[int, str, str]] = []
+        first_row_of: dict[bytes, int] = {}
+        for number, row in enumerate(rows, start=1):
+            try:
+                record = self._import_record(number, row, places)
+            except InvalidArgument as exc:
+                errors.append((number, exc.field or "", exc.message))
+                continue
+            first = first_row_of.setdefault(record[13], number)
+            if first != number:
+                errors.append((number, "id_number", f"the same person is in row {first} already"))
+                continue
+            records.append(record)
+
+        scope_path = None
+        if caller.scope != WHOLE_DEPLOYMENT:
+            scope = await self.store.org_unit(int(caller.scope)) if caller.scope.isdigit() else None
+            if scope is None:
+                raise PermissionDenied("the caller's scope is not an org unit")
+            scope_path = scope.path
+
+        async def run(conn: asyncpg.Connection) -> pb.ImportMembersResponse:
+            inserted, updated, refused = await self.store.import_members(conn, caller, records, scope_path)
+            all_errors = sorted(
+                errors + [(n, "id_number", "this person lives outside the caller's scope") for n in refused]
+            )
+            await write_audit(
+                conn,
+                caller,
+                "import_members",
+                "import",
+                request_id,
+                rows=len(rows),
+                inserted=inserted,
+                updated=updated,
+                failed=len(all_errors),
+            )
+            return pb.ImportMembersResponse(
+                rows_received=len(rows),
+                inserted=inserted,
+                updated=updated,
+                unchanged=len(records) - len(refused) - inserted - updated,
+                failed=len(all_errors),
+                errors=[
+                    pb.ImportRowError(row_number=n, field=f, reason=r)
+                    for n, f, r in all_errors[: domain.MAX_IMPORT_ERRORS]
+                ],
+            )
+
+        return await self.store.once(caller, request_id, "ImportMembers", pb.ImportMembersResponse, run)
+
+    async def _import_places(self, caller: Caller, rows: list[pb.ImportRow]) -> dict[str, tuple[OrgUnit, int] | str]:
+        """Each residence id named in the rows: the unit and its community, or why a row cannot live there."""
+        wanted = {row.residence_unit_id.strip() for row in rows}
+        parsed = {raw: int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 else None for raw in wanted}
+        units = await self.store.org_units([i for i in parsed.values() if i])
+        ancestors = {a for u in units.values() for a in u.ancestor_ids}
+        kinds = await self.store.org_unit_kinds(tuple(ancestors)) if ancestors else {}
+        places: dict[str, tuple[OrgUnit, int] | str] = {}
+        for raw, unit_id in parsed.items():
+            unit = units.get(unit_id) if unit_id else None
+            if unit is None:
+                places[raw] = "is required" if not raw else f"no org unit {raw[:40]}"
+            elif unit.closed_at is not None:
+                places[raw] = f"org unit {unit.id} is closed"
+            elif unit.kind not in domain.RESIDENCE_KINDS:
+                places[raw] = f"must be a community, grid or building, not a {unit.kind}"
+            elif not caller.covers(str(unit.id), map(str, unit.ancestor_ids)):
+                places[raw] = f"org unit {unit.id} is outside the caller's scope"
+            else:
+                community = (
+                    unit.id
+                    if unit.kind == "community"
+                    else next(i for i in reversed(unit.ancestor_ids) if kinds.get(i) == "community")
+                )
+                places[raw] = (unit, community)
+        return places
+
+    def _import_record(
+        self, number: int, row: pb.ImportRow, places: dict[str, tuple[OrgUnit, int] | str]
+    ) -> tuple[Any, ...]:
+        """One row checked and sealed, as (row_number, *IMPORT_COLUMNS); InvalidArgument names the field."""
+        name = validate.text("name", row.name, max_length=domain.MAX_NAME)
+        workplace = validate.text("workplace_org", row.workplace_org, max_length=domain.MAX_WORKPLACE)
+        place = places[row.residence_unit_id.strip()]
+        if isinstance(place, str):
+            raise InvalidArgument(place, "residence_unit_id")
+        unit, community_id = place
+        skills = skill_codes("skills", list(row.skills))
+        tags = domain.normalise_tags("tags", list(row.tags))
+        level = domain.MANAGEMENT_LEVELS[validate.enum("management_level", row.management_level, pb.ManagementLevel)]
+        phone = domain.normalise_phone("phone", row.phone)
+        id_number = domain.normalise_id_number("id_number", row.id_number)
+        cipher = self.cipher
+        return (
+            number,
+            name,
+            workplace,
+            community_id,
+            unit.id,
+            unit.path,
+            list(skills),
+            list(tags),
+            level,
+            cipher.seal(phone, "member.phone"),
+            cipher.lookup_hash(phone, "member.phone"),
+            mask_phone(phone),
+            cipher.seal(id_number, "member.id_number"),
+            cipher.lookup_hash(id_number, "member.id_number"),
+            mask_id_number(id_number),
+        )
+
+    async def ExportMembers(
+        self, request: pb.ExportMembersRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExportMembersResponse]:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        status_number = validate.enum("status", request.status, pb.MemberStatus, required=False)
+        status = domain.MEMBER_STATUSES[status_number] if status_number else "active"
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        caller.require_scope(str(subtree.id), map(str, subtree.ancestor_ids))
+        after_id, sent = 0, 0
+        while True:
+            members = await self.store.members_page(subtree, status, after_id, domain.EXPORT_BATCH)
+            if not members:
+                break
+            yield pb.ExportMembersResponse(members=[member_message(m) for m in members])
+            sent += len(members)
+            after_id = members[-1].id
+        await self.store.audit(caller, "export_members", "org_unit", subtree.id, status=status, members=sent)
+
+    async def RotatePersonalDataKeys(
+        self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RotatePersonalDataKeysResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN)
+        if caller.scope != WHOLE_DEPLOYMENT:
+            raise PermissionDenied("only a deployment-wide admin may rotate keys")
+        batch = validate.page_size("batch_size", request.batch_size, default=1000, maximum=10_000)
+        cipher = self.cipher
+
+        def reseal(blob: bytes, field: str) -> bytes:
+            return cipher.seal(cipher.open(blob, field), field)
+
+        resealed, remaining = await self.store.reseal_batch(cipher.active_key_id, batch, reseal)
+        await self.store.audit(caller, "rotate_personal_data_keys", "key", cipher.active_key_id, resealed=resealed)
+        return pb.RotatePersonalDataKeysResponse(
+            resealed=resealed, remaining=remaining, active_key_id=cipher.active_key_id
+        )

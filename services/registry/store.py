@@ -27,6 +27,23 @@ from services.runtime.auth import Caller
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 Response = TypeVar("Response", bound=Message)
+# The columns of one imported member as the servicer prepares them for COPY.
+IMPORT_COLUMNS = (
+    "name",
+    "workplace_org",
+    "community_id",
+    "residence_unit_id",
+    "residence_path",
+    "skills",
+    "tags",
+    "management_level",
+    "phone_sealed",
+    "phone_hash",
+    "phone_masked",
+    "id_number_sealed",
+    "id_number_hash",
+    "id_number_masked",
+)
 _POST_COLUMNS = "id, community_id, name, description, capacity, claimed, created_at"
 _TEAM_COLUMNS = "id, org_unit_id, kind, custom_kind, name, size, created_at"
 _TEAM_MEMBER_COLUMNS = "id, team_id, member_id, name_masked, phone_masked, joined_at"
@@ -924,3 +941,136 @@ class RegistryStore:
             limit,
         )
         return [_pairing(r) for r in rows]
+
+    # ---- bulk sync -----------------------------------------------------------------------------------------
+
+    async def import_members(
+        self, conn: asyncpg.Connection, caller: Caller, rows: list[tuple[Any, ...]], scope_path: str | None
+    ) -> tuple[int, int, list[int]]:
+        """Upserts members by ID-number hash: COPY into a staging table, then one merge. Rows are
+        (row_number, *IMPORT_COLUMNS) with distinct hashes. Returns (inserted, updated, row numbers refused
+        because the person lives outside the caller's scope). Unchanged rows are not written at all."""
+        await conn.execute(
+            """create temp table import_staging (
+                   row_number bigint, name text, workplace_org text, community_id bigint, residence_unit_id bigint,
+                   residence_path text, skills text[], tags text[], management_level text, phone_sealed bytea,
+                   phone_hash bytea, phone_masked text, id_number_sealed bytea, id_number_hash bytea,
+                   id_number_masked text
+               ) on commit drop"""
+        )
+        await conn.copy_records_to_table("import_staging", records=rows, columns=("row_number", *IMPORT_COLUMNS))
+        refused: list[int] = []
+        if scope_path is not None:
+            # A scoped caller may not take over a member who lives outside their scope today.
+            outside = await conn.fetch(
+                """delete from import_staging s using members m
+                   where m.id_number_hash = s.id_number_hash and not m.residence_path <@ $1::public.ltree
+                   returning s.row_number""",
+                scope_path,
+            )
+            refused = sorted(r["row_number"] for r in outside)
+        # Every sub-statement of one WITH sees the same snapshot, so `old` holds the residences before the merge.
+        await conn.execute(
+            """create temp table import_result on commit drop as
+               with old as (
+                   select m.id, m.residence_unit_id as old_unit_id, m.status from members m
+                   join import_staging s on s.id_number_hash = m.id_number_hash
+               ),
+               merged as (
+                   insert into members (name, workplace_org, community_id, residence_unit_id, residence_path, skills,
+                       tags, management_level, phone_sealed, phone_hash, phone_masked, id_number_sealed,
+                       id_number_hash, id_number_masked, created_by, request_id)
+                   select name, workplace_org, community_id, residence_unit_id, residence_path::public.ltree, skills,
+                       tags, management_level, phone_sealed, phone_hash, phone_masked, id_number_sealed,
+                       id_number_hash, id_number_masked, $1, 'import-' || encode(id_number_hash, 'hex')
+                   from import_staging
+                   on conflict (id_number_hash) do update set
+                       name = excluded.name, workplace_org = excluded.workplace_org,
+                       community_id = excluded.community_id, residence_unit_id = excluded.residence_unit_id,
+                       residence_path = excluded.residence_path, skills = excluded.skills, tags = excluded.tags,
+                       management_level = excluded.management_level,
+                       -- Sealing is randomised: keep the stored ciphertext unless the phone really changed.
+                       phone_sealed = case when members.phone_hash = excluded.phone_hash
+                                           then members.phone_sealed else excluded.phone_sealed end,
+                       phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked, updated_at = now()
+                   where (members.name, members.workplace_org, members.residence_unit_id, members.skills,
+                          members.tags, members.management_level, members.phone_hash)
+                         is distinct from (excluded.name, excluded.workplace_org, excluded.residence_unit_id,
+                          excluded.skills, excluded.tags, excluded.management_level, excluded.phone_hash)
+                   returning id, xmax = 0 as inserted, community_id, residence_unit_id, residence_path, registered_at
+               )
+               select merged.*, old.old_unit_id, coalesce(old.status, 'active') as status
+               from merged left join old on old.id = merged.id""",
+            caller.subject,
+        )
+        counts = await conn.fetchrow(
+            "select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated "
+            "from import_result"
+        )
+        # Residence history: a new member's first residence; a moved member's old one closes and a new one opens.
+        await conn.execute(
+            """update member_residences r set to_time = now() from import_result x
+               where r.member_id = x.id and r.to_time is null and not x.inserted
+                 and x.old_unit_id <> x.residence_unit_id"""
+        )
+        await conn.execute(
+            """insert into member_residences (member_id, community_id, residence_unit_id, residence_path, from_time,
+                   reason)
+               select id, community_id, residence_unit_id, residence_path,
+                      case when inserted then registered_at else now() end,
+                      case when inserted then 'imported' else 'moved by import' end
+               from import_result
+               where status = 'active' and (inserted or old_unit_id <> residence_unit_id)"""
+        )
+        await conn.execute(
+            """insert into audit_log (actor, actor_role, action, subject_kind, subject_id, detail)
+               select $1, $2, case when inserted then 'import_member' else 'update_member' end, 'member', id::text,
+                      jsonb_build_object('community_id', community_id, 'via', 'import')
+               from import_result""",
+            caller.subject,
+            caller.role.value,
+        )
+        return counts["inserted"], counts["updated"], refused
+
+    async def members_page(self, subtree: OrgUnit, status: str, after_id: int, limit: int) -> list[Member]:
+        return await self.search_members(subtree, status, None, after_id, limit)
+
+    async def audit(self, caller: Caller, action: str, subject_kind: str, subject_id: int | str, **detail: Any) -> None:
+        async with self.pool.acquire() as conn:
+            await write_audit(conn, caller, action, subject_kind, subject_id, **detail)
+
+    async def org_units(self, ids: list[int]) -> dict[int, OrgUnit]:
+        rows = await self.pool.fetch(f"select {_ORG_COLUMNS} from org_units where id = any($1::bigint[])", ids)
+        return {row["id"]: _org_unit(row) for row in rows}
+
+    # ---- key rotation --------------------------------------------------------------------------------------
+
+    async def reseal_batch(
+        self, active_key_id: str, limit: int, reseal: Callable[[bytes, str], bytes]
+    ) -> tuple[int, int]:
+        """Re-encrypts up to `limit` members' and volunteers' personal data sealed under another key than the
+        active one. Returns (resealed rows, rows still sealed under an old key)."""
+        key_of = "convert_from(substring({column} from 3 for get_byte({column}, 1)), 'UTF8')"
+        targets = (
+            ("members", ("phone_sealed", "id_number_sealed"), ("member.phone", "member.id_number")),
+            ("team_members", ("phone_sealed", "name_sealed"), ("team_member.phone", "team_member.name")),
+        )
+        resealed = remaining = 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            for table, columns, fields in targets:
+                stale = " or ".join(f"({c} is not null and {key_of.format(column=c)} <> $1)" for c in columns)
+                rows = await conn.fetch(
+                    f"select id, {', '.join(columns)} from {table} where {stale} limit $2 for update skip locked",
+                    active_key_id,
+                    max(limit - resealed, 0),
+                )
+                for row in rows:
+                    values = [
+                        reseal(row[c], f) if row[c] is not None else None for c, f in zip(columns, fields, strict=True)
+                    ]
+                    await conn.execute(
+                        f"update {table} set {columns[0]} = $2, {columns[1]} = $3 where id = $1", row["id"], *values
+                    )
+                resealed += len(rows)
+                remaining += await conn.fetchval(f"select count(*) from {table} where {stale}", active_key_id)
+        return resealed, remaining
