@@ -460,8 +460,8 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             submitted=stats.submitted,
             closed=stats.closed,
             overdue=stats.overdue,
-            average_hours_to_claim=round(stats.average_hours_to_claim, 3),
-            average_hours_to_close=round(stats.average_hours_to_close, 3),
+            average_hours_to_claim=stats.average_hours_to_claim,
+            average_hours_to_close=stats.average_hours_to_close,
         )
 
     async def _require_registered_in(self, member_id: int, wish: Wish) -> None:

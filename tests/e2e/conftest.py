@@ -17,7 +17,13 @@ from services.registry.domain import id_number_check_char
 from tests.conftest import create_database, drop_database
 
 # Short limits, so the lifecycle's reminders happen within a test.
-LIMITS = {"LINLI_WISH_REVIEW_LIMIT": "2s", "LINLI_WISH_PUBLISH_LIMIT": "2s", "LINLI_WISH_CLAIM_LIMIT": "2s"}
+LIMITS = {
+    "LINLI_WISH_REVIEW_LIMIT": "2s",
+    "LINLI_WISH_PUBLISH_LIMIT": "2s",
+    "LINLI_WISH_CLAIM_LIMIT": "2s",
+    # Only environment wishes close by default and lapse fast, so other tests can confirm at their own pace.
+    "LINLI_WISH_CATEGORY_LIMITS": "environment:confirm=2s,overdue_grace=2s",
+}
 
 
 @pytest.fixture(scope="session")
