@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import grpc
@@ -138,3 +142,38 @@ async def test_export_streams_every_member_of_the_subtree_masked(api: Api) -> No
         ):
             pass
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_the_csv_command_imports_a_file_and_names_bad_lines(api: Api, stack: LocalStack, tmp_path: Path) -> None:
+    community = await make_community(api)
+    good, bad = new_id_number(), new_id_number()[:17] + "Y"
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_text(
+        "name,workplace_org,residence_unit_id,skills,tags,management_level,phone,id_number\n"
+        f"马丽,宝鸡市文旅局党组,{community.grid_id},culture_arts;education,舞蹈,city,139 1234 0000,{good}\n"
+        f"牛强,宝鸡市文旅局党组,{community.grid_id},,,district,13912340001,{bad}\n",
+        encoding="utf-8",
+    )
+    repo = Path(__file__).resolve().parents[2]
+    command = [
+        sys.executable,
+        "-m",
+        "devstack",
+        "import-members",
+        str(csv_file),
+        "--address",
+        f"127.0.0.1:{stack.ports.grpc('registry')}",
+        "--token",
+        api.admin[0][1].removeprefix("Bearer "),
+    ]
+    env = {**os.environ, "PYTHONPATH": f"{repo}:{repo / 'protos'}"}
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected" in done.stdout
+    assert "line 3: id_number:" in done.stdout
+    found = await api.registry.SearchMembers(
+        reg.SearchMembersRequest(org_unit_id=community.community_id), metadata=api.admin
+    )
+    assert [(m.name, list(m.skills)) for m in found.members] == [
+        ("马丽", [reg.SKILL_CULTURE_ARTS, reg.SKILL_EDUCATION])
+    ]
