@@ -1,0 +1,221 @@
+"""Wish faults: the worker killed with SIGKILL mid-lifecycle, Postgres restarted while claims run, one
+SubmitWish retried ten times across the restart. After each, every wish is in a correct state, every committed
+transition reached its workflow, and the wishes that went in are the wishes that came out."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+import grpc
+import pytest
+from linli.wishes.v1 import wishes_pb2 as wish
+from linli.wishes.v1 import wishes_pb2_grpc
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from devstack.client import Api
+from devstack.postgres import EmbeddedPostgres
+from devstack.processes import free_port
+from devstack.stack import LocalStack
+from services.runtime.db import create_pool, migrate
+from services.wishes.__main__ import MIGRATIONS
+from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.test_wish_close_out import claimed, fulfil, get, services_of, workflow_ended
+from tests.e2e.test_wish_slice import in_days
+from workflows.wish_lifecycle import workflow_id
+
+T = TypeVar("T")
+UNAVAILABLE_SEEN = [0]
+
+
+async def test_wishes_close_and_record_their_service_once_though_the_worker_is_killed(
+    api: Api, stack: LocalStack
+) -> None:
+    community = await make_community(api)
+    members = [await register_member(api, community.community_id, name=f"党员{i}") for i in range(4)]
+    wishes = [await claimed(api, community, m, category=wish.WISH_CATEGORY_ENVIRONMENT) for m in members]
+
+    stack.processes["worker"].kill()  # SIGKILL mid-lifecycle: timers and activities in flight are abandoned
+    try:
+        for w, m in zip(wishes, members, strict=True):
+            await fulfil(api, w.id, m, hours=1.5)
+        await asyncio.sleep(3)  # past the 2 s confirm limit of environment wishes, with no worker to act
+        assert {(await get(api, w.id)).state for w in wishes} == {wish.WISH_STATE_FULFILLED}
+    finally:
+        stack.start_process("worker")
+
+    assert [await workflow_ended(stack, w.id) for w in wishes] == ["closed"] * len(wishes)  # wishes in == out
+    for w, m in zip(wishes, members, strict=True):
+        closed = await get(api, w.id)
+        assert closed.state == wish.WISH_STATE_CLOSED and closed.claimant_member_id == m.id
+        assert (await services_of(api, m.id)).count == 1  # recorded exactly once
+
+
+async def _until_answered(call: Callable[[], Awaitable[T]], timeout: float = 90) -> T | grpc.StatusCode:
+    """Retries a call (with its same request id) while the service says it is unavailable, as a client would."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return await call()
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                return exc.code()
+            UNAVAILABLE_SEEN[0] += 1
+            assert time.monotonic() < deadline, "the service never came back"
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@pytest.fixture
+async def own_postgres(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
+    """A Postgres of this test's own: it is restarted mid-test, which the session's shared one must never be."""
+    server = EmbeddedPostgres(tmp_path / "postgres", free_port(), durable=True)
+    server.start()
+    server.create_database("linli")
+    try:
+        # Its wish ids far above every other test's: all share one Temporal namespace and workflow ids wish-<id>.
+        async with create_pool(server.url("linli"), "wishes", 2) as pool:
+            await migrate(pool, "wishes", MIGRATIONS)
+            await pool.execute("select setval(pg_get_serial_sequence('wishes.wishes', 'id'), 20000000)")
+        yield server
+    finally:
+        server.stop("immediate")
+
+
+async def test_claims_and_retried_submissions_survive_a_postgres_restart(
+    api: Api, stack: LocalStack, own_postgres: EmbeddedPostgres
+) -> None:
+    port = free_port()
+    task_queue = "wish-postgres-restart"  # no worker polls it: the test reads what reached each workflow
+    stack.start_process(
+        "wishes",
+        "wishes-own-postgres",
+        DATABASE_URL=own_postgres.url("linli"),
+        LINLI_GRPC_PORT=str(port),
+        LINLI_METRICS_PORT=str(free_port()),
+        LINLI_TASK_QUEUE=task_queue,
+        LINLI_WISH_MAX_OPEN_CLAIMS="100",
+        LINLI_OUTBOX_POLL="200ms",
+    )
+    temporal = await Client.connect(stack.temporal_address)
+    wish_ids: list[str] = []
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            wishes = wishes_pb2_grpc.WishServiceStub(channel)
+            community = await make_community(api)
+            members = [await register_member(api, community.community_id, name=f"成员{i}") for i in range(10)]
+            for _ in range(30):
+                submitted = await wishes.SubmitWish(
+                    wish.SubmitWishRequest(
+                        request_id=new_request_id(),
+                        community_id=community.community_id,
+                        text="帮忙修理楼道灯",
+                        source=wish.WISH_SOURCE_WISH_BOX,
+                        resident_name="孙八",
+                    ),
+                    metadata=api.admin,
+                )
+                wish_id = submitted.wish.id
+                wish_ids.append(wish_id)
+                await wishes.ReviewWish(
+                    wish.ReviewWishRequest(
+                        request_id=new_request_id(),
+                        wish_id=wish_id,
+                        approve=wish.Approval(
+                            category=wish.WISH_CATEGORY_CONVENIENCE, service_standard="修好", deadline=in_days(7)
+                        ),
+                    ),
+                    metadata=api.admin,
+                )
+                await wishes.PublishWish(
+                    wish.PublishWishRequest(request_id=new_request_id(), wish_id=wish_id), metadata=api.admin
+                )
+
+            # Five members race for each wish, in waves, while Postgres goes down and comes back.
+            attempts = [(w, m.id, new_request_id()) for w in wish_ids for m in members[:5]]
+            shuffled = sorted(attempts, key=lambda a: hash(a[2]))
+
+            async def claim(wish_id: str, member_id: str, request_id: str) -> tuple[str, str, object]:
+                request = wish.ClaimWishRequest(request_id=request_id, wish_id=wish_id, member_id=member_id)
+                result = await _until_answered(lambda: wishes.ClaimWish(request, metadata=api.admin, timeout=10))
+                return wish_id, member_id, result
+
+            retried_submit = wish.SubmitWishRequest(
+                request_id=new_request_id(),
+                community_id=community.community_id,
+                text="想找人陪老人聊天",
+                source=wish.WISH_SOURCE_HOTLINE,
+                resident_name="周九",
+            )
+
+            async def submit_again() -> wish.Wish:
+                response = await _until_answered(lambda: wishes.SubmitWish(retried_submit, metadata=api.admin))
+                assert isinstance(response, wish.SubmitWishResponse), response
+                return response.wish
+
+            async def come_back() -> None:
+                await asyncio.sleep(1)  # claims meet a database that is down
+                own_postgres.start()  # in this thread: forking from a helper thread of a gRPC process is not safe
+
+            waves = [shuffled[i : i + 50] for i in range(0, len(shuffled), 50)]
+            outcomes = list(await asyncio.gather(*(claim(*a) for a in waves[0])))
+            first = await submit_again()
+            own_postgres.stop("immediate")  # as if it crashed, with the next wave of claims about to start
+            during = await asyncio.gather(
+                *(claim(*a) for a in waves[1]), *(submit_again() for _ in range(4)), come_back()
+            )
+            outcomes += during[: len(waves[1])]
+            for wave in waves[2:]:
+                outcomes += await asyncio.gather(*(claim(*a) for a in wave))
+            retried = [first, *during[len(waves[1]) : -1], *[await submit_again() for _ in range(5)]]
+            assert UNAVAILABLE_SEEN[0] > 0, "no call met the database down: the restart did not overlap the claims"
+
+            # The same SubmitWish, retried ten times across the restart: one wish.
+            assert len({w.id for w in retried}) == 1
+            wish_ids.append(retried[0].id)
+
+            wins = [(w, m) for w, m, result in outcomes if isinstance(result, wish.ClaimWishResponse)]
+            refusals = Counter(result for _, _, result in outcomes if not isinstance(result, wish.ClaimWishResponse))
+            assert set(refusals) <= {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED}, refusals
+            assert sorted(w for w, _ in wins) == sorted(wish_ids[:-1])  # exactly one winner for every wish
+            for wish_id, member_id in wins:
+                stored = (await wishes.GetWish(wish.GetWishRequest(wish_id=wish_id), metadata=api.admin)).wish
+                assert (stored.state, stored.claimant_member_id, stored.version) == (
+                    wish.WISH_STATE_CLAIMED,
+                    member_id,
+                    4,
+                )
+
+        # Wishes in == wishes out, and every committed transition reached its workflow.
+        conn = await asyncpg.connect(own_postgres.url("linli"))
+        try:
+            assert await conn.fetchval("select count(*) from wishes.wishes") == len(wish_ids)
+            deadline = time.monotonic() + 60
+            while await conn.fetchval("select count(*) from wishes.wish_events where delivered_at is null"):
+                assert time.monotonic() < deadline, "committed transitions were never delivered"
+                await asyncio.sleep(0.3)
+            claims = await conn.fetchval(
+                "select count(*) from wishes.wish_events where kind = 'transition' and state = 'claimed'"
+            )
+            assert claims == len(wish_ids) - 1
+        finally:
+            await conn.close()
+        for wish_id in itertools.islice(wish_ids, 5):
+            history = temporal.get_workflow_handle(workflow_id(wish_id)).fetch_history_events()
+            signalled = [e async for e in history if e.workflow_execution_signaled_event_attributes.signal_name]
+            assert len(signalled) >= 4  # submitted, approved, published, claimed (at least once each)
+    finally:
+        stack.processes.pop("wishes-own-postgres").stop()
+        for wish_id in wish_ids:
+            try:
+                await temporal.get_workflow_handle(workflow_id(wish_id)).terminate("test over")
+            except RPCError:
+                pass
