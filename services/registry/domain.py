@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -155,7 +156,10 @@ _ID_CHECK_CHARS = "10X98765432"
 
 def id_number_check_char(first17: str) -> str:
     """The 18th character of a PRC resident ID number (GB 11643-1999, ISO 7064 MOD 11-2)."""
-    return _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+    if len(first17) != 17:
+        raise ValueError("needs the first 17 digits")
+    # map() keeps the loop in C: bulk imports check hundreds of thousands of these.
+    return _ID_CHECK_CHARS[sum(map(operator.mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def normalise_id_number(field: str, id_number: str) -> str:
