@@ -25,6 +25,9 @@ from services.runtime.clients import service_channel
 from services.runtime.config import Settings, load_settings
 from services.runtime.logs import configure_logging
 from workflows.activity_activities import ActivityActivities
+from workflows.emergency_activities import EmergencyActivities
+from workflows.emergency_dispatch import EmergencyDispatch
+from workflows.emergency_notify import notifiers_for
 from workflows.holiday_activity import HolidayActivity
 from workflows.recurring_activities import RecurringActivityRun
 from workflows.wish_activities import WishActivities
@@ -32,7 +35,7 @@ from workflows.wish_lifecycle import WishLifecycle
 
 log = logging.getLogger("linli.worker")
 
-WORKFLOWS = [WishLifecycle, HolidayActivity, RecurringActivityRun]
+WORKFLOWS = [WishLifecycle, HolidayActivity, RecurringActivityRun, EmergencyDispatch]
 
 
 def activities(settings: Settings) -> list[object]:
@@ -52,6 +55,23 @@ def activities(settings: Settings) -> list[object]:
         wish.act_on_limit,
         wish.record_service,
         *_activity_steps(channel, settings),
+        *_emergency_steps(channel, settings),
+    ]
+
+
+def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+    """The activities of EmergencyDispatch; notices go to the log, and to the webhook when one is set."""
+    steps = EmergencyActivities(
+        dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+        notifiers_for(settings.alerts.webhook_url),
+    )
+    return [
+        steps.alert_call_list,
+        steps.read_alert,
+        steps.record_alert_step,
+        steps.send_notice,
+        steps.record_alert_service,
     ]
 
 

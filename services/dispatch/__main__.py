@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2_grpc
@@ -15,7 +16,11 @@ from services.dispatch.activities_outbox import ActivityRelay
 from services.dispatch.activities_recurring import RecurringActivities
 from services.dispatch.activities_servicer import ActivityServicer
 from services.dispatch.activities_store import ActivityStore
+from services.dispatch.members import MemberDirectory
+from services.dispatch.metrics import refresh_dispatch_gauges
+from services.dispatch.outbox import AlertRelay
 from services.dispatch.servicer import DispatchServicer
+from services.dispatch.store import DispatchStore
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, load_settings
 from services.runtime.org_directory import OrgDirectory
@@ -28,16 +33,22 @@ ACTIVITY_SERVICE_NAME = activities_pb2.DESCRIPTOR.services_by_name["ActivityServ
 
 async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS)
+    # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
+    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     wishes = wishes_pb2_grpc.WishServiceStub(
         service_channel(settings.wishes_address, settings.auth_secret, settings.service)
     )
     registry = registry_pb2_grpc.RegistryServiceStub(
         service_channel(settings.registry_address, settings.auth_secret, settings.service)
     )
-    dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(DispatchServicer(wishes, registry), host.server)
-    # Activities (活动): a HolidayActivity workflow each, told of committed transitions by an outbox relay.
-    # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
-    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    store = DispatchStore(host.pool)
+    relay = AlertRelay(host.pool, temporal, settings)
+    zone = ZoneInfo(settings.alerts.duty_timezone)
+    servicer = DispatchServicer(wishes, registry, store, relay, OrgDirectory(registry), MemberDirectory(registry), zone)
+    dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, host.server)
+    host.add_background(relay.run)
+    host.add_background(lambda: refresh_dispatch_gauges(store, zone))
+    # Activities (活动): a HolidayActivity workflow each, told of committed transitions by their own outbox relay.
     activity_store = ActivityStore(host.pool)
     activity_relay = ActivityRelay(host.pool, temporal, settings)
     activities_pb2_grpc.add_ActivityServiceServicer_to_server(

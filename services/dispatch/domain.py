@@ -1,11 +1,19 @@
-"""Matching rules with no I/O: which skills fit which wish category, and how members are ranked."""
+"""Dispatch rules with no I/O: ranking members for work, duty rosters, and the alert's states and call order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
+
+from services.runtime.errors import InvalidArgument
+
+# ---------------------------------------------------------------------------------------------------------------
+# Matching people to work
 
 # For each category: the skills that fit it best (weight 2) and those that help (weight 1).
 CATEGORY_SKILLS: dict[int, dict[int, int]] = {
@@ -28,12 +36,29 @@ CATEGORY_SKILLS: dict[int, dict[int, int]] = {
     wish.WISH_CATEGORY_ENVIRONMENT: {reg.SKILL_ENVIRONMENT: 2, reg.SKILL_SOCIAL_WORK: 1},
 }
 
+# How near a member lives to the work: the deepest org unit both share.
+NEAR_BUILDING, NEAR_GRID, NEAR_COMMUNITY, NEAR_SUBTREE = 1, 2, 3, 4
+NEARNESS_BONUS = {NEAR_BUILDING: 1.5, NEAR_GRID: 1.0, NEAR_COMMUNITY: 0.5, NEAR_SUBTREE: 0.0}
+NEARNESS_WORDS = {
+    NEAR_BUILDING: "lives in the same building",
+    NEAR_GRID: "lives in the same grid",
+    NEAR_COMMUNITY: "lives in the community",
+    NEAR_SUBTREE: "lives elsewhere in the area",
+}
+LOAD_PENALTY = 1.0  # a point per piece of open work (claimed wishes, alerts being handled)
+MAX_LOAD_PENALTY = 3.0
+HOURS_PENALTY = 0.1  # a tenth of a point per hour served in the last RECENT_DAYS, to spread the work
+MAX_HOURS_PENALTY = 2.0
+RECENT_DAYS = 30
+
 
 @dataclass(frozen=True)
 class Candidate:
     member_id: str
     name: str
     skills: tuple[int, ...]
+    # The member's residence unit and its ancestors, root first.
+    residence_path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,12 +69,32 @@ class Ranked:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where the work is: the units a member may share with it, nearest first (empty ids when not known)."""
+
+    building_id: str = ""
+    grid_id: str = ""
+    community_id: str = ""
+
+
 def _skill_name(skill: int) -> str:
     return reg.Skill.Name(skill).removeprefix("SKILL_").lower()
 
 
 def _category_name(category: int) -> str:
     return wish.WishCategory.Name(category).removeprefix("WISH_CATEGORY_").lower()
+
+
+def nearness(place: Place, residence_path: Iterable[str]) -> int:
+    path = set(residence_path)
+    if place.building_id and place.building_id in path:
+        return NEAR_BUILDING
+    if place.grid_id and place.grid_id in path:
+        return NEAR_GRID
+    if place.community_id and place.community_id in path:
+        return NEAR_COMMUNITY
+    return NEAR_SUBTREE
 
 
 def skill_fit(category: int, candidate: Candidate) -> Ranked:
@@ -67,8 +112,195 @@ def skill_fit(category: int, candidate: Candidate) -> Ranked:
     return Ranked(candidate.member_id, candidate.name, score, tuple(reasons))
 
 
+def skills_fit(wanted_skills: Sequence[int], candidate: Candidate) -> Ranked:
+    """For an activity role: two points for each skill asked for that the member has."""
+    has = set(candidate.skills)
+    matched = [s for s in sorted(set(wanted_skills)) if s in has]
+    reasons = [f"has skill {_skill_name(s)} (+2)" for s in matched]
+    if not reasons:
+        reasons.append("none of the skills asked for" if wanted_skills else "no skills asked for")
+    return Ranked(candidate.member_id, candidate.name, 2.0 * len(matched), tuple(reasons))
+
+
+def add_nearness(ranked: Ranked, place: Place, candidate: Candidate) -> Ranked:
+    near = nearness(place, candidate.residence_path)
+    bonus = NEARNESS_BONUS[near]
+    reason = f"{NEARNESS_WORDS[near]} (+{bonus:g})"
+    return Ranked(ranked.member_id, ranked.name, ranked.score + bonus, (*ranked.reasons, reason))
+
+
+def add_load(ranked: Ranked, open_items: int) -> Ranked:
+    penalty = min(open_items * LOAD_PENALTY, MAX_LOAD_PENALTY)
+    reason = f"{open_items} open piece(s) of work (-{penalty:g})" if open_items else "no open work (-0)"
+    return Ranked(ranked.member_id, ranked.name, ranked.score - penalty, (*ranked.reasons, reason))
+
+
+def add_recent_hours(ranked: Ranked, hours: float) -> Ranked:
+    penalty = round(min(hours * HOURS_PENALTY, MAX_HOURS_PENALTY), 2)
+    reason = f"{hours:g} hour(s) served in the last {RECENT_DAYS} days (-{penalty:g})"
+    return Ranked(ranked.member_id, ranked.name, round(ranked.score - penalty, 3), (*ranked.reasons, reason))
+
+
+def order(ranked: Iterable[Ranked]) -> list[Ranked]:
+    """Best first; ties go to the lower member id, so the same input always gives the same order."""
+    return sorted(ranked, key=lambda r: (-r.score, int(r.member_id)))
+
+
+def shortlist_size(limit: int) -> int:
+    """How many of the best by skill, nearness and load have their recent hours looked up (one call each)."""
+    return max(3 * limit, 30)
+
+
 def rank(category: int, candidates: list[Candidate], limit: int) -> list[Ranked]:
-    """Best fit first; ties go to the lower member id, so the same input always gives the same order."""
-    scored = [skill_fit(category, c) for c in candidates]
-    scored.sort(key=lambda r: (-r.score, int(r.member_id)))
-    return scored[:limit]
+    """By skill fit alone (kept for callers that know nothing else of the members)."""
+    return order(skill_fit(category, c) for c in candidates)[:limit]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Duty rosters (值班表)
+
+MINUTES_PER_DAY = 1440
+MAX_DAY_SLOTS = 50
+MAX_PATTERN_SLOTS = 200
+MAX_GAP_DAYS = 92
+
+
+@dataclass(frozen=True)
+class Slot:
+    member_id: int
+    start_minute: int
+    end_minute: int
+
+
+def parse_clock(field: str, text: str, *, default: int) -> int:
+    """'08:30' -> 510 minutes; '24:00' is the end of the day."""
+    text = text.strip()
+    if not text:
+        return default
+    hours, sep, minutes = text.partition(":")
+    if not sep or not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and 1 <= len(hours) <= 2):
+        raise InvalidArgument(f"'{text[:10]}' is not a time of day such as 08:00", field)
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) >= 60 or value > MINUTES_PER_DAY:
+        raise InvalidArgument(f"'{text}' is not a time of day between 00:00 and 24:00", field)
+    return value
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_date(field: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidArgument(f"'{text[:20]}' is not a date such as 2026-06-19", field) from exc
+
+
+def slot_from(field: str, member_id: int, start_time: str, end_time: str) -> Slot:
+    start = parse_clock(f"{field}.start_time", start_time, default=0)
+    end = parse_clock(f"{field}.end_time", end_time, default=MINUTES_PER_DAY)
+    if start >= MINUTES_PER_DAY:
+        raise InvalidArgument("must be before 24:00", f"{field}.start_time")
+    if end <= start:
+        raise InvalidArgument("must be after start_time", f"{field}.end_time")
+    return Slot(member_id, start, end)
+
+
+def on_duty(slots: Sequence[Slot], minute: int) -> list[Slot]:
+    """The slots covering the minute, in roster order: the first is the primary, the rest its backups."""
+    return [s for s in slots if s.start_minute <= minute < s.end_minute]
+
+
+def gaps(slots: Sequence[Slot]) -> list[tuple[int, int]]:
+    """The stretches of the day [start, end) nobody covers."""
+    uncovered: list[tuple[int, int]] = []
+    at = 0
+    for slot in sorted(slots, key=lambda s: s.start_minute):
+        if slot.start_minute > at:
+            uncovered.append((at, slot.start_minute))
+        at = max(at, slot.end_minute)
+    if at < MINUTES_PER_DAY:
+        uncovered.append((at, MINUTES_PER_DAY))
+    return uncovered
+
+
+def swap(slots: Sequence[Slot], from_member: int, to_member: int) -> list[Slot]:
+    """The day's slots with the one member's duties taken by the other, in the same places."""
+    return [Slot(to_member, s.start_minute, s.end_minute) if s.member_id == from_member else s for s in slots]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Alerts
+
+ALERT_KINDS: dict[int, str] = {
+    number: name.removeprefix("ALERT_KIND_").lower()
+    for name, number in pb.AlertKind.items()
+    if number != pb.ALERT_KIND_UNSPECIFIED
+}
+ALERT_KIND_NUMBERS = {name: number for number, name in ALERT_KINDS.items()}
+ALERT_STATE_NUMBERS = {
+    name.removeprefix("ALERT_STATE_").lower(): number
+    for name, number in pb.AlertState.items()
+    if number != pb.ALERT_STATE_UNSPECIFIED
+}
+OUTCOMES: dict[int, str] = {
+    number: name.removeprefix("ALERT_OUTCOME_").lower()
+    for name, number in pb.AlertOutcome.items()
+    if number != pb.ALERT_OUTCOME_UNSPECIFIED
+}
+OUTCOME_NUMBERS = {name: number for number, name in OUTCOMES.items()}
+EVENT_KINDS: dict[int, str] = {
+    number: name.removeprefix("ALERT_EVENT_KIND_").lower()
+    for name, number in pb.AlertEventKind.items()
+    if number != pb.ALERT_EVENT_KIND_UNSPECIFIED
+}
+EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
+ESCALATIONS: dict[int, str] = {
+    number: name.removeprefix("ESCALATION_LEVEL_").lower()
+    for name, number in pb.EscalationLevel.items()
+    if number != pb.ESCALATION_LEVEL_UNSPECIFIED
+}
+ESCALATION_NUMBERS = {name: number for number, name in ESCALATIONS.items()}
+# What the workflow records; state changes come only through the service's own calls.
+WORKFLOW_EVENT_KINDS = frozenset(
+    {"called", "delivered", "delivery_failed", "timed_out", "escalated", "stood_down", "service_recorded"}
+)
+STATE_EVENT_KINDS = frozenset({"raised", "acknowledged", "arrived", "resolved", "cancelled"})
+OPEN_STATES = frozenset({"raised", "acknowledged", "arrived"})
+MAX_ADDRESS = 200
+MAX_NOTE = 1000
+MAX_TIMELINE = 500
+
+
+@dataclass(frozen=True)
+class AlertMove:
+    name: str
+    from_states: frozenset[str]
+    to_state: str
+    time_column: str
+
+
+ACKNOWLEDGE = AlertMove("acknowledge", frozenset({"raised"}), "acknowledged", "acknowledged_at")
+ARRIVE = AlertMove("arrive at", frozenset({"acknowledged"}), "arrived", "arrived_at")
+RESOLVE = AlertMove("resolve", frozenset({"acknowledged", "arrived"}), "resolved", "closed_at")
+CANCEL = AlertMove("cancel", frozenset({"raised", "acknowledged", "arrived"}), "cancelled", "closed_at")
+
+
+def call_order(volunteers: Iterable[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(member_id, nearness, roster position) -> [(member_id, nearness)]: nearest first, then roster order,
+    each member once (a member with two slots keeps the nearer, earlier one)."""
+    seen: set[int] = set()
+    ordered = []
+    for member_id, near, _position in sorted(volunteers, key=lambda v: (v[1], v[2], v[0])):
+        if member_id not in seen:
+            seen.add(member_id)
+            ordered.append((member_id, near))
+    return ordered
+
+
+def service_hours(seconds: float) -> float:
+    """Hours credited for answering an alert: the time from acknowledgement to close, at least a quarter hour,
+    in quarter hours."""
+    quarters = max(1, -(-int(seconds) // 900))
+    return min(quarters * 0.25, 200.0)

@@ -1,27 +1,124 @@
-"""DispatchService over gRPC."""
+"""DispatchService over gRPC: matching, duty rosters and emergency alerts.
+
+Handlers check the request, the caller's role and scope, then commit; an alert's state change also wakes
+the relay that tells the alert's EmergencyDispatch workflow.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 
-from services.dispatch.domain import Candidate, rank
+from services.dispatch import domain
+from services.dispatch.domain import Candidate, Place, Ranked, Slot
+from services.dispatch.members import MemberDirectory
+from services.dispatch.metrics import (
+    ALERTS_ACKNOWLEDGED,
+    ALERTS_CANCELLED,
+    ALERTS_ESCALATED,
+    ALERTS_RAISED,
+    ALERTS_RESOLVED,
+    SECONDS_TO_ACKNOWLEDGE,
+)
+from services.dispatch.outbox import AlertRelay
+from services.dispatch.store import Alert, AlertEventRow, DispatchStore, NewAlert, NotOnDuty, WrongAlertState
 from services.runtime import validate
-from services.runtime.auth import Role, current_caller
-from services.runtime.errors import NotFound
+from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.convert import to_timestamp
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.org_directory import OrgDirectory, OrgUnitInfo
 
-_PAGE = 500
+_STAFF = (Role.ADMIN, Role.STAFF)
+_READERS = (Role.ADMIN, Role.STAFF, Role.SERVICE, Role.SYSTEM, Role.MEMBER)
+_ALERT_UNITS = (
+    registry_pb2.ORG_UNIT_KIND_COMMUNITY,
+    registry_pb2.ORG_UNIT_KIND_GRID,
+    registry_pb2.ORG_UNIT_KIND_BUILDING,
+)
+_NEARNESS_NUMBERS = {
+    domain.NEAR_BUILDING: pb.NEARNESS_BUILDING,
+    domain.NEAR_GRID: pb.NEARNESS_GRID,
+    domain.NEAR_COMMUNITY: pb.NEARNESS_COMMUNITY,
+    domain.NEAR_SUBTREE: pb.NEARNESS_COMMUNITY,
+}
+_ROSTER_SOURCES = {
+    "none": pb.ROSTER_SOURCE_NONE,
+    "weekly_pattern": pb.ROSTER_SOURCE_WEEKLY_PATTERN,
+    "day": pb.ROSTER_SOURCE_DAY,
+}
+
+
+def alert_message(alert: Alert) -> pb.Alert:
+    return pb.Alert(
+        id=str(alert.id),
+        kind=domain.ALERT_KIND_NUMBERS[alert.kind],
+        state=domain.ALERT_STATE_NUMBERS[alert.state],
+        unit_id=str(alert.unit_id),
+        community_id=str(alert.community_id),
+        address=alert.address,
+        device_id=alert.device_id,
+        note=alert.note,
+        responder=alert.responder or "",
+        outcome=domain.OUTCOME_NUMBERS[alert.outcome] if alert.outcome else 0,
+        outcome_note=alert.outcome_note,
+        escalation=domain.ESCALATION_NUMBERS[alert.escalation],
+        raise_time=to_timestamp(alert.raised_at),
+        acknowledge_time=to_timestamp(alert.acknowledged_at),
+        arrive_time=to_timestamp(alert.arrived_at),
+        close_time=to_timestamp(alert.closed_at),
+        version=alert.version,
+    )
+
+
+def event_message(event: AlertEventRow) -> pb.AlertEvent:
+    return pb.AlertEvent(
+        sequence=event.id,
+        kind=domain.EVENT_KIND_NUMBERS[event.kind],
+        recipient=event.recipient,
+        actor=event.actor,
+        note=event.note,
+        time=to_timestamp(event.at),
+    )
+
+
+def _optional_time(field: str, value: Timestamp) -> datetime | None:
+    if value.seconds == 0 and value.nanos == 0:
+        return None
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("is not a valid time", field) from exc
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     def __init__(
-        self, wishes: wishes_pb2_grpc.WishServiceStub, registry: registry_pb2_grpc.RegistryServiceStub
+        self,
+        wishes: wishes_pb2_grpc.WishServiceStub,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        store: DispatchStore,
+        relay: AlertRelay,
+        org: OrgDirectory,
+        members: MemberDirectory,
+        zone: ZoneInfo,
     ) -> None:
         self.wishes = wishes
         self.registry = registry
+        self.store = store
+        self.relay = relay
+        self.org = org
+        self.members = members
+        self.zone = zone
+
+    # -- matching ---------------------------------------------------------------------------------------------
 
     async def RecommendClaimants(
         self, request: pb.RecommendClaimantsRequest, context: grpc.aio.ServicerContext
@@ -36,28 +133,513 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no wish {wish_id}", "wish_id") from exc
             raise
-        community = (
-            await self.registry.GetOrgUnit(registry_pb2.GetOrgUnitRequest(org_unit_id=wish.community_id), timeout=5)
-        ).org_unit
+        community = await self.org.unit(wish.community_id, "wish_id")
         caller.require_scope(community.id, community.ancestor_ids)
-        candidates = await self._community_members(wish.community_id)
-        ranked = rank(wish.category, candidates, limit)
-        return pb.RecommendClaimantsResponse(
-            recommendations=[
-                pb.Recommendation(member_id=r.member_id, member_name=r.name, score=r.score, reasons=list(r.reasons))
-                for r in ranked
-            ]
+        candidates = await self.members.in_unit(community.id)
+        ranked = await self._rank(
+            candidates,
+            lambda c: domain.skill_fit(wish.category, c),
+            Place(community_id=community.id),
+            community.id,
+            limit,
+            exclude=set(),
         )
+        return pb.RecommendClaimantsResponse(recommendations=[_recommendation(r) for r in ranked])
 
-    async def _community_members(self, community_id: str) -> list[Candidate]:
-        candidates: list[Candidate] = []
+    async def RecommendVolunteers(
+        self, request: pb.RecommendVolunteersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecommendVolunteersResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SERVICE)
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        limit = validate.page_size("limit", request.limit, default=10, maximum=100)
+        skills = [validate.enum(f"skills[{i}]", s, registry_pb2.Skill) for i, s in enumerate(request.skills)]
+        if len(request.exclude_member_ids) > 1000:
+            raise InvalidArgument("at most 1000 members", "exclude_member_ids")
+        exclude = {
+            str(validate.entity_id(f"exclude_member_ids[{i}]", m)) for i, m in enumerate(request.exclude_member_ids)
+        }
+        unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
+        if unit.kind not in (registry_pb2.ORG_UNIT_KIND_COMMUNITY, registry_pb2.ORG_UNIT_KIND_STREET):
+            raise InvalidArgument(f"org unit {unit.id} is not a community or a street", "org_unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        candidates = await self.members.in_unit(unit.id)
+        place = Place(community_id=unit.id) if unit.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY else Place()
+        ranked = await self._rank(
+            candidates, lambda c: domain.skills_fit(skills, c), place, unit.id, limit, exclude=exclude
+        )
+        return pb.RecommendVolunteersResponse(recommendations=[_recommendation(r) for r in ranked])
+
+    async def _rank(
+        self,
+        candidates: list[Candidate],
+        fit: Callable[[Candidate], Ranked],
+        place: Place,
+        load_unit_id: str,
+        limit: int,
+        exclude: set[str],
+    ) -> list[Ranked]:
+        """Skill fit, nearness and open load for everyone; recent hours for a shortlist of the best of those
+        (one registry call each), then the final order."""
+        load = await self._open_load(load_unit_id)
+        scored = [
+            domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0))
+            for c in candidates
+            if c.member_id not in exclude
+        ]
+        shortlist = domain.order(scored)[: domain.shortlist_size(limit)]
+        hours = await asyncio.gather(*(self._recent_hours(r.member_id) for r in shortlist))
+        final = [
+            domain.add_recent_hours(r, h)
+            if h is not None
+            else Ranked(r.member_id, r.name, r.score, (*r.reasons, "recent hours unknown (-0)"))
+            for r, h in zip(shortlist, hours, strict=True)
+        ]
+        return domain.order(final)[:limit]
+
+    async def _open_load(self, org_unit_id: str) -> dict[str, int]:
+        """Claimed wishes held in the subtree and alerts being handled, by member id."""
+        load: dict[str, int] = {}
         token = ""
-        while True:
-            page = await self.registry.SearchMembers(
-                registry_pb2.SearchMembersRequest(org_unit_id=community_id, page_size=_PAGE, page_token=token),
-                timeout=10,
+        for _ in range(20):  # at most 4,000 claimed wishes: beyond that the load is a floor, not exact
+            page = await self.wishes.ListWishes(
+                wishes_pb2.ListWishesRequest(
+                    org_unit_id=org_unit_id, state=wishes_pb2.WISH_STATE_CLAIMED, page_size=200, page_token=token
+                ),
+                timeout=5,
             )
-            candidates += [Candidate(m.id, m.name, tuple(m.skills)) for m in page.members]
+            for w in page.wishes:
+                if w.claimant_member_id:
+                    load[w.claimant_member_id] = load.get(w.claimant_member_id, 0) + 1
             token = page.next_page_token
             if not token:
-                return candidates
+                break
+        for responder, n in (await self.store.open_alerts_by_responder()).items():
+            if responder.startswith("member:"):
+                member_id = responder.removeprefix("member:")
+                load[member_id] = load.get(member_id, 0) + n
+        return load
+
+    async def _recent_hours(self, member_id: str) -> float | None:
+        since = Timestamp()
+        since.FromDatetime(datetime.now(UTC) - timedelta(days=domain.RECENT_DAYS))
+        try:
+            summary = await self.registry.GetMemberServiceSummary(
+                registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since), timeout=5
+            )
+        except grpc.aio.AioRpcError:
+            return None  # the ranking still stands on the other factors; the reason says so
+        return round(summary.hours, 2)
+
+    # -- duty rosters -----------------------------------------------------------------------------------------
+
+    async def _community(self, caller: Caller, raw_id: str, field: str = "community_id") -> OrgUnitInfo:
+        validate.entity_id(field, raw_id)
+        unit = await self.org.unit(raw_id.strip(), field)
+        if unit.kind != registry_pb2.ORG_UNIT_KIND_COMMUNITY:
+            raise InvalidArgument(f"org unit {unit.id} is not a community", field)
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        return unit
+
+    async def _require_members_of(self, community_id: str, member_ids: dict[int, str]) -> None:
+        """Each member (by id, with the field it came from) is active and registered in the community."""
+
+        async def check(member_id: int, field: str) -> None:
+            member = await self.members.member(str(member_id), field)
+            if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
+                raise FailedPrecondition(f"member {member_id} is not an active member", field)
+            if member.community_id != community_id:
+                raise FailedPrecondition(
+                    f"member {member_id} is registered in community {member.community_id}, not {community_id}", field
+                )
+
+        await asyncio.gather(*(check(m, f) for m, f in member_ids.items()))
+
+    async def _slot_messages(self, slots: Iterable[Slot]) -> list[pb.DutySlot]:
+        slots = list(slots)
+        members = await asyncio.gather(*(self.members.member(str(s.member_id), "member_id") for s in slots))
+        return [
+            pb.DutySlot(
+                member_id=str(s.member_id),
+                start_time=domain.clock(s.start_minute),
+                end_time=domain.clock(s.end_minute),
+                member_name=m.name,
+            )
+            for s, m in zip(slots, members, strict=True)
+        ]
+
+    async def _roster(self, community_id: str, day: date) -> pb.DutyRoster:
+        source, slots = await self.store.day(int(community_id), day)
+        return pb.DutyRoster(
+            community_id=community_id,
+            date=day.isoformat(),
+            slots=await self._slot_messages(slots),
+            source=_ROSTER_SOURCES[source],
+        )
+
+    def _slots(self, field_of: str, slots: Iterable[pb.DutySlot]) -> tuple[list[Slot], dict[int, str]]:
+        """Parses slots; field_of names slot i, e.g. "slots[{i}]"."""
+        parsed = []
+        fields: dict[int, str] = {}
+        for i, s in enumerate(slots):
+            field = field_of.format(i=i)
+            member_id = validate.entity_id(f"{field}.member_id", s.member_id)
+            assert member_id is not None
+            parsed.append(domain.slot_from(field, member_id, s.start_time, s.end_time))
+            fields.setdefault(member_id, f"{field}.member_id")
+        return parsed, fields
+
+    async def SetDutyRoster(
+        self, request: pb.SetDutyRosterRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetDutyRosterResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        day = domain.parse_date("date", request.date)
+        if len(request.slots) > domain.MAX_DAY_SLOTS:
+            raise InvalidArgument(f"at most {domain.MAX_DAY_SLOTS} slots", "slots")
+        slots, fields = self._slots("slots[{i}]", request.slots)
+        community = await self._community(caller, request.community_id)
+        await self._require_members_of(community.id, fields)
+        await self.store.set_day(caller, request_id, int(community.id), day, slots)
+        return pb.SetDutyRosterResponse(roster=await self._roster(community.id, day))
+
+    async def SetWeeklyDutyPattern(
+        self, request: pb.SetWeeklyDutyPatternRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetWeeklyDutyPatternResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        if len(request.slots) > domain.MAX_PATTERN_SLOTS:
+            raise InvalidArgument(f"at most {domain.MAX_PATTERN_SLOTS} slots", "slots")
+        weekdays = []
+        for i, s in enumerate(request.slots):
+            if not 1 <= s.weekday <= 7:
+                raise InvalidArgument("must be 1 (Monday) to 7 (Sunday)", f"slots[{i}].weekday")
+            weekdays.append(s.weekday)
+        slots, fields = self._slots("slots[{i}].slot", (s.slot for s in request.slots))
+        community = await self._community(caller, request.community_id)
+        await self._require_members_of(community.id, fields)
+        await self.store.set_pattern(caller, request_id, int(community.id), list(zip(weekdays, slots, strict=True)))
+        pattern = await self.store.pattern(int(community.id))
+        messages = await self._slot_messages(s for _, s in pattern)
+        return pb.SetWeeklyDutyPatternResponse(
+            community_id=community.id,
+            slots=[pb.WeeklyDutySlot(weekday=w, slot=m) for (w, _), m in zip(pattern, messages, strict=True)],
+        )
+
+    async def SwapDuty(self, request: pb.SwapDutyRequest, context: grpc.aio.ServicerContext) -> pb.SwapDutyResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        day = domain.parse_date("date", request.date)
+        from_member = validate.entity_id("from_member_id", request.from_member_id)
+        to_member = validate.entity_id("to_member_id", request.to_member_id)
+        assert from_member is not None and to_member is not None
+        if from_member == to_member:
+            raise InvalidArgument("must differ from from_member_id", "to_member_id")
+        reason = validate.text("reason", request.reason, max_length=500, required=False)
+        community = await self._community(caller, request.community_id)
+        await self._require_members_of(community.id, {to_member: "to_member_id"})
+        try:
+            await self.store.swap(
+                caller,
+                request_id,
+                int(community.id),
+                day,
+                from_member,
+                to_member,
+                reason,
+                lambda slots: domain.swap(slots, from_member, to_member),
+            )
+        except NotOnDuty as exc:
+            raise FailedPrecondition(
+                f"member {from_member} has no duty in community {community.id} on {day.isoformat()}", "from_member_id"
+            ) from exc
+        return pb.SwapDutyResponse(roster=await self._roster(community.id, day))
+
+    async def GetDutyRoster(
+        self, request: pb.GetDutyRosterRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetDutyRosterResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        day = domain.parse_date("date", request.date)
+        community = await self._community(caller, request.community_id)
+        return pb.GetDutyRosterResponse(roster=await self._roster(community.id, day))
+
+    async def GetOnDuty(self, request: pb.GetOnDutyRequest, context: grpc.aio.ServicerContext) -> pb.GetOnDutyResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        moment = (_optional_time("time", request.time) or datetime.now(UTC)).astimezone(self.zone)
+        community = await self._community(caller, request.community_id)
+        _, slots = await self.store.day(int(community.id), moment.date())
+        covering = domain.on_duty(slots, moment.hour * 60 + moment.minute)
+        return pb.GetOnDutyResponse(on_duty=await self._slot_messages(covering), date=moment.date().isoformat())
+
+    async def GetDutyGaps(
+        self, request: pb.GetDutyGapsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetDutyGapsResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        first = domain.parse_date("start_date", request.start_date)
+        last = domain.parse_date("end_date", request.end_date)
+        if last < first:
+            raise InvalidArgument("must not be before start_date", "end_date")
+        if (last - first).days >= domain.MAX_GAP_DAYS:
+            raise InvalidArgument(f"the period may span at most {domain.MAX_GAP_DAYS} days", "end_date")
+        community = await self._community(caller, request.community_id)
+        days = await self.store.days(int(community.id), first, last)
+        gaps: list[pb.DutyGap] = []
+        uncovered_days, minutes = 0, 0
+        for day, slots in sorted(days.items()):
+            day_gaps = domain.gaps(slots)
+            if day_gaps == [(0, domain.MINUTES_PER_DAY)]:
+                uncovered_days += 1
+            for start, end in day_gaps:
+                minutes += end - start
+                gaps.append(
+                    pb.DutyGap(date=day.isoformat(), start_time=domain.clock(start), end_time=domain.clock(end))
+                )
+        return pb.GetDutyGapsResponse(gaps=gaps, uncovered_days=uncovered_days, uncovered_hours=round(minutes / 60, 2))
+
+    # -- alerts -----------------------------------------------------------------------------------------------
+
+    async def _alert(self, raw_id: str, field: str = "alert_id") -> Alert:
+        alert_id = validate.entity_id(field, raw_id)
+        assert alert_id is not None
+        alert = await self.store.alert(alert_id)
+        if alert is None:
+            raise NotFound(f"no alert {alert_id}", field)
+        return alert
+
+    @staticmethod
+    def _in_scope(caller: Caller, alert: Alert) -> None:
+        caller.require_scope(str(alert.unit_id), alert.unit_path[:-1])
+
+    async def _where(self, unit: OrgUnitInfo) -> tuple[int, int | None, int | None, int | None]:
+        """(community, street, grid, building) of an alert's unit, from the org tree."""
+        community = street = grid = building = None
+        kinds = {unit.id: unit.kind}
+        for ancestor_id in unit.ancestor_ids:
+            kinds[ancestor_id] = (await self.org.unit(ancestor_id, "unit_id")).kind
+        for unit_id in (unit.id, *reversed(unit.ancestor_ids)):
+            kind = kinds.get(unit_id)
+            if kind == registry_pb2.ORG_UNIT_KIND_BUILDING and building is None:
+                building = int(unit_id)
+            elif kind == registry_pb2.ORG_UNIT_KIND_GRID and grid is None:
+                grid = int(unit_id)
+            elif kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY and community is None:
+                community = int(unit_id)
+            elif kind == registry_pb2.ORG_UNIT_KIND_STREET and street is None:
+                street = int(unit_id)
+        if community is None:
+            raise InvalidArgument(f"org unit {unit.id} lies in no community", "unit_id")
+        return community, street, grid, building
+
+    async def RaiseAlert(
+        self, request: pb.RaiseAlertRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RaiseAlertResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        kind = domain.ALERT_KINDS[validate.enum("kind", request.kind, pb.AlertKind)]
+        validate.entity_id("unit_id", request.unit_id)
+        address = validate.text("address", request.address, max_length=domain.MAX_ADDRESS, required=False)
+        device_id = validate.text("device_id", request.device_id, max_length=100, required=False)
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+
+        earlier = await self.store.alert_by_request(caller, request_id)
+        if earlier is not None:
+            return pb.RaiseAlertResponse(alert=alert_message(earlier))
+
+        unit = await self.org.unit(request.unit_id.strip(), "unit_id")
+        if unit.kind not in _ALERT_UNITS:
+            raise InvalidArgument(f"org unit {unit.id} is not a community, grid or building", "unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        community, street, grid, building = await self._where(unit)
+        new = NewAlert(kind, int(unit.id), unit.path, community, street, grid, building, address, device_id, note)
+        alert, created = await self.store.raise_alert(caller, request_id, new)
+        if created:
+            ALERTS_RAISED.labels(kind).inc()
+            self.relay.wake()
+        return pb.RaiseAlertResponse(alert=alert_message(alert))
+
+    async def _move(
+        self, caller: Caller, request_id: str, alert: Alert, move: domain.AlertMove, note: str = "", **changes: object
+    ) -> Alert:
+        try:
+            moved, now = await self.store.move(caller, request_id, alert.id, move, note, **changes)
+        except WrongAlertState as exc:
+            current = exc.alert
+            detail = f" by {current.responder}" if current.state in ("acknowledged", "arrived") else ""
+            allowed = " or ".join(sorted(move.from_states))
+            raise FailedPrecondition(
+                f"alert {alert.id} is {current.state}{detail}; to {move.name} it, it must be {allowed}"
+            ) from exc
+        if now:
+            self.relay.wake()
+        return moved
+
+    def _require_responder_or_staff(self, caller: Caller, alert: Alert) -> None:
+        if caller.role == Role.MEMBER:
+            if alert.responder != f"member:{caller.subject}":
+                raise PermissionDenied("only the member who acknowledged the alert, or staff, may do this")
+            return
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        self._in_scope(caller, alert)
+
+    async def AcknowledgeAlert(
+        self, request: pb.AcknowledgeAlertRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcknowledgeAlertResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.MEMBER)
+        request_id = validate.request_id(request.request_id)
+        member_id = validate.entity_id(
+            "member_id", request.member_id, required=caller.role in (Role.MEMBER, Role.SYSTEM)
+        )
+        alert = await self._alert(request.alert_id)
+        if caller.role == Role.MEMBER:
+            if str(member_id) != caller.subject:
+                raise PermissionDenied("a member may acknowledge only for themselves", "member_id")
+        else:
+            self._in_scope(caller, alert)
+        responder = f"member:{member_id}" if member_id else f"staff:{caller.subject}"
+        if member_id and responder not in await self.store.called(alert.id):
+            raise FailedPrecondition(f"member {member_id} has not been called to alert {alert.id}", "member_id")
+        if alert.responder == responder and alert.state in ("acknowledged", "arrived"):
+            return pb.AcknowledgeAlertResponse(alert=alert_message(alert))
+        moved = await self._move(caller, request_id, alert, domain.ACKNOWLEDGE, "", responder=responder)
+        if moved.acknowledged_at and moved.responder == responder and moved.version == alert.version + 1:
+            ALERTS_ACKNOWLEDGED.labels(moved.kind).inc()
+            SECONDS_TO_ACKNOWLEDGE.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
+        return pb.AcknowledgeAlertResponse(alert=alert_message(moved))
+
+    async def ArriveAlert(
+        self, request: pb.ArriveAlertRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ArriveAlertResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        alert = await self._alert(request.alert_id)
+        self._require_responder_or_staff(caller, alert)
+        return pb.ArriveAlertResponse(alert=alert_message(await self._move(caller, request_id, alert, domain.ARRIVE)))
+
+    async def ResolveAlert(
+        self, request: pb.ResolveAlertRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ResolveAlertResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        outcome = domain.OUTCOMES[validate.enum("outcome", request.outcome, pb.AlertOutcome)]
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        alert = await self._alert(request.alert_id)
+        self._require_responder_or_staff(caller, alert)
+        moved = await self._move(
+            caller, request_id, alert, domain.RESOLVE, f"outcome: {outcome}", outcome=outcome, outcome_note=note
+        )
+        if moved.version == alert.version + 1:
+            ALERTS_RESOLVED.labels(outcome).inc()
+        return pb.ResolveAlertResponse(alert=alert_message(moved))
+
+    async def CancelAlert(
+        self, request: pb.CancelAlertRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CancelAlertResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_NOTE, required=False)
+        alert = await self._alert(request.alert_id)
+        self._require_responder_or_staff(caller, alert)
+        moved = await self._move(
+            caller, request_id, alert, domain.CANCEL, reason or "false alarm", outcome_note=reason or "false alarm"
+        )
+        if moved.version == alert.version + 1:
+            ALERTS_CANCELLED.inc()
+        return pb.CancelAlertResponse(alert=alert_message(moved))
+
+    async def GetAlert(self, request: pb.GetAlertRequest, context: grpc.aio.ServicerContext) -> pb.GetAlertResponse:
+        caller = current_caller()
+        alert = await self._alert(request.alert_id)
+        if caller.role == Role.MEMBER:
+            if f"member:{caller.subject}" not in await self.store.called(alert.id):
+                raise PermissionDenied("members may read only the alerts they were called to")
+        elif caller.role != Role.SERVICE:
+            self._in_scope(caller, alert)
+        timeline = await self.store.timeline(alert.id, domain.MAX_TIMELINE)
+        return pb.GetAlertResponse(alert=alert_message(alert), timeline=[event_message(e) for e in timeline])
+
+    async def GetAlertStats(
+        self, request: pb.GetAlertStatsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetAlertStatsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SERVICE, Role.SYSTEM)
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        start = _optional_time("start_time", request.start_time)
+        end = _optional_time("end_time", request.end_time)
+        if start and end and end <= start:
+            raise InvalidArgument("must be after start_time", "end_time")
+        unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        stats = await self.store.stats(unit.id, start, end)
+        return pb.GetAlertStatsResponse(
+            raised=stats.raised,
+            acknowledged=stats.acknowledged,
+            escalated=stats.escalated,
+            resolved=stats.resolved,
+            median_seconds_to_acknowledge=round(stats.median_seconds, 3),
+            p90_seconds_to_acknowledge=round(stats.p90_seconds, 3),
+        )
+
+    async def GetAlertCallList(
+        self, request: pb.GetAlertCallListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetAlertCallListResponse:
+        current_caller().require_role(Role.SERVICE)
+        alert = await self._alert(request.alert_id)
+        moment = alert.raised_at.astimezone(self.zone)
+        _, slots = await self.store.day(alert.community_id, moment.date())
+        covering = domain.on_duty(slots, moment.hour * 60 + moment.minute)
+        place = Place(
+            building_id=str(alert.building_id or ""),
+            grid_id=str(alert.grid_id or ""),
+            community_id=str(alert.community_id),
+        )
+
+        async def locate(position: int, slot: Slot) -> tuple[int, int, int] | None:
+            member = await self.members.member(str(slot.member_id), "member_id")
+            if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
+                return None
+            residence = await self.org.unit(member.residence_unit_id, "member_id")
+            return slot.member_id, domain.nearness(place, residence.path), position
+
+        located = await asyncio.gather(*(locate(i, s) for i, s in enumerate(covering)))
+        order = domain.call_order(v for v in located if v is not None)
+        return pb.GetAlertCallListResponse(
+            volunteers=[pb.Callee(member_id=str(m), nearness=_NEARNESS_NUMBERS[n]) for m, n in order],
+            community_id=str(alert.community_id),
+            street_id=str(alert.street_id or ""),
+            kind=domain.ALERT_KIND_NUMBERS[alert.kind],
+            unit_id=str(alert.unit_id),
+            address=alert.address,
+        )
+
+    async def RecordAlertEvent(
+        self, request: pb.RecordAlertEventRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordAlertEventResponse:
+        caller = current_caller()
+        caller.require_role(Role.SERVICE)
+        request_id = validate.request_id(request.request_id)
+        kind = domain.EVENT_KINDS[validate.enum("kind", request.kind, pb.AlertEventKind)]
+        if kind not in domain.WORKFLOW_EVENT_KINDS:
+            raise InvalidArgument(f"'{kind}' is a state change, made only by its own call", "kind")
+        recipient = validate.text("recipient", request.recipient, max_length=100, required=False)
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        escalation_number = validate.enum(
+            "escalation", request.escalation, pb.EscalationLevel, required=kind == "escalated"
+        )
+        escalation = domain.ESCALATIONS.get(escalation_number, "")
+        alert = await self._alert(request.alert_id)
+        recorded = await self.store.record_event(caller, request_id, alert.id, kind, recipient, note, escalation)
+        if recorded and kind == "escalated":
+            ALERTS_ESCALATED.labels(escalation).inc()
+        return pb.RecordAlertEventResponse(recorded=recorded)
+
+
+def _recommendation(r: Ranked) -> pb.Recommendation:
+    return pb.Recommendation(member_id=r.member_id, member_name=r.name, score=r.score, reasons=list(r.reasons))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Fixed default ports of the local run (the README lists them).
 GRPC_PORTS = {"registry": 50051, "wishes": 50052, "dispatch": 50053}
@@ -63,6 +64,33 @@ def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Emergency dispatch: how long each party called has to acknowledge, where notices go, the duty clock."""
+
+    ack_timeout: timedelta = timedelta(seconds=60)  # each on-duty volunteer called
+    staff_timeout: timedelta = timedelta(minutes=5)  # community staff, before the street is called
+    webhook_url: str = ""  # the SMS / app-push gateway; empty: notices go to the log only
+    duty_timezone: str = "Asia/Shanghai"  # rosters' days and hours are local time
+
+
+def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
+    url = env.get("LINLI_NOTIFY_WEBHOOK_URL", "").strip()
+    if url and not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError("LINLI_NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL")
+    zone = env.get("LINLI_DUTY_TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"LINLI_DUTY_TIMEZONE: '{zone}' is not a known time zone such as Asia/Shanghai") from exc
+    return AlertSettings(
+        ack_timeout=_duration(env, "LINLI_ALERT_ACK_TIMEOUT", "60s"),
+        staff_timeout=_duration(env, "LINLI_ALERT_STAFF_TIMEOUT", "5m"),
+        webhook_url=url,
+        duty_timezone=zone,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     service: str
     database_url: str | None
@@ -89,6 +117,7 @@ class Settings:
     wish_limits: WishLimits
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
@@ -203,6 +232,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
         outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
         activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
+        alerts=_alert_settings(env),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),

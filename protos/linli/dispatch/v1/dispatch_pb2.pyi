@@ -507,14 +507,20 @@ class Callee(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., nearness: _Optional[_Union[Nearness, str]] = ...) -> None: ...
 
 class GetAlertCallListResponse(_message.Message):
-    __slots__ = ("volunteers", "community_id", "street_id")
+    __slots__ = ("volunteers", "community_id", "street_id", "kind", "unit_id", "address")
     VOLUNTEERS_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     STREET_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     volunteers: _containers.RepeatedCompositeFieldContainer[Callee]
     community_id: str
     street_id: str
-    def __init__(self, volunteers: _Optional[_Iterable[_Union[Callee, _Mapping]]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ...) -> None: ...
+    kind: AlertKind
+    unit_id: str
+    address: str
+    def __init__(self, volunteers: _Optional[_Iterable[_Union[Callee, _Mapping]]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., kind: _Optional[_Union[AlertKind, str]] = ..., unit_id: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
 
 class RecordAlertEventRequest(_message.Message):
     __slots__ = ("request_id", "alert_id", "kind", "recipient", "note", "escalation")

@@ -1,0 +1,88 @@
+"""Members as dispatch sees them: short-lived read-through caches over the registry.
+
+Ranking a community of ten thousand members must not page through the registry on every call, and an
+alert's call list must not wait on it either; members change rarely, so answers are kept for a short while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+
+from services.dispatch.domain import Candidate
+from services.runtime.errors import NotFound
+
+_TTL_SECONDS = 30.0
+_PAGE = 500
+_MAX_UNITS = 200
+_MAX_MEMBERS = 20_000
+
+
+class MemberDirectory:
+    def __init__(self, registry: registry_pb2_grpc.RegistryServiceStub, ttl_seconds: float = _TTL_SECONDS) -> None:
+        self._registry = registry
+        self._ttl = ttl_seconds
+        self._units: dict[str, tuple[float, list[Candidate]]] = {}
+        self._members: dict[str, tuple[float, registry_pb2.Member]] = {}
+        self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
+
+    async def in_unit(self, org_unit_id: str) -> list[Candidate]:
+        """The active members registered in the subtree, in the registry's stable order."""
+        now = time.monotonic()
+        cached = self._units.get(org_unit_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        # One load per unit at a time: concurrent callers share it instead of each paging the registry.
+        loading = self._loading.get(org_unit_id)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[list[Candidate]] = asyncio.get_running_loop().create_future()
+        self._loading[org_unit_id] = future
+        try:
+            members = await self._load(org_unit_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        finally:
+            self._loading.pop(org_unit_id, None)
+        future.set_result(members)
+        if len(self._units) >= _MAX_UNITS:
+            self._units.clear()
+        self._units[org_unit_id] = (time.monotonic() + self._ttl, members)
+        return members
+
+    async def _load(self, org_unit_id: str) -> list[Candidate]:
+        members: list[Candidate] = []
+        token = ""
+        while True:
+            page = await self._registry.SearchMembers(
+                registry_pb2.SearchMembersRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token),
+                timeout=10,
+            )
+            members += [
+                Candidate(m.id, m.name, tuple(m.skills), (m.community_id, m.residence_unit_id)) for m in page.members
+            ]
+            token = page.next_page_token
+            if not token:
+                return members
+
+    async def member(self, member_id: str, field: str) -> registry_pb2.Member:
+        """One member (personal data masked), or NotFound naming `field`."""
+        now = time.monotonic()
+        cached = self._members.get(member_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            response = await self._registry.GetMember(registry_pb2.GetMemberRequest(member_id=member_id), timeout=5)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+                raise NotFound(f"no member {member_id}", field) from exc
+            raise
+        if len(self._members) >= _MAX_MEMBERS:
+            self._members.clear()
+        self._members[member_id] = (now + self._ttl, response.member)
+        return response.member

@@ -1,0 +1,125 @@
+"""The alert relay: delivers committed alert state changes to their EmergencyDispatch workflows.
+
+The same outbox as the wishes service's (services/wishes/outbox.py, which explains why): an alert's state
+change is committed with its timeline event, and the event row stays undelivered until the workflow has
+it. The relay sends each as signal-with-start — which starts the alert's workflow when it is raised — and
+marks it delivered in the same transaction. Handlers wake the relay after each commit, so an alert reaches
+its workflow at once; a poll catches anything a crash left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from prometheus_client import Counter, Gauge, Histogram
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from services.runtime.config import Settings
+from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
+
+log = logging.getLogger(__name__)
+
+DELIVERED = Counter("linli_alert_outbox_delivered_total", "Alert state changes delivered to their workflows.")
+DELIVERY_FAILURES = Counter("linli_alert_outbox_failures_total", "Failed attempts to deliver an alert state change.")
+PENDING = Gauge("linli_alert_outbox_pending", "Committed alert state changes not yet delivered to their workflows.")
+DELIVERY_LAG = Histogram(
+    "linli_alert_outbox_lag_seconds",
+    "Time from an alert state change's commit to its delivery to the workflow.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+_BATCH = 200
+
+
+class AlertRelay:
+    def __init__(self, pool: asyncpg.Pool, temporal: Client, settings: Settings) -> None:
+        self.pool = pool
+        self.temporal = temporal
+        self.task_queue = settings.task_queue
+        self.poll_interval = settings.outbox_poll_interval.total_seconds()
+        self.ack_timeout = settings.alerts.ack_timeout.total_seconds()
+        self.staff_timeout = settings.alerts.staff_timeout.total_seconds()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                delivered, remaining = await self.deliver_pending()
+            except (asyncpg.PostgresError, OSError) as exc:
+                log.warning("alert relay cannot reach the database", extra={"error": type(exc).__name__})
+                delivered, remaining = 0, 0
+            if delivered and remaining:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+
+    async def deliver_pending(self) -> tuple[int, int]:
+        """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """select id, alert_id, version, kind, recipient, at from alert_events
+                   where kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
+                     and delivered_at is null
+                   order by id
+                   limit $1
+                   for update skip locked""",
+                _BATCH,
+            )
+            if not rows:
+                PENDING.set(0)
+                return 0, 0
+            by_alert: dict[int, list[asyncpg.Record]] = defaultdict(list)
+            for row in rows:
+                by_alert[row["alert_id"]].append(row)
+            results = await asyncio.gather(*(self._deliver_in_order(events) for events in by_alert.values()))
+            delivered = [event_id for ids in results for event_id in ids]
+            await conn.execute("update alert_events set delivered_at = now() where id = any($1::bigint[])", delivered)
+            PENDING.set(len(rows) - len(delivered))
+            return len(delivered), len(rows) - len(delivered)
+
+    async def _deliver_in_order(self, events: list[asyncpg.Record]) -> list[int]:
+        delivered: list[int] = []
+        for event in events:
+            try:
+                await self._signal_with_start(event)
+            except WorkflowAlreadyStartedError:
+                pass  # the dispatch has ended; nothing waits for this change
+            except (RPCError, RuntimeError, OSError) as exc:
+                DELIVERY_FAILURES.inc()
+                log.warning(
+                    "alert change not delivered; will retry",
+                    extra={"alert_id": event["alert_id"], "version": event["version"], "error": type(exc).__name__},
+                )
+                break
+            delivered.append(event["id"])
+            DELIVERED.inc()
+            DELIVERY_LAG.observe(max(0.0, (datetime.now(UTC) - event["at"]).total_seconds()))
+        return delivered
+
+    async def _signal_with_start(self, event: asyncpg.Record) -> None:
+        alert_id = str(event["alert_id"])
+        await self.temporal.start_workflow(
+            EmergencyDispatch.run,
+            EmergencyDispatchInput(
+                alert_id=alert_id, ack_timeout_seconds=self.ack_timeout, staff_timeout_seconds=self.staff_timeout
+            ),
+            id=workflow_id(alert_id),
+            task_queue=self.task_queue,
+            start_signal="changed",
+            start_signal_args=[AlertChange(event["version"], event["kind"], event["recipient"])],
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            rpc_timeout=timedelta(seconds=5),
+        )

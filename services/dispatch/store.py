@@ -1,0 +1,469 @@
+"""The dispatch service's SQL (rosters and alerts). Everything here runs against the `dispatch` schema.
+
+An alert's state change is one transaction: a conditional UPDATE (only from the states it may start from,
+so of two volunteers acknowledging at once exactly one matches) and the insert of its timeline event,
+which is also the outbox row the relay later delivers to the alert's workflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from services.dispatch.domain import AlertMove, Slot
+from services.runtime.audit import write_audit
+from services.runtime.auth import Caller
+
+_ALERT_COLUMNS = """id, kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id, address,
+    device_id, note, responder, outcome, outcome_note, escalation, raised_at, acknowledged_at, arrived_at, closed_at,
+    version"""
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    kind: str
+    state: str
+    unit_id: int
+    unit_path: tuple[str, ...]
+    community_id: int
+    street_id: int | None
+    grid_id: int | None
+    building_id: int | None
+    address: str
+    device_id: str
+    note: str
+    responder: str | None
+    outcome: str | None
+    outcome_note: str
+    escalation: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    arrived_at: datetime | None
+    closed_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AlertEventRow:
+    id: int
+    kind: str
+    recipient: str
+    actor: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    kind: str
+    unit_id: int
+    unit_path: tuple[str, ...]
+    community_id: int
+    street_id: int | None
+    grid_id: int | None
+    building_id: int | None
+    address: str
+    device_id: str
+    note: str
+
+
+@dataclass(frozen=True)
+class AlertStats:
+    raised: int
+    acknowledged: int
+    escalated: int
+    resolved: int
+    median_seconds: float
+    p90_seconds: float
+
+
+class WrongAlertState(Exception):
+    def __init__(self, alert: Alert) -> None:
+        self.alert = alert
+
+
+class NotOnDuty(Exception):
+    """The member being swapped out has no duty that day."""
+
+
+def _alert(row: asyncpg.Record) -> Alert:
+    return Alert(**{**dict(row), "unit_path": tuple(row["unit_path"])})
+
+
+def _slots(rows: list[asyncpg.Record]) -> list[Slot]:
+    return [Slot(row["member_id"], row["start_minute"], row["end_minute"]) for row in rows]
+
+
+class DispatchStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    # -- rosters ----------------------------------------------------------------------------------------------
+
+    async def _claim_request(
+        self, conn: asyncpg.Connection, caller: Caller, request_id: str, community_id: int, day: date | None
+    ) -> bool:
+        """True the first time this caller uses the request id; a retry finds it taken."""
+        inserted = await conn.fetchval(
+            """insert into duty_requests (created_by, request_id, community_id, day) values ($1, $2, $3, $4)
+               on conflict do nothing returning true""",
+            caller.subject,
+            request_id,
+            community_id,
+            day,
+        )
+        return bool(inserted)
+
+    async def _replace_day(
+        self, conn: asyncpg.Connection, caller: Caller, community_id: int, day: date, slots: list[Slot]
+    ) -> None:
+        await conn.execute(
+            """insert into duty_days (community_id, day, updated_by) values ($1, $2, $3)
+               on conflict (community_id, day) do update set updated_by = $3, updated_at = now()""",
+            community_id,
+            day,
+            caller.subject,
+        )
+        await conn.execute("delete from duty_slots where community_id = $1 and day = $2", community_id, day)
+        await conn.executemany(
+            """insert into duty_slots (community_id, day, position, member_id, start_minute, end_minute)
+               values ($1, $2, $3, $4, $5, $6)""",
+            [(community_id, day, i, s.member_id, s.start_minute, s.end_minute) for i, s in enumerate(slots)],
+        )
+
+    async def set_day(self, caller: Caller, request_id: str, community_id: int, day: date, slots: list[Slot]) -> bool:
+        """Sets the day's roster; False when this request id did it before (nothing changes)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await self._claim_request(conn, caller, request_id, community_id, day):
+                return False
+            await self._replace_day(conn, caller, community_id, day, slots)
+            await write_audit(conn, caller, "set_duty_roster", "community", community_id, day=day.isoformat())
+            return True
+
+    async def set_pattern(
+        self, caller: Caller, request_id: str, community_id: int, slots: list[tuple[int, Slot]]
+    ) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await self._claim_request(conn, caller, request_id, community_id, None):
+                return False
+            await conn.execute("delete from duty_pattern_slots where community_id = $1", community_id)
+            positions: dict[int, int] = {}
+            rows = []
+            for weekday, s in slots:
+                position = positions.get(weekday, 0)
+                positions[weekday] = position + 1
+                rows.append((community_id, weekday, position, s.member_id, s.start_minute, s.end_minute))
+            await conn.executemany(
+                """insert into duty_pattern_slots (community_id, weekday, position, member_id, start_minute, end_minute)
+                   values ($1, $2, $3, $4, $5, $6)""",
+                rows,
+            )
+            await write_audit(conn, caller, "set_weekly_duty_pattern", "community", community_id, slots=len(rows))
+            return True
+
+    async def pattern(self, community_id: int) -> list[tuple[int, Slot]]:
+        rows = await self.pool.fetch(
+            """select weekday, member_id, start_minute, end_minute from duty_pattern_slots
+               where community_id = $1 order by weekday, position""",
+            community_id,
+        )
+        return [(row["weekday"], Slot(row["member_id"], row["start_minute"], row["end_minute"])) for row in rows]
+
+    async def _day(self, conn: asyncpg.Connection, community_id: int, day: date) -> tuple[str, list[Slot]]:
+        own = await conn.fetchval("select true from duty_days where community_id = $1 and day = $2", community_id, day)
+        if own:
+            rows = await conn.fetch(
+                """select member_id, start_minute, end_minute from duty_slots
+                   where community_id = $1 and day = $2 order by position""",
+                community_id,
+                day,
+            )
+            return "day", _slots(rows)
+        rows = await conn.fetch(
+            """select member_id, start_minute, end_minute from duty_pattern_slots
+               where community_id = $1 and weekday = $2 order by position""",
+            community_id,
+            day.isoweekday(),
+        )
+        return ("weekly_pattern" if rows else "none"), _slots(rows)
+
+    async def day(self, community_id: int, day: date) -> tuple[str, list[Slot]]:
+        """The roster in force: ('day' | 'weekly_pattern' | 'none', slots in order)."""
+        async with self.pool.acquire() as conn:
+            return await self._day(conn, community_id, day)
+
+    async def days(self, community_id: int, first: date, last: date) -> dict[date, list[Slot]]:
+        """The roster in force on every day of [first, last]."""
+        own = await self.pool.fetch(
+            """select d.day, s.member_id, s.start_minute, s.end_minute
+               from duty_days d left join duty_slots s on s.community_id = d.community_id and s.day = d.day
+               where d.community_id = $1 and d.day between $2 and $3 order by d.day, s.position""",
+            community_id,
+            first,
+            last,
+        )
+        by_day: dict[date, list[Slot]] = {}
+        for row in own:
+            slots = by_day.setdefault(row["day"], [])
+            if row["member_id"] is not None:
+                slots.append(Slot(row["member_id"], row["start_minute"], row["end_minute"]))
+        weekly: dict[int, list[Slot]] = {}
+        for weekday, s in await self.pattern(community_id):
+            weekly.setdefault(weekday, []).append(s)
+        result: dict[date, list[Slot]] = {}
+        day = first
+        while day <= last:
+            result[day] = by_day[day] if day in by_day else weekly.get(day.isoweekday(), [])
+            day = date.fromordinal(day.toordinal() + 1)
+        return result
+
+    async def swap(
+        self,
+        caller: Caller,
+        request_id: str,
+        community_id: int,
+        day: date,
+        from_member: int,
+        to_member: int,
+        reason: str,
+        swapped: Any,
+    ) -> bool:
+        """Applies `swapped(slots)` to the day's roster (taking the pattern's when it has none of its own)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await self._claim_request(conn, caller, request_id, community_id, day):
+                return False
+            # Lock the day, so two swaps of one day apply one after the other.
+            await conn.execute(
+                "insert into duty_days (community_id, day, updated_by) values ($1, $2, $3) on conflict do nothing",
+                community_id,
+                day,
+                caller.subject,
+            )
+            await conn.execute(
+                "select 1 from duty_days where community_id = $1 and day = $2 for update", community_id, day
+            )
+            has_own = await conn.fetchval(
+                "select count(*) from duty_slots where community_id = $1 and day = $2", community_id, day
+            )
+            if has_own:
+                _, slots = await self._day(conn, community_id, day)
+            else:
+                rows = await conn.fetch(
+                    """select member_id, start_minute, end_minute from duty_pattern_slots
+                       where community_id = $1 and weekday = $2 order by position""",
+                    community_id,
+                    day.isoweekday(),
+                )
+                slots = _slots(rows)
+            if all(s.member_id != from_member for s in slots):
+                raise NotOnDuty()
+            await self._replace_day(conn, caller, community_id, day, swapped(slots))
+            await conn.execute(
+                """insert into duty_swaps (community_id, day, from_member_id, to_member_id, reason, actor)
+                   values ($1, $2, $3, $4, $5, $6)""",
+                community_id,
+                day,
+                from_member,
+                to_member,
+                reason,
+                caller.subject,
+            )
+            await write_audit(
+                conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=str(to_member)
+            )
+            return True
+
+    # -- alerts -----------------------------------------------------------------------------------------------
+
+    async def alert(self, alert_id: int) -> Alert | None:
+        row = await self.pool.fetchrow(f"select {_ALERT_COLUMNS} from alerts where id = $1", alert_id)
+        return _alert(row) if row else None
+
+    async def alert_by_request(self, caller: Caller, request_id: str) -> Alert | None:
+        row = await self.pool.fetchrow(
+            f"select {_ALERT_COLUMNS} from alerts where created_by = $1 and request_id = $2", caller.subject, request_id
+        )
+        return _alert(row) if row else None
+
+    async def raise_alert(self, caller: Caller, request_id: str, new: NewAlert) -> tuple[Alert, bool]:
+        """Inserts the alert and its first event; on a retry returns the first alert. True when created now."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"""insert into alerts (kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id,
+                        address, device_id, note, created_by, request_id)
+                    values ($1, 'raised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    on conflict (created_by, request_id) do nothing
+                    returning {_ALERT_COLUMNS}""",
+                new.kind,
+                new.unit_id,
+                list(new.unit_path),
+                new.community_id,
+                new.street_id,
+                new.grid_id,
+                new.building_id,
+                new.address,
+                new.device_id,
+                new.note,
+                caller.subject,
+                request_id,
+            )
+            if row is None:
+                row = await conn.fetchrow(
+                    f"select {_ALERT_COLUMNS} from alerts where created_by = $1 and request_id = $2",
+                    caller.subject,
+                    request_id,
+                )
+                return _alert(row), False
+            alert = _alert(row)
+            await conn.execute(
+                """insert into alert_events (alert_id, version, kind, actor, note, request_id)
+                   values ($1, 1, 'raised', $2, $3, $4)""",
+                alert.id,
+                caller.subject,
+                f"{new.kind} alert from device {new.device_id}" if new.device_id else f"{new.kind} alert",
+                request_id,
+            )
+            return alert, True
+
+    async def move(
+        self, caller: Caller, request_id: str, alert_id: int, move: AlertMove, note: str = "", **changes: Any
+    ) -> tuple[Alert, bool]:
+        """Moves the alert if it is in one of move.from_states; (alert, False) when this request id did it before.
+        Raises WrongAlertState when it is in another state."""
+        assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=4))
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await self._seen(conn, alert_id, request_id):
+                return await self._current(conn, alert_id), False
+            row = await conn.fetchrow(
+                f"""update alerts set state = $2, version = version + 1, {move.time_column} = now(){assignments}
+                    where id = $1 and state = any($3::text[])
+                    returning {_ALERT_COLUMNS}""",
+                alert_id,
+                move.to_state,
+                list(move.from_states),
+                *changes.values(),
+            )
+            if row is None:
+                if await self._seen(conn, alert_id, request_id):
+                    return await self._current(conn, alert_id), False
+                raise WrongAlertState(await self._current(conn, alert_id))
+            alert = _alert(row)
+            await conn.execute(
+                """insert into alert_events (alert_id, version, kind, recipient, actor, note, request_id)
+                   values ($1, $2, $3, $4, $5, $6, $7)""",
+                alert.id,
+                alert.version,
+                alert.state,
+                alert.responder or "",
+                caller.subject,
+                note,
+                request_id,
+            )
+            return alert, True
+
+    async def _seen(self, conn: asyncpg.Connection, alert_id: int, request_id: str) -> bool:
+        return bool(
+            await conn.fetchval(
+                "select 1 from alert_events where alert_id = $1 and request_id = $2", alert_id, request_id
+            )
+        )
+
+    async def _current(self, conn: asyncpg.Connection, alert_id: int) -> Alert:
+        row = await conn.fetchrow(f"select {_ALERT_COLUMNS} from alerts where id = $1", alert_id)
+        if row is None:
+            raise LookupError(alert_id)
+        return _alert(row)
+
+    async def record_event(
+        self, caller: Caller, request_id: str, alert_id: int, kind: str, recipient: str, note: str, escalation: str
+    ) -> bool:
+        """Records a step of the dispatch once per request id; an escalation also raises the alert's level."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            version = await conn.fetchval("select version from alerts where id = $1 for share", alert_id)
+            if version is None:
+                raise LookupError(alert_id)
+            inserted = await conn.fetchval(
+                """insert into alert_events (alert_id, version, kind, recipient, actor, note, request_id)
+                   values ($1, $2, $3, $4, $5, $6, $7)
+                   on conflict (alert_id, request_id) do nothing
+                   returning id""",
+                alert_id,
+                version,
+                kind,
+                recipient,
+                caller.subject,
+                note,
+                request_id,
+            )
+            if inserted is not None and kind == "escalated" and escalation:
+                await conn.execute("update alerts set escalation = $2 where id = $1", alert_id, escalation)
+            return inserted is not None
+
+    async def timeline(self, alert_id: int, limit: int) -> list[AlertEventRow]:
+        rows = await self.pool.fetch(
+            """select id, kind, recipient, actor, note, at from alert_events where alert_id = $1
+               order by id limit $2""",
+            alert_id,
+            limit,
+        )
+        return [AlertEventRow(**dict(row)) for row in rows]
+
+    async def called(self, alert_id: int) -> set[str]:
+        rows = await self.pool.fetch(
+            "select distinct recipient from alert_events where alert_id = $1 and kind = 'called'", alert_id
+        )
+        return {row["recipient"] for row in rows}
+
+    async def open_alerts_by_responder(self, community_id: int | None = None) -> dict[str, int]:
+        rows = await self.pool.fetch(
+            """select responder, count(*) as n from alerts
+               where state in ('acknowledged', 'arrived') and responder is not null
+                 and ($1::bigint is null or community_id = $1)
+               group by responder""",
+            community_id,
+        )
+        return {row["responder"]: row["n"] for row in rows}
+
+    async def stats(self, org_unit_id: str, start: datetime | None, end: datetime | None) -> AlertStats:
+        row = await self.pool.fetchrow(
+            """select count(*) as raised,
+                      count(acknowledged_at) as acknowledged,
+                      count(*) filter (where escalation <> 'volunteers') as escalated,
+                      count(*) filter (where state = 'resolved') as resolved,
+                      percentile_cont(0.5) within group (
+                          order by extract(epoch from acknowledged_at - raised_at)) as median,
+                      percentile_cont(0.9) within group (
+                          order by extract(epoch from acknowledged_at - raised_at)) as p90
+               from alerts
+               where unit_path @> array[$1]::text[]
+                 and ($2::timestamptz is null or raised_at >= $2)
+                 and ($3::timestamptz is null or raised_at < $3)""",
+            org_unit_id,
+            start,
+            end,
+        )
+        return AlertStats(
+            raised=row["raised"],
+            acknowledged=row["acknowledged"],
+            escalated=row["escalated"],
+            resolved=row["resolved"],
+            median_seconds=float(row["median"] or 0.0),
+            p90_seconds=float(row["p90"] or 0.0),
+        )
+
+    async def count_open(self) -> list[tuple[str, str, int]]:
+        rows = await self.pool.fetch(
+            """select state, escalation, count(*) as n from alerts
+               where state in ('raised', 'acknowledged', 'arrived') group by 1, 2"""
+        )
+        return [(row["state"], row["escalation"], row["n"]) for row in rows]
+
+    async def rostered_communities(self) -> list[int]:
+        rows = await self.pool.fetch(
+            "select community_id from duty_pattern_slots union select community_id from duty_days order by 1 limit 5000"
+        )
+        return [row["community_id"] for row in rows]

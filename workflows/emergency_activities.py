@@ -1,0 +1,182 @@
+"""Activities of EmergencyDispatch: everything it does to the outside world — the dispatch and registry
+services over gRPC, and the notices through the configured senders."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from services.dispatch.domain import service_hours
+from workflows.emergency_notify import GatewayRefused, Notice, Notifier
+
+T = TypeVar("T")
+
+_PERMANENT = {
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.UNAUTHENTICATED,
+    grpc.StatusCode.FAILED_PRECONDITION,
+}
+_TIMEOUT_SECONDS = 10
+
+
+async def _call(rpc: Awaitable[T]) -> T:
+    try:
+        return await rpc
+    except grpc.aio.AioRpcError as exc:
+        raise ApplicationError(
+            f"{exc.code().name}: {exc.details()}", type=exc.code().name, non_retryable=exc.code() in _PERMANENT
+        ) from None
+
+
+@dataclass
+class AlertRef:
+    alert_id: str
+
+
+@dataclass
+class Callee:
+    member_id: str
+    nearness: str  # "building", "grid" or "community"
+
+
+@dataclass
+class CallList:
+    volunteers: list[Callee] = field(default_factory=list)
+    community_id: str = ""
+    street_id: str = ""
+    alert_kind: str = ""
+    unit_id: str = ""
+    address: str = ""
+
+
+@dataclass
+class AlertSnapshot:
+    version: int
+    state: str
+    responder: str
+
+
+@dataclass
+class AlertStep:
+    request_id: str
+    alert_id: str
+    kind: str  # an AlertEventKind name in lower case: "called", "timed_out", ...
+    recipient: str = ""
+    note: str = ""
+    escalation: str = ""  # with "escalated": "community_staff" or "street"
+
+
+def _lower(name: str, prefix: str) -> str:
+    return name.removeprefix(prefix).lower()
+
+
+class EmergencyActivities:
+    def __init__(
+        self,
+        dispatch: dispatch_pb2_grpc.DispatchServiceStub,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        notifiers: Sequence[Notifier],
+    ) -> None:
+        self.dispatch = dispatch
+        self.registry = registry
+        self.notifiers = list(notifiers)
+
+    @activity.defn
+    async def alert_call_list(self, ref: AlertRef) -> CallList:
+        response = await _call(
+            self.dispatch.GetAlertCallList(
+                dispatch_pb2.GetAlertCallListRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS
+            )
+        )
+        return CallList(
+            volunteers=[
+                Callee(c.member_id, _lower(dispatch_pb2.Nearness.Name(c.nearness), "NEARNESS_"))
+                for c in response.volunteers
+            ],
+            community_id=response.community_id,
+            street_id=response.street_id,
+            alert_kind=_lower(dispatch_pb2.AlertKind.Name(response.kind), "ALERT_KIND_"),
+            unit_id=response.unit_id,
+            address=response.address,
+        )
+
+    @activity.defn
+    async def read_alert(self, ref: AlertRef) -> AlertSnapshot:
+        alert = (
+            await _call(
+                self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS)
+            )
+        ).alert
+        return AlertSnapshot(
+            alert.version, _lower(dispatch_pb2.AlertState.Name(alert.state), "ALERT_STATE_"), alert.responder
+        )
+
+    @activity.defn
+    async def record_alert_step(self, step: AlertStep) -> bool:
+        escalation = (
+            dispatch_pb2.EscalationLevel.Value(f"ESCALATION_LEVEL_{step.escalation.upper()}") if step.escalation else 0
+        )
+        response = await _call(
+            self.dispatch.RecordAlertEvent(
+                dispatch_pb2.RecordAlertEventRequest(
+                    request_id=step.request_id,
+                    alert_id=step.alert_id,
+                    kind=dispatch_pb2.AlertEventKind.Value(f"ALERT_EVENT_KIND_{step.kind.upper()}"),
+                    recipient=step.recipient,
+                    note=step.note,
+                    escalation=escalation,
+                ),
+                timeout=_TIMEOUT_SECONDS,
+            )
+        )
+        return response.recorded
+
+    @activity.defn
+    async def send_notice(self, notice: Notice) -> None:
+        try:
+            for notifier in self.notifiers:
+                await notifier.send(notice)
+        except GatewayRefused as exc:
+            raise ApplicationError(str(exc), type="GatewayRefused", non_retryable=True) from None
+
+    @activity.defn
+    async def record_alert_service(self, ref: AlertRef) -> str:
+        """Records the responder's service in the registry (纪实); returns the record id, or "" if staff answered."""
+        response = await _call(
+            self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS)
+        )
+        alert = response.alert
+        if not alert.responder.startswith("member:") or alert.state != dispatch_pb2.ALERT_STATE_RESOLVED:
+            return ""
+        acknowledged = alert.acknowledge_time.ToDatetime()
+        closed = alert.close_time.ToDatetime()
+        hours = service_hours((closed - acknowledged).total_seconds())
+        served_at = Timestamp()
+        served_at.CopyFrom(alert.acknowledge_time)
+        outcome = _lower(dispatch_pb2.AlertOutcome.Name(alert.outcome), "ALERT_OUTCOME_")
+        record = await _call(
+            self.registry.RecordService(
+                registry_pb2.RecordServiceRequest(
+                    request_id=f"alert-{alert.id}-service",
+                    member_id=alert.responder.removeprefix("member:"),
+                    kind=registry_pb2.SERVICE_KIND_ALERT,
+                    source_id=alert.id,
+                    category=_lower(dispatch_pb2.AlertKind.Name(alert.kind), "ALERT_KIND_"),
+                    hours=hours,
+                    served_at=served_at,
+                    note=f"emergency alert {alert.id}: {outcome}",
+                ),
+                timeout=_TIMEOUT_SECONDS,
+            )
+        )
+        return record.record.id
