@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import grpc
 from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2_grpc
+from linli.registry.v1 import registry_pb2_grpc, reports_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
@@ -30,12 +30,22 @@ from workflows.emergency_dispatch import EmergencyDispatch
 from workflows.emergency_notify import notifiers_for
 from workflows.holiday_activity import HolidayActivity
 from workflows.recurring_activities import RecurringActivityRun
+from workflows.report_activities import ReportActivities
+from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
 from workflows.wish_activities import WishActivities
 from workflows.wish_lifecycle import WishLifecycle
 
 log = logging.getLogger("linli.worker")
 
-WORKFLOWS = [WishLifecycle, HolidayActivity, RecurringActivityRun, EmergencyDispatch]
+WORKFLOWS = [
+    WishLifecycle,
+    HolidayActivity,
+    RecurringActivityRun,
+    EmergencyDispatch,
+    WeeklyReports,
+    WeeklyReport,
+    YearlyServiceReports,
+]
 
 
 def activities(settings: Settings) -> list[object]:
@@ -55,6 +65,7 @@ def activities(settings: Settings) -> list[object]:
         wish.act_on_limit,
         wish.record_service,
         *_activity_steps(channel, settings),
+        *_report_steps(channel, settings),
         *_emergency_steps(channel, settings),
     ]
 
@@ -72,6 +83,23 @@ def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Setti
         steps.record_alert_step,
         steps.send_notice,
         steps.record_alert_service,
+    ]
+
+
+def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+    """The activities of the report workflows."""
+    steps = ReportActivities(
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+        reports_pb2_grpc.ReportServiceStub(channel(settings.registry_address)),
+        wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
+        dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+    )
+    return [
+        steps.plan_weekly_reports,
+        steps.gather_weekly_figures,
+        steps.store_weekly_report,
+        steps.produce_yearly_reports,
     ]
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
+from temporalio.client import Client
 
+from services.registry.reports_servicer import ReportServicer
+from services.registry.reports_store import ReportStore
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
 from services.runtime.config import Settings, load_settings
@@ -15,6 +18,7 @@ from services.runtime.server import ServiceHost
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
+REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name
 
 
 async def serve(settings: Settings) -> None:
@@ -23,7 +27,16 @@ async def serve(settings: Settings) -> None:
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
         RegistryServicer(RegistryStore(host.pool), cipher), host.server
     )
-    await host.run([SERVICE_NAME])
+    # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
+    # Temporal is down; only producing and scheduling reports need it.
+    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    reports_pb2_grpc.add_ReportServiceServicer_to_server(
+        ReportServicer(
+            ReportStore(host.pool), RegistryStore(host.pool), temporal, settings.task_queue, settings.report_timezone
+        ),
+        host.server,
+    )
+    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME])
 
 
 if __name__ == "__main__":

@@ -117,6 +117,8 @@ class Settings:
     wish_limits: WishLimits
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
+    # Where report weeks and years begin (Monday 00:00 there), an IANA zone name.
+    report_timezone: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
@@ -197,6 +199,15 @@ def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
     return parse_duration(name, env.get(name) or default)
 
 
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    zone = env.get(name) or default
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{name}: '{zone}' is not a time zone name such as Asia/Shanghai") from exc
+    return zone
+
+
 def load_settings(service: str, env: Mapping[str, str] | None = None) -> Settings:
     """Reads the settings of one process: 'registry', 'wishes', 'dispatch' or 'worker'."""
     env = os.environ if env is None else env
@@ -232,6 +243,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
         outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
         activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
+        report_timezone=_timezone(env, "LINLI_REPORT_TIMEZONE", "Asia/Shanghai"),
         alerts=_alert_settings(env),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),

@@ -1,0 +1,212 @@
+"""ReportService over gRPC: reads and exports stored reports, starts report workflows and their schedules, and
+stores what the workflows produce (once per unit and period)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import grpc
+from google.protobuf import json_format
+from linli.registry.v1 import reports_pb2 as pb
+from linli.registry.v1 import reports_pb2_grpc
+from temporalio.client import Client, ScheduleAlreadyRunningError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from services.registry.domain import OrgUnit
+from services.registry.reports_domain import parse_week, weekly_csv
+from services.registry.reports_metrics import REPORTS_STORED
+from services.registry.reports_store import ReportStore
+from services.registry.store import RegistryStore
+from services.runtime import validate
+from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from workflows.reports import (
+    WeeklyReports,
+    WeeklyReportsInput,
+    report_schedules,
+    weekly_reports_workflow_id,
+)
+
+_READERS = (Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+_REPORTING_KINDS = ("city", "district", "street")
+MAX_YEARLY_BATCH = 1000
+
+
+def _as_dict(message: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def _weekly_message(stored: dict[str, Any]) -> pb.WeeklyReport:
+    return json_format.ParseDict(stored, pb.WeeklyReport(), ignore_unknown_fields=True)
+
+
+class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
+    def __init__(
+        self, reports: ReportStore, registry: RegistryStore, temporal: Client, task_queue: str, zone: str
+    ) -> None:
+        self.reports = reports
+        self.registry = registry
+        self.temporal = temporal
+        self.task_queue = task_queue
+        self.zone = zone
+
+    async def _unit(self, caller: Caller, raw_id: str, field: str = "org_unit_id") -> OrgUnit:
+        unit_id = validate.entity_id(field, raw_id)
+        assert unit_id is not None
+        unit = await self.registry.org_unit(unit_id)
+        if unit is None:
+            raise NotFound(f"no org unit {unit_id}", field)
+        if caller.role != Role.SERVICE:
+            caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        return unit
+
+    async def GetWeeklyReport(
+        self, request: pb.GetWeeklyReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetWeeklyReportResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        week = parse_week("week_start", request.week_start)
+        unit = await self._unit(caller, request.org_unit_id)
+        stored = await self.reports.weekly(unit.id, week)
+        if stored is None:
+            raise NotFound(f"no weekly report of org unit {unit.id} for the week of {week} (yet)", "week_start")
+        return pb.GetWeeklyReportResponse(report=_weekly_message(stored))
+
+    async def ExportWeeklyReports(
+        self, request: pb.ExportWeeklyReportsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportWeeklyReportsResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        week = parse_week("week_start", request.week_start)
+        unit = await self._unit(caller, request.org_unit_id)
+        stored = await self.reports.weekly_in_subtree(unit.id, week)
+        # Stored reports carry every field; a missing number in JSON form means zero.
+        return pb.ExportWeeklyReportsResponse(csv=weekly_csv(stored), rows=len(stored))
+
+    async def ProduceWeeklyReports(
+        self, request: pb.ProduceWeeklyReportsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ProduceWeeklyReportsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        validate.request_id(request.request_id)  # the workflow id makes the retry safe
+        week = parse_week("week_start", request.week_start)
+        unit = await self._unit(caller, request.org_unit_id)
+        if unit.kind not in _REPORTING_KINDS:
+            raise InvalidArgument(
+                f"org unit {unit.id} is a {unit.kind}; reports are by street/town and up", "org_unit_id"
+            )
+        today = datetime.now(ZoneInfo(self.zone)).date()
+        if week + timedelta(days=7) > today:
+            raise FailedPrecondition(f"the week of {week} has not ended yet", "week_start")
+        workflow_id = weekly_reports_workflow_id(str(unit.id), week.isoformat())
+        try:
+            await self.temporal.start_workflow(
+                WeeklyReports.run,
+                WeeklyReportsInput(org_unit_id=str(unit.id), week_start=week.isoformat(), timezone=self.zone),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                # Producing again is allowed (the stored reports are kept); never two at once.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                rpc_timeout=timedelta(seconds=5),
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # running now: the caller waits for that one
+        except (RPCError, RuntimeError, OSError) as exc:
+            raise Unavailable("Temporal is unreachable; retry later") from exc
+        return pb.ProduceWeeklyReportsResponse(workflow_id=workflow_id)
+
+    async def GetYearlyServiceReport(
+        self, request: pb.GetYearlyServiceReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetYearlyServiceReportResponse:
+        caller = current_caller()
+        member_id = validate.entity_id("member_id", request.member_id)
+        assert member_id is not None
+        if not 2000 <= request.year <= 2100:
+            raise InvalidArgument("must be a year between 2000 and 2100", "year")
+        member = await self.registry.member(member_id)
+        if member is None:
+            raise NotFound(f"no member {member_id}", "member_id")
+        if caller.role == Role.MEMBER:
+            if caller.subject != str(member_id):
+                raise PermissionDenied("a member may read only their own yearly report", "member_id")
+        elif caller.role != Role.SERVICE:
+            caller.require_role(*_READERS)
+            caller.require_scope(str(member.residence_unit_id), map(str, member.residence_ancestor_ids))
+        stored = await self.reports.yearly(member_id, request.year)
+        if stored is None:
+            raise NotFound(f"no yearly report of member {member_id} for {request.year} (yet)", "year")
+        return pb.GetYearlyServiceReportResponse(
+            report=json_format.ParseDict(stored, pb.YearlyServiceReport(), ignore_unknown_fields=True)
+        )
+
+    async def ScheduleReports(
+        self, request: pb.ScheduleReportsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ScheduleReportsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        validate.request_id(request.request_id)  # schedule ids make the retry safe
+        unit = await self._unit(caller, request.org_unit_id)
+        if unit.kind not in _REPORTING_KINDS:
+            raise InvalidArgument(
+                f"org unit {unit.id} is a {unit.kind}; reports are by street/town and up", "org_unit_id"
+            )
+        created = []
+        for schedule_id, schedule in report_schedules(str(unit.id), self.zone, self.task_queue):
+            try:
+                await self.temporal.create_schedule(schedule_id, schedule)
+            except ScheduleAlreadyRunningError:
+                pass
+            except (RPCError, RuntimeError, OSError) as exc:
+                raise Unavailable("Temporal is unreachable; retry with the same request_id") from exc
+            created.append(schedule_id)
+        return pb.ScheduleReportsResponse(schedule_ids=created)
+
+    async def StoreWeeklyReport(
+        self, request: pb.StoreWeeklyReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StoreWeeklyReportResponse:
+        caller = current_caller()
+        caller.require_role(Role.SERVICE)
+        request_id = validate.request_id(request.request_id)
+        week = parse_week("report.week_start", request.report.week_start)
+        unit = await self._unit(caller, request.report.org_unit_id, "report.org_unit_id")
+        report = pb.WeeklyReport()
+        report.CopyFrom(request.report)
+        report.produce_time.FromDatetime(datetime.now(UTC))
+        stored, created = await self.reports.store_weekly(caller, request_id, unit.id, week, _as_dict(report))
+        if created:
+            REPORTS_STORED.labels("weekly").inc()
+        return pb.StoreWeeklyReportResponse(report=_weekly_message(stored), created=created)
+
+    async def StoreYearlyServiceReports(
+        self, request: pb.StoreYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StoreYearlyServiceReportsResponse:
+        caller = current_caller()
+        caller.require_role(Role.SERVICE)
+        validate.request_id(request.request_id)
+        if len(request.reports) > MAX_YEARLY_BATCH:
+            raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")
+        now = datetime.now(UTC)
+        rows = []
+        for i, given in enumerate(request.reports):
+            member_id = validate.entity_id(f"reports[{i}].member_id", given.member_id)
+            assert member_id is not None
+            if not 2000 <= given.year <= 2100:
+                raise InvalidArgument("must be a year between 2000 and 2100", f"reports[{i}].year")
+            report = pb.YearlyServiceReport()
+            report.CopyFrom(given)
+            report.produce_time.FromDatetime(now)
+            rows.append((member_id, given.year, _as_dict(report)))
+        try:
+            created = await self.reports.store_yearly(rows)
+        except asyncpg.ForeignKeyViolationError as exc:
+            raise NotFound("a report names a member who does not exist", "reports") from exc
+        if created:
+            REPORTS_STORED.labels("yearly").inc(created)
+        return pb.StoreYearlyServiceReportsResponse(created=created)

@@ -1,0 +1,82 @@
+"""The reports' SQL, in the registry's schema. A report is stored once per unit (member) and period: the
+unique key decides, so of two runs storing the same week concurrently exactly one row results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from services.runtime.auth import Caller
+
+
+class ReportStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def store_weekly(
+        self, caller: Caller, request_id: str, org_unit_id: int, week: date, report: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        """Stores the report unless the unit's week is stored; returns the stored one and whether it is new."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            created = await conn.fetchval(
+                """insert into weekly_reports (org_unit_id, week_start, report, created_by, request_id)
+                   values ($1, $2, $3, $4, $5)
+                   on conflict (org_unit_id, week_start) do nothing
+                   returning id""",
+                org_unit_id,
+                week,
+                report,
+                caller.subject,
+                request_id,
+            )
+            stored = await conn.fetchval(
+                "select report from weekly_reports where org_unit_id = $1 and week_start = $2", org_unit_id, week
+            )
+            return stored, created is not None
+
+    async def weekly(self, org_unit_id: int, week: date) -> dict[str, Any] | None:
+        return await self.pool.fetchval(
+            "select report from weekly_reports where org_unit_id = $1 and week_start = $2", org_unit_id, week
+        )
+
+    async def weekly_in_subtree(self, org_unit_id: int, week: date) -> list[dict[str, Any]]:
+        rows = await self.pool.fetch(
+            """select r.report from weekly_reports r join org_units u on u.id = r.org_unit_id
+               where r.week_start = $2
+                 and u.path operator(public.<@) (select path from org_units where id = $1)
+               order by public.nlevel(u.path), u.path""",
+            org_unit_id,
+            week,
+        )
+        return [r["report"] for r in rows]
+
+    async def count_weekly(self, org_unit_id: int, week: date) -> int:
+        return await self.pool.fetchval(
+            "select count(*) from weekly_reports where org_unit_id = $1 and week_start = $2", org_unit_id, week
+        )
+
+    async def store_yearly(self, reports: list[tuple[int, int, dict[str, Any]]]) -> int:
+        """Stores (member_id, year, report) rows not stored yet; returns how many were new."""
+        if not reports:
+            return 0
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(
+                """with given as (
+                       select * from unnest($1::bigint[], $2::integer[], $3::jsonb[]) as g(member_id, year, report)),
+                   stored as (
+                       insert into yearly_service_reports (member_id, year, report)
+                       select member_id, year, report from given
+                       on conflict (member_id, year) do nothing
+                       returning 1)
+                   select count(*) from stored""",
+                [r[0] for r in reports],
+                [r[1] for r in reports],
+                [r[2] for r in reports],
+            )
+
+    async def yearly(self, member_id: int, year: int) -> dict[str, Any] | None:
+        return await self.pool.fetchval(
+            "select report from yearly_service_reports where member_id = $1 and year = $2", member_id, year
+        )

@@ -1,0 +1,287 @@
+"""Activities of the report workflows: the figures come from each service's stats call over gRPC, and the
+reports go to the registry's ReportService, which stores each once per unit and period."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2, dispatch_pb2_grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
+from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from services.registry.reports_domain import week_before, week_bounds, year_bounds
+from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
+
+_PAGE = 500
+_YEARLY_CONCURRENCY = 16
+_STATS_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class WeeklyPlanRequest:
+    org_unit_id: str
+    week_start: str  # "" for the last full week before run_time
+    timezone: str
+    run_time: float  # seconds since the epoch
+
+
+@dataclass
+class WeeklyPlan:
+    week_start: str
+    unit_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WeeklyReportInput:
+    org_unit_id: str
+    week_start: str
+    timezone: str
+
+
+@dataclass
+class StoreWeeklyRequest:
+    request_id: str
+    report: dict[str, Any]
+
+
+@dataclass
+class StoredWeekly:
+    created: bool
+    report: dict[str, Any]
+
+
+@dataclass
+class YearlyReportsRequest:
+    org_unit_id: str
+    year: int
+    timezone: str
+
+
+def _stamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp
+
+
+class ReportActivities:
+    def __init__(
+        self,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        reports: reports_pb2_grpc.ReportServiceStub,
+        wishes: wishes_pb2_grpc.WishServiceStub,
+        dispatch: dispatch_pb2_grpc.DispatchServiceStub,
+        activities: activities_pb2_grpc.ActivityServiceStub,
+    ) -> None:
+        self.registry = registry
+        self.reports = reports
+        self.wishes = wishes
+        self.dispatch = dispatch
+        self.activities = activities
+
+    @activity.defn
+    async def plan_weekly_reports(self, request: WeeklyPlanRequest) -> WeeklyPlan:
+        """The week, and the units to report on: the unit, and below a district its streets/towns."""
+        week = (
+            request.week_start
+            or week_before(datetime.fromtimestamp(request.run_time, UTC), request.timezone).isoformat()
+        )
+        unit = (
+            await _call(
+                self.registry.GetOrgUnit(
+                    registry_pb2.GetOrgUnitRequest(org_unit_id=request.org_unit_id), timeout=_TIMEOUT_SECONDS
+                )
+            )
+        ).org_unit
+        units = [unit.id]
+        if unit.kind in (registry_pb2.ORG_UNIT_KIND_CITY, registry_pb2.ORG_UNIT_KIND_DISTRICT):
+            token = ""
+            while True:
+                page = await _call(
+                    self.registry.ListOrgUnitSubtree(
+                        registry_pb2.ListOrgUnitSubtreeRequest(
+                            org_unit_id=unit.id,
+                            kind=registry_pb2.ORG_UNIT_KIND_STREET,
+                            page_size=_PAGE,
+                            page_token=token,
+                        ),
+                        timeout=_TIMEOUT_SECONDS,
+                    )
+                )
+                units += [u.id for u in page.org_units if u.id != unit.id]
+                token = page.next_page_token
+                if not token:
+                    break
+        return WeeklyPlan(week_start=week, unit_ids=units)
+
+    @activity.defn
+    async def gather_weekly_figures(self, params: WeeklyReportInput) -> dict[str, Any]:
+        """Asks every service for its figures of the unit's week, at once; a service that does not offer them
+        is named in missing_sections rather than reported as zero."""
+        start, end = week_bounds(datetime.fromisoformat(params.week_start).date(), params.timezone)
+        period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
+        unit, registry, wishes, alerts, activities = await asyncio.gather(
+            _call(
+                self.registry.GetOrgUnit(
+                    registry_pb2.GetOrgUnitRequest(org_unit_id=params.org_unit_id), timeout=_TIMEOUT_SECONDS
+                )
+            ),
+            _optional(
+                self.registry.GetRegistryStats(
+                    registry_pb2.GetRegistryStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS
+                )
+            ),
+            _optional(
+                self.wishes.GetWishStats(wishes_pb2.GetWishStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS)
+            ),
+            _optional(
+                self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS)
+            ),
+            _optional(
+                self.activities.GetActivityStats(
+                    activities_pb2.GetActivityStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS
+                )
+            ),
+        )
+        report = reports_pb2.WeeklyReport(
+            org_unit_id=params.org_unit_id,
+            org_unit_name=unit.org_unit.name,
+            week_start=params.week_start,
+            start_time=_stamp(start),
+            end_time=_stamp(end),
+        )
+        missing = []
+        if registry is None:
+            missing.append("registry")
+        else:
+            report.members_registered = registry.members_registered
+            report.members_active = registry.members_active
+            report.services = registry.services
+            report.service_hours = registry.hours
+            report.service_totals.extend(registry.totals)
+        if wishes is None:
+            missing.append("wishes")
+        else:
+            report.wishes_by_state.extend(
+                reports_pb2.NamedCount(
+                    name=wishes_pb2.WishState.Name(c.state).removeprefix("WISH_STATE_").lower(), count=c.count
+                )
+                for c in wishes.by_state
+            )
+            report.wishes_submitted = wishes.submitted
+            report.wishes_closed = wishes.closed
+            report.wishes_overdue = wishes.overdue
+            report.average_hours_to_claim = wishes.average_hours_to_claim
+            report.average_hours_to_close = wishes.average_hours_to_close
+        if alerts is None:
+            missing.append("alerts")
+        else:
+            report.alerts_raised = alerts.raised
+            report.alerts_acknowledged = alerts.acknowledged
+            report.alerts_escalated = alerts.escalated
+            report.alerts_resolved = alerts.resolved
+            report.median_seconds_to_acknowledge = alerts.median_seconds_to_acknowledge
+            report.p90_seconds_to_acknowledge = alerts.p90_seconds_to_acknowledge
+        if activities is None:
+            missing.append("activities")
+        else:
+            report.activities_proposed = activities.proposed
+            report.activities_held = activities.held
+            report.activities_cancelled = activities.cancelled
+            report.activity_sign_ups = activities.signed_up
+            report.activity_check_ins = activities.checked_in
+        report.missing_sections.extend(missing)
+        return json_format.MessageToDict(report, preserving_proto_field_name=True)
+
+    @activity.defn
+    async def store_weekly_report(self, request: StoreWeeklyRequest) -> StoredWeekly:
+        runs = activity.metric_meter().create_counter(
+            "linli_schedule_runs", "Runs of linli's Temporal Schedules, by schedule kind and outcome."
+        )
+        try:
+            response = await _call(
+                self.reports.StoreWeeklyReport(
+                    reports_pb2.StoreWeeklyReportRequest(
+                        request_id=request.request_id,
+                        report=json_format.ParseDict(request.report, reports_pb2.WeeklyReport()),
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+        except Exception:
+            runs.add(1, {"schedule": "weekly_report", "outcome": "failed"})
+            raise
+        runs.add(1, {"schedule": "weekly_report", "outcome": "stored" if response.created else "already_stored"})
+        return StoredWeekly(
+            created=response.created,
+            report=json_format.MessageToDict(response.report, preserving_proto_field_name=True),
+        )
+
+    @activity.defn
+    async def produce_yearly_reports(self, request: YearlyReportsRequest) -> int:
+        """The yearly service report (年报) of every member of the subtree; returns how many were stored now."""
+        start, end = year_bounds(request.year, request.timezone)
+        limit = asyncio.Semaphore(_YEARLY_CONCURRENCY)
+
+        async def summary(member_id: str) -> reports_pb2.YearlyServiceReport:
+            async with limit:
+                got = await _call(
+                    self.registry.GetMemberServiceSummary(
+                        registry_pb2.GetMemberServiceSummaryRequest(
+                            member_id=member_id, start_time=_stamp(start), end_time=_stamp(end)
+                        ),
+                        timeout=_TIMEOUT_SECONDS,
+                    )
+                )
+            return reports_pb2.YearlyServiceReport(
+                member_id=member_id, year=request.year, services=got.count, hours=got.hours, totals=got.totals
+            )
+
+        created, token, page_number = 0, "", 0
+        while True:
+            page = await _call(
+                self.registry.SearchMembers(
+                    registry_pb2.SearchMembersRequest(
+                        org_unit_id=request.org_unit_id, page_size=_PAGE, page_token=token
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            made = await asyncio.gather(*(summary(m.id) for m in page.members))
+            stored = await _call(
+                self.reports.StoreYearlyServiceReports(
+                    reports_pb2.StoreYearlyServiceReportsRequest(
+                        request_id=f"{activity.info().workflow_id}/page-{page_number}", reports=made
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            created += stored.created
+            page_number += 1
+            activity.heartbeat(page_number)
+            token = page.next_page_token
+            if not token:
+                break
+        activity.metric_meter().create_counter(
+            "linli_schedule_runs", "Runs of linli's Temporal Schedules, by schedule kind and outcome."
+        ).add(1, {"schedule": "yearly_report", "outcome": "stored"})
+        return created
+
+
+async def _optional(rpc: Any) -> Any:
+    """The response, or None when the service does not offer the call (UNIMPLEMENTED); other errors retry."""
+    try:
+        return await rpc
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return None
+        raise ApplicationError(
+            f"{exc.code().name}: {exc.details()}", type=exc.code().name, non_retryable=exc.code() in _PERMANENT
+        ) from None
