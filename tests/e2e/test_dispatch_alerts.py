@@ -1,0 +1,489 @@
+"""Emergency alerts end to end: a dispatch service and a worker of their own (short time-outs, notices to a real
+HTTP receiver on loopback), the main stack's registry, and faults — the worker killed mid-escalation, the
+gateway down for a while, the same alert raised ten times."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+import pytest
+from linli.dispatch.v1 import dispatch_pb2 as dis
+from linli.dispatch.v1 import dispatch_pb2_grpc
+from linli.registry.v1 import registry_pb2 as reg
+
+from devstack.client import Api
+from devstack.processes import free_port
+from devstack.stack import LocalStack
+from services.dispatch.__main__ import MIGRATIONS
+from services.runtime.auth import Role
+from services.runtime.db import create_pool, migrate
+from tests.conftest import create_database, drop_database
+from tests.e2e.conftest import make_community, new_request_id, register_member
+
+ACK_TIMEOUT = 3.0  # seconds each volunteer (and community staff) has to answer, in these tests
+WHOLE_DAY = [dis.WeeklyDutySlot(weekday=d) for d in range(1, 8)]
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that keeps what it is sent, and can be taken down and brought back."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.notices: list[dict[str, str]] = []
+        self.keys: list[str] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/notices"
+
+    def up(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver._lock:
+                    receiver.notices.append(json.loads(body))
+                    receiver.keys.append(self.headers.get("Idempotency-Key", ""))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def for_alert(self, alert_id: str, purpose: str | None = None) -> list[dict[str, str]]:
+        with self._lock:
+            return [n for n in self.notices if n["alert_id"] == alert_id and purpose in (None, n["purpose"])]
+
+
+@dataclass
+class AlertPlatform:
+    stack: LocalStack
+    dispatch: dispatch_pb2_grpc.DispatchServiceStub
+    receiver: Receiver
+    worker_env: dict[str, str] = field(default_factory=dict)
+
+    def restart_worker(self) -> None:
+        self.stack.processes.pop("worker-alerts").stop()
+        self.start_worker()
+
+    def start_worker(self) -> None:
+        self.stack.start_process("worker", "worker-alerts", **self.worker_env)
+
+
+@pytest.fixture(scope="module")
+async def platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[AlertPlatform]:
+    """Its own dispatch database (alert ids far above the main stack's, as both share one Temporal namespace) and
+    task queue, so its time-outs and webhook touch no other test."""
+    database = await create_database(postgres_server)
+    async with create_pool(database, "dispatch", 2) as pool:
+        await migrate(pool, "dispatch", MIGRATIONS)
+        await pool.execute("select setval(pg_get_serial_sequence('dispatch.alerts', 'id'), 50000000)")
+    receiver = Receiver()
+    receiver.up()
+    port = free_port()
+    shared = {"DATABASE_URL": database, "LINLI_TASK_QUEUE": "alerts-e2e"}
+    stack.start_process(
+        "dispatch",
+        "dispatch-alerts",
+        LINLI_GRPC_PORT=str(port),
+        LINLI_METRICS_PORT=str(free_port()),
+        LINLI_ALERT_ACK_TIMEOUT=f"{ACK_TIMEOUT:g}s",
+        LINLI_ALERT_STAFF_TIMEOUT=f"{ACK_TIMEOUT:g}s",
+        LINLI_OUTBOX_POLL="500ms",
+        **shared,
+    )
+    worker_env = {
+        **shared,
+        "LINLI_METRICS_PORT": str(free_port()),
+        "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
+        "LINLI_NOTIFY_WEBHOOK_URL": receiver.url,
+    }
+    platform = AlertPlatform(stack, None, receiver, worker_env)  # type: ignore[arg-type]
+    platform.start_worker()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    platform.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
+    try:
+        yield platform
+    finally:
+        await channel.close()
+        for name in ("worker-alerts", "dispatch-alerts"):
+            if name in stack.processes:
+                stack.processes.pop(name).stop()
+        receiver.down()
+        await drop_database(postgres_server, database)
+
+
+@dataclass
+class Scene:
+    community_id: str
+    street_id: str
+    grid_id: str
+    building_id: str
+    in_building: str
+    in_grid: str
+    in_community: str
+
+
+async def scene(api: Api, platform: AlertPlatform) -> Scene:
+    """A community with a grid and a building, three volunteers on duty all week — rostered farthest first."""
+    community = await make_community(api)
+    building = await api.registry.CreateOrgUnit(
+        reg.CreateOrgUnitRequest(
+            request_id=new_request_id(), parent_id=community.grid_id, kind=reg.ORG_UNIT_KIND_BUILDING, name="3号楼"
+        ),
+        metadata=api.admin,
+    )
+    building_id = building.org_unit.id
+    in_building = (await register_member(api, building_id, name="李楼")).id
+    in_grid = (await register_member(api, community.grid_id, name="赵格")).id
+    in_community = (await register_member(api, community.community_id, name="孙社")).id
+    slots = [
+        dis.WeeklyDutySlot(weekday=day, slot=dis.DutySlot(member_id=member))
+        for day in range(1, 8)
+        for member in (in_community, in_grid, in_building)
+    ]
+    await platform.dispatch.SetWeeklyDutyPattern(
+        dis.SetWeeklyDutyPatternRequest(request_id=new_request_id(), community_id=community.community_id, slots=slots),
+        metadata=api.admin,
+    )
+    return Scene(
+        community.community_id,
+        community.street_id,
+        community.grid_id,
+        building_id,
+        in_building,
+        in_grid,
+        in_community,
+    )
+
+
+async def raise_alert(api: Api, platform: AlertPlatform, unit_id: str, request_id: str | None = None) -> dis.Alert:
+    response = await platform.dispatch.RaiseAlert(
+        dis.RaiseAlertRequest(
+            request_id=request_id or new_request_id(),
+            kind=dis.ALERT_KIND_FALL,
+            unit_id=unit_id,
+            address="2单元301",
+            device_id="nanny-0042",
+        ),
+        metadata=api.token(Role.SYSTEM, subject="elder-care-monitoring"),
+    )
+    return response.alert
+
+
+async def timeline(api: Api, platform: AlertPlatform, alert_id: str) -> list[dis.AlertEvent]:
+    response = await platform.dispatch.GetAlert(dis.GetAlertRequest(alert_id=alert_id), metadata=api.admin)
+    return list(response.timeline)
+
+
+async def until(check: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await asyncio.sleep(0.2)
+
+
+def calls(events: list[dis.AlertEvent]) -> list[str]:
+    return [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_CALLED]
+
+
+async def called(api: Api, platform: AlertPlatform, alert_id: str) -> list[str]:
+    return calls(await timeline(api, platform, alert_id))
+
+
+def as_member(api: Api, member_id: str, community_id: str) -> tuple[tuple[str, str], ...]:
+    return api.token(Role.MEMBER, scope=community_id, subject=member_id)
+
+
+async def cancel(api: Api, platform: AlertPlatform, alert_id: str) -> dis.Alert:
+    response = await platform.dispatch.CancelAlert(
+        dis.CancelAlertRequest(request_id=new_request_id(), alert_id=alert_id, reason="误报"), metadata=api.admin
+    )
+    return response.alert
+
+
+async def test_the_nearest_volunteer_is_called_first_answers_and_the_service_is_recorded(
+    api: Api, platform: AlertPlatform
+) -> None:
+    s = await scene(api, platform)
+    alert = await raise_alert(api, platform, s.building_id)
+    assert alert.state == dis.ALERT_STATE_RAISED and alert.community_id == s.community_id
+
+    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
+    first = platform.receiver.for_alert(alert.id, "alert")[0]
+    assert first["recipient"] == f"member:{s.in_building}"  # nearest, though rostered last
+    assert first["address"] == "2单元301" and first["alert_kind"] == "fall"
+
+    me = as_member(api, s.in_building, s.community_id)
+    acked = await platform.dispatch.AcknowledgeAlert(
+        dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id, member_id=s.in_building),
+        metadata=me,
+    )
+    assert acked.alert.state == dis.ALERT_STATE_ACKNOWLEDGED and acked.alert.responder == f"member:{s.in_building}"
+    await platform.dispatch.ArriveAlert(
+        dis.ArriveAlertRequest(request_id=new_request_id(), alert_id=alert.id), metadata=me
+    )
+    resolved = await platform.dispatch.ResolveAlert(
+        dis.ResolveAlertRequest(
+            request_id=new_request_id(), alert_id=alert.id, outcome=dis.ALERT_OUTCOME_TAKEN_TO_HOSPITAL, note="送医"
+        ),
+        metadata=me,
+    )
+    assert resolved.alert.state == dis.ALERT_STATE_RESOLVED
+    assert resolved.alert.outcome == dis.ALERT_OUTCOME_TAKEN_TO_HOSPITAL
+
+    async def service_recorded() -> bool:
+        return any(e.kind == dis.ALERT_EVENT_KIND_SERVICE_RECORDED for e in await timeline(api, platform, alert.id))
+
+    await until(service_recorded, what="the responder's service record")
+    summary = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(member_id=s.in_building), metadata=api.admin
+    )
+    assert [(t.kind, t.category, t.count) for t in summary.totals] == [(reg.SERVICE_KIND_ALERT, "fall", 1)]
+    assert summary.hours >= 0.25
+
+    kinds = [e.kind for e in await timeline(api, platform, alert.id)]
+    assert kinds[:2] == [dis.ALERT_EVENT_KIND_RAISED, dis.ALERT_EVENT_KIND_CALLED]
+    for kind in (dis.ALERT_EVENT_KIND_DELIVERED, dis.ALERT_EVENT_KIND_ACKNOWLEDGED, dis.ALERT_EVENT_KIND_ARRIVED):
+        assert kind in kinds
+    assert kinds.index(dis.ALERT_EVENT_KIND_RESOLVED) < kinds.index(dis.ALERT_EVENT_KIND_SERVICE_RECORDED)
+
+
+async def test_nobody_answering_escalates_to_the_next_volunteers_then_staff_then_the_street_and_first_answer_wins(
+    api: Api, platform: AlertPlatform
+) -> None:
+    s = await scene(api, platform)
+    alert = await raise_alert(api, platform, s.building_id)
+    everyone = [
+        f"member:{s.in_building}",
+        f"member:{s.in_grid}",
+        f"member:{s.in_community}",
+        f"org:{s.community_id}",
+        f"org:{s.street_id}",
+    ]
+
+    async def reached_the_street() -> bool:
+        return await called(api, platform, alert.id) == everyone
+
+    await until(reached_the_street, timeout=60, what="escalation to the street")
+    events = await timeline(api, platform, alert.id)
+    call_times = [e.time.ToDatetime() for e in events if e.kind == dis.ALERT_EVENT_KIND_CALLED]
+    for earlier, later in zip(call_times, call_times[1:], strict=False):
+        assert (later - earlier).total_seconds() >= ACK_TIMEOUT - 0.05  # each waited out its time-out
+    escalations = [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_ESCALATED]
+    assert escalations == [f"org:{s.community_id}", f"org:{s.street_id}"]
+
+    # The grid volunteer answers late but first; the building volunteer, answering next, is told to stand down.
+    won = await platform.dispatch.AcknowledgeAlert(
+        dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id, member_id=s.in_grid),
+        metadata=as_member(api, s.in_grid, s.community_id),
+    )
+    assert won.alert.responder == f"member:{s.in_grid}"
+    assert won.alert.escalation == dis.ESCALATION_LEVEL_STREET
+    with pytest.raises(grpc.aio.AioRpcError) as lost:
+        await platform.dispatch.AcknowledgeAlert(
+            dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id, member_id=s.in_building),
+            metadata=as_member(api, s.in_building, s.community_id),
+        )
+    assert lost.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert f"acknowledged by member:{s.in_grid}" in (lost.value.details() or "")
+
+    def stood_down() -> list[str]:
+        return sorted(n["recipient"] for n in platform.receiver.for_alert(alert.id, "stand_down"))
+
+    await until(lambda: len(stood_down()) == 4, what="stand-down notices")
+    assert stood_down() == sorted(r for r in everyone if r != f"member:{s.in_grid}")
+
+    stats = await platform.dispatch.GetAlertStats(
+        dis.GetAlertStatsRequest(org_unit_id=s.community_id), metadata=api.admin
+    )
+    assert (stats.raised, stats.acknowledged, stats.escalated, stats.resolved) == (1, 1, 1, 0)
+    assert stats.median_seconds_to_acknowledge >= 4 * ACK_TIMEOUT
+    await cancel(api, platform, alert.id)
+
+
+async def test_the_same_alert_raised_ten_times_is_one_alert(api: Api, platform: AlertPlatform) -> None:
+    s = await scene(api, platform)
+    request_id = new_request_id()
+    alerts = await asyncio.gather(*(raise_alert(api, platform, s.grid_id, request_id) for _ in range(10)))
+    assert len({a.id for a in alerts}) == 1
+    alert_id = alerts[0].id
+    await until(lambda: platform.receiver.for_alert(alert_id, "alert"), what="the first notice")
+    events = await timeline(api, platform, alert_id)
+    assert [e.kind for e in events].count(dis.ALERT_EVENT_KIND_RAISED) == 1
+    stats = await platform.dispatch.GetAlertStats(dis.GetAlertStatsRequest(org_unit_id=s.grid_id), metadata=api.admin)
+    assert stats.raised == 1
+    # Nearest first: the grid volunteer and the building volunteer (inside the grid) share the grid.
+    assert platform.receiver.for_alert(alert_id, "alert")[0]["recipient"] in (
+        f"member:{s.in_grid}",
+        f"member:{s.in_building}",
+    )
+    await cancel(api, platform, alert_id)
+
+
+async def test_the_worker_killed_mid_escalation_still_escalates_on_time(api: Api, platform: AlertPlatform) -> None:
+    s = await scene(api, platform)
+    alert = await raise_alert(api, platform, s.building_id)
+
+    async def first_called() -> bool:
+        return len(await called(api, platform, alert.id)) == 1
+
+    await until(first_called, what="the first call")
+    platform.stack.processes["worker-alerts"].kill()  # SIGKILL, mid-way through the first volunteer's time-out
+    killed_at = time.monotonic()
+    platform.stack.processes.pop("worker-alerts")
+    platform.start_worker()
+    assert time.monotonic() - killed_at < 30
+
+    async def second_called() -> bool:
+        return len(await called(api, platform, alert.id)) >= 2
+
+    await until(second_called, what="the call to the second volunteer after the restart")
+    events = await timeline(api, platform, alert.id)
+    call_times = [e.time.ToDatetime() for e in events if e.kind == dis.ALERT_EVENT_KIND_CALLED]
+    waited = (call_times[1] - call_times[0]).total_seconds()
+    # The time-out is a timer in Temporal, not in the worker: it fires on time, and the restarted worker acts on it
+    # (a generous upper bound for a worker start on a busy machine).
+    assert ACK_TIMEOUT - 0.05 <= waited < ACK_TIMEOUT + 20
+    assert [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_TIMED_OUT][0] == f"member:{s.in_building}"
+    await cancel(api, platform, alert.id)
+
+
+async def test_notices_sent_while_the_gateway_is_down_are_delivered_once_it_is_back(
+    api: Api, platform: AlertPlatform
+) -> None:
+    s = await scene(api, platform)
+    platform.receiver.down()
+    try:
+        alert = await raise_alert(api, platform, s.building_id)
+
+        async def escalating() -> bool:
+            return len(await called(api, platform, alert.id)) >= 2
+
+        # The escalation goes on while the gateway is down: a late notice never holds up the next call.
+        await until(escalating, what="escalation while the gateway is down")
+        assert platform.receiver.for_alert(alert.id) == []
+        await asyncio.sleep(3)  # about 8 s of outage in all (retries back off 1 s, 2 s, 4 s, ... up to 10 s)
+    finally:
+        platform.receiver.up()
+    acked = await platform.dispatch.AcknowledgeAlert(
+        dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id, member_id=s.in_building),
+        metadata=as_member(api, s.in_building, s.community_id),
+    )
+    assert acked.alert.state == dis.ALERT_STATE_ACKNOWLEDGED
+
+    async def all_delivered() -> bool:
+        events = await timeline(api, platform, alert.id)
+        return len(calls(events)) == len([e for e in events if e.kind == dis.ALERT_EVENT_KIND_DELIVERED]) and bool(
+            platform.receiver.for_alert(alert.id, "stand_down")
+        )
+
+    await until(all_delivered, timeout=60, what="every notice delivered after the outage")
+    events = await timeline(api, platform, alert.id)
+    assert not [e for e in events if e.kind == dis.ALERT_EVENT_KIND_DELIVERY_FAILED]
+    received = sorted({n["recipient"] for n in platform.receiver.for_alert(alert.id, "alert")})
+    assert received == sorted(set(calls(events)))  # no notice lost
+    await cancel(api, platform, alert.id)
+
+
+async def test_bad_alert_requests_are_refused_with_the_field_named(api: Api, platform: AlertPlatform) -> None:
+    s = await scene(api, platform)
+
+    async def refused(call: object, code: grpc.StatusCode, field: str) -> None:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call  # type: ignore[misc]
+        assert error.value.code() == code, error.value.details()
+        assert (error.value.details() or "").startswith(f"{field}:") or field == "", error.value.details()
+
+    system = api.token(Role.SYSTEM, subject="elder-care-monitoring")
+    await refused(
+        platform.dispatch.RaiseAlert(dis.RaiseAlertRequest(request_id="r1", unit_id=s.building_id), metadata=system),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "kind",
+    )
+    await refused(
+        platform.dispatch.RaiseAlert(
+            dis.RaiseAlertRequest(request_id="r2", kind=dis.ALERT_KIND_FIRE, unit_id=s.street_id), metadata=system
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "unit_id",
+    )
+    await refused(
+        platform.dispatch.RaiseAlert(
+            dis.RaiseAlertRequest(request_id="r3", kind=dis.ALERT_KIND_FIRE, unit_id="99999999"), metadata=system
+        ),
+        grpc.StatusCode.NOT_FOUND,
+        "unit_id",
+    )
+    await refused(
+        platform.dispatch.GetAlert(dis.GetAlertRequest(alert_id="99999999999"), metadata=api.admin),
+        grpc.StatusCode.NOT_FOUND,
+        "alert_id",
+    )
+    alert = await raise_alert(api, platform, s.building_id)
+    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
+    await refused(
+        platform.dispatch.AcknowledgeAlert(
+            dis.AcknowledgeAlertRequest(request_id="a1", alert_id=alert.id, member_id=s.in_grid),
+            metadata=as_member(api, s.in_building, s.community_id),
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "member_id",
+    )
+    await refused(
+        platform.dispatch.AcknowledgeAlert(
+            dis.AcknowledgeAlertRequest(request_id="a2", alert_id=alert.id, member_id=s.in_community),
+            metadata=as_member(api, s.in_community, s.community_id),
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "member_id",
+    )
+    await refused(
+        platform.dispatch.ResolveAlert(dis.ResolveAlertRequest(request_id="x1", alert_id=alert.id), metadata=api.admin),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "outcome",
+    )
+    await refused(
+        platform.dispatch.ArriveAlert(dis.ArriveAlertRequest(request_id="x2", alert_id=alert.id), metadata=api.admin),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "",
+    )
+    await refused(
+        platform.dispatch.RecordAlertEvent(
+            dis.RecordAlertEventRequest(request_id="e1", alert_id=alert.id, kind=dis.ALERT_EVENT_KIND_CALLED),
+            metadata=api.admin,
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "",
+    )
+    # Staff answering themselves, with no member named.
+    staffed = await platform.dispatch.AcknowledgeAlert(
+        dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id),
+        metadata=api.token(Role.STAFF, scope=s.community_id, subject="staff-wang"),
+    )
+    assert staffed.alert.responder == "staff:staff-wang"
+    await cancel(api, platform, alert.id)
