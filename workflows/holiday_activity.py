@@ -118,14 +118,12 @@ class HolidayActivity:
             if self.state not in ("published", "signups_closed"):
                 break
             at = activity.start_time - before.total_seconds()
-            if workflow.now().timestamp() < at and not await self._until(at):
+            if workflow.now().timestamp() >= at:
+                continue  # its moment passed before the activity got here (proposed at short notice)
+            if not await self._until(at):
                 break
-            if workflow.now().timestamp() < activity.start_time:
-                await self._notify(
-                    params,
-                    kind,
-                    f"{_IN[kind]}: {activity.kind} activity at {_at(activity.start_time):%Y-%m-%d %H:%M} UTC",
-                )
+            when = f"{_at(activity.start_time):%Y-%m-%d %H:%M} UTC"
+            await self._notify(params, kind, f"{_IN[kind]}: {activity.kind} activity at {when}")
         if self.state in ("published", "signups_closed") and await self._until(activity.start_time):
             await self._advance(params, "start")
         if self.state == "in_progress" and await self._until(activity.end_time):

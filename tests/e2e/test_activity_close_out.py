@@ -1,0 +1,111 @@
+"""An activity at short notice, end to end in real time: approved, published by its workflow, a volunteer signs
+up and checks in, sign-ups close at the deadline, it starts, and at its end it is closed out with a summary
+and the volunteer's service recorded in the registry (纪实); the metrics count it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.dispatch.v1 import activities_pb2 as act
+from linli.dispatch.v1 import activities_pb2_grpc
+from linli.registry.v1 import registry_pb2 as reg
+
+from devstack.client import Api
+from devstack.stack import LocalStack
+from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.test_activity_api import until_state
+
+
+def soon(seconds: float) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC) + timedelta(seconds=seconds))
+    return stamp
+
+
+async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: Api, stack: LocalStack) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id, skills=(reg.SKILL_FIRST_AID,))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
+        activities = activities_pb2_grpc.ActivityServiceStub(channel)
+        proposed = (
+            await activities.ProposeActivity(
+                act.ProposeActivityRequest(
+                    request_id=new_request_id(),
+                    org_unit_id=community.community_id,
+                    title="楼栋急救培训",
+                    kind=act.ACTIVITY_KIND_VOLUNTEER_SERVICE,
+                    place="红色驿站",
+                    start_time=soon(8),
+                    end_time=soon(10),
+                    signup_deadline=soon(6),
+                    capacity=10,
+                    roles=[act.ActivityRole(name="trainer", count=1, skills=[reg.SKILL_FIRST_AID])],
+                ),
+                metadata=api.admin,
+            )
+        ).activity
+        await activities.ReviewActivity(
+            act.ReviewActivityRequest(
+                request_id=new_request_id(), activity_id=proposed.id, approve=act.ActivityApproval()
+            ),
+            metadata=api.admin,
+        )
+        await until_state(activities, api, proposed.id, act.ACTIVITY_STATE_PUBLISHED)
+        signed = (
+            await activities.SignUp(
+                act.SignUpRequest(
+                    request_id=new_request_id(), activity_id=proposed.id, member_id=member.id, role="trainer"
+                ),
+                metadata=api.admin,
+            )
+        ).sign_up
+        checked = (
+            await activities.CheckIn(
+                act.CheckInRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=signed.id),
+                metadata=api.admin,
+            )
+        ).sign_up
+        assert checked.check_in_time.seconds > 0
+
+        closed = await until_state(activities, api, proposed.id, act.ACTIVITY_STATE_CLOSED)
+        assert "1 of 1 volunteers came" in closed.summary
+        history = await activities.GetActivityHistory(
+            act.GetActivityHistoryRequest(activity_id=proposed.id), metadata=api.admin
+        )
+        states = [
+            act.ActivityState.Name(e.state) for e in history.events if e.kind == act.ACTIVITY_EVENT_KIND_TRANSITION
+        ]
+        assert states == [
+            "ACTIVITY_STATE_PROPOSED",
+            "ACTIVITY_STATE_APPROVED",
+            "ACTIVITY_STATE_PUBLISHED",
+            "ACTIVITY_STATE_SIGNUPS_CLOSED",
+            "ACTIVITY_STATE_IN_PROGRESS",
+            "ACTIVITY_STATE_CLOSED",
+        ]
+        # At short notice the day-before and hour-before reminders have passed: none is sent late.
+        assert not [e for e in history.events if e.kind == act.ACTIVITY_EVENT_KIND_NOTICE]
+
+    deadline = time.monotonic() + 30
+    while True:
+        summary = await api.registry.GetMemberServiceSummary(
+            reg.GetMemberServiceSummaryRequest(member_id=member.id), metadata=api.admin
+        )
+        if summary.count:
+            break
+        assert time.monotonic() < deadline, "the volunteer's service was never recorded"
+        await asyncio.sleep(0.2)
+    assert [(t.kind, t.category, t.count) for t in summary.totals] == [
+        (reg.SERVICE_KIND_ACTIVITY, "volunteer_service", 1)
+    ]
+
+    metrics = (
+        urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.dispatch_metrics}/metrics", timeout=5).read().decode()
+    )
+    assert 'linli_activity_check_ins_total{kind="volunteer"}' in metrics
+    assert 'linli_activity_transitions_total{state="closed"}' in metrics
