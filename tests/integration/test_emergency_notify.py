@@ -1,0 +1,114 @@
+"""The webhook sender against a real HTTP receiver on 127.0.0.1: what counts as delivered, retried or refused."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from devstack.processes import free_port
+from workflows.emergency_notify import (
+    GatewayRefused,
+    GatewayUnavailable,
+    LogNotifier,
+    Notice,
+    WebhookNotifier,
+    notifiers_for,
+)
+
+NOTICE = Notice(
+    key="alert-1/alert/member:11",
+    alert_id="1",
+    purpose="alert",
+    recipient="member:11",
+    alert_kind="fall",
+    unit_id="7",
+    address="2单元301",
+    text="on duty, lives in the same building",
+)
+
+
+class Gateway:
+    def __init__(self) -> None:
+        self.status = 200
+        self.received: list[tuple[dict[str, str], str]] = []
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[Gateway, str]]:
+    state = Gateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state.received.append((body, self.headers["Idempotency-Key"]))
+            self.send_response(state.status)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state, f"http://127.0.0.1:{server.server_address[1]}/notices"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_notice_is_posted_as_json_with_its_idempotency_key(gateway: tuple[Gateway, str]) -> None:
+    state, url = gateway
+    await WebhookNotifier(url).send(NOTICE)
+    assert state.received == [
+        (
+            {
+                "key": NOTICE.key,
+                "alert_id": "1",
+                "purpose": "alert",
+                "recipient": "member:11",
+                "alert_kind": "fall",
+                "unit_id": "7",
+                "address": "2单元301",
+                "text": NOTICE.text,
+            },
+            NOTICE.key,
+        )
+    ]
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 408])
+async def test_a_failing_or_busy_gateway_is_worth_retrying(gateway: tuple[Gateway, str], status: int) -> None:
+    state, url = gateway
+    state.status = status
+    with pytest.raises(GatewayUnavailable):
+        await WebhookNotifier(url).send(NOTICE)
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+async def test_a_notice_the_gateway_rejects_is_refused_for_good(gateway: tuple[Gateway, str], status: int) -> None:
+    state, url = gateway
+    state.status = status
+    with pytest.raises(GatewayRefused):
+        await WebhookNotifier(url).send(NOTICE)
+
+
+async def test_a_gateway_nobody_listens_on_is_unavailable() -> None:
+    with pytest.raises(GatewayUnavailable):
+        await WebhookNotifier(f"http://127.0.0.1:{free_port()}/notices", timeout=2).send(NOTICE)
+
+
+async def test_the_log_is_always_a_sender_and_the_webhook_only_when_configured(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert [type(n) for n in notifiers_for("")] == [LogNotifier]
+    assert [type(n) for n in notifiers_for("http://127.0.0.1:1/x")] == [LogNotifier, WebhookNotifier]
+    with caplog.at_level("INFO", logger="linli.notify"):
+        await LogNotifier().send(NOTICE)
+    record = caplog.records[-1]
+    assert record.recipient == "member:11" and record.alert_id == "1"  # type: ignore[attr-defined]
+    assert "2单元301" not in caplog.text  # the address is not logged

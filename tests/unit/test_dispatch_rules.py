@@ -1,0 +1,144 @@
+"""Dispatch rules with no I/O: rosters, call order, nearness, scoring and its explanations."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from linli.registry.v1 import registry_pb2 as reg
+from linli.wishes.v1 import wishes_pb2 as wish
+
+from services.dispatch import domain
+from services.dispatch.domain import Candidate, Place, Slot
+from services.runtime.errors import InvalidArgument
+
+
+def test_a_clock_time_reads_as_minutes_and_24_00_is_the_end_of_the_day() -> None:
+    assert domain.parse_clock("f", "08:30", default=0) == 510
+    assert domain.parse_clock("f", "24:00", default=0) == 1440
+    assert domain.parse_clock("f", "", default=7) == 7
+    assert domain.clock(510) == "08:30"
+
+
+@pytest.mark.parametrize("text", ["8", "08:60", "24:01", "ab:cd", "8:5", "-1:00"])
+def test_a_bad_clock_time_is_refused_with_its_field(text: str) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        domain.parse_clock("slots[2].start_time", text, default=0)
+    assert error.value.field == "slots[2].start_time"
+    assert error.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_slot_must_end_after_it_starts() -> None:
+    with pytest.raises(InvalidArgument) as error:
+        domain.slot_from("slots[0]", 1, "20:00", "08:00")
+    assert error.value.field == "slots[0].end_time"
+    assert domain.slot_from("slots[0]", 1, "", "") == Slot(1, 0, 1440)
+
+
+def test_on_duty_keeps_roster_order_so_the_first_is_the_primary() -> None:
+    slots = [Slot(1, 480, 1200), Slot(2, 0, 1440), Slot(3, 1200, 1440)]
+    assert [s.member_id for s in domain.on_duty(slots, 600)] == [1, 2]
+    assert [s.member_id for s in domain.on_duty(slots, 1300)] == [2, 3]
+    assert domain.on_duty(slots[:1], 1200) == []  # the end is exclusive
+
+
+def test_gaps_are_the_stretches_nobody_covers() -> None:
+    assert domain.gaps([]) == [(0, 1440)]
+    assert domain.gaps([Slot(1, 480, 720), Slot(2, 600, 900), Slot(3, 1000, 1440)]) == [(0, 480), (900, 1000)]
+    assert domain.gaps([Slot(1, 0, 1440)]) == []
+
+
+@given(st.lists(st.tuples(st.integers(0, 1439), st.integers(1, 1440)).filter(lambda t: t[0] < t[1]), max_size=8))
+def test_every_minute_is_either_covered_or_in_a_gap(spans: list[tuple[int, int]]) -> None:
+    slots = [Slot(i + 1, a, b) for i, (a, b) in enumerate(spans)]
+    uncovered = domain.gaps(slots)
+    for minute in range(0, 1440, 7):
+        in_gap = any(a <= minute < b for a, b in uncovered)
+        assert in_gap != bool(domain.on_duty(slots, minute))
+
+
+def test_a_swap_puts_the_new_member_in_the_same_places() -> None:
+    slots = [Slot(1, 0, 720), Slot(2, 0, 1440), Slot(1, 720, 1440)]
+    assert domain.swap(slots, 1, 9) == [Slot(9, 0, 720), Slot(2, 0, 1440), Slot(9, 720, 1440)]
+
+
+def test_nearness_is_the_deepest_unit_shared_with_the_alert() -> None:
+    place = Place(building_id="7", grid_id="6", community_id="5")
+    assert domain.nearness(place, ("1", "5", "6", "7")) == domain.NEAR_BUILDING
+    assert domain.nearness(place, ("1", "5", "6", "8")) == domain.NEAR_GRID
+    assert domain.nearness(place, ("1", "5")) == domain.NEAR_COMMUNITY
+    assert domain.nearness(place, ("1", "9")) == domain.NEAR_SUBTREE
+    assert domain.nearness(Place(community_id="5"), ("5", "6", "7")) == domain.NEAR_COMMUNITY
+
+
+def test_the_call_order_is_nearest_first_then_roster_order_and_each_member_once() -> None:
+    on_duty = [(30, domain.NEAR_COMMUNITY, 0), (20, domain.NEAR_GRID, 1), (10, domain.NEAR_BUILDING, 2)]
+    on_duty += [(40, domain.NEAR_GRID, 3), (30, domain.NEAR_COMMUNITY, 4)]
+    assert domain.call_order(on_duty) == [
+        (10, domain.NEAR_BUILDING),
+        (20, domain.NEAR_GRID),
+        (40, domain.NEAR_GRID),
+        (30, domain.NEAR_COMMUNITY),
+    ]
+
+
+def test_service_hours_are_quarter_hours_and_at_least_one() -> None:
+    assert domain.service_hours(0) == 0.25
+    assert domain.service_hours(900) == 0.25
+    assert domain.service_hours(901) == 0.5
+    assert domain.service_hours(3 * 3600) == 3.0
+
+
+def _full_rank(candidates: list[Candidate], load: dict[str, int], hours: dict[str, float]) -> list[domain.Ranked]:
+    place = Place(building_id="7", grid_id="6", community_id="5")
+    scored = [
+        domain.add_recent_hours(
+            domain.add_load(
+                domain.add_nearness(domain.skill_fit(wish.WISH_CATEGORY_MEDICAL_CARE, c), place, c),
+                load.get(c.member_id, 0),
+            ),
+            hours.get(c.member_id, 0.0),
+        )
+        for c in candidates
+    ]
+    return domain.order(scored)
+
+
+def test_each_factor_moves_the_score_and_is_explained() -> None:
+    doctor_far = Candidate("1", "甲", (reg.SKILL_MEDICAL,), ("5",))
+    doctor_near = Candidate("2", "乙", (reg.SKILL_MEDICAL,), ("5", "6", "7"))
+    doctor_busy = Candidate("3", "丙", (reg.SKILL_MEDICAL,), ("5", "6", "7"))
+    nobody = Candidate("4", "丁", (), ("5", "6", "7"))
+    ranked = _full_rank([doctor_far, doctor_near, doctor_busy, nobody], load={"3": 2}, hours={"2": 5})
+    assert [r.member_id for r in ranked] == ["2", "1", "3", "4"]
+    best = ranked[0]
+    assert best.score == 2 + 1.5 - 0.5
+    assert best.reasons == (
+        "skill medical fits medical_care (+2)",
+        "lives in the same building (+1.5)",
+        "no open work (-0)",
+        "5 hour(s) served in the last 30 days (-0.5)",
+    )
+    assert "2 open piece(s) of work (-2)" in ranked[2].reasons
+
+
+def test_penalties_are_capped_so_no_one_falls_more_than_five_points() -> None:
+    expert = Candidate("1", "甲", (reg.SKILL_MEDICAL, reg.SKILL_FIRST_AID), ("5",))
+    ranked = _full_rank([expert], load={"1": 50}, hours={"1": 500})
+    assert ranked[0].score == 3 + 0.5 - 3 - 2
+    assert ranked[0].reasons[-2:] == ("50 open piece(s) of work (-3)", "500 hour(s) served in the last 30 days (-2)")
+
+
+@given(st.permutations(list(range(1, 9))))
+def test_the_same_input_gives_the_same_order_whatever_order_it_came_in(ids: list[int]) -> None:
+    candidates = [Candidate(str(i), "x", (reg.SKILL_MEDICAL,) if i % 2 else (), ("5",)) for i in ids]
+    first = [r.member_id for r in _full_rank(candidates, {}, {})]
+    assert first == ["1", "3", "5", "7", "2", "4", "6", "8"]
+
+
+def test_an_activity_role_scores_two_points_for_each_skill_asked_for() -> None:
+    member = Candidate("1", "甲", (reg.SKILL_FIRST_AID, reg.SKILL_IT), ())
+    ranked = domain.skills_fit([reg.SKILL_FIRST_AID, reg.SKILL_MEDICAL], member)
+    assert ranked.score == 2 and ranked.reasons == ("has skill first_aid (+2)",)
+    assert domain.skills_fit([reg.SKILL_MEDICAL], member).reasons == ("none of the skills asked for",)
