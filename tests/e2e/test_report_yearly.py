@@ -1,0 +1,76 @@
+"""The yearly service report per member (年报): produced for every member of a district, stored once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import grpc
+import pytest
+from linli.registry.v1 import reports_pb2 as rep
+from linli.registry.v1 import reports_pb2_grpc
+from temporalio.client import Client
+
+from devstack.client import Api
+from devstack.stack import LocalStack
+from services.runtime.auth import Role
+from tests.e2e.conftest import register_member
+from tests.e2e.test_report_weekly import ZONE, make_district, record_service
+from workflows.reports import YearlyReportsInput, YearlyServiceReports, yearly_reports_workflow_id
+
+
+@pytest.fixture(scope="module")
+async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.registry}") as channel:
+        yield reports_pb2_grpc.ReportServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+async def temporal(stack: LocalStack) -> Client:
+    assert stack.temporal_address
+    return await Client.connect(stack.temporal_address)
+
+
+async def test_every_member_gets_a_yearly_report_once(
+    api: Api, reports: reports_pb2_grpc.ReportServiceStub, temporal: Client
+) -> None:
+    district = await make_district(api)
+    a = await register_member(api, district.community_ids[0])
+    b = await register_member(api, district.community_ids[1])
+    now = datetime.now(UTC)
+    await record_service(api, a.id, 2.0, now - timedelta(minutes=5))
+    await record_service(api, a.id, 1.5, now - timedelta(minutes=4))
+    year = now.astimezone(ZoneInfo(ZONE)).year
+
+    async def produce() -> int:
+        return await temporal.execute_workflow(
+            YearlyServiceReports.run,
+            YearlyReportsInput(org_unit_id=district.district_id, year=year, timezone=ZONE),
+            id=f"{yearly_reports_workflow_id(district.district_id, year)}-{uuid.uuid4().hex[:6]}",
+            task_queue="linli",
+        )
+
+    assert await produce() == 2
+    assert await produce() == 0  # stored once: a second run adds nothing
+    own = await reports.GetYearlyServiceReport(
+        rep.GetYearlyServiceReportRequest(member_id=a.id, year=year),
+        metadata=api.token(Role.MEMBER, scope=district.community_ids[0], subject=a.id),
+    )
+    assert (own.report.services, own.report.hours, own.report.year) == (2, 3.5, year)
+    idle = await reports.GetYearlyServiceReport(
+        rep.GetYearlyServiceReportRequest(member_id=b.id, year=year), metadata=api.admin
+    )
+    assert (idle.report.services, idle.report.hours) == (0, 0.0)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await reports.GetYearlyServiceReport(
+            rep.GetYearlyServiceReportRequest(member_id=a.id, year=year),
+            metadata=api.token(Role.MEMBER, scope=district.community_ids[1], subject=b.id),
+        )
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await reports.GetYearlyServiceReport(
+            rep.GetYearlyServiceReportRequest(member_id=a.id, year=year - 1), metadata=api.admin
+        )
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
