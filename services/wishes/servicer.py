@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -24,6 +25,8 @@ from services.wishes.outbox import TransitionRelay
 from services.wishes.store import ClaimCap, ClaimCapReached, NewWish, WishFilter, WishStore, WrongState
 
 _STAFF = (Role.ADMIN, Role.STAFF)
+_MEMBER_CACHE_SECONDS = 5.0
+_MEMBER_CACHE_ENTRIES = 10_000
 
 
 def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
@@ -79,6 +82,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         max_open_claims: int = 5,
     ) -> None:
         self.max_open_claims = max_open_claims
+        self._members: dict[int, tuple[float, registry_pb2.Member]] = {}
         self.store = store
         self.relay = relay
         self.org = org
@@ -464,14 +468,26 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             average_hours_to_close=stats.average_hours_to_close,
         )
 
-    async def _require_registered_in(self, member_id: int, wish: Wish) -> None:
+    async def _member(self, member_id: int) -> registry_pb2.Member:
+        """The member as the registry has it; answers are reused for a few seconds, because in a claim storm the
+        same members claim many wishes at once and a registration changes rarely."""
+        now = time.monotonic()
+        cached = self._members.get(member_id)
+        if cached and cached[0] > now:
+            return cached[1]
         try:
             response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", "member_id") from exc
             raise
-        member = response.member
+        if len(self._members) >= _MEMBER_CACHE_ENTRIES:
+            self._members.clear()
+        self._members[member_id] = (now + _MEMBER_CACHE_SECONDS, response.member)
+        return response.member
+
+    async def _require_registered_in(self, member_id: int, wish: Wish) -> None:
+        member = await self._member(member_id)
         if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
             raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
         if member.community_id != str(wish.community_id):
