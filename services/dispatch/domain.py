@@ -43,7 +43,7 @@ NEARNESS_WORDS = {
     NEAR_BUILDING: "lives in the same building",
     NEAR_GRID: "lives in the same grid",
     NEAR_COMMUNITY: "lives in the community",
-    NEAR_SUBTREE: "lives elsewhere in the area",
+    NEAR_SUBTREE: "lives outside the community",
 }
 LOAD_PENALTY = 1.0  # a point per piece of open work (claimed wishes, alerts being handled)
 MAX_LOAD_PENALTY = 3.0
@@ -123,6 +123,9 @@ def skills_fit(wanted_skills: Sequence[int], candidate: Candidate) -> Ranked:
 
 
 def add_nearness(ranked: Ranked, place: Place, candidate: Candidate) -> Ranked:
+    if not (place.building_id or place.grid_id or place.community_id):
+        # Work for a whole street: everyone in it is as near as the next.
+        return Ranked(ranked.member_id, ranked.name, ranked.score, (*ranked.reasons, "lives in the area (+0)"))
     near = nearness(place, candidate.residence_path)
     bonus = NEARNESS_BONUS[near]
     reason = f"{NEARNESS_WORDS[near]} (+{bonus:g})"

@@ -1,0 +1,99 @@
+"""Matching people to work over gRPC: skill fit, nearness, open load and recent hours, each explained."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from linli.dispatch.v1 import dispatch_pb2 as dis
+from linli.registry.v1 import registry_pb2 as reg
+from linli.wishes.v1 import wishes_pb2 as wish
+
+from devstack.client import Api
+from services.runtime.auth import Role
+from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.test_wish_slice import published
+
+ARTS = (reg.SKILL_CULTURE_ARTS,)
+
+
+async def test_claimants_are_ranked_by_skill_then_load_and_recent_hours_and_each_score_is_explained(api: Api) -> None:
+    community = await make_community(api)
+    busy = (await register_member(api, community.community_id, name="钱忙", skills=ARTS)).id
+    fresh = (await register_member(api, community.grid_id, name="孙新", skills=ARTS)).id
+    veteran = (await register_member(api, community.community_id, name="李老", skills=ARTS)).id
+    stranger = (await register_member(api, community.community_id, name="周外", skills=(reg.SKILL_IT,))).id
+
+    claimed = await published(api, community)
+    await api.wishes.ClaimWish(
+        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=claimed.id, member_id=busy),
+        metadata=api.token(Role.MEMBER, scope=community.community_id, subject=busy),
+    )
+    await api.registry.RecordService(
+        reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            member_id=veteran,
+            kind=reg.SERVICE_KIND_OTHER,
+            source_id="drill-1",
+            category="fire drill",
+            hours=20,
+        ),
+        metadata=api.admin,
+    )
+
+    open_wish = await published(api, community)
+    request = dis.RecommendClaimantsRequest(wish_id=open_wish.id)
+    ranked = await api.dispatch.RecommendClaimants(request, metadata=api.admin)
+    assert [r.member_id for r in ranked.recommendations] == [fresh, busy, veteran, stranger]
+    assert [r.score for r in ranked.recommendations] == [2.5, 1.5, 0.5, 0.5]
+    assert list(ranked.recommendations[0].reasons) == [
+        "skill culture_arts fits culture (+2)",
+        "lives in the community (+0.5)",
+        "no open work (-0)",
+        "0 hour(s) served in the last 30 days (-0)",
+    ]
+    assert "1 open piece(s) of work (-1)" in ranked.recommendations[1].reasons
+    assert "20 hour(s) served in the last 30 days (-2)" in ranked.recommendations[2].reasons
+    assert (await api.dispatch.RecommendClaimants(request, metadata=api.admin)) == ranked  # deterministic
+
+    volunteers = await api.dispatch.RecommendVolunteers(
+        dis.RecommendVolunteersRequest(
+            org_unit_id=community.community_id, skills=[reg.SKILL_CULTURE_ARTS], limit=2, exclude_member_ids=[fresh]
+        ),
+        metadata=api.admin,
+    )
+    assert [r.member_id for r in volunteers.recommendations] == [busy, veteran]
+    assert volunteers.recommendations[0].reasons[0] == "has skill culture_arts (+2)"
+
+    street_wide = await api.dispatch.RecommendVolunteers(
+        dis.RecommendVolunteersRequest(org_unit_id=community.street_id, skills=[reg.SKILL_IT]),
+        metadata=api.admin,
+    )
+    assert street_wide.recommendations[0].member_id == stranger
+    assert "lives in the area (+0)" in street_wide.recommendations[0].reasons
+
+
+async def test_bad_matching_requests_are_refused_with_the_field_named(api: Api) -> None:
+    community = await make_community(api)
+    cases = [
+        (
+            dis.RecommendVolunteersRequest(org_unit_id=community.grid_id),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "org_unit_id",
+        ),
+        (
+            dis.RecommendVolunteersRequest(org_unit_id=community.community_id, skills=[999]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "skills[0]",
+        ),
+        (
+            dis.RecommendVolunteersRequest(org_unit_id=community.community_id, limit=1000),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "limit",
+        ),
+        (dis.RecommendVolunteersRequest(org_unit_id="99999999"), grpc.StatusCode.NOT_FOUND, "org_unit_id"),
+    ]
+    for request, code, field in cases:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await api.dispatch.RecommendVolunteers(request, metadata=api.admin)
+        assert error.value.code() == code, error.value.details()
+        assert (error.value.details() or "").startswith(f"{field}:"), error.value.details()
