@@ -2,7 +2,8 @@
 
 Every change is one transaction. Sign-ups lock the activity's row first, so of two people taking the last
 place exactly one gets it and the other joins the waiting list; a withdrawal promotes the first waiting
-sign-up in the same transaction. A transition is committed with its history event, which is also the outbox
+sign-up in the same transaction. Sign-ups are inserted under that lock, so their ids are the order they came
+in: the waiting list is in id order (not by time, whose transaction start may precede an earlier commit). A transition is committed with its history event, which is also the outbox
 row the relay delivers to the activity's workflow.
 """
 
@@ -25,7 +26,7 @@ _SIGN_UP_COLUMNS = """s.id, s.activity_id, s.member_id, s.resident_ref, s.role, 
     case when s.status = 'waitlisted' then (
         select count(*) from activity_signups w
         where w.activity_id = s.activity_id and w.status = 'waitlisted'
-          and (w.waitlisted_at, w.id) <= (s.waitlisted_at, s.id)) else 0 end as waitlist_position"""
+          and w.id <= s.id) else 0 end as waitlist_position"""
 _EVENT_COLUMNS = "id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at"
 
 
@@ -378,7 +379,7 @@ class ActivityStore:
             sign_up_id = await conn.fetchval(
                 """insert into activity_signups (activity_id, member_id, resident_ref, role, status, waitlisted_at,
                         created_by, request_id)
-                   values ($1, $2, $3, $4, $5, case when $5 = 'waitlisted' then now() end, $6, $7)
+                   values ($1, $2, $3, $4, $5, case when $5 = 'waitlisted' then clock_timestamp() end, $6, $7)
                    returning id""",
                 activity_id,
                 member_id,
@@ -413,7 +414,7 @@ class ActivityStore:
                 next_id = await conn.fetchval(
                     """update activity_signups set status = 'confirmed', promoted_from = $2
                        where id = (select id from activity_signups where activity_id = $1 and status = 'waitlisted'
-                                   order by waitlisted_at, id limit 1)
+                                   order by id limit 1)
                        returning id""",
                     activity_id,
                     sign_up_id,

@@ -1,0 +1,94 @@
+"""Sign-ups on dispatch's real store and Postgres: the last places under concurrency, the waiting list in
+order, and a retried sign-up or withdrawal giving its first answer."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.dispatch import activities_domain as domain
+from services.dispatch.__main__ import MIGRATIONS
+from services.dispatch.activities_store import ActivityStore, NewActivity, SignUpRefused
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
+from services.runtime.db import create_pool, migrate
+
+STAFF = Caller("staff", Role.STAFF, WHOLE_DEPLOYMENT)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[ActivityStore]:
+    async with create_pool(database_url, "dispatch", 25) as pool:
+        await migrate(pool, "dispatch", MIGRATIONS)
+        yield ActivityStore(pool)
+
+
+async def published(store: ActivityStore, capacity: int) -> int:
+    start = datetime.now(UTC) + timedelta(days=3)
+    activity, _ = await store.propose(
+        STAFF,
+        uuid.uuid4().hex,
+        NewActivity(
+            4,
+            ("1", "4"),
+            "邻里节",
+            "holiday",
+            "幸福里",
+            start,
+            start + timedelta(hours=2),
+            start - timedelta(days=1),
+            capacity,
+            (domain.Role("steward", 1, ()),),
+        ),
+    )
+    for move in (domain.APPROVE, domain.PUBLISH):
+        await store.move(STAFF, uuid.uuid4().hex, activity.id, move)
+    return activity.id
+
+
+async def test_twenty_residents_racing_for_five_places_get_five_places_and_a_waiting_list_in_order(
+    store: ActivityStore,
+) -> None:
+    activity_id = await published(store, capacity=5)
+    results = await asyncio.gather(
+        *(store.sign_up(STAFF, f"r{i}", activity_id, None, f"resident-{i}", "") for i in range(20))
+    )
+    statuses = [s.status for s, _ in results]
+    assert statuses.count("confirmed") == 5 and statuses.count("waitlisted") == 15
+    assert sorted(s.waitlist_position for s, _ in results if s.status == "waitlisted") == list(range(1, 16))
+    activity = await store.activity(activity_id)
+    assert activity is not None and (activity.participants, activity.waitlisted) == (5, 15)
+
+
+async def test_the_last_volunteer_place_in_a_role_goes_to_exactly_one(store: ActivityStore) -> None:
+    activity_id = await published(store, capacity=5)
+    results = await asyncio.gather(
+        *(store.sign_up(STAFF, f"v{i}", activity_id, 100 + i, None, "steward") for i in range(8)),
+        return_exceptions=True,
+    )
+    taken = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, SignUpRefused)]
+    assert len(taken) == 1 and len(refused) == 7
+    assert all("already has its 1 volunteers" in r.reason for r in refused)
+
+
+async def test_a_withdrawal_promotes_the_first_waiting_and_its_retry_answers_the_same(store: ActivityStore) -> None:
+    activity_id = await published(store, capacity=1)
+    first, _ = await store.sign_up(STAFF, "a", activity_id, None, "a", "")
+    second, _ = await store.sign_up(STAFF, "b", activity_id, None, "b", "")
+    third, _ = await store.sign_up(STAFF, "c", activity_id, None, "c", "")
+    again, created = await store.sign_up(STAFF, "c", activity_id, None, "c", "")
+    assert (again.id, created) == (third.id, False)
+    withdrawn, promoted, now = await store.cancel_sign_up(STAFF, "w", activity_id, first.id)
+    retried = await store.cancel_sign_up(STAFF, "w", activity_id, first.id)
+    assert (withdrawn.status, now) == ("cancelled", True)
+    assert promoted is not None and promoted.id == second.id and promoted.status == "confirmed"
+    assert retried[1] is not None and retried[1].id == second.id and retried[2] is False
+    waiting = await store.sign_up_of(activity_id, third.id)
+    assert waiting is not None and waiting.waitlist_position == 1
+    with pytest.raises(SignUpRefused) as error:
+        await store.sign_up(STAFF, "b-again", activity_id, None, "b", "")
+    assert error.value.duplicate
