@@ -1,0 +1,119 @@
+"""GetMember at concurrency 32 for 20 s: calls/s, p50, p99, and the ratio to a bare grpc.aio server (its own
+process, like the registry) that answers with a message of the same size, measured in the same run.
+
+    ./linli bench get_member [--seconds 20] [--concurrency 32] [--quick]
+
+The registry call goes through everything a real one does: token check, metrics, a log line, scope check,
+and one Postgres read. The bare server does none of that; it returns fixed bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+
+import grpc
+from linli.registry.v1 import registry_pb2 as reg
+from linli.registry.v1 import registry_pb2_grpc
+
+from bench._harness import emit, main, platform_on, ratio, run_load, servers
+from bench.import_members import admin_metadata, make_tree, messages, stream, synthetic_rows
+from devstack.processes import free_port
+from devstack.stack import REPO, wait_until_serving
+
+BARE_METHOD = "/bench.Bare/Get"
+
+
+async def serve_bare(port: int, size: int) -> None:
+    """A grpc.aio server that answers every call with `size` fixed bytes."""
+    answer = b"x" * size
+
+    async def get(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return answer
+
+    server = grpc.aio.server()
+    handler = grpc.method_handlers_generic_handler("bench.Bare", {"Get": grpc.unary_unary_rpc_method_handler(get)})
+    server.add_generic_rpc_handlers((handler,))
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_health.v1._async import HealthServicer
+
+    health = HealthServicer()
+    await health.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    await server.wait_for_termination()
+
+
+async def benchmark() -> None:
+    parser = argparse.ArgumentParser(prog="./linli bench get_member")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="5 s each")
+    args = parser.parse_args()
+    seconds = 5.0 if args.quick else args.seconds
+
+    async with servers(temporal=False) as bench_servers, platform_on(bench_servers, ("registry",)) as stack:
+        metadata = admin_metadata(stack.secrets.auth_secret)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
+            stub = registry_pb2_grpc.RegistryServiceStub(channel)
+            tree = await make_tree(stub, metadata, streets=1, communities=5)
+            rows = synthetic_rows(args.members, tree.grid_ids)
+            await stub.ImportMembers(stream(messages(rows, uuid.uuid4().hex)), metadata=metadata)
+            ids = [
+                m.id
+                for m in (
+                    await stub.SearchMembers(
+                        reg.SearchMembersRequest(org_unit_id=tree.district_id, page_size=500), metadata=metadata
+                    )
+                ).members
+            ]
+            sample = await stub.GetMember(reg.GetMemberRequest(member_id=ids[0]), metadata=metadata)
+            size = sample.ByteSize()
+
+            async def get_member(i: int) -> None:
+                await stub.GetMember(reg.GetMemberRequest(member_id=ids[i % len(ids)]), metadata=metadata, timeout=10)
+
+            ours = await run_load(get_member, args.concurrency, seconds)
+
+        port = free_port()
+        bare = subprocess.Popen(
+            [sys.executable, "-m", "bench.get_member", "--serve-bare", str(port), str(size)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"},
+        )
+        try:
+            wait_until_serving(port)
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                call = channel.unary_unary(BARE_METHOD)
+                request = reg.GetMemberRequest(member_id=ids[0]).SerializeToString()
+
+                async def get_bare(i: int) -> None:
+                    await call(request, metadata=metadata, timeout=10)
+
+                baseline = await run_load(get_bare, args.concurrency, seconds)
+        finally:
+            bare.terminate()
+            bare.wait(10)
+
+    emit(
+        "get_member",
+        seconds=seconds,
+        concurrency=args.concurrency,
+        response_bytes=size,
+        **ours.summary("get_member"),
+        **baseline.summary("bare_grpc"),
+        ratio_to_bare=ratio(ours.calls_per_second, baseline.calls_per_second),
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
+        asyncio.run(serve_bare(int(sys.argv[2]), int(sys.argv[3])))
+    else:
+        main(benchmark)
