@@ -14,6 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from devstack.client import Api
 from devstack.stack import LocalStack
@@ -65,7 +66,12 @@ async def workflow_ended(stack: LocalStack, wish_id: str) -> str:
     handle = client.get_workflow_handle(workflow_id(wish_id))
 
     async def done() -> bool:
-        return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+        try:
+            return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:  # the relay has not started it yet
+                return False
+            raise
 
     await eventually(done, f"workflow of wish {wish_id} completed")
     return await handle.result()
