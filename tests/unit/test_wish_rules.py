@@ -1,0 +1,107 @@
+"""Wish rules with no I/O: which moves start where, fields, overdue, and the per-category limits."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.runtime.config import ConfigError, load_settings, parse_category_limits
+from services.runtime.errors import InvalidArgument
+from services.wishes import domain
+from services.wishes.outbox import workflow_limits
+from workflows.wish_lifecycle import WishLimits
+
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+ENV = {
+    "LINLI_AUTH_SECRET": "x" * 32,
+    "LINLI_DATA_KEYS": f"k1:{base64.b64encode(bytes(32)).decode()}",
+    "LINLI_LOOKUP_KEY": base64.b64encode(bytes(32)).decode(),
+}
+
+
+def a_wish(state: str, deadline: datetime | None) -> domain.Wish:
+    return domain.Wish(
+        id=1,
+        community_id=5,
+        community_path=("1", "5"),
+        text="我要一个音响",
+        source="hotline",
+        state=state,
+        category="culture",
+        service_standard="",
+        deadline=deadline,
+        reject_reason=None,
+        claimant_member_id=None,
+        resident_name_masked="张*",
+        resident_contact_masked="",
+        submitted_at=NOW,
+        updated_at=NOW,
+        version=1,
+    )
+
+
+def test_each_close_out_move_starts_only_where_the_field_allows_it() -> None:
+    assert domain.FULFIL.from_states == {"claimed"}
+    assert domain.CONFIRM.from_states == domain.DISPUTE.from_states == {"fulfilled"}
+    assert domain.DISPUTE.to_state == "claimed"  # back to the claimant
+    assert "fulfilled" not in domain.WITHDRAW.from_states  # done work is confirmed or disputed, not withdrawn
+    assert domain.REOPEN.to_state == domain.RELEASE.to_state == "published"
+    assert domain.CLOSED_STATES == {"rejected", "closed", "withdrawn"}
+
+
+@pytest.mark.parametrize(("state", "overdue"), [("claimed", True), ("published", True), ("fulfilled", False)])
+def test_only_open_wishes_past_their_deadline_are_overdue(state: str, overdue: bool) -> None:
+    assert a_wish(state, NOW - timedelta(minutes=1)).overdue(NOW) is overdue
+    assert a_wish(state, NOW + timedelta(minutes=1)).overdue(NOW) is False
+    assert a_wish(state, None).overdue(NOW) is False
+
+
+@pytest.mark.parametrize("hours", [0, -1, 24.5, float("nan"), float("inf")])
+def test_hours_outside_a_day_are_refused_naming_the_field(hours: float) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        domain.fulfilment_hours("hours", hours)
+    assert error.value.field == "hours"
+
+
+def test_hours_are_kept_to_the_hundredth() -> None:
+    assert domain.fulfilment_hours("hours", 1.234) == 1.23
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1])
+def test_a_rating_is_one_to_five(rating: int) -> None:
+    with pytest.raises(InvalidArgument):
+        domain.rating("confirm.rating", rating)
+
+
+def test_category_limits_parse_and_reach_the_workflow_in_seconds() -> None:
+    limits = parse_category_limits("V", "medical_care:claim=24h,confirm=3d; legal_aid:review=12h")
+    assert limits == {
+        "medical_care": {"claim": timedelta(hours=24), "confirm": timedelta(days=3)},
+        "legal_aid": {"review": timedelta(hours=12)},
+    }
+    settings = load_settings("wishes", {**ENV, "LINLI_WISH_CATEGORY_LIMITS": "medical_care:claim=24h"})
+    converted = workflow_limits(settings.wish_limits)
+    assert converted.seconds("claim", "medical_care") == 24 * 3600
+    assert converted.seconds("claim", "culture") == 72 * 3600
+    assert converted.confirm_seconds == 7 * 86400 and converted.overdue_grace_seconds == 48 * 3600
+    assert settings.wish_limits.max_open_claims == 5
+
+
+@pytest.mark.parametrize("text", ["medical_care", "medical_care:claim", "medical_care:sleep=1h", "Medical:claim=1h"])
+def test_malformed_category_limits_stop_the_start(text: str) -> None:
+    with pytest.raises(ConfigError, match="LINLI_WISH_CATEGORY_LIMITS"):
+        load_settings("wishes", {**ENV, "LINLI_WISH_CATEGORY_LIMITS": text})
+
+
+def test_an_unknown_category_stops_the_wishes_service() -> None:
+    settings = load_settings("wishes", {**ENV, "LINLI_WISH_CATEGORY_LIMITS": "gardening:claim=1h"})
+    with pytest.raises(ConfigError, match="gardening"):
+        workflow_limits(settings.wish_limits)
+
+
+def test_a_workflow_input_of_release_one_still_reads() -> None:
+    old = WishLimits(review_seconds=10, publish_seconds=20, claim_seconds=30)
+    assert old.for_state("published", "culture") == 30 and old.for_state("claimed") is None
+    assert old.seconds("confirm") == 7 * 86400
