@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -286,6 +287,10 @@ async def test_the_weekly_report_counts_what_happened_and_is_stored_once(
         ("浮山街道", "1", "1.0"),
     ]
     assert rows[1]["wishes_by_state"] == "approved=1;rejected=1"
+    worker_metrics = urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.worker_metrics}/metrics", timeout=5).read()
+    runs = [line for line in worker_metrics.decode().splitlines() if line.startswith("linli_schedule_runs")]
+    assert any('outcome="stored"' in line and 'schedule="weekly_report"' in line for line in runs), runs
+    assert any('outcome="already_stored"' in line for line in runs), runs
 
 
 @pytest.mark.parametrize(
