@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -345,3 +346,39 @@ async def test_a_claim_past_its_deadline_is_reminded_then_escalated_and_reopened
     )
     assert reopen.actor == "service:worker" and "lapsed past its deadline" in reopen.note
     assert (await get(api, submitted.id)).overdue
+
+
+def metric(text: str, line_start: str) -> float:
+    """The value of the first sample whose line starts with `line_start` (0 when there is none)."""
+    for line in text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_transitions_time_in_state_and_breaches(api: Api, stack: LocalStack) -> None:
+    url = f"http://127.0.0.1:{stack.ports.wishes_metrics}/metrics"
+
+    async def scrape() -> str:
+        return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
+
+    before = await scrape()
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    wish_id = (await claimed(api, community, member, category=wish.WISH_CATEGORY_LEGAL_AID)).id
+    await fulfil(api, wish_id, member)
+    await api.wishes.ConfirmWish(
+        wish.ConfirmWishRequest(request_id=new_request_id(), wish_id=wish_id, confirm=wish.Confirmation(rating=3)),
+        metadata=api.admin,
+    )
+    unclaimed = await published(api, community, category=wish.WISH_CATEGORY_LEGAL_AID)
+    closed = 'linli_wish_transitions_total{category="legal_aid",state="closed"}'
+    in_fulfilled = 'linli_wish_state_seconds_count{state="fulfilled"}'
+    breached = 'linli_wish_sla_breaches_total{category="legal_aid",state="published"}'
+    escalated = 'linli_wish_escalations_total{category="legal_aid",state="published"}'
+
+    async def counted() -> bool:
+        after = await scrape()
+        return all(metric(after, name) > metric(before, name) for name in (closed, in_fulfilled, breached, escalated))
+
+    await eventually(counted, f"metrics moved for wishes {wish_id} and {unclaimed.id}")
