@@ -23,7 +23,7 @@ from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from services.dispatch import activities_domain as domain
 from services.dispatch.__main__ import MIGRATIONS
@@ -295,6 +295,8 @@ async def test_an_activity_runs_from_proposal_to_close_out_with_its_waiting_list
     ]
     transitions = [e.state for e in await town.store.history(activity_id, None, 200) if e.kind == "transition"]
     assert transitions == ["proposed", "approved", "published", "signups_closed", "in_progress", "closed"]
+    # The whole history replays deterministically on the workflow code as it stands.
+    await Replayer(workflows=[HolidayActivity]).replay_workflow(await handle.fetch_history())
 
 
 async def test_an_undecided_proposal_is_reminded_then_escalated_then_expires_at_the_deadline(town: Town) -> None:
