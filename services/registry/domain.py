@@ -73,6 +73,27 @@ TEAM_KIND_NUMBERS = {name: number for number, name in TEAM_KINDS.items()}
 # Where teams, pairings and service posts hang.
 TEAM_UNIT_KINDS = frozenset({"street", "community"})
 
+PARTY_ORG_KINDS: dict[int, str] = {
+    pb.PARTY_ORGANISATION_KIND_STREET_WORKING_COMMITTEE: "street_working_committee",
+    pb.PARTY_ORGANISATION_KIND_COMMUNITY_PARTY_COMMITTEE: "community_party_committee",
+    pb.PARTY_ORGANISATION_KIND_GRID_BRANCH: "grid_branch",
+    pb.PARTY_ORGANISATION_KIND_BUILDING_GROUP: "building_group",
+    pb.PARTY_ORGANISATION_KIND_SPECIAL_BRANCH: "special_branch",
+    pb.PARTY_ORGANISATION_KIND_TEMPORARY_BRANCH: "temporary_branch",
+}
+PARTY_ORG_KIND_NUMBERS = {name: number for number, name in PARTY_ORG_KINDS.items()}
+# Which unit each kind of party organisation hangs on.
+PARTY_ORG_UNITS: dict[str, frozenset[str]] = {
+    "street_working_committee": frozenset({"street"}),
+    "community_party_committee": frozenset({"community"}),
+    "grid_branch": frozenset({"grid"}),
+    "building_group": frozenset({"building"}),
+    "special_branch": frozenset({"street", "community", "grid"}),
+    "temporary_branch": frozenset({"street", "community", "grid", "building"}),
+}
+# These exist for a purpose, which they must name.
+PARTY_ORGS_WITH_FOCUS = frozenset({"special_branch", "temporary_branch"})
+
 # The member fields UpdateMember may change.
 UPDATABLE_MEMBER_FIELDS = frozenset({"name", "workplace_org", "skills", "tags", "management_level", "phone"})
 
@@ -316,3 +337,22 @@ def capacity(field: str, value: int) -> int:
     if not 1 <= value <= MAX_CAPACITY:
         raise InvalidArgument(f"must be between 1 and {MAX_CAPACITY}", field)
     return value
+
+
+@dataclass(frozen=True)
+class PartyOrganisation:
+    id: int
+    org_unit_id: int
+    kind: str
+    name: str
+    focus: str
+    created_at: datetime
+    dissolved_at: datetime | None
+
+
+def check_party_organisation(kind: str, unit_kind: str, focus: str) -> None:
+    if unit_kind not in PARTY_ORG_UNITS[kind]:
+        allowed = " or ".join(sorted(PARTY_ORG_UNITS[kind]))
+        raise InvalidArgument(f"a {kind} hangs on a {allowed}, not a {unit_kind}", "org_unit_id")
+    if kind in PARTY_ORGS_WITH_FOCUS and not focus:
+        raise InvalidArgument(f"is required for a {kind}", "focus")

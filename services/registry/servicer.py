@@ -17,6 +17,7 @@ from services.registry.domain import (
     Member,
     OrgUnit,
     Pairing,
+    PartyOrganisation,
     ServicePost,
     ServiceRecord,
     ServiceTotal,
@@ -87,6 +88,18 @@ def skill_codes(field: str, skills: list[int]) -> tuple[str, ...]:
         if code not in codes:
             codes.append(code)
     return tuple(codes)
+
+
+def party_organisation_message(party_org: PartyOrganisation) -> pb.PartyOrganisation:
+    return pb.PartyOrganisation(
+        id=str(party_org.id),
+        org_unit_id=str(party_org.org_unit_id),
+        kind=domain.PARTY_ORG_KIND_NUMBERS[party_org.kind],
+        name=party_org.name,
+        focus=party_org.focus,
+        create_time=to_timestamp(party_org.created_at),
+        dissolve_time=to_timestamp(party_org.dissolved_at),
+    )
 
 
 def service_post_message(post: ServicePost) -> pb.ServicePost:
@@ -1065,4 +1078,66 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         await self.store.audit(caller, "rotate_personal_data_keys", "key", cipher.active_key_id, resealed=resealed)
         return pb.RotatePersonalDataKeysResponse(
             resealed=resealed, remaining=remaining, active_key_id=cipher.active_key_id
+        )
+
+    # ---- party organisations -------------------------------------------------------------------------------
+
+    async def CreatePartyOrganisation(
+        self, request: pb.CreatePartyOrganisationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreatePartyOrganisationResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        kind = domain.PARTY_ORG_KINDS[validate.enum("kind", request.kind, pb.PartyOrganisationKind)]
+        name = validate.text("name", request.name, max_length=domain.MAX_NAME)
+        focus = validate.text("focus", request.focus, max_length=domain.MAX_CATEGORY, required=False)
+        unit = await self._open_org_unit("org_unit_id", request.org_unit_id)
+        domain.check_party_organisation(kind, unit.kind, focus)
+        caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+
+        async def create(conn: asyncpg.Connection) -> pb.CreatePartyOrganisationResponse:
+            party_org = await self.store.create_party_organisation(conn, caller, unit, kind, name, focus)
+            return pb.CreatePartyOrganisationResponse(party_organisation=party_organisation_message(party_org))
+
+        return await self.store.once(
+            caller, request_id, "CreatePartyOrganisation", pb.CreatePartyOrganisationResponse, create
+        )
+
+    async def ListPartyOrganisations(
+        self, request: pb.ListPartyOrganisationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListPartyOrganisationsResponse:
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        kind_number = validate.enum("kind", request.kind, pb.PartyOrganisationKind, required=False)
+        kind = domain.PARTY_ORG_KINDS[kind_number] if kind_number else None
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        query = {"party_orgs_in": subtree.id, "kind": kind, "dissolved": request.include_dissolved}
+        found = await self.store.party_organisations(
+            subtree, kind, request.include_dissolved, after_id_of(request.page_token, query), page_size + 1
+        )
+        found, token = page_of(found, page_size, query, lambda p: [p.id])
+        return pb.ListPartyOrganisationsResponse(
+            party_organisations=[party_organisation_message(p) for p in found], next_page_token=token
+        )
+
+    async def DissolvePartyOrganisation(
+        self, request: pb.DissolvePartyOrganisationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DissolvePartyOrganisationResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        request_id = validate.request_id(request.request_id)
+        party_org_id = validate.entity_id("party_organisation_id", request.party_organisation_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
+
+        async def dissolve(conn: asyncpg.Connection) -> pb.DissolvePartyOrganisationResponse:
+            assert party_org_id is not None
+            party_org = await self.store.lock_party_organisation(conn, party_org_id)
+            unit = await self.store.lock_org_unit(conn, party_org.org_unit_id)
+            caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+            if party_org.dissolved_at is not None:
+                raise FailedPrecondition("the party organisation is dissolved already", "party_organisation_id")
+            gone = await self.store.dissolve_party_organisation(conn, caller, party_org, reason)
+            return pb.DissolvePartyOrganisationResponse(party_organisation=party_organisation_message(gone))
+
+        return await self.store.once(
+            caller, request_id, "DissolvePartyOrganisation", pb.DissolvePartyOrganisationResponse, dissolve
         )

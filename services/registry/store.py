@@ -15,6 +15,7 @@ from services.registry.domain import (
     OrgUnit,
     OrgUnitEvent,
     Pairing,
+    PartyOrganisation,
     Residence,
     ServicePost,
     ServiceRecord,
@@ -47,6 +48,7 @@ IMPORT_COLUMNS = (
 _POST_COLUMNS = "id, community_id, name, description, capacity, claimed, created_at"
 _TEAM_COLUMNS = "id, org_unit_id, kind, custom_kind, name, size, created_at"
 _TEAM_MEMBER_COLUMNS = "id, team_id, member_id, name_masked, phone_masked, joined_at"
+_PARTY_ORG_COLUMNS = "id, org_unit_id, kind, name, focus, created_at, dissolved_at"
 _PAIRING_COLUMNS = "id, workplace_org, community_id, start_date, end_date, note"
 
 _ORG_COLUMNS = "id, parent_id, kind, name, path::text as path, created_at, closed_at"
@@ -546,6 +548,11 @@ class RegistryStore:
         )
         if open_children:
             raise FailedPrecondition(f"{open_children} units below it are still open; close or move them first")
+        party_orgs = await conn.fetchval(
+            "select count(*) from party_organisations where org_unit_id = $1 and dissolved_at is null", unit.id
+        )
+        if party_orgs:
+            raise FailedPrecondition(f"{party_orgs} party organisations on it are not dissolved; dissolve them first")
         living = await conn.fetchval(
             "select count(*) from members where residence_path <@ $1::public.ltree and status = 'active'", unit.path
         )
@@ -1074,3 +1081,63 @@ class RegistryStore:
                 resealed += len(rows)
                 remaining += await conn.fetchval(f"select count(*) from {table} where {stale}", active_key_id)
         return resealed, remaining
+
+    # ---- party organisations -------------------------------------------------------------------------------
+
+    async def create_party_organisation(
+        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, kind: str, name: str, focus: str
+    ) -> PartyOrganisation:
+        try:
+            row = await conn.fetchrow(
+                f"""insert into party_organisations (org_unit_id, kind, name, focus) values ($1, $2, $3, $4)
+                    returning {_PARTY_ORG_COLUMNS}""",
+                unit.id,
+                kind,
+                name,
+                focus,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "party_organisations_one_standing":
+                raise AlreadyExists(f"the unit has a {kind} already", "kind") from exc
+            raise AlreadyExists("the unit has a party organisation of this name already", "name") from exc
+        await write_audit(conn, caller, "create_party_organisation", "party_organisation", row["id"], kind=kind)
+        return PartyOrganisation(**dict(row))
+
+    async def party_organisations(
+        self, subtree: OrgUnit, kind: str | None, include_dissolved: bool, after_id: int, limit: int
+    ) -> list[PartyOrganisation]:
+        columns = ", ".join(f"p.{c.strip()}" for c in _PARTY_ORG_COLUMNS.split(","))
+        rows = await self.pool.fetch(
+            f"""select {columns} from party_organisations p join org_units u on u.id = p.org_unit_id
+                where u.path <@ $1::public.ltree and ($2::text is null or p.kind = $2)
+                  and ($3 or p.dissolved_at is null) and p.id > $4
+                order by p.id limit $5""",
+            subtree.path,
+            kind,
+            include_dissolved,
+            after_id,
+            limit,
+        )
+        return [PartyOrganisation(**dict(r)) for r in rows]
+
+    async def lock_party_organisation(self, conn: asyncpg.Connection, party_org_id: int) -> PartyOrganisation:
+        row = await conn.fetchrow(
+            f"select {_PARTY_ORG_COLUMNS} from party_organisations where id = $1 for update", party_org_id
+        )
+        if row is None:
+            raise NotFound(f"no party organisation {party_org_id}", "party_organisation_id")
+        return PartyOrganisation(**dict(row))
+
+    async def dissolve_party_organisation(
+        self, conn: asyncpg.Connection, caller: Caller, party_org: PartyOrganisation, reason: str
+    ) -> PartyOrganisation:
+        row = await conn.fetchrow(
+            f"""update party_organisations set dissolved_at = now(), dissolve_reason = $2 where id = $1
+                returning {_PARTY_ORG_COLUMNS}""",
+            party_org.id,
+            reason,
+        )
+        await write_audit(
+            conn, caller, "dissolve_party_organisation", "party_organisation", party_org.id, reason=reason
+        )
+        return PartyOrganisation(**dict(row))

@@ -152,3 +152,65 @@ async def test_children_and_subtree_page_through_every_unit_once(api: Api) -> No
         metadata=api.admin,
     )
     assert {u.id for u in only_buildings.org_units} == {b.id for b in buildings}
+
+
+async def test_party_organisations_hang_on_the_right_level_and_temporary_ones_dissolve(api: Api) -> None:
+    community = await make_community(api)
+
+    async def attach(unit_id: str, kind: int, name: str, focus: str = "") -> reg.PartyOrganisation:
+        response = await api.registry.CreatePartyOrganisation(
+            reg.CreatePartyOrganisationRequest(
+                request_id=new_request_id(), org_unit_id=unit_id, kind=kind, name=name, focus=focus
+            ),
+            metadata=api.admin,
+        )
+        return response.party_organisation
+
+    await attach(community.street_id, reg.PARTY_ORGANISATION_KIND_STREET_WORKING_COMMITTEE, "街道大工委")
+    await attach(community.community_id, reg.PARTY_ORGANISATION_KIND_COMMUNITY_PARTY_COMMITTEE, "社区大党委")
+    await attach(community.grid_id, reg.PARTY_ORGANISATION_KIND_GRID_BRANCH, "第9网格党支部")
+    elder = await attach(
+        community.community_id, reg.PARTY_ORGANISATION_KIND_SPECIAL_BRANCH, "孝老爱心党支部", focus="孝老爱心"
+    )
+    festival = await attach(
+        community.community_id, reg.PARTY_ORGANISATION_KIND_TEMPORARY_BRANCH, "邻里节临时党支部", focus="端午邻里节"
+    )
+    refused = [
+        (community.community_id, reg.PARTY_ORGANISATION_KIND_GRID_BRANCH, "x", "", grpc.StatusCode.INVALID_ARGUMENT),
+        (community.grid_id, reg.PARTY_ORGANISATION_KIND_SPECIAL_BRANCH, "y", "", grpc.StatusCode.INVALID_ARGUMENT),
+        (community.grid_id, reg.PARTY_ORGANISATION_KIND_GRID_BRANCH, "另一个", "", grpc.StatusCode.ALREADY_EXISTS),
+    ]
+    for unit_id, kind, name, focus, code in refused:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await attach(unit_id, kind, name, focus)
+        assert error.value.code() == code
+
+    listed = await api.registry.ListPartyOrganisations(
+        reg.ListPartyOrganisationsRequest(org_unit_id=community.street_id, page_size=2), metadata=api.admin
+    )
+    assert len(listed.party_organisations) == 2 and listed.next_page_token
+    branches = await api.registry.ListPartyOrganisations(
+        reg.ListPartyOrganisationsRequest(
+            org_unit_id=community.street_id, kind=reg.PARTY_ORGANISATION_KIND_SPECIAL_BRANCH
+        ),
+        metadata=api.admin,
+    )
+    assert [(p.id, p.focus) for p in branches.party_organisations] == [(elder.id, "孝老爱心")]
+
+    dissolved = await api.registry.DissolvePartyOrganisation(
+        reg.DissolvePartyOrganisationRequest(
+            request_id=new_request_id(), party_organisation_id=festival.id, reason="邻里节结束"
+        ),
+        metadata=api.admin,
+    )
+    assert dissolved.party_organisation.HasField("dissolve_time")
+    standing = await api.registry.ListPartyOrganisations(
+        reg.ListPartyOrganisationsRequest(org_unit_id=community.community_id), metadata=api.admin
+    )
+    assert festival.id not in [p.id for p in standing.party_organisations]
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.CloseOrgUnit(
+            reg.CloseOrgUnitRequest(request_id=new_request_id(), org_unit_id=community.grid_id, reason="合并"),
+            metadata=api.admin,
+        )
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -80,6 +80,16 @@ class TeamKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TEAM_KIND_TRADE_UNION_COORDINATION: _ClassVar[TeamKind]
     TEAM_KIND_RED_CROSS_RESCUE: _ClassVar[TeamKind]
     TEAM_KIND_CUSTOM: _ClassVar[TeamKind]
+
+class PartyOrganisationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PARTY_ORGANISATION_KIND_UNSPECIFIED: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_STREET_WORKING_COMMITTEE: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_COMMUNITY_PARTY_COMMITTEE: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_GRID_BRANCH: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_BUILDING_GROUP: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_SPECIAL_BRANCH: _ClassVar[PartyOrganisationKind]
+    PARTY_ORGANISATION_KIND_TEMPORARY_BRANCH: _ClassVar[PartyOrganisationKind]
 ORG_UNIT_KIND_UNSPECIFIED: OrgUnitKind
 ORG_UNIT_KIND_PROVINCE: OrgUnitKind
 ORG_UNIT_KIND_CITY: OrgUnitKind
@@ -129,6 +139,13 @@ TEAM_KIND_WOMENS_FEDERATION_LOGISTICS: TeamKind
 TEAM_KIND_TRADE_UNION_COORDINATION: TeamKind
 TEAM_KIND_RED_CROSS_RESCUE: TeamKind
 TEAM_KIND_CUSTOM: TeamKind
+PARTY_ORGANISATION_KIND_UNSPECIFIED: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_STREET_WORKING_COMMITTEE: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_COMMUNITY_PARTY_COMMITTEE: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_GRID_BRANCH: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_BUILDING_GROUP: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_SPECIAL_BRANCH: PartyOrganisationKind
+PARTY_ORGANISATION_KIND_TEMPORARY_BRANCH: PartyOrganisationKind
 
 class OrgUnit(_message.Message):
     __slots__ = ("id", "parent_id", "kind", "name", "ancestor_ids", "create_time", "close_time")
@@ -975,3 +992,79 @@ class ListPairingsResponse(_message.Message):
     pairings: _containers.RepeatedCompositeFieldContainer[Pairing]
     next_page_token: str
     def __init__(self, pairings: _Optional[_Iterable[_Union[Pairing, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PartyOrganisation(_message.Message):
+    __slots__ = ("id", "org_unit_id", "kind", "name", "focus", "create_time", "dissolve_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FOCUS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISSOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    org_unit_id: str
+    kind: PartyOrganisationKind
+    name: str
+    focus: str
+    create_time: _timestamp_pb2.Timestamp
+    dissolve_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[PartyOrganisationKind, str]] = ..., name: _Optional[str] = ..., focus: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dissolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreatePartyOrganisationRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "kind", "name", "focus")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FOCUS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    kind: PartyOrganisationKind
+    name: str
+    focus: str
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[PartyOrganisationKind, str]] = ..., name: _Optional[str] = ..., focus: _Optional[str] = ...) -> None: ...
+
+class CreatePartyOrganisationResponse(_message.Message):
+    __slots__ = ("party_organisation",)
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
+    party_organisation: PartyOrganisation
+    def __init__(self, party_organisation: _Optional[_Union[PartyOrganisation, _Mapping]] = ...) -> None: ...
+
+class ListPartyOrganisationsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "kind", "include_dissolved", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DISSOLVED_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    kind: PartyOrganisationKind
+    include_dissolved: bool
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[PartyOrganisationKind, str]] = ..., include_dissolved: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListPartyOrganisationsResponse(_message.Message):
+    __slots__ = ("party_organisations", "next_page_token")
+    PARTY_ORGANISATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    party_organisations: _containers.RepeatedCompositeFieldContainer[PartyOrganisation]
+    next_page_token: str
+    def __init__(self, party_organisations: _Optional[_Iterable[_Union[PartyOrganisation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DissolvePartyOrganisationRequest(_message.Message):
+    __slots__ = ("request_id", "party_organisation_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    party_organisation_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., party_organisation_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DissolvePartyOrganisationResponse(_message.Message):
+    __slots__ = ("party_organisation",)
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
+    party_organisation: PartyOrganisation
+    def __init__(self, party_organisation: _Optional[_Union[PartyOrganisation, _Mapping]] = ...) -> None: ...

@@ -76,6 +76,21 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.FromString,
                 _registered_method=True)
+        self.CreatePartyOrganisation = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/CreatePartyOrganisation',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationResponse.FromString,
+                _registered_method=True)
+        self.ListPartyOrganisations = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListPartyOrganisations',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsResponse.FromString,
+                _registered_method=True)
+        self.DissolvePartyOrganisation = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/DissolvePartyOrganisation',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationResponse.FromString,
+                _registered_method=True)
         self.RegisterMember = channel.unary_unary(
                 '/linli.registry.v1.RegistryService/RegisterMember',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.RegisterMemberRequest.SerializeToString,
@@ -260,6 +275,27 @@ class RegistryServiceServicer:
 
     def ListOrgUnitHistory(self, request, context):
         """Renames, moves and closing of one unit, oldest first, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePartyOrganisation(self, request, context):
+        """Attaches a party organisation to a unit of the tree (a grid branch to a grid, …).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPartyOrganisations(self, request, context):
+        """The party organisations of a subtree, optionally of one kind, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DissolvePartyOrganisation(self, request, context):
+        """Dissolves a party organisation (a temporary branch when its work is done); it stays listed as dissolved.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -486,6 +522,21 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.ListOrgUnitHistory,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.SerializeToString,
+            ),
+            'CreatePartyOrganisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePartyOrganisation,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationResponse.SerializeToString,
+            ),
+            'ListPartyOrganisations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPartyOrganisations,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsResponse.SerializeToString,
+            ),
+            'DissolvePartyOrganisation': grpc.unary_unary_rpc_method_handler(
+                    servicer.DissolvePartyOrganisation,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationResponse.SerializeToString,
             ),
             'RegisterMember': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterMember,
@@ -831,6 +882,87 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/ListOrgUnitHistory',
             linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.ListOrgUnitHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePartyOrganisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/CreatePartyOrganisation',
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.CreatePartyOrganisationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPartyOrganisations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListPartyOrganisations',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListPartyOrganisationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DissolvePartyOrganisation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/DissolvePartyOrganisation',
+            linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.DissolvePartyOrganisationResponse.FromString,
             options,
             channel_credentials,
             insecure,
