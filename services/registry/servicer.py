@@ -24,7 +24,7 @@ from services.registry.domain import (
     Team,
     TeamMember,
 )
-from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore
+from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore, lock_tree
 from services.runtime import validate
 from services.runtime.audit import write_audit
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
@@ -444,7 +444,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
         async def move(conn: asyncpg.Connection) -> pb.MoveOrgUnitResponse:
             # One tree change at a time, so two concurrent moves cannot make a cycle.
-            await conn.execute("select pg_advisory_xact_lock(hashtext('linli.registry.org_tree'))")
+            await lock_tree(conn, exclusive=True)
             locked = await self.store.lock_org_unit(conn, unit.id)
             parent = await self.store.lock_org_unit(conn, new_parent.id)
             if locked.closed_at is not None:
@@ -465,7 +465,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
 
         async def close(conn: asyncpg.Connection) -> pb.CloseOrgUnitResponse:
-            await conn.execute("select pg_advisory_xact_lock(hashtext('linli.registry.org_tree'))")
+            await lock_tree(conn, exclusive=True)
             locked = await self.store.lock_org_unit(conn, unit.id)
             if locked.closed_at is not None:
                 raise FailedPrecondition(f"org unit {unit.id} is closed already", "org_unit_id")
@@ -947,9 +947,11 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             scope_path = scope.path
 
         async def run(conn: asyncpg.Connection) -> pb.ImportMembersResponse:
-            inserted, updated, refused = await self.store.import_members(conn, caller, records, scope_path)
+            inserted, updated, refused, closed = await self.store.import_members(conn, caller, records, scope_path)
             all_errors = sorted(
-                errors + [(n, "id_number", "this person lives outside the caller's scope") for n in refused]
+                errors
+                + [(n, "id_number", "this person lives outside the caller's scope") for n in refused]
+                + [(n, "residence_unit_id", "the org unit was closed during the import") for n in closed]
             )
             await write_audit(
                 conn,
@@ -966,7 +968,7 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 rows_received=received,
                 inserted=inserted,
                 updated=updated,
-                unchanged=len(records) - len(refused) - inserted - updated,
+                unchanged=len(records) - len(refused) - len(closed) - inserted - updated,
                 failed=len(all_errors),
                 errors=[
                     pb.ImportRowError(row_number=n, field=f, reason=r)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -175,6 +175,28 @@ class DuplicateName(Exception):
     """The parent has a unit of this name already."""
 
 
+# Moving or closing units takes this lock exclusively; writes that place a member on the tree take it shared
+# and read the unit's path inside their transaction, so no member is written under a path that just changed.
+TREE_LOCK = "select pg_advisory_xact_lock{mode}(hashtext('linli.registry.org_tree'))"
+
+
+async def lock_tree(conn: asyncpg.Connection, *, exclusive: bool) -> None:
+    await conn.execute(TREE_LOCK.format(mode="" if exclusive else "_shared"))
+
+
+async def current_place(conn: asyncpg.Connection, unit_id: int, field: str) -> tuple[str, int]:
+    """The residence unit's path and community now (call with the tree lock held)."""
+    row = await conn.fetchrow(
+        """select u.path::text as path, u.closed_at,
+                  (select c.id from org_units c where c.path @> u.path and c.kind = 'community') as community_id
+           from org_units u where u.id = $1""",
+        unit_id,
+    )
+    if row["closed_at"] is not None:
+        raise FailedPrecondition(f"org unit {unit_id} is closed", field)
+    return row["path"], row["community_id"]
+
+
 class RegistryStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -236,6 +258,9 @@ class RegistryStore:
         """Inserts the member, or returns the one this caller registered with the same request id.
         Raises DuplicatePerson when the ID number is registered already under another request."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await lock_tree(conn, exclusive=False)
+            path, community_id = await current_place(conn, new.residence_unit_id, "residence_unit_id")
+            new = replace(new, residence_path=path, community_id=community_id)
             try:
                 row = await conn.fetchrow(
                     f"""insert into members (name, workplace_org, community_id, residence_unit_id, residence_path,
@@ -672,6 +697,9 @@ class RegistryStore:
         reason: str,
     ) -> Member:
         """Closes the member's current residence and opens the new one at the same instant (流动党员)."""
+        await lock_tree(conn, exclusive=False)
+        path, community_id = await current_place(conn, residence.id, "residence_unit_id")
+        residence = replace(residence, ancestor_ids=tuple(int(i) for i in path.split(".")[:-1]))
         moved_at = await conn.fetchval("select now()")
         await conn.execute(
             "update member_residences set to_time = $2 where member_id = $1 and to_time is null", member.id, moved_at
@@ -953,10 +981,11 @@ class RegistryStore:
 
     async def import_members(
         self, conn: asyncpg.Connection, caller: Caller, rows: list[tuple[Any, ...]], scope_path: str | None
-    ) -> tuple[int, int, list[int]]:
+    ) -> tuple[int, int, list[int], list[int]]:
         """Upserts members by ID-number hash: COPY into a staging table, then one merge. Rows are
         (row_number, *IMPORT_COLUMNS) with distinct hashes. Returns (inserted, updated, row numbers refused
-        because the person lives outside the caller's scope). Unchanged rows are not written at all."""
+        because the person lives outside the caller's scope, row numbers whose unit closed meanwhile). Unchanged rows are not written at all."""
+        await lock_tree(conn, exclusive=False)
         await conn.execute(
             """create temp table import_staging (
                    row_number bigint, name text, workplace_org text, community_id bigint, residence_unit_id bigint,
@@ -976,6 +1005,18 @@ class RegistryStore:
                 scope_path,
             )
             refused = sorted(r["row_number"] for r in outside)
+        # Paths and communities as they are now, under the tree lock (a unit may have moved since the rows
+        # were checked); a unit closed since then is refused below like any other bad row.
+        await conn.execute(
+            """update import_staging s set residence_path = u.path::text,
+                   community_id = (select c.id from org_units c where c.path @> u.path and c.kind = 'community')
+               from org_units u where u.id = s.residence_unit_id and u.path::text <> s.residence_path"""
+        )
+        closed = await conn.fetch(
+            """delete from import_staging s using org_units u
+               where u.id = s.residence_unit_id and u.closed_at is not null returning s.row_number"""
+        )
+        refused_closed = sorted(r["row_number"] for r in closed)
         # Every sub-statement of one WITH sees the same snapshot, so `old` holds the residences before the merge.
         await conn.execute(
             """create temp table import_result on commit drop as
@@ -1037,7 +1078,7 @@ class RegistryStore:
             caller.subject,
             caller.role.value,
         )
-        return counts["inserted"], counts["updated"], refused
+        return counts["inserted"], counts["updated"], refused, refused_closed
 
     async def members_page(self, subtree: OrgUnit, status: str, after_id: int, limit: int) -> list[Member]:
         return await self.search_members(subtree, status, None, after_id, limit)
