@@ -1,0 +1,96 @@
+"""Registry rules with no I/O: where units may move, days, service hours, periods, party organisations."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.registry import domain
+from services.registry.domain import OrgUnit
+from services.runtime.errors import InvalidArgument
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def unit(unit_id: int, kind: str, *ancestors: int) -> OrgUnit:
+    return OrgUnit(unit_id, ancestors[-1] if ancestors else None, kind, f"u{unit_id}", ancestors, NOW)
+
+
+def test_a_grid_moves_to_another_community_but_not_below_itself_or_under_a_street() -> None:
+    grid = unit(5, "grid", 1, 2, 3, 4)
+    domain.check_move(grid, unit(9, "community", 1, 2, 3))
+    for target, reason in [
+        (unit(4, "community", 1, 2, 3), "parent already"),
+        (unit(6, "building", 1, 2, 3, 4, 5), "under itself"),
+        (unit(3, "street", 1, 2), "cannot hang under a street"),
+        (grid, "under itself"),
+    ]:
+        with pytest.raises(InvalidArgument, match=reason) as error:
+            domain.check_move(grid, target)
+        assert error.value.field == "new_parent_id"
+
+
+def test_paths_list_ids_root_first() -> None:
+    assert unit(5, "grid", 1, 2, 3, 4).path == "1.2.3.4.5"
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_every_day_reads_back_from_its_iso_form(day: date) -> None:
+    assert domain.parse_day("start_date", day.isoformat()) == day
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "20260101", "2026-1-1", "next week", "2026-01-01T00:00"])
+def test_anything_but_a_real_yyyy_mm_dd_day_is_refused(text: str) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        domain.parse_day("start_date", text)
+    assert error.value.field == "start_date"
+
+
+def test_an_optional_day_may_be_empty() -> None:
+    assert domain.parse_day("end_date", " ", required=False) is None
+
+
+@given(st.floats(min_value=0, max_value=domain.MAX_SERVICE_HOURS))
+def test_service_hours_within_range_are_kept_to_the_hundredth(hours: float) -> None:
+    assert domain.service_hours("hours", hours) == round(hours, 2)
+
+
+@pytest.mark.parametrize("hours", [-0.01, 200.5, float("inf"), float("nan")])
+def test_service_hours_out_of_range_are_refused(hours: float) -> None:
+    with pytest.raises(InvalidArgument, match="between 0 and 200"):
+        domain.service_hours("hours", hours)
+
+
+def test_a_period_must_end_after_it_starts() -> None:
+    domain.check_period(None, NOW)
+    domain.check_period(datetime(2026, 1, 1, tzinfo=UTC), NOW)
+    with pytest.raises(InvalidArgument) as error:
+        domain.check_period(NOW, NOW)
+    assert error.value.field == "end_time"
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit_kind", "focus", "field"),
+    [
+        ("grid_branch", "community", "", "org_unit_id"),
+        ("building_group", "grid", "", "org_unit_id"),
+        ("special_branch", "building", "elder care", "org_unit_id"),
+        ("special_branch", "community", "", "focus"),
+        ("temporary_branch", "building", "", "focus"),
+    ],
+)
+def test_party_organisations_hang_on_their_own_level_and_branches_name_their_focus(
+    kind: str, unit_kind: str, focus: str, field: str
+) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        domain.check_party_organisation(kind, unit_kind, focus)
+    assert error.value.field == field
+
+
+def test_every_party_organisation_kind_has_a_level() -> None:
+    assert set(domain.PARTY_ORG_UNITS) == set(domain.PARTY_ORG_KINDS.values())
+    domain.check_party_organisation("street_working_committee", "street", "")
+    domain.check_party_organisation("temporary_branch", "building", "端午邻里节")
