@@ -88,7 +88,7 @@ class ReportActivities:
 
     @activity.defn
     async def plan_weekly_reports(self, request: WeeklyPlanRequest) -> WeeklyPlan:
-        """The week, and the units to report on: the unit, and below a district its streets/towns."""
+        """The week, and the units to report on: the unit and the districts and streets/towns below it."""
         week = (
             request.week_start
             or week_before(datetime.fromtimestamp(request.run_time, UTC), request.timezone).isoformat()
@@ -101,16 +101,18 @@ class ReportActivities:
             )
         ).org_unit
         units = [unit.id]
-        if unit.kind in (registry_pb2.ORG_UNIT_KIND_CITY, registry_pb2.ORG_UNIT_KIND_DISTRICT):
+        # Below a city its districts and streets/towns report too; below a district its streets/towns.
+        kinds = {
+            registry_pb2.ORG_UNIT_KIND_CITY: (registry_pb2.ORG_UNIT_KIND_DISTRICT, registry_pb2.ORG_UNIT_KIND_STREET),
+            registry_pb2.ORG_UNIT_KIND_DISTRICT: (registry_pb2.ORG_UNIT_KIND_STREET,),
+        }.get(unit.kind, ())
+        for kind in kinds:
             token = ""
             while True:
                 page = await _call(
                     self.registry.ListOrgUnitSubtree(
                         registry_pb2.ListOrgUnitSubtreeRequest(
-                            org_unit_id=unit.id,
-                            kind=registry_pb2.ORG_UNIT_KIND_STREET,
-                            page_size=_PAGE,
-                            page_token=token,
+                            org_unit_id=unit.id, kind=kind, page_size=_PAGE, page_token=token
                         ),
                         timeout=_TIMEOUT_SECONDS,
                     )

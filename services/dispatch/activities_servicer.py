@@ -142,6 +142,14 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         caller.require_scope(str(activity.org_unit_id), activity.org_path[:-1])
 
     @staticmethod
+    def _require_signer_in_scope(caller: Caller, activity: Activity) -> None:
+        """Staff, admins and other systems (front ends acting for residents) sign up and withdraw in their scope."""
+        if caller.role == Role.SERVICE:
+            return
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
+        caller.require_scope(str(activity.org_unit_id), activity.org_path[:-1])
+
+    @staticmethod
     def _require_may_read(caller: Caller, activity: Activity) -> None:
         if caller.role in (Role.SERVICE, Role.SYSTEM):
             return
@@ -286,8 +294,8 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         if caller.role == Role.MEMBER:
             if member_id is None or caller.subject != str(member_id):
                 raise PermissionDenied("a member may sign up only themselves", "member_id")
-        elif caller.role != Role.SYSTEM:  # other systems (front ends) sign residents up on their behalf
-            self._require_staff_in_scope(caller, activity)
+        else:  # staff, or another system (a front end) signing residents up on their behalf
+            self._require_signer_in_scope(caller, activity)
         if activity.state not in domain.SIGN_UP_STATES:
             raise FailedPrecondition(
                 f"activity {activity.id} is {activity.state}; sign-ups are open only while published"
@@ -334,8 +342,8 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         if caller.role == Role.MEMBER:
             if caller.subject != str(sign_up.member_id):
                 raise PermissionDenied("a member may withdraw only their own sign-up", "sign_up_id")
-        elif caller.role != Role.SYSTEM:
-            self._require_staff_in_scope(caller, activity)
+        else:
+            self._require_signer_in_scope(caller, activity)
         try:
             withdrawn, promoted, now = await self.store.cancel_sign_up(caller, request_id, activity.id, sign_up.id)
         except WrongState as exc:

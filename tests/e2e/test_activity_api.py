@@ -115,6 +115,15 @@ async def test_an_approved_activity_is_published_by_its_workflow_and_takes_sign_
         )
     assert error.value.code() == grpc.StatusCode.ALREADY_EXISTS
 
+    # A front end scoped to another community may not sign people up here.
+    elsewhere = await make_community(api)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await activities.SignUp(
+            act.SignUpRequest(request_id=new_request_id(), activity_id=proposed.id, resident_ref="hotline-0003"),
+            metadata=api.token(Role.SYSTEM, scope=elsewhere.community_id, subject="front-end-elsewhere"),
+        )
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
     member = await register_member(api, community.community_id, skills=(reg.SKILL_FIRST_AID,))
     volunteer = (
         await activities.SignUp(
