@@ -568,13 +568,11 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             changes["management_level"] = domain.MANAGEMENT_LEVELS[
                 validate.enum("member.management_level", new.management_level, pb.ManagementLevel)
             ]
-        phone_hash = None
         if "phone" in paths:
             phone = domain.normalise_phone("member.phone", new.phone)
-            phone_hash = self.cipher.lookup_hash(phone, "member.phone")
             changes.update(
                 phone_sealed=self.cipher.seal(phone, "member.phone"),
-                phone_hash=phone_hash,
+                phone_hash=self.cipher.lookup_hash(phone, "member.phone"),
                 phone_masked=mask_phone(phone),
             )
 

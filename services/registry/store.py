@@ -680,13 +680,6 @@ class RegistryStore:
         await write_audit(conn, caller, "update_member", "member", member.id, fields=fields)
         return _member(row)
 
-    async def phone_taken(self, conn: asyncpg.Connection, member_id: int, phone_hash: bytes) -> bool:
-        return bool(
-            await conn.fetchval(
-                "select exists (select 1 from members where phone_hash = $1 and id <> $2)", phone_hash, member_id
-            )
-        )
-
     async def transfer_member(
         self,
         conn: asyncpg.Connection,
