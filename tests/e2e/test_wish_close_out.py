@@ -346,6 +346,14 @@ async def test_a_claim_past_its_deadline_is_reminded_then_escalated_and_reopened
     )
     assert reopen.actor == "service:worker" and "lapsed past its deadline" in reopen.note
     assert (await get(api, submitted.id)).overdue
+    overdue = await api.wishes.ListWishes(
+        wish.ListWishesRequest(org_unit_id=community.community_id, overdue_only=True), metadata=api.admin
+    )
+    assert [w.id for w in overdue.wishes] == [submitted.id]
+    stats = await api.wishes.GetWishStats(
+        wish.GetWishStatsRequest(org_unit_id=community.community_id), metadata=api.admin
+    )
+    assert stats.overdue == 1 and {c.state: c.count for c in stats.by_state} == {wish.WISH_STATE_PUBLISHED: 1}
 
 
 def metric(text: str, line_start: str) -> float:
