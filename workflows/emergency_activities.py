@@ -143,11 +143,27 @@ class EmergencyActivities:
 
     @activity.defn
     async def send_notice(self, notice: Notice) -> None:
+        """Records a call on the alert's timeline (once, whatever the attempt), sends the notice through every
+        sender, then records its delivery. A retry after a failed record sends the notice again, with the same
+        idempotency key for the gateway to drop."""
+        if notice.purpose == "alert":
+            await self.record_alert_step(
+                AlertStep(f"{notice.key}/called", notice.alert_id, "called", notice.recipient, notice.text)
+            )
         try:
             for notifier in self.notifiers:
                 await notifier.send(notice)
         except GatewayRefused as exc:
             raise ApplicationError(str(exc), type="GatewayRefused", non_retryable=True) from None
+        await self.record_alert_step(
+            AlertStep(
+                request_id=f"{notice.key}/sent",
+                alert_id=notice.alert_id,
+                kind="delivered" if notice.purpose == "alert" else "stood_down",
+                recipient=notice.recipient,
+                note=f"{notice.purpose} notice delivered",
+            )
+        )
 
     @activity.defn
     async def record_alert_service(self, ref: AlertRef) -> str:

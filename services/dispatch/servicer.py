@@ -504,7 +504,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         else:
             self._in_scope(caller, alert)
         responder = f"member:{member_id}" if member_id else f"staff:{caller.subject}"
-        if member_id and responder not in await self.store.called(alert.id):
+        if member_id and not await self._may_answer(alert, member_id):
             raise FailedPrecondition(f"member {member_id} has not been called to alert {alert.id}", "member_id")
         if alert.responder == responder and alert.state in ("acknowledged", "arrived"):
             return pb.AcknowledgeAlertResponse(alert=alert_message(alert))
@@ -513,6 +513,17 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             ALERTS_ACKNOWLEDGED.labels(moved.kind).inc()
             SECONDS_TO_ACKNOWLEDGE.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
         return pb.AcknowledgeAlertResponse(alert=alert_message(moved))
+
+    async def _may_answer(self, alert: Alert, member_id: int) -> bool:
+        """Called to the alert — or on duty when it was raised, as the notice can arrive before its call is recorded."""
+        if f"member:{member_id}" in await self.store.called(alert.id):
+            return True
+        return member_id in {s.member_id for s in await self._on_duty_at_raise(alert)}
+
+    async def _on_duty_at_raise(self, alert: Alert) -> list[Slot]:
+        moment = alert.raised_at.astimezone(self.zone)
+        _, slots = await self.store.day(alert.community_id, moment.date())
+        return domain.on_duty(slots, moment.hour * 60 + moment.minute)
 
     async def ArriveAlert(
         self, request: pb.ArriveAlertRequest, context: grpc.aio.ServicerContext
@@ -592,9 +603,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> pb.GetAlertCallListResponse:
         current_caller().require_role(Role.SERVICE)
         alert = await self._alert(request.alert_id)
-        moment = alert.raised_at.astimezone(self.zone)
-        _, slots = await self.store.day(alert.community_id, moment.date())
-        covering = domain.on_duty(slots, moment.hour * 60 + moment.minute)
+        covering = await self._on_duty_at_raise(alert)
         place = Place(
             building_id=str(alert.building_id or ""),
             grid_id=str(alert.grid_id or ""),

@@ -293,7 +293,8 @@ async def test_nobody_answering_escalates_to_the_next_volunteers_then_staff_then
     events = await timeline(api, platform, alert.id)
     call_times = [e.time.ToDatetime() for e in events if e.kind == dis.ALERT_EVENT_KIND_CALLED]
     for earlier, later in zip(call_times, call_times[1:], strict=False):
-        assert (later - earlier).total_seconds() >= ACK_TIMEOUT - 0.05  # each waited out its time-out
+        # Each waited out its time-out (calls are stamped when their send activity first runs, hence the slack).
+        assert (later - earlier).total_seconds() >= ACK_TIMEOUT - 1.0
     escalations = [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_ESCALATED]
     assert escalations == [f"org:{s.community_id}", f"org:{s.street_id}"]
 
@@ -368,7 +369,7 @@ async def test_the_worker_killed_mid_escalation_still_escalates_on_time(api: Api
     waited = (call_times[1] - call_times[0]).total_seconds()
     # The time-out is a timer in Temporal, not in the worker: it fires on time, and the restarted worker acts on it
     # (a generous upper bound for a worker start on a busy machine).
-    assert ACK_TIMEOUT - 0.05 <= waited < ACK_TIMEOUT + 20
+    assert ACK_TIMEOUT - 1.0 <= waited < ACK_TIMEOUT + 20
     assert [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_TIMED_OUT][0] == f"member:{s.in_building}"
     await cancel(api, platform, alert.id)
 
@@ -444,6 +445,7 @@ async def test_bad_alert_requests_are_refused_with_the_field_named(api: Api, pla
         grpc.StatusCode.NOT_FOUND,
         "alert_id",
     )
+    off_duty = (await register_member(api, s.building_id, name="冯休")).id  # lives nearest, but not on duty
     alert = await raise_alert(api, platform, s.building_id)
     await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
     await refused(
@@ -456,8 +458,8 @@ async def test_bad_alert_requests_are_refused_with_the_field_named(api: Api, pla
     )
     await refused(
         platform.dispatch.AcknowledgeAlert(
-            dis.AcknowledgeAlertRequest(request_id="a2", alert_id=alert.id, member_id=s.in_community),
-            metadata=as_member(api, s.in_community, s.community_id),
+            dis.AcknowledgeAlertRequest(request_id="a2", alert_id=alert.id, member_id=off_duty),
+            metadata=as_member(api, off_duty, s.community_id),
         ),
         grpc.StatusCode.FAILED_PRECONDITION,
         "member_id",

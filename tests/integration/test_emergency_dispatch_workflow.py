@@ -70,6 +70,8 @@ class World:
         @activity.defn(name="send_notice")
         async def send_notice(notice: Notice) -> None:
             self.send_attempts += 1
+            if notice.purpose == "alert":
+                await record_alert_step(AlertStep(f"{notice.key}/called", notice.alert_id, "called", notice.recipient))
             if self.refuse:
                 raise ApplicationError(
                     "gateway refused the notice: HTTP 400", type="GatewayRefused", non_retryable=True
@@ -78,6 +80,8 @@ class World:
                 self.failing_sends -= 1
                 raise ApplicationError("gateway unreachable: ConnectionRefusedError")
             self.notices.append(notice)
+            kind = "delivered" if notice.purpose == "alert" else "stood_down"
+            await record_alert_step(AlertStep(f"{notice.key}/sent", notice.alert_id, kind, notice.recipient))
 
         @activity.defn(name="record_alert_service")
         async def record_alert_service(ref: AlertRef) -> str:
