@@ -59,6 +59,7 @@ REJECT = Transition("reject", frozenset({"submitted"}), "rejected")
 PUBLISH = Transition("publish", frozenset({"approved"}), "published")  # 公示
 CLAIM = Transition("claim", frozenset({"published"}), "claimed")  # 认领
 RELEASE = Transition("release", frozenset({"claimed"}), "published")
+EXTEND = Transition("extend", frozenset({"claimed"}), "claimed")  # a later deadline, once per claim
 FULFIL = Transition("fulfil", frozenset({"claimed"}), "fulfilled")  # 办理
 CONFIRM = Transition("confirm", frozenset({"fulfilled"}), "closed")  # 办结
 DISPUTE = Transition("dispute", frozenset({"fulfilled"}), "claimed")  # back to the claimant
@@ -110,6 +111,7 @@ class Wish:
     resident_comment: str | None = None
     close_note: str | None = None
     closed_at: datetime | None = None
+    claim_extended: bool = False
 
     def overdue(self, now: datetime) -> bool:
         return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now

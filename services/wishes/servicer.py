@@ -56,6 +56,7 @@ def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
         close_time=to_timestamp(wish.closed_at),
         overdue=wish.overdue(now or datetime.now(UTC)),
         publish_time=to_timestamp(wish.published_at),
+        claim_extended=wish.claim_extended,
     )
 
 
@@ -262,6 +263,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             cap=ClaimCap(member_id, self.max_open_claims),
             claimant_member_id=member_id,
             claimed_at=datetime.now(UTC),
+            claim_extended=False,
         )
         return pb.ClaimWishResponse(wish=wish_message(moved))
 
@@ -285,6 +287,36 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             caller, request_id, wish, domain.RELEASE, note, claimant_member_id=None, claimed_at=None
         )
         return pb.ReleaseClaimResponse(wish=wish_message(moved))
+
+    async def ExtendClaim(
+        self, request: pb.ExtendClaimRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExtendClaimResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        new_deadline = validate.future_time("new_deadline", request.new_deadline)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON, required=False)
+        wish = await self._wish(request.wish_id)
+        self._require_claimant_or_staff(caller, wish)
+        if await self.store.moved_by(wish.id, request_id):
+            return pb.ExtendClaimResponse(wish=wish_message(await self._wish(request.wish_id)))
+        if wish.state == "claimed":
+            if wish.claim_extended:
+                raise FailedPrecondition(f"the claim on wish {wish.id} was extended once already")
+            if wish.deadline is not None and new_deadline <= wish.deadline:
+                raise InvalidArgument("must lie after the current deadline", "new_deadline")
+        note = f"deadline extended to {new_deadline.isoformat(timespec='minutes')}" + (f": {reason}" if reason else "")
+        # At the version read: of two concurrent extensions one wins, so a claim is extended at most once.
+        moved, _ = await self._move(
+            caller,
+            request_id,
+            wish,
+            domain.EXTEND,
+            note,
+            expected_version=wish.version,
+            deadline=new_deadline,
+            claim_extended=True,
+        )
+        return pb.ExtendClaimResponse(wish=wish_message(moved))
 
     async def FulfilWish(
         self, request: pb.FulfilWishRequest, context: grpc.aio.ServicerContext

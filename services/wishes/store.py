@@ -19,7 +19,8 @@ from services.wishes.domain import OPEN_STATES, WALL_STATES, Transition, Wish, W
 
 _WISH_COLUMNS = """id, community_id, community_path, text, source, state, category, service_standard, deadline,
     reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
-    published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at"""
+    published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at,
+    claim_extended"""
 _EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
 
 
@@ -50,6 +51,7 @@ def _wish(row: asyncpg.Record) -> Wish:
         resident_comment=row["resident_comment"],
         close_note=row["close_note"],
         closed_at=row["closed_at"],
+        claim_extended=row["claim_extended"],
     )
 
 
@@ -218,7 +220,8 @@ class WishStore:
             if cap is not None:
                 # One member's claims are counted and taken one at a time, so concurrent claims cannot pass the cap.
                 await conn.execute(
-                    "select pg_advisory_xact_lock(hashtextextended('wish-claims:' || ($1::bigint)::text, 0))", cap.member_id
+                    "select pg_advisory_xact_lock(hashtextextended('wish-claims:' || ($1::bigint)::text, 0))",
+                    cap.member_id,
                 )
                 held = await conn.fetchval(
                     "select count(*) from wishes where claimant_member_id = $1 and state = 'claimed' and id <> $2",
@@ -257,6 +260,11 @@ class WishStore:
                 request_id,
             )
             return wish, Moved(wish, row["from_state"], row["entered_at"])
+
+    async def moved_by(self, wish_id: int, request_id: str) -> bool:
+        """True when this request id already moved the wish (a retry)."""
+        async with self.pool.acquire() as conn:
+            return await self._seen(conn, wish_id, request_id)
 
     async def _seen(self, conn: asyncpg.Connection, wish_id: int, request_id: str) -> bool:
         return bool(

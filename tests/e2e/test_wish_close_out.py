@@ -390,3 +390,27 @@ async def test_metrics_count_transitions_time_in_state_and_breaches(api: Api, st
         return all(metric(after, name) > metric(before, name) for name in (closed, in_fulfilled, breached, escalated))
 
     await eventually(counted, f"metrics moved for wishes {wish_id} and {unclaimed.id}")
+
+
+async def test_a_claimant_extends_a_claim_once(api: Api) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    held = await claimed(api, community, member)
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    earlier, later = Timestamp(), Timestamp()
+    earlier.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+    later.FromDatetime(held.deadline.ToDatetime(tzinfo=UTC) + timedelta(days=3))
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ExtendClaim(
+            wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=earlier),
+            metadata=as_member,
+        )
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("new_deadline:")
+    request = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later, reason="等配件")
+    extended = (await api.wishes.ExtendClaim(request, metadata=as_member)).wish
+    assert extended.claim_extended and extended.deadline == later and extended.state == wish.WISH_STATE_CLAIMED
+    assert (await api.wishes.ExtendClaim(request, metadata=as_member)).wish.version == extended.version  # a retry
+    again = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ExtendClaim(again, metadata=as_member)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -276,3 +276,19 @@ async def test_a_category_has_its_own_limits(time_skipping_env: WorkflowEnvironm
     await time_skipping_env.sleep(timedelta(hours=7))
     assert [(r.kind, r.state) for r in world.reminders] == [("reminder", "published")]
     assert "not claimed for 6h" in world.reminders[0].note
+
+
+async def test_an_extended_claim_is_timed_from_its_new_deadline(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await claimed_with_deadline(time_skipping_env, world, days=1)
+    await time_skipping_env.sleep(timedelta(hours=20))
+    later = world.wish.deadline + 2 * 86400
+    world.wish = WishSnapshot(5, "claimed", "11", "culture", later)
+    await handle.signal(WishLifecycle.transition, WishTransition(5, "claimed", "11", "culture", later))
+    await time_skipping_env.sleep(timedelta(hours=5))  # past the first deadline
+    assert world.reminders == []
+    await time_skipping_env.sleep(timedelta(days=2))  # past the new one
+    assert [(r.kind, r.state, r.request_id.rsplit("/", 2)[1]) for r in world.reminders] == [
+        ("reminder", "claimed", "v5")
+    ]

@@ -66,6 +66,11 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.FromString,
                 _registered_method=True)
+        self.ExtendClaim = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ExtendClaim',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimResponse.FromString,
+                _registered_method=True)
         self.FulfilWish = channel.unary_unary(
                 '/linli.wishes.v1.WishService/FulfilWish',
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.FulfilWishRequest.SerializeToString,
@@ -156,6 +161,13 @@ class WishServiceServicer:
 
     def ReleaseClaim(self, request, context):
         """Gives a claimed wish back to the wall: by its claimant, or by staff in scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExtendClaim(self, request, context):
+        """Moves a claim's deadline later, once, before the claim lapses: by its claimant, or by staff in scope.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -259,6 +271,11 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.ReleaseClaim,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.SerializeToString,
+            ),
+            'ExtendClaim': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExtendClaim,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimResponse.SerializeToString,
             ),
             'FulfilWish': grpc.unary_unary_rpc_method_handler(
                     servicer.FulfilWish,
@@ -470,6 +487,33 @@ class WishService:
             '/linli.wishes.v1.WishService/ReleaseClaim',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ReleaseClaimResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtendClaim(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ExtendClaim',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ExtendClaimResponse.FromString,
             options,
             channel_credentials,
             insecure,
