@@ -25,7 +25,8 @@ TARGET_PAGE = 100
 SEARCH_SQL = """select id, name, workplace_org, community_id, residence_unit_id, residence_path::text, skills, tags,
     management_level, phone_masked, id_number_masked, status, registered_at, deregistered_at, deregister_reason
     from registry.members
-    where residence_path <@ $1::public.ltree and status = 'active' and id > $2 order by id limit $3"""
+    where residence_path >= $1::public.ltree and residence_path < ($1 || '_')::public.ltree
+      and residence_path <@ $1::public.ltree and status = 'active' and id > $2 order by id limit $3"""
 
 
 async def fill(database_url: str, grid_ids: list[str], count: int) -> None:

@@ -125,6 +125,19 @@ def _totals(rows: list[asyncpg.Record]) -> list[ServiceTotal]:
     return [ServiceTotal(r["kind"], r["category"], r["count"], float(r["hours"])) for r in rows]
 
 
+def subtree_end(path: str) -> str:
+    """A path above every descendant of `path` in ltree order (labels compare as bytes, a prefix first): the
+    last label with "_" appended. Ids are digits, so only siblings such as 20 for 2 also fall in
+    [path, subtree_end), and `<@` drops those."""
+    return path + "_"
+
+
+# The members of a subtree as an index range on residence_path ($1 the path, $2 its subtree_end).
+_IN_SUBTREE = (
+    "residence_path >= $1::public.ltree and residence_path < $2::public.ltree and residence_path <@ $1::public.ltree"
+)
+
+
 def under(unit: OrgUnit) -> str:
     """An lquery matching every path through the unit, wherever the unit hung when the path was written:
     history rows keep the path of their day, and ids are never reused."""
@@ -334,13 +347,14 @@ class RegistryStore:
         """Members living in the subtree, in id order, after `after_id` (keyset paging)."""
         rows = await self.pool.fetch(
             f"""select {_MEMBER_COLUMNS} from members
-                where residence_path <@ $1::public.ltree and status = $2
-                  and ($3::text is null or $3 = any(skills))
-                  and ($6 = '' or starts_with(name, $6))
-                  and id > $4
+                where {_IN_SUBTREE} and status = $3
+                  and ($4::text is null or $4 = any(skills))
+                  and ($7 = '' or starts_with(name, $7))
+                  and id > $5
                 order by id
-                limit $5""",
+                limit $6""",
             subtree.path,
+            subtree_end(subtree.path),
             status,
             skill,
             after_id or 0,
@@ -517,11 +531,14 @@ class RegistryStore:
         except asyncpg.UniqueViolationError as exc:
             raise AlreadyExists("the new parent has a unit of this name already", "new_parent_id") from exc
         rewrite = "$2::public.ltree || subpath({column}, $3)"
-        for table, column in (
-            ("org_units", "path"),
-            ("members", "residence_path"),
-            ("pairings", "community_path"),
-        ):
+        await conn.execute(
+            f"update members set residence_path = $3::public.ltree || subpath(residence_path, $4) where {_IN_SUBTREE}",
+            old_path,
+            subtree_end(old_path),
+            new_parent.path,
+            depth,
+        )
+        for table, column in (("org_units", "path"), ("pairings", "community_path")):
             await conn.execute(
                 f"update {table} set {column} = {rewrite.format(column=column)} where {column} <@ $1::public.ltree",
                 old_path,
@@ -537,8 +554,9 @@ class RegistryStore:
         )
         if new_community_id is not None:
             await conn.execute(
-                "update members set community_id = $2 where residence_path <@ $1::public.ltree",
+                f"update members set community_id = $3 where {_IN_SUBTREE}",
                 new_path,
+                subtree_end(new_path),
                 new_community_id,
             )
             await conn.execute(
@@ -579,7 +597,7 @@ class RegistryStore:
         if party_orgs:
             raise FailedPrecondition(f"{party_orgs} party organisations on it are not dissolved; dissolve them first")
         living = await conn.fetchval(
-            "select count(*) from members where residence_path <@ $1::public.ltree and status = 'active'", unit.path
+            f"select count(*) from members where {_IN_SUBTREE} and status = 'active'", unit.path, subtree_end(unit.path)
         )
         if living:
             raise FailedPrecondition(f"{living} active members live in it; transfer or deregister them first")
