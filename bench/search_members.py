@@ -25,7 +25,7 @@ TARGET_PAGE = 100
 SEARCH_SQL = """select id, name, workplace_org, community_id, residence_unit_id, residence_path::text, skills, tags,
     management_level, phone_masked, id_number_masked, status, registered_at, deregistered_at, deregister_reason
     from registry.members
-    where residence_path >= $1::public.ltree and residence_path < ($1 || '_')::public.ltree
+    where residence_path >= $1::public.ltree and residence_path < $4::public.ltree
       and residence_path <@ $1::public.ltree and status = 'active' and id > $2 order by id limit $3"""
 
 
@@ -102,8 +102,10 @@ async def benchmark() -> None:
         conn = await asyncpg.connect(bench_servers.database_url)
         try:
             path = await conn.fetchval("select path::text from registry.org_units where id = $1", int(tree.district_id))
-            raw_first = await timed(lambda: conn.fetch(SEARCH_SQL, path, 0, PAGE_SIZE + 1), args.calls)
-            raw_hundredth = await timed(lambda: conn.fetch(SEARCH_SQL, path, last_id_before, PAGE_SIZE + 1), args.calls)
+            raw_first = await timed(lambda: conn.fetch(SEARCH_SQL, path, 0, PAGE_SIZE + 1, path + "_"), args.calls)
+            raw_hundredth = await timed(
+                lambda: conn.fetch(SEARCH_SQL, path, last_id_before, PAGE_SIZE + 1, path + "_"), args.calls
+            )
         finally:
             await conn.close()
 
