@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
@@ -36,7 +37,13 @@ async def serve(settings: Settings) -> None:
     relay = TransitionRelay(host.pool, temporal, settings)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     servicer = WishServicer(
-        store, relay, OrgDirectory(registry), registry, cipher, settings.wish_limits.max_open_claims
+        store,
+        relay,
+        OrgDirectory(registry),
+        registry,
+        cipher,
+        settings.wish_limits.max_open_claims,
+        ZoneInfo(settings.alerts.duty_timezone),
     )
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)

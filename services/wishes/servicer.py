@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -81,8 +81,10 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         registry: registry_pb2_grpc.RegistryServiceStub,
         cipher: PersonalDataCipher,
         max_open_claims: int = 5,
+        local_zone: tzinfo = UTC,
     ) -> None:
         self.max_open_claims = max_open_claims
+        self.local_zone = local_zone  # whose calendar days pairings are dated in
         self._members: dict[int, tuple[float, registry_pb2.Member]] = {}
         self.store = store
         self.relay = relay
@@ -522,12 +524,33 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         member = await self._member(member_id)
         if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
             raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
-        if member.community_id != str(wish.community_id):
+        if member.community_id != str(wish.community_id) and not await self._paired(member, wish):
             raise FailedPrecondition(
                 f"member {member_id} is registered in community {member.community_id}, not in the wish's community "
-                f"{wish.community_id}",
+                f"{wish.community_id}, and their workplace organisation is not paired with it",
                 "member_id",
             )
+
+    async def _paired(self, member: registry_pb2.Member, wish: Wish) -> bool:
+        """True when the member's workplace organisation is paired with the wish's community today (结对共建)."""
+        today = datetime.now(self.local_zone).date().isoformat()
+        token = ""
+        for _ in range(20):  # 20 pages of 500: far more pairings than one community has
+            response = await self.registry.ListPairings(
+                registry_pb2.ListPairingsRequest(
+                    org_unit_id=str(wish.community_id), active_on=today, page_size=500, page_token=token
+                ),
+                timeout=5,
+            )
+            if any(
+                p.community_id == str(wish.community_id) and p.workplace_org == member.workplace_org
+                for p in response.pairings
+            ):
+                return True
+            token = response.next_page_token
+            if not token:
+                return False
+        return False
 
     async def GetWishHistory(
         self, request: pb.GetWishHistoryRequest, context: grpc.aio.ServicerContext

@@ -414,3 +414,26 @@ async def test_a_claimant_extends_a_claim_once(api: Api) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await api.wishes.ExtendClaim(again, metadata=as_member)
     assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_a_member_of_a_paired_workplace_may_claim_in_the_paired_community(api: Api) -> None:
+    here, elsewhere = await make_community(api), await make_community(api)
+    outsider = await register_member(api, elsewhere.community_id)  # workplace 宝鸡市人民医院党委
+    wall_wish = await published(api, here)
+    claim = wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wall_wish.id, member_id=outsider.id)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ClaimWish(claim, metadata=api.admin)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "paired" in error.value.details()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    await api.registry.CreatePairing(
+        reg.CreatePairingRequest(
+            request_id=new_request_id(),
+            workplace_org=outsider.workplace_org,
+            community_id=here.community_id,
+            start_date=yesterday,
+        ),
+        metadata=api.admin,
+    )
+    claim.request_id = new_request_id()
+    claimed_by_pair = (await api.wishes.ClaimWish(claim, metadata=api.admin)).wish
+    assert claimed_by_pair.claimant_member_id == outsider.id
