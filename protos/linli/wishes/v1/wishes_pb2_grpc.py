@@ -152,8 +152,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ClaimWish(self, request, context):
-        """Claims a published wish for a member registered in its community (认领). Exactly one claim wins; a
-        member's open claims are capped (LINLI_WISH_MAX_OPEN_CLAIMS).
+        """Claims a published wish for a member registered in its community, or whose workplace organisation is paired
+        with it (认领). Exactly one claim wins; a member's open claims are capped (LINLI_WISH_MAX_OPEN_CLAIMS).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
