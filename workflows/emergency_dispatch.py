@@ -81,8 +81,8 @@ def workflow_id(alert_id: str) -> str:
     return f"alert-{alert_id}"
 
 
-# Not sandboxed: re-creating the sandbox for every alert cost the worker more CPU than anything else on the way
-# to the first notice. The code here is deterministic by construction (workflow.now, timers and activities only;
+# Not sandboxed: the sandbox is set up again for every run, CPU the worker would rather spend on the way to an
+# alert's first notice. The code here is deterministic by construction (workflow.now, timers and activities only;
 # no I/O, clocks or randomness), and Temporal's replay still checks it.
 @workflow.defn(sandboxed=False)
 class EmergencyDispatch:

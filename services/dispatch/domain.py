@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -95,6 +96,51 @@ def nearness(place: Place, residence_path: Iterable[str]) -> int:
     if place.community_id and place.community_id in path:
         return NEAR_COMMUNITY
     return NEAR_SUBTREE
+
+
+def skill_points(category: int, skills: Iterable[int]) -> float:
+    wanted = CATEGORY_SKILLS.get(category, {})
+    return float(sum(wanted.get(skill, 0) for skill in set(skills)))
+
+
+def skills_points(wanted_skills: Sequence[int], skills: Iterable[int]) -> float:
+    return 2.0 * len(set(wanted_skills) & set(skills))
+
+
+def quick_score(fit_points: float, place: Place, candidate: Candidate, open_items: int) -> float:
+    """The score before recent hours, as add_nearness and add_load would make it, without the explanations: what
+    picks the shortlist out of thousands of members."""
+    near = NEARNESS_BONUS[nearness(place, candidate.residence_path)] if place != Place() else 0.0
+    return fit_points + near - min(open_items * LOAD_PENALTY, MAX_LOAD_PENALTY)
+
+
+def shortlist(
+    candidates: Iterable[Candidate],
+    points: Callable[[tuple[int, ...]], float],
+    place: Place,
+    load: dict[str, int],
+    exclude: set[str],
+    size: int,
+) -> list[Candidate]:
+    """The `size` best by quick_score (ties to the lower id). Members share skill sets and residences, so the
+    points and bonuses are worked out once for each: ten thousand members take milliseconds."""
+    by_skills: dict[tuple[int, ...], float] = {}
+    by_path: dict[tuple[str, ...], float] = {}
+    anywhere = place == Place()
+    keyed = []
+    for c in candidates:
+        if c.member_id in exclude:
+            continue
+        fit = by_skills.get(c.skills)
+        if fit is None:
+            fit = by_skills[c.skills] = points(c.skills)
+        bonus = by_path.get(c.residence_path)
+        if bonus is None:
+            bonus = by_path[c.residence_path] = 0.0 if anywhere else NEARNESS_BONUS[nearness(place, c.residence_path)]
+        open_items = load.get(c.member_id)
+        score = fit + bonus - (min(open_items * LOAD_PENALTY, MAX_LOAD_PENALTY) if open_items else 0.0)
+        keyed.append((-score, int(c.member_id), c))
+    return [c for _, _, c in heapq.nsmallest(size, keyed)]
 
 
 def skill_fit(category: int, candidate: Candidate) -> Ranked:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
 from services.dispatch.domain import Candidate
@@ -28,6 +30,7 @@ class MemberDirectory:
         self._units: dict[str, tuple[float, list[Candidate]]] = {}
         self._members: dict[str, tuple[float, registry_pb2.Member]] = {}
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
+        self._hours: dict[str, tuple[float, float]] = {}
 
     async def in_unit(self, org_unit_id: str) -> list[Candidate]:
         """The active members registered in the subtree, in the registry's stable order."""
@@ -86,3 +89,24 @@ class MemberDirectory:
             self._members.clear()
         self._members[member_id] = (now + self._ttl, response.member)
         return response.member
+
+    async def recent_hours(self, member_id: str, days: int) -> float | None:
+        """Hours of service recorded for the member over the last `days` days; None when the registry cannot say.
+        Kept for as long as members are: a ranking that spreads the work needs no fresher figure."""
+        now = time.monotonic()
+        cached = self._hours.get(member_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        since = Timestamp()
+        since.FromDatetime(datetime.now(UTC) - timedelta(days=days))
+        try:
+            summary = await self._registry.GetMemberServiceSummary(
+                registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since), timeout=5
+            )
+        except grpc.aio.AioRpcError:
+            return None
+        hours = round(summary.hours, 2)
+        if len(self._hours) >= _MAX_MEMBERS:
+            self._hours.clear()
+        self._hours[member_id] = (now + self._ttl, hours)
+        return hours

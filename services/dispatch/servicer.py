@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -138,6 +138,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         candidates = await self.members.in_unit(community.id)
         ranked = await self._rank(
             candidates,
+            lambda skills: domain.skill_points(wish.category, skills),
             lambda c: domain.skill_fit(wish.category, c),
             Place(community_id=community.id),
             community.id,
@@ -166,29 +167,32 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         candidates = await self.members.in_unit(unit.id)
         place = Place(community_id=unit.id) if unit.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY else Place()
         ranked = await self._rank(
-            candidates, lambda c: domain.skills_fit(skills, c), place, unit.id, limit, exclude=exclude
+            candidates,
+            lambda have: domain.skills_points(skills, have),
+            lambda c: domain.skills_fit(skills, c),
+            place,
+            unit.id,
+            limit,
+            exclude=exclude,
         )
         return pb.RecommendVolunteersResponse(recommendations=[_recommendation(r) for r in ranked])
 
     async def _rank(
         self,
         candidates: list[Candidate],
+        points: Callable[[tuple[int, ...]], float],
         fit: Callable[[Candidate], Ranked],
         place: Place,
         load_unit_id: str,
         limit: int,
         exclude: set[str],
     ) -> list[Ranked]:
-        """Skill fit, nearness and open load for everyone; recent hours for a shortlist of the best of those
-        (one registry call each), then the final order."""
+        """Skill fit, nearness and open load for everyone (numbers only); then, for a shortlist of the best, the
+        explanations and recent hours (one registry call each, cached), and the final order."""
         load = await self._open_load(load_unit_id)
-        scored = [
-            domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0))
-            for c in candidates
-            if c.member_id not in exclude
-        ]
-        shortlist = domain.order(scored)[: domain.shortlist_size(limit)]
-        hours = await asyncio.gather(*(self._recent_hours(r.member_id) for r in shortlist))
+        best = domain.shortlist(candidates, points, place, load, exclude, domain.shortlist_size(limit))
+        shortlist = [domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0)) for c in best]
+        hours = await asyncio.gather(*(self.members.recent_hours(r.member_id, domain.RECENT_DAYS) for r in shortlist))
         final = [
             domain.add_recent_hours(r, h)
             if h is not None
@@ -219,17 +223,6 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 member_id = responder.removeprefix("member:")
                 load[member_id] = load.get(member_id, 0) + n
         return load
-
-    async def _recent_hours(self, member_id: str) -> float | None:
-        since = Timestamp()
-        since.FromDatetime(datetime.now(UTC) - timedelta(days=domain.RECENT_DAYS))
-        try:
-            summary = await self.registry.GetMemberServiceSummary(
-                registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since), timeout=5
-            )
-        except grpc.aio.AioRpcError:
-            return None  # the ranking still stands on the other factors; the reason says so
-        return round(summary.hours, 2)
 
     # -- duty rosters -----------------------------------------------------------------------------------------
 

@@ -142,3 +142,51 @@ def test_an_activity_role_scores_two_points_for_each_skill_asked_for() -> None:
     ranked = domain.skills_fit([reg.SKILL_FIRST_AID, reg.SKILL_MEDICAL], member)
     assert ranked.score == 2 and ranked.reasons == ("has skill first_aid (+2)",)
     assert domain.skills_fit([reg.SKILL_MEDICAL], member).reasons == ("none of the skills asked for",)
+
+
+@given(
+    st.lists(st.sampled_from(list(reg.Skill.values())[1:]), max_size=5),
+    st.sampled_from([(), ("5",), ("5", "6"), ("5", "6", "7"), ("9",)]),
+    st.integers(0, 9),
+)
+def test_the_quick_score_that_picks_the_shortlist_is_the_explained_score(
+    skills: list[int], path: tuple[str, ...], open_items: int
+) -> None:
+    candidate = Candidate("1", "x", tuple(skills), path)
+    place = Place(building_id="7", grid_id="6", community_id="5")
+    explained = domain.add_load(
+        domain.add_nearness(domain.skill_fit(wish.WISH_CATEGORY_MEDICAL_CARE, candidate), place, candidate),
+        open_items,
+    )
+    points = domain.skill_points(wish.WISH_CATEGORY_MEDICAL_CARE, candidate.skills)
+    assert domain.quick_score(points, place, candidate, open_items) == explained.score
+    street = domain.add_nearness(domain.skills_fit([reg.SKILL_MEDICAL], candidate), Place(), candidate)
+    assert domain.quick_score(domain.skills_points([reg.SKILL_MEDICAL], skills), Place(), candidate, 0) == street.score
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from([reg.SKILL_MEDICAL, reg.SKILL_FIRST_AID, reg.SKILL_IT]), max_size=2, unique=True),
+            st.sampled_from([("5",), ("5", "6"), ("5", "6", "7")]),
+            st.integers(0, 4),
+        ),
+        max_size=40,
+    ),
+    st.integers(1, 10),
+)
+def test_the_shortlist_is_the_best_by_quick_score_ties_to_the_lower_id(
+    people: list[tuple[list[int], tuple[str, ...], int]], size: int
+) -> None:
+    candidates = [Candidate(str(i + 1), "x", tuple(skills), path) for i, (skills, path, _) in enumerate(people)]
+    load = {str(i + 1): n for i, (_, _, n) in enumerate(people)}
+    place = Place(building_id="7", grid_id="6", community_id="5")
+
+    def points(skills: tuple[int, ...]) -> float:
+        return domain.skill_points(wish.WISH_CATEGORY_MEDICAL_CARE, skills)
+
+    kept = [c for c in candidates if c.member_id != "3"]
+    expected = sorted(
+        kept, key=lambda c: (-domain.quick_score(points(c.skills), place, c, load[c.member_id]), int(c.member_id))
+    )
+    assert domain.shortlist(candidates, points, place, load, {"3"}, size) == expected[:size]
