@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,6 +81,7 @@ class AlertPlatform:
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
     receiver: Receiver
     worker_env: dict[str, str] = field(default_factory=dict)
+    metrics_port: int = 0
 
     def restart_worker(self) -> None:
         self.stack.processes.pop("worker-alerts").stop()
@@ -99,13 +101,13 @@ async def platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[Ale
         await pool.execute("select setval(pg_get_serial_sequence('dispatch.alerts', 'id'), 50000000)")
     receiver = Receiver()
     receiver.up()
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     shared = {"DATABASE_URL": database, "LINLI_TASK_QUEUE": "alerts-e2e"}
     stack.start_process(
         "dispatch",
         "dispatch-alerts",
         LINLI_GRPC_PORT=str(port),
-        LINLI_METRICS_PORT=str(free_port()),
+        LINLI_METRICS_PORT=str(metrics_port),
         LINLI_ALERT_ACK_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_ALERT_STAFF_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_OUTBOX_POLL="500ms",
@@ -117,7 +119,7 @@ async def platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[Ale
         "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
         "LINLI_NOTIFY_WEBHOOK_URL": receiver.url,
     }
-    platform = AlertPlatform(stack, None, receiver, worker_env)  # type: ignore[arg-type]
+    platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port)  # type: ignore[arg-type]
     platform.start_worker()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     platform.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
@@ -268,6 +270,17 @@ async def test_the_nearest_volunteer_is_called_first_answers_and_the_service_is_
 
     kinds = [e.kind for e in await timeline(api, platform, alert.id)]
     assert kinds[:2] == [dis.ALERT_EVENT_KIND_RAISED, dis.ALERT_EVENT_KIND_CALLED]
+
+    metrics = await asyncio.to_thread(
+        lambda: urllib.request.urlopen(f"http://127.0.0.1:{platform.metrics_port}/metrics", timeout=5).read().decode()
+    )
+    for line in (
+        'linli_alerts_raised_total{kind="fall"}',
+        'linli_alerts_acknowledged_total{kind="fall"}',
+        'linli_alerts_resolved_total{outcome="taken_to_hospital"}',
+        "linli_alert_seconds_to_acknowledge_count",
+    ):
+        assert any(m.startswith(line) and float(m.split()[-1]) >= 1 for m in metrics.splitlines()), line
     for kind in (dis.ALERT_EVENT_KIND_DELIVERED, dis.ALERT_EVENT_KIND_ACKNOWLEDGED, dis.ALERT_EVENT_KIND_ARRIVED):
         assert kind in kinds
     assert kinds.index(dis.ALERT_EVENT_KIND_RESOLVED) < kinds.index(dis.ALERT_EVENT_KIND_SERVICE_RECORDED)
