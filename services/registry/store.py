@@ -271,6 +271,13 @@ class RegistryStore:
         """Inserts the member, or returns the one this caller registered with the same request id.
         Raises DuplicatePerson when the ID number is registered already under another request."""
         async with self.pool.acquire() as conn, conn.transaction():
+            earlier = await conn.fetchrow(
+                f"select {_MEMBER_COLUMNS} from members where created_by = $1 and request_id = $2",
+                caller.subject,
+                request_id,
+            )
+            if earlier is not None:  # a retry, even if the unit has moved or closed since
+                return _member(earlier)
             await lock_tree(conn, exclusive=False)
             path, community_id = await current_place(conn, new.residence_unit_id, "residence_unit_id")
             new = replace(new, residence_path=path, community_id=community_id)
