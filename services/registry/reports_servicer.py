@@ -28,8 +28,11 @@ from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFoun
 from workflows.reports import (
     WeeklyReports,
     WeeklyReportsInput,
+    YearlyReportsInput,
+    YearlyServiceReports,
     report_schedules,
     weekly_reports_workflow_id,
+    yearly_reports_workflow_id,
 )
 
 _READERS = (Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
@@ -121,6 +124,31 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         except (RPCError, RuntimeError, OSError) as exc:
             raise Unavailable("Temporal is unreachable; retry later") from exc
         return pb.ProduceWeeklyReportsResponse(workflow_id=workflow_id)
+
+    async def ProduceYearlyServiceReports(
+        self, request: pb.ProduceYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ProduceYearlyServiceReportsResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF)
+        validate.request_id(request.request_id)  # the workflow id makes the retry safe
+        if not 2000 <= request.year < datetime.now(ZoneInfo(self.zone)).year:
+            raise InvalidArgument("must be a year that has ended, 2000 or later", "year")
+        unit = await self._unit(caller, request.org_unit_id)
+        workflow_id = yearly_reports_workflow_id(str(unit.id), request.year)
+        try:
+            await self.temporal.start_workflow(
+                YearlyServiceReports.run,
+                YearlyReportsInput(org_unit_id=str(unit.id), year=request.year, timezone=self.zone),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                rpc_timeout=timedelta(seconds=5),
+            )
+        except WorkflowAlreadyStartedError:
+            pass
+        except (RPCError, RuntimeError, OSError) as exc:
+            raise Unavailable("Temporal is unreachable; retry later") from exc
+        return pb.ProduceYearlyServiceReportsResponse(workflow_id=workflow_id)
 
     async def GetYearlyServiceReport(
         self, request: pb.GetYearlyServiceReportRequest, context: grpc.aio.ServicerContext

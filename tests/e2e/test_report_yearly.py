@@ -16,7 +16,7 @@ from temporalio.client import Client
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import register_member
+from tests.e2e.conftest import new_request_id, register_member
 from tests.e2e.test_report_weekly import ZONE, make_district, record_service
 from workflows.reports import YearlyReportsInput, YearlyServiceReports, yearly_reports_workflow_id
 
@@ -74,3 +74,25 @@ async def test_every_member_gets_a_yearly_report_once(
             rep.GetYearlyServiceReportRequest(member_id=a.id, year=year - 1), metadata=api.admin
         )
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+    # Through the API: a year that has not ended is refused; last year's reports are produced (with no services).
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await reports.ProduceYearlyServiceReports(
+            rep.ProduceYearlyServiceReportsRequest(
+                request_id=new_request_id(), org_unit_id=district.district_id, year=year
+            ),
+            metadata=api.admin,
+        )
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (error.value.details() or "").startswith("year: ")
+    produced = await reports.ProduceYearlyServiceReports(
+        rep.ProduceYearlyServiceReportsRequest(
+            request_id=new_request_id(), org_unit_id=district.district_id, year=year - 1
+        ),
+        metadata=api.admin,
+    )
+    assert await temporal.get_workflow_handle(produced.workflow_id).result() == 2
+    last_year = await reports.GetYearlyServiceReport(
+        rep.GetYearlyServiceReportRequest(member_id=a.id, year=year - 1), metadata=api.admin
+    )
+    assert (last_year.report.services, last_year.report.year) == (0, year - 1)

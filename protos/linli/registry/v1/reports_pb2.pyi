@@ -142,6 +142,22 @@ class YearlyServiceReport(_message.Message):
     produce_time: _timestamp_pb2.Timestamp
     def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ProduceYearlyServiceReportsRequest(_message.Message):
+    __slots__ = ("request_id", "org_unit_id", "year")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    org_unit_id: str
+    year: int
+    def __init__(self, request_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class ProduceYearlyServiceReportsResponse(_message.Message):
+    __slots__ = ("workflow_id",)
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    workflow_id: str
+    def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
+
 class GetYearlyServiceReportRequest(_message.Message):
     __slots__ = ("member_id", "year")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -53,6 +53,11 @@ class ReportServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsResponse.FromString,
                 _registered_method=True)
+        self.ProduceYearlyServiceReports = channel.unary_unary(
+                '/linli.registry.v1.ReportService/ProduceYearlyServiceReports',
+                request_serializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsResponse.FromString,
+                _registered_method=True)
         self.GetYearlyServiceReport = channel.unary_unary(
                 '/linli.registry.v1.ReportService/GetYearlyServiceReport',
                 request_serializer=linli_dot_registry_dot_v1_dot_reports__pb2.GetYearlyServiceReportRequest.SerializeToString,
@@ -103,6 +108,14 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProduceYearlyServiceReports(self, request, context):
+        """Produces the yearly service reports of every member of a unit's subtree for a past year now (a report
+        already stored is kept).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetYearlyServiceReport(self, request, context):
         """The stored yearly service report of one member.
         """
@@ -148,6 +161,11 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.ProduceWeeklyReports,
                     request_deserializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsResponse.SerializeToString,
+            ),
+            'ProduceYearlyServiceReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProduceYearlyServiceReports,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsResponse.SerializeToString,
             ),
             'GetYearlyServiceReport': grpc.unary_unary_rpc_method_handler(
                     servicer.GetYearlyServiceReport,
@@ -255,6 +273,33 @@ class ReportService:
             '/linli.registry.v1.ReportService/ProduceWeeklyReports',
             linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_reports__pb2.ProduceWeeklyReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProduceYearlyServiceReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.ReportService/ProduceYearlyServiceReports',
+            linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_reports__pb2.ProduceYearlyServiceReportsResponse.FromString,
             options,
             channel_credentials,
             insecure,
