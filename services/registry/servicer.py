@@ -262,7 +262,8 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         ]
         phone = domain.normalise_phone("phone", request.phone)
         id_number = domain.normalise_id_number("id_number", request.id_number)
-        residence = await self._open_org_unit("residence_unit_id", request.residence_unit_id)
+        # Whether the unit is still open is checked in the registration's transaction, after a retry is answered.
+        residence = await self._org_unit("residence_unit_id", request.residence_unit_id)
         if residence.kind not in domain.RESIDENCE_KINDS:
             raise InvalidArgument(f"must be a community, grid or building, not a {residence.kind}", "residence_unit_id")
         caller.require_scope(str(residence.id), map(str, residence.ancestor_ids))

@@ -7,7 +7,7 @@ import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
-from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
 
 
 async def create(api: Api, parent_id: str, kind: int, name: str) -> reg.OrgUnit:
@@ -86,7 +86,16 @@ async def test_moves_that_break_the_tree_are_refused(api: Api) -> None:
 
 async def test_a_unit_closes_only_when_empty_and_then_takes_no_new_members(api: Api) -> None:
     community = await make_community(api)
-    member = await register_member(api, community.grid_id)
+    registration = reg.RegisterMemberRequest(
+        request_id=new_request_id(),
+        name="陈静",
+        workplace_org="宝鸡市中医院党委",
+        residence_unit_id=community.grid_id,
+        management_level=reg.MANAGEMENT_LEVEL_OTHER,
+        phone="13912340002",
+        id_number=new_id_number(),
+    )
+    member = (await api.registry.RegisterMember(registration, metadata=api.admin)).member
     close = reg.CloseOrgUnitRequest(request_id=new_request_id(), org_unit_id=community.grid_id, reason="网格合并")
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await api.registry.CloseOrgUnit(close, metadata=api.admin)
@@ -105,6 +114,9 @@ async def test_a_unit_closes_only_when_empty_and_then_takes_no_new_members(api: 
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await register_member(api, community.grid_id)
     assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    # A retry of the registration made before the grid closed still gets its first answer.
+    retried = (await api.registry.RegisterMember(registration, metadata=api.admin)).member
+    assert retried.id == member.id
     children = await api.registry.ListOrgUnitChildren(
         reg.ListOrgUnitChildrenRequest(org_unit_id=community.community_id), metadata=api.admin
     )
