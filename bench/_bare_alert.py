@@ -31,3 +31,27 @@ class BareAlert:
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)),
         )
+
+
+async def _serve(address: str, task_queue: str, url: str) -> None:
+    """Runs the bare worker in a process of its own, as the linli worker runs, until SIGTERM."""
+    import asyncio
+    import signal
+
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stopping.set)
+    client = await Client.connect(address)
+    async with Worker(client, task_queue=task_queue, workflows=[BareAlert], activities=[BareNotify(url).notify]):
+        print("ready", flush=True)
+        await stopping.wait()
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+
+    asyncio.run(_serve(*sys.argv[1:4]))

@@ -8,7 +8,7 @@ Ours: RaiseAlert over gRPC (checks, the alert and its outbox row committed) → 
 EmergencyDispatch → its call list (an activity calling the dispatch service, which reads the roster and the
 registry) → the "called" step recorded (an activity calling the dispatch service) → the notice POSTed by the
 send activity of the linli worker. Bare: client.start_workflow → one activity POSTing the same notice with the
-same WebhookNotifier (its worker runs in the benchmark's process). The receiver is an asyncio HTTP server in the
+same WebhookNotifier (its worker a process of its own, like the linli worker). The receiver is an asyncio HTTP server in the
 benchmark's process, so both clocks are one clock. Alerts are raised on schedule (open loop), not back to back.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,12 +28,12 @@ from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 from temporalio.client import Client
-from temporalio.worker import Worker
 
-from bench._bare_alert import BareAlert, BareNotify
+from bench._bare_alert import BareAlert
 from bench._harness import Load, emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number, make_tree
-from devstack.processes import free_port
+from devstack.processes import ChildProcess, free_port
+from devstack.stack import REPO
 from workflows.emergency_notify import Notice
 
 
@@ -190,7 +191,6 @@ async def benchmark() -> None:
 
         client = await Client.connect(bench_servers.temporal_address)
         task_queue = f"bare-alert-{uuid.uuid4().hex[:6]}"
-        sender = BareNotify(receiver.url)
 
         async def raise_bare(i: int) -> str:
             alert_id = f"bare-{task_queue}-{i}"
@@ -198,9 +198,19 @@ async def benchmark() -> None:
             await client.start_workflow(BareAlert.run, notice, id=alert_id, task_queue=task_queue)
             return alert_id
 
-        async with Worker(client, task_queue=task_queue, workflows=[BareAlert], activities=[sender.notify]):
+        # The bare worker in a process of its own, as the linli worker is.
+        bare_worker = ChildProcess(
+            "bare-worker",
+            [sys.executable, "-m", "bench._bare_alert", bench_servers.temporal_address, task_queue, receiver.url],
+            bench_servers.home / "bare-worker.log",
+            cwd=REPO,
+        ).start()
+        try:
             await raise_bare(-1)
+            await latencies(receiver, {f"bare-{task_queue}--1": time.perf_counter()}, wait=60)
             bare = await latencies(receiver, await open_loop(raise_bare, args.rate, args.seconds))
+        finally:
+            bare_worker.stop()
     server.close()
 
     emit(
