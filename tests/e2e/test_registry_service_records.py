@@ -155,3 +155,37 @@ async def test_service_records_check_input_role_and_scope(api: Api) -> None:
             metadata=api.admin,
         )
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("end_time:")
+
+
+async def test_past_services_stay_with_the_street_they_were_given_in_after_a_transfer_and_a_move(api: Api) -> None:
+    first, second = await make_community(api), await make_community(api)
+    member = await register_member(api, first.grid_id)
+    await record(api, member.id, "100", hours=2)
+    await api.registry.TransferMember(
+        reg.TransferMemberRequest(
+            request_id=new_request_id(), member_id=member.id, residence_unit_id=second.grid_id, reason="搬家"
+        ),
+        metadata=api.admin,
+    )
+    await record(api, member.id, "101", hours=3, served_at=datetime.now(UTC))
+    # The second community (with its grid) moves under the first street.
+    await api.registry.MoveOrgUnit(
+        reg.MoveOrgUnitRequest(
+            request_id=new_request_id(), org_unit_id=second.community_id, new_parent_id=first.street_id
+        ),
+        metadata=api.admin,
+    )
+    end = stamp(datetime.now(UTC) + timedelta(seconds=1))
+
+    async def stats(unit_id: str) -> tuple[int, int, float]:
+        s = await api.registry.GetRegistryStats(
+            reg.GetRegistryStatsRequest(org_unit_id=unit_id, end_time=end), metadata=api.admin
+        )
+        return s.members_active, s.services, s.hours
+
+    # The member lives in the first street now; the service given while the community hung under the second
+    # street stays with the second street, and with the community itself.
+    assert await stats(first.street_id) == (1, 1, 2.0)
+    assert await stats(second.street_id) == (0, 1, 3.0)
+    assert await stats(second.community_id) == (1, 1, 3.0)
+    assert await stats(first.community_id) == (0, 1, 2.0)
