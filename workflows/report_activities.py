@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -129,7 +129,7 @@ class ReportActivities:
         is named in missing_sections rather than reported as zero."""
         start, end = week_bounds(datetime.fromisoformat(params.week_start).date(), params.timezone)
         period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
-        unit, registry, wishes, alerts, activities = await asyncio.gather(
+        unit, registry, wishes, alerts, pairings, activities = await asyncio.gather(
             _call(
                 self.registry.GetOrgUnit(
                     registry_pb2.GetOrgUnitRequest(org_unit_id=params.org_unit_id), timeout=_TIMEOUT_SECONDS
@@ -146,6 +146,7 @@ class ReportActivities:
             _optional(
                 self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS)
             ),
+            self._pairings(params.org_unit_id, params.week_start),
             _optional(
                 self.activities.GetActivityStats(
                     activities_pb2.GetActivityStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS
@@ -199,8 +200,29 @@ class ReportActivities:
             report.activities_cancelled = activities.cancelled
             report.activity_sign_ups = activities.signed_up
             report.activity_check_ins = activities.checked_in
+        report.pairings_active, report.pairings_started = pairings
         report.missing_sections.extend(missing)
         return json_format.MessageToDict(report, preserving_proto_field_name=True)
+
+    async def _pairings(self, org_unit_id: str, week_start: str) -> tuple[int, int]:
+        """Pairings (结对共建) in force on the week's last day in the subtree, and how many of them began in the week."""
+        last_day = (date.fromisoformat(week_start) + timedelta(days=6)).isoformat()
+        active = started = 0
+        token = ""
+        while True:
+            page = await _call(
+                self.registry.ListPairings(
+                    registry_pb2.ListPairingsRequest(
+                        org_unit_id=org_unit_id, active_on=last_day, page_size=_PAGE, page_token=token
+                    ),
+                    timeout=_STATS_TIMEOUT_SECONDS,
+                )
+            )
+            active += len(page.pairings)
+            started += sum(1 for p in page.pairings if p.start_date >= week_start)
+            token = page.next_page_token
+            if not token:
+                return active, started
 
     @activity.defn
     async def store_weekly_report(self, request: StoreWeeklyRequest) -> StoredWeekly:

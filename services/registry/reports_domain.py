@@ -35,6 +35,8 @@ WEEKLY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("activities_cancelled", "activities_cancelled"),
     ("activity_sign_ups", "activity_sign_ups"),
     ("activity_check_ins", "activity_check_ins"),
+    ("pairings_active", "pairings_active"),
+    ("pairings_started", "pairings_started"),
 )
 
 

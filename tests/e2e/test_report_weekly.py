@@ -103,7 +103,8 @@ async def record_service(api: Api, member_id: str, hours: float, served_at: date
 async def make_fixture(api: Api, stack: LocalStack) -> District:
     """The hand-counted week. Street 1 (community 十六潭): members A and B; A serves 2 h and 1.5 h this week, B
     3 h last week (not this week's); two wishes submitted, one approved and one rejected. Street 2 (桂花路): member
-    C serves 1 h this week; two activities proposed, one of them cancelled."""
+    C serves 1 h this week; two activities proposed, one of them cancelled. Street 1's community is paired with a
+    workplace unit from today (结对共建)."""
     district = await make_district(api)
     now = datetime.now(UTC)
     a = await register_member(api, district.community_ids[0])
@@ -136,6 +137,15 @@ async def make_fixture(api: Api, stack: LocalStack) -> District:
         else:
             review.reject.CopyFrom(wish.Rejection(reason="不可行"))
         await api.wishes.ReviewWish(review, metadata=api.admin)
+    await api.registry.CreatePairing(
+        reg.CreatePairingRequest(
+            request_id=new_request_id(),
+            workplace_org="咸宁市人民医院党委",
+            community_id=district.community_ids[0],
+            start_date=datetime.now(ZoneInfo(ZONE)).date().isoformat(),
+        ),
+        metadata=api.admin,
+    )
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
         activities = activities_pb2_grpc.ActivityServiceStub(channel)
         ids = []
@@ -188,6 +198,7 @@ def figures(report: rep.WeeklyReport) -> dict[str, object]:
         "activities_proposed": report.activities_proposed,
         "activities_cancelled": report.activities_cancelled,
         "alerts_raised": report.alerts_raised,
+        "pairings": (report.pairings_active, report.pairings_started),
         "missing_sections": list(report.missing_sections),
     }
 
@@ -203,6 +214,7 @@ HAND_COUNTED = {
         "activities_proposed": 0,
         "activities_cancelled": 0,
         "alerts_raised": 0,
+        "pairings": (1, 1),
         "missing_sections": [],
     },
     "street_2": {
@@ -215,6 +227,7 @@ HAND_COUNTED = {
         "activities_proposed": 2,
         "activities_cancelled": 1,
         "alerts_raised": 0,
+        "pairings": (0, 0),
         "missing_sections": [],
     },
     "district": {
@@ -227,6 +240,7 @@ HAND_COUNTED = {
         "activities_proposed": 2,
         "activities_cancelled": 1,
         "alerts_raised": 0,
+        "pairings": (1, 1),
         "missing_sections": [],
     },
 }
