@@ -344,6 +344,24 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         members, token = page_of(members, page_size, query, lambda m: [m.id])
         return pb.SearchMembersResponse(members=[member_message(m) for m in members], next_page_token=token)
 
+    async def LookupMember(
+        self, request: pb.LookupMemberRequest, context: grpc.aio.ServicerContext
+    ) -> pb.LookupMemberResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        if bool(request.id_number.strip()) == bool(request.phone.strip()):
+            raise InvalidArgument("give exactly one of id_number and phone", "id_number")
+        if request.id_number.strip():
+            id_number = domain.normalise_id_number("id_number", request.id_number)
+            value_hash = self.cipher.lookup_hash(id_number, "member.id_number")
+            found = await self.store.members_by_hash("id_number_hash", value_hash, 1)
+        else:
+            phone = domain.normalise_phone("phone", request.phone)
+            value_hash = self.cipher.lookup_hash(phone, "member.phone")
+            found = await self.store.members_by_hash("phone_hash", value_hash, domain.MAX_PHONE_MATCHES)
+        visible = [m for m in found if caller.covers(str(m.residence_unit_id), map(str, m.residence_ancestor_ids))]
+        return pb.LookupMemberResponse(members=[member_message(m) for m in visible])
+
     async def _member(self, field: str, raw_id: str) -> Member:
         member_id = validate.entity_id(field, raw_id)
         member = await self.store.member(member_id)

@@ -1200,3 +1200,10 @@ class RegistryStore:
             conn, caller, "dissolve_party_organisation", "party_organisation", party_org.id, reason=reason
         )
         return PartyOrganisation(**dict(row))
+
+    async def members_by_hash(self, column: str, value_hash: bytes, limit: int) -> list[Member]:
+        assert column in ("id_number_hash", "phone_hash")
+        rows = await self.pool.fetch(
+            f"select {_MEMBER_COLUMNS} from members where {column} = $1 order by id limit $2", value_hash, limit
+        )
+        return [_member(row) for row in rows]

@@ -13,7 +13,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
 
 
 async def audit_actions(stack: LocalStack, subject_kind: str, subject_id: str) -> list[str]:
@@ -224,3 +224,33 @@ async def test_concurrent_retries_of_one_update_apply_it_once(api: Api, stack: L
     results = await asyncio.gather(*(api.registry.UpdateMember(request, metadata=api.admin) for _ in range(5)))
     assert len({r.SerializeToString() for r in results}) == 1
     assert (await audit_actions(stack, "member", member.id)).count("update_member") == 1
+
+
+async def test_lookup_by_id_number_or_phone_finds_members_in_scope_only(api: Api) -> None:
+    mine, theirs = await make_community(api), await make_community(api)
+    id_number = new_id_number()
+    registered = (
+        await api.registry.RegisterMember(
+            reg.RegisterMemberRequest(
+                request_id=new_request_id(),
+                name="韩梅",
+                workplace_org="宝鸡市统计局党组",
+                residence_unit_id=mine.grid_id,
+                management_level=reg.MANAGEMENT_LEVEL_CITY,
+                phone="13712349876",
+                id_number=id_number,
+            ),
+            metadata=api.admin,
+        )
+    ).member
+    by_id = await api.registry.LookupMember(reg.LookupMemberRequest(id_number=id_number.lower()), metadata=api.admin)
+    assert [m.id for m in by_id.members] == [registered.id] and "*" in by_id.members[0].id_number
+    by_phone = await api.registry.LookupMember(reg.LookupMemberRequest(phone="137-1234-9876"), metadata=api.admin)
+    assert [m.id for m in by_phone.members] == [registered.id]
+    outsider = api.token(Role.STAFF, scope=theirs.community_id, subject="staff-theirs")
+    hidden = await api.registry.LookupMember(reg.LookupMemberRequest(id_number=id_number), metadata=outsider)
+    assert hidden.members == []
+    for request in (reg.LookupMemberRequest(), reg.LookupMemberRequest(id_number=id_number, phone="13712349876")):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await api.registry.LookupMember(request, metadata=api.admin)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -1068,3 +1068,17 @@ class DissolvePartyOrganisationResponse(_message.Message):
     PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     party_organisation: PartyOrganisation
     def __init__(self, party_organisation: _Optional[_Union[PartyOrganisation, _Mapping]] = ...) -> None: ...
+
+class LookupMemberRequest(_message.Message):
+    __slots__ = ("id_number", "phone")
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    id_number: str
+    phone: str
+    def __init__(self, id_number: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
+
+class LookupMemberResponse(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...

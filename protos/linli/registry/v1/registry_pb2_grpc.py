@@ -106,6 +106,11 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
                 _registered_method=True)
+        self.LookupMember = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/LookupMember',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberResponse.FromString,
+                _registered_method=True)
         self.UpdateMember = channel.unary_unary(
                 '/linli.registry.v1.RegistryService/UpdateMember',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.UpdateMemberRequest.SerializeToString,
@@ -318,6 +323,13 @@ class RegistryServiceServicer:
 
     def SearchMembers(self, request, context):
         """Pages through the members registered in an org subtree, in a stable order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LookupMember(self, request, context):
+        """Finds members by ID number or phone (through their keyed hashes), within the caller's scope, masked.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -552,6 +564,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.SearchMembers,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.SerializeToString,
+            ),
+            'LookupMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupMember,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberResponse.SerializeToString,
             ),
             'UpdateMember': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateMember,
@@ -1044,6 +1061,33 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/SearchMembers',
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.SearchMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/LookupMember',
+            linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.LookupMemberResponse.FromString,
             options,
             channel_credentials,
             insecure,
