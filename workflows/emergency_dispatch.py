@@ -94,6 +94,7 @@ class EmergencyDispatch:
         self.responder = ""
         self.escalation = "volunteers"
         self.called: list[str] = []
+        self.stood_down: set[str] = set()
         self.call_list = CallList()
         self.deliveries: list[asyncio.Task[None]] = []
         self._steps = 0
@@ -123,7 +124,8 @@ class EmergencyDispatch:
         await workflow.wait_condition(lambda: self.version > 0)
         if self.state == "raised":
             await self._find_someone(params)
-        if self.state in ANSWERED_STATES:
+        if self.responder:
+            # Answered (perhaps already resolved or cancelled by the time this runs): the others stand down.
             self._stand_down(keep=self.responder, purpose="stand_down")
             await workflow.wait_condition(lambda: self.state in CLOSED_STATES)
         if self.state == "resolved":
@@ -185,8 +187,10 @@ class EmergencyDispatch:
         self._send(params.alert_id, "alert", recipient, note)
 
     def _stand_down(self, keep: str, purpose: str) -> None:
+        """Tells everyone called but `keep` (and not told already) that they are not needed."""
         for recipient in self.called:
-            if recipient != keep:
+            if recipient != keep and recipient not in self.stood_down:
+                self.stood_down.add(recipient)
                 note = "someone else has answered; stand down" if purpose == "stand_down" else "false alarm; cancelled"
                 self._send(self.alert_id, purpose, recipient, note)
 

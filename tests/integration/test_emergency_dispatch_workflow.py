@@ -288,3 +288,28 @@ async def test_a_notice_the_gateway_refuses_is_recorded_as_failed_and_the_dispat
     ]
     await answer(handle, world, 2, "cancelled")
     assert await handle.result() == "cancelled"
+
+
+async def test_an_answer_and_its_resolution_arriving_together_still_stand_the_others_down(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await start(time_skipping_env, world)
+    await time_skipping_env.sleep(timedelta(seconds=61))
+    await answer(handle, world, 2, "acknowledged", "member:12")
+    await answer(handle, world, 3, "resolved")
+    assert await handle.result() == "resolved"
+    assert world.recipients("stand_down") == ["member:11"]
+    assert world.service_recorded == [handle.id.removeprefix("alert-")]
+
+
+async def test_a_false_alarm_after_an_answer_tells_the_responder_and_nobody_twice(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    handle = await start(time_skipping_env, world)
+    await time_skipping_env.sleep(timedelta(seconds=61))
+    await answer(handle, world, 2, "acknowledged", "member:12")
+    await time_skipping_env.sleep(timedelta(seconds=5))
+    await answer(handle, world, 3, "cancelled")
+    assert await handle.result() == "cancelled"
+    assert world.recipients("stand_down") == ["member:11"]
+    assert world.recipients("cancelled") == ["member:12"]
