@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from linli.dispatch.v1 import dispatch_pb2 as dsp
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wsh
 
@@ -152,7 +153,30 @@ async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoDa
     say(f"demo: {len(members)} members")
     wishes = await _load_wishes(api, org_units, members)
     say(f"demo: {len(wishes)} wishes")
+    rostered = await _load_duty_rosters(api, org_units, members)
+    say(f"demo: weekly duty rosters in {rostered} communities")
     return DemoData(org_units, members, wishes)
+
+
+async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[str, str]) -> int:
+    """Someone on duty every day (365 志愿者工作室): each community's members take the days in turn, the next one
+    as backup."""
+    by_community: dict[str, list[str]] = {}
+    for member in MEMBERS:
+        by_community.setdefault(member.community, []).append(members[member.name])
+    for community, member_ids in by_community.items():
+        slots = [
+            dsp.WeeklyDutySlot(weekday=day, slot=dsp.DutySlot(member_id=member_ids[(day + turn) % len(member_ids)]))
+            for day in range(1, 8)
+            for turn in range(min(2, len(member_ids)))
+        ]
+        await api.dispatch.SetWeeklyDutyPattern(
+            dsp.SetWeeklyDutyPatternRequest(
+                request_id=f"demo:duty:{community}", community_id=org_units[community], slots=slots
+            ),
+            metadata=api.admin,
+        )
+    return len(by_community)
 
 
 async def _load_places(api: Api) -> dict[str, str]:

@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dis
 
 from devstack.client import Api
+from devstack.demo_data import MEMBERS, load_demo_data
 from services.runtime.auth import Role
 from tests.e2e.conftest import make_community, new_request_id, register_member
 
@@ -166,3 +167,17 @@ async def test_bad_roster_requests_are_refused_with_the_field_named(api: Api) ->
             metadata=api.admin,
         )
     assert (too_long.value.details() or "").startswith("end_date:")
+
+
+async def test_the_demo_data_puts_someone_on_duty_in_every_demo_community_every_day(api: Api) -> None:
+    demo = await load_demo_data(api, say=lambda _: None)
+    for community in {m.community for m in MEMBERS}:
+        gaps = await api.dispatch.GetDutyGaps(
+            dis.GetDutyGapsRequest(community_id=demo.org_units[community], start_date=FRIDAY, end_date="2026-06-25"),
+            metadata=api.admin,
+        )
+        assert list(gaps.gaps) == [], community
+    xiangfuli = await api.dispatch.GetOnDuty(
+        dis.GetOnDutyRequest(community_id=demo.org_units["祥富里社区"]), metadata=api.admin
+    )
+    assert [s.member_id for s in xiangfuli.on_duty] == [demo.members["郑红"]]
