@@ -545,13 +545,21 @@ class RegistryStore:
             new_parent.path,
             depth,
         )
-        for table, column in (("org_units", "path"), ("pairings", "community_path")):
-            await conn.execute(
-                f"update {table} set {column} = {rewrite.format(column=column)} where {column} <@ $1::public.ltree",
-                old_path,
-                new_parent.path,
-                depth,
-            )
+        await conn.execute(
+            """update org_units set path = $3::public.ltree || subpath(path, $4)
+               where path >= $1::public.ltree and path < $2::public.ltree and path <@ $1::public.ltree""",
+            old_path,
+            subtree_end(old_path),
+            new_parent.path,
+            depth,
+        )
+        await conn.execute(
+            f"""update pairings set community_path = {rewrite.format(column="community_path")}
+                where community_path <@ $1::public.ltree""",
+            old_path,
+            new_parent.path,
+            depth,
+        )
         await conn.execute(
             f"""update member_residences set residence_path = {rewrite.format(column="residence_path")}
                 where to_time is null and residence_path <@ $1::public.ltree""",
@@ -642,18 +650,22 @@ class RegistryStore:
         self, root: OrgUnit, kind: str | None, include_closed: bool, after_path: str | None, limit: int
     ) -> list[OrgUnit]:
         """Units below `root` in tree order (by path), after `after_path` (keyset paging)."""
+        # Ordered by the ltree column itself (`path` alone would name the text column of the select list),
+        # so the B-tree on path gives the page without a sort.
         rows = await self.pool.fetch(
             f"""select {_ORG_COLUMNS} from org_units
-                where path <@ $1::public.ltree and id <> $6
-                  and path > coalesce($2::public.ltree, $1::public.ltree)
+                where org_units.path <@ $1::public.ltree and id <> $6
+                  and org_units.path > coalesce($2::public.ltree, $1::public.ltree)
+                  and org_units.path < $7::public.ltree
                   and ($3::text is null or kind = $3) and ($4 or closed_at is null)
-                order by path limit $5""",
+                order by org_units.path limit $5""",
             root.path,
             after_path,
             kind,
             include_closed,
             limit,
             root.id,
+            subtree_end(root.path),
         )
         return [_org_unit(row) for row in rows]
 
@@ -882,10 +894,12 @@ class RegistryStore:
         rows = await self.pool.fetch(
             f"""select {", ".join("t." + c.strip() for c in _TEAM_COLUMNS.split(","))}
                 from teams t join org_units u on u.id = t.org_unit_id
-                where u.path <@ $1::public.ltree and t.id > $2 order by t.id limit $3""",
+                where u.path >= $1::public.ltree and u.path < $4::public.ltree and u.path <@ $1::public.ltree
+                  and t.id > $2 order by t.id limit $3""",
             subtree.path,
             after_id,
             limit,
+            subtree_end(subtree.path),
         )
         return [Team(**dict(r)) for r in rows]
 
@@ -1168,14 +1182,15 @@ class RegistryStore:
         columns = ", ".join(f"p.{c.strip()}" for c in _PARTY_ORG_COLUMNS.split(","))
         rows = await self.pool.fetch(
             f"""select {columns} from party_organisations p join org_units u on u.id = p.org_unit_id
-                where u.path <@ $1::public.ltree and ($2::text is null or p.kind = $2)
-                  and ($3 or p.dissolved_at is null) and p.id > $4
+                where u.path >= $1::public.ltree and u.path < $6::public.ltree and u.path <@ $1::public.ltree
+                  and ($2::text is null or p.kind = $2) and ($3 or p.dissolved_at is null) and p.id > $4
                 order by p.id limit $5""",
             subtree.path,
             kind,
             include_dissolved,
             after_id,
             limit,
+            subtree_end(subtree.path),
         )
         return [PartyOrganisation(**dict(r)) for r in rows]
 
