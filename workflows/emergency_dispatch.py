@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.emergency_activities import AlertRef, AlertStep, CallList, EmergencyActivities
@@ -39,6 +39,10 @@ class EmergencyDispatchInput:
     ack_timeout_seconds: float = 60.0
     # Community staff have this long before the street is called.
     staff_timeout_seconds: float = 300.0
+    # Where to escalate should the call list be out of reach for good.
+    community_id: str = ""
+    street_id: str = ""
+    kind: str = ""
 
 
 @dataclass
@@ -66,6 +70,8 @@ _STEP_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 }
+# A local activity that fails for good surfaces as its ApplicationError, not wrapped in an ActivityError.
+STEP_FAILED = (ActivityError, ApplicationError)
 # Notices: retried with back-off for up to an hour, then recorded as failed rather than retried forever.
 NOTICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -137,9 +143,17 @@ class EmergencyDispatch:
         return self.state
 
     async def _find_someone(self, params: EmergencyDispatchInput) -> None:
-        self.call_list = await workflow.execute_local_activity_method(
-            EmergencyActivities.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
-        )
+        try:
+            self.call_list = await workflow.execute_local_activity_method(
+                EmergencyActivities.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
+            )
+        except STEP_FAILED:
+            # Transient failures are retried without end; this is a permanent one (a bug, bad data). The alert must
+            # not wait on it: straight to the community's staff.
+            workflow.logger.error("no call list; escalating to staff", extra={"alert_id": params.alert_id})
+            self.call_list = CallList(
+                community_id=params.community_id, street_id=params.street_id, alert_kind=params.kind
+            )
         ack = timedelta(seconds=params.ack_timeout_seconds)
         for callee in self.call_list.volunteers:
             recipient = f"member:{callee.member_id}"
@@ -173,9 +187,12 @@ class EmergencyDispatch:
         except TimeoutError:
             pass
         # Re-read before moving on: an answer committed but not yet relayed is not missed.
-        snapshot = await workflow.execute_local_activity_method(
-            EmergencyActivities.read_alert, AlertRef(params.alert_id), **_STEP_OPTIONS
-        )
+        try:
+            snapshot = await workflow.execute_local_activity_method(
+                EmergencyActivities.read_alert, AlertRef(params.alert_id), **_STEP_OPTIONS
+            )
+        except STEP_FAILED:
+            return self.state != "raised"  # cannot re-read for good: go by the signals
         self._apply(snapshot.version, snapshot.state, snapshot.responder)
         return self.state != "raised"
 
@@ -228,6 +245,13 @@ class EmergencyDispatch:
 
     async def _step_for(self, alert_id: str, kind: str, recipient: str, note: str, escalation: str = "") -> None:
         self._steps += 1
+        try:
+            await self._record_step(alert_id, kind, recipient, note, escalation)
+        except STEP_FAILED:
+            # A step the service refuses for good is missing from the timeline; the dispatch itself goes on.
+            workflow.logger.error("alert step not recorded", extra={"alert_id": alert_id, "kind": kind})
+
+    async def _record_step(self, alert_id: str, kind: str, recipient: str, note: str, escalation: str) -> None:
         await workflow.execute_local_activity_method(
             EmergencyActivities.record_alert_step,
             AlertStep(
@@ -242,8 +266,12 @@ class EmergencyDispatch:
         )
 
     async def _record_service(self, params: EmergencyDispatchInput) -> None:
-        record_id = await workflow.execute_activity_method(
-            EmergencyActivities.record_alert_service, AlertRef(params.alert_id), **_STEP_OPTIONS
-        )
+        try:
+            record_id = await workflow.execute_activity_method(
+                EmergencyActivities.record_alert_service, AlertRef(params.alert_id), **_STEP_OPTIONS
+            )
+        except STEP_FAILED:
+            workflow.logger.error("responder's service not recorded", extra={"alert_id": params.alert_id})
+            return
         if record_id:
             await self._step(params, "service_recorded", self.responder, f"service record {record_id}")

@@ -70,12 +70,14 @@ class AlertRelay:
         """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                """select id, alert_id, version, kind, recipient, at from alert_events
-                   where kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
-                     and delivered_at is null
-                   order by id
+                """select e.id, e.alert_id, e.version, e.kind, e.recipient, e.at,
+                          a.community_id, a.street_id, a.kind as alert_kind
+                   from alert_events e join alerts a on a.id = e.alert_id
+                   where e.kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
+                     and e.delivered_at is null
+                   order by e.id
                    limit $1
-                   for update skip locked""",
+                   for update of e skip locked""",
                 _BATCH,
             )
             if not rows:
@@ -114,7 +116,12 @@ class AlertRelay:
         await self.temporal.start_workflow(
             EmergencyDispatch.run,
             EmergencyDispatchInput(
-                alert_id=alert_id, ack_timeout_seconds=self.ack_timeout, staff_timeout_seconds=self.staff_timeout
+                alert_id=alert_id,
+                ack_timeout_seconds=self.ack_timeout,
+                staff_timeout_seconds=self.staff_timeout,
+                community_id=str(event["community_id"]),
+                street_id=str(event["street_id"] or ""),
+                kind=event["alert_kind"],
             ),
             id=workflow_id(alert_id),
             task_queue=self.task_queue,

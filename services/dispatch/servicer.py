@@ -250,15 +250,22 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 
     async def _slot_messages(self, slots: Iterable[Slot]) -> list[pb.DutySlot]:
         slots = list(slots)
-        members = await asyncio.gather(*(self.members.member(str(s.member_id), "member_id") for s in slots))
+
+        async def name(member_id: int) -> str:
+            try:
+                return (await self.members.member(str(member_id), "member_id")).name
+            except NotFound:
+                return ""  # gone from the registry since the roster was made
+
+        names = await asyncio.gather(*(name(s.member_id) for s in slots))
         return [
             pb.DutySlot(
                 member_id=str(s.member_id),
                 start_time=domain.clock(s.start_minute),
                 end_time=domain.clock(s.end_minute),
-                member_name=m.name,
+                member_name=n,
             )
-            for s, m in zip(slots, members, strict=True)
+            for s, n in zip(slots, names, strict=True)
         ]
 
     async def _roster(self, community_id: str, day: date) -> pb.DutyRoster:
@@ -604,11 +611,17 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         )
 
         async def locate(position: int, slot: Slot) -> tuple[int, int, int] | None:
-            member = await self.members.member(str(slot.member_id), "member_id")
+            try:
+                member = await self.members.member(str(slot.member_id), "member_id")
+            except NotFound:
+                return None  # gone from the registry since the roster was made: not called
             if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
                 return None
-            residence = await self.org.unit(member.residence_unit_id, "member_id")
-            return slot.member_id, domain.nearness(place, residence.path), position
+            try:
+                path = (await self.org.unit(member.residence_unit_id, "member_id")).path
+            except NotFound:
+                path = (member.community_id,)
+            return slot.member_id, domain.nearness(place, path), position
 
         located = await asyncio.gather(*(locate(i, s) for i, s in enumerate(covering)))
         order = domain.call_order(v for v in located if v is not None)

@@ -48,12 +48,15 @@ class World:
     failing_sends: int = 0  # the next N sends fail as if the gateway were down
     send_attempts: int = 0
     refuse: bool = False
+    call_list_broken: bool = False
     started: list[WorkflowHandle] = field(default_factory=list)
     task_queue: str = ""
 
     def activities(self) -> list[object]:
         @activity.defn(name="alert_call_list")
         async def alert_call_list(ref: AlertRef) -> CallList:
+            if self.call_list_broken:
+                raise ApplicationError("NOT_FOUND: no alert", type="NOT_FOUND", non_retryable=True)
             return self.call_list
 
         @activity.defn(name="read_alert")
@@ -124,7 +127,14 @@ async def start(env: WorkflowEnvironment, world: World, ack_timeout: float = 60.
     alert_id = uuid.uuid4().hex[:8]
     handle = await env.client.start_workflow(
         EmergencyDispatch.run,
-        EmergencyDispatchInput(alert_id=alert_id, ack_timeout_seconds=ack_timeout, staff_timeout_seconds=300),
+        EmergencyDispatchInput(
+            alert_id=alert_id,
+            ack_timeout_seconds=ack_timeout,
+            staff_timeout_seconds=300,
+            community_id="5",
+            street_id="4",
+            kind="fall",
+        ),
         id=workflow_id(alert_id),
         task_queue=world.task_queue,
         start_signal="changed",
@@ -313,3 +323,17 @@ async def test_a_false_alarm_after_an_answer_tells_the_responder_and_nobody_twic
     assert await handle.result() == "cancelled"
     assert world.recipients("stand_down") == ["member:11"]
     assert world.recipients("cancelled") == ["member:12"]
+
+
+async def test_a_call_list_out_of_reach_for_good_sends_the_alert_to_staff_at_once(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.call_list_broken = True
+    handle = await start(time_skipping_env, world)
+    await time_skipping_env.sleep(timedelta(seconds=1))
+    assert world.calls() == [("escalated", "org:5"), ("called", "org:5")]
+    assert world.notices[0].alert_kind == "fall"
+    await time_skipping_env.sleep(timedelta(minutes=5, seconds=1))
+    assert world.calls()[-2:] == [("escalated", "org:4"), ("called", "org:4")]
+    await answer(handle, world, 2, "cancelled")
+    assert await handle.result() == "cancelled"
