@@ -102,9 +102,9 @@ async def benchmark() -> None:
         conn = await asyncpg.connect(bench_servers.database_url)
         try:
             path = await conn.fetchval("select path::text from registry.org_units where id = $1", int(tree.district_id))
-            raw_first = await timed(lambda: conn.fetch(SEARCH_SQL, path, 0, PAGE_SIZE + 1, path + "_"), args.calls)
+            raw_first = await timed(lambda: conn.fetch(SEARCH_SQL, path, 0, PAGE_SIZE + 1, path + "0"), args.calls)
             raw_hundredth = await timed(
-                lambda: conn.fetch(SEARCH_SQL, path, last_id_before, PAGE_SIZE + 1, path + "_"), args.calls
+                lambda: conn.fetch(SEARCH_SQL, path, last_id_before, PAGE_SIZE + 1, path + "0"), args.calls
             )
         finally:
             await conn.close()

@@ -126,10 +126,10 @@ def _totals(rows: list[asyncpg.Record]) -> list[ServiceTotal]:
 
 
 def subtree_end(path: str) -> str:
-    """A path above every descendant of `path` in ltree order (labels compare as bytes, a prefix first): the
-    last label with "_" appended. Ids are digits, so only siblings such as 20 for 2 also fall in
-    [path, subtree_end), and `<@` drops those."""
-    return path + "_"
+    """The end of the unit's subtree in ltree order (labels compare as bytes, a prefix first): "0" appended to
+    the last label. 1.2's descendants 1.2.x sort before 1.20, and no id label lies between "2" and "20", so
+    [path, subtree_end) holds the unit and its descendants exactly."""
+    return path + "0"
 
 
 # The members of a subtree as an index range on residence_path ($1 the path, $2 its subtree_end).
@@ -346,20 +346,24 @@ class RegistryStore:
         self, subtree: OrgUnit, status: str, skill: str | None, after_id: int | None, limit: int
     ) -> list[Member]:
         """Members living in the subtree, in id order, after `after_id` (keyset paging)."""
-        rows = await self.pool.fetch(
-            f"""select {_MEMBER_COLUMNS} from members
-                where {_IN_SUBTREE} and status = $3
-                  and ($4::text is null or $4 = any(skills))
-                  and id > $5
-                order by id
-                limit $6""",
-            subtree.path,
-            subtree_end(subtree.path),
-            status,
-            skill,
-            after_id or 0,
-            limit,
-        )
+        async with self.pool.acquire() as conn, conn.transaction(readonly=True):
+            # Planned for the actual subtree: walking ids suits a district, a building's path range suits a
+            # building; one generic plan for both is badly wrong for one of them.
+            await conn.execute("set local plan_cache_mode = force_custom_plan")
+            rows = await conn.fetch(
+                f"""select {_MEMBER_COLUMNS} from members
+                    where {_IN_SUBTREE} and status = $3
+                      and ($4::text is null or $4 = any(skills))
+                      and id > $5
+                    order by id
+                    limit $6""",
+                subtree.path,
+                subtree_end(subtree.path),
+                status,
+                skill,
+                after_id or 0,
+                limit,
+            )
         return [_member(row) for row in rows]
 
     async def search_members_by_name(

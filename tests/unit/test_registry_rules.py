@@ -94,3 +94,32 @@ def test_every_party_organisation_kind_has_a_level() -> None:
     assert set(domain.PARTY_ORG_UNITS) == set(domain.PARTY_ORG_KINDS.values())
     domain.check_party_organisation("street_working_committee", "street", "")
     domain.check_party_organisation("temporary_branch", "building", "端午邻里节")
+
+
+def ltree_key(path: str) -> tuple[bytes, ...]:
+    """ltree's order in Python: label by label as bytes (a prefix first), then the shorter path first."""
+    return tuple(label.encode() for label in path.split("."))
+
+
+id_paths = st.lists(st.integers(min_value=1, max_value=10**6).map(str), min_size=1, max_size=6).map(".".join)
+
+
+@given(id_paths, id_paths)
+def test_a_subtree_is_exactly_the_range_from_its_path_to_its_end(unit_path: str, other: str) -> None:
+    from services.registry.store import subtree_end
+
+    inside = other == unit_path or other.startswith(unit_path + ".")
+    in_range = ltree_key(unit_path) <= ltree_key(other) < ltree_key(subtree_end(unit_path))
+    assert in_range == inside
+
+
+@given(id_paths, id_paths, id_paths)
+def test_every_descendant_lies_in_the_range_and_no_sibling_does(unit_path: str, below: str, sibling_tail: str) -> None:
+    from services.registry.store import subtree_end
+
+    start, end = ltree_key(unit_path), ltree_key(subtree_end(unit_path))
+    assert start < ltree_key(f"{unit_path}.{below}") < end
+    # A sibling whose id starts with the unit's own id, e.g. 20 beside 2.
+    parent, _, last = unit_path.rpartition(".")
+    sibling = f"{parent}.{last}{sibling_tail.split('.')[0]}" if parent else f"{last}{sibling_tail.split('.')[0]}"
+    assert not start <= ltree_key(sibling) < end
