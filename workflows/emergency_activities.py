@@ -3,6 +3,7 @@ services over gRPC, and the notices through the configured senders."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -56,7 +57,8 @@ class CallList:
     street_id: str = ""
     alert_kind: str = ""
     unit_id: str = ""
-    address: str = ""
+    # No address: this is kept in the workflow's history, which holds no personal data. (Histories from before
+    # carry an "address" key, which decoding ignores.)
 
 
 @dataclass
@@ -107,7 +109,6 @@ class EmergencyActivities:
             street_id=response.street_id,
             alert_kind=_lower(dispatch_pb2.AlertKind.Name(response.kind), "ALERT_KIND_"),
             unit_id=response.unit_id,
-            address=response.address,
         )
 
     @activity.defn
@@ -123,6 +124,9 @@ class EmergencyActivities:
 
     @activity.defn
     async def record_alert_step(self, step: AlertStep) -> bool:
+        return (await self._record(step)).recorded
+
+    async def _record(self, step: AlertStep, reveal_address: bool = False) -> dispatch_pb2.RecordAlertEventResponse:
         escalation = (
             dispatch_pb2.EscalationLevel.Value(f"ESCALATION_LEVEL_{step.escalation.upper()}") if step.escalation else 0
         )
@@ -135,21 +139,27 @@ class EmergencyActivities:
                     recipient=step.recipient,
                     note=step.note,
                     escalation=escalation,
+                    reveal_address=reveal_address,
                 ),
                 timeout=_TIMEOUT_SECONDS,
             )
         )
-        return response.recorded
+        return response
 
     @activity.defn
     async def send_notice(self, notice: Notice) -> None:
         """Records a call on the alert's timeline (once, whatever the attempt), sends the notice through every
         sender, then records its delivery. A retry after a failed record sends the notice again, with the same
-        idempotency key for the gateway to drop."""
+        idempotency key for the gateway to drop.
+
+        A call's notice must carry the address (the one called has to find the door), but the workflow's history
+        must not: the address comes back, audited, with the recording of the call, and lives only in this attempt."""
         if notice.purpose == "alert":
-            await self.record_alert_step(
-                AlertStep(f"{notice.key}/called", notice.alert_id, "called", notice.recipient, notice.text)
+            called = await self._record(
+                AlertStep(f"{notice.key}/called", notice.alert_id, "called", notice.recipient, notice.text),
+                reveal_address=True,
             )
+            notice = dataclasses.replace(notice, address=called.address)
         try:
             for notifier in self.notifiers:
                 await notifier.send(notice)

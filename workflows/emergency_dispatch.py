@@ -219,7 +219,6 @@ class EmergencyDispatch:
             recipient=recipient,
             alert_kind=self.call_list.alert_kind,
             unit_id=self.call_list.unit_id,
-            address=self.call_list.address,
             text=text,
         )
         self.deliveries.append(asyncio.create_task(self._deliver(notice)))

@@ -29,8 +29,9 @@ class Notice:
     recipient: str  # "member:12" or "org:5"
     alert_kind: str
     unit_id: str
-    address: str
     text: str
+    # Filled only by the activity that sends a call (never in the workflow's history): the door to go to.
+    address: str = ""
 
 
 class GatewayRefused(Exception):

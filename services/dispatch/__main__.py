@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from services.dispatch.store import DispatchStore
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, load_settings
 from services.runtime.org_directory import OrgDirectory
+from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,8 +33,22 @@ SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_
 ACTIVITY_SERVICE_NAME = activities_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
 
 
+def with_personal_data_keys(settings: Settings) -> Settings:
+    """Alerts hold personal data (a resident's address, a device id), so dispatch needs the data and look-up keys
+    the registry and wishes services read. The shared configuration does not list dispatch among the services with
+    personal data yet; until it does, the keys are read as it reads them for those."""
+    if settings.data_keys:
+        return settings
+    keyed = load_settings("wishes")
+    return dataclasses.replace(
+        settings, data_keys=keyed.data_keys, active_data_key=keyed.active_data_key, lookup_key=keyed.lookup_key
+    )
+
+
 async def serve(settings: Settings) -> None:
+    settings = with_personal_data_keys(settings)
     host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS)
+    cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     wishes = wishes_pb2_grpc.WishServiceStub(
@@ -44,9 +60,12 @@ async def serve(settings: Settings) -> None:
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)
     zone = ZoneInfo(settings.alerts.duty_timezone)
-    servicer = DispatchServicer(wishes, registry, store, relay, OrgDirectory(registry), MemberDirectory(registry), zone)
+    servicer = DispatchServicer(
+        wishes, registry, store, relay, OrgDirectory(registry), MemberDirectory(registry), zone, cipher
+    )
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)
+    host.add_background(lambda: store.seal_at_rest(cipher))
     host.add_background(lambda: refresh_dispatch_gauges(store, zone))
     # Activities (活动): a HolidayActivity workflow each, told of committed transitions by their own outbox relay.
     activity_store = ActivityStore(host.pool)

@@ -30,14 +30,26 @@ from services.dispatch.metrics import (
     SECONDS_TO_ACKNOWLEDGE,
 )
 from services.dispatch.outbox import AlertRelay
-from services.dispatch.store import Alert, AlertEventRow, DispatchStore, NewAlert, NotOnDuty, WrongAlertState
+from services.dispatch.store import (
+    Alert,
+    AlertEventRow,
+    DispatchStore,
+    NewAlert,
+    NotOnDuty,
+    SealedAlertData,
+    WrongAlertState,
+)
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.org_directory import OrgDirectory, OrgUnitInfo
+from services.runtime.pii import PersonalDataCipher
 
 _STAFF = (Role.ADMIN, Role.STAFF)
+# Who may read an alert's address and device id in the clear (always audited); GetAlert's own checks keep staff to
+# their scope and members to the alerts they were called to.
+_MAY_REVEAL = (Role.ADMIN, Role.STAFF, Role.MEMBER, Role.SERVICE)
 _READERS = (Role.ADMIN, Role.STAFF, Role.SERVICE, Role.SYSTEM, Role.MEMBER)
 _ALERT_UNITS = (
     registry_pb2.ORG_UNIT_KIND_COMMUNITY,
@@ -57,15 +69,18 @@ _ROSTER_SOURCES = {
 }
 
 
-def alert_message(alert: Alert) -> pb.Alert:
+def alert_message(alert: Alert, revealed: tuple[str, str] | None = None) -> pb.Alert:
+    """The alert with its address and device id masked, or in the clear when `revealed` gives them."""
+    address, device_id = revealed or (alert.address_masked, alert.device_id_masked)
     return pb.Alert(
         id=str(alert.id),
         kind=domain.ALERT_KIND_NUMBERS[alert.kind],
         state=domain.ALERT_STATE_NUMBERS[alert.state],
         unit_id=str(alert.unit_id),
         community_id=str(alert.community_id),
-        address=alert.address,
-        device_id=alert.device_id,
+        address=address,
+        device_id=device_id,
+        personal_data_revealed=revealed is not None,
         note=alert.note,
         responder=alert.responder or "",
         outcome=domain.OUTCOME_NUMBERS[alert.outcome] if alert.outcome else 0,
@@ -109,6 +124,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         org: OrgDirectory,
         members: MemberDirectory,
         zone: ZoneInfo,
+        cipher: PersonalDataCipher,
     ) -> None:
         self.wishes = wishes
         self.registry = registry
@@ -117,6 +133,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         self.org = org
         self.members = members
         self.zone = zone
+        self.cipher = cipher
 
     # -- matching ---------------------------------------------------------------------------------------------
 
@@ -457,7 +474,21 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             raise InvalidArgument(f"org unit {unit.id} is not a community, grid or building", "unit_id")
         caller.require_scope(unit.id, unit.ancestor_ids)
         community, street, grid, building = await self._where(unit)
-        new = NewAlert(kind, int(unit.id), unit.path, community, street, grid, building, address, device_id, note)
+        new = NewAlert(
+            kind,
+            int(unit.id),
+            unit.path,
+            community,
+            street,
+            grid,
+            building,
+            address_sealed=self.cipher.seal(address, domain.ADDRESS_FIELD) if address else None,
+            address_masked=domain.mask_address(address),
+            device_id_sealed=self.cipher.seal(device_id, domain.DEVICE_ID_FIELD) if device_id else None,
+            device_id_masked=domain.mask_device_id(device_id),
+            data_key_id=self.cipher.active_key_id,
+            note=note,
+        )
         alert, created = await self.store.raise_alert(caller, request_id, new)
         if created:
             ALERTS_RAISED.labels(kind).inc()
@@ -573,8 +604,18 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 raise PermissionDenied("members may read only the alerts they were called to")
         elif caller.role != Role.SERVICE:
             self._in_scope(caller, alert)
+        revealed = None
+        if request.reveal_personal_data:
+            caller.require_role(*_MAY_REVEAL)
+            revealed = self._open(await self.store.reveal(caller, alert.id, "get_alert"))
         timeline = await self.store.timeline(alert.id, domain.MAX_TIMELINE)
-        return pb.GetAlertResponse(alert=alert_message(alert), timeline=[event_message(e) for e in timeline])
+        return pb.GetAlertResponse(alert=alert_message(alert, revealed), timeline=[event_message(e) for e in timeline])
+
+    def _open(self, sealed: SealedAlertData) -> tuple[str, str]:
+        return (
+            self.cipher.open(sealed.address, domain.ADDRESS_FIELD) if sealed.address else "",
+            self.cipher.open(sealed.device_id, domain.DEVICE_ID_FIELD) if sealed.device_id else "",
+        )
 
     async def GetAlertStats(
         self, request: pb.GetAlertStatsRequest, context: grpc.aio.ServicerContext
@@ -631,7 +672,6 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             street_id=str(alert.street_id or ""),
             kind=domain.ALERT_KIND_NUMBERS[alert.kind],
             unit_id=str(alert.unit_id),
-            address=alert.address,
         )
 
     async def RecordAlertEvent(
@@ -649,11 +689,16 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             "escalation", request.escalation, pb.EscalationLevel, required=kind == "escalated"
         )
         escalation = domain.ESCALATIONS.get(escalation_number, "")
+        if request.reveal_address and (kind != "called" or not recipient):
+            raise InvalidArgument("only with a CALLED event and its recipient", "reveal_address")
         alert = await self._alert(request.alert_id)
-        recorded = await self.store.record_event(caller, request_id, alert.id, kind, recipient, note, escalation)
+        recorded, sealed = await self.store.record_event(
+            caller, request_id, alert.id, kind, recipient, note, escalation, recipient if request.reveal_address else ""
+        )
         if recorded and kind == "escalated":
             ALERTS_ESCALATED.labels(escalation).inc()
-        return pb.RecordAlertEventResponse(recorded=recorded)
+        address = self._open(sealed)[0] if sealed else ""
+        return pb.RecordAlertEventResponse(recorded=recorded, address=address)
 
 
 def _recommendation(r: Ranked) -> pb.Recommendation:

@@ -7,18 +7,24 @@ which is also the outbox row the relay later delivers to the alert's workflow.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
-from services.dispatch.domain import AlertMove, Slot
+from services.dispatch.domain import ADDRESS_FIELD, DEVICE_ID_FIELD, AlertMove, Slot, mask_address, mask_device_id
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.pii import PersonalDataCipher
 
-_ALERT_COLUMNS = """id, kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id, address,
-    device_id, note, responder, outcome, outcome_note, escalation, raised_at, acknowledged_at, arrived_at, closed_at,
+log = logging.getLogger(__name__)
+
+# The address and device id only masked: the sealed values are read by `reveal`, which audits the read.
+_ALERT_COLUMNS = """id, kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id,
+    address_masked, device_id_masked, note, responder, outcome, outcome_note, escalation, raised_at, acknowledged_at, arrived_at, closed_at,
     version"""
 
 
@@ -33,8 +39,8 @@ class Alert:
     street_id: int | None
     grid_id: int | None
     building_id: int | None
-    address: str
-    device_id: str
+    address_masked: str
+    device_id_masked: str
     note: str
     responder: str | None
     outcome: str | None
@@ -66,9 +72,19 @@ class NewAlert:
     street_id: int | None
     grid_id: int | None
     building_id: int | None
-    address: str
-    device_id: str
+    # Personal data: sealed (None when not given) and masked; never in the clear here.
+    address_sealed: bytes | None
+    address_masked: str
+    device_id_sealed: bytes | None
+    device_id_masked: str
+    data_key_id: str
     note: str
+
+
+@dataclass(frozen=True)
+class SealedAlertData:
+    address: bytes | None
+    device_id: bytes | None
 
 
 @dataclass(frozen=True)
@@ -294,8 +310,9 @@ class DispatchStore:
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"""insert into alerts (kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id,
-                        address, device_id, note, created_by, request_id)
-                    values ($1, 'raised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                        address_sealed, address_masked, device_id_sealed, device_id_masked, data_key_id, note,
+                        created_by, request_id)
+                    values ($1, 'raised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                     on conflict (created_by, request_id) do nothing
                     returning {_ALERT_COLUMNS}""",
                 new.kind,
@@ -305,8 +322,11 @@ class DispatchStore:
                 new.street_id,
                 new.grid_id,
                 new.building_id,
-                new.address,
-                new.device_id,
+                new.address_sealed,
+                new.address_masked,
+                new.device_id_sealed,
+                new.device_id_masked,
+                new.data_key_id,
                 new.note,
                 caller.subject,
                 request_id,
@@ -324,7 +344,7 @@ class DispatchStore:
                    values ($1, 1, 'raised', $2, $3, $4)""",
                 alert.id,
                 caller.subject,
-                f"{new.kind} alert from device {new.device_id}" if new.device_id else f"{new.kind} alert",
+                f"{new.kind} alert from a device" if new.device_id_sealed else f"{new.kind} alert",
                 request_id,
             )
             return alert, True
@@ -378,10 +398,32 @@ class DispatchStore:
             raise LookupError(alert_id)
         return _alert(row)
 
+    async def reveal(self, caller: Caller, alert_id: int, purpose: str) -> SealedAlertData:
+        """The alert's sealed personal data, with the read written to the audit log (the caller opens it)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await self._reveal(conn, caller, alert_id, purpose)
+
+    async def _reveal(self, conn: asyncpg.Connection, caller: Caller, alert_id: int, purpose: str) -> SealedAlertData:
+        row = await conn.fetchrow("select address_sealed, device_id_sealed from alerts where id = $1", alert_id)
+        if row is None:
+            raise LookupError(alert_id)
+        await write_audit(conn, caller, "reveal_alert_personal_data", "alert", alert_id, purpose=purpose)
+        return SealedAlertData(row["address_sealed"], row["device_id_sealed"])
+
     async def record_event(
-        self, caller: Caller, request_id: str, alert_id: int, kind: str, recipient: str, note: str, escalation: str
-    ) -> bool:
-        """Records a step of the dispatch once per request id; an escalation also raises the alert's level."""
+        self,
+        caller: Caller,
+        request_id: str,
+        alert_id: int,
+        kind: str,
+        recipient: str,
+        note: str,
+        escalation: str,
+        reveal_for: str = "",
+    ) -> tuple[bool, SealedAlertData | None]:
+        """Records a step of the dispatch once per request id; an escalation also raises the alert's level. With
+        reveal_for (the notice's recipient), also returns the sealed address, the read audited in the same
+        transaction — on a retry too, since a retried notice needs the address again."""
         async with self.pool.acquire() as conn, conn.transaction():
             version = await conn.fetchval("select version from alerts where id = $1 for share", alert_id)
             if version is None:
@@ -401,7 +443,8 @@ class DispatchStore:
             )
             if inserted is not None and kind == "escalated" and escalation:
                 await conn.execute("update alerts set escalation = $2 where id = $1", alert_id, escalation)
-            return inserted is not None
+            sealed = await self._reveal(conn, caller, alert_id, f"notice to {reveal_for}") if reveal_for else None
+            return inserted is not None, sealed
 
     async def timeline(self, alert_id: int, limit: int) -> list[AlertEventRow]:
         rows = await self.pool.fetch(
@@ -467,3 +510,72 @@ class DispatchStore:
             "select community_id from duty_pattern_slots union select community_id from duty_days order by 1 limit 5000"
         )
         return [row["community_id"] for row in rows]
+
+    # -- personal data at rest ---------------------------------------------------------------------------------
+
+    async def seal_at_rest(self, cipher: PersonalDataCipher) -> None:
+        """Run once at start: seals alerts stored in the clear by an older version, and reseals those sealed under a
+        key that is no longer the active one (a rotation: the new key first in LINLI_DATA_KEYS, the old kept after
+        it until this is done)."""
+
+        def reseal(blob: bytes, field: str) -> bytes:
+            return cipher.seal(cipher.open(blob, field), field)
+
+        sealed = resealed = 0
+        while n := await self.seal_clear_personal_data(cipher.seal, cipher.active_key_id, 500):
+            sealed += n
+        while n := await self.reseal_batch(cipher.active_key_id, reseal, 500):
+            resealed += n
+        if sealed or resealed:
+            log.info("alert personal data sealed", extra={"sealed": sealed, "resealed": resealed})
+
+    async def seal_clear_personal_data(self, seal: Callable[[str, str], bytes], key_id: str, batch: int) -> int:
+        """Seals a batch of alerts stored before addresses were sealed (and blanks their clear columns); returns how
+        many it sealed."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """select id, address, device_id from alerts where address <> '' or device_id <> ''
+                   order by id limit $1 for update skip locked""",
+                batch,
+            )
+            await conn.executemany(
+                """update alerts set address = '', device_id = '', address_sealed = $2, address_masked = $3,
+                       device_id_sealed = $4, device_id_masked = $5, data_key_id = $6
+                   where id = $1""",
+                [
+                    (
+                        row["id"],
+                        seal(row["address"], ADDRESS_FIELD) if row["address"] else None,
+                        mask_address(row["address"]),
+                        seal(row["device_id"], DEVICE_ID_FIELD) if row["device_id"] else None,
+                        mask_device_id(row["device_id"]),
+                        key_id,
+                    )
+                    for row in rows
+                ],
+            )
+            return len(rows)
+
+    async def reseal_batch(self, active_key_id: str, reseal: Callable[[bytes, str], bytes], batch: int) -> int:
+        """Reseals a batch of alerts sealed under an older key with the active one; returns how many."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """select id, address_sealed, device_id_sealed from alerts
+                   where data_key_id is not null and data_key_id <> $1
+                   order by id limit $2 for update skip locked""",
+                active_key_id,
+                batch,
+            )
+            await conn.executemany(
+                "update alerts set address_sealed = $2, device_id_sealed = $3, data_key_id = $4 where id = $1",
+                [
+                    (
+                        row["id"],
+                        reseal(row["address_sealed"], ADDRESS_FIELD) if row["address_sealed"] else None,
+                        reseal(row["device_id_sealed"], DEVICE_ID_FIELD) if row["device_id_sealed"] else None,
+                        active_key_id,
+                    )
+                    for row in rows
+                ],
+            )
+            return len(rows)

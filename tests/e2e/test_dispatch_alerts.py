@@ -5,19 +5,24 @@ gateway down for a while, the same alert raised ten times."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import re
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import asyncpg
 import grpc
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from devstack.client import Api
 from devstack.processes import free_port
@@ -27,6 +32,7 @@ from services.runtime.auth import Role
 from services.runtime.db import create_pool, migrate
 from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id, register_member
+from workflows.emergency_dispatch import workflow_id
 
 ACK_TIMEOUT = 3.0  # seconds each volunteer (and community staff) has to answer, in these tests
 WHOLE_DAY = [dis.WeeklyDutySlot(weekday=d) for d in range(1, 8)]
@@ -82,6 +88,7 @@ class AlertPlatform:
     receiver: Receiver
     worker_env: dict[str, str] = field(default_factory=dict)
     metrics_port: int = 0
+    database: str = ""
 
     def restart_worker(self) -> None:
         self.stack.processes.pop("worker-alerts").stop()
@@ -119,7 +126,7 @@ async def platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[Ale
         "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
         "LINLI_NOTIFY_WEBHOOK_URL": receiver.url,
     }
-    platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port)  # type: ignore[arg-type]
+    platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port, database)  # type: ignore[arg-type]
     platform.start_worker()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     platform.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
@@ -178,14 +185,21 @@ async def scene(api: Api, platform: AlertPlatform) -> Scene:
     )
 
 
-async def raise_alert(api: Api, platform: AlertPlatform, unit_id: str, request_id: str | None = None) -> dis.Alert:
+async def raise_alert(
+    api: Api,
+    platform: AlertPlatform,
+    unit_id: str,
+    request_id: str | None = None,
+    address: str = "2单元301",
+    device_id: str = "nanny-0042",
+) -> dis.Alert:
     response = await platform.dispatch.RaiseAlert(
         dis.RaiseAlertRequest(
             request_id=request_id or new_request_id(),
             kind=dis.ALERT_KIND_FALL,
             unit_id=unit_id,
-            address="2单元301",
-            device_id="nanny-0042",
+            address=address,
+            device_id=device_id,
         ),
         metadata=api.token(Role.SYSTEM, subject="elder-care-monitoring"),
     )
@@ -338,6 +352,82 @@ async def test_nobody_answering_escalates_to_the_next_volunteers_then_staff_then
     assert (stats.raised, stats.acknowledged, stats.escalated, stats.resolved) == (1, 1, 1, 0)
     assert stats.median_seconds_to_acknowledge >= 4 * ACK_TIMEOUT
     await cancel(api, platform, alert.id)
+
+
+async def test_an_alerts_address_is_sealed_masked_revealed_only_audited_and_kept_out_of_history_and_logs(
+    api: Api, platform: AlertPlatform
+) -> None:
+    s = await scene(api, platform)
+    token = uuid.uuid4().hex[:10]  # ASCII, so it shows in any encoding of the history or the logs
+    address, device_id = f"2单元301室{token}", f"nanny-{token}"
+    alert = await raise_alert(api, platform, s.building_id, address=address, device_id=device_id)
+    assert token not in alert.address and token[-4:] not in alert.address and alert.address.startswith("2单元")
+    assert alert.device_id == "*" * (len(device_id) - 4) + device_id[-4:]
+    assert not alert.personal_data_revealed
+
+    # The volunteer called gets the address: they have to find the door.
+    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
+    assert platform.receiver.for_alert(alert.id, "alert")[0]["address"] == address
+
+    # At rest: sealed, the clear columns empty, the timeline naming no device.
+    conn = await asyncpg.connect(platform.database)
+    try:
+        row = await conn.fetchrow("select * from dispatch.alerts where id = $1", int(alert.id))
+        notes = await conn.fetch("select note from dispatch.alert_events where alert_id = $1", int(alert.id))
+        assert row["address"] == "" and row["device_id"] == ""
+        assert token.encode() not in bytes(row["address_sealed"]) + bytes(row["device_id_sealed"])
+        assert not [n for n in notes if token in n["note"]]
+    finally:
+        await conn.close()
+
+    # Masked unless asked for; asked for, in the clear to staff in scope and to a member called — and audited.
+    staff = api.token(Role.STAFF, scope=s.community_id, subject="staff-li")
+    masked = (await platform.dispatch.GetAlert(dis.GetAlertRequest(alert_id=alert.id), metadata=staff)).alert
+    assert token not in masked.address + masked.device_id
+    for reader in (staff, as_member(api, s.in_building, s.community_id)):
+        clear = (
+            await platform.dispatch.GetAlert(
+                dis.GetAlertRequest(alert_id=alert.id, reveal_personal_data=True), metadata=reader
+            )
+        ).alert
+        assert (clear.address, clear.device_id, clear.personal_data_revealed) == (address, device_id, True)
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await platform.dispatch.GetAlert(
+            dis.GetAlertRequest(alert_id=alert.id, reveal_personal_data=True),
+            metadata=api.token(Role.SYSTEM, subject="elder-care-monitoring"),
+        )
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    conn = await asyncpg.connect(platform.database)
+    try:
+        readers = await conn.fetch(
+            """select actor, detail->>'purpose' as purpose from dispatch.audit_log
+               where action = 'reveal_alert_personal_data' and subject_id = $1 order by id""",
+            alert.id,
+        )
+    finally:
+        await conn.close()
+    actors = [r["actor"] for r in readers]
+    assert "staff-li" in actors and s.in_building in actors
+    assert any(r["purpose"] == f"notice to member:{s.in_building}" for r in readers)  # the worker's read
+
+    # Neither the workflow's history (input, call list, notices, results) nor any log holds it.
+    await cancel(api, platform, alert.id)
+    temporal = await Client.connect(platform.stack.temporal_address or "")
+    handle = temporal.get_workflow_handle(workflow_id(alert.id))
+    await until(lambda: _closed(handle), what="the dispatch to end")
+    history = (await handle.fetch_history()).to_json()
+    # Payloads appear base64-encoded in the JSON: decode every one.
+    payloads = "\n".join(
+        base64.b64decode(data).decode(errors="replace") for data in re.findall(r'"data": "([A-Za-z0-9+/=]+)"', history)
+    )
+    assert f"member:{s.in_building}" in payloads  # what it does hold: ids
+    assert token not in history + payloads
+    for name in ("worker-alerts", "dispatch-alerts"):
+        assert token not in (platform.stack.logs / f"{name}.log").read_text(errors="replace"), name
+
+
+async def _closed(handle: WorkflowHandle) -> bool:
+    return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
 
 
 async def test_the_same_alert_raised_ten_times_is_one_alert(api: Api, platform: AlertPlatform) -> None:

@@ -190,3 +190,11 @@ def test_the_shortlist_is_the_best_by_quick_score_ties_to_the_lower_id(
         kept, key=lambda c: (-domain.quick_score(points(c.skills), place, c, load[c.member_id]), int(c.member_id))
     )
     assert domain.shortlist(candidates, points, place, load, {"3"}, size) == expected[:size]
+
+
+def test_an_alerts_address_and_device_id_are_masked_past_recognition() -> None:
+    assert domain.mask_address("2单元301") == "2单****"
+    assert domain.mask_address("") == ""
+    assert domain.mask_address("幸福里小区12号楼3单元502室").startswith("幸福里小区")
+    assert domain.mask_device_id("nanny-0042") == "******0042"
+    assert domain.mask_device_id("0042") == "****"

@@ -313,7 +313,7 @@ class GetDutyGapsResponse(_message.Message):
     def __init__(self, gaps: _Optional[_Iterable[_Union[DutyGap, _Mapping]]] = ..., uncovered_days: _Optional[int] = ..., uncovered_hours: _Optional[float] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("id", "kind", "state", "unit_id", "community_id", "address", "device_id", "note", "responder", "outcome", "outcome_note", "escalation", "raise_time", "acknowledge_time", "arrive_time", "close_time", "version")
+    __slots__ = ("id", "kind", "state", "unit_id", "community_id", "address", "device_id", "note", "responder", "outcome", "outcome_note", "escalation", "raise_time", "acknowledge_time", "arrive_time", "close_time", "version", "personal_data_revealed")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -331,6 +331,7 @@ class Alert(_message.Message):
     ARRIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_DATA_REVEALED_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: AlertKind
     state: AlertState
@@ -348,7 +349,8 @@ class Alert(_message.Message):
     arrive_time: _timestamp_pb2.Timestamp
     close_time: _timestamp_pb2.Timestamp
     version: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[AlertKind, str]] = ..., state: _Optional[_Union[AlertState, str]] = ..., unit_id: _Optional[str] = ..., community_id: _Optional[str] = ..., address: _Optional[str] = ..., device_id: _Optional[str] = ..., note: _Optional[str] = ..., responder: _Optional[str] = ..., outcome: _Optional[_Union[AlertOutcome, str]] = ..., outcome_note: _Optional[str] = ..., escalation: _Optional[_Union[EscalationLevel, str]] = ..., raise_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+    personal_data_revealed: bool
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[AlertKind, str]] = ..., state: _Optional[_Union[AlertState, str]] = ..., unit_id: _Optional[str] = ..., community_id: _Optional[str] = ..., address: _Optional[str] = ..., device_id: _Optional[str] = ..., note: _Optional[str] = ..., responder: _Optional[str] = ..., outcome: _Optional[_Union[AlertOutcome, str]] = ..., outcome_note: _Optional[str] = ..., escalation: _Optional[_Union[EscalationLevel, str]] = ..., raise_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., personal_data_revealed: _Optional[bool] = ...) -> None: ...
 
 class AlertEvent(_message.Message):
     __slots__ = ("sequence", "kind", "recipient", "actor", "note", "time")
@@ -453,10 +455,12 @@ class CancelAlertResponse(_message.Message):
     def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
 
 class GetAlertRequest(_message.Message):
-    __slots__ = ("alert_id",)
+    __slots__ = ("alert_id", "reveal_personal_data")
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    REVEAL_PERSONAL_DATA_FIELD_NUMBER: _ClassVar[int]
     alert_id: str
-    def __init__(self, alert_id: _Optional[str] = ...) -> None: ...
+    reveal_personal_data: bool
+    def __init__(self, alert_id: _Optional[str] = ..., reveal_personal_data: _Optional[bool] = ...) -> None: ...
 
 class GetAlertResponse(_message.Message):
     __slots__ = ("alert", "timeline")
@@ -523,23 +527,27 @@ class GetAlertCallListResponse(_message.Message):
     def __init__(self, volunteers: _Optional[_Iterable[_Union[Callee, _Mapping]]] = ..., community_id: _Optional[str] = ..., street_id: _Optional[str] = ..., kind: _Optional[_Union[AlertKind, str]] = ..., unit_id: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
 
 class RecordAlertEventRequest(_message.Message):
-    __slots__ = ("request_id", "alert_id", "kind", "recipient", "note", "escalation")
+    __slots__ = ("request_id", "alert_id", "kind", "recipient", "note", "escalation", "reveal_address")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_FIELD_NUMBER: _ClassVar[int]
+    REVEAL_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     alert_id: str
     kind: AlertEventKind
     recipient: str
     note: str
     escalation: EscalationLevel
-    def __init__(self, request_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., kind: _Optional[_Union[AlertEventKind, str]] = ..., recipient: _Optional[str] = ..., note: _Optional[str] = ..., escalation: _Optional[_Union[EscalationLevel, str]] = ...) -> None: ...
+    reveal_address: bool
+    def __init__(self, request_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., kind: _Optional[_Union[AlertEventKind, str]] = ..., recipient: _Optional[str] = ..., note: _Optional[str] = ..., escalation: _Optional[_Union[EscalationLevel, str]] = ..., reveal_address: _Optional[bool] = ...) -> None: ...
 
 class RecordAlertEventResponse(_message.Message):
-    __slots__ = ("recorded",)
+    __slots__ = ("recorded", "address")
     RECORDED_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     recorded: bool
-    def __init__(self, recorded: _Optional[bool] = ...) -> None: ...
+    address: str
+    def __init__(self, recorded: _Optional[bool] = ..., address: _Optional[str] = ...) -> None: ...
