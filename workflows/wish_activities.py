@@ -179,26 +179,32 @@ class WishActivities:
 
     @activity.defn
     async def record_service(self, ref: WishRef) -> str:
-        """Records the closed wish's service to its claimant (纪实); the registry keeps one per wish. Returns its id."""
+        """Records the closed wish's service (纪实) to its claimant and, for a group claim, to every participant,
+        each with the wish's hours; the registry keeps one per member and wish. Returns the claimant's record id."""
         wish = (
             await _call(self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=_TIMEOUT_SECONDS))
         ).wish
         if wish.state != wishes_pb2.WISH_STATE_CLOSED or not wish.claimant_member_id:
             raise ApplicationError(f"wish {ref.wish_id} is not closed with a claimant", non_retryable=True)
-        request = registry_pb2.RecordServiceRequest(
-            request_id=f"wish-{wish.id}-service",
-            member_id=wish.claimant_member_id,
-            kind=registry_pb2.SERVICE_KIND_WISH,
-            source_id=wish.id,
-            category=category_name(wish.category),
-            hours=wish.hours,
-            note=wish.fulfilment_report[:1000],
-        )
-        if wish.HasField("fulfil_time"):
-            request.served_at.CopyFrom(wish.fulfil_time)
-        response = await _call(self.registry.RecordService(request, timeout=_TIMEOUT_SECONDS))
-        activity.logger.info(
-            "wish service recorded",
-            extra={"wish_id": wish.id, "record_id": response.record.id, "created": response.created},
-        )
-        return response.record.id
+        members = [wish.claimant_member_id] + [m for m in wish.participant_member_ids if m != wish.claimant_member_id]
+        record_id = ""
+        for member_id in members:
+            suffix = "" if member_id == wish.claimant_member_id else f"-{member_id}"
+            request = registry_pb2.RecordServiceRequest(
+                request_id=f"wish-{wish.id}-service{suffix}",
+                member_id=member_id,
+                kind=registry_pb2.SERVICE_KIND_WISH,
+                source_id=wish.id,
+                category=category_name(wish.category),
+                hours=wish.hours,
+                note=wish.fulfilment_report[:1000],
+            )
+            if wish.HasField("fulfil_time"):
+                request.served_at.CopyFrom(wish.fulfil_time)
+            response = await _call(self.registry.RecordService(request, timeout=_TIMEOUT_SECONDS))
+            activity.logger.info(
+                "wish service recorded",
+                extra={"wish_id": wish.id, "record_id": response.record.id, "created": response.created},
+            )
+            record_id = record_id or response.record.id
+        return record_id

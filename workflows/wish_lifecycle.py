@@ -10,6 +10,8 @@ Claimed and past its deadline: the claimant is reminded, then (after a grace) th
 for claiming. Fulfilled and not confirmed within the limit: closed as confirmed by default, with a note. Closed:
 the service is recorded to the claimant in the registry, once (the registry is idempotent by wish id).
 
+Not feasible, duplicate or referred (release 3, CloseWish): the workflow ends; nothing is recorded.
+
 Versioning: each of those behaviours came in release 2 behind its own workflow.patched() id, so a wish whose
 history was written by release 1 replays the release-1 path at that point and stays deterministic, while
 every wish reaching the point after the upgrade takes the new one. tests/integration/test_wish_replay.py
@@ -41,6 +43,9 @@ CLOSED_STATES = frozenset({"rejected", "closed", "withdrawn"})
 PATCH_CLAIM_DEADLINE = "claim-deadline"  # claimed past deadline: remind, escalate, reopen
 PATCH_CONFIRM_LIMIT = "confirm-limit"  # fulfilled, not confirmed: close by default
 PATCH_CLOSE_OUT = "close-out"  # closed or withdrawn ends the workflow; closed records the service
+# Release 3: closing states that say what happened (CloseWish) end the workflow too.
+PATCH_CLOSING_OUTCOMES = "closing-outcomes"
+OUTCOME_STATES = frozenset({"not_feasible", "duplicate", "referred"})
 
 
 _LIMIT_OF_STATE = {"submitted": "review", "approved": "publish", "published": "claim"}
@@ -138,6 +143,8 @@ class WishLifecycle:
     def _ended(self) -> bool:
         if self.state == "rejected":
             return True
+        if self.state in OUTCOME_STATES:
+            return workflow.patched(PATCH_CLOSING_OUTCOMES)
         return self.state in CLOSED_STATES and workflow.patched(PATCH_CLOSE_OUT)
 
     @workflow.run

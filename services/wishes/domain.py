@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +22,9 @@ STATES: dict[int, str] = {
     pb.WISH_STATE_FULFILLED: "fulfilled",
     pb.WISH_STATE_CLOSED: "closed",
     pb.WISH_STATE_WITHDRAWN: "withdrawn",
+    pb.WISH_STATE_NOT_FEASIBLE: "not_feasible",
+    pb.WISH_STATE_DUPLICATE: "duplicate",
+    pb.WISH_STATE_REFERRED: "referred",
 }
 STATE_NUMBERS = {name: number for number, name in STATES.items()}
 
@@ -63,13 +68,20 @@ EXTEND = Transition("extend", frozenset({"claimed"}), "claimed")  # a later dead
 FULFIL = Transition("fulfil", frozenset({"claimed"}), "fulfilled")  # 办理
 CONFIRM = Transition("confirm", frozenset({"fulfilled"}), "closed")  # 办结
 DISPUTE = Transition("dispute", frozenset({"fulfilled"}), "claimed")  # back to the claimant
-WITHDRAW = Transition("withdraw", frozenset({"submitted", "approved", "published", "claimed"}), "withdrawn")
+# Closing a wish that will not be fulfilled here, saying what happened (not only "closed").
+_UNFULFILLED = frozenset({"submitted", "approved", "published", "claimed"})
+WITHDRAW = Transition("withdraw", _UNFULFILLED, "withdrawn")
+CLOSE_NOT_FEASIBLE = Transition("close as not feasible", _UNFULFILLED, "not_feasible")
+CLOSE_DUPLICATE = Transition("close as a duplicate", _UNFULFILLED, "duplicate")
+CLOSE_REFERRED = Transition("close as referred", _UNFULFILLED, "referred")
+# Staff give a wish to a member: a published one, or a claimed one to another claimant.
+ASSIGN = Transition("assign", frozenset({"published", "claimed"}), "claimed")
 # Moves the lifecycle makes when a limit passes.
 REOPEN = Transition("reopen", frozenset({"claimed"}), "published")
 CLOSE_BY_DEFAULT = Transition("close", frozenset({"fulfilled"}), "closed")
 
 # States from which nothing moves on: the lifecycle ends.
-CLOSED_STATES = frozenset({"rejected", "closed", "withdrawn"})
+CLOSED_STATES = frozenset({"rejected", "closed", "withdrawn", "not_feasible", "duplicate", "referred"})
 # States with a deadline running: past it, the wish is overdue.
 OPEN_STATES = frozenset({"approved", "published", "claimed"})
 # States in which a wish shows on its community's wish wall.
@@ -82,6 +94,21 @@ MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_REPORT = 2000
 MAX_HOURS = 24.0
+MAX_REFERRED_TO = 200
+MAX_GROUP = 20
+MAX_BULK = 100
+
+# How CloseWish ends a wish.
+OUTCOMES: dict[int, Transition] = {
+    pb.WISH_OUTCOME_NOT_FEASIBLE: CLOSE_NOT_FEASIBLE,
+    pb.WISH_OUTCOME_DUPLICATE: CLOSE_DUPLICATE,
+    pb.WISH_OUTCOME_REFERRED: CLOSE_REFERRED,
+    pb.WISH_OUTCOME_WITHDRAWN: WITHDRAW,
+}
+
+# A new wish this similar to an open one of its community is suggested as a possible duplicate.
+DUPLICATE_SIMILARITY = 0.5
+MAX_DUPLICATE_SUGGESTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -112,6 +139,11 @@ class Wish:
     close_note: str | None = None
     closed_at: datetime | None = None
     claim_extended: bool = False
+    duplicate_of: int | None = None
+    referred_to: str | None = None
+    participant_member_ids: tuple[int, ...] = ()  # a group claim: everyone taking part, the claimant first
+    group_team_id: int | None = None
+    group_workplace_org: str | None = None
 
     def overdue(self, now: datetime) -> bool:
         return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now
@@ -155,3 +187,22 @@ def rating(field_name: str, value: int) -> int:
     if not 1 <= value <= 5:
         raise InvalidArgument("must be 1 to 5", field_name)
     return value
+
+
+def _character_pairs(text: str) -> Counter[str]:
+    """Adjacent character pairs of the text with case, width, spaces and punctuation evened out: Chinese has no
+    spaces between words, so pairs of characters stand in for words."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
+    if len(kept) < 2:
+        return Counter(kept)
+    return Counter(kept[i : i + 2] for i in range(len(kept) - 1))
+
+
+def text_similarity(a: str, b: str) -> float:
+    """0 to 1: the Dice coefficient of the two texts' character pairs (我要一个音响 vs 我想要一个音响: 0.73)."""
+    pairs_a, pairs_b = _character_pairs(a), _character_pairs(b)
+    total = sum(pairs_a.values()) + sum(pairs_b.values())
+    if total == 0:
+        return 0.0
+    return 2 * sum((pairs_a & pairs_b).values()) / total

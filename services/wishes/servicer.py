@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 import grpc
@@ -14,7 +18,14 @@ from linli.wishes.v1 import wishes_pb2_grpc
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
-from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.errors import (
+    Aborted,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+)
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import PersonalDataCipher, mask_name, mask_phone
@@ -27,6 +38,37 @@ from services.wishes.store import ClaimCap, ClaimCapReached, NewWish, WishFilter
 _STAFF = (Role.ADMIN, Role.STAFF)
 _MEMBER_CACHE_SECONDS = 5.0
 _MEMBER_CACHE_ENTRIES = 10_000
+# A claim given back or lapsed is no longer a group's.
+_NO_GROUP: dict[str, object] = {"participant_member_ids": [], "group_team_id": None, "group_workplace_org": None}
+_EXPORT_BATCH = 500
+_EXPORT_COLUMNS = (
+    "id",
+    "community_id",
+    "state",
+    "category",
+    "source",
+    "text",
+    "resident_name",
+    "resident_contact",
+    "submit_time",
+    "publish_time",
+    "deadline",
+    "claim_time",
+    "claimant_member_id",
+    "participant_member_ids",
+    "group_team_id",
+    "group_workplace_org",
+    "fulfil_time",
+    "hours",
+    "rating",
+    "close_time",
+    "close_note",
+    "duplicate_of",
+    "referred_to",
+    "hours_to_claim",
+    "hours_to_close",
+    "overdue",
+)
 
 
 def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
@@ -57,6 +99,11 @@ def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
         overdue=wish.overdue(now or datetime.now(UTC)),
         publish_time=to_timestamp(wish.published_at),
         claim_extended=wish.claim_extended,
+        duplicate_of=str(wish.duplicate_of) if wish.duplicate_of else "",
+        referred_to=wish.referred_to or "",
+        participant_member_ids=[str(m) for m in wish.participant_member_ids],
+        group_team_id=str(wish.group_team_id) if wish.group_team_id else "",
+        group_workplace_org=wish.group_workplace_org or "",
     )
 
 
@@ -104,8 +151,12 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         if caller.role == Role.SERVICE:
             return
         if caller.role == Role.MEMBER:
-            # Members see the wish wall, and the wishes they hold.
-            if wish.state in domain.WALL_STATES or str(wish.claimant_member_id) == caller.subject:
+            # Members see the wish wall, and the wishes they hold or take part in.
+            if (
+                wish.state in domain.WALL_STATES
+                or str(wish.claimant_member_id) == caller.subject
+                or caller.subject in {str(m) for m in wish.participant_member_ids}
+            ):
                 return
             raise PermissionDenied("members may read only wishes on the wish wall")
         caller.require_scope(str(wish.community_id), wish.community_path[:-1])
@@ -171,7 +222,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
 
         earlier = await self.store.wish_by_request(caller, request_id)
         if earlier is not None:
-            return pb.SubmitWishResponse(wish=wish_message(earlier))
+            return pb.SubmitWishResponse(wish=wish_message(earlier), possible_duplicates=await self._similar(earlier))
 
         community = await self.org.unit(request.community_id.strip(), "community_id")
         if community.kind != registry_pb2.ORG_UNIT_KIND_COMMUNITY:
@@ -191,7 +242,24 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         if created:
             TRANSITIONS.labels("submitted", "").inc()
             self.relay.wake()
-        return pb.SubmitWishResponse(wish=wish_message(wish))
+        return pb.SubmitWishResponse(wish=wish_message(wish), possible_duplicates=await self._similar(wish))
+
+    async def _similar(self, wish: Wish) -> list[pb.PossibleDuplicate]:
+        """Open wishes of the same community whose text is close to this one's: suggested, never refused."""
+        scored = [
+            (domain.text_similarity(wish.text, other.text), other)
+            for other in await self.store.open_wishes_of(wish.community_id, wish.id)
+        ]
+        scored = sorted((pair for pair in scored if pair[0] >= domain.DUPLICATE_SIMILARITY), key=lambda p: -p[0])
+        return [
+            pb.PossibleDuplicate(
+                wish_id=str(other.id),
+                state=domain.STATE_NUMBERS[other.state],
+                text=other.text,
+                similarity=round(score, 3),
+            )
+            for score, other in scored[: domain.MAX_DUPLICATE_SUGGESTIONS]
+        ]
 
     async def GetWish(self, request: pb.GetWishRequest, context: grpc.aio.ServicerContext) -> pb.GetWishResponse:
         wish = await self._wish(request.wish_id)
@@ -286,7 +354,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         self._require_claimant_or_staff(caller, wish)
         note = f"released by member {wish.claimant_member_id}" + (f": {reason}" if reason else "")
         moved = await self._moved(
-            caller, request_id, wish, domain.RELEASE, note, claimant_member_id=None, claimed_at=None
+            caller, request_id, wish, domain.RELEASE, note, claimant_member_id=None, claimed_at=None, **_NO_GROUP
         )
         return pb.ReleaseClaimResponse(wish=wish_message(moved))
 
@@ -414,6 +482,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
                     expected_version=request.version,
                     claimant_member_id=None,
                     claimed_at=None,
+                    **_NO_GROUP,
                 )
             else:
                 moved, _ = await self._move(
@@ -500,9 +569,13 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             overdue=stats.overdue,
             average_hours_to_claim=stats.average_hours_to_claim,
             average_hours_to_close=stats.average_hours_to_close,
+            ended_by_state=[
+                pb.WishStateCount(state=domain.STATE_NUMBERS[state], count=n)
+                for state, n in sorted(stats.ended_by_state.items(), key=lambda item: domain.STATE_NUMBERS[item[0]])
+            ],
         )
 
-    async def _member(self, member_id: int) -> registry_pb2.Member:
+    async def _member(self, member_id: int, field: str = "member_id") -> registry_pb2.Member:
         """The member as the registry has it; answers are reused for a few seconds, because in a claim storm the
         same members claim many wishes at once and a registration changes rarely."""
         now = time.monotonic()
@@ -513,26 +586,26 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise NotFound(f"no member {member_id}", "member_id") from exc
+                raise NotFound(f"no member {member_id}", field) from exc
             raise
         if len(self._members) >= _MEMBER_CACHE_ENTRIES:
             self._members.clear()
         self._members[member_id] = (now + _MEMBER_CACHE_SECONDS, response.member)
         return response.member
 
-    async def _require_registered_in(self, member_id: int, wish: Wish) -> None:
-        member = await self._member(member_id)
+    async def _require_registered_in(self, member_id: int, wish: Wish, field: str = "member_id") -> None:
+        member = await self._member(member_id, field)
         if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
-            raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
-        if member.community_id != str(wish.community_id) and not await self._paired(member, wish):
+            raise FailedPrecondition(f"member {member_id} is not an active member", field)
+        if member.community_id != str(wish.community_id) and not await self._paired(member.workplace_org, wish):
             raise FailedPrecondition(
                 f"member {member_id} is registered in community {member.community_id}, not in the wish's community "
                 f"{wish.community_id}, and their workplace organisation is not paired with it",
-                "member_id",
+                field,
             )
 
-    async def _paired(self, member: registry_pb2.Member, wish: Wish) -> bool:
-        """True when the member's workplace organisation is paired with the wish's community today (结对共建)."""
+    async def _paired(self, workplace_org: str, wish: Wish) -> bool:
+        """True when the workplace organisation is paired with the wish's community today (结对共建)."""
         today = datetime.now(self.local_zone).date().isoformat()
         token = ""
         for _ in range(20):  # 20 pages of 500: far more pairings than one community has
@@ -543,8 +616,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
                 timeout=5,
             )
             if any(
-                p.community_id == str(wish.community_id) and p.workplace_org == member.workplace_org
-                for p in response.pairings
+                p.community_id == str(wish.community_id) and p.workplace_org == workplace_org for p in response.pairings
             ):
                 return True
             token = response.next_page_token
@@ -587,6 +659,280 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             (ESCALATIONS if kind == "escalation" else SLA_BREACHES).labels(state, wish.category or "").inc()
         return pb.RecordReminderResponse(recorded=recorded)
 
+    # ---- closing outcomes, assignment, group claims, export, bulk operations ----------------------------------
+
+    async def _closing(self, outcome: int, reason: str, duplicate_of: str, referred_to: str) -> _Closing:
+        """A closing outcome and its fields, checked; the same for one wish and for many."""
+        outcome = validate.enum("outcome", outcome, pb.WishOutcome)
+        reason = validate.text("reason", reason, max_length=domain.MAX_REASON)
+        original = None
+        if outcome == pb.WISH_OUTCOME_DUPLICATE:
+            original = await self._wish(duplicate_of, "duplicate_of")
+        elif duplicate_of.strip():
+            raise InvalidArgument("is only for WISH_OUTCOME_DUPLICATE", "duplicate_of")
+        referred = ""
+        if outcome == pb.WISH_OUTCOME_REFERRED:
+            referred = validate.text("referred_to", referred_to, max_length=domain.MAX_REFERRED_TO)
+        elif referred_to.strip():
+            raise InvalidArgument("is only for WISH_OUTCOME_REFERRED", "referred_to")
+        return _Closing(domain.OUTCOMES[outcome], reason, original, referred)
+
+    async def _close(self, caller: Caller, request_id: str, wish: Wish, closing: _Closing) -> Wish:
+        self._require_staff_in_scope(caller, wish)
+        changes: dict[str, object] = {"close_note": closing.reason, "closed_at": datetime.now(UTC)}
+        note = closing.reason
+        if closing.duplicate_of is not None:
+            original = closing.duplicate_of
+            if original.id == wish.id:
+                raise InvalidArgument("a wish cannot duplicate itself", "duplicate_of")
+            if original.community_id != wish.community_id:
+                raise InvalidArgument(
+                    f"wish {original.id} is in community {original.community_id}, not in wish {wish.id}'s "
+                    f"community {wish.community_id}",
+                    "duplicate_of",
+                )
+            changes["duplicate_of"] = original.id
+            note = f"duplicate of wish {original.id}: {closing.reason}"
+        elif closing.referred_to:
+            changes["referred_to"] = closing.referred_to
+            note = f"referred to {closing.referred_to}: {closing.reason}"
+        elif closing.move is domain.CLOSE_NOT_FEASIBLE:
+            note = f"not feasible: {closing.reason}"
+        return await self._moved(caller, request_id, wish, closing.move, note, **changes)
+
+    async def CloseWish(self, request: pb.CloseWishRequest, context: grpc.aio.ServicerContext) -> pb.CloseWishResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        closing = await self._closing(request.outcome, request.reason, request.duplicate_of, request.referred_to)
+        wish = await self._wish(request.wish_id)
+        return pb.CloseWishResponse(wish=wish_message(await self._close(caller, request_id, wish, closing)))
+
+    async def _assign(self, caller: Caller, request_id: str, wish: Wish, member_id: int, reason: str) -> Wish:
+        """Gives the wish to the member: a published one, or a claimed one to a new claimant (reassignment)."""
+        self._require_staff_in_scope(caller, wish)
+        if await self.store.moved_by(wish.id, request_id):
+            return await self._wish(str(wish.id))  # a retry: this request assigned it already
+        if wish.state not in domain.ASSIGN.from_states:
+            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to assign it, it must be published or claimed")
+        if wish.claimant_member_id == member_id and not wish.participant_member_ids:
+            raise FailedPrecondition(f"wish {wish.id} is claimed by member {member_id} already", "member_id")
+        await self._require_registered_in(member_id, wish)
+        note = f"assigned to member {member_id}"
+        if wish.state == "claimed":
+            note += f" instead of member {wish.claimant_member_id}"
+        # At the version read: a claim, a fulfilment or another assignment in between makes this one ABORTED
+        # instead of overwriting it.
+        moved, _ = await self._move(
+            caller,
+            request_id,
+            wish,
+            domain.ASSIGN,
+            note + (f": {reason}" if reason else ""),
+            cap=ClaimCap(member_id, self.max_open_claims),
+            expected_version=wish.version,
+            claimant_member_id=member_id,
+            claimed_at=datetime.now(UTC),
+            claim_extended=False,
+            **_NO_GROUP,
+        )
+        return moved
+
+    async def AssignWish(
+        self, request: pb.AssignWishRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AssignWishResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        member_id = validate.entity_id("member_id", request.member_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON, required=False)
+        wish = await self._wish(request.wish_id)
+        return pb.AssignWishResponse(wish=wish_message(await self._assign(caller, request_id, wish, member_id, reason)))
+
+    async def ClaimWishAsGroup(
+        self, request: pb.ClaimWishAsGroupRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ClaimWishAsGroupResponse:
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        group = request.WhichOneof("group")
+        if group is None:
+            raise InvalidArgument("is required: team_id or workplace_org", "group")
+        team_id = validate.entity_id("team_id", request.team_id) if group == "team_id" else None
+        workplace_org = (
+            validate.text("workplace_org", request.workplace_org, max_length=200) if group == "workplace_org" else ""
+        )
+        if not 2 <= len(request.member_ids) <= domain.MAX_GROUP:
+            raise InvalidArgument(f"must name 2 to {domain.MAX_GROUP} members", "member_ids")
+        member_ids = [validate.entity_id(f"member_ids[{i}]", m) for i, m in enumerate(request.member_ids)]
+        if len(set(member_ids)) != len(member_ids):
+            raise InvalidArgument("names a member more than once", "member_ids")
+        wish = await self._wish(request.wish_id)
+        if caller.role == Role.MEMBER:
+            if caller.subject not in {str(m) for m in member_ids}:
+                raise PermissionDenied("a member may claim only for a group they take part in", "member_ids")
+        else:
+            self._require_staff_in_scope(caller, wish)
+        if await self.store.moved_by(wish.id, request_id):
+            return pb.ClaimWishAsGroupResponse(wish=wish_message(await self._wish(request.wish_id)))
+        if wish.state != "published":
+            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
+        fields = [f"member_ids[{i}]" for i in range(len(member_ids))]
+        members = [await self._member(m, field) for m, field in zip(member_ids, fields, strict=True)]
+        if team_id is not None:
+            on_team = await self._team_member_ids(team_id)
+            for member, field in zip(members, fields, strict=True):
+                if int(member.id) not in on_team:
+                    raise FailedPrecondition(f"member {member.id} is not on team {team_id}", field)
+            group_note = f"team {team_id}"
+        else:
+            if not await self._paired(workplace_org, wish):
+                raise FailedPrecondition(
+                    f"{workplace_org} is not paired with community {wish.community_id} today", "workplace_org"
+                )
+            for member, field in zip(members, fields, strict=True):
+                if member.workplace_org != workplace_org:
+                    raise FailedPrecondition(f"member {member.id} does not belong to {workplace_org}", field)
+            group_note = f"paired unit {workplace_org}"
+        for member_id, field in zip(member_ids, fields, strict=True):
+            await self._require_registered_in(member_id, wish, field)
+        moved, _ = await self._move(
+            caller,
+            request_id,
+            wish,
+            domain.CLAIM,
+            f"claimed by {group_note}: members {', '.join(map(str, member_ids))}",
+            cap=ClaimCap(member_ids[0], self.max_open_claims),
+            claimant_member_id=member_ids[0],
+            claimed_at=datetime.now(UTC),
+            claim_extended=False,
+            participant_member_ids=member_ids,
+            group_team_id=team_id,
+            group_workplace_org=workplace_org or None,
+        )
+        return pb.ClaimWishAsGroupResponse(wish=wish_message(moved))
+
+    async def _team_member_ids(self, team_id: int) -> set[int]:
+        """The registered members on a volunteer team (resident volunteers have no member id)."""
+        found: set[int] = set()
+        token = ""
+        for _ in range(20):  # 20 pages of 500: far more than one team has
+            try:
+                response = await self.registry.ListTeamMembers(
+                    registry_pb2.ListTeamMembersRequest(team_id=str(team_id), page_size=500, page_token=token),
+                    timeout=5,
+                )
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.NOT_FOUND:
+                    raise NotFound(f"no team {team_id}", "team_id") from exc
+                raise
+            found.update(int(p.member_id) for p in response.team_members if p.member_id)
+            token = response.next_page_token
+            if not token:
+                break
+        return found
+
+    async def ExportWishes(
+        self, request: pb.ExportWishesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExportWishesResponse]:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        state = validate.enum("state", request.state, pb.WishState, required=False)
+        start = _optional_time("start_time", request.start_time)
+        end = _optional_time("end_time", request.end_time)
+        if start and end and start >= end:
+            raise InvalidArgument("must lie after start_time", "end_time")
+        unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
+        caller.require_scope(unit.id, unit.ancestor_ids)
+        after_id, sent, header = 0, 0, True
+        now = datetime.now(UTC)
+        while True:
+            wishes = await self.store.export_page(
+                unit.id, domain.STATES[state] if state else None, start, end, after_id, _EXPORT_BATCH
+            )
+            if not wishes:
+                break
+            yield pb.ExportWishesResponse(csv=_csv_rows(wishes, now, header), rows=len(wishes))
+            header = False
+            sent += len(wishes)
+            after_id = wishes[-1].id
+        if header:  # nothing matched: the header alone
+            yield pb.ExportWishesResponse(csv=_csv_rows([], now, True), rows=0)
+        await self.store.audit(caller, "export_wishes", "org_unit", unit.id, wishes=sent)
+
+    def _bulk_ids(self, raw_ids: Sequence[str]) -> list[int]:
+        if not 1 <= len(raw_ids) <= domain.MAX_BULK:
+            raise InvalidArgument(f"must name 1 to {domain.MAX_BULK} wishes", "wish_ids")
+        ids = [validate.entity_id(f"wish_ids[{i}]", raw) for i, raw in enumerate(raw_ids)]
+        if len(set(ids)) != len(ids):
+            raise InvalidArgument("names a wish more than once", "wish_ids")
+        return ids
+
+    async def _bulk(
+        self, caller: Caller, action: str, ids: list[int], one: Callable[[Wish], Awaitable[Wish]], **detail: object
+    ) -> list[pb.BulkResult]:
+        """Applies `one` to each wish in turn, each its own transaction, and reports each; then audits the whole."""
+        results = []
+        for index, wish_id in enumerate(ids):
+            wish = await self.store.wish(wish_id)
+            try:
+                if wish is None:
+                    raise NotFound(f"no wish {wish_id}", f"wish_ids[{index}]")
+                moved = await one(wish)
+                results.append(pb.BulkResult(wish_id=str(wish_id), code="OK", wish=wish_message(moved)))
+            except ServiceError as exc:
+                result = pb.BulkResult(wish_id=str(wish_id), code=exc.code.name, message=exc.details)
+                if wish is not None and not isinstance(exc, PermissionDenied):
+                    result.wish.CopyFrom(wish_message(await self.store.wish(wish_id) or wish))
+                results.append(result)
+        await self.store.audit(
+            caller,
+            action,
+            "wishes",
+            ",".join(map(str, ids))[:1000],
+            results={r.wish_id: r.code for r in results},
+            **detail,
+        )
+        return results
+
+    async def BulkCloseWishes(
+        self, request: pb.BulkCloseWishesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BulkCloseWishesResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        ids = self._bulk_ids(request.wish_ids)
+        closing = await self._closing(request.outcome, request.reason, request.duplicate_of, request.referred_to)
+        results = await self._bulk(
+            caller,
+            "bulk_close_wishes",
+            ids,
+            lambda wish: self._close(caller, request_id, wish, closing),
+            request_id=request_id,
+            outcome=closing.move.to_state,
+        )
+        return pb.BulkCloseWishesResponse(results=results)
+
+    async def BulkAssignWishes(
+        self, request: pb.BulkAssignWishesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BulkAssignWishesResponse:
+        caller = current_caller()
+        caller.require_role(*_STAFF)
+        request_id = validate.request_id(request.request_id)
+        ids = self._bulk_ids(request.wish_ids)
+        member_id = validate.entity_id("member_id", request.member_id)
+        reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON, required=False)
+        await self._member(member_id)  # an unknown member fails the whole request, not each wish
+        results = await self._bulk(
+            caller,
+            "bulk_assign_wishes",
+            ids,
+            lambda wish: self._assign(caller, request_id, wish, member_id, reason),
+            request_id=request_id,
+            member_id=member_id,
+        )
+        return pb.BulkAssignWishesResponse(results=results)
+
 
 def _optional_time(field: str, value: Timestamp) -> datetime | None:
     if value.seconds == 0 and value.nanos == 0:
@@ -595,3 +941,61 @@ def _optional_time(field: str, value: Timestamp) -> datetime | None:
         return value.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         raise InvalidArgument("is not a valid time", field) from exc
+
+
+@dataclass(frozen=True)
+class _Closing:
+    """How CloseWish (or BulkCloseWishes) ends a wish, checked once."""
+
+    move: Transition
+    reason: str
+    duplicate_of: Wish | None
+    referred_to: str
+
+
+def _hours_between(start: datetime | None, end: datetime | None) -> str:
+    return f"{(end - start).total_seconds() / 3600:.2f}" if start and end else ""
+
+
+def _csv_rows(wishes: list[Wish], now: datetime, header: bool) -> str:
+    """CSV rows of wishes, personal data masked as everywhere; times in UTC, ISO 8601."""
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(_EXPORT_COLUMNS)
+    for w in wishes:
+        writer.writerow(
+            [
+                w.id,
+                w.community_id,
+                w.state,
+                w.category or "",
+                w.source,
+                w.text,
+                w.resident_name_masked,
+                w.resident_contact_masked,
+                when(w.submitted_at),
+                when(w.published_at),
+                when(w.deadline),
+                when(w.claimed_at),
+                w.claimant_member_id or "",
+                ";".join(map(str, w.participant_member_ids)),
+                w.group_team_id or "",
+                w.group_workplace_org or "",
+                when(w.fulfilled_at),
+                f"{w.hours:g}" if w.hours is not None else "",
+                w.rating or "",
+                when(w.closed_at),
+                w.close_note or "",
+                w.duplicate_of or "",
+                w.referred_to or "",
+                _hours_between(w.published_at, w.claimed_at),
+                _hours_between(w.submitted_at, w.closed_at) if w.state == "closed" else "",
+                "yes" if w.overdue(now) else "",
+            ]
+        )
+    return out.getvalue()

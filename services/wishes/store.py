@@ -15,12 +15,12 @@ import asyncpg
 
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.wishes.domain import OPEN_STATES, WALL_STATES, Transition, Wish, WishEvent
+from services.wishes.domain import CLOSED_STATES, OPEN_STATES, WALL_STATES, Transition, Wish, WishEvent
 
 _WISH_COLUMNS = """id, community_id, community_path, text, source, state, category, service_standard, deadline,
     reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
     published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at,
-    claim_extended"""
+    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org"""
 _EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
 
 
@@ -52,6 +52,11 @@ def _wish(row: asyncpg.Record) -> Wish:
         close_note=row["close_note"],
         closed_at=row["closed_at"],
         claim_extended=row["claim_extended"],
+        duplicate_of=row["duplicate_of"],
+        referred_to=row["referred_to"],
+        participant_member_ids=tuple(row["participant_member_ids"]),
+        group_team_id=row["group_team_id"],
+        group_workplace_org=row["group_workplace_org"],
     )
 
 
@@ -125,6 +130,7 @@ class WishStats:
     overdue: int
     average_hours_to_claim: float
     average_hours_to_close: float
+    ended_by_state: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -366,6 +372,16 @@ class WishStore:
                 start,
                 end,
             )
+            ended = await conn.fetch(
+                """select state, count(*) as n from wishes
+                   where community_path @> array[$1::text] and closed_at >= $2 and closed_at < $3
+                     and state = any($4::text[])
+                   group by state""",
+                org_unit_id,
+                start,
+                end,
+                list(CLOSED_STATES),
+            )
         return WishStats(
             by_state={r["state"]: r["n"] for r in by_state},
             submitted=row["submitted"],
@@ -373,6 +389,7 @@ class WishStore:
             overdue=row["overdue"],
             average_hours_to_claim=float(row["to_claim"] or 0.0),
             average_hours_to_close=float(row["to_close"] or 0.0),
+            ended_by_state={r["state"]: r["n"] for r in ended},
         )
 
     async def count_overdue(self) -> list[tuple[str, int]]:
@@ -382,3 +399,48 @@ class WishStore:
             list(OPEN_STATES),
         )
         return [(row["category"], row["n"]) for row in rows]
+
+    async def open_wishes_of(self, community_id: int, exclude_id: int, limit: int = 500) -> list[Wish]:
+        """The community's open wishes (not yet fulfilled or closed), newest first: what a new wish may duplicate."""
+        rows = await self.pool.fetch(
+            f"""select {_WISH_COLUMNS} from wishes
+                where community_id = $1 and state = any($2::text[]) and id <> $3
+                order by id desc limit $4""",
+            community_id,
+            ["submitted", *OPEN_STATES],
+            exclude_id,
+            limit,
+        )
+        return [_wish(row) for row in rows]
+
+    async def export_page(
+        self,
+        org_unit_id: str,
+        state: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        after_id: int,
+        limit: int,
+    ) -> list[Wish]:
+        """The subtree's wishes (optionally in one state, submitted in [start, end)) after after_id, oldest first."""
+        rows = await self.pool.fetch(
+            f"""select {_WISH_COLUMNS} from wishes
+                where community_path @> array[$1::text]
+                  and ($2::text is null or state = $2)
+                  and ($3::timestamptz is null or submitted_at >= $3)
+                  and ($4::timestamptz is null or submitted_at < $4)
+                  and id > $5
+                order by id
+                limit $6""",
+            org_unit_id,
+            state,
+            start,
+            end,
+            after_id,
+            limit,
+        )
+        return [_wish(row) for row in rows]
+
+    async def audit(self, caller: Caller, action: str, subject_kind: str, subject_id: str, **detail: Any) -> None:
+        async with self.pool.acquire() as conn:
+            await write_audit(conn, caller, action, subject_kind, subject_id, **detail)

@@ -48,7 +48,7 @@ def test_each_close_out_move_starts_only_where_the_field_allows_it() -> None:
     assert domain.DISPUTE.to_state == "claimed"  # back to the claimant
     assert "fulfilled" not in domain.WITHDRAW.from_states  # done work is confirmed or disputed, not withdrawn
     assert domain.REOPEN.to_state == domain.RELEASE.to_state == "published"
-    assert domain.CLOSED_STATES == {"rejected", "closed", "withdrawn"}
+    assert domain.CLOSED_STATES == {"rejected", "closed", "withdrawn", "not_feasible", "duplicate", "referred"}
 
 
 @pytest.mark.parametrize(("state", "overdue"), [("claimed", True), ("published", True), ("fulfilled", False)])
@@ -105,3 +105,17 @@ def test_a_workflow_input_of_release_one_still_reads() -> None:
     old = WishLimits(review_seconds=10, publish_seconds=20, claim_seconds=30)
     assert old.for_state("published", "culture") == 30 and old.for_state("claimed") is None
     assert old.seconds("confirm") == 7 * 86400
+
+
+def test_closing_outcomes_end_any_wish_not_yet_fulfilled_and_assignment_takes_published_or_claimed() -> None:
+    for move in domain.OUTCOMES.values():
+        assert move.from_states == {"submitted", "approved", "published", "claimed"}
+        assert move.to_state in domain.CLOSED_STATES
+    assert domain.ASSIGN.from_states == {"published", "claimed"} and domain.ASSIGN.to_state == "claimed"
+
+
+def test_similar_texts_score_high_whatever_their_punctuation_width_or_case() -> None:
+    assert domain.text_similarity("我要一个音响组织大家跳舞", "我想要一个音响，组织大家跳广场舞！") >= 0.6
+    assert domain.text_similarity("Ｗｉ-Fi 坏了", "wifi坏了") == 1.0
+    assert domain.text_similarity("我希望就近打工", "我想找对象") == 0.0
+    assert domain.text_similarity("", "……") == 0.0

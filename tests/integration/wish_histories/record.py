@@ -92,6 +92,27 @@ async def withdrawn(env: WorkflowEnvironment, world: World, handle: WorkflowHand
     await handle.result()
 
 
+async def not_feasible(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Claimed, then closed by staff as not feasible: the workflow ends and records nothing."""
+    await env.sleep(timedelta(hours=2))
+    world.wish = WishSnapshot(5, "not_feasible", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(5, "not_feasible", "11", "culture"))
+    await handle.result()
+
+
+async def reassigned_then_duplicate(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Claimed, reassigned by staff to another member (a new claim on the same state), then closed as a
+    duplicate of another wish."""
+    await env.sleep(timedelta(hours=3))
+    deadline = world.wish.deadline
+    world.wish = WishSnapshot(5, "claimed", "12", "culture", deadline)
+    await handle.signal(WishLifecycle.transition, WishTransition(5, "claimed", "12", "culture", deadline))
+    await env.sleep(timedelta(hours=3))
+    world.wish = WishSnapshot(6, "duplicate", "12", "culture", deadline)
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "duplicate", "12", "culture", deadline))
+    await handle.result()
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
@@ -99,9 +120,13 @@ SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "claim-lapsed-and-reopened": (WishTransition(4, "claimed", "11", "culture"), claim_lapsed_and_reopened),
     "confirmed": (WishTransition(5, "fulfilled", "11", "culture"), confirmed),
     "withdrawn": (WishTransition(3, "published"), withdrawn),
+    "not-feasible": (WishTransition(4, "claimed", "11", "culture"), not_feasible),
+    "reassigned-then-duplicate": (WishTransition(4, "claimed", "11", "culture"), reassigned_then_duplicate),
 }
 # Scenarios release 1 could not run.
 SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
+# Scenarios release 2 could not run (closing outcomes, reassignment).
+SINCE_V3 = {"not-feasible", "reassigned-then-duplicate"}
 
 
 async def record(tag: str, names: list[str]) -> None:

@@ -21,6 +21,17 @@ class WishState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WISH_STATE_FULFILLED: _ClassVar[WishState]
     WISH_STATE_CLOSED: _ClassVar[WishState]
     WISH_STATE_WITHDRAWN: _ClassVar[WishState]
+    WISH_STATE_NOT_FEASIBLE: _ClassVar[WishState]
+    WISH_STATE_DUPLICATE: _ClassVar[WishState]
+    WISH_STATE_REFERRED: _ClassVar[WishState]
+
+class WishOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WISH_OUTCOME_UNSPECIFIED: _ClassVar[WishOutcome]
+    WISH_OUTCOME_NOT_FEASIBLE: _ClassVar[WishOutcome]
+    WISH_OUTCOME_DUPLICATE: _ClassVar[WishOutcome]
+    WISH_OUTCOME_REFERRED: _ClassVar[WishOutcome]
+    WISH_OUTCOME_WITHDRAWN: _ClassVar[WishOutcome]
 
 class WishCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -64,6 +75,14 @@ WISH_STATE_CLAIMED: WishState
 WISH_STATE_FULFILLED: WishState
 WISH_STATE_CLOSED: WishState
 WISH_STATE_WITHDRAWN: WishState
+WISH_STATE_NOT_FEASIBLE: WishState
+WISH_STATE_DUPLICATE: WishState
+WISH_STATE_REFERRED: WishState
+WISH_OUTCOME_UNSPECIFIED: WishOutcome
+WISH_OUTCOME_NOT_FEASIBLE: WishOutcome
+WISH_OUTCOME_DUPLICATE: WishOutcome
+WISH_OUTCOME_REFERRED: WishOutcome
+WISH_OUTCOME_WITHDRAWN: WishOutcome
 WISH_CATEGORY_UNSPECIFIED: WishCategory
 WISH_CATEGORY_POLICY_PUBLICITY: WishCategory
 WISH_CATEGORY_LEGAL_AID: WishCategory
@@ -88,7 +107,7 @@ LIMIT_ACTION_REOPEN_CLAIM: LimitAction
 LIMIT_ACTION_CLOSE_UNCONFIRMED: LimitAction
 
 class Wish(_message.Message):
-    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended")
+    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended", "duplicate_of", "referred_to", "participant_member_ids", "group_team_id", "group_workplace_org")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +134,11 @@ class Wish(_message.Message):
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
     CLAIM_EXTENDED_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_OF_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_TO_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
     id: str
     community_id: str
     text: str
@@ -141,7 +165,12 @@ class Wish(_message.Message):
     overdue: bool
     publish_time: _timestamp_pb2.Timestamp
     claim_extended: bool
-    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ...) -> None: ...
+    duplicate_of: str
+    referred_to: str
+    participant_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    group_team_id: str
+    group_workplace_org: str
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ..., participant_member_ids: _Optional[_Iterable[str]] = ..., group_team_id: _Optional[str] = ..., group_workplace_org: _Optional[str] = ...) -> None: ...
 
 class SubmitWishRequest(_message.Message):
     __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact")
@@ -160,10 +189,24 @@ class SubmitWishRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ...) -> None: ...
 
 class SubmitWishResponse(_message.Message):
-    __slots__ = ("wish",)
+    __slots__ = ("wish", "possible_duplicates")
     WISH_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     wish: Wish
-    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+    possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ...) -> None: ...
+
+class PossibleDuplicate(_message.Message):
+    __slots__ = ("wish_id", "state", "text", "similarity")
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    state: WishState
+    text: str
+    similarity: float
+    def __init__(self, wish_id: _Optional[str] = ..., state: _Optional[_Union[WishState, str]] = ..., text: _Optional[str] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class GetWishRequest(_message.Message):
     __slots__ = ("wish_id",)
@@ -404,20 +447,22 @@ class WishStateCount(_message.Message):
     def __init__(self, state: _Optional[_Union[WishState, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class GetWishStatsResponse(_message.Message):
-    __slots__ = ("by_state", "submitted", "closed", "overdue", "average_hours_to_claim", "average_hours_to_close")
+    __slots__ = ("by_state", "submitted", "closed", "overdue", "average_hours_to_claim", "average_hours_to_close", "ended_by_state")
     BY_STATE_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_HOURS_TO_CLAIM_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_HOURS_TO_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_STATE_FIELD_NUMBER: _ClassVar[int]
     by_state: _containers.RepeatedCompositeFieldContainer[WishStateCount]
     submitted: int
     closed: int
     overdue: int
     average_hours_to_claim: float
     average_hours_to_close: float
-    def __init__(self, by_state: _Optional[_Iterable[_Union[WishStateCount, _Mapping]]] = ..., submitted: _Optional[int] = ..., closed: _Optional[int] = ..., overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ...) -> None: ...
+    ended_by_state: _containers.RepeatedCompositeFieldContainer[WishStateCount]
+    def __init__(self, by_state: _Optional[_Iterable[_Union[WishStateCount, _Mapping]]] = ..., submitted: _Optional[int] = ..., closed: _Optional[int] = ..., overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ..., ended_by_state: _Optional[_Iterable[_Union[WishStateCount, _Mapping]]] = ...) -> None: ...
 
 class GetWishHistoryRequest(_message.Message):
     __slots__ = ("wish_id", "page_size", "page_token")
@@ -498,3 +543,135 @@ class ActOnLimitResponse(_message.Message):
     applied: bool
     wish: Wish
     def __init__(self, applied: _Optional[bool] = ..., wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class CloseWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "outcome", "reason", "duplicate_of", "referred_to")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_OF_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_TO_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    outcome: WishOutcome
+    reason: str
+    duplicate_of: str
+    referred_to: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., outcome: _Optional[_Union[WishOutcome, str]] = ..., reason: _Optional[str] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ...) -> None: ...
+
+class CloseWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class AssignWishRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "member_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    member_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AssignWishResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class ClaimWishAsGroupRequest(_message.Message):
+    __slots__ = ("request_id", "wish_id", "team_id", "workplace_org", "member_ids")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_id: str
+    team_id: str
+    workplace_org: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., team_id: _Optional[str] = ..., workplace_org: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ClaimWishAsGroupResponse(_message.Message):
+    __slots__ = ("wish",)
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class ExportWishesRequest(_message.Message):
+    __slots__ = ("org_unit_id", "state", "start_time", "end_time")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    state: WishState
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[WishState, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportWishesResponse(_message.Message):
+    __slots__ = ("csv", "rows")
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    csv: str
+    rows: int
+    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ...) -> None: ...
+
+class BulkResult(_message.Message):
+    __slots__ = ("wish_id", "code", "message", "wish")
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    code: str
+    message: str
+    wish: Wish
+    def __init__(self, wish_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ..., wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
+
+class BulkCloseWishesRequest(_message.Message):
+    __slots__ = ("request_id", "wish_ids", "outcome", "reason", "duplicate_of", "referred_to")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_IDS_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_OF_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_TO_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_ids: _containers.RepeatedScalarFieldContainer[str]
+    outcome: WishOutcome
+    reason: str
+    duplicate_of: str
+    referred_to: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_ids: _Optional[_Iterable[str]] = ..., outcome: _Optional[_Union[WishOutcome, str]] = ..., reason: _Optional[str] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ...) -> None: ...
+
+class BulkCloseWishesResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BulkResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BulkResult, _Mapping]]] = ...) -> None: ...
+
+class BulkAssignWishesRequest(_message.Message):
+    __slots__ = ("request_id", "wish_ids", "member_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WISH_IDS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    wish_ids: _containers.RepeatedScalarFieldContainer[str]
+    member_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_ids: _Optional[_Iterable[str]] = ..., member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class BulkAssignWishesResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BulkResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BulkResult, _Mapping]]] = ...) -> None: ...

@@ -116,6 +116,36 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.FromString,
                 _registered_method=True)
+        self.CloseWish = channel.unary_unary(
+                '/linli.wishes.v1.WishService/CloseWish',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishResponse.FromString,
+                _registered_method=True)
+        self.AssignWish = channel.unary_unary(
+                '/linli.wishes.v1.WishService/AssignWish',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishResponse.FromString,
+                _registered_method=True)
+        self.ClaimWishAsGroup = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ClaimWishAsGroup',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupResponse.FromString,
+                _registered_method=True)
+        self.ExportWishes = channel.unary_stream(
+                '/linli.wishes.v1.WishService/ExportWishes',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesResponse.FromString,
+                _registered_method=True)
+        self.BulkCloseWishes = channel.unary_unary(
+                '/linli.wishes.v1.WishService/BulkCloseWishes',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesResponse.FromString,
+                _registered_method=True)
+        self.BulkAssignWishes = channel.unary_unary(
+                '/linli.wishes.v1.WishService/BulkAssignWishes',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.FromString,
+                _registered_method=True)
 
 
 class WishServiceServicer:
@@ -239,6 +269,50 @@ class WishServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CloseWish(self, request, context):
+        """Closes a wish that will not be fulfilled here, saying what happened: not feasible, a duplicate of another
+        wish, referred elsewhere, or withdrawn. Staff in scope; a claim on it ends with it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AssignWish(self, request, context):
+        """Staff assign a published wish to a member, or reassign a claimed one to another; the checks of a claim apply.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimWishAsGroup(self, request, context):
+        """A volunteer team or a paired workplace unit claims a published wish together; each participant's hours are
+        recorded at close-out. The first participant holds the claim.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportWishes(self, request, context):
+        """Every wish of an org subtree as CSV in chunks, oldest first, personal data masked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkCloseWishes(self, request, context):
+        """Closes up to 100 wishes with one outcome; each wish moves on its own and is reported on its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkAssignWishes(self, request, context):
+        """Assigns or reassigns up to 100 wishes to one member; each wish moves on its own and is reported on its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WishServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -321,6 +395,36 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.ActOnLimit,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.SerializeToString,
+            ),
+            'CloseWish': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseWish,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishResponse.SerializeToString,
+            ),
+            'AssignWish': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssignWish,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishResponse.SerializeToString,
+            ),
+            'ClaimWishAsGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimWishAsGroup,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupResponse.SerializeToString,
+            ),
+            'ExportWishes': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportWishes,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesResponse.SerializeToString,
+            ),
+            'BulkCloseWishes': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkCloseWishes,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesResponse.SerializeToString,
+            ),
+            'BulkAssignWishes': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkAssignWishes,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -757,6 +861,168 @@ class WishService:
             '/linli.wishes.v1.WishService/ActOnLimit',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ActOnLimitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseWish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/CloseWish',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.CloseWishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssignWish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/AssignWish',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.AssignWishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimWishAsGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ClaimWishAsGroup',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ClaimWishAsGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportWishes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ExportWishes',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ExportWishesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BulkCloseWishes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/BulkCloseWishes',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkCloseWishesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BulkAssignWishes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/BulkAssignWishes',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.FromString,
             options,
             channel_credentials,
             insecure,
