@@ -1,9 +1,11 @@
 """Activities of the HolidayActivity and recurring-activity workflows: what they do to the outside world,
 over the services' gRPC APIs (ActivityService and RecommendVolunteers in dispatch, RecordService in the
-registry)."""
+registry), and the notices through the same senders as alert notices (workflows/emergency_notify.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,9 +16,11 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from workflows.emergency_notify import GatewayRefused, GatewayUnavailable, Notice, Notifier
 from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
 
 _PAGE = 500
+_SEND_PAGE = 50  # recipients sent to at once, then recorded together
 
 
 @dataclass
@@ -50,6 +54,7 @@ class ActivitySnapshot:
 class VolunteerService:
     member_id: str
     role: str
+    hours: float = 0.0  # fixed at close-out from check-in and check-out; 0 from a service before that release
 
 
 @dataclass
@@ -74,6 +79,21 @@ class NoticeRequest:
     note: str
     include_signed_up: bool = True
     recipients: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NoticeRef:
+    """A recorded notice, by its sequence in the activity's history: all the workflow keeps of it (the
+    recipients stay in dispatch's database, out of Temporal's history)."""
+
+    activity_id: str
+    sequence: int
+
+
+@dataclass
+class NoticeOutcome:
+    delivered: int
+    refused: int
 
 
 @dataclass
@@ -144,10 +164,12 @@ class ActivityActivities:
         activities: activities_pb2_grpc.ActivityServiceStub,
         dispatch: dispatch_pb2_grpc.DispatchServiceStub,
         registry: registry_pb2_grpc.RegistryServiceStub,
+        notifiers: Sequence[Notifier] = (),
     ) -> None:
         self.activities = activities
         self.dispatch = dispatch
         self.registry = registry
+        self.notifiers = list(notifiers)
 
     async def _get(self, activity_id: str) -> activities_pb2.Activity:
         response = await _call(
@@ -182,7 +204,7 @@ class ActivityActivities:
         return AdvanceResult(
             moved=True,
             activity=snapshot(response.activity),
-            volunteers=[VolunteerService(v.member_id, v.role) for v in response.checked_in_volunteers],
+            volunteers=[VolunteerService(v.member_id, v.role, v.service_hours) for v in response.checked_in_volunteers],
         )
 
     @activity.defn
@@ -202,6 +224,86 @@ class ActivityActivities:
         )
         activity.logger.info("activity notice", extra={"activity_id": request.activity_id, "kind": request.kind})
         return len(response.notice.recipients)
+
+    @activity.defn
+    async def record_notice(self, request: NoticeRequest) -> NoticeRef:
+        """Records a notice with its recipients (a retry returns the first); the workflow then sends it."""
+        response = await _call(
+            self.activities.NotifyParticipants(
+                activities_pb2.NotifyParticipantsRequest(
+                    request_id=request.request_id,
+                    activity_id=request.activity_id,
+                    kind=activities_pb2.ActivityNoticeKind.Value(f"ACTIVITY_NOTICE_KIND_{request.kind.upper()}"),
+                    note=request.note,
+                    include_signed_up=request.include_signed_up,
+                    recipients=request.recipients,
+                ),
+                timeout=_TIMEOUT_SECONDS,
+            )
+        )
+        return NoticeRef(request.activity_id, response.notice.sequence)
+
+    @activity.defn
+    async def send_activity_notice(self, ref: NoticeRef) -> NoticeOutcome:
+        """Sends a recorded notice to each recipient it has not reached yet, through every sender, and records
+        each delivery. Reads the recipients from dispatch itself. A gateway that is down fails the attempt after
+        recording what got through; the retry goes on from there, and the idempotency key (one per notice and
+        recipient) lets the gateway drop a repeat of one it took just before a crash."""
+        outcome = NoticeOutcome(0, 0)
+        while True:
+            page = await _call(
+                self.activities.GetNoticeDelivery(
+                    activities_pb2.GetNoticeDeliveryRequest(
+                        activity_id=ref.activity_id, sequence=ref.sequence, page_size=_SEND_PAGE
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            if not page.pending:
+                return outcome
+            results = await asyncio.gather(
+                *(self._send_one(page.notice, page.activity, r) for r in page.pending), return_exceptions=True
+            )
+            delivered = [r.delivery_id for r, error in zip(page.pending, results, strict=True) if error is None]
+            refused = [
+                activities_pb2.NoticeFailure(delivery_id=r.delivery_id, reason=str(error))
+                for r, error in zip(page.pending, results, strict=True)
+                if isinstance(error, GatewayRefused)
+            ]
+            await _call(
+                self.activities.RecordNoticeDelivery(
+                    activities_pb2.RecordNoticeDeliveryRequest(
+                        activity_id=ref.activity_id, sequence=ref.sequence, delivered=delivered, failed=refused
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            outcome.delivered += len(delivered)
+            outcome.refused += len(refused)
+            activity.heartbeat(outcome.delivered + outcome.refused)
+            failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]
+            if failed:
+                if isinstance(failed[0], GatewayUnavailable):
+                    raise ApplicationError(str(failed[0]), type="GatewayUnavailable")
+                raise failed[0]
+
+    async def _send_one(
+        self, notice: activities_pb2.ActivityEvent, about: activities_pb2.Activity, to: activities_pb2.NoticeRecipient
+    ) -> None:
+        kind = activities_pb2.ActivityNoticeKind.Name(notice.notice_kind).removeprefix("ACTIVITY_NOTICE_KIND_").lower()
+        when = f"{about.start_time.ToDatetime(tzinfo=UTC):%Y-%m-%d %H:%M} UTC"
+        message = Notice(
+            key=f"activity-{about.id}/notice-{notice.sequence}/{to.delivery_id}",
+            alert_id="",  # an activity notice: the key and purpose say which
+            purpose=f"activity_{kind}",
+            recipient=to.recipient,
+            alert_kind="",
+            unit_id=about.org_unit_id,
+            address=about.place,
+            text=f"{about.title} ({when}, {about.place}): {notice.note}",
+        )
+        for notifier in self.notifiers:
+            await notifier.send(message)
 
     @activity.defn
     async def recommend_volunteers(self, query: VolunteerQuery) -> list[str]:

@@ -8,12 +8,19 @@ version it has heard of and re-reads the activity before acting on a timer.
     proposed ──(parent org approves within the limit; else reminder, then escalation; else expires at the
     sign-up deadline)──► published ──(sign-up deadline)──► sign-ups closed, short roles → recommended members
     asked ──► reminders a day and an hour before ──► in progress at the start (check-in) ──► closed out at the
-    end: attendance, summary, and the hours of every volunteer who came recorded to them (纪实).
-    Cancelled at any step: everyone signed up is told.
+    end: attendance, summary, and the hours of every volunteer who came recorded to them (纪实), from their
+    check-in and check-out. Cancelled at any step: everyone signed up is told.
+
+Every notice is recorded in dispatch with its recipients, then sent (the log, and the webhook when one is set)
+by an activity retried with back-off beside the timers, so a gateway that is down delays the notice, never the
+activity. The workflow only holds the notice's sequence: who it goes to stays in dispatch's database. A notice
+the service records itself (a waiting sign-up promoted) arrives as signal `notice`. The workflow ends only when
+every notice has been sent or given up on.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ActivityRef,
         ActivitySnapshot,
         AdvanceRequest,
+        NoticeRef,
         NoticeRequest,
         ServiceRecordRequest,
         VolunteerQuery,
@@ -60,6 +68,13 @@ class ActivityChange:
 
 
 @dataclass
+class NoticeRecorded:
+    """A notice the service recorded itself (a promotion from the waiting list), as the outbox relays it."""
+
+    sequence: int
+
+
+@dataclass
 class HolidayActivityStatus:
     state: str
     version: int
@@ -70,6 +85,18 @@ _ACTIVITY_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 }
+
+
+# Notices: retried with back-off (at most a minute apart) for up to six hours; what is still not through then
+# stays unsent in the notice's record.
+NOTICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
+NOTICE_START_TO_CLOSE = timedelta(minutes=2)
+NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=6)
+# Release 3: notices are sent, not only recorded; a workflow that recorded its first notices without sending
+# them keeps doing so (its history has no send_activity_notice to replay).
+SEND_NOTICES = "send-notices"
 
 
 def workflow_id(activity_id: str) -> str:
@@ -84,13 +111,19 @@ def _at(seconds: float) -> datetime:
 class HolidayActivity:
     @workflow.init
     def __init__(self, params: HolidayActivityInput) -> None:
+        self.activity_id = params.activity_id
         self.state = ""
         self.version = 0
         self.steps: list[str] = []  # what the workflow did, for queries and tests
+        self.deliveries: list[asyncio.Task[None]] = []
 
     @workflow.signal
     def changed(self, change: ActivityChange) -> None:
         self._apply(change.version, change.state)
+
+    @workflow.signal
+    def notice(self, recorded: NoticeRecorded) -> None:
+        self._send(NoticeRef(self.activity_id, recorded.sequence), "promoted")
 
     @workflow.query
     def status(self) -> HolidayActivityStatus:
@@ -109,6 +142,15 @@ class HolidayActivity:
             await self._await_approval(params, activity)
         if self.state == "approved":
             await self._advance(params, "publish")
+            if self.state == "published" and workflow.patched(SEND_NOTICES):
+                deadline = f"{_at(activity.signup_deadline):%Y-%m-%d %H:%M} UTC"
+                await self._notify(
+                    params,
+                    "published",
+                    f"open for sign-ups until {deadline}",
+                    include_signed_up=False,
+                    recipients=[f"org:{params.org_unit_id}"],
+                )
         if self.state == "published":
             if await self._until(activity.signup_deadline):
                 await self._advance(params, "close_signups")
@@ -131,6 +173,8 @@ class HolidayActivity:
         if self.state == "cancelled":
             cancelled = await self._read(params)
             await self._notify(params, "cancelled", f"cancelled: {cancelled.cancel_reason}")
+        # Nothing is left half-sent: every notice (and any promotion signalled meanwhile) is through or given up.
+        await workflow.wait_condition(lambda: all(d.done() for d in self.deliveries))
         return self.state
 
     async def _read(self, params: HolidayActivityInput) -> ActivitySnapshot:
@@ -221,7 +265,7 @@ class HolidayActivity:
         result = await self._advance(params, "close_out")
         if not result:
             return
-        hours = round((activity.end_time - activity.start_time) / 3600, 2)
+        length = round((activity.end_time - activity.start_time) / 3600, 2)
         for volunteer in result:
             await workflow.execute_activity_method(
                 ActivityActivities.record_volunteer_service,
@@ -230,7 +274,7 @@ class HolidayActivity:
                     member_id=volunteer.member_id,
                     activity_id=params.activity_id,
                     category=activity.kind,
-                    hours=hours,
+                    hours=volunteer.hours or length,  # from check-in and check-out; the length before that
                     served_at=activity.start_time,
                     note=f"volunteer ({volunteer.role})",
                 ),
@@ -259,19 +303,40 @@ class HolidayActivity:
         recipients: list[str] | None = None,
         suffix: str = "",
     ) -> None:
-        await workflow.execute_activity_method(
-            ActivityActivities.notify_participants,
-            NoticeRequest(
-                request_id=f"{workflow.info().workflow_id}/{kind}{'/' + suffix if suffix else ''}",
-                activity_id=params.activity_id,
-                kind=kind,
-                note=note,
-                include_signed_up=include_signed_up,
-                recipients=recipients or [],
-            ),
-            **_ACTIVITY_OPTIONS,
+        request = NoticeRequest(
+            request_id=f"{workflow.info().workflow_id}/{kind}{'/' + suffix if suffix else ''}",
+            activity_id=params.activity_id,
+            kind=kind,
+            note=note,
+            include_signed_up=include_signed_up,
+            recipients=recipients or [],
         )
+        if workflow.patched(SEND_NOTICES):
+            ref = await workflow.execute_activity_method(ActivityActivities.record_notice, request, **_ACTIVITY_OPTIONS)
+            self._send(ref, kind)
+        else:
+            await workflow.execute_activity_method(ActivityActivities.notify_participants, request, **_ACTIVITY_OPTIONS)
         self.steps.append(kind)
+
+    def _send(self, ref: NoticeRef, kind: str) -> None:
+        """Sends a recorded notice beside whatever the workflow does next."""
+        self.deliveries.append(asyncio.create_task(self._deliver(ref, kind)))
+
+    async def _deliver(self, ref: NoticeRef, kind: str) -> None:
+        try:
+            await workflow.execute_activity_method(
+                ActivityActivities.send_activity_notice,
+                ref,
+                start_to_close_timeout=NOTICE_START_TO_CLOSE,
+                schedule_to_close_timeout=NOTICE_SCHEDULE_TO_CLOSE,
+                retry_policy=NOTICE_RETRY,
+            )
+        except ActivityError:
+            # Given up: the recipients it did not reach stay unsent in the notice's record, for staff to see.
+            workflow.logger.error("activity notice not sent", extra={"activity_id": ref.activity_id, "kind": kind})
+            self.steps.append(f"unsent:{kind}")
+            return
+        self.steps.append(f"sent:{kind}")
 
 
 def _humanise(seconds: float) -> str:

@@ -104,16 +104,19 @@ def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings
 
 
 def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
-    """The activities of HolidayActivity and the recurring-activity runs."""
+    """The activities of HolidayActivity and the recurring-activity runs; notices go where alert notices go."""
     steps = ActivityActivities(
         activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+        notifiers_for(settings.alerts.webhook_url),
     )
     return [
         steps.read_activity,
         steps.advance_activity,
         steps.notify_participants,
+        steps.record_notice,
+        steps.send_activity_notice,
         steps.recommend_volunteers,
         steps.propose_from_template,
         steps.record_volunteer_service,

@@ -79,7 +79,8 @@ FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
 # Sign-ups are taken while published; withdrawals (and promotions from the waiting list) until the start.
 SIGN_UP_STATES = frozenset({"published"})
 WITHDRAW_STATES = frozenset({"published", "signups_closed"})
-# Check-in opens an hour before the start, whatever the workflow has reached, and closes with the close-out.
+# Check-in opens an hour before the start, whatever the workflow has reached, and closes with the close-out;
+# so does check-out (签退).
 CHECK_IN_STATES = frozenset({"published", "signups_closed", "in_progress"})
 CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
 
@@ -102,6 +103,8 @@ class Role:
     needed: int
     skills: tuple[int, ...]
     filled: int = 0
+    came: int = 0  # volunteers in the role who checked in
+    service_hours: float = 0.0  # recorded to them at close-out
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class Activity:
 
     @property
     def hours(self) -> float:
-        """Hours a volunteer who came is credited with: the length of the activity."""
+        """The length of the activity in hours: the most a volunteer is credited with."""
         return round((self.end_time - self.start_time).total_seconds() / 3600, 2)
 
 
@@ -146,6 +149,8 @@ class SignUp:
     waitlist_position: int
     signed_up_at: datetime
     checked_in_at: datetime | None
+    checked_out_at: datetime | None = None
+    service_hours: float | None = None  # set at close-out for a volunteer who came
 
     @property
     def recipient(self) -> str:
@@ -164,6 +169,10 @@ class Event:
     note: str
     at: datetime
     recipients: tuple[str, ...] = field(default_factory=tuple)
+    # Notices: when every recipient had it (delivered or refused for good), and how many were delivered, refused.
+    sent_at: datetime | None = None
+    delivered: int = 0
+    failed: int = 0
 
 
 def check_times(start: datetime, end: datetime, deadline: datetime) -> tuple[str, str] | None:
@@ -177,10 +186,33 @@ def check_times(start: datetime, end: datetime, deadline: datetime) -> tuple[str
     return None
 
 
-def summary(activity: Activity, signed_up: int, came: int, volunteers_signed: int, volunteers_came: int) -> str:
-    """The close-out summary (总结): attendance of participants and volunteers."""
+def volunteer_hours(start: datetime, end: datetime, checked_in: datetime, checked_out: datetime | None) -> float:
+    """Hours credited to a volunteer who came: check-in to check-out, within the activity's time (an early arrival
+    counts from the start, a late stay to the end). Without a check-out they are taken to have stayed to the end.
+    In quarter hours, rounded up, at least one quarter: someone who came did some work."""
+    served = (min(checked_out or end, end) - max(checked_in, start)).total_seconds()
+    quarters = max(1, -(-int(max(served, 0)) // 900))
+    return min(quarters * 0.25, round((end - start).total_seconds() / 3600, 2))
+
+
+@dataclass(frozen=True)
+class RoleAttendance:
+    """At close-out: a volunteer role's confirmed volunteers, who came, and the hours recorded to them."""
+
+    name: str
+    signed: int
+    came: int
+    hours: float
+
+
+def summary(activity: Activity, signed_up: int, came: int, roles: list[RoleAttendance]) -> str:
+    """The close-out summary (总结): attendance of participants, and of volunteers per role with their hours."""
     rate = f"{round(100 * came / signed_up)}%" if signed_up else "n/a"
-    return (
-        f"{activity.title} at {activity.place}: {came} of {signed_up} signed-up participants came ({rate}); "
-        f"{volunteers_came} of {volunteers_signed} volunteers came, {activity.hours:g} h each recorded"
-    )
+    text = f"{activity.title} at {activity.place}: {came} of {signed_up} signed-up participants came ({rate})"
+    if roles:
+        signed = sum(r.signed for r in roles)
+        volunteers_came = sum(r.came for r in roles)
+        hours = sum(r.hours for r in roles)
+        per_role = ", ".join(f"{r.name} {r.came} of {r.signed}, {r.hours:g} h" for r in roles)
+        text += f"; {volunteers_came} of {signed} volunteers came, {hours:g} h recorded ({per_role})"
+    return text

@@ -21,6 +21,14 @@ SIGN_UPS = Counter(
     ["outcome", "kind"],
 )
 CHECK_INS = Counter("linli_activity_check_ins_total", "Check-ins (签到), by kind (participant or volunteer).", ["kind"])
+CHECK_OUTS = Counter(
+    "linli_activity_check_outs_total", "Check-outs (签退), by kind (participant or volunteer).", ["kind"]
+)
+NOTICE_DELIVERIES = Counter(
+    "linli_activity_notice_deliveries_total",
+    "Activity notices the gateway took (delivered) or refused for good, per recipient, by notice kind.",
+    ["notice_kind", "outcome"],
+)
 # Every replica reports the same totals from the database: aggregate with max(), not sum().
 ACTIVITIES = Gauge("linli_activities", "Activities by state and kind, read from the database.", ["state", "kind"])
 

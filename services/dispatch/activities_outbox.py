@@ -2,7 +2,9 @@
 
 The same pattern as the wishes' relay (services/wishes/outbox.py): a transition is committed together with
 its row in activity_events; this relay signals the workflow (starting it on the first one) and marks the row
-delivered. A transition committed just before the service dies is delivered when it comes back.
+delivered. A transition committed just before the service dies is delivered when it comes back. A notice the
+service records itself (a place come free from the waiting list) reaches the workflow the same way, as signal
+`notice`, and the workflow sends it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from workflows.holiday_activity import (
     ActivityLimits,
     HolidayActivity,
     HolidayActivityInput,
+    NoticeRecorded,
     workflow_id,
 )
 
@@ -71,9 +74,9 @@ class ActivityRelay:
         """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                """select e.id, e.activity_id, e.version, e.state, a.org_unit_id
+                """select e.id, e.activity_id, e.version, e.state, e.kind, a.org_unit_id
                    from activity_events e join activities a on a.id = e.activity_id
-                   where e.kind = 'transition' and e.delivered_at is null
+                   where e.delivered_at is null
                    order by e.id
                    limit $1
                    for update of e skip locked""",
@@ -96,6 +99,10 @@ class ActivityRelay:
     async def _deliver_in_order(self, events: list[asyncpg.Record]) -> list[int]:
         delivered: list[int] = []
         for event in events:
+            if event["kind"] == "transition":
+                signal, argument = "changed", ActivityChange(event["version"], event["state"])
+            else:
+                signal, argument = "notice", NoticeRecorded(event["id"])
             try:
                 await self.temporal.start_workflow(
                     HolidayActivity.run,
@@ -106,8 +113,8 @@ class ActivityRelay:
                     ),
                     id=workflow_id(str(event["activity_id"])),
                     task_queue=self.task_queue,
-                    start_signal="changed",
-                    start_signal_args=[ActivityChange(event["version"], event["state"])],
+                    start_signal=signal,
+                    start_signal_args=[argument],
                     # An activity's workflow runs once: never a second one after it has closed.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     rpc_timeout=timedelta(seconds=5),

@@ -12,7 +12,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
 from services.dispatch import activities_domain as domain
 from services.dispatch.activities_domain import Activity, Event, SignUp
-from services.dispatch.activities_metrics import CHECK_INS, SIGN_UPS, TRANSITIONS
+from services.dispatch.activities_metrics import CHECK_INS, CHECK_OUTS, NOTICE_DELIVERIES, SIGN_UPS, TRANSITIONS
 from services.dispatch.activities_outbox import ActivityRelay
 from services.dispatch.activities_recurring import RecurringActivities
 from services.dispatch.activities_store import ActivityStore, NewActivity, SignUpRefused, WrongState
@@ -39,7 +39,15 @@ def activity_message(activity: Activity) -> pb.Activity:
         signup_deadline=to_timestamp(activity.signup_deadline),
         capacity=activity.capacity,
         roles=[
-            pb.ActivityRole(name=r.name, count=r.needed, skills=list(r.skills), filled=r.filled) for r in activity.roles
+            pb.ActivityRole(
+                name=r.name,
+                count=r.needed,
+                skills=list(r.skills),
+                filled=r.filled,
+                came=r.came,
+                service_hours=r.service_hours,
+            )
+            for r in activity.roles
         ],
         state=domain.STATE_NUMBERS[activity.state],
         participants=activity.participants,
@@ -66,6 +74,8 @@ def sign_up_message(sign_up: SignUp) -> pb.ActivitySignUp:
         waitlist_position=sign_up.waitlist_position,
         sign_up_time=to_timestamp(sign_up.signed_up_at),
         check_in_time=to_timestamp(sign_up.checked_in_at),
+        check_out_time=to_timestamp(sign_up.checked_out_at),
+        service_hours=sign_up.service_hours or 0.0,
     )
 
 
@@ -80,6 +90,9 @@ def event_message(event: Event) -> pb.ActivityEvent:
         note=event.note,
         recipients=list(event.recipients),
         time=to_timestamp(event.at),
+        sent_time=to_timestamp(event.sent_at),
+        delivered=event.delivered,
+        failed=event.failed,
     )
 
 
@@ -379,6 +392,21 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             CHECK_INS.labels("volunteer" if checked.role else "participant").inc()
         return pb.CheckInResponse(sign_up=sign_up_message(checked))
 
+    async def CheckOut(self, request: pb.CheckOutRequest, context: grpc.aio.ServicerContext) -> pb.CheckOutResponse:
+        caller = current_caller()
+        validate.request_id(request.request_id)  # checking out twice keeps the first time: the retry is safe
+        activity = await self._activity(request.activity_id)
+        self._require_staff_in_scope(caller, activity)
+        sign_up = await self._sign_up_of(activity, request.sign_up_id)
+        if activity.state not in domain.CHECK_IN_STATES:
+            raise FailedPrecondition(f"activity {activity.id} is {activity.state}; check-out is closed")
+        if sign_up.checked_in_at is None:
+            raise FailedPrecondition(f"sign-up {sign_up.id} has not checked in", "sign_up_id")
+        checked, now = await self.store.check_out(activity.id, sign_up.id, datetime.now(UTC))
+        if now:
+            CHECK_OUTS.labels("volunteer" if checked.role else "participant").inc()
+        return pb.CheckOutResponse(sign_up=sign_up_message(checked))
+
     async def ListSignUps(
         self, request: pb.ListSignUpsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListSignUpsResponse:
@@ -442,6 +470,46 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         )
         return pb.NotifyParticipantsResponse(notice=event_message(notice), recorded=recorded)
 
+    async def _notice(
+        self, request: pb.GetNoticeDeliveryRequest | pb.RecordNoticeDeliveryRequest
+    ) -> tuple[Activity, Event]:
+        activity = await self._activity(request.activity_id)
+        if request.sequence <= 0:
+            raise InvalidArgument("is required", "sequence")
+        notice = await self.store.notice(activity.id, request.sequence)
+        if notice is None:
+            raise NotFound(f"activity {activity.id} has no notice {request.sequence}", "sequence")
+        return activity, notice
+
+    async def GetNoticeDelivery(
+        self, request: pb.GetNoticeDeliveryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetNoticeDeliveryResponse:
+        current_caller().require_role(Role.SERVICE)
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        activity, notice = await self._notice(request)
+        pending = await self.store.pending_deliveries(notice.id, page_size)
+        return pb.GetNoticeDeliveryResponse(
+            notice=event_message(notice),
+            activity=activity_message(activity),
+            pending=[pb.NoticeRecipient(delivery_id=p.delivery_id, recipient=p.recipient) for p in pending],
+        )
+
+    async def RecordNoticeDelivery(
+        self, request: pb.RecordNoticeDeliveryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordNoticeDeliveryResponse:
+        current_caller().require_role(Role.SERVICE)
+        failed = [
+            (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
+            for i, f in enumerate(request.failed)
+        ]
+        _, notice = await self._notice(request)
+        delivered, refused, pending, notice = await self.store.record_deliveries(
+            notice.id, list(request.delivered), failed
+        )
+        NOTICE_DELIVERIES.labels(notice.notice_kind, "delivered").inc(delivered)
+        NOTICE_DELIVERIES.labels(notice.notice_kind, "refused").inc(refused)
+        return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
+
     async def GetActivityStats(
         self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetActivityStatsResponse:
@@ -466,6 +534,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             signed_up=stats.signed_up,
             checked_in=stats.checked_in,
             cancelled=stats.cancelled,
+            volunteer_hours=stats.volunteer_hours,
         )
 
     # Recurring activities (Temporal Schedules)

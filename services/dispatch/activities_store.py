@@ -15,19 +15,33 @@ from typing import Any
 
 import asyncpg
 
-from services.dispatch.activities_domain import CLOSE_OUT, Activity, Event, Move, Role, SignUp, summary
+from services.dispatch.activities_domain import (
+    CLOSE_OUT,
+    Activity,
+    Event,
+    Move,
+    Role,
+    RoleAttendance,
+    SignUp,
+    summary,
+    volunteer_hours,
+)
 from services.runtime.auth import Caller
 
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,
     a.signup_deadline, a.capacity, a.state, a.reject_reason, a.cancel_reason, a.summary, a.recurring_activity_id,
     a.created_at, a.updated_at, a.version"""
 _SIGN_UP_COLUMNS = """s.id, s.activity_id, s.member_id, s.resident_ref, s.role, s.status, s.signed_up_at,
-    s.checked_in_at,
+    s.checked_in_at, s.checked_out_at, s.service_hours,
     case when s.status = 'waitlisted' then (
         select count(*) from activity_signups w
         where w.activity_id = s.activity_id and w.status = 'waitlisted'
           and w.id <= s.id) else 0 end as waitlist_position"""
-_EVENT_COLUMNS = "id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at"
+_EVENT_COLUMNS = """id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at, sent_at,
+    (select count(*) filter (where r.delivered_at is not null) from activity_notice_recipients r
+     where r.event_id = activity_events.id) as delivered_count,
+    (select count(*) filter (where r.failed_at is not null) from activity_notice_recipients r
+     where r.event_id = activity_events.id) as failed_count"""
 
 
 def _sign_up(row: asyncpg.Record) -> SignUp:
@@ -41,6 +55,8 @@ def _sign_up(row: asyncpg.Record) -> SignUp:
         waitlist_position=int(row["waitlist_position"]),
         signed_up_at=row["signed_up_at"],
         checked_in_at=row["checked_in_at"],
+        checked_out_at=row["checked_out_at"],
+        service_hours=float(row["service_hours"]) if row["service_hours"] is not None else None,
     )
 
 
@@ -56,6 +72,9 @@ def _event(row: asyncpg.Record) -> Event:
         note=row["note"],
         at=row["at"],
         recipients=tuple(row["recipients"]),
+        sent_at=row["sent_at"],
+        delivered=int(row["delivered_count"]),
+        failed=int(row["failed_count"]),
     )
 
 
@@ -86,6 +105,14 @@ class PendingTransition:
 
 
 @dataclass(frozen=True)
+class PendingDelivery:
+    """One recipient a notice has not yet reached."""
+
+    delivery_id: int
+    recipient: str
+
+
+@dataclass(frozen=True)
 class Stats:
     by_state: dict[str, int]
     proposed: int
@@ -93,6 +120,7 @@ class Stats:
     signed_up: int
     checked_in: int
     cancelled: int
+    volunteer_hours: float = 0.0
 
 
 class WrongState(Exception):
@@ -131,9 +159,11 @@ class ActivityStore:
             return None
         roles = await db.fetch(
             """select r.name, r.needed, r.skills,
-                   (select count(*) from activity_signups s
-                    where s.activity_id = r.activity_id and s.role = r.name and s.status = 'confirmed') as filled
-               from activity_roles r where r.activity_id = $1 order by r.name""",
+                   count(s.id) as filled, count(s.checked_in_at) as came, coalesce(sum(s.service_hours), 0) as hours
+               from activity_roles r
+               left join activity_signups s on s.activity_id = r.activity_id and s.role = r.name
+                   and s.status = 'confirmed'
+               where r.activity_id = $1 group by r.activity_id, r.name order by r.name""",
             activity_id,
         )
         return Activity(
@@ -155,7 +185,10 @@ class ActivityStore:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             version=row["version"],
-            roles=tuple(Role(r["name"], r["needed"], tuple(r["skills"]), int(r["filled"])) for r in roles),
+            roles=tuple(
+                Role(r["name"], r["needed"], tuple(r["skills"]), int(r["filled"]), int(r["came"]), float(r["hours"]))
+                for r in roles
+            ),
             participants=int(row["participants"]),
             waitlisted=int(row["waitlisted"]),
             checked_in=int(row["checked_in"]),
@@ -283,16 +316,35 @@ class ActivityStore:
             return activity, True
 
     async def _close_out_changes(self, conn: asyncpg.Connection, activity_id: int) -> dict[str, Any]:
+        """Fixes each volunteer's hours from their check-in and check-out (in the close-out's transaction) and
+        writes the summary with attendance per role."""
         activity = await self._current(conn, activity_id)
         counts = await conn.fetchrow(
-            """select count(*) filter (where role = '') as signed,
-                      count(*) filter (where role = '' and checked_in_at is not null) as came,
-                      count(*) filter (where role <> '') as volunteers,
-                      count(*) filter (where role <> '' and checked_in_at is not null) as volunteers_came
-               from activity_signups where activity_id = $1 and status = 'confirmed'""",
+            """select count(*) as signed, count(checked_in_at) as came from activity_signups
+               where activity_id = $1 and status = 'confirmed' and role = ''""",
             activity_id,
         )
-        text = summary(activity, counts["signed"], counts["came"], counts["volunteers"], counts["volunteers_came"])
+        volunteers = await conn.fetch(
+            """select id, role, checked_in_at, checked_out_at from activity_signups
+               where activity_id = $1 and status = 'confirmed' and role <> ''""",
+            activity_id,
+        )
+        hours = {
+            v["id"]: volunteer_hours(activity.start_time, activity.end_time, v["checked_in_at"], v["checked_out_at"])
+            for v in volunteers
+            if v["checked_in_at"] is not None
+        }
+        await conn.executemany("update activity_signups set service_hours = $2 where id = $1", list(hours.items()))
+        roles = [
+            RoleAttendance(
+                role.name,
+                sum(1 for v in volunteers if v["role"] == role.name),
+                sum(1 for v in volunteers if v["role"] == role.name and v["id"] in hours),
+                sum(h for v in volunteers if v["role"] == role.name and (h := hours.get(v["id"])) is not None),
+            )
+            for role in activity.roles
+        ]
+        text = summary(activity, counts["signed"], counts["came"], roles)
         return {"summary": text, "closed_at": datetime.now(activity.start_time.tzinfo)}
 
     async def checked_in_volunteers(self, activity_id: int) -> list[SignUp]:
@@ -421,6 +473,7 @@ class ActivityStore:
                 )
                 if next_id:
                     promoted = await self._sign_up(conn, activity_id, next_id)
+                    # Recorded here, not by the workflow: the relay tells the workflow, which delivers it.
                     await self._notice(
                         conn,
                         caller,
@@ -429,6 +482,7 @@ class ActivityStore:
                         "promoted",
                         f"a place came free: sign-up {next_id} moved from the waiting list",
                         [promoted.recipient],
+                        relay=True,
                     )
             return await self._sign_up(conn, activity_id, sign_up_id), promoted, True
 
@@ -441,6 +495,19 @@ class ActivityStore:
                    returning id""",
                 activity_id,
                 sign_up_id,
+            )
+            return await self._sign_up(conn, activity_id, sign_up_id), updated is not None
+
+    async def check_out(self, activity_id: int, sign_up_id: int, at: datetime) -> tuple[SignUp, bool]:
+        """Marks a checked-in sign-up as gone (签退); checking out twice keeps the first time."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            updated = await conn.fetchval(
+                """update activity_signups set checked_out_at = greatest($3, checked_in_at)
+                   where activity_id = $1 and id = $2 and checked_in_at is not null and checked_out_at is null
+                   returning id""",
+                activity_id,
+                sign_up_id,
+                at,
             )
             return await self._sign_up(conn, activity_id, sign_up_id), updated is not None
 
@@ -492,20 +559,89 @@ class ActivityStore:
         kind: str,
         note: str,
         recipients: list[str],
+        *,
+        relay: bool = False,
     ) -> Event:
+        """Records a notice with a delivery row per recipient. The workflow that records a notice delivers it
+        itself; one recorded elsewhere (`relay`) is left for the relay to tell the workflow of."""
+        unique = list(dict.fromkeys(recipients))
         row = await conn.fetchrow(
-            f"""insert into activity_events (activity_id, version, kind, state, notice_kind, actor, note, recipients,
-                    request_id)
-                select id, version, 'notice', state, $2, $3, $4, $5, $6 from activities where id = $1
-                returning {_EVENT_COLUMNS}""",
+            """insert into activity_events (activity_id, version, kind, state, notice_kind, actor, note, recipients,
+                    request_id, delivered_at)
+                select id, version, 'notice', state, $2, $3, $4, $5, $6, case when $7 then null else now() end
+                from activities where id = $1
+                returning id""",
             activity_id,
             kind,
             caller.subject,
             note,
-            list(dict.fromkeys(recipients)),
+            unique,
             request_id,
+            relay,
         )
+        await conn.execute(
+            """insert into activity_notice_recipients (event_id, recipient)
+               select $1, recipient from unnest($2::text[]) with ordinality as r(recipient, n) order by n""",
+            row["id"],
+            unique,
+        )
+        if not unique:  # nobody to tell: sent as it is recorded
+            await conn.execute("update activity_events set sent_at = now() where id = $1", row["id"])
+        return await self._event_by_id(conn, row["id"])
+
+    async def _event_by_id(self, conn: asyncpg.Connection | asyncpg.Pool, event_id: int) -> Event:
+        row = await conn.fetchrow(f"select {_EVENT_COLUMNS} from activity_events where id = $1", event_id)
         return _event(row)
+
+    async def notice(self, activity_id: int, sequence: int) -> Event | None:
+        row = await self.pool.fetchrow(
+            f"select {_EVENT_COLUMNS} from activity_events where activity_id = $1 and id = $2 and kind = 'notice'",
+            activity_id,
+            sequence,
+        )
+        return _event(row) if row else None
+
+    async def pending_deliveries(self, event_id: int, limit: int) -> list[PendingDelivery]:
+        rows = await self.pool.fetch(
+            """select id, recipient from activity_notice_recipients
+               where event_id = $1 and delivered_at is null and failed_at is null order by id limit $2""",
+            event_id,
+            limit,
+        )
+        return [PendingDelivery(r["id"], r["recipient"]) for r in rows]
+
+    async def record_deliveries(
+        self, event_id: int, delivered: list[int], failed: list[tuple[int, str]]
+    ) -> tuple[int, int, int, Event]:
+        """Marks deliveries as taken or refused (a delivery already settled keeps its first outcome); the notice
+        is sent once none is left. Returns how many were marked delivered and refused now, the recipients still
+        waiting, and the notice."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            marked = await conn.execute(
+                """update activity_notice_recipients set delivered_at = now()
+                   where event_id = $1 and id = any($2::bigint[]) and delivered_at is null and failed_at is null""",
+                event_id,
+                delivered,
+            )
+            refused = await conn.execute(
+                """update activity_notice_recipients r set failed_at = now(), failure = f.reason
+                   from unnest($2::bigint[], $3::text[]) as f(id, reason)
+                   where r.event_id = $1 and r.id = f.id and r.delivered_at is null and r.failed_at is null""",
+                event_id,
+                [delivery_id for delivery_id, _ in failed],
+                [reason for _, reason in failed],
+            )
+            pending = await conn.fetchval(
+                """select count(*) from activity_notice_recipients
+                   where event_id = $1 and delivered_at is null and failed_at is null""",
+                event_id,
+            )
+            if pending == 0:
+                await conn.execute(
+                    "update activity_events set sent_at = coalesce(sent_at, now()) where id = $1", event_id
+                )
+            notice = await self._event_by_id(conn, event_id)
+            return int(marked.split()[-1]), int(refused.split()[-1]), int(pending), notice
 
     # Statistics
 
@@ -526,7 +662,8 @@ class ActivityStore:
                 end,
             )
             attendance = await conn.fetchrow(
-                """select count(*) as signed_up, count(s.checked_in_at) as checked_in
+                """select count(*) as signed_up, count(s.checked_in_at) as checked_in,
+                          coalesce(sum(s.service_hours), 0) as volunteer_hours
                    from activities a join activity_signups s on s.activity_id = a.id and s.status = 'confirmed'
                    where a.org_path @> array[$1::text] and a.state = 'closed' and a.closed_at >= $2
                      and a.closed_at < $3""",
@@ -541,6 +678,7 @@ class ActivityStore:
             signed_up=int(attendance["signed_up"]),
             checked_in=int(attendance["checked_in"]),
             cancelled=int(row["cancelled"]),
+            volunteer_hours=float(attendance["volunteer_hours"]),
         )
 
     async def count_by_state(self) -> list[tuple[str, str, int]]:

@@ -148,6 +148,13 @@ async def test_an_approved_activity_is_published_by_its_workflow_and_takes_sign_
             metadata=community_staff,
         )
     assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    # Nor can anyone check out who has not checked in.
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await activities.CheckOut(
+            act.CheckOutRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=second.id),
+            metadata=community_staff,
+        )
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "sign_up_id" in (error.value.details() or "")
 
     cancelled = (
         await activities.CancelActivity(

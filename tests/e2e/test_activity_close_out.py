@@ -1,6 +1,6 @@
-"""An activity at short notice, end to end in real time: approved, published by its workflow, a volunteer signs
-up and checks in, sign-ups close at the deadline, it starts, and at its end it is closed out with a summary
-and the volunteer's service recorded in the registry (纪实); the metrics count it."""
+"""An activity at short notice, end to end in real time: approved, published by its workflow (the community
+told), a volunteer signs up, checks in and out, sign-ups close at the deadline, it starts, and at its end it is
+closed out with a summary and the volunteer's service recorded in the registry (纪实); the metrics count it."""
 
 from __future__ import annotations
 
@@ -71,6 +71,21 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
             )
         ).sign_up
         assert checked.check_in_time.seconds > 0
+        # 签退: the time is kept from the first check-out; a retry changes nothing.
+        left = (
+            await activities.CheckOut(
+                act.CheckOutRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=signed.id),
+                metadata=api.admin,
+            )
+        ).sign_up
+        assert left.check_out_time.ToDatetime() >= left.check_in_time.ToDatetime()
+        again = (
+            await activities.CheckOut(
+                act.CheckOutRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=signed.id),
+                metadata=api.admin,
+            )
+        ).sign_up
+        assert again.check_out_time == left.check_out_time
 
         closed = await until_state(activities, api, proposed.id, act.ACTIVITY_STATE_CLOSED)
         assert "1 of 1 volunteers came" in closed.summary
@@ -88,8 +103,14 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
             "ACTIVITY_STATE_IN_PROGRESS",
             "ACTIVITY_STATE_CLOSED",
         ]
-        # At short notice the day-before and hour-before reminders have passed: none is sent late.
-        assert not [e for e in history.events if e.kind == act.ACTIVITY_EVENT_KIND_NOTICE]
+        # At short notice the day-before and hour-before reminders have passed: none is sent late. The community
+        # was told of the publication, through the worker's senders (here the log), and that is recorded.
+        notices = [e for e in history.events if e.kind == act.ACTIVITY_EVENT_KIND_NOTICE]
+        assert [(n.notice_kind, list(n.recipients)) for n in notices] == [
+            (act.ACTIVITY_NOTICE_KIND_PUBLISHED, [f"org:{community.community_id}"])
+        ]
+        assert notices[0].sent_time.seconds > 0 and (notices[0].delivered, notices[0].failed) == (1, 0)
+        assert [(r.name, r.came) for r in closed.roles] == [("trainer", 1)]
 
     deadline = time.monotonic() + 30
     while True:

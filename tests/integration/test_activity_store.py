@@ -92,3 +92,54 @@ async def test_a_withdrawal_promotes_the_first_waiting_and_its_retry_answers_the
     with pytest.raises(SignUpRefused) as error:
         await store.sign_up(STAFF, "b-again", activity_id, None, "b", "")
     assert error.value.duplicate
+
+
+async def test_close_out_fixes_each_volunteers_hours_from_check_in_and_check_out_per_role(
+    store: ActivityStore,
+) -> None:
+    # Under way: started an hour ago, ends in two.
+    now = datetime.now(UTC)
+    activity, _ = await store.propose(
+        STAFF,
+        uuid.uuid4().hex,
+        NewActivity(
+            4,
+            ("1", "4"),
+            "邻里节",
+            "holiday",
+            "幸福里",
+            now - timedelta(hours=1),
+            now + timedelta(hours=2),
+            now - timedelta(days=1),
+            10,
+            (domain.Role("steward", 2, ()), domain.Role("first aid", 1, ())),
+        ),
+    )
+    for move in (domain.APPROVE, domain.PUBLISH):
+        await store.move(STAFF, uuid.uuid4().hex, activity.id, move)
+    leaves, stays = [(await store.sign_up(STAFF, f"s{m}", activity.id, m, None, "steward"))[0] for m in (1, 2)]
+    absent, _ = await store.sign_up(STAFF, "fa", activity.id, 3, None, "first aid")
+    resident, _ = await store.sign_up(STAFF, "r", activity.id, None, "resident-1", "")
+    await store.move(STAFF, uuid.uuid4().hex, activity.id, domain.START)
+
+    for came in (leaves, stays, resident):
+        await store.check_in(activity.id, came.id)
+    # Checking out needs a check-in; a second check-out keeps the first time.
+    assert (await store.check_out(activity.id, absent.id, now))[1] is False
+    left, first = await store.check_out(activity.id, leaves.id, now + timedelta(minutes=30))
+    _, again = await store.check_out(activity.id, leaves.id, now + timedelta(hours=1))
+    assert first and not again and left.checked_out_at == now + timedelta(minutes=30)
+
+    closed, _ = await store.move(STAFF, uuid.uuid4().hex, activity.id, domain.CLOSE_OUT)
+    hours = {v.member_id: v.service_hours for v in await store.checked_in_volunteers(activity.id)}
+    assert hours == {1: 0.5, 2: 2.0}  # checked in now: to the check-out, or to the end without one
+    assert [(r.name, r.filled, r.came, r.service_hours) for r in closed.roles] == [
+        ("first aid", 1, 0, 0.0),
+        ("steward", 2, 2, 2.5),
+    ]
+    assert closed.summary.endswith(
+        "1 of 1 signed-up participants came (100%); 2 of 3 volunteers came, 2.5 h recorded "
+        "(first aid 0 of 1, 0 h, steward 2 of 2, 2.5 h)"
+    )
+    stats = await store.stats("4", now - timedelta(hours=1), now + timedelta(hours=1))
+    assert stats.held == 1 and stats.volunteer_hours >= 2.5

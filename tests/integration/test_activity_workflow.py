@@ -2,47 +2,60 @@
 
 The workflow's activities here call ActivityStore directly instead of going through ActivityService's gRPC
 (which the end-to-end tests exercise); RecommendVolunteers (dispatch's ranking) and RecordService (the
-registry's) are recorded, so what the workflow asked of them can be checked exactly. The real outbox relay
-delivers committed transitions to the workflows. Days of waiting pass at once.
+registry's) are recorded, so what the workflow asked of them can be checked exactly. Notices are sent by the
+real send activity through the real senders (the log and the webhook) to an HTTP receiver on 127.0.0.1. The
+real outbox relay delivers committed transitions to the workflows. Days of waiting pass at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
+import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import asyncpg
 import pytest
+from linli.dispatch.v1 import activities_pb2 as pb
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from devstack.processes import free_port
 from services.dispatch import activities_domain as domain
 from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.activities_outbox import ActivityRelay
+from services.dispatch.activities_servicer import activity_message, event_message
 from services.dispatch.activities_store import ActivityStore, NewActivity, WrongState
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.config import load_settings
 from services.runtime.db import create_pool, migrate
 from workflows.activity_activities import (
+    ActivityActivities,
     ActivityRef,
     ActivitySnapshot,
     AdvanceRequest,
     AdvanceResult,
+    NoticeOutcome,
+    NoticeRef,
     NoticeRequest,
     RoleNeed,
     ServiceRecordRequest,
     VolunteerQuery,
     VolunteerService,
 )
+from workflows.emergency_notify import notifiers_for
 from workflows.holiday_activity import HolidayActivity, workflow_id
 from workflows.wish_activities import OrgRef
 
@@ -67,11 +80,77 @@ def snapshot_of(a: domain.Activity) -> ActivitySnapshot:
     )
 
 
+class Gateway:
+    """The SMS / app-push gateway: an HTTP receiver on 127.0.0.1 that keeps what it took, answering `status`."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.taken: list[dict[str, Any]] = []
+        self.keys: list[str] = []
+        self._lock = threading.Lock()
+
+    def notices(self, purpose: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [n for n in self.taken if n["purpose"] == purpose]
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[Gateway, str]]:
+    state = Gateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if state.status < 300:
+                with state._lock:
+                    state.taken.append(body)
+                    state.keys.append(self.headers["Idempotency-Key"])
+            self.send_response(state.status)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state, f"http://127.0.0.1:{server.server_address[1]}/notices"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class StoreAsService:
+    """The two ActivityService calls the send activity makes, answered from the store as the servicer does."""
+
+    def __init__(self, store: ActivityStore) -> None:
+        self.store = store
+
+    async def GetNoticeDelivery(self, request: pb.GetNoticeDeliveryRequest, timeout: float) -> Any:
+        notice = await self.store.notice(int(request.activity_id), request.sequence)
+        about = await self.store.activity(int(request.activity_id))
+        assert notice is not None and about is not None
+        pending = await self.store.pending_deliveries(notice.id, request.page_size)
+        return pb.GetNoticeDeliveryResponse(
+            notice=event_message(notice),
+            activity=activity_message(about),
+            pending=[pb.NoticeRecipient(delivery_id=p.delivery_id, recipient=p.recipient) for p in pending],
+        )
+
+    async def RecordNoticeDelivery(self, request: pb.RecordNoticeDeliveryRequest, timeout: float) -> Any:
+        failed = [(f.delivery_id, f.reason) for f in request.failed]
+        _, _, pending, notice = await self.store.record_deliveries(request.sequence, list(request.delivered), failed)
+        return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
+
+
 @dataclass
 class Town:
     env: WorkflowEnvironment
     store: ActivityStore
     relay: ActivityRelay
+    gateway: Gateway
+    webhook_url: str
     recommended: list[str] = field(default_factory=lambda: ["201", "202"])
     asked_for_volunteers: list[VolunteerQuery] = field(default_factory=list)
     services: list[ServiceRecordRequest] = field(default_factory=list)
@@ -96,7 +175,7 @@ class Town:
             volunteers = []
             if request.step == "close_out":
                 volunteers = [
-                    VolunteerService(str(v.member_id), v.role)
+                    VolunteerService(str(v.member_id), v.role, v.service_hours or 0.0)
                     for v in await store.checked_in_volunteers(int(request.activity_id))
                 ]
             return AdvanceResult(moved=True, activity=snapshot_of(moved), volunteers=volunteers)
@@ -113,6 +192,21 @@ class Town:
                 request.include_signed_up,
             )
             return len(notice.recipients)
+
+        @activity.defn(name="record_notice")
+        async def record_notice(request: NoticeRequest) -> NoticeRef:
+            notice, _ = await store.notify(
+                WORKER,
+                request.request_id,
+                int(request.activity_id),
+                request.kind,
+                request.note,
+                request.recipients,
+                request.include_signed_up,
+            )
+            return NoticeRef(request.activity_id, notice.id)
+
+        sender = ActivityActivities(StoreAsService(store), None, None, notifiers_for(self.webhook_url))  # type: ignore[arg-type]
 
         @activity.defn(name="recommend_volunteers")
         async def recommend_volunteers(query: VolunteerQuery) -> list[str]:
@@ -133,6 +227,8 @@ class Town:
             read_activity,
             advance_activity,
             notify_participants,
+            record_notice,
+            sender.send_activity_notice,
             recommend_volunteers,
             record_volunteer_service,
             parent_org,
@@ -199,7 +295,9 @@ class Town:
 
 
 @pytest.fixture
-async def town(time_skipping_env: WorkflowEnvironment, database_url: str) -> AsyncIterator[Town]:
+async def town(
+    time_skipping_env: WorkflowEnvironment, database_url: str, gateway: tuple[Gateway, str]
+) -> AsyncIterator[Town]:
     task_queue = f"activities-{uuid.uuid4().hex[:8]}"
     settings = load_settings(
         "dispatch",
@@ -211,7 +309,12 @@ async def town(time_skipping_env: WorkflowEnvironment, database_url: str) -> Asy
         await pool.execute(
             "select setval(pg_get_serial_sequence('dispatch.activities', 'id'), $1)", random.randint(10**6, 10**15)
         )
-        town = Town(time_skipping_env, ActivityStore(pool), ActivityRelay(pool, time_skipping_env.client, settings))
+        town = Town(
+            time_skipping_env,
+            ActivityStore(pool),
+            ActivityRelay(pool, time_skipping_env.client, settings),
+            *gateway,
+        )
         async with Worker(
             time_skipping_env.client, task_queue=task_queue, workflows=[HolidayActivity], activities=town.activities()
         ):
@@ -240,6 +343,7 @@ async def test_an_activity_runs_from_proposal_to_close_out_with_its_waiting_list
     await town.decide(activity_id, domain.APPROVE)
     await town.until_step(activity_id, "publish")
     assert (await town.store.activity(activity_id)).state == "published"  # type: ignore[union-attr]
+    await town.until_step(activity_id, "sent:published")  # the organising community is told
 
     # Two places: the third resident waits, and moves up when one withdraws.
     first = await sign_up(town.store, activity_id, resident="r-a")
@@ -250,6 +354,9 @@ async def test_an_activity_runs_from_proposal_to_close_out_with_its_waiting_list
     volunteer = await sign_up(town.store, activity_id, member=101, role="steward")
     _, promoted, _ = await town.store.cancel_sign_up(STAFF, "withdraw-b", activity_id, second.id)
     assert promoted is not None and promoted.id == third.id and promoted.status == "confirmed"
+    await town.deliver()  # the promotion, recorded by the service, reaches the workflow, which sends it
+    await town.until_step(activity_id, "sent:promoted")
+    assert [n["recipient"] for n in town.gateway.notices("activity_promoted")] == ["resident:r-c"]
 
     # The sign-up deadline closes sign-ups; the steward role is one short, so recommended members are asked.
     assert activity is not None
@@ -273,26 +380,45 @@ async def test_an_activity_runs_from_proposal_to_close_out_with_its_waiting_list
     assert [n.notice_kind for n in reminders] == ["reminder_day_before", "reminder_hour_before"]
     assert set(reminders[0].recipients) == {"resident:r-a", "resident:r-c", "member:101"}
 
-    # Check-in once it starts; the volunteer and one resident come.
+    # Check-in once it starts; the volunteer and one resident come; the volunteer leaves after an hour and a half.
     await town.sleep_until(activity.start_time + timedelta(minutes=1))
     await town.until_step(activity_id, "start")
     for came in (first, volunteer):
         await town.store.check_in(activity_id, came.id)
+    await town.sleep_until(activity.start_time + timedelta(minutes=90))
+    _, now = await town.store.check_out(activity_id, volunteer.id, await town.env.get_current_time())
+    assert now
 
     handle = town.handles[-1]
     assert await town.result(handle) == "closed"
     closed = await town.store.activity(activity_id)
     assert closed is not None and closed.state == "closed"
-    assert "1 of 2 signed-up participants came (50%); 1 of 1 volunteers came, 3 h each" in closed.summary
+    assert "1 of 2 signed-up participants came (50%); 1 of 1 volunteers came, 1.5 h recorded" in closed.summary
+    assert "(steward 1 of 1, 1.5 h)" in closed.summary
+    assert [(r.name, r.came, r.service_hours) for r in closed.roles] == [("steward", 1, 1.5)]
+    # The hours recorded to the volunteer are theirs, from check-in (before the start: from the start) to check-out.
     assert [(s.member_id, s.hours, s.category, s.activity_id) for s in town.services] == [
-        ("101", 3.0, "holiday", str(activity_id))
+        ("101", 1.5, "holiday", str(activity_id))
     ]
-    assert [n.notice_kind for n in await town.notices(activity_id)] == [
+    notices = await town.notices(activity_id)
+    assert [n.notice_kind for n in notices] == [
+        "published",
         "promoted",
         "volunteers_wanted",
         "reminder_day_before",
         "reminder_hour_before",
     ]
+    # Every notice reached every recipient, once each (one idempotency key a recipient), and is recorded as sent.
+    assert all(n.sent_at is not None and n.delivered == len(n.recipients) and n.failed == 0 for n in notices)
+    assert len(town.gateway.keys) == len(set(town.gateway.keys)) == sum(len(n.recipients) for n in notices) == 11
+    assert sorted(n["recipient"] for n in town.gateway.notices("activity_reminder_day_before")) == [
+        "member:101",
+        "resident:r-a",
+        "resident:r-c",
+    ]
+    reminder = town.gateway.notices("activity_reminder_hour_before")[0]
+    assert reminder["unit_id"] == "4" and reminder["address"] == "幸福里活动中心"
+    assert reminder["text"].startswith("端午粽飘香·社区邻里节 (") and "in an hour" in reminder["text"]
     transitions = [e.state for e in await town.store.history(activity_id, None, 200) if e.kind == "transition"]
     assert transitions == ["proposed", "approved", "published", "signups_closed", "in_progress", "closed"]
     # The whole history replays deterministically on the workflow code as it stands.
@@ -327,7 +453,7 @@ async def test_an_approval_whose_signal_never_came_is_found_by_the_reread(town: 
     await town.store.move(STAFF, "approve-quietly", activity_id, domain.APPROVE)
     await town.env.sleep(timedelta(hours=25))
     assert "publish" in await town.until_step(activity_id, "publish")
-    assert await town.notices(activity_id) == []
+    assert [n.notice_kind for n in await town.notices(activity_id)] == ["published"]  # no approval reminder
 
 
 async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) -> None:
@@ -340,9 +466,13 @@ async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) ->
     await town.env.sleep(timedelta(days=1))
     await town.decide(activity_id, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
     assert await town.result(town.handles[-1]) == "cancelled"
-    [notice] = await town.notices(activity_id)
+    published, notice = await town.notices(activity_id)
     assert notice.notice_kind == "cancelled" and "暴雨预警" in notice.note
     assert set(notice.recipients) == {"resident:r-a", "resident:r-b", "member:101"}
+    # The workflow ended only once the cancellation reached everyone.
+    assert notice.sent_at is not None and notice.delivered == 3
+    cancelled = town.gateway.notices("activity_cancelled")
+    assert sorted(n["recipient"] for n in cancelled) == ["member:101", "resident:r-a", "resident:r-b"]
     assert town.services == []
 
 
@@ -362,3 +492,99 @@ async def test_a_cancelled_activity_cannot_be_moved_on_by_a_late_step(town: Town
         await town.store.pool.execute("update activities set state = 'lost' where id = $1", activity_id)
     await town.deliver()
     assert await town.result(town.handles[-1]) == "cancelled"
+
+
+async def test_a_gateway_that_is_down_delays_a_notice_never_the_activity_and_it_is_sent_once_when_back(
+    town: Town,
+) -> None:
+    town.gateway.status = 503
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=3) - timedelta(hours=2))
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "published")
+    await sign_up(town.store, activity_id, resident="r-a")
+    # Sign-ups close at the deadline, two hours on, while the published notice is still being retried.
+    await town.env.sleep(timedelta(hours=2, minutes=1))
+    await town.until_step(activity_id, "close_signups")
+    published = (await town.notices(activity_id))[0]
+    assert published.sent_at is None and published.delivered == 0
+    assert "sent:published" not in await town.steps(activity_id)
+
+    town.gateway.status = 200
+    await town.env.sleep(timedelta(minutes=2))  # the next retry, at most a minute later
+    await town.until_step(activity_id, "sent:published")
+    published = (await town.notices(activity_id))[0]
+    assert published.notice_kind == "published" and published.sent_at is not None and published.delivered == 1
+    assert [n["recipient"] for n in town.gateway.notices("activity_published")] == ["org:4"]
+
+
+async def test_a_notice_the_gateway_refuses_is_recorded_as_refused_and_not_retried(town: Town) -> None:
+    town.gateway.status = 422
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=1))
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "sent:published")
+    [published] = await town.notices(activity_id)
+    assert published.sent_at is not None and (published.delivered, published.failed) == (0, 1)
+    assert town.gateway.taken == []
+
+
+async def test_each_recipient_gets_a_notice_once_across_failed_attempts_and_a_lost_record(
+    town: Town, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a worker restart amounts to: an attempt fails part-way, or dies after the gateway took a notice but
+    before dispatch recorded it. The next attempt sends only what is not recorded, under the same keys."""
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=1))
+    for ref in ("r-a", "r-b", "r-c"):
+        await town.store.pool.execute(
+            """insert into activity_signups (activity_id, resident_ref, status, created_by, request_id)
+               values ($1, $2, 'confirmed', 'staff', $2)""",
+            activity_id,
+            ref,
+        )
+    notice, _ = await town.store.notify(WORKER, "n1", activity_id, "reminder_day_before", "tomorrow", [], True)
+    service = StoreAsService(town.store)
+    sender = ActivityActivities(service, None, None, notifiers_for(town.webhook_url))  # type: ignore[arg-type]
+    env = ActivityEnvironment()
+    ref = NoticeRef(str(activity_id), notice.id)
+
+    # 1. The gateway takes everything, but the record of it is lost (the worker died in between).
+    record = service.RecordNoticeDelivery
+
+    async def lost(request: pb.RecordNoticeDeliveryRequest, timeout: float) -> Any:
+        raise ApplicationError("UNAVAILABLE: dispatch went away", type="UNAVAILABLE")
+
+    service.RecordNoticeDelivery = lost  # type: ignore[method-assign]
+    with pytest.raises(ApplicationError):
+        await env.run(sender.send_activity_notice, ref)
+    first_keys = sorted(town.gateway.keys)
+    assert len(first_keys) == 3
+
+    # 2. The retry sends the three again under the same keys (the gateway drops repeats), and records them.
+    service.RecordNoticeDelivery = record  # type: ignore[method-assign]
+    with caplog.at_level("INFO", logger="linli.notify"):
+        assert await env.run(sender.send_activity_notice, ref) == NoticeOutcome(3, 0)
+    assert sorted(town.gateway.keys[3:]) == first_keys
+    sent = (await town.notices(activity_id))[0]
+    assert sent.sent_at is not None and sent.delivered == 3
+
+    # 3. Once recorded, nothing is sent again, however often the activity runs.
+    assert await env.run(sender.send_activity_notice, ref) == NoticeOutcome(0, 0)
+    assert len(town.gateway.keys) == 6
+    # The log has each notice by ids; the text (with the place) goes only to the gateway.
+    assert "幸福里活动中心" not in caplog.text
+
+
+async def test_a_failing_gateway_keeps_what_got_through_and_the_retry_sends_the_rest(town: Town) -> None:
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=1))
+    notice, _ = await town.store.notify(
+        WORKER, "n2", activity_id, "volunteers_wanted", "stewards wanted", ["org:4", "member:7", "member:8"], False
+    )
+    sender = ActivityActivities(StoreAsService(town.store), None, None, notifiers_for(town.webhook_url))  # type: ignore[arg-type]
+    ref = NoticeRef(str(activity_id), notice.id)
+    town.gateway.status = 503
+    with pytest.raises(ApplicationError, match="gateway failed"):
+        await ActivityEnvironment().run(sender.send_activity_notice, ref)
+    assert (await town.notices(activity_id))[0].sent_at is None
+    town.gateway.status = 200
+    assert await ActivityEnvironment().run(sender.send_activity_notice, ref) == NoticeOutcome(3, 0)
+    assert sorted(n["recipient"] for n in town.gateway.taken) == ["member:7", "member:8", "org:4"]
+    assert len(set(town.gateway.keys)) == 3

@@ -51,17 +51,34 @@ def test_an_activity_must_end_after_it_starts_within_a_week_and_close_sign_ups_b
     assert domain.check_times(START, START + timedelta(hours=1), START + timedelta(minutes=1))[0] == "signup_deadline"  # type: ignore[index]
 
 
-def test_a_volunteer_who_came_is_credited_with_the_length_of_the_activity() -> None:
+def test_the_length_of_the_activity_is_the_most_a_volunteer_is_credited_with() -> None:
     assert activity().hours == 3.5
 
 
-def test_the_summary_gives_attendance_of_participants_and_volunteers() -> None:
-    text = domain.summary(activity(), signed_up=80, came=60, volunteers_signed=6, volunteers_came=5)
-    assert (
-        text
-        == "端午粽飘香 at 幸福里: 60 of 80 signed-up participants came (75%); 5 of 6 volunteers came, 3.5 h each recorded"
+def test_a_volunteers_hours_run_from_check_in_to_check_out_within_the_activity_in_quarter_hours() -> None:
+    end = START + timedelta(hours=3, minutes=30)
+
+    def hours(checked_in: timedelta, checked_out: timedelta | None) -> float:
+        return domain.volunteer_hours(START, end, START + checked_in, START + checked_out if checked_out else None)
+
+    assert hours(timedelta(0), timedelta(hours=2)) == 2.0
+    assert hours(timedelta(minutes=10), timedelta(hours=1)) == 1.0  # 50 minutes: rounded up to the quarter
+    assert hours(-timedelta(minutes=40), timedelta(hours=1)) == 1.0  # came early: counted from the start
+    assert hours(timedelta(hours=1), timedelta(hours=6)) == 2.5  # stayed late: counted to the end
+    assert hours(timedelta(hours=1), None) == 2.5  # never checked out: taken to have stayed to the end
+    assert hours(-timedelta(hours=1), None) == 3.5  # the whole activity, and never more
+    assert hours(timedelta(minutes=5), timedelta(minutes=6)) == 0.25  # came at all: a quarter hour at least
+    assert hours(timedelta(hours=4), None) == 0.25  # checked in after the end, before the close-out
+
+
+def test_the_summary_gives_attendance_of_participants_and_of_volunteers_per_role_with_their_hours() -> None:
+    roles = [domain.RoleAttendance("steward", 4, 3, 9.5), domain.RoleAttendance("first aid", 2, 2, 7.0)]
+    text = domain.summary(activity(), signed_up=80, came=60, roles=roles)
+    assert text == (
+        "端午粽飘香 at 幸福里: 60 of 80 signed-up participants came (75%); 5 of 6 volunteers came, 16.5 h recorded "
+        "(steward 3 of 4, 9.5 h, first aid 2 of 2, 7 h)"
     )
-    assert "(n/a)" in domain.summary(activity(), 0, 0, 0, 0)
+    assert domain.summary(activity(), 0, 0, []) == "端午粽飘香 at 幸福里: 0 of 0 signed-up participants came (n/a)"
 
 
 def test_cancel_is_possible_at_every_step_before_close_out_and_none_after() -> None:

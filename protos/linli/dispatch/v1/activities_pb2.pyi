@@ -57,6 +57,7 @@ class ActivityNoticeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTIVITY_NOTICE_KIND_REMINDER_HOUR_BEFORE: _ClassVar[ActivityNoticeKind]
     ACTIVITY_NOTICE_KIND_CANCELLED: _ClassVar[ActivityNoticeKind]
     ACTIVITY_NOTICE_KIND_PROMOTED: _ClassVar[ActivityNoticeKind]
+    ACTIVITY_NOTICE_KIND_PUBLISHED: _ClassVar[ActivityNoticeKind]
 
 class ActivityStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -98,6 +99,7 @@ ACTIVITY_NOTICE_KIND_REMINDER_DAY_BEFORE: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_REMINDER_HOUR_BEFORE: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_CANCELLED: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_PROMOTED: ActivityNoticeKind
+ACTIVITY_NOTICE_KIND_PUBLISHED: ActivityNoticeKind
 ACTIVITY_STEP_UNSPECIFIED: ActivityStep
 ACTIVITY_STEP_PUBLISH: ActivityStep
 ACTIVITY_STEP_CLOSE_SIGNUPS: ActivityStep
@@ -106,16 +108,20 @@ ACTIVITY_STEP_CLOSE_OUT: ActivityStep
 ACTIVITY_STEP_EXPIRE: ActivityStep
 
 class ActivityRole(_message.Message):
-    __slots__ = ("name", "count", "skills", "filled")
+    __slots__ = ("name", "count", "skills", "filled", "came", "service_hours")
     NAME_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     FILLED_FIELD_NUMBER: _ClassVar[int]
+    CAME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_HOURS_FIELD_NUMBER: _ClassVar[int]
     name: str
     count: int
     skills: _containers.RepeatedScalarFieldContainer[_registry_pb2.Skill]
     filled: int
-    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., skills: _Optional[_Iterable[_Union[_registry_pb2.Skill, str]]] = ..., filled: _Optional[int] = ...) -> None: ...
+    came: int
+    service_hours: float
+    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ..., skills: _Optional[_Iterable[_Union[_registry_pb2.Skill, str]]] = ..., filled: _Optional[int] = ..., came: _Optional[int] = ..., service_hours: _Optional[float] = ...) -> None: ...
 
 class Activity(_message.Message):
     __slots__ = ("id", "org_unit_id", "title", "kind", "place", "start_time", "end_time", "signup_deadline", "capacity", "roles", "state", "participants", "waitlisted", "checked_in", "reject_reason", "cancel_reason", "summary", "recurring_activity_id", "create_time", "update_time", "version")
@@ -254,7 +260,7 @@ class CancelActivityResponse(_message.Message):
     def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ...) -> None: ...
 
 class ActivitySignUp(_message.Message):
-    __slots__ = ("id", "activity_id", "member_id", "resident_ref", "role", "status", "waitlist_position", "sign_up_time", "check_in_time")
+    __slots__ = ("id", "activity_id", "member_id", "resident_ref", "role", "status", "waitlist_position", "sign_up_time", "check_in_time", "check_out_time", "service_hours")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +270,8 @@ class ActivitySignUp(_message.Message):
     WAITLIST_POSITION_FIELD_NUMBER: _ClassVar[int]
     SIGN_UP_TIME_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHECK_OUT_TIME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_HOURS_FIELD_NUMBER: _ClassVar[int]
     id: str
     activity_id: str
     member_id: str
@@ -273,7 +281,9 @@ class ActivitySignUp(_message.Message):
     waitlist_position: int
     sign_up_time: _timestamp_pb2.Timestamp
     check_in_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., role: _Optional[str] = ..., status: _Optional[_Union[SignUpStatus, str]] = ..., waitlist_position: _Optional[int] = ..., sign_up_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    check_out_time: _timestamp_pb2.Timestamp
+    service_hours: float
+    def __init__(self, id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., role: _Optional[str] = ..., status: _Optional[_Union[SignUpStatus, str]] = ..., waitlist_position: _Optional[int] = ..., sign_up_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_out_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ...) -> None: ...
 
 class SignUpRequest(_message.Message):
     __slots__ = ("request_id", "activity_id", "member_id", "resident_ref", "role")
@@ -329,6 +339,22 @@ class CheckInResponse(_message.Message):
     sign_up: ActivitySignUp
     def __init__(self, sign_up: _Optional[_Union[ActivitySignUp, _Mapping]] = ...) -> None: ...
 
+class CheckOutRequest(_message.Message):
+    __slots__ = ("request_id", "activity_id", "sign_up_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGN_UP_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    activity_id: str
+    sign_up_id: str
+    def __init__(self, request_id: _Optional[str] = ..., activity_id: _Optional[str] = ..., sign_up_id: _Optional[str] = ...) -> None: ...
+
+class CheckOutResponse(_message.Message):
+    __slots__ = ("sign_up",)
+    SIGN_UP_FIELD_NUMBER: _ClassVar[int]
+    sign_up: ActivitySignUp
+    def __init__(self, sign_up: _Optional[_Union[ActivitySignUp, _Mapping]] = ...) -> None: ...
+
 class ListSignUpsRequest(_message.Message):
     __slots__ = ("activity_id", "page_size", "page_token")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -348,7 +374,7 @@ class ListSignUpsResponse(_message.Message):
     def __init__(self, sign_ups: _Optional[_Iterable[_Union[ActivitySignUp, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ActivityEvent(_message.Message):
-    __slots__ = ("sequence", "kind", "state", "notice_kind", "actor", "note", "recipients", "time")
+    __slots__ = ("sequence", "kind", "state", "notice_kind", "actor", "note", "recipients", "time", "sent_time", "delivered", "failed")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -357,6 +383,9 @@ class ActivityEvent(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    SENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     kind: ActivityEventKind
     state: ActivityState
@@ -365,7 +394,10 @@ class ActivityEvent(_message.Message):
     note: str
     recipients: _containers.RepeatedScalarFieldContainer[str]
     time: _timestamp_pb2.Timestamp
-    def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[ActivityEventKind, str]] = ..., state: _Optional[_Union[ActivityState, str]] = ..., notice_kind: _Optional[_Union[ActivityNoticeKind, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    sent_time: _timestamp_pb2.Timestamp
+    delivered: int
+    failed: int
+    def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[ActivityEventKind, str]] = ..., state: _Optional[_Union[ActivityState, str]] = ..., notice_kind: _Optional[_Union[ActivityNoticeKind, str]] = ..., actor: _Optional[str] = ..., note: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
 
 class GetActivityHistoryRequest(_message.Message):
     __slots__ = ("activity_id", "page_size", "page_token")
@@ -427,6 +459,62 @@ class NotifyParticipantsResponse(_message.Message):
     recorded: bool
     def __init__(self, notice: _Optional[_Union[ActivityEvent, _Mapping]] = ..., recorded: _Optional[bool] = ...) -> None: ...
 
+class GetNoticeDeliveryRequest(_message.Message):
+    __slots__ = ("activity_id", "sequence", "page_size")
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    sequence: int
+    page_size: int
+    def __init__(self, activity_id: _Optional[str] = ..., sequence: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class NoticeRecipient(_message.Message):
+    __slots__ = ("delivery_id", "recipient")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: int
+    recipient: str
+    def __init__(self, delivery_id: _Optional[int] = ..., recipient: _Optional[str] = ...) -> None: ...
+
+class GetNoticeDeliveryResponse(_message.Message):
+    __slots__ = ("notice", "activity", "pending")
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    notice: ActivityEvent
+    activity: Activity
+    pending: _containers.RepeatedCompositeFieldContainer[NoticeRecipient]
+    def __init__(self, notice: _Optional[_Union[ActivityEvent, _Mapping]] = ..., activity: _Optional[_Union[Activity, _Mapping]] = ..., pending: _Optional[_Iterable[_Union[NoticeRecipient, _Mapping]]] = ...) -> None: ...
+
+class NoticeFailure(_message.Message):
+    __slots__ = ("delivery_id", "reason")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: int
+    reason: str
+    def __init__(self, delivery_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RecordNoticeDeliveryRequest(_message.Message):
+    __slots__ = ("activity_id", "sequence", "delivered", "failed")
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    activity_id: str
+    sequence: int
+    delivered: _containers.RepeatedScalarFieldContainer[int]
+    failed: _containers.RepeatedCompositeFieldContainer[NoticeFailure]
+    def __init__(self, activity_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ...) -> None: ...
+
+class RecordNoticeDeliveryResponse(_message.Message):
+    __slots__ = ("pending", "notice")
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    pending: int
+    notice: ActivityEvent
+    def __init__(self, pending: _Optional[int] = ..., notice: _Optional[_Union[ActivityEvent, _Mapping]] = ...) -> None: ...
+
 class GetActivityStatsRequest(_message.Message):
     __slots__ = ("org_unit_id", "start_time", "end_time")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -446,20 +534,22 @@ class ActivityStateCount(_message.Message):
     def __init__(self, state: _Optional[_Union[ActivityState, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class GetActivityStatsResponse(_message.Message):
-    __slots__ = ("by_state", "proposed", "held", "signed_up", "checked_in", "cancelled")
+    __slots__ = ("by_state", "proposed", "held", "signed_up", "checked_in", "cancelled", "volunteer_hours")
     BY_STATE_FIELD_NUMBER: _ClassVar[int]
     PROPOSED_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
     SIGNED_UP_FIELD_NUMBER: _ClassVar[int]
     CHECKED_IN_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    VOLUNTEER_HOURS_FIELD_NUMBER: _ClassVar[int]
     by_state: _containers.RepeatedCompositeFieldContainer[ActivityStateCount]
     proposed: int
     held: int
     signed_up: int
     checked_in: int
     cancelled: int
-    def __init__(self, by_state: _Optional[_Iterable[_Union[ActivityStateCount, _Mapping]]] = ..., proposed: _Optional[int] = ..., held: _Optional[int] = ..., signed_up: _Optional[int] = ..., checked_in: _Optional[int] = ..., cancelled: _Optional[int] = ...) -> None: ...
+    volunteer_hours: float
+    def __init__(self, by_state: _Optional[_Iterable[_Union[ActivityStateCount, _Mapping]]] = ..., proposed: _Optional[int] = ..., held: _Optional[int] = ..., signed_up: _Optional[int] = ..., checked_in: _Optional[int] = ..., cancelled: _Optional[int] = ..., volunteer_hours: _Optional[float] = ...) -> None: ...
 
 class RecurringActivity(_message.Message):
     __slots__ = ("id", "template", "every_days", "day_of_month", "lead_hours", "duration_minutes", "paused", "schedule_id", "create_time")

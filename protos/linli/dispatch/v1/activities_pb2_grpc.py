@@ -73,6 +73,11 @@ class ActivityServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckInRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckInResponse.FromString,
                 _registered_method=True)
+        self.CheckOut = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/CheckOut',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutResponse.FromString,
+                _registered_method=True)
         self.ListSignUps = channel.unary_unary(
                 '/linli.dispatch.v1.ActivityService/ListSignUps',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListSignUpsRequest.SerializeToString,
@@ -92,6 +97,16 @@ class ActivityServiceStub:
                 '/linli.dispatch.v1.ActivityService/NotifyParticipants',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsResponse.FromString,
+                _registered_method=True)
+        self.GetNoticeDelivery = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/GetNoticeDelivery',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryResponse.FromString,
+                _registered_method=True)
+        self.RecordNoticeDelivery = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/RecordNoticeDelivery',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.FromString,
                 _registered_method=True)
         self.GetActivityStats = channel.unary_unary(
                 '/linli.dispatch.v1.ActivityService/GetActivityStats',
@@ -171,6 +186,14 @@ class ActivityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckOut(self, request, context):
+        """Records that a checked-in person left (签退), until the close-out. A volunteer's hours run from check-in to
+        check-out within the activity's time; without a check-out, to the activity's end.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListSignUps(self, request, context):
         """Pages through an activity's sign-ups in sign-up order.
         """
@@ -196,6 +219,20 @@ class ActivityServiceServicer:
     def NotifyParticipants(self, request, context):
         """Records a notice (reminder, cancellation, call for volunteers) sent to everyone signed up and to any
         further recipients. For linli's worker only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNoticeDelivery(self, request, context):
+        """A recorded notice and the recipients it has not yet been delivered to. For linli's worker only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordNoticeDelivery(self, request, context):
+        """Records which recipients of a notice the gateway took or refused for good. For linli's worker only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -266,6 +303,11 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckInRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckInResponse.SerializeToString,
             ),
+            'CheckOut': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckOut,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutResponse.SerializeToString,
+            ),
             'ListSignUps': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSignUps,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListSignUpsRequest.FromString,
@@ -285,6 +327,16 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     servicer.NotifyParticipants,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsResponse.SerializeToString,
+            ),
+            'GetNoticeDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNoticeDelivery,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryResponse.SerializeToString,
+            ),
+            'RecordNoticeDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordNoticeDelivery,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.SerializeToString,
             ),
             'GetActivityStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetActivityStats,
@@ -511,6 +563,33 @@ class ActivityService:
             _registered_method=True)
 
     @staticmethod
+    def CheckOut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/CheckOut',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.CheckOutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListSignUps(request,
             target,
             options=(),
@@ -608,6 +687,60 @@ class ActivityService:
             '/linli.dispatch.v1.ActivityService/NotifyParticipants',
             linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_activities__pb2.NotifyParticipantsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNoticeDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/GetNoticeDelivery',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordNoticeDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/RecordNoticeDelivery',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,
