@@ -46,8 +46,13 @@ class AlertRef:
 
 @dataclass
 class Callee:
-    member_id: str
+    member_id: str  # empty for a team volunteer
     nearness: str  # "building", "grid" or "community"
+    team_member_id: str = ""  # a team volunteer (a resident who is not a party member)
+
+    @property
+    def recipient(self) -> str:
+        return f"volunteer:{self.team_member_id}" if self.team_member_id else f"member:{self.member_id}"
 
 
 @dataclass
@@ -102,7 +107,7 @@ class EmergencyActivities:
         )
         return CallList(
             volunteers=[
-                Callee(c.member_id, _lower(dispatch_pb2.Nearness.Name(c.nearness), "NEARNESS_"))
+                Callee(c.member_id, _lower(dispatch_pb2.Nearness.Name(c.nearness), "NEARNESS_"), c.team_member_id)
                 for c in response.volunteers
             ],
             community_id=response.community_id,

@@ -156,7 +156,7 @@ class EmergencyDispatch:
             )
         ack = timedelta(seconds=params.ack_timeout_seconds)
         for callee in self.call_list.volunteers:
-            recipient = f"member:{callee.member_id}"
+            recipient = callee.recipient
             await self._call(params, recipient, f"on duty, lives in the same {callee.nearness}")
             if await self._answered_within(params, ack):
                 return

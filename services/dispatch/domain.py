@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2 as reg
@@ -212,13 +212,26 @@ MINUTES_PER_DAY = 1440
 MAX_DAY_SLOTS = 50
 MAX_PATTERN_SLOTS = 200
 MAX_GAP_DAYS = 92
+MAX_ABSENCE_DAYS = 366
 
 
 @dataclass(frozen=True)
 class Slot:
-    member_id: int
+    member_id: int  # 0 for a team volunteer
     start_minute: int
     end_minute: int
+    # A team volunteer (a resident who is not a party member): the team and the registry's TeamMember id.
+    team_id: int = 0
+    team_member_id: int = 0
+
+    @property
+    def volunteer(self) -> str:
+        """Who, as recipients and responders are named: "member:12" or "volunteer:34"."""
+        return volunteer_key(self.member_id, self.team_member_id)
+
+
+def volunteer_key(member_id: int, team_member_id: int = 0) -> str:
+    return f"volunteer:{team_member_id}" if team_member_id else f"member:{member_id}"
 
 
 def parse_clock(field: str, text: str, *, default: int) -> int:
@@ -246,19 +259,53 @@ def parse_date(field: str, text: str) -> date:
         raise InvalidArgument(f"'{text[:20]}' is not a date such as 2026-06-19", field) from exc
 
 
-def slot_from(field: str, member_id: int, start_time: str, end_time: str) -> Slot:
+def slot_from(
+    field: str, member_id: int, start_time: str, end_time: str, team_id: int = 0, team_member_id: int = 0
+) -> Slot:
     start = parse_clock(f"{field}.start_time", start_time, default=0)
     end = parse_clock(f"{field}.end_time", end_time, default=MINUTES_PER_DAY)
     if start >= MINUTES_PER_DAY:
         raise InvalidArgument("must be before 24:00", f"{field}.start_time")
     if end <= start:
         raise InvalidArgument("must be after start_time", f"{field}.end_time")
-    return Slot(member_id, start, end)
+    return Slot(member_id, start, end, team_id, team_member_id)
 
 
 def on_duty(slots: Sequence[Slot], minute: int) -> list[Slot]:
     """The slots covering the minute, in roster order: the first is the primary, the rest its backups."""
     return [s for s in slots if s.start_minute <= minute < s.end_minute]
+
+
+def without_away(slots: Sequence[Slot], away: dict[str, list[tuple[int, int]]]) -> list[Slot]:
+    """The slots with the minutes [start, end) each volunteer is away cut out of theirs (a slot may split in two),
+    in roster order."""
+    kept: list[Slot] = []
+    for slot in slots:
+        pieces = [(slot.start_minute, slot.end_minute)]
+        for off_start, off_end in away.get(slot.volunteer, ()):
+            pieces = [
+                piece
+                for start, end in pieces
+                for piece in ((start, min(end, off_start)), (max(start, off_end), end))
+                if piece[0] < piece[1]
+            ]
+        kept += [Slot(slot.member_id, start, end, slot.team_id, slot.team_member_id) for start, end in pieces]
+    return kept
+
+
+def away_minutes(
+    periods: Iterable[tuple[datetime, datetime]], day_start: datetime, day_end: datetime
+) -> list[tuple[int, int]]:
+    """The parts of absences [starts, ends) falling on one local day, as minutes of that day (rounded outward: a
+    volunteer away for part of a minute is away for all of it)."""
+    minutes = []
+    for starts, ends in periods:
+        start, end = max(starts, day_start), min(ends, day_end)
+        if start < end:
+            first = int((start - day_start).total_seconds() // 60)
+            last = -int(-(end - day_start).total_seconds() // 60)
+            minutes.append((first, min(last, MINUTES_PER_DAY)))
+    return minutes
 
 
 def gaps(slots: Sequence[Slot]) -> list[tuple[int, int]]:
@@ -276,7 +323,10 @@ def gaps(slots: Sequence[Slot]) -> list[tuple[int, int]]:
 
 def swap(slots: Sequence[Slot], from_member: int, to_member: int) -> list[Slot]:
     """The day's slots with the one member's duties taken by the other, in the same places."""
-    return [Slot(to_member, s.start_minute, s.end_minute) if s.member_id == from_member else s for s in slots]
+    return [
+        Slot(to_member, s.start_minute, s.end_minute) if s.member_id == from_member and not s.team_member_id else s
+        for s in slots
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -356,10 +406,10 @@ def mask_device_id(device_id: str) -> str:
     return "*" * (len(device_id) - 4) + device_id[-4:]
 
 
-def call_order(volunteers: Iterable[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """(member_id, nearness, roster position) -> [(member_id, nearness)]: nearest first, then roster order,
-    each member once (a member with two slots keeps the nearer, earlier one)."""
-    seen: set[int] = set()
+def call_order(volunteers: Iterable[tuple[str, int, int]]) -> list[tuple[str, int]]:
+    """(volunteer, nearness, roster position) -> [(volunteer, nearness)]: nearest first, then roster order,
+    each volunteer once (one with two slots keeps the nearer, earlier one)."""
+    seen: set[str] = set()
     ordered = []
     for member_id, near, _position in sorted(volunteers, key=lambda v: (v[1], v[2], v[0])):
         if member_id not in seen:

@@ -15,7 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
 from services.dispatch.domain import Candidate
-from services.runtime.errors import NotFound
+from services.runtime.errors import FailedPrecondition, NotFound
 
 _TTL_SECONDS = 30.0
 _PAGE = 500
@@ -31,6 +31,8 @@ class MemberDirectory:
         self._members: dict[str, tuple[float, registry_pb2.Member]] = {}
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
         self._hours: dict[str, tuple[float, float]] = {}
+        self._teams: dict[str, tuple[float, dict[str, registry_pb2.Team]]] = {}
+        self._team_members: dict[str, tuple[float, dict[str, registry_pb2.TeamMember]]] = {}
 
     async def in_unit(self, org_unit_id: str) -> list[Candidate]:
         """The active members registered in the subtree, in the registry's stable order."""
@@ -110,3 +112,70 @@ class MemberDirectory:
             self._hours.clear()
         self._hours[member_id] = (now + self._ttl, hours)
         return hours
+
+    async def _teams_in(self, org_unit_id: str) -> dict[str, registry_pb2.Team]:
+        now = time.monotonic()
+        cached = self._teams.get(org_unit_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        teams: dict[str, registry_pb2.Team] = {}
+        token = ""
+        while True:
+            page = await self._registry.ListTeams(
+                registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=500, page_token=token), timeout=5
+            )
+            teams.update((t.id, t) for t in page.teams)
+            token = page.next_page_token
+            if not token:
+                break
+        if len(self._teams) >= _MAX_UNITS:
+            self._teams.clear()
+        self._teams[org_unit_id] = (now + self._ttl, teams)
+        return teams
+
+    async def _members_of_team(self, team_id: str) -> dict[str, registry_pb2.TeamMember]:
+        now = time.monotonic()
+        cached = self._team_members.get(team_id)
+        if cached and cached[0] > now:
+            return cached[1]
+        members: dict[str, registry_pb2.TeamMember] = {}
+        token = ""
+        while True:
+            page = await self._registry.ListTeamMembers(
+                registry_pb2.ListTeamMembersRequest(team_id=team_id, page_size=500, page_token=token), timeout=5
+            )
+            members.update((m.id, m) for m in page.team_members)
+            token = page.next_page_token
+            if not token:
+                break
+        if len(self._team_members) >= _MAX_UNITS:
+            self._team_members.clear()
+        self._team_members[team_id] = (now + self._ttl, members)
+        return members
+
+    async def team_volunteer(
+        self, community_id: str, street_id: str, team_id: str, team_member_id: str, field: str
+    ) -> registry_pb2.TeamMember:
+        """A volunteer of a team of the community (or a unit in it) or of its street; the team member's name comes
+        masked. NotFound or FailedPrecondition naming `field` (…team_id or …team_member_id) otherwise."""
+        team_field = field.replace("team_member_id", "team_id")
+        teams = await self._teams_in(community_id)
+        if team_id not in teams and street_id:
+            street_teams = await self._teams_in(street_id)
+            if street_teams.get(team_id, registry_pb2.Team()).org_unit_id == street_id:
+                teams = street_teams
+        if team_id not in teams:
+            raise FailedPrecondition(
+                f"team {team_id} is not a team of community {community_id} or of its street", team_field
+            )
+        volunteer = (await self._members_of_team(team_id)).get(team_member_id)
+        if volunteer is None:
+            raise NotFound(f"team {team_id} has no volunteer {team_member_id}", field)
+        return volunteer
+
+    async def team_volunteer_name(self, team_id: str, team_member_id: str) -> str:
+        """The team volunteer's name as the registry shows it (masked); NotFound once they have left the team."""
+        volunteer = (await self._members_of_team(team_id)).get(team_member_id)
+        if volunteer is None:
+            raise NotFound(f"team {team_id} has no volunteer {team_member_id}", "team_member_id")
+        return volunteer.name

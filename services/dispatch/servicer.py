@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -31,6 +31,7 @@ from services.dispatch.metrics import (
 )
 from services.dispatch.outbox import AlertRelay
 from services.dispatch.store import (
+    Absence,
     Alert,
     AlertEventRow,
     DispatchStore,
@@ -44,6 +45,7 @@ from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.org_directory import OrgDirectory, OrgUnitInfo
+from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import PersonalDataCipher
 
 _STAFF = (Role.ADMIN, Role.STAFF)
@@ -206,8 +208,9 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> list[Ranked]:
         """Skill fit, nearness and open load for everyone (numbers only); then, for a shortlist of the best, the
         explanations and recent hours (one registry call each, cached), and the final order."""
-        load = await self._open_load(load_unit_id)
-        best = domain.shortlist(candidates, points, place, load, exclude, domain.shortlist_size(limit))
+        load, away = await asyncio.gather(self._open_load(load_unit_id), self.store.away_members(datetime.now(UTC)))
+        # Those away (请假) now are not asked: they could not take the work.
+        best = domain.shortlist(candidates, points, place, load, exclude | away, domain.shortlist_size(limit))
         shortlist = [domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0)) for c in best]
         hours = await asyncio.gather(*(self.members.recent_hours(r.member_id, domain.RECENT_DAYS) for r in shortlist))
         final = [
@@ -265,46 +268,81 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 
         await asyncio.gather(*(check(m, f) for m, f in member_ids.items()))
 
-    async def _slot_messages(self, slots: Iterable[Slot]) -> list[pb.DutySlot]:
+    async def _slot_messages(self, slots: Iterable[Slot], away: Iterable[str] = ()) -> list[pb.DutySlot]:
         slots = list(slots)
+        away = set(away)
 
-        async def name(member_id: int) -> str:
+        async def name(slot: Slot) -> str:
             try:
-                return (await self.members.member(str(member_id), "member_id")).name
+                if slot.team_member_id:
+                    return await self.members.team_volunteer_name(str(slot.team_id), str(slot.team_member_id))
+                return (await self.members.member(str(slot.member_id), "member_id")).name
             except NotFound:
                 return ""  # gone from the registry since the roster was made
 
-        names = await asyncio.gather(*(name(s.member_id) for s in slots))
+        names = await asyncio.gather(*(name(s) for s in slots))
         return [
             pb.DutySlot(
-                member_id=str(s.member_id),
+                member_id=str(s.member_id) if s.member_id else "",
+                team_id=str(s.team_id) if s.team_id else "",
+                team_member_id=str(s.team_member_id) if s.team_member_id else "",
                 start_time=domain.clock(s.start_minute),
                 end_time=domain.clock(s.end_minute),
                 member_name=n,
+                away=s.volunteer in away,
             )
             for s, n in zip(slots, names, strict=True)
         ]
 
+    def _local_day(self, day: date) -> tuple[datetime, datetime]:
+        start = datetime.combine(day, time(0), tzinfo=self.zone)
+        return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+
     async def _roster(self, community_id: str, day: date) -> pb.DutyRoster:
         source, slots = await self.store.day(int(community_id), day)
+        away = await self.store.away(int(community_id), *self._local_day(day))
         return pb.DutyRoster(
             community_id=community_id,
             date=day.isoformat(),
-            slots=await self._slot_messages(slots),
+            slots=await self._slot_messages(slots, away),
             source=_ROSTER_SOURCES[source],
         )
 
     def _slots(self, field_of: str, slots: Iterable[pb.DutySlot]) -> tuple[list[Slot], dict[int, str]]:
-        """Parses slots; field_of names slot i, e.g. "slots[{i}]"."""
+        """Parses slots; field_of names slot i, e.g. "slots[{i}]". Returns them with the field each member came
+        from (team volunteers are checked by _require_volunteers_of)."""
         parsed = []
         fields: dict[int, str] = {}
         for i, s in enumerate(slots):
             field = field_of.format(i=i)
+            if s.team_member_id.strip() or s.team_id.strip():
+                if s.member_id.strip():
+                    raise InvalidArgument("give a member_id or a team volunteer, not both", f"{field}.member_id")
+                team_id = validate.entity_id(f"{field}.team_id", s.team_id)
+                team_member_id = validate.entity_id(f"{field}.team_member_id", s.team_member_id)
+                assert team_id is not None and team_member_id is not None
+                parsed.append(domain.slot_from(field, 0, s.start_time, s.end_time, team_id, team_member_id))
+                continue
             member_id = validate.entity_id(f"{field}.member_id", s.member_id)
             assert member_id is not None
             parsed.append(domain.slot_from(field, member_id, s.start_time, s.end_time))
             fields.setdefault(member_id, f"{field}.member_id")
         return parsed, fields
+
+    async def _require_volunteers_of(self, community: OrgUnitInfo, slots: list[Slot], field_of: str) -> None:
+        """Each team volunteer belongs to a team of the community or of its street."""
+        street_id = community.ancestor_ids[-1] if community.ancestor_ids else ""
+        checks = {
+            (s.team_id, s.team_member_id): field_of.format(i=i) + ".team_member_id"
+            for i, s in reversed(list(enumerate(slots)))
+            if s.team_member_id
+        }
+        await asyncio.gather(
+            *(
+                self.members.team_volunteer(community.id, street_id, str(team), str(volunteer), field)
+                for (team, volunteer), field in checks.items()
+            )
+        )
 
     async def SetDutyRoster(
         self, request: pb.SetDutyRosterRequest, context: grpc.aio.ServicerContext
@@ -318,6 +356,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         slots, fields = self._slots("slots[{i}]", request.slots)
         community = await self._community(caller, request.community_id)
         await self._require_members_of(community.id, fields)
+        await self._require_volunteers_of(community, slots, "slots[{i}]")
         await self.store.set_day(caller, request_id, int(community.id), day, slots)
         return pb.SetDutyRosterResponse(roster=await self._roster(community.id, day))
 
@@ -337,6 +376,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         slots, fields = self._slots("slots[{i}].slot", (s.slot for s in request.slots))
         community = await self._community(caller, request.community_id)
         await self._require_members_of(community.id, fields)
+        await self._require_volunteers_of(community, slots, "slots[{i}].slot")
         await self.store.set_pattern(caller, request_id, int(community.id), list(zip(weekdays, slots, strict=True)))
         pattern = await self.store.pattern(int(community.id))
         messages = await self._slot_messages(s for _, s in pattern)
@@ -389,8 +429,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller.require_role(*_READERS)
         moment = (_optional_time("time", request.time) or datetime.now(UTC)).astimezone(self.zone)
         community = await self._community(caller, request.community_id)
-        _, slots = await self.store.day(int(community.id), moment.date())
-        covering = domain.on_duty(slots, moment.hour * 60 + moment.minute)
+        covering = await self._on_duty_at(int(community.id), moment)
         return pb.GetOnDutyResponse(on_duty=await self._slot_messages(covering), date=moment.date().isoformat())
 
     async def GetDutyGaps(
@@ -406,10 +445,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             raise InvalidArgument(f"the period may span at most {domain.MAX_GAP_DAYS} days", "end_date")
         community = await self._community(caller, request.community_id)
         days = await self.store.days(int(community.id), first, last)
+        away = await self.store.away(int(community.id), self._local_day(first)[0], self._local_day(last)[1])
         gaps: list[pb.DutyGap] = []
         uncovered_days, minutes = 0, 0
         for day, slots in sorted(days.items()):
-            day_gaps = domain.gaps(slots)
+            start, end = self._local_day(day)
+            away_today = {who: domain.away_minutes(periods, start, end) for who, periods in away.items()}
+            day_gaps = domain.gaps(domain.without_away(slots, away_today))
             if day_gaps == [(0, domain.MINUTES_PER_DAY)]:
                 uncovered_days += 1
             for start, end in day_gaps:
@@ -418,6 +460,95 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                     pb.DutyGap(date=day.isoformat(), start_time=domain.clock(start), end_time=domain.clock(end))
                 )
         return pb.GetDutyGapsResponse(gaps=gaps, uncovered_days=uncovered_days, uncovered_hours=round(minutes / 60, 2))
+
+    # -- absences (请假) --------------------------------------------------------------------------------------
+
+    async def DeclareUnavailability(
+        self, request: pb.DeclareUnavailabilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeclareUnavailabilityResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.MEMBER)
+        request_id = validate.request_id(request.request_id)
+        volunteer_given = bool(request.team_id.strip() or request.team_member_id.strip())
+        if volunteer_given and request.member_id.strip():
+            raise InvalidArgument("give a member_id or a team volunteer, not both", "member_id")
+        member_id = validate.entity_id("member_id", request.member_id, required=not volunteer_given)
+        team_id = validate.entity_id("team_id", request.team_id, required=volunteer_given)
+        team_member_id = validate.entity_id("team_member_id", request.team_member_id, required=volunteer_given)
+        now = datetime.now(UTC)
+        starts = _optional_time("start_time", request.start_time) or now
+        ends = _optional_time("end_time", request.end_time)
+        if ends is None:
+            raise InvalidArgument("is required", "end_time")
+        if ends <= starts:
+            raise InvalidArgument("must be after start_time", "end_time")
+        if ends - starts > timedelta(days=domain.MAX_ABSENCE_DAYS):
+            raise InvalidArgument(f"an absence may last at most {domain.MAX_ABSENCE_DAYS} days", "end_time")
+        reason = validate.text("reason", request.reason, max_length=200, required=False)
+        if caller.role == Role.MEMBER and str(member_id) != caller.subject:
+            raise PermissionDenied("a member may declare only their own absence", "member_id")
+        community = await self._community(caller, request.community_id)
+        if member_id:
+            await self._require_members_of(community.id, {member_id: "member_id"})
+        else:
+            street_id = community.ancestor_ids[-1] if community.ancestor_ids else ""
+            await self.members.team_volunteer(
+                community.id, street_id, str(team_id), str(team_member_id), "team_member_id"
+            )
+        absence = await self.store.declare_absence(
+            caller,
+            request_id,
+            int(community.id),
+            domain.volunteer_key(member_id or 0, team_member_id or 0),
+            team_id,
+            starts,
+            ends,
+            reason,
+        )
+        return pb.DeclareUnavailabilityResponse(unavailability=_absence_message(absence))
+
+    async def WithdrawUnavailability(
+        self, request: pb.WithdrawUnavailabilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.WithdrawUnavailabilityResponse:
+        caller = current_caller()
+        caller.require_role(Role.ADMIN, Role.STAFF, Role.MEMBER)
+        request_id = validate.request_id(request.request_id)
+        absence_id = validate.entity_id("unavailability_id", request.unavailability_id)
+        assert absence_id is not None
+        absence = await self.store.absence(absence_id)
+        if absence is None:
+            raise NotFound(f"no unavailability {absence_id}", "unavailability_id")
+        if caller.role == Role.MEMBER:
+            if absence.volunteer != f"member:{caller.subject}":
+                raise PermissionDenied("a member may withdraw only their own absence", "unavailability_id")
+        else:
+            await self._community(caller, str(absence.community_id), "unavailability_id")
+        absence = await self.store.withdraw_absence(caller, request_id, absence_id)
+        return pb.WithdrawUnavailabilityResponse(unavailability=_absence_message(absence))
+
+    async def ListUnavailability(
+        self, request: pb.ListUnavailabilityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListUnavailabilityResponse:
+        caller = current_caller()
+        caller.require_role(*_READERS)
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        start = _optional_time("start_time", request.start_time) or datetime.now(UTC)
+        end = _optional_time("end_time", request.end_time) or start + timedelta(days=domain.MAX_GAP_DAYS)
+        if end <= start:
+            raise InvalidArgument("must be after start_time", "end_time")
+        if end - start > timedelta(days=domain.MAX_ABSENCE_DAYS):
+            raise InvalidArgument(f"the period may span at most {domain.MAX_ABSENCE_DAYS} days", "end_time")
+        community = await self._community(caller, request.community_id)
+        query = {"absences_in": community.id, "from": start.isoformat(), "to": end.isoformat()}
+        after = decode_page_token(request.page_token, query)
+        after_id = int(after[0]) if after else 0
+        absences = await self.store.absences(int(community.id), start, end, after_id, page_size + 1)
+        if caller.role == Role.MEMBER:
+            absences = [a for a in absences if a.volunteer == f"member:{caller.subject}"]
+        token = encode_page_token(query, [absences[page_size - 1].id]) if len(absences) > page_size else ""
+        return pb.ListUnavailabilityResponse(
+            unavailability=[_absence_message(a) for a in absences[:page_size]], next_page_token=token
+        )
 
     # -- alerts -----------------------------------------------------------------------------------------------
 
@@ -525,8 +656,13 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller = current_caller()
         caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.MEMBER)
         request_id = validate.request_id(request.request_id)
+        team_member_id = validate.entity_id("team_member_id", request.team_member_id, required=False)
+        if team_member_id and request.member_id.strip():
+            raise InvalidArgument("give a member_id or a team_member_id, not both", "team_member_id")
         member_id = validate.entity_id(
-            "member_id", request.member_id, required=caller.role in (Role.MEMBER, Role.SYSTEM)
+            "member_id",
+            request.member_id,
+            required=caller.role in (Role.MEMBER, Role.SYSTEM) and not team_member_id,
         )
         alert = await self._alert(request.alert_id)
         if caller.role == Role.MEMBER:
@@ -534,9 +670,16 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 raise PermissionDenied("a member may acknowledge only for themselves", "member_id")
         else:
             self._in_scope(caller, alert)
-        responder = f"member:{member_id}" if member_id else f"staff:{caller.subject}"
-        if member_id and not await self._may_answer(alert, member_id):
-            raise FailedPrecondition(f"member {member_id} has not been called to alert {alert.id}", "member_id")
+        if team_member_id:
+            responder = domain.volunteer_key(0, team_member_id)
+            if not await self._may_answer(alert, responder):
+                raise FailedPrecondition(
+                    f"team volunteer {team_member_id} has not been called to alert {alert.id}", "team_member_id"
+                )
+        else:
+            responder = f"member:{member_id}" if member_id else f"staff:{caller.subject}"
+            if member_id and not await self._may_answer(alert, responder):
+                raise FailedPrecondition(f"member {member_id} has not been called to alert {alert.id}", "member_id")
         if alert.responder == responder and alert.state in ("acknowledged", "arrived"):
             return pb.AcknowledgeAlertResponse(alert=alert_message(alert))
         moved = await self._move(caller, request_id, alert, domain.ACKNOWLEDGE, "", responder=responder)
@@ -545,16 +688,24 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             SECONDS_TO_ACKNOWLEDGE.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
         return pb.AcknowledgeAlertResponse(alert=alert_message(moved))
 
-    async def _may_answer(self, alert: Alert, member_id: int) -> bool:
+    async def _may_answer(self, alert: Alert, volunteer: str) -> bool:
         """Called to the alert — or on duty when it was raised, as the notice can arrive before its call is recorded."""
-        if f"member:{member_id}" in await self.store.called(alert.id):
+        if volunteer in await self.store.called(alert.id):
             return True
-        return member_id in {s.member_id for s in await self._on_duty_at_raise(alert)}
+        return volunteer in {s.volunteer for s in await self._on_duty_at_raise(alert)}
 
     async def _on_duty_at_raise(self, alert: Alert) -> list[Slot]:
-        moment = alert.raised_at.astimezone(self.zone)
-        _, slots = await self.store.day(alert.community_id, moment.date())
-        return domain.on_duty(slots, moment.hour * 60 + moment.minute)
+        return await self._on_duty_at(alert.community_id, alert.raised_at)
+
+    async def _on_duty_at(self, community_id: int, moment: datetime) -> list[Slot]:
+        """The slots covering the moment, in roster order, but for those of volunteers away then."""
+        local = moment.astimezone(self.zone)
+        _, slots = await self.store.day(community_id, local.date())
+        covering = domain.on_duty(slots, local.hour * 60 + local.minute)
+        if not covering:
+            return covering
+        away = await self.store.away(community_id, moment, moment + timedelta(seconds=1))
+        return [s for s in covering if s.volunteer not in away]
 
     async def ArriveAlert(
         self, request: pb.ArriveAlertRequest, context: grpc.aio.ServicerContext
@@ -651,7 +802,10 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             community_id=str(alert.community_id),
         )
 
-        async def locate(position: int, slot: Slot) -> tuple[int, int, int] | None:
+        async def locate(position: int, slot: Slot) -> tuple[str, int, int] | None:
+            if slot.team_member_id:
+                # A team volunteer's home is not in the registry: as near as the community.
+                return slot.volunteer, domain.NEAR_COMMUNITY, position
             try:
                 member = await self.members.member(str(slot.member_id), "member_id")
             except NotFound:
@@ -662,12 +816,12 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 path = (await self.org.unit(member.residence_unit_id, "member_id")).path
             except NotFound:
                 path = (member.community_id,)
-            return slot.member_id, domain.nearness(place, path), position
+            return slot.volunteer, domain.nearness(place, path), position
 
         located = await asyncio.gather(*(locate(i, s) for i, s in enumerate(covering)))
         order = domain.call_order(v for v in located if v is not None)
         return pb.GetAlertCallListResponse(
-            volunteers=[pb.Callee(member_id=str(m), nearness=_NEARNESS_NUMBERS[n]) for m, n in order],
+            volunteers=[_callee(who, _NEARNESS_NUMBERS[n]) for who, n in order],
             community_id=str(alert.community_id),
             street_id=str(alert.street_id or ""),
             kind=domain.ALERT_KIND_NUMBERS[alert.kind],
@@ -699,6 +853,28 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             ALERTS_ESCALATED.labels(escalation).inc()
         address = self._open(sealed)[0] if sealed else ""
         return pb.RecordAlertEventResponse(recorded=recorded, address=address)
+
+
+def _absence_message(a: Absence) -> pb.Unavailability:
+    kind, _, number = a.volunteer.partition(":")
+    return pb.Unavailability(
+        id=str(a.id),
+        community_id=str(a.community_id),
+        member_id=number if kind == "member" else "",
+        team_id=str(a.team_id) if a.team_id else "",
+        team_member_id=number if kind == "volunteer" else "",
+        start_time=to_timestamp(a.starts_at),
+        end_time=to_timestamp(a.ends_at),
+        reason=a.reason,
+        withdraw_time=to_timestamp(a.withdrawn_at),
+    )
+
+
+def _callee(volunteer: str, nearness: int) -> pb.Callee:
+    kind, _, number = volunteer.partition(":")
+    if kind == "volunteer":
+        return pb.Callee(team_member_id=number, nearness=nearness)
+    return pb.Callee(member_id=number, nearness=nearness)
 
 
 def _recommendation(r: Ranked) -> pb.Recommendation:

@@ -97,6 +97,23 @@ class AlertStats:
     p90_seconds: float
 
 
+@dataclass(frozen=True)
+class Absence:
+    """A declared absence (请假) of one volunteer: "member:12" or "volunteer:34"."""
+
+    id: int
+    community_id: int
+    volunteer: str
+    team_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    withdrawn_at: datetime | None
+
+
+_ABSENCE_COLUMNS = "id, community_id, volunteer, team_id, starts_at, ends_at, reason, withdrawn_at"
+
+
 class WrongAlertState(Exception):
     def __init__(self, alert: Alert) -> None:
         self.alert = alert
@@ -110,8 +127,21 @@ def _alert(row: asyncpg.Record) -> Alert:
     return Alert(**{**dict(row), "unit_path": tuple(row["unit_path"])})
 
 
+_SLOT_COLUMNS = "member_id, start_minute, end_minute, team_id, team_member_id"
+
+
+def _slot(row: asyncpg.Record) -> Slot:
+    return Slot(
+        row["member_id"] or 0, row["start_minute"], row["end_minute"], row["team_id"] or 0, row["team_member_id"] or 0
+    )
+
+
 def _slots(rows: list[asyncpg.Record]) -> list[Slot]:
-    return [Slot(row["member_id"], row["start_minute"], row["end_minute"]) for row in rows]
+    return [_slot(row) for row in rows]
+
+
+def _slot_values(s: Slot) -> tuple[int | None, int, int, int | None, int | None]:
+    return (s.member_id or None, s.start_minute, s.end_minute, s.team_id or None, s.team_member_id or None)
 
 
 class DispatchStore:
@@ -146,9 +176,9 @@ class DispatchStore:
         )
         await conn.execute("delete from duty_slots where community_id = $1 and day = $2", community_id, day)
         await conn.executemany(
-            """insert into duty_slots (community_id, day, position, member_id, start_minute, end_minute)
-               values ($1, $2, $3, $4, $5, $6)""",
-            [(community_id, day, i, s.member_id, s.start_minute, s.end_minute) for i, s in enumerate(slots)],
+            f"""insert into duty_slots (community_id, day, position, {_SLOT_COLUMNS})
+               values ($1, $2, $3, $4, $5, $6, $7, $8)""",
+            [(community_id, day, i, *_slot_values(s)) for i, s in enumerate(slots)],
         )
 
     async def set_day(self, caller: Caller, request_id: str, community_id: int, day: date, slots: list[Slot]) -> bool:
@@ -172,10 +202,10 @@ class DispatchStore:
             for weekday, s in slots:
                 position = positions.get(weekday, 0)
                 positions[weekday] = position + 1
-                rows.append((community_id, weekday, position, s.member_id, s.start_minute, s.end_minute))
+                rows.append((community_id, weekday, position, *_slot_values(s)))
             await conn.executemany(
-                """insert into duty_pattern_slots (community_id, weekday, position, member_id, start_minute, end_minute)
-                   values ($1, $2, $3, $4, $5, $6)""",
+                f"""insert into duty_pattern_slots (community_id, weekday, position, {_SLOT_COLUMNS})
+                   values ($1, $2, $3, $4, $5, $6, $7, $8)""",
                 rows,
             )
             await write_audit(conn, caller, "set_weekly_duty_pattern", "community", community_id, slots=len(rows))
@@ -183,24 +213,24 @@ class DispatchStore:
 
     async def pattern(self, community_id: int) -> list[tuple[int, Slot]]:
         rows = await self.pool.fetch(
-            """select weekday, member_id, start_minute, end_minute from duty_pattern_slots
+            f"""select weekday, {_SLOT_COLUMNS} from duty_pattern_slots
                where community_id = $1 order by weekday, position""",
             community_id,
         )
-        return [(row["weekday"], Slot(row["member_id"], row["start_minute"], row["end_minute"])) for row in rows]
+        return [(row["weekday"], _slot(row)) for row in rows]
 
     async def _day(self, conn: asyncpg.Connection, community_id: int, day: date) -> tuple[str, list[Slot]]:
         own = await conn.fetchval("select true from duty_days where community_id = $1 and day = $2", community_id, day)
         if own:
             rows = await conn.fetch(
-                """select member_id, start_minute, end_minute from duty_slots
+                f"""select {_SLOT_COLUMNS} from duty_slots
                    where community_id = $1 and day = $2 order by position""",
                 community_id,
                 day,
             )
             return "day", _slots(rows)
         rows = await conn.fetch(
-            """select member_id, start_minute, end_minute from duty_pattern_slots
+            f"""select {_SLOT_COLUMNS} from duty_pattern_slots
                where community_id = $1 and weekday = $2 order by position""",
             community_id,
             day.isoweekday(),
@@ -215,7 +245,7 @@ class DispatchStore:
     async def days(self, community_id: int, first: date, last: date) -> dict[date, list[Slot]]:
         """The roster in force on every day of [first, last]."""
         own = await self.pool.fetch(
-            """select d.day, s.member_id, s.start_minute, s.end_minute
+            """select d.day, s.member_id, s.start_minute, s.end_minute, s.team_id, s.team_member_id, s.position
                from duty_days d left join duty_slots s on s.community_id = d.community_id and s.day = d.day
                where d.community_id = $1 and d.day between $2 and $3 order by d.day, s.position""",
             community_id,
@@ -225,8 +255,8 @@ class DispatchStore:
         by_day: dict[date, list[Slot]] = {}
         for row in own:
             slots = by_day.setdefault(row["day"], [])
-            if row["member_id"] is not None:
-                slots.append(Slot(row["member_id"], row["start_minute"], row["end_minute"]))
+            if row["position"] is not None:
+                slots.append(_slot(row))
         weekly: dict[int, list[Slot]] = {}
         for weekday, s in await self.pattern(community_id):
             weekly.setdefault(weekday, []).append(s)
@@ -269,7 +299,7 @@ class DispatchStore:
                 _, slots = await self._day(conn, community_id, day)
             else:
                 rows = await conn.fetch(
-                    """select member_id, start_minute, end_minute from duty_pattern_slots
+                    f"""select {_SLOT_COLUMNS} from duty_pattern_slots
                        where community_id = $1 and weekday = $2 order by position""",
                     community_id,
                     day.isoweekday(),
@@ -292,6 +322,101 @@ class DispatchStore:
                 conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=str(to_member)
             )
             return True
+
+    # -- absences (请假) --------------------------------------------------------------------------------------
+
+    async def declare_absence(
+        self,
+        caller: Caller,
+        request_id: str,
+        community_id: int,
+        volunteer: str,
+        team_id: int | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        reason: str,
+    ) -> Absence:
+        """Records the absence, or returns the one this request id recorded before."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"""insert into unavailability (community_id, volunteer, team_id, starts_at, ends_at, reason,
+                        created_by, request_id)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8)
+                    on conflict (created_by, request_id) do nothing
+                    returning {_ABSENCE_COLUMNS}""",
+                community_id,
+                volunteer,
+                team_id,
+                starts_at,
+                ends_at,
+                reason,
+                caller.subject,
+                request_id,
+            )
+            if row is None:
+                row = await conn.fetchrow(
+                    f"select {_ABSENCE_COLUMNS} from unavailability where created_by = $1 and request_id = $2",
+                    caller.subject,
+                    request_id,
+                )
+                return Absence(**dict(row))
+            await write_audit(conn, caller, "declare_unavailability", "community", community_id, who=volunteer)
+            return Absence(**dict(row))
+
+    async def absence(self, absence_id: int) -> Absence | None:
+        row = await self.pool.fetchrow(f"select {_ABSENCE_COLUMNS} from unavailability where id = $1", absence_id)
+        return Absence(**dict(row)) if row else None
+
+    async def withdraw_absence(self, caller: Caller, request_id: str, absence_id: int) -> Absence:
+        async with self.pool.acquire() as conn, conn.transaction():
+            first = await conn.fetchval(
+                """insert into unavailability_withdrawals (created_by, request_id, unavailability_id)
+                   values ($1, $2, $3) on conflict do nothing returning true""",
+                caller.subject,
+                request_id,
+                absence_id,
+            )
+            if first:
+                await conn.execute(
+                    "update unavailability set withdrawn_at = coalesce(withdrawn_at, now()) where id = $1", absence_id
+                )
+                await write_audit(conn, caller, "withdraw_unavailability", "unavailability", absence_id)
+            row = await conn.fetchrow(f"select {_ABSENCE_COLUMNS} from unavailability where id = $1", absence_id)
+            return Absence(**dict(row))
+
+    async def absences(
+        self, community_id: int, start: datetime, end: datetime, after_id: int = 0, limit: int = 10_000
+    ) -> list[Absence]:
+        """Absences in force (not withdrawn) overlapping [start, end), in id order."""
+        rows = await self.pool.fetch(
+            f"""select {_ABSENCE_COLUMNS} from unavailability
+                where community_id = $1 and withdrawn_at is null and ends_at > $2 and starts_at < $3 and id > $4
+                order by id limit $5""",
+            community_id,
+            start,
+            end,
+            after_id,
+            limit,
+        )
+        return [Absence(**dict(row)) for row in rows]
+
+    async def away(
+        self, community_id: int, start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Who is away at some point of [start, end), with their absences."""
+        by_volunteer: dict[str, list[tuple[datetime, datetime]]] = {}
+        for a in await self.absences(community_id, start, end):
+            by_volunteer.setdefault(a.volunteer, []).append((a.starts_at, a.ends_at))
+        return by_volunteer
+
+    async def away_members(self, at: datetime) -> set[str]:
+        """Ids of the members away at the moment (an absence is the person's, whichever community declared it)."""
+        rows = await self.pool.fetch(
+            """select distinct volunteer from unavailability
+               where withdrawn_at is null and ends_at > $1 and starts_at <= $1 and volunteer like 'member:%'""",
+            at,
+        )
+        return {row["volunteer"].removeprefix("member:") for row in rows}
 
     # -- alerts -----------------------------------------------------------------------------------------------
 

@@ -15,11 +15,14 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -429,6 +432,78 @@ async def test_an_alerts_address_is_sealed_masked_revealed_only_audited_and_kept
 
 async def _closed(handle: WorkflowHandle) -> bool:
     return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
+
+
+async def test_a_volunteer_away_is_not_called_and_a_team_volunteer_on_duty_is_and_may_answer(
+    api: Api, platform: AlertPlatform
+) -> None:
+    s = await scene(api, platform)
+    team = await api.registry.CreateTeam(
+        reg.CreateTeamRequest(
+            request_id=new_request_id(), org_unit_id=s.community_id, kind=reg.TEAM_KIND_RED_CROSS_RESCUE, name="救援队"
+        ),
+        metadata=api.admin,
+    )
+    volunteer = (
+        await api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(
+                request_id=new_request_id(),
+                team_id=team.team.id,
+                volunteer=reg.ResidentVolunteer(name="刘秀英", phone="13800001111"),
+            ),
+            metadata=api.admin,
+        )
+    ).team_member.id
+    # The roster of today (and tomorrow, should midnight fall in the test): the scene's three, then the volunteer.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    for day in (today, today + timedelta(days=1)):
+        await platform.dispatch.SetDutyRoster(
+            dis.SetDutyRosterRequest(
+                request_id=new_request_id(),
+                community_id=s.community_id,
+                date=day.isoformat(),
+                slots=[
+                    dis.DutySlot(member_id=s.in_community),
+                    dis.DutySlot(member_id=s.in_grid),
+                    dis.DutySlot(member_id=s.in_building),
+                    dis.DutySlot(team_id=team.team.id, team_member_id=volunteer),
+                ],
+            ),
+            metadata=api.admin,
+        )
+    # The building's volunteer, nearest, is away (请假) today.
+    now = Timestamp()
+    now.GetCurrentTime()
+    later = Timestamp()
+    later.FromSeconds(now.seconds + 3600)
+    await platform.dispatch.DeclareUnavailability(
+        dis.DeclareUnavailabilityRequest(
+            request_id=new_request_id(),
+            community_id=s.community_id,
+            member_id=s.in_building,
+            end_time=later,
+            reason="出差",
+        ),
+        metadata=as_member(api, s.in_building, s.community_id),
+    )
+    alert = await raise_alert(api, platform, s.building_id)
+
+    async def volunteer_called() -> bool:
+        return len(await called(api, platform, alert.id)) >= 3
+
+    await until(volunteer_called, what="the team volunteer's call")
+    assert (await called(api, platform, alert.id))[:3] == [
+        f"member:{s.in_grid}",
+        f"member:{s.in_community}",
+        f"volunteer:{volunteer}",
+    ]
+    # Staff answer for the volunteer, who has no linli account.
+    acked = await platform.dispatch.AcknowledgeAlert(
+        dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert.id, team_member_id=volunteer),
+        metadata=api.token(Role.STAFF, scope=s.community_id, subject="staff-wang"),
+    )
+    assert acked.alert.responder == f"volunteer:{volunteer}"
+    await cancel(api, platform, alert.id)
 
 
 async def test_the_same_alert_raised_ten_times_is_one_alert(api: Api, platform: AlertPlatform) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
@@ -97,3 +100,32 @@ async def test_bad_matching_requests_are_refused_with_the_field_named(api: Api) 
             await api.dispatch.RecommendVolunteers(request, metadata=api.admin)
         assert error.value.code() == code, error.value.details()
         assert (error.value.details() or "").startswith(f"{field}:"), error.value.details()
+
+
+async def test_a_member_away_now_is_not_recommended_until_the_absence_is_withdrawn(api: Api) -> None:
+    community = await make_community(api)
+    staying = (await register_member(api, community.community_id, name="留守")).id
+    leaving = (await register_member(api, community.community_id, name="出差")).id
+
+    async def recommended() -> list[str]:
+        response = await api.dispatch.RecommendVolunteers(
+            dis.RecommendVolunteersRequest(org_unit_id=community.community_id, skills=[reg.SKILL_MEDICAL]),
+            metadata=api.admin,
+        )
+        return [r.member_id for r in response.recommendations]
+
+    assert sorted(await recommended()) == sorted([staying, leaving])
+    later = Timestamp()
+    later.FromSeconds(int(time.time()) + 86_400)
+    declared = await api.dispatch.DeclareUnavailability(
+        dis.DeclareUnavailabilityRequest(
+            request_id=new_request_id(), community_id=community.community_id, member_id=leaving, end_time=later
+        ),
+        metadata=api.admin,
+    )
+    assert await recommended() == [staying]
+    await api.dispatch.WithdrawUnavailability(
+        dis.WithdrawUnavailabilityRequest(request_id=new_request_id(), unavailability_id=declared.unavailability.id),
+        metadata=api.admin,
+    )
+    assert sorted(await recommended()) == sorted([staying, leaving])

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dis
+from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from devstack.demo_data import MEMBERS, load_demo_data
@@ -167,6 +168,192 @@ async def test_bad_roster_requests_are_refused_with_the_field_named(api: Api) ->
             metadata=api.admin,
         )
     assert (too_long.value.details() or "").startswith("end_date:")
+
+
+async def team_volunteer(api: Api, org_unit_id: str, name: str = "刘秀英") -> tuple[str, str]:
+    """A red-cross rescue team of the unit with one resident volunteer (not a party member): (team, volunteer)."""
+    team = await api.registry.CreateTeam(
+        reg.CreateTeamRequest(
+            request_id=new_request_id(),
+            org_unit_id=org_unit_id,
+            kind=reg.TEAM_KIND_RED_CROSS_RESCUE,
+            name="红十字救援队",
+        ),
+        metadata=api.admin,
+    )
+    added = await api.registry.AddTeamMember(
+        reg.AddTeamMemberRequest(
+            request_id=new_request_id(),
+            team_id=team.team.id,
+            volunteer=reg.ResidentVolunteer(name=name, phone="13800001111"),
+        ),
+        metadata=api.admin,
+    )
+    return team.team.id, added.team_member.id
+
+
+async def test_team_volunteers_stand_duty_beside_members_and_absences_take_people_off_duty(api: Api) -> None:
+    community = await make_community(api)
+    member = (await register_member(api, community.community_id, name="钱全天")).id
+    team_id, volunteer = await team_volunteer(api, community.community_id)
+    pattern = await api.dispatch.SetWeeklyDutyPattern(
+        dis.SetWeeklyDutyPatternRequest(
+            request_id=new_request_id(),
+            community_id=community.community_id,
+            slots=[
+                dis.WeeklyDutySlot(weekday=day, slot=s)
+                for day in range(1, 8)
+                for s in (
+                    slot(member),
+                    dis.DutySlot(team_id=team_id, team_member_id=volunteer, start_time="08:00", end_time="20:00"),
+                )
+            ],
+        ),
+        metadata=api.admin,
+    )
+    rostered = pattern.slots[1].slot
+    assert (rostered.member_id, rostered.team_id, rostered.team_member_id) == ("", team_id, volunteer)
+    assert rostered.member_name == "刘**"  # masked, as the registry gives it
+
+    # Friday 10:30 in Asia/Shanghai is 02:30 UTC: both on duty, the member first.
+    async def on_duty_at(utc: str) -> list[tuple[str, str]]:
+        response = await api.dispatch.GetOnDuty(
+            dis.GetOnDutyRequest(community_id=community.community_id, time=at(utc)), metadata=api.admin
+        )
+        return [(s.member_id, s.team_member_id) for s in response.on_duty]
+
+    assert await on_duty_at("2026-06-19T02:30:00") == [(member, ""), ("", volunteer)]
+
+    # The member declares their own absence, Friday 10:00-12:00: off duty then, and the volunteer covers it.
+    me = api.token(Role.MEMBER, scope=community.community_id, subject=member)
+    declared = await api.dispatch.DeclareUnavailability(
+        dis.DeclareUnavailabilityRequest(
+            request_id=new_request_id(),
+            community_id=community.community_id,
+            member_id=member,
+            start_time=at("2026-06-19T02:00:00"),
+            end_time=at("2026-06-19T04:00:00"),
+            reason="体检",
+        ),
+        metadata=me,
+    )
+    absence = declared.unavailability
+    assert (absence.member_id, absence.reason) == (member, "体检")
+    assert await on_duty_at("2026-06-19T02:30:00") == [("", volunteer)]
+    assert await on_duty_at("2026-06-19T04:30:00") == [(member, ""), ("", volunteer)]
+
+    async def friday_gaps() -> list[tuple[str, str]]:
+        response = await api.dispatch.GetDutyGaps(
+            dis.GetDutyGapsRequest(community_id=community.community_id, start_date=FRIDAY, end_date=FRIDAY),
+            metadata=api.admin,
+        )
+        return [(g.start_time, g.end_time) for g in response.gaps]
+
+    assert await friday_gaps() == []
+    # Staff declare the volunteer away all Friday: the member's two hours away become a gap.
+    await api.dispatch.DeclareUnavailability(
+        dis.DeclareUnavailabilityRequest(
+            request_id=new_request_id(),
+            community_id=community.community_id,
+            team_id=team_id,
+            team_member_id=volunteer,
+            start_time=at("2026-06-18T16:00:00"),
+            end_time=at("2026-06-19T16:00:00"),
+        ),
+        metadata=api.admin,
+    )
+    assert await friday_gaps() == [("10:00", "12:00")]
+    roster = await api.dispatch.GetDutyRoster(
+        dis.GetDutyRosterRequest(community_id=community.community_id, date=FRIDAY), metadata=api.admin
+    )
+    assert [s.away for s in roster.roster.slots] == [True, True]
+    listed = await api.dispatch.ListUnavailability(
+        dis.ListUnavailabilityRequest(
+            community_id=community.community_id, start_time=at("2026-06-19T00:00:00"), page_size=1
+        ),
+        metadata=api.admin,
+    )
+    assert len(listed.unavailability) == 1 and listed.next_page_token
+
+    # Back early: withdrawn, on duty again; a retry of the withdrawal changes nothing.
+    withdraw = dis.WithdrawUnavailabilityRequest(request_id=new_request_id(), unavailability_id=absence.id)
+    withdrawn = await api.dispatch.WithdrawUnavailability(withdraw, metadata=me)
+    again = await api.dispatch.WithdrawUnavailability(withdraw, metadata=me)
+    assert withdrawn.unavailability.withdraw_time == again.unavailability.withdraw_time
+    assert await on_duty_at("2026-06-19T02:30:00") == [(member, "")]
+
+
+async def test_bad_absences_and_volunteers_are_refused_with_the_field_named(api: Api) -> None:
+    community = await make_community(api)
+    other = await make_community(api)
+    member = (await register_member(api, community.community_id)).id
+    neighbour = (await register_member(api, community.community_id)).id
+    other_team, other_volunteer = await team_volunteer(api, other.community_id)
+
+    async def refused(call: object, code: grpc.StatusCode, field: str) -> None:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call  # type: ignore[misc]
+        assert error.value.code() == code, error.value.details()
+        assert (error.value.details() or "").startswith(f"{field}:"), error.value.details()
+
+    def absence(**fields: object) -> dis.DeclareUnavailabilityRequest:
+        base = {
+            "request_id": new_request_id(),
+            "community_id": community.community_id,
+            "member_id": member,
+            "end_time": at("2030-01-01T00:00:00"),
+            "start_time": at("2029-12-01T00:00:00"),
+        }
+        return dis.DeclareUnavailabilityRequest(**{**base, **fields})
+
+    me = api.token(Role.MEMBER, scope=community.community_id, subject=member)
+    declare = api.dispatch.DeclareUnavailability
+    await refused(declare(absence(member_id=neighbour), metadata=me), grpc.StatusCode.PERMISSION_DENIED, "member_id")
+    await refused(
+        declare(absence(end_time=at("2029-11-01T00:00:00")), metadata=me), grpc.StatusCode.INVALID_ARGUMENT, "end_time"
+    )
+    await refused(
+        declare(absence(end_time=at("2031-01-01T00:00:00")), metadata=me), grpc.StatusCode.INVALID_ARGUMENT, "end_time"
+    )
+    await refused(
+        declare(absence(member_id="", team_id=other_team, team_member_id=other_volunteer), metadata=api.admin),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "team_id",
+    )
+    await refused(
+        api.dispatch.SetDutyRoster(
+            dis.SetDutyRosterRequest(
+                request_id=new_request_id(),
+                community_id=community.community_id,
+                date=FRIDAY,
+                slots=[slot(member), dis.DutySlot(team_id=other_team, team_member_id=other_volunteer)],
+            ),
+            metadata=api.admin,
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "slots[1].team_id",
+    )
+    await refused(
+        api.dispatch.SetDutyRoster(
+            dis.SetDutyRosterRequest(
+                request_id=new_request_id(),
+                community_id=community.community_id,
+                date=FRIDAY,
+                slots=[dis.DutySlot(member_id=member, team_member_id=other_volunteer)],
+            ),
+            metadata=api.admin,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "slots[0].member_id",
+    )
+    await refused(
+        api.dispatch.WithdrawUnavailability(
+            dis.WithdrawUnavailabilityRequest(request_id=new_request_id(), unavailability_id="99999999"),
+            metadata=api.admin,
+        ),
+        grpc.StatusCode.NOT_FOUND,
+        "unavailability_id",
+    )
 
 
 async def test_the_demo_data_puts_someone_on_duty_in_every_demo_community_every_day(api: Api) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import grpc
 import pytest
 from hypothesis import given
@@ -73,13 +76,14 @@ def test_nearness_is_the_deepest_unit_shared_with_the_alert() -> None:
 
 
 def test_the_call_order_is_nearest_first_then_roster_order_and_each_member_once() -> None:
-    on_duty = [(30, domain.NEAR_COMMUNITY, 0), (20, domain.NEAR_GRID, 1), (10, domain.NEAR_BUILDING, 2)]
-    on_duty += [(40, domain.NEAR_GRID, 3), (30, domain.NEAR_COMMUNITY, 4)]
+    on_duty = [("member:30", domain.NEAR_COMMUNITY, 0), ("member:20", domain.NEAR_GRID, 1)]
+    on_duty += [("member:10", domain.NEAR_BUILDING, 2), ("volunteer:40", domain.NEAR_GRID, 3)]
+    on_duty += [("member:30", domain.NEAR_COMMUNITY, 4)]
     assert domain.call_order(on_duty) == [
-        (10, domain.NEAR_BUILDING),
-        (20, domain.NEAR_GRID),
-        (40, domain.NEAR_GRID),
-        (30, domain.NEAR_COMMUNITY),
+        ("member:10", domain.NEAR_BUILDING),
+        ("member:20", domain.NEAR_GRID),
+        ("volunteer:40", domain.NEAR_GRID),
+        ("member:30", domain.NEAR_COMMUNITY),
     ]
 
 
@@ -198,3 +202,24 @@ def test_an_alerts_address_and_device_id_are_masked_past_recognition() -> None:
     assert domain.mask_address("幸福里小区12号楼3单元502室").startswith("幸福里小区")
     assert domain.mask_device_id("nanny-0042") == "******0042"
     assert domain.mask_device_id("0042") == "****"
+
+
+def test_a_volunteer_away_for_part_of_a_day_leaves_that_part_of_their_slot_uncovered() -> None:
+    member, volunteer = Slot(1, 0, 1440), Slot(0, 480, 1200, team_id=5, team_member_id=7)
+    assert (member.volunteer, volunteer.volunteer) == ("member:1", "volunteer:7")
+    # The member is away 10:00-12:00; the volunteer all day.
+    away = {"member:1": [(600, 720)], "volunteer:7": [(0, 1440)]}
+    assert domain.without_away([member, volunteer], away) == [Slot(1, 0, 600), Slot(1, 720, 1440)]
+    assert domain.gaps(domain.without_away([member], away)) == [(600, 720)]
+    assert domain.without_away([volunteer], {}) == [volunteer]
+
+
+def test_absences_are_cut_to_the_minutes_of_one_local_day() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    day_start, day_end = datetime(2026, 6, 19, tzinfo=zone), datetime(2026, 6, 20, tzinfo=zone)
+    periods = [
+        (datetime(2026, 6, 18, 22, tzinfo=zone), datetime(2026, 6, 19, 8, 30, 20, tzinfo=zone)),  # from yesterday
+        (datetime(2026, 6, 19, 18, tzinfo=zone), datetime(2026, 6, 25, tzinfo=zone)),  # on into next week
+        (datetime(2026, 6, 21, tzinfo=zone), datetime(2026, 6, 22, tzinfo=zone)),  # another day
+    ]
+    assert domain.away_minutes(periods, day_start, day_end) == [(0, 511), (1080, 1440)]

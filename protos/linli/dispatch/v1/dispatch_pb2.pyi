@@ -163,16 +163,22 @@ class RecommendVolunteersResponse(_message.Message):
     def __init__(self, recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ...) -> None: ...
 
 class DutySlot(_message.Message):
-    __slots__ = ("member_id", "start_time", "end_time", "member_name")
+    __slots__ = ("member_id", "start_time", "end_time", "member_name", "team_id", "team_member_id", "away")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_NAME_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    AWAY_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     start_time: str
     end_time: str
     member_name: str
-    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[str] = ..., end_time: _Optional[str] = ..., member_name: _Optional[str] = ...) -> None: ...
+    team_id: str
+    team_member_id: str
+    away: bool
+    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[str] = ..., end_time: _Optional[str] = ..., member_name: _Optional[str] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., away: _Optional[bool] = ...) -> None: ...
 
 class DutyRoster(_message.Message):
     __slots__ = ("community_id", "date", "slots", "source")
@@ -302,6 +308,90 @@ class DutyGap(_message.Message):
     end_time: str
     def __init__(self, date: _Optional[str] = ..., start_time: _Optional[str] = ..., end_time: _Optional[str] = ...) -> None: ...
 
+class Unavailability(_message.Message):
+    __slots__ = ("id", "community_id", "member_id", "team_id", "team_member_id", "start_time", "end_time", "reason", "withdraw_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAW_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    community_id: str
+    member_id: str
+    team_id: str
+    team_member_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    reason: str
+    withdraw_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., member_id: _Optional[str] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., withdraw_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeclareUnavailabilityRequest(_message.Message):
+    __slots__ = ("request_id", "community_id", "member_id", "team_id", "team_member_id", "start_time", "end_time", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    community_id: str
+    member_id: str
+    team_id: str
+    team_member_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., member_id: _Optional[str] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DeclareUnavailabilityResponse(_message.Message):
+    __slots__ = ("unavailability",)
+    UNAVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    unavailability: Unavailability
+    def __init__(self, unavailability: _Optional[_Union[Unavailability, _Mapping]] = ...) -> None: ...
+
+class WithdrawUnavailabilityRequest(_message.Message):
+    __slots__ = ("request_id", "unavailability_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABILITY_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    unavailability_id: str
+    def __init__(self, request_id: _Optional[str] = ..., unavailability_id: _Optional[str] = ...) -> None: ...
+
+class WithdrawUnavailabilityResponse(_message.Message):
+    __slots__ = ("unavailability",)
+    UNAVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    unavailability: Unavailability
+    def __init__(self, unavailability: _Optional[_Union[Unavailability, _Mapping]] = ...) -> None: ...
+
+class ListUnavailabilityRequest(_message.Message):
+    __slots__ = ("community_id", "start_time", "end_time", "page_size", "page_token")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, community_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListUnavailabilityResponse(_message.Message):
+    __slots__ = ("unavailability", "next_page_token")
+    UNAVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    unavailability: _containers.RepeatedCompositeFieldContainer[Unavailability]
+    next_page_token: str
+    def __init__(self, unavailability: _Optional[_Iterable[_Union[Unavailability, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class GetDutyGapsResponse(_message.Message):
     __slots__ = ("gaps", "uncovered_days", "uncovered_hours")
     GAPS_FIELD_NUMBER: _ClassVar[int]
@@ -391,14 +481,16 @@ class RaiseAlertResponse(_message.Message):
     def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
 
 class AcknowledgeAlertRequest(_message.Message):
-    __slots__ = ("request_id", "alert_id", "member_id")
+    __slots__ = ("request_id", "alert_id", "member_id", "team_member_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     alert_id: str
     member_id: str
-    def __init__(self, request_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., member_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeAlertResponse(_message.Message):
     __slots__ = ("alert",)
@@ -503,12 +595,14 @@ class GetAlertCallListRequest(_message.Message):
     def __init__(self, alert_id: _Optional[str] = ...) -> None: ...
 
 class Callee(_message.Message):
-    __slots__ = ("member_id", "nearness")
+    __slots__ = ("member_id", "nearness", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NEARNESS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     nearness: Nearness
-    def __init__(self, member_id: _Optional[str] = ..., nearness: _Optional[_Union[Nearness, str]] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., nearness: _Optional[_Union[Nearness, str]] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class GetAlertCallListResponse(_message.Message):
     __slots__ = ("volunteers", "community_id", "street_id", "kind", "unit_id", "address")

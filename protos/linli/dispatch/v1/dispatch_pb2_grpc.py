@@ -75,6 +75,21 @@ class DispatchServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
                 _registered_method=True)
+        self.DeclareUnavailability = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/DeclareUnavailability',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityResponse.FromString,
+                _registered_method=True)
+        self.WithdrawUnavailability = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/WithdrawUnavailability',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityResponse.FromString,
+                _registered_method=True)
+        self.ListUnavailability = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/ListUnavailability',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityResponse.FromString,
+                _registered_method=True)
         self.RaiseAlert = channel.unary_unary(
                 '/linli.dispatch.v1.DispatchService/RaiseAlert',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RaiseAlertRequest.SerializeToString,
@@ -178,7 +193,30 @@ class DispatchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDutyGaps(self, request, context):
-        """Days and hours in a period with nobody on duty.
+        """Days and hours in a period with nobody on duty (those rostered but away count as nobody).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclareUnavailability(self, request, context):
+        """A volunteer — a member, or a team volunteer — is away for a period (请假: leave, travel, illness): while it
+        lasts they are not on duty, not called to alerts and not recommended for work. Members declare their own;
+        staff declare anyone's in their scope. A retry with the same request_id returns the first result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawUnavailability(self, request, context):
+        """Takes a declared absence back (back early, entered by mistake).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUnavailability(self, request, context):
+        """The absences in a community overlapping a period, earliest start first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -292,6 +330,21 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetDutyGaps,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.SerializeToString,
+            ),
+            'DeclareUnavailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclareUnavailability,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityResponse.SerializeToString,
+            ),
+            'WithdrawUnavailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawUnavailability,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityResponse.SerializeToString,
+            ),
+            'ListUnavailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnavailability,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityResponse.SerializeToString,
             ),
             'RaiseAlert': grpc.unary_unary_rpc_method_handler(
                     servicer.RaiseAlert,
@@ -556,6 +609,87 @@ class DispatchService:
             '/linli.dispatch.v1.DispatchService/GetDutyGaps',
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclareUnavailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/DeclareUnavailability',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawUnavailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/WithdrawUnavailability',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.WithdrawUnavailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnavailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/ListUnavailability',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnavailabilityResponse.FromString,
             options,
             channel_credentials,
             insecure,
