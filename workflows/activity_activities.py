@@ -280,7 +280,6 @@ class ActivityActivities:
             )
             outcome.delivered += len(delivered)
             outcome.refused += len(refused)
-            activity.heartbeat(outcome.delivered + outcome.refused)
             failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]
             if failed:
                 if isinstance(failed[0], GatewayUnavailable):
@@ -302,8 +301,11 @@ class ActivityActivities:
             address=about.place,
             text=f"{about.title} ({when}, {about.place}): {notice.note}",
         )
-        for notifier in self.notifiers:
-            await notifier.send(message)
+        try:
+            for notifier in self.notifiers:
+                await notifier.send(message)
+        finally:
+            activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
 
     @activity.defn
     async def recommend_volunteers(self, query: VolunteerQuery) -> list[str]:

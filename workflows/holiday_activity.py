@@ -93,6 +93,8 @@ NOTICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
 )
 NOTICE_START_TO_CLOSE = timedelta(minutes=2)
+# The send activity heartbeats after every recipient: a worker that dies mid-attempt is noticed this soon.
+NOTICE_HEARTBEAT = timedelta(seconds=30)
 NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=6)
 # Release 3: notices are sent, not only recorded; a workflow that recorded its first notices without sending
 # them keeps doing so (its history has no send_activity_notice to replay).
@@ -328,6 +330,7 @@ class HolidayActivity:
                 ActivityActivities.send_activity_notice,
                 ref,
                 start_to_close_timeout=NOTICE_START_TO_CLOSE,
+                heartbeat_timeout=NOTICE_HEARTBEAT,
                 schedule_to_close_timeout=NOTICE_SCHEDULE_TO_CLOSE,
                 retry_policy=NOTICE_RETRY,
             )

@@ -1,13 +1,17 @@
-"""Faults: dispatch killed between committing a proposal and telling its workflow; the workflow still starts."""
+"""Faults: dispatch killed between committing a proposal and telling its workflow (the workflow still starts);
+the worker killed while a notice waits for a gateway that is down (the next worker sends it, once)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import asyncpg
 import grpc
@@ -15,8 +19,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from devstack.client import Api
 from devstack.processes import free_port
@@ -107,3 +112,135 @@ async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workfl
         for name in ("dispatch-doomed", "dispatch-revived"):
             if name in stack.processes:
                 stack.processes.pop(name).stop()
+
+
+class Gateway:
+    """The notice gateway on a fixed port of 127.0.0.1: down (nothing listening) until `up()`."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[tuple[dict[str, str], str]] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/notices"
+
+    def up(self) -> None:
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                received.append((body, self.headers["Idempotency-Key"]))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+async def test_a_notice_pending_when_the_worker_is_killed_is_sent_once_by_the_next_worker(
+    api: Api, stack: LocalStack, separate_dispatch_database: str
+) -> None:
+    community = await make_community(api)
+    gateway = Gateway()  # down: every attempt to send fails and is retried
+    port = free_port()
+    queue = "activity-notices-test"
+    stack.start_process(
+        "dispatch",
+        "dispatch-notices",
+        DATABASE_URL=separate_dispatch_database,
+        LINLI_GRPC_PORT=str(port),
+        LINLI_METRICS_PORT=str(free_port()),
+        LINLI_TASK_QUEUE=queue,
+    )
+    worker_env = {
+        "LINLI_TASK_QUEUE": queue,
+        "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
+        "LINLI_NOTIFY_WEBHOOK_URL": gateway.url,
+    }
+    stack.start_process("worker", "worker-notices", LINLI_METRICS_PORT=str(free_port()), **worker_env)
+    client = await Client.connect(stack.temporal_address or "")
+    handle = None
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            activities = activities_pb2_grpc.ActivityServiceStub(channel)
+            proposed = await activities.ProposeActivity(
+                act.ProposeActivityRequest(
+                    request_id=new_request_id(),
+                    org_unit_id=community.community_id,
+                    title="端午粽飘香",
+                    kind=act.ACTIVITY_KIND_HOLIDAY,
+                    place="幸福里活动中心",
+                    start_time=stamp(timedelta(days=3)),
+                    end_time=stamp(timedelta(days=3, hours=3)),
+                    signup_deadline=stamp(timedelta(days=2)),
+                    capacity=300,
+                ),
+                metadata=api.admin,
+            )
+            activity_id = proposed.activity.id
+            handle = client.get_workflow_handle(workflow_id(activity_id))
+            await activities.ReviewActivity(
+                act.ReviewActivityRequest(
+                    request_id=new_request_id(), activity_id=activity_id, approve=act.ActivityApproval()
+                ),
+                metadata=api.admin,
+            )
+
+            async def published_notice() -> act.ActivityEvent | None:
+                history = await activities.GetActivityHistory(
+                    act.GetActivityHistoryRequest(activity_id=activity_id), metadata=api.admin
+                )
+                found = [e for e in history.events if e.notice_kind == act.ACTIVITY_NOTICE_KIND_PUBLISHED]
+                return found[0] if found else None
+
+            deadline = time.monotonic() + 30
+            while (notice := await published_notice()) is None:
+                assert time.monotonic() < deadline, "the activity was never published"
+                await asyncio.sleep(0.2)
+            assert not notice.HasField("sent_time")  # recorded; the gateway is down
+
+            async def waiting_to_retry() -> bool:
+                pending = (await handle.describe()).raw_description.pending_activities
+                return any(
+                    p.activity_type.name == "send_activity_notice"
+                    and p.attempt >= 2
+                    and p.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
+                    for p in pending
+                )
+
+            deadline = time.monotonic() + 30
+            while not await waiting_to_retry():
+                assert time.monotonic() < deadline, "the notice was never retried"
+                await asyncio.sleep(0.1)
+            stack.processes.pop("worker-notices").kill()  # SIGKILL, with the notice waiting for its next attempt
+            stack.start_process("worker", "worker-notices-2", LINLI_METRICS_PORT=str(free_port()), **worker_env)
+            gateway.up()
+            # The next attempt, on the new worker, comes within the back-off (or the heartbeat time-out, should the
+            # kill have caught an attempt under way).
+            deadline = time.monotonic() + 90
+            while not (notice := await published_notice()).HasField("sent_time"):  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the notice was never sent"
+                await asyncio.sleep(0.5)
+        assert (notice.delivered, notice.failed) == (1, 0)
+        [(body, key)] = gateway.received  # once
+        assert body["recipient"] == f"org:{community.community_id}" and body["purpose"] == "activity_published"
+        assert key.startswith(f"activity-{activity_id}/notice-{notice.sequence}/")
+    finally:
+        if handle is not None:
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test over")
+        for name in ("worker-notices", "worker-notices-2", "dispatch-notices"):
+            if name in stack.processes:
+                stack.processes.pop(name).stop()
+        gateway.down()
