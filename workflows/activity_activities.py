@@ -97,6 +97,11 @@ class NoticeOutcome:
 
 
 @dataclass
+class DigestRun:
+    before: float  # seconds since the epoch: notices recorded before this go in this digest
+
+
+@dataclass
 class VolunteerQuery:
     activity_id: str
     org_unit_id: str
@@ -306,6 +311,65 @@ class ActivityActivities:
                 await notifier.send(message)
         finally:
             activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
+
+    @activity.defn
+    async def send_notice_digests(self, run: DigestRun) -> NoticeOutcome:
+        """Sends each recipient with held notices one digest of them, and records each digest as it goes; as
+        send_activity_notice does, a retry sends only the digests not yet recorded, under the same keys."""
+        outcome = NoticeOutcome(0, 0)
+        day = f"{datetime.fromtimestamp(run.before, UTC):%Y%m%d}"
+        while True:
+            page = await _call(
+                self.activities.GetNoticeDigests(
+                    activities_pb2.GetNoticeDigestsRequest(before=_timestamp(run.before), page_size=_SEND_PAGE),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            if not page.digests:
+                return outcome
+            results = await asyncio.gather(*(self._send_digest(day, d) for d in page.digests), return_exceptions=True)
+            delivered = [
+                i.delivery_id for d, e in zip(page.digests, results, strict=True) if e is None for i in d.items
+            ]
+            refused = [
+                activities_pb2.NoticeFailure(delivery_id=i.delivery_id, reason=str(e))
+                for d, e in zip(page.digests, results, strict=True)
+                if isinstance(e, GatewayRefused)
+                for i in d.items
+            ]
+            await _call(
+                self.activities.RecordDigestDelivery(
+                    activities_pb2.RecordDigestDeliveryRequest(delivered=delivered, failed=refused),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            outcome.delivered += sum(1 for e in results if e is None)
+            outcome.refused += sum(1 for e in results if isinstance(e, GatewayRefused))
+            failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]
+            if failed:
+                if isinstance(failed[0], GatewayUnavailable):
+                    raise ApplicationError(str(failed[0]), type="GatewayUnavailable")
+                raise failed[0]
+
+    async def _send_digest(self, day: str, digest: activities_pb2.NoticeDigest) -> None:
+        lines = [
+            f"{i.title} ({i.start_time.ToDatetime(tzinfo=UTC):%Y-%m-%d %H:%M} UTC, {i.place}): {i.note}"
+            for i in digest.items
+        ]
+        message = Notice(
+            key=f"activity-digest-{day}/{digest.items[0].delivery_id}",
+            alert_id="",
+            purpose="activity_digest",
+            recipient=digest.recipient,
+            alert_kind="",
+            unit_id="",
+            text=f"{len(lines)} activity notice(s):\n" + "\n".join(lines),
+        )
+        try:
+            for notifier in self.notifiers:
+                await notifier.send(message)
+        finally:
+            activity.heartbeat()
 
     @activity.defn
     async def recommend_volunteers(self, query: VolunteerQuery) -> list[str]:

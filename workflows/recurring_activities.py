@@ -2,6 +2,9 @@
 monthly party lessons 三会一课) as Temporal Schedules. Each run of schedule recurring-activity-<id> starts a
 RecurringActivityRun, which proposes one activity from the template through ActivityService; that
 activity then has its own HolidayActivity workflow.
+
+The daily digest of activity notices is a schedule too (activity-notice-digest, 08:00 in dispatch's time zone):
+each run sends every recipient who asked for it their held non-urgent notices in one notice.
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ with workflow.unsafe.imports_passed_through():
         ScheduleState,
     )
 
-    from workflows.activity_activities import ActivityActivities, RoleNeed, TemplateProposal
+    from workflows.activity_activities import (
+        ActivityActivities,
+        DigestRun,
+        NoticeOutcome,
+        RoleNeed,
+        TemplateProposal,
+    )
+    from workflows.holiday_activity import NOTICE_HEARTBEAT, NOTICE_RETRY, NOTICE_SCHEDULE_TO_CLOSE
 
 
 @dataclass
@@ -44,6 +54,27 @@ class RecurringRunInput:
     template: ActivityTemplate
     lead_hours: int  # the proposed activity starts this long after the run
     duration_minutes: int
+
+
+DIGEST_SCHEDULE_ID = "activity-notice-digest"
+DIGEST_HOUR = 8
+
+
+@dataclass
+class NoticeDigestInput:
+    """Nothing yet: the run's own time says which notices are due."""
+
+
+def digest_schedule(task_queue: str, timezone: str) -> Schedule:
+    """The daily digest of activity notices (每日汇总), at 08:00 local time."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ActivityNoticeDigest.run, NoticeDigestInput(), id=f"{DIGEST_SCHEDULE_ID}-run", task_queue=task_queue
+        ),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(DIGEST_HOUR)])], time_zone_name=timezone),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+        state=ScheduleState(note="created when the first recipient asked for a daily digest"),
+    )
 
 
 def schedule_id(recurring_activity_id: str) -> str:
@@ -98,4 +129,19 @@ class RecurringActivityRun:
             ),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1), maximum_attempts=20),
+        )
+
+
+@workflow.defn
+class ActivityNoticeDigest:
+    @workflow.run
+    async def run(self, params: NoticeDigestInput) -> NoticeOutcome:
+        # Notices recorded before the run's start: the same set on every retry, so the same idempotency keys.
+        return await workflow.execute_activity_method(
+            ActivityActivities.send_notice_digests,
+            DigestRun(before=workflow.info().start_time.timestamp()),
+            start_to_close_timeout=timedelta(minutes=10),
+            heartbeat_timeout=NOTICE_HEARTBEAT,
+            schedule_to_close_timeout=NOTICE_SCHEDULE_TO_CLOSE,
+            retry_policy=NOTICE_RETRY,
         )

@@ -29,7 +29,7 @@ from workflows.emergency_activities import EmergencyActivities
 from workflows.emergency_dispatch import EmergencyDispatch
 from workflows.emergency_notify import notifiers_for
 from workflows.holiday_activity import HolidayActivity
-from workflows.recurring_activities import RecurringActivityRun
+from workflows.recurring_activities import ActivityNoticeDigest, RecurringActivityRun
 from workflows.report_activities import ReportActivities
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
 from workflows.wish_activities import WishActivities
@@ -41,6 +41,7 @@ WORKFLOWS = [
     WishLifecycle,
     HolidayActivity,
     RecurringActivityRun,
+    ActivityNoticeDigest,
     EmergencyDispatch,
     WeeklyReports,
     WeeklyReport,
@@ -117,6 +118,7 @@ def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settin
         steps.notify_participants,
         steps.record_notice,
         steps.send_activity_notice,
+        steps.send_notice_digests,
         steps.recommend_volunteers,
         steps.propose_from_template,
         steps.record_volunteer_service,

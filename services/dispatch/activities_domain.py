@@ -84,6 +84,10 @@ WITHDRAW_STATES = frozenset({"published", "signups_closed"})
 CHECK_IN_STATES = frozenset({"published", "signups_closed", "in_progress"})
 CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
 
+# Notices that may wait for a recipient's daily digest: nothing in them needs doing today. Reminders,
+# cancellations, promotions and calls for volunteers always go at once.
+DIGEST_KINDS = frozenset({"published", "approval_reminder"})
+
 MAX_TITLE = 200
 MAX_PLACE = 200
 MAX_REASON = 500
@@ -173,6 +177,16 @@ class Event:
     sent_at: datetime | None = None
     delivered: int = 0
     failed: int = 0
+
+
+def check_recipient(raw: str) -> str | None:
+    """A notice recipient as written ("member:<id>", "resident:<ref>", "org:<id>"), or None when malformed."""
+    kind, _, ref = raw.strip().partition(":")
+    if kind in ("member", "org") and ref.isdigit() and len(ref) <= 19:
+        return f"{kind}:{int(ref)}"
+    if kind == "resident" and 0 < len(ref) <= MAX_RESIDENT_REF and ref.strip() == ref:
+        return f"resident:{ref}"
+    return None
 
 
 def check_times(start: datetime, end: datetime, deadline: datetime) -> tuple[str, str] | None:

@@ -16,12 +16,13 @@ from datetime import timedelta
 
 import asyncpg
 from prometheus_client import Counter, Gauge
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleAlreadyRunningError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from services.runtime.config import Settings
+from services.runtime.errors import Unavailable
 from workflows.holiday_activity import (
     ActivityChange,
     ActivityLimits,
@@ -30,6 +31,7 @@ from workflows.holiday_activity import (
     NoticeRecorded,
     workflow_id,
 )
+from workflows.recurring_activities import DIGEST_SCHEDULE_ID, digest_schedule
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,25 @@ class ActivityRelay:
         self.task_queue = settings.task_queue
         self.poll_interval = settings.outbox_poll_interval.total_seconds()
         self.limits = ActivityLimits(approval_seconds=settings.activity_approval_limit.total_seconds())
+        self.timezone = settings.alerts.duty_timezone
         self._wake = asyncio.Event()
+        self._digest_scheduled = False
 
     def wake(self) -> None:
         """Called after a transition commits, so it is delivered now rather than at the next poll."""
         self._wake.set()
+
+    async def ensure_digest_schedule(self) -> None:
+        """Creates the daily digest's Temporal Schedule if it does not exist yet (once someone asks for a digest)."""
+        if self._digest_scheduled:
+            return
+        try:
+            await self.temporal.create_schedule(DIGEST_SCHEDULE_ID, digest_schedule(self.task_queue, self.timezone))
+        except ScheduleAlreadyRunningError:
+            pass
+        except (RPCError, RuntimeError, OSError) as exc:
+            raise Unavailable("Temporal is not reachable to schedule the daily digest; retry") from exc
+        self._digest_scheduled = True
 
     async def run(self) -> None:
         while True:

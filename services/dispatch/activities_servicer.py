@@ -510,6 +510,64 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         NOTICE_DELIVERIES.labels(notice.notice_kind, "refused").inc(refused)
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
+    async def SetNoticePreference(
+        self, request: pb.SetNoticePreferenceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetNoticePreferenceResponse:
+        caller = current_caller()
+        validate.request_id(request.request_id)  # setting a preference twice is the same: the retry is safe
+        recipient = domain.check_recipient(request.recipient)
+        if recipient is None:
+            raise InvalidArgument("must be member:<id>, resident:<ref> or org:<id>", "recipient")
+        if caller.role == Role.MEMBER:
+            if recipient != f"member:{caller.subject}":
+                raise PermissionDenied("a member may set only their own notices' preference", "recipient")
+        else:
+            caller.require_role(Role.ADMIN, Role.SYSTEM, Role.SERVICE)
+        await self.store.set_notice_preference(caller, recipient, request.daily_digest)
+        if request.daily_digest:
+            await self.relay.ensure_digest_schedule()
+        return pb.SetNoticePreferenceResponse(recipient=recipient, daily_digest=request.daily_digest)
+
+    async def GetNoticeDigests(
+        self, request: pb.GetNoticeDigestsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetNoticeDigestsResponse:
+        current_caller().require_role(Role.SERVICE)
+        before = required_time("before", request.before)
+        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
+        held = await self.store.held_for_digest(before, page_size)
+        return pb.GetNoticeDigestsResponse(
+            digests=[
+                pb.NoticeDigest(
+                    recipient=recipient,
+                    items=[
+                        pb.DigestItem(
+                            delivery_id=i.delivery_id,
+                            activity_id=str(i.activity_id),
+                            org_unit_id=str(i.org_unit_id),
+                            title=i.title,
+                            place=i.place,
+                            start_time=to_timestamp(i.start_time),
+                            notice_kind=domain.NOTICE_KIND_NUMBERS[i.notice_kind],
+                            note=i.note,
+                        )
+                        for i in items
+                    ],
+                )
+                for recipient, items in held.items()
+            ]
+        )
+
+    async def RecordDigestDelivery(
+        self, request: pb.RecordDigestDeliveryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordDigestDeliveryResponse:
+        current_caller().require_role(Role.SERVICE)
+        failed = [
+            (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
+            for i, f in enumerate(request.failed)
+        ]
+        await self.store.record_digest(list(request.delivered), failed)
+        return pb.RecordDigestDeliveryResponse()
+
     async def GetActivityStats(
         self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetActivityStatsResponse:

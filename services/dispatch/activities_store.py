@@ -17,6 +17,7 @@ import asyncpg
 
 from services.dispatch.activities_domain import (
     CLOSE_OUT,
+    DIGEST_KINDS,
     Activity,
     Event,
     Move,
@@ -110,6 +111,20 @@ class PendingDelivery:
 
     delivery_id: int
     recipient: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """A notice held for a recipient's daily digest."""
+
+    delivery_id: int
+    activity_id: int
+    org_unit_id: int
+    title: str
+    place: str
+    start_time: datetime
+    notice_kind: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -579,11 +594,16 @@ class ActivityStore:
             request_id,
             relay,
         )
+        # A recipient who asked for the daily digest gets a non-urgent notice there (held), not at once.
         await conn.execute(
-            """insert into activity_notice_recipients (event_id, recipient)
-               select $1, recipient from unnest($2::text[]) with ordinality as r(recipient, n) order by n""",
+            """insert into activity_notice_recipients (event_id, recipient, digest)
+               select $1, r.recipient, $3 and coalesce(p.daily_digest, false)
+               from unnest($2::text[]) with ordinality as r(recipient, n)
+               left join activity_notice_preferences p on p.recipient = r.recipient
+               order by r.n""",
             row["id"],
             unique,
+            kind in DIGEST_KINDS,
         )
         if not unique:  # nobody to tell: sent as it is recorded
             await conn.execute("update activity_events set sent_at = now() where id = $1", row["id"])
@@ -604,7 +624,8 @@ class ActivityStore:
     async def pending_deliveries(self, event_id: int, limit: int) -> list[PendingDelivery]:
         rows = await self.pool.fetch(
             """select id, recipient from activity_notice_recipients
-               where event_id = $1 and delivered_at is null and failed_at is null order by id limit $2""",
+               where event_id = $1 and delivered_at is null and failed_at is null and not digest
+               order by id limit $2""",
             event_id,
             limit,
         )
@@ -642,6 +663,78 @@ class ActivityStore:
                 )
             notice = await self._event_by_id(conn, event_id)
             return int(marked.split()[-1]), int(refused.split()[-1]), int(pending), notice
+
+    # The daily digest
+
+    async def set_notice_preference(self, caller: Caller, recipient: str, daily_digest: bool) -> None:
+        await self.pool.execute(
+            """insert into activity_notice_preferences (recipient, daily_digest, updated_by) values ($1, $2, $3)
+               on conflict (recipient) do update set daily_digest = $2, updated_by = $3, updated_at = now()""",
+            recipient,
+            daily_digest,
+            caller.subject,
+        )
+
+    async def held_for_digest(self, before: datetime, recipients: int) -> dict[str, list[DigestItem]]:
+        """The first `recipients` recipients (by reference) with notices held for their digest, recorded before
+        `before`, each with those notices in the order they were recorded."""
+        rows = await self.pool.fetch(
+            """with due as (
+                   select distinct n.recipient from activity_notice_recipients n
+                   join activity_events e on e.id = n.event_id
+                   where n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
+                   order by n.recipient limit $2)
+               select n.id, n.recipient, e.activity_id, a.org_unit_id, a.title, a.place, a.start_time,
+                      e.notice_kind, e.note
+               from activity_notice_recipients n
+               join activity_events e on e.id = n.event_id
+               join activities a on a.id = e.activity_id
+               where n.recipient in (select recipient from due)
+                 and n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
+               order by n.recipient, n.id""",
+            before,
+            recipients,
+        )
+        digests: dict[str, list[DigestItem]] = {}
+        for r in rows:
+            digests.setdefault(r["recipient"], []).append(
+                DigestItem(
+                    r["id"],
+                    r["activity_id"],
+                    r["org_unit_id"],
+                    r["title"],
+                    r["place"],
+                    r["start_time"],
+                    r["notice_kind"],
+                    r["note"],
+                )
+            )
+        return digests
+
+    async def record_digest(self, delivered: list[int], failed: list[tuple[int, str]]) -> None:
+        """Marks held deliveries as taken or refused; a notice with nothing left to deliver is sent."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """update activity_notice_recipients set delivered_at = now()
+                   where id = any($1::bigint[]) and digest and delivered_at is null and failed_at is null""",
+                delivered,
+            )
+            await conn.execute(
+                """update activity_notice_recipients r set failed_at = now(), failure = f.reason
+                   from unnest($1::bigint[], $2::text[]) as f(id, reason)
+                   where r.id = f.id and r.digest and r.delivered_at is null and r.failed_at is null""",
+                [delivery_id for delivery_id, _ in failed],
+                [reason for _, reason in failed],
+            )
+            await conn.execute(
+                """update activity_events e set sent_at = now()
+                   where e.sent_at is null and e.id in (
+                       select event_id from activity_notice_recipients where id = any($1::bigint[]))
+                     and not exists (
+                       select 1 from activity_notice_recipients r
+                       where r.event_id = e.id and r.delivered_at is null and r.failed_at is null)""",
+                delivered + [delivery_id for delivery_id, _ in failed],
+            )
 
     # Statistics
 

@@ -271,3 +271,35 @@ async def test_a_recurring_activity_needs_exactly_one_rhythm(
         )
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert (error.value.details() or "").startswith("recurring_activity.every_days: ")
+
+
+async def test_a_member_may_ask_for_a_daily_digest_of_their_own_notices_only(
+    api: Api, stack: LocalStack, activities: activities_pb2_grpc.ActivityServiceStub
+) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+
+    def preference(recipient: str, daily_digest: bool = True) -> act.SetNoticePreferenceRequest:
+        return act.SetNoticePreferenceRequest(
+            request_id=new_request_id(), recipient=recipient, daily_digest=daily_digest
+        )
+
+    answer = await activities.SetNoticePreference(preference(f"member:{member.id}"), metadata=as_member)
+    assert (answer.recipient, answer.daily_digest) == (f"member:{member.id}", True)
+    # Asking for a digest makes sure the daily digest's schedule exists.
+    temporal = await Client.connect(stack.temporal_address or "")
+    described = await temporal.get_schedule_handle("activity-notice-digest").describe()
+    assert described.schedule.spec.time_zone_name == "Asia/Shanghai"
+
+    front_end = api.token(Role.SYSTEM, subject="community-app")
+    assert (await activities.SetNoticePreference(preference("resident:app-77", False), metadata=front_end)).recipient
+    for request, caller, code, says in (
+        (preference(f"member:{int(member.id) + 1}"), as_member, grpc.StatusCode.PERMISSION_DENIED, "recipient"),
+        (preference(f"org:{community.community_id}"), api.token(Role.STAFF), grpc.StatusCode.PERMISSION_DENIED, "role"),
+        (preference("phone:13800000000"), api.admin, grpc.StatusCode.INVALID_ARGUMENT, "recipient"),
+        (preference("member:abc"), api.admin, grpc.StatusCode.INVALID_ARGUMENT, "recipient"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await activities.SetNoticePreference(request, metadata=caller)
+        assert error.value.code() == code and says in (error.value.details() or "")

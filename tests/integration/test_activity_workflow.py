@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -40,6 +40,7 @@ from services.dispatch.activities_servicer import activity_message, event_messag
 from services.dispatch.activities_store import ActivityStore, NewActivity, WrongState
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.config import load_settings
+from services.runtime.convert import to_timestamp
 from services.runtime.db import create_pool, migrate
 from workflows.activity_activities import (
     ActivityActivities,
@@ -57,6 +58,7 @@ from workflows.activity_activities import (
 )
 from workflows.emergency_notify import notifiers_for
 from workflows.holiday_activity import HolidayActivity, workflow_id
+from workflows.recurring_activities import ActivityNoticeDigest, NoticeDigestInput
 from workflows.wish_activities import OrgRef
 
 WORKER = Caller("service:worker", Role.SERVICE, WHOLE_DEPLOYMENT)
@@ -143,6 +145,32 @@ class StoreAsService:
         _, _, pending, notice = await self.store.record_deliveries(request.sequence, list(request.delivered), failed)
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
+    async def GetNoticeDigests(self, request: pb.GetNoticeDigestsRequest, timeout: float) -> Any:
+        held = await self.store.held_for_digest(request.before.ToDatetime(tzinfo=UTC), request.page_size)
+        return pb.GetNoticeDigestsResponse(
+            digests=[
+                pb.NoticeDigest(
+                    recipient=recipient,
+                    items=[
+                        pb.DigestItem(
+                            delivery_id=i.delivery_id,
+                            activity_id=str(i.activity_id),
+                            title=i.title,
+                            place=i.place,
+                            start_time=to_timestamp(i.start_time),
+                            note=i.note,
+                        )
+                        for i in items
+                    ],
+                )
+                for recipient, items in held.items()
+            ]
+        )
+
+    async def RecordDigestDelivery(self, request: pb.RecordDigestDeliveryRequest, timeout: float) -> Any:
+        await self.store.record_digest(list(request.delivered), [(f.delivery_id, f.reason) for f in request.failed])
+        return pb.RecordDigestDeliveryResponse()
+
 
 @dataclass
 class Town:
@@ -151,6 +179,7 @@ class Town:
     relay: ActivityRelay
     gateway: Gateway
     webhook_url: str
+    task_queue: str = ""
     recommended: list[str] = field(default_factory=lambda: ["201", "202"])
     asked_for_volunteers: list[VolunteerQuery] = field(default_factory=list)
     services: list[ServiceRecordRequest] = field(default_factory=list)
@@ -229,6 +258,7 @@ class Town:
             notify_participants,
             record_notice,
             sender.send_activity_notice,
+            sender.send_notice_digests,
             recommend_volunteers,
             record_volunteer_service,
             parent_org,
@@ -314,9 +344,13 @@ async def town(
             ActivityStore(pool),
             ActivityRelay(pool, time_skipping_env.client, settings),
             *gateway,
+            task_queue,
         )
         async with Worker(
-            time_skipping_env.client, task_queue=task_queue, workflows=[HolidayActivity], activities=town.activities()
+            time_skipping_env.client,
+            task_queue=task_queue,
+            workflows=[HolidayActivity, ActivityNoticeDigest],
+            activities=town.activities(),
         ):
             yield town
             # A workflow left running would hold the shared server's clock for the next test.
@@ -465,6 +499,7 @@ async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) ->
     await sign_up(town.store, activity_id, member=101, role="steward")
     await town.env.sleep(timedelta(days=1))
     await town.decide(activity_id, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
+    await town.until_step(activity_id, "sent:cancelled")
     assert await town.result(town.handles[-1]) == "cancelled"
     published, notice = await town.notices(activity_id)
     assert notice.notice_kind == "cancelled" and "暴雨预警" in notice.note
@@ -588,3 +623,42 @@ async def test_a_failing_gateway_keeps_what_got_through_and_the_retry_sends_the_
     assert await ActivityEnvironment().run(sender.send_activity_notice, ref) == NoticeOutcome(3, 0)
     assert sorted(n["recipient"] for n in town.gateway.taken) == ["member:7", "member:8", "org:4"]
     assert len(set(town.gateway.keys)) == 3
+
+
+async def test_non_urgent_notices_wait_for_the_daily_digest_of_who_asked_for_it_and_urgent_ones_do_not(
+    town: Town,
+) -> None:
+    for recipient in ("org:4", "member:101"):
+        await town.store.set_notice_preference(STAFF, recipient, True)
+    festival = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1), capacity=1)
+    lesson = await town.propose(timedelta(days=6), deadline_before=timedelta(days=1))
+    for activity_id in (festival, lesson):
+        await town.decide(activity_id, domain.APPROVE)
+        await town.until_step(activity_id, "sent:published")  # its sending is done: held for the digest
+    assert town.gateway.notices("activity_published") == []
+    published = (await town.notices(festival))[0]
+    assert published.sent_at is None and published.delivered == 0
+
+    # A cancellation is urgent: the member who asked for a digest is told at once.
+    await sign_up(town.store, festival, member=101, role="steward")
+    await town.decide(festival, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
+    await town.until_step(festival, "sent:cancelled")
+    assert await town.result(town.handles[0]) == "cancelled"
+    assert [n["recipient"] for n in town.gateway.notices("activity_cancelled")] == ["member:101"]
+
+    # The day's digest: one notice for the community with both publications, each recorded as sent.
+    digest = await town.env.client.execute_workflow(
+        ActivityNoticeDigest.run, NoticeDigestInput(), id=f"digest-{uuid.uuid4().hex}", task_queue=town.task_queue
+    )
+    assert digest == NoticeOutcome(1, 0)
+    [sent] = town.gateway.notices("activity_digest")
+    assert sent["recipient"] == "org:4" and sent["text"].startswith("2 activity notice(s):")
+    assert sent["text"].count("open for sign-ups until") == 2
+    for activity_id in (festival, lesson):
+        published = (await town.notices(activity_id))[0]
+        assert published.notice_kind == "published" and published.sent_at is not None and published.delivered == 1
+    # Nothing is held any more: the next digest sends nothing.
+    again = await town.env.client.execute_workflow(
+        ActivityNoticeDigest.run, NoticeDigestInput(), id=f"digest-{uuid.uuid4().hex}", task_queue=town.task_queue
+    )
+    assert again == NoticeOutcome(0, 0) and len(town.gateway.notices("activity_digest")) == 1

@@ -159,3 +159,16 @@ def test_reports_are_scheduled_on_monday_and_on_the_second_of_january_local_time
     assert (weekly_id, yearly_id) == ("reports-weekly-2", "reports-yearly-2")
     assert weekly.spec.calendars[0].day_of_week[0].start == 1 and weekly.spec.time_zone_name == "Asia/Shanghai"
     assert (yearly.spec.calendars[0].month[0].start, yearly.spec.calendars[0].day_of_month[0].start) == (1, 2)
+
+
+def test_a_notice_recipient_is_a_member_a_resident_or_an_org() -> None:
+    assert domain.check_recipient("member:0012") == "member:12"
+    assert domain.check_recipient(" org:4 ") == "org:4"
+    assert domain.check_recipient("resident:app-77") == "resident:app-77"
+    for wrong in ("", "member:", "member:abc", "phone:13800000000", "resident:", "resident:" + "x" * 65, "org:-1"):
+        assert domain.check_recipient(wrong) is None, wrong
+
+
+def test_only_notices_with_nothing_to_do_today_may_wait_for_a_digest() -> None:
+    assert domain.DIGEST_KINDS <= set(domain.NOTICE_KINDS.values())
+    assert not domain.DIGEST_KINDS & {"cancelled", "promoted", "reminder_day_before", "reminder_hour_before"}

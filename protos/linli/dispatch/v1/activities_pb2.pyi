@@ -515,6 +515,78 @@ class RecordNoticeDeliveryResponse(_message.Message):
     notice: ActivityEvent
     def __init__(self, pending: _Optional[int] = ..., notice: _Optional[_Union[ActivityEvent, _Mapping]] = ...) -> None: ...
 
+class SetNoticePreferenceRequest(_message.Message):
+    __slots__ = ("request_id", "recipient", "daily_digest")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    DAILY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    recipient: str
+    daily_digest: bool
+    def __init__(self, request_id: _Optional[str] = ..., recipient: _Optional[str] = ..., daily_digest: _Optional[bool] = ...) -> None: ...
+
+class SetNoticePreferenceResponse(_message.Message):
+    __slots__ = ("recipient", "daily_digest")
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    DAILY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    recipient: str
+    daily_digest: bool
+    def __init__(self, recipient: _Optional[str] = ..., daily_digest: _Optional[bool] = ...) -> None: ...
+
+class GetNoticeDigestsRequest(_message.Message):
+    __slots__ = ("before", "page_size")
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    before: _timestamp_pb2.Timestamp
+    page_size: int
+    def __init__(self, before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class DigestItem(_message.Message):
+    __slots__ = ("delivery_id", "activity_id", "title", "place", "start_time", "notice_kind", "note", "org_unit_id")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_KIND_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: int
+    activity_id: str
+    title: str
+    place: str
+    start_time: _timestamp_pb2.Timestamp
+    notice_kind: ActivityNoticeKind
+    note: str
+    org_unit_id: str
+    def __init__(self, delivery_id: _Optional[int] = ..., activity_id: _Optional[str] = ..., title: _Optional[str] = ..., place: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notice_kind: _Optional[_Union[ActivityNoticeKind, str]] = ..., note: _Optional[str] = ..., org_unit_id: _Optional[str] = ...) -> None: ...
+
+class NoticeDigest(_message.Message):
+    __slots__ = ("recipient", "items")
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    recipient: str
+    items: _containers.RepeatedCompositeFieldContainer[DigestItem]
+    def __init__(self, recipient: _Optional[str] = ..., items: _Optional[_Iterable[_Union[DigestItem, _Mapping]]] = ...) -> None: ...
+
+class GetNoticeDigestsResponse(_message.Message):
+    __slots__ = ("digests",)
+    DIGESTS_FIELD_NUMBER: _ClassVar[int]
+    digests: _containers.RepeatedCompositeFieldContainer[NoticeDigest]
+    def __init__(self, digests: _Optional[_Iterable[_Union[NoticeDigest, _Mapping]]] = ...) -> None: ...
+
+class RecordDigestDeliveryRequest(_message.Message):
+    __slots__ = ("delivered", "failed")
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    delivered: _containers.RepeatedScalarFieldContainer[int]
+    failed: _containers.RepeatedCompositeFieldContainer[NoticeFailure]
+    def __init__(self, delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ...) -> None: ...
+
+class RecordDigestDeliveryResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class GetActivityStatsRequest(_message.Message):
     __slots__ = ("org_unit_id", "start_time", "end_time")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]

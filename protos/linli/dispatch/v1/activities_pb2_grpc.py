@@ -108,6 +108,21 @@ class ActivityServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.FromString,
                 _registered_method=True)
+        self.SetNoticePreference = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/SetNoticePreference',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceResponse.FromString,
+                _registered_method=True)
+        self.GetNoticeDigests = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/GetNoticeDigests',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsResponse.FromString,
+                _registered_method=True)
+        self.RecordDigestDelivery = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/RecordDigestDelivery',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.FromString,
+                _registered_method=True)
         self.GetActivityStats = channel.unary_unary(
                 '/linli.dispatch.v1.ActivityService/GetActivityStats',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetActivityStatsRequest.SerializeToString,
@@ -238,6 +253,29 @@ class ActivityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetNoticePreference(self, request, context):
+        """Asks for a recipient's non-urgent activity notices (published, approval reminders) in one daily digest rather
+        than one by one; urgent ones (reminders, cancellations, promotions, calls for volunteers) always come at once.
+        A member for themselves, a front end (system) or an admin for anyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNoticeDigests(self, request, context):
+        """Recipients with notices held for their digest, each with those notices. For linli's worker only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordDigestDelivery(self, request, context):
+        """Records digests the gateway took or refused. For linli's worker only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetActivityStats(self, request, context):
         """Activities, sign-ups and attendance over an org subtree and period (for weekly reports).
         """
@@ -337,6 +375,21 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     servicer.RecordNoticeDelivery,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.SerializeToString,
+            ),
+            'SetNoticePreference': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNoticePreference,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceResponse.SerializeToString,
+            ),
+            'GetNoticeDigests': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNoticeDigests,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsResponse.SerializeToString,
+            ),
+            'RecordDigestDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDigestDelivery,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.SerializeToString,
             ),
             'GetActivityStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetActivityStats,
@@ -741,6 +794,87 @@ class ActivityService:
             '/linli.dispatch.v1.ActivityService/RecordNoticeDelivery',
             linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordNoticeDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetNoticePreference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/SetNoticePreference',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.SetNoticePreferenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNoticeDigests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/GetNoticeDigests',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.GetNoticeDigestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDigestDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/RecordDigestDelivery',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,
