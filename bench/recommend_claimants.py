@@ -8,8 +8,9 @@ Ours: the whole call — the token checked, the wish read from the wishes servic
 the dispatch service's member cache (filled from the registry's SearchMembers, 500 a page, at most every 30 s;
 the first, cold call is reported on its own), the claimed wishes of the community (ListWishes) and the alerts
 being handled, every member scored by skill fit, nearness and open load, then the best 30 looked up for their
-recent hours (GetMemberServiceSummary, concurrently, kept 30 s) and ranked. Bare: no auth, no other service,
-the members in memory, one pass and the best ten explained.
+recent hours (GetMemberServiceSummary, concurrently, kept 30 s) and ranked. Members are scored by group (the same
+skills and residence score the same: domain.CandidatePool, built once per cache load). Bare: no auth, no other
+service, the members in memory grouped the same way, and the best ten explained.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ from services.dispatch import domain
 
 class BareRanker(dispatch_pb2_grpc.DispatchServiceServicer):
     def __init__(self, candidates: list[domain.Candidate], category: int) -> None:
-        self.candidates = candidates
+        # Grouped once, as the dispatch service groups each load of its member cache.
+        self.pool = domain.CandidatePool.of(candidates)
         self.category = category
 
     async def RecommendClaimants(
         self, request: dis.RecommendClaimantsRequest, context: grpc.aio.ServicerContext
     ) -> dis.RecommendClaimantsResponse:
-        best = domain.shortlist(
-            self.candidates, lambda skills: domain.skill_points(self.category, skills), domain.Place(), {}, set(), 10
+        best = domain.shortlist_pool(
+            self.pool, lambda skills: domain.skill_points(self.category, skills), domain.Place(), {}, set(), 10
         )
         ranked = domain.order(domain.skill_fit(self.category, c) for c in best)[: request.limit or 10]
         return dis.RecommendClaimantsResponse(

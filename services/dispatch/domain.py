@@ -143,6 +143,71 @@ def shortlist(
     return [c for _, _, c in heapq.nsmallest(size, keyed)]
 
 
+@dataclass(frozen=True)
+class CandidatePool:
+    """A community's members grouped by what scoring looks at — skills and residence. Members of one group score
+    the same but for their own open load, so a ranking scores each group once, not each of ten thousand members.
+    Built once each time the member cache is filled."""
+
+    # (skills, residence path, members in id order)
+    groups: tuple[tuple[tuple[int, ...], tuple[str, ...], tuple[Candidate, ...]], ...]
+    by_id: dict[str, Candidate]
+
+    @classmethod
+    def of(cls, candidates: Iterable[Candidate]) -> CandidatePool:
+        grouped: dict[tuple[tuple[int, ...], tuple[str, ...]], list[Candidate]] = {}
+        by_id: dict[str, Candidate] = {}
+        for c in candidates:
+            grouped.setdefault((c.skills, c.residence_path), []).append(c)
+            by_id[c.member_id] = c
+        groups = tuple(
+            (skills, path, tuple(sorted(members, key=lambda c: int(c.member_id))))
+            for (skills, path), members in grouped.items()
+        )
+        return cls(groups, by_id)
+
+
+def shortlist_pool(
+    pool: CandidatePool,
+    points: Callable[[tuple[int, ...]], float],
+    place: Place,
+    load: dict[str, int],
+    exclude: set[str],
+    size: int,
+) -> list[Candidate]:
+    """What shortlist gives for the same members, from their groups: each group scored once, groups taken best first
+    (at most `size` from each, lowest ids first: the ties' order) until `size` are found and the score drops; members
+    with open load scored on their own."""
+    anywhere = place == Place()
+
+    def base(skills: tuple[int, ...], path: tuple[str, ...]) -> float:
+        return points(skills) + (0.0 if anywhere else NEARNESS_BONUS[nearness(place, path)])
+
+    scored = sorted(((-base(skills, path), members) for skills, path, members in pool.groups), key=lambda g: g[0])
+    apart = exclude | load.keys()
+    picked: list[tuple[float, int, Candidate]] = []
+    boundary: float | None = None
+    for negative, members in scored:
+        if boundary is not None and negative > boundary:
+            break  # every member left scores lower than `size` already picked
+        taken = 0
+        for c in members:
+            if c.member_id not in apart:
+                picked.append((negative, int(c.member_id), c))
+                taken += 1
+                if taken == size:
+                    break
+        if boundary is None and len(picked) >= size:
+            boundary = negative
+    for member_id, open_items in load.items():
+        c = pool.by_id.get(member_id)
+        if c is None or member_id in exclude:
+            continue
+        penalty = min(open_items * LOAD_PENALTY, MAX_LOAD_PENALTY) if open_items else 0.0
+        picked.append((-(base(c.skills, c.residence_path) - penalty), int(member_id), c))
+    return [c for _, _, c in heapq.nsmallest(size, picked)]
+
+
 def skill_fit(category: int, candidate: Candidate) -> Ranked:
     """Scores a member's skills against a wish category; an unreviewed wish (no category) scores everyone 0."""
     wanted = CATEGORY_SKILLS.get(category, {})

@@ -14,7 +14,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from services.dispatch.domain import Candidate
+from services.dispatch.domain import Candidate, CandidatePool
 from services.runtime.errors import FailedPrecondition, NotFound
 
 _TTL_SECONDS = 30.0
@@ -30,6 +30,8 @@ class MemberDirectory:
         self._units: dict[str, tuple[float, list[Candidate]]] = {}
         self._members: dict[str, tuple[float, registry_pb2.Member]] = {}
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
+        # Grouped for ranking, built once for each load of a unit's members (kept beside the list it was built from).
+        self._pools: dict[str, tuple[list[Candidate], CandidatePool]] = {}
         self._hours: dict[str, tuple[float, float]] = {}
         self._teams: dict[str, tuple[float, dict[str, registry_pb2.Team]]] = {}
         self._team_members: dict[str, tuple[float, dict[str, registry_pb2.TeamMember]]] = {}
@@ -59,6 +61,18 @@ class MemberDirectory:
             self._units.clear()
         self._units[org_unit_id] = (time.monotonic() + self._ttl, members)
         return members
+
+    async def pool_in(self, org_unit_id: str) -> CandidatePool:
+        """The unit's active members grouped for ranking (domain.CandidatePool), as fresh as in_unit's list."""
+        members = await self.in_unit(org_unit_id)
+        cached = self._pools.get(org_unit_id)
+        if cached is not None and cached[0] is members:
+            return cached[1]
+        pool = CandidatePool.of(members)
+        if len(self._pools) >= _MAX_UNITS:
+            self._pools.clear()
+        self._pools[org_unit_id] = (members, pool)
+        return pool
 
     async def _load(self, org_unit_id: str) -> list[Candidate]:
         members: list[Candidate] = []

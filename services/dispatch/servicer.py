@@ -19,7 +19,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 
 from services.dispatch import domain
-from services.dispatch.domain import Candidate, Place, Ranked, Slot
+from services.dispatch.domain import Candidate, CandidatePool, Place, Ranked, Slot
 from services.dispatch.members import MemberDirectory
 from services.dispatch.metrics import (
     ALERTS_ACKNOWLEDGED,
@@ -154,7 +154,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             raise
         community = await self.org.unit(wish.community_id, "wish_id")
         caller.require_scope(community.id, community.ancestor_ids)
-        candidates = await self.members.in_unit(community.id)
+        candidates = await self.members.pool_in(community.id)
         ranked = await self._rank(
             candidates,
             lambda skills: domain.skill_points(wish.category, skills),
@@ -183,7 +183,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         if unit.kind not in (registry_pb2.ORG_UNIT_KIND_COMMUNITY, registry_pb2.ORG_UNIT_KIND_STREET):
             raise InvalidArgument(f"org unit {unit.id} is not a community or a street", "org_unit_id")
         caller.require_scope(unit.id, unit.ancestor_ids)
-        candidates = await self.members.in_unit(unit.id)
+        candidates = await self.members.pool_in(unit.id)
         place = Place(community_id=unit.id) if unit.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY else Place()
         ranked = await self._rank(
             candidates,
@@ -198,7 +198,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 
     async def _rank(
         self,
-        candidates: list[Candidate],
+        candidates: CandidatePool,
         points: Callable[[tuple[int, ...]], float],
         fit: Callable[[Candidate], Ranked],
         place: Place,
@@ -210,7 +210,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         explanations and recent hours (one registry call each, cached), and the final order."""
         load, away = await asyncio.gather(self._open_load(load_unit_id), self.store.away_members(datetime.now(UTC)))
         # Those away (请假) now are not asked: they could not take the work.
-        best = domain.shortlist(candidates, points, place, load, exclude | away, domain.shortlist_size(limit))
+        best = domain.shortlist_pool(candidates, points, place, load, exclude | away, domain.shortlist_size(limit))
         shortlist = [domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0)) for c in best]
         hours = await asyncio.gather(*(self.members.recent_hours(r.member_id, domain.RECENT_DAYS) for r in shortlist))
         final = [
@@ -223,6 +223,16 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 
     async def _open_load(self, org_unit_id: str) -> dict[str, int]:
         """Claimed wishes held in the subtree and alerts being handled, by member id."""
+        claimed, handling = await asyncio.gather(
+            self._claimed_wishes(org_unit_id), self.store.open_alerts_by_responder()
+        )
+        for responder, n in handling.items():
+            if responder.startswith("member:"):
+                member_id = responder.removeprefix("member:")
+                claimed[member_id] = claimed.get(member_id, 0) + n
+        return claimed
+
+    async def _claimed_wishes(self, org_unit_id: str) -> dict[str, int]:
         load: dict[str, int] = {}
         token = ""
         for _ in range(20):  # at most 4,000 claimed wishes: beyond that the load is a floor, not exact
@@ -238,10 +248,6 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             token = page.next_page_token
             if not token:
                 break
-        for responder, n in (await self.store.open_alerts_by_responder()).items():
-            if responder.startswith("member:"):
-                member_id = responder.removeprefix("member:")
-                load[member_id] = load.get(member_id, 0) + n
         return load
 
     # -- duty rosters -----------------------------------------------------------------------------------------

@@ -223,3 +223,36 @@ def test_absences_are_cut_to_the_minutes_of_one_local_day() -> None:
         (datetime(2026, 6, 21, tzinfo=zone), datetime(2026, 6, 22, tzinfo=zone)),  # another day
     ]
     assert domain.away_minutes(periods, day_start, day_end) == [(0, 511), (1080, 1440)]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 60),
+            st.sampled_from([(1,), (2,), (1, 2), (3,), ()]),
+            st.sampled_from([("5",), ("5", "6"), ("5", "7"), ("9",)]),
+        ),
+        max_size=60,
+        unique_by=lambda m: m[0],
+    ),
+    st.dictionaries(st.integers(1, 60).map(str), st.integers(0, 4), max_size=10),
+    st.sets(st.integers(1, 60).map(str), max_size=5),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_ranking_by_groups_picks_exactly_whom_ranking_each_member_picks(
+    members: list[tuple[int, tuple[int, ...], tuple[str, ...]]],
+    load: dict[str, int],
+    exclude: set[str],
+    size: int,
+    anywhere: bool,
+) -> None:
+    candidates = [Candidate(str(i), "", skills, path) for i, skills, path in members]
+    place = Place() if anywhere else Place(grid_id="6", community_id="5")
+    weights = {1: 2, 2: 1}
+
+    def points(skills: tuple[int, ...]) -> float:
+        return float(sum(weights.get(s, 0) for s in set(skills)))
+
+    expected = domain.shortlist(candidates, points, place, load, exclude, size)
+    assert domain.shortlist_pool(domain.CandidatePool.of(candidates), points, place, load, exclude, size) == expected
