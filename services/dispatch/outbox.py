@@ -3,8 +3,9 @@
 The same outbox as the wishes service's (services/wishes/outbox.py, which explains why): an alert's state
 change is committed with its timeline event, and the event row stays undelivered until the workflow has
 it. The relay sends each as signal-with-start — which starts the alert's workflow when it is raised — and
-marks it delivered in the same transaction. Handlers wake the relay after each commit, so an alert reaches
-its workflow at once; a poll catches anything a crash left behind.
+marks it delivered in the same transaction. After each commit a handler has the change delivered at once, on
+its own (deliver_soon: the alert's undelivered rows, not waiting behind a batch of other alerts' in flight); the
+relay's loop is the backstop, and its poll catches anything a crash left behind.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ DELIVERY_LAG = Histogram(
 )
 
 _BATCH = 200
+# State changes not yet delivered (of one alert, $1, or of all when null), oldest first, at most $2, locked for the
+# one delivering them.
+_UNDELIVERED = """select e.id, e.alert_id, e.version, e.kind, e.recipient, e.at,
+                         a.community_id, a.street_id, a.kind as alert_kind
+                  from alert_events e join alerts a on a.id = e.alert_id
+                  where e.kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
+                    and e.delivered_at is null and ($1::bigint is null or e.alert_id = $1)
+                  order by e.id
+                  limit $2
+                  for update of e skip locked"""
 
 
 class AlertRelay:
@@ -47,9 +58,32 @@ class AlertRelay:
         self.ack_timeout = settings.alerts.ack_timeout.total_seconds()
         self.staff_timeout = settings.alerts.staff_timeout.total_seconds()
         self._wake = asyncio.Event()
+        self._direct: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def deliver_soon(self, alert_id: int) -> None:
+        """Delivers the alert's committed changes now, beside the relay's loop (which takes over should this fail)."""
+        task = asyncio.create_task(self._deliver_alert(alert_id))
+        self._direct.add(task)
+        task.add_done_callback(self._direct.discard)
+
+    async def _deliver_alert(self, alert_id: int) -> None:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                # Rows the relay holds are skipped: it delivers them, in order, itself.
+                rows = await conn.fetch(_UNDELIVERED, alert_id, _BATCH)
+                delivered = await self._deliver_in_order(rows)
+                if delivered:
+                    await conn.execute(
+                        "update alert_events set delivered_at = now() where id = any($1::bigint[])", delivered
+                    )
+                if len(delivered) < len(rows):
+                    self.wake()
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("alert change not delivered at once; the relay will", extra={"error": type(exc).__name__})
+            self.wake()
 
     async def run(self) -> None:
         while True:
@@ -69,17 +103,7 @@ class AlertRelay:
     async def deliver_pending(self) -> tuple[int, int]:
         """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """select e.id, e.alert_id, e.version, e.kind, e.recipient, e.at,
-                          a.community_id, a.street_id, a.kind as alert_kind
-                   from alert_events e join alerts a on a.id = e.alert_id
-                   where e.kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
-                     and e.delivered_at is null
-                   order by e.id
-                   limit $1
-                   for update of e skip locked""",
-                _BATCH,
-            )
+            rows = await conn.fetch(_UNDELIVERED, None, _BATCH)
             if not rows:
                 PENDING.set(0)
                 return 0, 0
