@@ -170,6 +170,17 @@ async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[
             for day in range(1, 8)
             for turn in range(min(2, len(member_ids)))
         ]
+        if community == RESCUE_TEAM_COMMUNITY:
+            # A resident volunteer of the community's red-cross rescue team (not a party member) backs up the
+            # evenings.
+            team_id, volunteer_id = await _rescue_team_volunteer(api, org_units[community])
+            slots += [
+                dsp.WeeklyDutySlot(
+                    weekday=day,
+                    slot=dsp.DutySlot(team_id=team_id, team_member_id=volunteer_id, start_time="18:00"),
+                )
+                for day in range(1, 8)
+            ]
         await api.dispatch.SetWeeklyDutyPattern(
             dsp.SetWeeklyDutyPatternRequest(
                 request_id=f"demo:duty:{community}", community_id=org_units[community], slots=slots
@@ -177,6 +188,30 @@ async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[
             metadata=api.admin,
         )
     return len(by_community)
+
+
+RESCUE_TEAM_COMMUNITY = "祥富里社区"
+
+
+async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]:
+    team = await api.registry.CreateTeam(
+        reg.CreateTeamRequest(
+            request_id="demo:team:rescue",
+            org_unit_id=community_id,
+            kind=reg.TEAM_KIND_RED_CROSS_RESCUE,
+            name="祥富里红十字救援队",
+        ),
+        metadata=api.admin,
+    )
+    added = await api.registry.AddTeamMember(
+        reg.AddTeamMemberRequest(
+            request_id="demo:team:rescue:volunteer",
+            team_id=team.team.id,
+            volunteer=reg.ResidentVolunteer(name="刘秀英", phone="13800001111"),
+        ),
+        metadata=api.admin,
+    )
+    return team.team.id, added.team_member.id
 
 
 async def _load_places(api: Api) -> dict[str, str]:

@@ -367,4 +367,9 @@ async def test_the_demo_data_puts_someone_on_duty_in_every_demo_community_every_
     xiangfuli = await api.dispatch.GetOnDuty(
         dis.GetOnDutyRequest(community_id=demo.org_units["祥富里社区"]), metadata=api.admin
     )
-    assert [s.member_id for s in xiangfuli.on_duty] == [demo.members["郑红"]]
+    # Of members, one a day (the rescue team's resident volunteer backs up the evenings).
+    assert [s.member_id for s in xiangfuli.on_duty if s.member_id] == [demo.members["郑红"]]
+    roster = await api.dispatch.GetDutyRoster(
+        dis.GetDutyRosterRequest(community_id=demo.org_units["祥富里社区"], date=FRIDAY), metadata=api.admin
+    )
+    assert [(s.member_name, s.start_time) for s in roster.roster.slots if s.team_member_id] == [("刘**", "18:00")]
