@@ -51,7 +51,7 @@ class LogNotifier:
 
     async def send(self, notice: Notice) -> None:
         log.info(
-            "alert notice",
+            "alert notice" if notice.alert_id else "activity notice",  # activity notices carry no alert id
             extra={
                 "alert_id": notice.alert_id,
                 "purpose": notice.purpose,
