@@ -8,14 +8,19 @@ The wishes service runs as in production (gRPC, auth, scope checks, the member l
 per-member claim cap under its lock, the history event that is also the outbox row, the relay signalling
 Temporal); only the cap is raised (LINLI_WISH_MAX_OPEN_CLAIMS) so that it, not the race, decides nothing here.
 The raw loop is `update ... set state = 'claimed' where id = $1 and state = 'published'` over a pool of the same
-size (LINLI_DB_POOL_MAX) with the same concurrency.
+size (LINLI_DB_POOL_MAX) with the same concurrency. A third figure shows the ceiling Python gRPC sets on this
+machine: a bare grpc.aio server in a process of its own whose ClaimWish runs that same UPDATE (no auth, no read,
+no registry, no history, no relay) and answers FAILED_PRECONDITION to a loser, called by the same client.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -31,6 +36,8 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from bench._harness import emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number
+from devstack.processes import free_port
+from devstack.stack import REPO, wait_until_serving
 
 POOL = 10
 
@@ -143,6 +150,69 @@ async def raw_storm(
         return time.perf_counter() - began, won
 
 
+async def serve_bare(port: int, database_url: str) -> None:
+    """A bare grpc.aio WishService whose ClaimWish is the raw conditional UPDATE and nothing else."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_health.v1._async import HealthServicer
+
+    pool = await asyncpg.create_pool(database_url, min_size=POOL, max_size=POOL)
+
+    class BareWishes(wishes_pb2_grpc.WishServiceServicer):
+        async def ClaimWish(
+            self, request: wish.ClaimWishRequest, context: grpc.aio.ServicerContext
+        ) -> wish.ClaimWishResponse:
+            status = await pool.execute(
+                "update bench_bare_wishes set state = 'claimed', claimant = $2 where id = $1 and state = 'published'",
+                int(request.wish_id),
+                int(request.member_id),
+            )
+            if status != "UPDATE 1":
+                await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"wish {request.wish_id} is claimed")
+            return wish.ClaimWishResponse(
+                wish=wish.Wish(id=request.wish_id, state=wish.WISH_STATE_CLAIMED, claimant_member_id=request.member_id)
+            )
+
+    server = grpc.aio.server()
+    wishes_pb2_grpc.add_WishServiceServicer_to_server(BareWishes(), server)
+    health = HealthServicer()
+    await health.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    await server.wait_for_termination()
+
+
+async def bare_grpc_storm(
+    database_url: str, metadata: tuple[tuple[str, str], ...], plan: list[tuple[str, str]], concurrency: int
+) -> tuple[float, list[tuple[str, str]], Counter[str]]:
+    """The same claims through the same client against the bare server."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "create table bench_bare_wishes (id bigint primary key, state text not null, claimant bigint)"
+        )
+        await conn.executemany(
+            "insert into bench_bare_wishes values ($1, 'published', null)",
+            [(int(w),) for w in sorted({w for w, _ in plan})],
+        )
+    finally:
+        await conn.close()
+    port = free_port()
+    bare = subprocess.Popen(
+        [sys.executable, "-m", "bench.claim_storm", "--serve-bare", str(port), database_url],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"},
+    )
+    try:
+        wait_until_serving(port)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            # The same client work as for linli, the token included (the bare server ignores it).
+            return await run_storm(wishes_pb2_grpc.WishServiceStub(channel), metadata, plan, concurrency)
+    finally:
+        bare.terminate()
+        bare.wait(10)
+
+
 async def benchmark() -> None:
     parser = argparse.ArgumentParser(prog="./linli bench claim_storm")
     parser.add_argument("--wishes", type=int, default=500)
@@ -214,11 +284,12 @@ async def benchmark() -> None:
         finally:
             await conn.close()
         raw_seconds, raw_won = await raw_storm(bench_servers.database_url, args.wishes, plan, args.concurrency)
+        bare_seconds, bare_wins, _ = await bare_grpc_storm(bench_servers.database_url, metadata, plan, args.concurrency)
 
     winners = len({w for w, _ in wins})
     assert len(wins) == winners == claimed == args.wishes and double == 0, (len(wins), winners, claimed, double)
-    assert raw_won == args.wishes, raw_won
-    rate, raw_rate = len(plan) / seconds, len(plan) / raw_seconds
+    assert raw_won == args.wishes == len(bare_wins), (raw_won, len(bare_wins))
+    rate, raw_rate, bare_rate = len(plan) / seconds, len(plan) / raw_seconds, len(plan) / bare_seconds
     emit(
         "claim_storm",
         wishes=args.wishes,
@@ -233,8 +304,15 @@ async def benchmark() -> None:
         raw_seconds=round(raw_seconds, 3),
         raw_claims_per_s=round(raw_rate),
         ratio_to_raw_update=ratio(rate, raw_rate),
+        bare_grpc_seconds=round(bare_seconds, 2),
+        bare_grpc_claims_per_s=round(bare_rate),
+        bare_grpc_ratio_to_raw_update=ratio(bare_rate, raw_rate),
+        ratio_to_bare_grpc=ratio(rate, bare_rate),
     )
 
 
 if __name__ == "__main__":
-    main(benchmark)
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
+        asyncio.run(serve_bare(int(sys.argv[2]), sys.argv[3]))
+    else:
+        main(benchmark)

@@ -33,7 +33,16 @@ from services.wishes import domain
 from services.wishes.domain import Transition, Wish, WishEvent
 from services.wishes.metrics import ESCALATIONS, REMINDERS, SLA_BREACHES, TRANSITIONS, observe_transition
 from services.wishes.outbox import TransitionRelay
-from services.wishes.store import ClaimCap, ClaimCapReached, NewWish, WishFilter, WishStore, WrongState
+from services.wishes.store import (
+    BatchedReads,
+    ClaimCap,
+    ClaimCapReached,
+    Moved,
+    NewWish,
+    WishFilter,
+    WishStore,
+    WrongState,
+)
 
 _STAFF = (Role.ADMIN, Role.STAFF)
 _MEMBER_CACHE_SECONDS = 5.0
@@ -134,6 +143,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         self.local_zone = local_zone  # whose calendar days pairings are dated in
         self._members: dict[int, tuple[float, registry_pb2.Member]] = {}
         self.store = store
+        self.reads = BatchedReads(store)
         self.relay = relay
         self.org = org
         self.registry = registry
@@ -141,7 +151,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
 
     async def _wish(self, raw_id: str, field: str = "wish_id") -> Wish:
         wish_id = validate.entity_id(field, raw_id)
-        wish = await self.store.wish(wish_id)
+        wish = await self.reads.wish(wish_id)
         if wish is None:
             raise NotFound(f"no wish {wish_id}", field)
         return wish
@@ -179,10 +189,20 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         **changes: object,
     ) -> tuple[Wish, bool]:
         """Commits the move; True when it was made now (False: this request id made it before)."""
-        try:
-            moved, now = await self.store.transition(
+        return await self._committed(
+            wish,
+            move,
+            self.store.transition(
                 caller, request_id, wish.id, move, note, cap=cap, expected_version=expected_version, **changes
-            )
+            ),
+        )
+
+    async def _committed(
+        self, wish: Wish, move: Transition, commit: Awaitable[tuple[Wish, Moved | None]]
+    ) -> tuple[Wish, bool]:
+        """Awaits the store's commit of a move, turning its refusals into statuses; wakes the relay."""
+        try:
+            moved, now = await commit
         except WrongState as exc:
             allowed = " or ".join(sorted(move.from_states))
             if exc.wish.state in move.from_states:  # only the version differed
@@ -324,16 +344,11 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             # Fail fast, without asking the registry; the conditional update below decides races.
             raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
         await self._require_registered_in(member_id, wish)
-        moved, _ = await self._move(
-            caller,
-            request_id,
+        cap = ClaimCap(member_id, self.max_open_claims)
+        moved, _ = await self._committed(
             wish,
             domain.CLAIM,
-            f"claimed by member {member_id}",
-            cap=ClaimCap(member_id, self.max_open_claims),
-            claimant_member_id=member_id,
-            claimed_at=datetime.now(UTC),
-            claim_extended=False,
+            self.store.claim(caller, request_id, wish.id, f"claimed by member {member_id}", cap),
         )
         return pb.ClaimWishResponse(wish=wish_message(moved))
 

@@ -7,6 +7,7 @@ also the outbox row the relay later delivers to the wish's workflow.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,10 @@ class WishStore:
         row = await self.pool.fetchrow(f"select {_WISH_COLUMNS} from wishes where id = $1", wish_id)
         return _wish(row) if row else None
 
+    async def wishes(self, wish_ids: list[int]) -> dict[int, Wish]:
+        rows = await self.pool.fetch(f"select {_WISH_COLUMNS} from wishes where id = any($1::bigint[])", wish_ids)
+        return {row["id"]: _wish(row) for row in rows}
+
     async def wish_by_request(self, caller: Caller, request_id: str) -> Wish | None:
         row = await self.pool.fetchrow(
             f"select {_WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2", caller.subject, request_id
@@ -266,6 +271,32 @@ class WishStore:
                 request_id,
             )
             return wish, Moved(wish, row["from_state"], row["entered_at"])
+
+    async def claim(
+        self, caller: Caller, request_id: str, wish_id: int, note: str, cap: ClaimCap
+    ) -> tuple[Wish, Moved | None]:
+        """Claims a published wish for cap.member_id in one round trip (the function claim_wish); answers and
+        raises as transition() does for domain.CLAIM."""
+        row = await self.pool.fetchrow(
+            "select outcome, held, entered_at, wish from claim_wish($1, $2, $3, $4, $5, $6)",
+            wish_id,
+            request_id,
+            caller.subject,
+            note,
+            cap.member_id,
+            cap.limit,
+        )
+        outcome = row["outcome"]
+        if outcome == "cap":
+            raise ClaimCapReached(row["held"])
+        if outcome == "not_found":
+            raise LookupError(wish_id)
+        wish = _wish(row["wish"])
+        if outcome == "wrong_state":
+            raise WrongState(wish)
+        if outcome == "seen":
+            return wish, None
+        return wish, Moved(wish, "published", row["entered_at"])
 
     async def moved_by(self, wish_id: int, request_id: str) -> bool:
         """True when this request id already moved the wish (a retry)."""
@@ -444,3 +475,44 @@ class WishStore:
     async def audit(self, caller: Caller, action: str, subject_kind: str, subject_id: str, **detail: Any) -> None:
         async with self.pool.acquire() as conn:
             await write_audit(conn, caller, action, subject_kind, subject_id, **detail)
+
+
+class BatchedReads:
+    """Reads wishes by id for many concurrent calls in one query.
+
+    A claim storm reads the same few hundred wishes thousands of times at once, and most of each read's cost is
+    the round trip and the pool, not the row. Calls that ask within one turn of the event loop share one
+    `where id = any(...)` query; the query is sent after every one of them asked, so each still sees every
+    change committed before it asked (nothing is cached between turns).
+    """
+
+    def __init__(self, store: WishStore) -> None:
+        self.store = store
+        self._waiting: dict[int, list[asyncio.Future[Wish | None]]] = {}
+
+    async def wish(self, wish_id: int) -> Wish | None:
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
+            loop.call_soon(self._flush)
+        answer: asyncio.Future[Wish | None] = loop.create_future()
+        self._waiting.setdefault(wish_id, []).append(answer)
+        return await answer
+
+    def _flush(self) -> None:
+        batch, self._waiting = self._waiting, {}
+        task = asyncio.ensure_future(self.store.wishes(list(batch)))
+        task.add_done_callback(lambda done: _answer(batch, done))
+
+
+def _answer(batch: dict[int, list[asyncio.Future[Wish | None]]], done: asyncio.Future[dict[int, Wish]]) -> None:
+    error = None if done.cancelled() else done.exception()
+    for wish_id, answers in batch.items():
+        for answer in answers:
+            if answer.done():  # its call was cancelled meanwhile
+                continue
+            if done.cancelled():
+                answer.cancel()
+            elif error is not None:
+                answer.set_exception(error)
+            else:
+                answer.set_result(done.result().get(wish_id))
