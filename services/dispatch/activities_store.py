@@ -350,15 +350,11 @@ class ActivityStore:
             if v["checked_in_at"] is not None
         }
         await conn.executemany("update activity_signups set service_hours = $2 where id = $1", list(hours.items()))
-        roles = [
-            RoleAttendance(
-                role.name,
-                sum(1 for v in volunteers if v["role"] == role.name),
-                sum(1 for v in volunteers if v["role"] == role.name and v["id"] in hours),
-                sum(h for v in volunteers if v["role"] == role.name and (h := hours.get(v["id"])) is not None),
-            )
-            for role in activity.roles
-        ]
+        roles = []
+        for role in activity.roles:
+            ids = [v["id"] for v in volunteers if v["role"] == role.name]
+            came = [hours[i] for i in ids if i in hours]
+            roles.append(RoleAttendance(role.name, len(ids), len(came), sum(came)))
         text = summary(activity, counts["signed"], counts["came"], roles)
         return {"summary": text, "closed_at": datetime.now(activity.start_time.tzinfo)}
 
