@@ -40,24 +40,42 @@ def as_service_error(exc: BaseException) -> ServiceError | None:
     return None
 
 
+class _MethodMetrics:
+    """The metric series of one method, looked up once: `labels()` takes a lock and builds a key every call."""
+
+    def __init__(self, method: str) -> None:
+        self.service, self.rpc = split_method(method)
+        self.in_flight = RPC_IN_FLIGHT.labels(self.service)
+        self.seconds = RPC_SECONDS.labels(self.service, self.rpc)
+        self._handled: dict[grpc.StatusCode, Any] = {}
+
+    def handled(self, code: grpc.StatusCode) -> Any:
+        counter = self._handled.get(code)
+        if counter is None:
+            counter = self._handled[code] = RPC_HANDLED.labels(self.service, self.rpc, code.name)
+        return counter
+
+
 class _ObservedCall:
     """Wraps one call: authenticates it, times it, logs it and turns its errors into a status."""
 
-    def __init__(self, interceptor: CallInterceptor, method: str, context: grpc.aio.ServicerContext) -> None:
+    def __init__(
+        self, interceptor: CallInterceptor, method: str, metrics: _MethodMetrics, context: grpc.aio.ServicerContext
+    ) -> None:
         self.interceptor = interceptor
         self.method = method
+        self.metrics = metrics
         self.context = context
-        self.service, self.rpc = split_method(method)
         self.subject = "-"
         self._caller_token: Any = None
 
     async def __aenter__(self) -> None:
         self.started = time.perf_counter()
-        RPC_IN_FLIGHT.labels(self.service).inc()
+        self.metrics.in_flight.inc()
         try:
             if not self.interceptor.is_ready():
                 raise Unavailable("the service is starting or stopping; retry shortly")
-            caller = auth.caller_from_metadata(self.interceptor.auth_secret, self.context.invocation_metadata())
+            caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
         except ServiceError as exc:
             await self._fail(exc)
         self.subject = caller.subject
@@ -94,9 +112,12 @@ class _ObservedCall:
 
     def _record(self, code: grpc.StatusCode, field: str | None = None) -> None:
         elapsed = time.perf_counter() - self.started
-        RPC_IN_FLIGHT.labels(self.service).dec()
-        RPC_HANDLED.labels(self.service, self.rpc, code.name).inc()
-        RPC_SECONDS.labels(self.service, self.rpc).observe(elapsed)
+        metrics = self.metrics
+        metrics.in_flight.dec()
+        metrics.handled(code).inc()
+        metrics.seconds.observe(elapsed)
+        if not log.isEnabledFor(logging.INFO):
+            return
         entry = {
             "method": self.method,
             "code": code.name,
@@ -110,8 +131,11 @@ class _ObservedCall:
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, auth_secret: str, is_ready: Callable[[], bool]) -> None:
-        self.auth_secret = auth_secret
+        self.tokens = auth.TokenVerifier(auth_secret)
         self.is_ready = is_ready
+        # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and
+        # building the wrapper each time cost more than the rest of the interceptor.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -122,10 +146,16 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
             return handler
-        return self._wrap(handler, method)
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
 
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        observe = lambda context: _ObservedCall(self, method, context)
+        metrics = _MethodMetrics(method)
+        observe = lambda context: _ObservedCall(self, method, metrics, context)
         codecs = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,

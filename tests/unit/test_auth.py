@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import jwt
 import pytest
 
-from services.runtime.auth import Caller, Role, caller_from_metadata, issue_token, verify_token
+from services.runtime.auth import Caller, Role, TokenVerifier, caller_from_metadata, issue_token, verify_token
 from services.runtime.errors import PermissionDenied, Unauthenticated
 
 SECRET = "s" * 40
@@ -55,3 +57,30 @@ def test_scope_covers_the_unit_and_everything_below_it() -> None:
 def test_a_role_outside_the_allowed_ones_is_denied() -> None:
     with pytest.raises(PermissionDenied, match="member"):
         Caller("5", Role.MEMBER, "9").require_role(Role.ADMIN, Role.STAFF)
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue_token(SECRET, "hotline-12345", Role.SYSTEM, "42", 60)
+    metadata = (("authorization", f"Bearer {token}"),)
+    tokens = TokenVerifier(SECRET)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: decoded.append("x") or real_decode(*args, **kwargs))
+    assert tokens.caller(metadata) == tokens.caller(metadata) == Caller("hotline-12345", Role.SYSTEM, "42")
+    assert len(decoded) == 1  # the signature was checked once
+    # Past its expiry the remembered answer no longer holds: the token is checked again (and PyJWT, on its own
+    # clock, refuses it once it has really expired).
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    tokens.caller(metadata)
+    assert len(decoded) == 2
+
+
+def test_a_refused_token_is_not_remembered() -> None:
+    tokens = TokenVerifier(SECRET)
+    forged = (("authorization", f"Bearer {issue_token('o' * 40, 'x', Role.ADMIN, '*', 60)}"),)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated, match="not valid"):
+            tokens.caller(forged)
+    with pytest.raises(Unauthenticated):
+        tokens.caller((("authorization", "Basic abc"),))
