@@ -13,6 +13,7 @@ from services.registry.reports_store import ReportStore
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
 from services.runtime.config import Settings, load_settings
+from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
 
@@ -23,6 +24,7 @@ REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].f
 
 async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="registry", migrations=MIGRATIONS)
+    host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
         RegistryServicer(RegistryStore(host.pool), cipher), host.server

@@ -115,6 +115,8 @@ class Settings:
     log_level: str
     outbox_poll_interval: timedelta
     wish_limits: WishLimits
+    # How long the answer of an idempotent write is kept for retries with the same request id.
+    request_retention: timedelta = timedelta(days=30)
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
     # Where report weeks and years begin (Monday 00:00 there), an IANA zone name.
@@ -242,6 +244,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         shutdown_grace=_duration(env, "LINLI_SHUTDOWN_GRACE", "10s"),
         log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
         outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
+        request_retention=_duration(env, "LINLI_REQUEST_RETENTION", "30d"),
         activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
         report_timezone=_timezone(env, "LINLI_REPORT_TIMEZONE", "Asia/Shanghai"),
         alerts=_alert_settings(env),

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -35,6 +36,26 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool's connection that knows whether it holds session state (a session-level advisory lock, a SET
+    without LOCAL, a LISTEN), so that only such a connection pays a reset round trip when it goes back."""
+
+    holds_session_state = False
+
+    def keep_session_state(self) -> None:
+        """Call before taking session state: the connection is then reset in full when released."""
+        self.holds_session_state = True
+
+
+async def _reset_connection(conn: PooledConnection) -> None:
+    """Run by the pool on release, after asyncpg has rolled back any transaction left open (an error
+    mid-transaction included). asyncpg's default resets every connection with a query — a second round trip on
+    every call; linli's statements hold no session state, so only a connection that said it does is reset."""
+    if conn.holds_session_state:
+        await conn.execute(conn.get_reset_query())
+        conn.holds_session_state = False
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
@@ -51,6 +72,8 @@ def create_pool(database_url: str, schema: str, max_size: int) -> asyncpg.Pool:
         max_size=max_size,
         max_inactive_connection_lifetime=300,
         init=_init_connection,
+        connection_class=PooledConnection,
+        reset=_reset_connection,
         server_settings={"search_path": f"{schema},public", "application_name": f"linli-{schema}"},
         command_timeout=30,
     )
@@ -103,6 +126,7 @@ async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None) -> list[
     applied_now: list[int] = []
     async with pool.acquire() as conn:
         lock_key = f"linli.migrate.{schema}"
+        conn.keep_session_state()  # the advisory lock below is the session's, not a transaction's
         await conn.execute("select pg_advisory_lock(hashtext($1))", lock_key)
         try:
             await conn.execute(f"create schema if not exists {schema}")
@@ -136,3 +160,33 @@ async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None) -> list[
         finally:
             await conn.execute("select pg_advisory_unlock(hashtext($1))", lock_key)
     return applied_now
+
+
+async def forget_request_results(pool: asyncpg.Pool, retention: timedelta, *, batch: int = 10_000) -> int:
+    """Deletes the stored answers of idempotent writes (`request_results`, in the service's schema) older than
+    `retention`, a batch at a time so no statement holds many locks for long; returns how many."""
+    forgotten = 0
+    while True:
+        done = await pool.execute(
+            """delete from request_results where ctid = any(array(
+                   select ctid from request_results where at < now() - $1::interval order by at limit $2))""",
+            retention,
+            batch,
+        )
+        deleted = int(done.rsplit(" ", 1)[-1])
+        forgotten += deleted
+        if deleted < batch:
+            return forgotten
+
+
+async def forget_old_request_results(pool: asyncpg.Pool, retention: timedelta, *, every_seconds: float = 3600) -> None:
+    """For the life of the service, hourly: forget_request_results. A retry that comes later than the retention
+    is a new request."""
+    while True:
+        try:
+            forgotten = await forget_request_results(pool, retention)
+            if forgotten:
+                log.info("old request results forgotten", extra={"rows": forgotten})
+        except CONNECTION_ERRORS + (asyncpg.PostgresError,) as exc:
+            log.warning("cannot forget old request results", extra={"error": type(exc).__name__})
+        await asyncio.sleep(every_seconds)
