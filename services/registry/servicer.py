@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,7 +25,15 @@ from services.registry.domain import (
     Team,
     TeamMember,
 )
-from services.registry.store import DuplicateName, DuplicatePerson, NewMember, NewService, RegistryStore, lock_tree
+from services.registry.store import (
+    DuplicateName,
+    DuplicatePerson,
+    ImportCounts,
+    NewMember,
+    NewService,
+    RegistryStore,
+    lock_tree,
+)
 from services.runtime import validate
 from services.runtime.audit import write_audit
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
@@ -37,6 +46,8 @@ from services.runtime.pii import PersonalDataCipher, mask_id_number, mask_name, 
 _MAY_REVEAL = (Role.ADMIN, Role.STAFF)
 # Clocks of other systems may run a little ahead of ours.
 _CLOCK_SKEW = timedelta(minutes=5)
+# ImportMembers merges this many checked rows at a time while it checks the next ones.
+_IMPORT_CHUNK_ROWS = 10_000
 
 
 def optional_time(field: str, value: Timestamp) -> datetime | None:
@@ -204,9 +215,12 @@ def member_message(member: Member, *, phone: str | None = None, id_number: str |
 
 
 class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
-    def __init__(self, store: RegistryStore, cipher: PersonalDataCipher) -> None:
+    def __init__(
+        self, store: RegistryStore, cipher: PersonalDataCipher, *, import_chunk_rows: int = _IMPORT_CHUNK_ROWS
+    ) -> None:
         self.store = store
         self.cipher = cipher
+        self.import_chunk_rows = import_chunk_rows
 
     async def _org_unit(self, field: str, raw_id: str) -> OrgUnit:
         unit_id = validate.entity_id(field, raw_id)
@@ -935,35 +949,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
     ) -> pb.ImportMembersResponse:
         caller = current_caller()
         caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
-        request_id = ""
-        received = 0
-        places: dict[str, tuple[OrgUnit, int] | str] = {}
-        records: list[tuple[Any, ...]] = []
-        errors: list[tuple[int, str, str]] = []
-        first_row_of: dict[bytes, int] = {}
-        # Rows are checked and sealed as their message arrives, while the client is still sending the rest.
-        async for message in request_iterator:
-            if not request_id:
-                request_id = validate.request_id(message.request_id)
-            if received + len(message.rows) > domain.MAX_IMPORT_ROWS:
-                raise InvalidArgument(f"at most {domain.MAX_IMPORT_ROWS} rows in one import", "rows")
-            new_places = {row.residence_unit_id.strip() for row in message.rows} - places.keys()
-            if new_places:
-                places.update(await self._import_places(caller, new_places))
-            for number, row in enumerate(message.rows, start=received + 1):
-                try:
-                    record = self._import_record(number, row, places)
-                except InvalidArgument as exc:
-                    errors.append((number, exc.field or "", exc.message))
-                    continue
-                first = first_row_of.setdefault(record[13], number)
-                if first != number:
-                    errors.append((number, "id_number", f"the same person is in row {first} already"))
-                    continue
-                records.append(record)
-            received += len(message.rows)
-        if not request_id:
-            raise InvalidArgument("is required", "request_id")
+        messages = aiter(request_iterator)
+        first_message = await anext(messages, None)
+        request_id = validate.request_id(first_message.request_id if first_message is not None else "")
 
         scope_path = None
         if caller.scope != WHOLE_DEPLOYMENT:
@@ -973,11 +961,66 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             scope_path = scope.path
 
         async def run(conn: asyncpg.Connection) -> pb.ImportMembersResponse:
-            inserted, updated, refused, closed = await self.store.import_members(conn, caller, records, scope_path)
+            # The rows are merged a chunk at a time, in this one transaction, while the client sends the rest: the
+            # database writes one chunk while this process checks and seals the next.
+            await self.store.begin_import(conn)
+            counts = ImportCounts()
+            merging: asyncio.Task[ImportCounts] | None = None
+
+            async def merge(chunk: list[tuple[Any, ...]]) -> None:
+                nonlocal merging
+                if merging is not None:
+                    counts.add(await merging)
+                merging = asyncio.create_task(self.store.import_members(conn, caller, chunk, scope_path))
+                await asyncio.sleep(0)  # let it send its first statement before the next chunk's checks
+
+            received = 0
+            places: dict[str, tuple[OrgUnit, int] | str] = {}
+            chunk: list[tuple[Any, ...]] = []
+            merged_rows = 0
+            errors: list[tuple[int, str, str]] = []
+            first_row_of: dict[bytes, int] = {}
+            try:
+                message = first_message
+                while message is not None:
+                    if received + len(message.rows) > domain.MAX_IMPORT_ROWS:
+                        raise InvalidArgument(f"at most {domain.MAX_IMPORT_ROWS} rows in one import", "rows")
+                    new_places = {row.residence_unit_id.strip() for row in message.rows} - places.keys()
+                    if new_places:
+                        places.update(await self._import_places(caller, new_places))
+                    for number, row in enumerate(message.rows, start=received + 1):
+                        try:
+                            record = self._import_record(number, row, places)
+                        except InvalidArgument as exc:
+                            errors.append((number, exc.field or "", exc.message))
+                            continue
+                        first = first_row_of.setdefault(record[13], number)
+                        if first != number:
+                            errors.append((number, "id_number", f"the same person is in row {first} already"))
+                            continue
+                        chunk.append(record)
+                    received += len(message.rows)
+                    if len(chunk) >= self.import_chunk_rows:
+                        merged_rows += len(chunk)
+                        await merge(chunk)
+                        chunk = []
+                    # Checking a message is one stretch of work with no await: give the merge a turn to send its
+                    # next statement (the next message may be waiting already, and reading it need not yield).
+                    await asyncio.sleep(0)
+                    message = await anext(messages, None)
+                if chunk:
+                    merged_rows += len(chunk)
+                    await merge(chunk)
+                if merging is not None:
+                    counts.add(await merging)
+            finally:
+                if merging is not None and not merging.done():
+                    # The transaction cannot roll back while a statement runs on its connection.
+                    await asyncio.wait([merging])
             all_errors = sorted(
                 errors
-                + [(n, "id_number", "this person lives outside the caller's scope") for n in refused]
-                + [(n, "residence_unit_id", "the org unit was closed during the import") for n in closed]
+                + [(n, "id_number", "this person lives outside the caller's scope") for n in counts.outside_scope]
+                + [(n, "residence_unit_id", "the org unit was closed during the import") for n in counts.unit_closed]
             )
             await write_audit(
                 conn,
@@ -986,15 +1029,16 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 "import",
                 request_id,
                 rows=received,
-                inserted=inserted,
-                updated=updated,
+                inserted=counts.inserted,
+                updated=counts.updated,
                 failed=len(all_errors),
             )
+            refused = len(counts.outside_scope) + len(counts.unit_closed)
             return pb.ImportMembersResponse(
                 rows_received=received,
-                inserted=inserted,
-                updated=updated,
-                unchanged=len(records) - len(refused) - len(closed) - inserted - updated,
+                inserted=counts.inserted,
+                updated=counts.updated,
+                unchanged=merged_rows - refused - counts.inserted - counts.updated,
                 failed=len(all_errors),
                 errors=[
                     pb.ImportRowError(row_number=n, field=f, reason=r)

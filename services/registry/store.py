@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -180,6 +180,23 @@ class NewMember:
     id_number_masked: str
 
 
+@dataclass
+class ImportCounts:
+    """What the import's chunks did: members inserted and updated, and the row numbers refused because the
+    person lives outside the caller's scope, or their unit closed during the import."""
+
+    inserted: int = 0
+    updated: int = 0
+    outside_scope: list[int] = field(default_factory=list)
+    unit_closed: list[int] = field(default_factory=list)
+
+    def add(self, other: ImportCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.outside_scope += other.outside_scope
+        self.unit_closed += other.unit_closed
+
+
 class DuplicatePerson(Exception):
     """The person (by ID number) is registered already."""
 
@@ -287,7 +304,7 @@ class RegistryStore:
                             skills, tags, management_level, phone_sealed, phone_hash, phone_masked, id_number_sealed,
                             id_number_hash, id_number_masked, created_by, request_id)
                         values ($1, $2, $3, $4, $5::public.ltree, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                        on conflict (created_by, request_id) do nothing
+                        on conflict (created_by, request_id) where request_id is not null do nothing
                         returning {_MEMBER_COLUMNS}""",
                     new.name,
                     new.workplace_org,
@@ -1043,12 +1060,9 @@ class RegistryStore:
 
     # ---- bulk sync -----------------------------------------------------------------------------------------
 
-    async def import_members(
-        self, conn: asyncpg.Connection, caller: Caller, rows: list[tuple[Any, ...]], scope_path: str | None
-    ) -> tuple[int, int, list[int], list[int]]:
-        """Upserts members by ID-number hash: COPY into a staging table, then one merge. Rows are
-        (row_number, *IMPORT_COLUMNS) with distinct hashes. Returns (inserted, updated, row numbers refused
-        because the person lives outside the caller's scope, row numbers whose unit closed meanwhile). Unchanged rows are not written at all."""
+    async def begin_import(self, conn: asyncpg.Connection) -> None:
+        """Takes the tree lock (shared) and makes the import's temporary tables; once, in the import's
+        transaction, before its chunks."""
         await lock_tree(conn, exclusive=False)
         await conn.execute(
             """create temp table import_staging (
@@ -1056,8 +1070,20 @@ class RegistryStore:
                    residence_path text, skills text[], tags text[], management_level text, phone_sealed bytea,
                    phone_hash bytea, phone_masked text, id_number_sealed bytea, id_number_hash bytea,
                    id_number_masked text
+               ) on commit drop;
+               create temp table import_result (
+                   id bigint, inserted boolean, community_id bigint, residence_unit_id bigint,
+                   residence_path public.ltree, registered_at timestamptz, status text
                ) on commit drop"""
         )
+
+    async def import_members(
+        self, conn: asyncpg.Connection, caller: Caller, rows: list[tuple[Any, ...]], scope_path: str | None
+    ) -> ImportCounts:
+        """Upserts one chunk of an import by ID-number hash: COPY into the staging table, then one merge (call
+        begin_import first). Rows are (row_number, *IMPORT_COLUMNS) with hashes distinct across the whole
+        import. Unchanged rows are not written at all."""
+        await conn.execute("truncate import_staging, import_result")
         await conn.copy_records_to_table("import_staging", records=rows, columns=("row_number", *IMPORT_COLUMNS))
         refused: list[int] = []
         if scope_path is not None:
@@ -1081,20 +1107,14 @@ class RegistryStore:
                where u.id = s.residence_unit_id and u.closed_at is not null returning s.row_number"""
         )
         refused_closed = sorted(r["row_number"] for r in closed)
-        # Every sub-statement of one WITH sees the same snapshot, so `old` holds the residences before the merge.
         await conn.execute(
-            """create temp table import_result on commit drop as
-               with old as (
-                   select m.id, m.residence_unit_id as old_unit_id, m.status from members m
-                   join import_staging s on s.id_number_hash = m.id_number_hash
-               ),
-               merged as (
+            """with merged as (
                    insert into members (name, workplace_org, community_id, residence_unit_id, residence_path, skills,
                        tags, management_level, phone_sealed, phone_hash, phone_masked, id_number_sealed,
-                       id_number_hash, id_number_masked, created_by, request_id)
+                       id_number_hash, id_number_masked, created_by)
                    select name, workplace_org, community_id, residence_unit_id, residence_path::public.ltree, skills,
                        tags, management_level, phone_sealed, phone_hash, phone_masked, id_number_sealed,
-                       id_number_hash, id_number_masked, $1, 'import-' || encode(id_number_hash, 'hex')
+                       id_number_hash, id_number_masked, $1
                    from import_staging
                    on conflict (id_number_hash) do update set
                        name = excluded.name, workplace_org = excluded.workplace_org,
@@ -1109,21 +1129,24 @@ class RegistryStore:
                           members.tags, members.management_level, members.phone_hash)
                          is distinct from (excluded.name, excluded.workplace_org, excluded.residence_unit_id,
                           excluded.skills, excluded.tags, excluded.management_level, excluded.phone_hash)
-                   returning id, xmax = 0 as inserted, community_id, residence_unit_id, residence_path, registered_at
+                   -- The import never changes a status, so this is the member's status before it too.
+                   returning id, xmax = 0 as inserted, community_id, residence_unit_id, residence_path, registered_at,
+                       status
                )
-               select merged.*, old.old_unit_id, coalesce(old.status, 'active') as status
-               from merged left join old on old.id = merged.id""",
+               insert into import_result select * from merged""",
             caller.subject,
         )
         counts = await conn.fetchrow(
             "select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated "
             "from import_result"
         )
-        # Residence history: a new member's first residence; a moved member's old one closes and a new one opens.
+        # Residence history: a new member's first residence; a moved member's open residence (at the old unit)
+        # closes and a new one opens. Found through the open residence rather than a join of the members as they
+        # were before the merge, which read the whole members table for every chunk.
         await conn.execute(
             """update member_residences r set to_time = now() from import_result x
                where r.member_id = x.id and r.to_time is null and not x.inserted
-                 and x.old_unit_id <> x.residence_unit_id"""
+                 and r.residence_unit_id <> x.residence_unit_id"""
         )
         await conn.execute(
             """insert into member_residences (member_id, community_id, residence_unit_id, residence_path, from_time,
@@ -1131,8 +1154,9 @@ class RegistryStore:
                select id, community_id, residence_unit_id, residence_path,
                       case when inserted then registered_at else now() end,
                       case when inserted then 'imported' else 'moved by import' end
-               from import_result
-               where status = 'active' and (inserted or old_unit_id <> residence_unit_id)"""
+               from import_result x
+               where status = 'active'
+                 and (inserted or not exists (select from member_residences r where r.member_id = x.id and r.to_time is null))"""
         )
         await conn.execute(
             """insert into audit_log (actor, actor_role, action, subject_kind, subject_id, detail)
@@ -1142,7 +1166,7 @@ class RegistryStore:
             caller.subject,
             caller.role.value,
         )
-        return counts["inserted"], counts["updated"], refused, refused_closed
+        return ImportCounts(counts["inserted"], counts["updated"], refused, refused_closed)
 
     async def members_page(self, subtree: OrgUnit, status: str, after_id: int, limit: int) -> list[Member]:
         return await self.search_members(subtree, status, None, after_id, limit)
