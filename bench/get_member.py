@@ -1,5 +1,6 @@
 """GetMember at concurrency 32 for 20 s: calls/s, p50, p99, and the ratio to a bare grpc.aio server (its own
-process, like the registry) that answers with a message of the same size, measured in the same run.
+process, like the registry) that answers with the same message, measured in the same run; the client parses
+both answers alike.
 
     ./linli bench get_member [--seconds 20] [--concurrency 32] [--quick]
 
@@ -28,9 +29,9 @@ from devstack.stack import REPO, wait_until_serving
 BARE_METHOD = "/bench.Bare/Get"
 
 
-async def serve_bare(port: int, size: int) -> None:
-    """A grpc.aio server that answers every call with `size` fixed bytes."""
-    answer = b"x" * size
+async def serve_bare(port: int, answer_hex: str) -> None:
+    """A grpc.aio server that answers every call with the same fixed bytes (a serialized GetMemberResponse)."""
+    answer = bytes.fromhex(answer_hex)
 
     async def get(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         return answer
@@ -83,18 +84,22 @@ async def benchmark() -> None:
 
         port = free_port()
         bare = subprocess.Popen(
-            [sys.executable, "-m", "bench.get_member", "--serve-bare", str(port), str(size)],
+            [sys.executable, "-m", "bench.get_member", "--serve-bare", str(port), sample.SerializeToString().hex()],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"},
         )
         try:
             wait_until_serving(port)
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                call = channel.unary_unary(BARE_METHOD)
-                request = reg.GetMemberRequest(member_id=ids[0]).SerializeToString()
+                # The client does the same work for both: a GetMemberRequest out, a GetMemberResponse parsed back.
+                call = channel.unary_unary(
+                    BARE_METHOD,
+                    request_serializer=reg.GetMemberRequest.SerializeToString,
+                    response_deserializer=reg.GetMemberResponse.FromString,
+                )
 
                 async def get_bare(i: int) -> None:
-                    await call(request, metadata=metadata, timeout=10)
+                    await call(reg.GetMemberRequest(member_id=ids[i % len(ids)]), metadata=metadata, timeout=10)
 
                 baseline = await run_load(get_bare, args.concurrency, seconds)
         finally:
@@ -114,6 +119,6 @@ async def benchmark() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
-        asyncio.run(serve_bare(int(sys.argv[2]), int(sys.argv[3])))
+        asyncio.run(serve_bare(int(sys.argv[2]), sys.argv[3]))
     else:
         main(benchmark)
