@@ -851,10 +851,22 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         escalation = domain.ESCALATIONS.get(escalation_number, "")
         if request.reveal_address and (kind != "called" or not recipient):
             raise InvalidArgument("only with a CALLED event and its recipient", "reveal_address")
-        alert = await self._alert(request.alert_id)
-        recorded, sealed = await self.store.record_event(
-            caller, request_id, alert.id, kind, recipient, note, escalation, recipient if request.reveal_address else ""
-        )
+        alert_id = validate.entity_id("alert_id", request.alert_id)
+        assert alert_id is not None
+        try:
+            # No read of the alert first: on the way to every notice, and the store finds a missing one itself.
+            recorded, sealed = await self.store.record_event(
+                caller,
+                request_id,
+                alert_id,
+                kind,
+                recipient,
+                note,
+                escalation,
+                recipient if request.reveal_address else "",
+            )
+        except LookupError as exc:
+            raise NotFound(f"no alert {alert_id}", "alert_id") from exc
         if recorded and kind == "escalated":
             ALERTS_ESCALATED.labels(escalation).inc()
         address = self._open(sealed)[0] if sealed else ""
