@@ -1,0 +1,83 @@
+"""The wishes store on a real Postgres: a claim in one round trip (claim_wish) keeps exactly one winner, the
+open-claim cap and retries safe under concurrency; batched reads answer each caller with what was committed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
+from services.runtime.db import create_pool, migrate
+from services.wishes import domain
+from services.wishes.__main__ import MIGRATIONS
+from services.wishes.store import BatchedReads, ClaimCap, ClaimCapReached, NewWish, WishStore, WrongState
+
+STAFF = Caller("staff", Role.STAFF, WHOLE_DEPLOYMENT)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[WishStore]:
+    async with create_pool(database_url, "wishes", 25) as pool:
+        await migrate(pool, "wishes", MIGRATIONS)
+        yield WishStore(pool)
+
+
+async def published(store: WishStore) -> int:
+    new = NewWish(4, ("1", "4"), "我要一个音响组织大家跳舞", "visit", b"sealed", "张*", None, "")
+    wish, _ = await store.submit(STAFF, uuid.uuid4().hex, new)
+    deadline = datetime.now(UTC) + timedelta(days=7)
+    await store.transition(
+        STAFF, uuid.uuid4().hex, wish.id, domain.APPROVE, category="culture", service_standard="送到", deadline=deadline
+    )
+    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.PUBLISH, published_at=datetime.now(UTC))
+    return wish.id
+
+
+async def claim(store: WishStore, wish_id: int, member_id: int, request_id: str | None = None, cap: int = 5) -> str:
+    try:
+        _, moved = await store.claim(
+            STAFF, request_id or uuid.uuid4().hex, wish_id, f"claimed by {member_id}", ClaimCap(member_id, cap)
+        )
+    except WrongState:
+        return "wrong_state"
+    except ClaimCapReached:
+        return "cap"
+    return "moved" if moved else "seen"
+
+
+async def test_of_twenty_concurrent_claims_on_one_wish_exactly_one_wins(store: WishStore) -> None:
+    wish_id = await published(store)
+    outcomes = await asyncio.gather(*(claim(store, wish_id, member) for member in range(100, 120)))
+    assert sorted(outcomes) == ["moved"] + ["wrong_state"] * 19
+    wish = await store.wish(wish_id)
+    assert wish is not None and wish.state == "claimed" and wish.version == 4
+    events = [e for e in await store.history(wish_id, None, 50) if e.state == "claimed"]
+    assert len(events) == 1 and wish.claimant_member_id == 100 + outcomes.index("moved")
+
+
+async def test_one_members_concurrent_claims_stop_at_the_cap(store: WishStore) -> None:
+    wish_ids = [await published(store) for _ in range(8)]
+    outcomes = await asyncio.gather(*(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids))
+    assert sorted(outcomes) == ["cap"] * 5 + ["moved"] * 3
+
+
+async def test_a_claim_retried_at_once_with_the_same_request_id_is_made_once(store: WishStore) -> None:
+    wish_id = await published(store)
+    outcomes = await asyncio.gather(*(claim(store, wish_id, 9, request_id="same") for _ in range(5)))
+    assert sorted(outcomes) == ["moved"] + ["seen"] * 4
+    assert await claim(store, wish_id, 9, request_id="same") == "seen"
+
+
+async def test_batched_reads_answer_each_caller_with_what_was_committed_before_it_asked(store: WishStore) -> None:
+    reads = BatchedReads(store)
+    wish_ids = [await published(store) for _ in range(3)]
+    asked = [*wish_ids, *wish_ids, 999_999]
+    found = await asyncio.gather(*(reads.wish(wish_id) for wish_id in asked))
+    assert [w.id if w else None for w in found] == [*wish_ids, *wish_ids, None]
+    assert await claim(store, wish_ids[0], 5) == "moved"
+    again = await reads.wish(wish_ids[0])
+    assert again is not None and again.state == "claimed" and again.claimant_member_id == 5
