@@ -4,8 +4,8 @@ The same outbox as the wishes service's (services/wishes/outbox.py, which explai
 change is committed with its timeline event, and the event row stays undelivered until the workflow has
 it. The relay sends each as signal-with-start — which starts the alert's workflow when it is raised — and
 marks it delivered in the same transaction. After each commit a handler has the change delivered at once, on
-its own (deliver_soon: the alert's undelivered rows, not waiting behind a batch of other alerts' in flight); the
-relay's loop is the backstop, and its poll catches anything a crash left behind.
+its own (deliver_soon: from the committed alert in hand, not waiting behind a batch of other alerts' in flight);
+the relay's loop is the backstop, and its poll catches anything a crash or a failure left behind.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
@@ -24,6 +26,9 @@ from temporalio.service import RPCError
 
 from services.runtime.config import Settings
 from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
+
+if TYPE_CHECKING:
+    from services.dispatch.store import Alert
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +42,14 @@ DELIVERY_LAG = Histogram(
 )
 
 _BATCH = 200
-# State changes not yet delivered (of one alert, $1, or of all when null), oldest first, at most $2, locked for the
-# one delivering them.
+# State changes not yet delivered, oldest first, at most $1, locked for the one delivering them.
 _UNDELIVERED = """select e.id, e.alert_id, e.version, e.kind, e.recipient, e.at,
                          a.community_id, a.street_id, a.kind as alert_kind
                   from alert_events e join alerts a on a.id = e.alert_id
                   where e.kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
-                    and e.delivered_at is null and ($1::bigint is null or e.alert_id = $1)
+                    and e.delivered_at is null
                   order by e.id
-                  limit $2
+                  limit $1
                   for update of e skip locked"""
 
 
@@ -63,27 +67,49 @@ class AlertRelay:
     def wake(self) -> None:
         self._wake.set()
 
-    def deliver_soon(self, alert_id: int) -> None:
-        """Delivers the alert's committed changes now, beside the relay's loop (which takes over should this fail)."""
-        task = asyncio.create_task(self._deliver_alert(alert_id))
+    def deliver_soon(self, alert: Alert) -> None:
+        """Tells the alert's workflow of its change just committed, now, beside the relay's loop — which takes over
+        should this fail."""
+        task = asyncio.create_task(self._deliver_now(alert))
         self._direct.add(task)
         task.add_done_callback(self._direct.discard)
 
-    async def _deliver_alert(self, alert_id: int) -> None:
+    async def _deliver_now(self, alert: Alert) -> None:
+        # From what the handler has in hand: no row lock is held across the call to Temporal, so handlers keep the
+        # pool's connections. Should the relay's loop send the same change too, the workflow keeps the highest
+        # version it has seen and ignores the repeat.
+        change = {
+            "alert_id": alert.id,
+            "version": alert.version,
+            "kind": alert.state,
+            "recipient": alert.responder or "",
+            "community_id": alert.community_id,
+            "street_id": alert.street_id,
+            "alert_kind": alert.kind,
+        }
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                # Rows the relay holds are skipped: it delivers them, in order, itself.
-                rows = await conn.fetch(_UNDELIVERED, alert_id, _BATCH)
-                delivered = await self._deliver_in_order(rows)
-                if delivered:
-                    await conn.execute(
-                        "update alert_events set delivered_at = now() where id = any($1::bigint[])", delivered
-                    )
-                if len(delivered) < len(rows):
-                    self.wake()
-        except (asyncpg.PostgresError, OSError) as exc:
-            log.warning("alert change not delivered at once; the relay will", extra={"error": type(exc).__name__})
+            await self._signal_with_start(change)
+        except WorkflowAlreadyStartedError:
+            pass  # the dispatch has ended; nothing waits for this change
+        except (RPCError, RuntimeError, OSError) as exc:
+            DELIVERY_FAILURES.inc()
+            log.warning(
+                "alert change not delivered at once; the relay will",
+                extra={"alert_id": alert.id, "version": alert.version, "error": type(exc).__name__},
+            )
             self.wake()
+            return
+        DELIVERED.inc()
+        try:
+            await self.pool.execute(
+                """update alert_events set delivered_at = now()
+                   where alert_id = $1 and version = $2 and kind = $3 and delivered_at is null""",
+                alert.id,
+                alert.version,
+                alert.state,
+            )
+        except (asyncpg.PostgresError, OSError):
+            self.wake()  # the relay delivers it again: a repeat the workflow ignores
 
     async def run(self) -> None:
         while True:
@@ -103,7 +129,7 @@ class AlertRelay:
     async def deliver_pending(self) -> tuple[int, int]:
         """Delivers one batch; returns (delivered, rows in the batch not delivered)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_UNDELIVERED, None, _BATCH)
+            rows = await conn.fetch(_UNDELIVERED, _BATCH)
             if not rows:
                 PENDING.set(0)
                 return 0, 0
@@ -135,7 +161,7 @@ class AlertRelay:
             DELIVERY_LAG.observe(max(0.0, (datetime.now(UTC) - event["at"]).total_seconds()))
         return delivered
 
-    async def _signal_with_start(self, event: asyncpg.Record) -> None:
+    async def _signal_with_start(self, event: Mapping[str, Any]) -> None:
         alert_id = str(event["alert_id"])
         await self.temporal.start_workflow(
             EmergencyDispatch.run,

@@ -629,7 +629,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         alert, created = await self.store.raise_alert(caller, request_id, new)
         if created:
             ALERTS_RAISED.labels(kind).inc()
-            self.relay.deliver_soon(alert.id)
+            self.relay.deliver_soon(alert)
         return pb.RaiseAlertResponse(alert=alert_message(alert))
 
     async def _move(
@@ -645,7 +645,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 f"alert {alert.id} is {current.state}{detail}; to {move.name} it, it must be {allowed}"
             ) from exc
         if now:
-            self.relay.deliver_soon(alert.id)
+            self.relay.deliver_soon(moved)
         return moved
 
     def _require_responder_or_staff(self, caller: Caller, alert: Alert) -> None:
