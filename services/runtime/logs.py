@@ -53,6 +53,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The lines carry none of these, and a service logs a line per call: skip gathering them for each record
+    # (the logging HOWTO's "Optimization" switches).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None  # no caller's file and line: no frame walk per record
     # Libraries log request details at INFO and below; keep their warnings only.
     for noisy in ("asyncio", "grpc", "temporalio", "urllib3"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
