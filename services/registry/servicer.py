@@ -967,10 +967,16 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
             counts = ImportCounts()
             merging: asyncio.Task[ImportCounts] | None = None
 
-            async def merge(chunk: list[tuple[Any, ...]]) -> None:
+            async def settle() -> None:
+                """Waits for the chunk being merged: the connection runs one statement at a time."""
                 nonlocal merging
                 if merging is not None:
                     counts.add(await merging)
+                    merging = None
+
+            async def merge(chunk: list[tuple[Any, ...]]) -> None:
+                nonlocal merging
+                await settle()
                 merging = asyncio.create_task(self.store.import_members(conn, caller, chunk, scope_path))
                 await asyncio.sleep(0)  # let it send its first statement before the next chunk's checks
 
@@ -987,7 +993,9 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                         raise InvalidArgument(f"at most {domain.MAX_IMPORT_ROWS} rows in one import", "rows")
                     new_places = {row.residence_unit_id.strip() for row in message.rows} - places.keys()
                     if new_places:
-                        places.update(await self._import_places(caller, new_places))
+                        # On the import's own connection: a second one per import could exhaust the pool.
+                        await settle()
+                        places.update(await self._import_places(caller, new_places, conn))
                     for number, row in enumerate(message.rows, start=received + 1):
                         try:
                             record = self._import_record(number, row, places)
@@ -1011,12 +1019,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
                 if chunk:
                     merged_rows += len(chunk)
                     await merge(chunk)
-                if merging is not None:
-                    counts.add(await merging)
+                await settle()
             finally:
-                if merging is not None and not merging.done():
-                    # The transaction cannot roll back while a statement runs on its connection.
+                if merging is not None:
+                    # The transaction cannot roll back while a statement runs on its connection; the error that
+                    # brought us here is the one to report.
                     await asyncio.wait([merging])
+                    if not merging.cancelled():
+                        merging.exception()
             all_errors = sorted(
                 errors
                 + [(n, "id_number", "this person lives outside the caller's scope") for n in counts.outside_scope]
@@ -1048,12 +1058,14 @@ class RegistryServicer(registry_pb2_grpc.RegistryServiceServicer):
 
         return await self.store.once(caller, request_id, "ImportMembers", pb.ImportMembersResponse, run)
 
-    async def _import_places(self, caller: Caller, wanted: set[str]) -> dict[str, tuple[OrgUnit, int] | str]:
+    async def _import_places(
+        self, caller: Caller, wanted: set[str], conn: asyncpg.Connection
+    ) -> dict[str, tuple[OrgUnit, int] | str]:
         """Each residence id named in the rows: the unit and its community, or why a row cannot live there."""
         parsed = {raw: int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 else None for raw in wanted}
-        units = await self.store.org_units([i for i in parsed.values() if i])
+        units = await self.store.org_units([i for i in parsed.values() if i], conn)
         ancestors = {a for u in units.values() for a in u.ancestor_ids}
-        kinds = await self.store.org_unit_kinds(tuple(ancestors)) if ancestors else {}
+        kinds = await self.store.org_unit_kinds(tuple(ancestors), conn) if ancestors else {}
         places: dict[str, tuple[OrgUnit, int] | str] = {}
         for raw, unit_id in parsed.items():
             unit = units.get(unit_id) if unit_id else None

@@ -235,8 +235,8 @@ class RegistryStore:
         row = await self.pool.fetchrow(f"select {_ORG_COLUMNS} from org_units where id = $1", org_unit_id)
         return _org_unit(row) if row else None
 
-    async def org_unit_kinds(self, ids: tuple[int, ...]) -> dict[int, str]:
-        rows = await self.pool.fetch("select id, kind from org_units where id = any($1::bigint[])", list(ids))
+    async def org_unit_kinds(self, ids: tuple[int, ...], conn: asyncpg.Connection | None = None) -> dict[int, str]:
+        rows = await (conn or self.pool).fetch("select id, kind from org_units where id = any($1::bigint[])", list(ids))
         return {row["id"]: row["kind"] for row in rows}
 
     async def create_org_unit(
@@ -1175,8 +1175,10 @@ class RegistryStore:
         async with self.pool.acquire() as conn:
             await write_audit(conn, caller, action, subject_kind, subject_id, **detail)
 
-    async def org_units(self, ids: list[int]) -> dict[int, OrgUnit]:
-        rows = await self.pool.fetch(f"select {_ORG_COLUMNS} from org_units where id = any($1::bigint[])", ids)
+    async def org_units(self, ids: list[int], conn: asyncpg.Connection | None = None) -> dict[int, OrgUnit]:
+        rows = await (conn or self.pool).fetch(
+            f"select {_ORG_COLUMNS} from org_units where id = any($1::bigint[])", ids
+        )
         return {row["id"]: _org_unit(row) for row in rows}
 
     # ---- key rotation --------------------------------------------------------------------------------------
