@@ -25,7 +25,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.emergency_activities import AlertRef, AlertStep, CallList, EmergencyActivities
+    from workflows.emergency_activities import AlertRef, AlertStep, Callee, CallList, EmergencyActivities
     from workflows.emergency_notify import Notice
 
 CLOSED_STATES = frozenset({"resolved", "cancelled"})
@@ -43,6 +43,10 @@ class EmergencyDispatchInput:
     community_id: str = ""
     street_id: str = ""
     kind: str = ""
+    # Whom to call, worked out by the service at the raise (ids and nearness only: the history holds no personal
+    # data). None — alerts raised before it was — asks the service for it.
+    volunteers: list[Callee] | None = None
+    unit_id: str = ""
 
 
 @dataclass
@@ -144,9 +148,18 @@ class EmergencyDispatch:
 
     async def _find_someone(self, params: EmergencyDispatchInput) -> None:
         try:
-            self.call_list = await workflow.execute_local_activity_method(
-                EmergencyActivities.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
-            )
+            if params.volunteers is not None:
+                self.call_list = CallList(
+                    volunteers=list(params.volunteers),
+                    community_id=params.community_id,
+                    street_id=params.street_id,
+                    alert_kind=params.kind,
+                    unit_id=params.unit_id,
+                )
+            else:
+                self.call_list = await workflow.execute_local_activity_method(
+                    EmergencyActivities.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
+                )
         except STEP_FAILED:
             # Transient failures are retried without end; this is a permanent one (a bug, bad data). The alert must
             # not wait on it: straight to the community's staff.

@@ -40,6 +40,8 @@ CATEGORY_SKILLS: dict[int, dict[int, int]] = {
 # How near a member lives to the work: the deepest org unit both share.
 NEAR_BUILDING, NEAR_GRID, NEAR_COMMUNITY, NEAR_SUBTREE = 1, 2, 3, 4
 NEARNESS_BONUS = {NEAR_BUILDING: 1.5, NEAR_GRID: 1.0, NEAR_COMMUNITY: 0.5, NEAR_SUBTREE: 0.0}
+# As call lists carry it (a member living outside the community is called as one of it).
+NEARNESS_NAMES = {NEAR_BUILDING: "building", NEAR_GRID: "grid", NEAR_COMMUNITY: "community", NEAR_SUBTREE: "community"}
 NEARNESS_WORDS = {
     NEAR_BUILDING: "lives in the same building",
     NEAR_GRID: "lives in the same grid",

@@ -25,6 +25,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from services.runtime.config import Settings
+from workflows.emergency_activities import Callee
 from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ DELIVERY_LAG = Histogram(
 _BATCH = 200
 # State changes not yet delivered, oldest first, at most $1, locked for the one delivering them.
 _UNDELIVERED = """select e.id, e.alert_id, e.version, e.kind, e.recipient, e.at,
-                         a.community_id, a.street_id, a.kind as alert_kind
+                         a.community_id, a.street_id, a.kind as alert_kind, a.unit_id, a.call_list
                   from alert_events e join alerts a on a.id = e.alert_id
                   where e.kind in ('raised', 'acknowledged', 'arrived', 'resolved', 'cancelled')
                     and e.delivered_at is null
@@ -86,6 +87,8 @@ class AlertRelay:
             "community_id": alert.community_id,
             "street_id": alert.street_id,
             "alert_kind": alert.kind,
+            "unit_id": alert.unit_id,
+            "call_list": alert.call_list,
         }
         try:
             await self._signal_with_start(change)
@@ -172,6 +175,8 @@ class AlertRelay:
                 community_id=str(event["community_id"]),
                 street_id=str(event["street_id"] or ""),
                 kind=event["alert_kind"],
+                volunteers=_callees(event["call_list"]),
+                unit_id=str(event["unit_id"]),
             ),
             id=workflow_id(alert_id),
             task_queue=self.task_queue,
@@ -180,3 +185,13 @@ class AlertRelay:
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             rpc_timeout=timedelta(seconds=5),
         )
+
+
+def _callees(call_list: list[list[str]] | None) -> list[Callee] | None:
+    if call_list is None:
+        return None
+    callees = []
+    for volunteer, nearness in call_list:
+        kind, _, number = volunteer.partition(":")
+        callees.append(Callee(number, nearness) if kind == "member" else Callee("", nearness, number))
+    return callees

@@ -64,6 +64,7 @@ _NEARNESS_NUMBERS = {
     domain.NEAR_COMMUNITY: pb.NEARNESS_COMMUNITY,
     domain.NEAR_SUBTREE: pb.NEARNESS_COMMUNITY,
 }
+_NEARNESS_OF_WORD = {"building": domain.NEAR_BUILDING, "grid": domain.NEAR_GRID, "community": domain.NEAR_COMMUNITY}
 _ROSTER_SOURCES = {
     "none": pb.ROSTER_SOURCE_NONE,
     "weekly_pattern": pb.ROSTER_SOURCE_WEEKLY_PATTERN,
@@ -611,6 +612,10 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             raise InvalidArgument(f"org unit {unit.id} is not a community, grid or building", "unit_id")
         caller.require_scope(unit.id, unit.ancestor_ids)
         community, street, grid, building = await self._where(unit)
+        # Whom it calls is worked out now, from the roster at this moment, and goes into the workflow's input (ids
+        # only): the way to the first notice makes no call back here.
+        raised_at = datetime.now(UTC)
+        order = await self._call_order(community, grid, building, raised_at)
         new = NewAlert(
             kind,
             int(unit.id),
@@ -625,6 +630,8 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             device_id_masked=domain.mask_device_id(device_id),
             data_key_id=self.cipher.active_key_id,
             note=note,
+            raised_at=raised_at,
+            call_list=[[who, domain.NEARNESS_NAMES[near]] for who, near in order],
         )
         alert, created = await self.store.raise_alert(caller, request_id, new)
         if created:
@@ -801,12 +808,25 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     ) -> pb.GetAlertCallListResponse:
         current_caller().require_role(Role.SERVICE)
         alert = await self._alert(request.alert_id)
-        covering = await self._on_duty_at_raise(alert)
-        place = Place(
-            building_id=str(alert.building_id or ""),
-            grid_id=str(alert.grid_id or ""),
+        if alert.call_list is not None:
+            order = [(who, _NEARNESS_OF_WORD[near]) for who, near in alert.call_list]
+        else:  # raised before call lists were worked out at the raise
+            order = await self._call_order(alert.community_id, alert.grid_id, alert.building_id, alert.raised_at)
+        return pb.GetAlertCallListResponse(
+            volunteers=[_callee(who, _NEARNESS_NUMBERS[n]) for who, n in order],
             community_id=str(alert.community_id),
+            street_id=str(alert.street_id or ""),
+            kind=domain.ALERT_KIND_NUMBERS[alert.kind],
+            unit_id=str(alert.unit_id),
         )
+
+    async def _call_order(
+        self, community_id: int, grid_id: int | None, building_id: int | None, moment: datetime
+    ) -> list[tuple[str, int]]:
+        """Whom an alert at the moment calls: those on duty then and not away, active, nearest first, then in roster
+        order — (volunteer, nearness)."""
+        covering = await self._on_duty_at(community_id, moment)
+        place = Place(building_id=str(building_id or ""), grid_id=str(grid_id or ""), community_id=str(community_id))
 
         async def locate(position: int, slot: Slot) -> tuple[str, int, int] | None:
             if slot.team_member_id:
@@ -825,14 +845,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             return slot.volunteer, domain.nearness(place, path), position
 
         located = await asyncio.gather(*(locate(i, s) for i, s in enumerate(covering)))
-        order = domain.call_order(v for v in located if v is not None)
-        return pb.GetAlertCallListResponse(
-            volunteers=[_callee(who, _NEARNESS_NUMBERS[n]) for who, n in order],
-            community_id=str(alert.community_id),
-            street_id=str(alert.street_id or ""),
-            kind=domain.ALERT_KIND_NUMBERS[alert.kind],
-            unit_id=str(alert.unit_id),
-        )
+        return domain.call_order(v for v in located if v is not None)
 
     async def RecordAlertEvent(
         self, request: pb.RecordAlertEventRequest, context: grpc.aio.ServicerContext

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 # The address and device id only masked: the sealed values are read by `reveal`, which audits the read.
 _ALERT_COLUMNS = """id, kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id,
-    address_masked, device_id_masked, note, responder, outcome, outcome_note, escalation, raised_at, acknowledged_at, arrived_at, closed_at,
-    version"""
+    address_masked, device_id_masked, note, responder, outcome, outcome_note, escalation, raised_at, acknowledged_at,
+    arrived_at, closed_at, version, call_list"""
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Alert:
     arrived_at: datetime | None
     closed_at: datetime | None
     version: int
+    # [[volunteer, nearness], ...] worked out at the raise; None for alerts raised before it was.
+    call_list: list[list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class NewAlert:
     device_id_masked: str
     data_key_id: str
     note: str
+    raised_at: datetime
+    call_list: list[list[str]]
 
 
 @dataclass(frozen=True)
@@ -436,8 +440,8 @@ class DispatchStore:
             row = await conn.fetchrow(
                 f"""insert into alerts (kind, state, unit_id, unit_path, community_id, street_id, grid_id, building_id,
                         address_sealed, address_masked, device_id_sealed, device_id_masked, data_key_id, note,
-                        created_by, request_id)
-                    values ($1, 'raised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                        created_by, request_id, raised_at, call_list)
+                    values ($1, 'raised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                     on conflict (created_by, request_id) do nothing
                     returning {_ALERT_COLUMNS}""",
                 new.kind,
@@ -455,6 +459,8 @@ class DispatchStore:
                 new.note,
                 caller.subject,
                 request_id,
+                new.raised_at,
+                new.call_list,
             )
             if row is None:
                 row = await conn.fetchrow(

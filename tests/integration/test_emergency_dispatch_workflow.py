@@ -122,7 +122,9 @@ async def world(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[World]:
                     await handle.terminate("test over")
 
 
-async def start(env: WorkflowEnvironment, world: World, ack_timeout: float = 60.0) -> WorkflowHandle:
+async def start(
+    env: WorkflowEnvironment, world: World, ack_timeout: float = 60.0, volunteers: list[Callee] | None = None
+) -> WorkflowHandle:
     alert_id = uuid.uuid4().hex[:8]
     handle = await env.client.start_workflow(
         EmergencyDispatch.run,
@@ -133,6 +135,8 @@ async def start(env: WorkflowEnvironment, world: World, ack_timeout: float = 60.
             community_id="5",
             street_id="4",
             kind="fall",
+            volunteers=volunteers,
+            unit_id="7",
         ),
         id=workflow_id(alert_id),
         task_queue=world.task_queue,
@@ -336,4 +340,19 @@ async def test_a_call_list_out_of_reach_for_good_sends_the_alert_to_staff_at_onc
     await time_skipping_env.sleep(timedelta(minutes=5, seconds=1))
     assert world.calls()[-2:] == [("escalated", "org:4"), ("called", "org:4")]
     await answer(handle, world, 2, "cancelled")
+    assert await handle.result() == "cancelled"
+
+
+async def test_a_call_list_given_in_the_input_is_called_without_asking_the_service(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.call_list_broken = True  # asking would fail: the dispatch would go straight to staff
+    handle = await start(
+        time_skipping_env, world, volunteers=[Callee("", "community", "34"), Callee("12", "community")]
+    )
+    await time_skipping_env.sleep(timedelta(seconds=61))
+    assert world.calls()[:3] == [("called", "volunteer:34"), ("timed_out", "volunteer:34"), ("called", "member:12")]
+    assert world.notices[0].unit_id == "7" and world.notices[0].alert_kind == "fall"
+    await answer(handle, world, 2, "acknowledged", "member:12")
+    await answer(handle, world, 3, "cancelled")
     assert await handle.result() == "cancelled"
