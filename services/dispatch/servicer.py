@@ -546,12 +546,16 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         if end - start > timedelta(days=domain.MAX_ABSENCE_DAYS):
             raise InvalidArgument(f"the period may span at most {domain.MAX_ABSENCE_DAYS} days", "end_time")
         community = await self._community(caller, request.community_id)
-        query = {"absences_in": community.id, "from": start.isoformat(), "to": end.isoformat()}
+        query = {
+            "absences_in": community.id,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "caller": caller.subject,
+        }
         after = decode_page_token(request.page_token, query)
         after_id = int(after[0]) if after else 0
-        absences = await self.store.absences(int(community.id), start, end, after_id, page_size + 1)
-        if caller.role == Role.MEMBER:
-            absences = [a for a in absences if a.volunteer == f"member:{caller.subject}"]
+        own = f"member:{caller.subject}" if caller.role == Role.MEMBER else None  # members see only their own
+        absences = await self.store.absences(int(community.id), start, end, after_id, page_size + 1, own)
         token = encode_page_token(query, [absences[page_size - 1].id]) if len(absences) > page_size else ""
         return pb.ListUnavailabilityResponse(
             unavailability=[_absence_message(a) for a in absences[:page_size]], next_page_token=token

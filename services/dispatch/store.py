@@ -389,18 +389,26 @@ class DispatchStore:
             return Absence(**dict(row))
 
     async def absences(
-        self, community_id: int, start: datetime, end: datetime, after_id: int = 0, limit: int = 10_000
+        self,
+        community_id: int,
+        start: datetime,
+        end: datetime,
+        after_id: int = 0,
+        limit: int = 10_000,
+        volunteer: str | None = None,
     ) -> list[Absence]:
-        """Absences in force (not withdrawn) overlapping [start, end), in id order."""
+        """Absences in force (not withdrawn) overlapping [start, end), in id order; only one volunteer's if given."""
         rows = await self.pool.fetch(
             f"""select {_ABSENCE_COLUMNS} from unavailability
                 where community_id = $1 and withdrawn_at is null and ends_at > $2 and starts_at < $3 and id > $4
+                  and ($6::text is null or volunteer = $6)
                 order by id limit $5""",
             community_id,
             start,
             end,
             after_id,
             limit,
+            volunteer,
         )
         return [Absence(**dict(row)) for row in rows]
 

@@ -274,6 +274,12 @@ async def test_team_volunteers_stand_duty_beside_members_and_absences_take_peopl
         metadata=api.admin,
     )
     assert len(listed.unavailability) == 1 and listed.next_page_token
+    # A member sees only their own.
+    own = await api.dispatch.ListUnavailability(
+        dis.ListUnavailabilityRequest(community_id=community.community_id, start_time=at("2026-06-19T00:00:00")),
+        metadata=me,
+    )
+    assert [(a.member_id, a.team_member_id) for a in own.unavailability] == [(member, "")]
 
     # Back early: withdrawn, on duty again; a retry of the withdrawal changes nothing.
     withdraw = dis.WithdrawUnavailabilityRequest(request_id=new_request_id(), unavailability_id=absence.id)
