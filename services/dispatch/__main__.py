@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,20 +32,7 @@ SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_
 ACTIVITY_SERVICE_NAME = activities_pb2.DESCRIPTOR.services_by_name["ActivityService"].full_name
 
 
-def with_personal_data_keys(settings: Settings) -> Settings:
-    """Alerts hold personal data (a resident's address, a device id), so dispatch needs the data and look-up keys
-    the registry and wishes services read. The shared configuration does not list dispatch among the services with
-    personal data yet; until it does, the keys are read as it reads them for those."""
-    if settings.data_keys:
-        return settings
-    keyed = load_settings("wishes")
-    return dataclasses.replace(
-        settings, data_keys=keyed.data_keys, active_data_key=keyed.active_data_key, lookup_key=keyed.lookup_key
-    )
-
-
 async def serve(settings: Settings) -> None:
-    settings = with_personal_data_keys(settings)
     host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.

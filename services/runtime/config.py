@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 GRPC_PORTS = {"registry": 50051, "wishes": 50052, "dispatch": 50053}
 METRICS_PORTS = {"registry": 9101, "wishes": 9102, "dispatch": 9103, "worker": 9104}
 # Only these hold personal data, so only they need the encryption and look-up keys.
-SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes"})
+SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes", "dispatch"})
 
 
 class ConfigError(ValueError):
