@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2 as reg
@@ -386,6 +386,24 @@ def gaps(slots: Sequence[Slot]) -> list[tuple[int, int]]:
     if at < MINUTES_PER_DAY:
         uncovered.append((at, MINUTES_PER_DAY))
     return uncovered
+
+
+def local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The day's first moment and the next day's, in the zone."""
+    return datetime.combine(day, time(0), tzinfo=zone), datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def duty_gaps(
+    days: dict[date, list[Slot]], away: dict[str, list[tuple[datetime, datetime]]], zone: tzinfo
+) -> dict[date, list[tuple[int, int]]]:
+    """Each day's stretches [start, end) nobody covers, in date order: the rostered but away count as nobody.
+    GetDutyGaps and the duty-gap gauge both use this, so they agree."""
+    result = {}
+    for day, slots in sorted(days.items()):
+        start, end = local_day(day, zone)
+        away_today = {who: away_minutes(periods, start, end) for who, periods in away.items()}
+        result[day] = gaps(without_away(slots, away_today))
+    return result
 
 
 def swap(slots: Sequence[Slot], from_member: int, to_member: int) -> list[Slot]:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.dispatch import domain
 from services.dispatch.store import DispatchStore
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ SECONDS_TO_ACKNOWLEDGE = Histogram(
 # Every replica reports the same figures from the database: aggregate with max(), not sum().
 ALERTS_OPEN = Gauge("linli_alerts_open", "Open alerts by state and escalation level.", ["state", "escalation"])
 DUTY_GAP_HOURS = Gauge(
-    "linli_duty_gap_hours", "Hours with nobody on duty in the next 7 days, by community.", ["community_id"]
+    "linli_dutyduty_gap_hours", "Hours with nobody on duty in the next 7 days, by community.", ["community_id"]
 )
 
 _REFRESH_SECONDS = 15
@@ -45,7 +44,7 @@ async def refresh_dispatch_gauges(store: DispatchStore, zone: ZoneInfo) -> None:
             counts = await store.count_open()
             today = datetime.now(zone).date()
             gap_hours = {
-                community_id: await _gap_hours(store, community_id, today)
+                community_id: await duty_gap_hours(store, zone, community_id, today)
                 for community_id in await store.rostered_communities()
             }
         except (asyncpg.PostgresError, OSError) as exc:
@@ -63,7 +62,7 @@ async def refresh_dispatch_gauges(store: DispatchStore, zone: ZoneInfo) -> None:
         await asyncio.sleep(_REFRESH_SECONDS)
 
 
-async def _gap_hours(store: DispatchStore, community_id: int, first: date) -> float:
-    days = await store.days(community_id, first, first + timedelta(days=_GAP_DAYS - 1))
-    minutes = sum(end - start for slots in days.values() for start, end in domain.gaps(slots))
-    return minutes / 60
+async def duty_gap_hours(store: DispatchStore, zone: ZoneInfo, community_id: int, first: date) -> float:
+    """As GetDutyGaps counts them for the next 7 days: those rostered but away count as nobody."""
+    gaps = await store.duty_gaps(community_id, first, first + timedelta(days=_GAP_DAYS - 1), zone)
+    return sum(end - start for day_gaps in gaps.values() for start, end in day_gaps) / 60

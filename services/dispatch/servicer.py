@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -302,8 +302,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         ]
 
     def _local_day(self, day: date) -> tuple[datetime, datetime]:
-        start = datetime.combine(day, time(0), tzinfo=self.zone)
-        return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return domain.local_day(day, self.zone)
 
     async def _roster(self, community_id: str, day: date) -> pb.DutyRoster:
         source, slots = await self.store.day(int(community_id), day)
@@ -451,14 +450,9 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         if (last - first).days >= domain.MAX_GAP_DAYS:
             raise InvalidArgument(f"the period may span at most {domain.MAX_GAP_DAYS} days", "end_date")
         community = await self._community(caller, request.community_id)
-        days = await self.store.days(int(community.id), first, last)
-        away = await self.store.away(int(community.id), self._local_day(first)[0], self._local_day(last)[1])
         gaps: list[pb.DutyGap] = []
         uncovered_days, minutes = 0, 0
-        for day, slots in sorted(days.items()):
-            start, end = self._local_day(day)
-            away_today = {who: domain.away_minutes(periods, start, end) for who, periods in away.items()}
-            day_gaps = domain.gaps(domain.without_away(slots, away_today))
+        for day, day_gaps in (await self.store.duty_gaps(int(community.id), first, last, self.zone)).items():
             if day_gaps == [(0, domain.MINUTES_PER_DAY)]:
                 uncovered_days += 1
             for start, end in day_gaps:

@@ -10,12 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import asyncpg
 
-from services.dispatch.domain import ADDRESS_FIELD, DEVICE_ID_FIELD, AlertMove, Slot, mask_address, mask_device_id
+from services.dispatch.domain import (
+    ADDRESS_FIELD,
+    DEVICE_ID_FIELD,
+    AlertMove,
+    Slot,
+    duty_gaps,
+    local_day,
+    mask_address,
+    mask_device_id,
+)
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.pii import PersonalDataCipher
@@ -270,6 +279,14 @@ class DispatchStore:
             result[day] = by_day[day] if day in by_day else weekly.get(day.isoweekday(), [])
             day = date.fromordinal(day.toordinal() + 1)
         return result
+
+    async def duty_gaps(
+        self, community_id: int, first: date, last: date, zone: tzinfo
+    ) -> dict[date, list[tuple[int, int]]]:
+        """The stretches of every day of [first, last] nobody covers, absences counted (see domain.duty_gaps)."""
+        days = await self.days(community_id, first, last)
+        away = await self.away(community_id, local_day(first, zone)[0], local_day(last, zone)[1])
+        return duty_gaps(days, away, zone)
 
     async def swap(
         self,

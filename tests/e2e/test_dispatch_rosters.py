@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -12,7 +13,11 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from devstack.demo_data import MEMBERS, load_demo_data
+from devstack.stack import LocalStack
+from services.dispatch.metrics import duty_gap_hours
+from services.dispatch.store import DispatchStore
 from services.runtime.auth import Role
+from services.runtime.db import create_pool
 from tests.e2e.conftest import make_community, new_request_id, register_member
 
 FRIDAY, SATURDAY, SUNDAY = "2026-06-19", "2026-06-20", "2026-06-21"
@@ -192,7 +197,9 @@ async def team_volunteer(api: Api, org_unit_id: str, name: str = "刘秀英") ->
     return team.team.id, added.team_member.id
 
 
-async def test_team_volunteers_stand_duty_beside_members_and_absences_take_people_off_duty(api: Api) -> None:
+async def test_team_volunteers_stand_duty_beside_members_and_absences_take_people_off_duty(
+    api: Api, stack: LocalStack
+) -> None:
     community = await make_community(api)
     member = (await register_member(api, community.community_id, name="钱全天")).id
     team_id, volunteer = await team_volunteer(api, community.community_id)
@@ -263,6 +270,17 @@ async def test_team_volunteers_stand_duty_beside_members_and_absences_take_peopl
         metadata=api.admin,
     )
     assert await friday_gaps() == [("10:00", "12:00")]
+    # The duty-gap gauge counts the week from Friday as GetDutyGaps does, absences and all.
+    week = await api.dispatch.GetDutyGaps(
+        dis.GetDutyGapsRequest(community_id=community.community_id, start_date=FRIDAY, end_date="2026-06-25"),
+        metadata=api.admin,
+    )
+    assert week.uncovered_hours == 2
+    async with create_pool(stack.database_url, "dispatch", 1) as pool:
+        gauge_hours = await duty_gap_hours(
+            DispatchStore(pool), ZoneInfo("Asia/Shanghai"), int(community.community_id), date.fromisoformat(FRIDAY)
+        )
+    assert gauge_hours == week.uncovered_hours
     roster = await api.dispatch.GetDutyRoster(
         dis.GetDutyRosterRequest(community_id=community.community_id, date=FRIDAY), metadata=api.admin
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -59,6 +59,16 @@ def test_every_minute_is_either_covered_or_in_a_gap(spans: list[tuple[int, int]]
     for minute in range(0, 1440, 7):
         in_gap = any(a <= minute < b for a, b in uncovered)
         assert in_gap != bool(domain.on_duty(slots, minute))
+
+
+def test_duty_gaps_count_the_rostered_but_away_as_nobody_day_by_day() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    friday, saturday = date(2026, 6, 19), date(2026, 6, 20)
+    days = {saturday: [Slot(1, 0, 1440)], friday: [Slot(1, 0, 1440), Slot(0, 480, 1200, 3, 4)]}
+    # Member 1 away Friday 10:00 to Saturday 01:00 local; the team volunteer covers 10:00-20:00 only.
+    away = {"member:1": [(datetime(2026, 6, 19, 10, tzinfo=zone), datetime(2026, 6, 20, 1, tzinfo=zone))]}
+    assert domain.duty_gaps(days, away, zone) == {friday: [(1200, 1440)], saturday: [(0, 60)]}
+    assert domain.duty_gaps(days, {}, zone) == {friday: [], saturday: []}
 
 
 def test_a_swap_puts_the_new_member_in_the_same_places() -> None:
