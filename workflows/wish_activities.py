@@ -47,6 +47,21 @@ class OrgRef:
 
 
 @dataclass
+class OrgStep:
+    """One org unit on the way up: its id and its level ("street", "district", ...)."""
+
+    org_unit_id: str
+    kind: str
+
+
+@dataclass
+class OrgPathRequest:
+    org_unit_id: str
+    # The highest level to climb to (included); "" climbs to the root.
+    top_kind: str = ""
+
+
+@dataclass
 class WishSnapshot:
     version: int
     state: str
@@ -94,6 +109,14 @@ def category_name(number: int) -> str:
     return wishes_pb2.WishCategory.Name(number).removeprefix("WISH_CATEGORY_").lower()
 
 
+def org_kind_name(number: int) -> str:
+    return registry_pb2.OrgUnitKind.Name(number).removeprefix("ORG_UNIT_KIND_").lower()
+
+
+def org_kind_number(name: str) -> int:
+    return registry_pb2.OrgUnitKind.Value(f"ORG_UNIT_KIND_{name.upper()}")
+
+
 class WishActivities:
     def __init__(
         self,
@@ -129,6 +152,28 @@ class WishActivities:
             )
         )
         return OrgRef(response.org_unit.parent_id)
+
+    @activity.defn
+    async def org_path(self, request: OrgPathRequest) -> list[OrgStep]:
+        """The unit's ancestors, nearest first, up to the top level (included) or the root.
+
+        GetOrgUnit lists the ancestors' ids but not their levels, so each is read as the climb goes up: a
+        handful of calls, once per waiting state, and only as far as the top level."""
+        unit = (await self._org_unit(request.org_unit_id)).org_unit
+        top = org_kind_number(request.top_kind) if request.top_kind else 0
+        steps: list[OrgStep] = []
+        for ancestor_id in reversed(unit.ancestor_ids):
+            ancestor = (await self._org_unit(ancestor_id)).org_unit
+            steps.append(OrgStep(ancestor.id, org_kind_name(ancestor.kind)))
+            # Kinds are numbered from the province down: a smaller number is a higher level.
+            if ancestor.kind <= top:
+                break
+        return steps
+
+    async def _org_unit(self, org_unit_id: str) -> registry_pb2.GetOrgUnitResponse:
+        return await _call(
+            self.registry.GetOrgUnit(registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id), timeout=_TIMEOUT_SECONDS)
+        )
 
     @activity.defn
     async def record_reminder(self, request: ReminderRequest) -> bool:

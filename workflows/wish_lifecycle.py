@@ -30,7 +30,9 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows.wish_activities import (
         LimitActionRequest,
+        OrgPathRequest,
         OrgRef,
+        OrgStep,
         ReminderRequest,
         WishActivities,
         WishRef,
@@ -46,6 +48,8 @@ PATCH_CLOSE_OUT = "close-out"  # closed or withdrawn ends the workflow; closed r
 # Release 3: closing states that say what happened (CloseWish) end the workflow too.
 PATCH_CLOSING_OUTCOMES = "closing-outcomes"
 OUTCOME_STATES = frozenset({"not_feasible", "duplicate", "referred"})
+# Release 4: a wish left waiting keeps climbing the org tree, one level per further limit, up to the top level.
+PATCH_CLIMB = "escalation-climb"
 
 
 _LIMIT_OF_STATE = {"submitted": "review", "approved": "publish", "published": "claim"}
@@ -63,6 +67,9 @@ class WishLimits:
     confirm_seconds: float = 7 * 86400
     # Per category (e.g. "medical_care"): {limit name ("claim", "confirm", ...): seconds}.
     by_category: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Release 4: the highest level an escalation climbs to (included): the district office runs the platform,
+    # so nothing goes past it; a tree whose root lies lower stops at the root.
+    escalate_to: str = "district"
 
     def seconds(self, name: str, category: str = "") -> float:
         override = self.by_category.get(category, {}).get(name)
@@ -170,6 +177,9 @@ class WishLifecycle:
             await self._follow_fulfilment(params, version)
             return
         limit = params.limits.for_state(state, self.category)
+        if limit is not None and workflow.patched(PATCH_CLIMB):
+            await self._climb(params, state, version, limit)
+            return
         if limit is not None:
             for step in ("reminder", "escalation"):
                 try:
@@ -182,6 +192,43 @@ class WishLifecycle:
                     return
                 await self._remind(params, step, state, version, limit)
         await workflow.wait_condition(moved)
+
+    async def _climb(self, params: WishLifecycleInput, state: str, version: int, limit: float) -> None:
+        """Waiting in `state`: after the limit remind the community (and, unclaimed, the recommended members);
+        after each further limit escalate one level up the org tree (street, then district), stopping at the
+        top level. Every step re-reads the wish first and is recorded once (its own request id)."""
+        if await self._wait(version, limit) or await self._reread_moved(params, version):
+            return
+        await self._remind(params, "reminder", state, version, limit)
+        if await self._wait(version, limit) or await self._reread_moved(params, version):
+            return
+        path = await self._org_path(params)  # read once per waiting state, when the first escalation is due
+        for level, org in enumerate(path, 1):
+            if level > 1 and (await self._wait(version, limit) or await self._reread_moved(params, version)):
+                return
+            top = " (the top level)" if level == len(path) else ""
+            await self._record(
+                params,
+                "escalation",
+                state,
+                version,
+                [f"org:{org.org_unit_id}"],
+                f"{_WAITING_FOR[state]} for {_humanise(limit * (level + 1))}: escalated to the {org.kind}{top}",
+                key=f"escalation-{level}",
+            )
+        await workflow.wait_condition(lambda: self.version != version)
+
+    async def _org_path(self, params: WishLifecycleInput) -> list[OrgStep]:
+        try:
+            return await workflow.execute_activity_method(
+                WishActivities.org_path,
+                OrgPathRequest(params.community_id, params.limits.escalate_to),
+                **_ACTIVITY_OPTIONS,
+            )
+        except ActivityError:
+            # Only a permanent error gets here (e.g. the community is gone): the reminder stands, nothing climbs.
+            workflow.logger.warning("no org path to escalate along", extra={"wish_id": params.wish_id})
+            return []
 
     async def _reread_moved(self, params: WishLifecycleInput, version: int) -> bool:
         """Re-reads the record before acting: a transition committed but not yet relayed is not missed."""
@@ -267,12 +314,20 @@ class WishLifecycle:
         return f"org:{parent.org_unit_id}" if parent.org_unit_id else f"org:{params.community_id}"
 
     async def _record(
-        self, params: WishLifecycleInput, step: str, state: str, version: int, recipients: list[str], note: str
+        self,
+        params: WishLifecycleInput,
+        step: str,
+        state: str,
+        version: int,
+        recipients: list[str],
+        note: str,
+        key: str = "",
     ) -> None:
+        """Records a reminder or escalation once: its request id names the wish, the version and the step."""
         await workflow.execute_activity_method(
             WishActivities.record_reminder,
             ReminderRequest(
-                request_id=f"{workflow.info().workflow_id}/v{version}/{step}",
+                request_id=f"{workflow.info().workflow_id}/v{version}/{key or step}",
                 wish_id=params.wish_id,
                 kind=step,
                 state=state,

@@ -62,6 +62,7 @@ def activities(settings: Settings) -> list[object]:
         wish.read_wish,
         wish.recommend_claimants,
         wish.parent_org,
+        wish.org_path,
         wish.record_reminder,
         wish.act_on_limit,
         wish.record_service,

@@ -19,7 +19,16 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.wish_activities import LimitActionRequest, OrgRef, ReminderRequest, WishRef, WishSnapshot
+from workflows.wish_activities import (
+    LimitActionRequest,
+    OrgPathRequest,
+    OrgRef,
+    OrgStep,
+    ReminderRequest,
+    WishRef,
+    WishSnapshot,
+    org_kind_number,
+)
 from workflows.wish_lifecycle import (
     WishLifecycle,
     WishLifecycleInput,
@@ -38,7 +47,12 @@ class World:
 
     wish: WishSnapshot = field(default_factory=lambda: WishSnapshot(1, "submitted", ""))
     recommended: list[str] = field(default_factory=lambda: ["11", "12"])
-    parent_of: dict[str, str] = field(default_factory=lambda: {"5": "4"})
+    # The org tree above community 5: street 4, district 3, city 2.
+    parent_of: dict[str, str] = field(default_factory=lambda: {"5": "4", "4": "3", "3": "2"})
+    kind_of: dict[str, str] = field(
+        default_factory=lambda: {"5": "community", "4": "street", "3": "district", "2": "city"}
+    )
+    org_paths_read: int = 0
     reminders: list[ReminderRequest] = field(default_factory=list)
     actions: list[LimitActionRequest] = field(default_factory=list)
     services_recorded: list[str] = field(default_factory=list)
@@ -57,6 +71,18 @@ class World:
         @activity.defn(name="parent_org")
         async def parent_org(ref: OrgRef) -> OrgRef:
             return OrgRef(self.parent_of.get(ref.org_unit_id, ""))
+
+        @activity.defn(name="org_path")
+        async def org_path(request: OrgPathRequest) -> list[OrgStep]:
+            # Like the activity over the registry: ancestors nearest first, up to the top level or the root.
+            self.org_paths_read += 1
+            top = org_kind_number(request.top_kind) if request.top_kind else 0
+            steps, unit = [], request.org_unit_id
+            while unit := self.parent_of.get(unit, ""):
+                steps.append(OrgStep(unit, self.kind_of[unit]))
+                if org_kind_number(self.kind_of[unit]) <= top:
+                    break
+            return steps
 
         @activity.defn(name="record_reminder")
         async def record_reminder(request: ReminderRequest) -> bool:
@@ -82,7 +108,7 @@ class World:
                 self.services_recorded.append(ref.wish_id)
             return f"record-{ref.wish_id}"
 
-        return [read_wish, recommend_claimants, parent_org, record_reminder, act_on_limit, record_service]
+        return [read_wish, recommend_claimants, parent_org, org_path, record_reminder, act_on_limit, record_service]
 
 
 @pytest.fixture
@@ -292,3 +318,120 @@ async def test_an_extended_claim_is_timed_from_its_new_deadline(
     assert [(r.kind, r.state, r.request_id.rsplit("/", 2)[1]) for r in world.reminders] == [
         ("reminder", "claimed", "v5")
     ]
+
+
+def steps(world: World) -> list[tuple[str, list[str]]]:
+    return [(r.kind, r.recipients) for r in world.reminders]
+
+
+async def test_an_unclaimed_wish_climbs_to_the_street_then_the_district_and_stops_there(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.wish = WishSnapshot(3, "published", "", "culture")
+    handle = await start(time_skipping_env, world, WishTransition(3, "published", "", "culture"))
+    reminded = ("reminder", ["org:5", "member:11", "member:12"])
+    await time_skipping_env.sleep(timedelta(hours=71))
+    assert steps(world) == []
+    await time_skipping_env.sleep(timedelta(hours=2))  # 73 h: the claim limit (72 h) passed once
+    assert steps(world) == [reminded]
+    await time_skipping_env.sleep(timedelta(hours=70))  # 143 h
+    assert steps(world) == [reminded]
+    await time_skipping_env.sleep(timedelta(hours=2))  # 145 h: twice
+    assert steps(world) == [reminded, ("escalation", ["org:4"])]
+    await time_skipping_env.sleep(timedelta(hours=70))  # 215 h
+    assert len(world.reminders) == 2
+    await time_skipping_env.sleep(timedelta(hours=2))  # 217 h: three times
+    assert steps(world) == [reminded, ("escalation", ["org:4"]), ("escalation", ["org:3"])]
+    # The district is the top level: a month more climbs no further, to the city or anywhere.
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert len(world.reminders) == 3
+    assert [r.note for r in world.reminders[1:]] == [
+        "not claimed for 6d: escalated to the street",
+        "not claimed for 9d: escalated to the district (the top level)",
+    ]
+    assert [r.request_id.rsplit("/", 2)[1:] for r in world.reminders] == [
+        ["v3", "reminder"],
+        ["v3", "escalation-1"],
+        ["v3", "escalation-2"],
+    ]
+    assert world.org_paths_read == 1
+    status = await handle.query(WishLifecycle.status)
+    assert status.reminders == ["reminder:published", "escalation:published", "escalation:published"]
+    assert (status.state, status.version) == ("published", 3)
+
+
+async def test_a_claim_in_the_middle_of_the_climb_stops_it(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.wish = WishSnapshot(3, "published", "")
+    handle = await start(time_skipping_env, world, WishTransition(3, "published"))
+    await time_skipping_env.sleep(timedelta(hours=145))
+    assert steps(world)[1:] == [("escalation", ["org:4"])]
+    world.wish = WishSnapshot(4, "claimed", "11")
+    await handle.signal(WishLifecycle.transition, WishTransition(4, "claimed", "11"))
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert len(world.reminders) == 2
+    assert (await handle.query(WishLifecycle.status)).state == "claimed"
+
+
+async def test_a_claim_not_yet_relayed_is_found_before_the_next_level(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.wish = WishSnapshot(3, "published", "")
+    await start(time_skipping_env, world, WishTransition(3, "published"))
+    await time_skipping_env.sleep(timedelta(hours=145))
+    world.wish = WishSnapshot(4, "claimed", "11")  # committed, its signal still in flight
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert steps(world)[1:] == [("escalation", ["org:4"])]
+
+
+async def test_an_unreviewed_wish_climbs_from_the_reviewer_to_the_district(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    await start(time_skipping_env, world, WishTransition(1, "submitted"))
+    await time_skipping_env.sleep(timedelta(hours=97))
+    assert steps(world) == [("reminder", ["org:5"]), ("escalation", ["org:4"])]
+    await time_skipping_env.sleep(timedelta(hours=48))  # 145 h: the review limit (48 h) three times
+    assert steps(world)[2:] == [("escalation", ["org:3"])]
+    assert world.reminders[2].note == "not reviewed for 6d: escalated to the district (the top level)"
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert len(world.reminders) == 3
+
+
+async def test_a_category_limit_sets_the_pace_of_the_climb(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    limits = WishLimits(
+        review_seconds=48 * HOUR,
+        publish_seconds=24 * HOUR,
+        claim_seconds=72 * HOUR,
+        by_category={"medical_care": {"claim": 6 * HOUR}},
+    )
+    world.wish = WishSnapshot(3, "published", "", "medical_care")
+    await start(time_skipping_env, world, WishTransition(3, "published", "", "medical_care"), limits)
+    await time_skipping_env.sleep(timedelta(hours=11))
+    assert [r.kind for r in world.reminders] == ["reminder"]
+    await time_skipping_env.sleep(timedelta(hours=2))  # 13 h
+    assert steps(world)[1:] == [("escalation", ["org:4"])]
+    await time_skipping_env.sleep(timedelta(hours=6))  # 19 h
+    assert steps(world)[1:] == [("escalation", ["org:4"]), ("escalation", ["org:3"])]
+    assert world.reminders[2].note == "not claimed for 18h: escalated to the district (the top level)"
+
+
+async def test_the_climb_stops_at_the_configured_level_or_the_root(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    to_the_street = WishLimits(review_seconds=48 * HOUR, publish_seconds=24 * HOUR, claim_seconds=72 * HOUR)
+    to_the_street.escalate_to = "street"
+    world.wish = WishSnapshot(3, "published", "")
+    await start(time_skipping_env, world, WishTransition(3, "published"), to_the_street)
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert steps(world)[1:] == [("escalation", ["org:4"])]
+    assert world.reminders[1].note == "not claimed for 6d: escalated to the street (the top level)"
+
+    # A tree whose root is the street: the climb ends there whatever the top level.
+    world.reminders.clear()
+    world.parent_of = {"5": "4"}
+    await start(time_skipping_env, world, WishTransition(3, "published"))
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert steps(world)[1:] == [("escalation", ["org:4"])]
