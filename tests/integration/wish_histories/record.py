@@ -113,6 +113,26 @@ async def reassigned_then_duplicate(env: WorkflowEnvironment, world: World, hand
     await handle.result()
 
 
+async def climbed_to_the_top(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Unclaimed: reminded, escalated to the street, then the district (the top), then claimed at last."""
+    await env.sleep(timedelta(days=20))
+    world.wish = WishSnapshot(4, "claimed", "11")
+    await handle.signal(WishLifecycle.transition, WishTransition(4, "claimed", "11"))
+    await env.sleep(timedelta(days=1))
+    await handle.query(WishLifecycle.status)
+
+
+async def approved_mid_climb(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Unreviewed: reminded and escalated to the street, then approved before the district; its signal came
+    late, so the re-read before the next level found it."""
+    await env.sleep(timedelta(hours=97))
+    world.wish = WishSnapshot(2, "approved", "")
+    await env.sleep(timedelta(hours=48))
+    await handle.signal(WishLifecycle.transition, WishTransition(2, "approved"))
+    await env.sleep(timedelta(hours=1))
+    await handle.query(WishLifecycle.status)
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
@@ -122,11 +142,15 @@ SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "withdrawn": (WishTransition(3, "published"), withdrawn),
     "not-feasible": (WishTransition(4, "claimed", "11", "culture"), not_feasible),
     "reassigned-then-duplicate": (WishTransition(4, "claimed", "11", "culture"), reassigned_then_duplicate),
+    "climbed-to-the-top": (WishTransition(3, "published"), climbed_to_the_top),
+    "approved-mid-climb": (WishTransition(1, "submitted"), approved_mid_climb),
 }
 # Scenarios release 1 could not run.
 SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
 # Scenarios release 2 could not run (closing outcomes, reassignment).
 SINCE_V3 = {"not-feasible", "reassigned-then-duplicate"}
+# Scenarios that show release 4's climb up the org tree.
+SINCE_V4 = {"climbed-to-the-top", "approved-mid-climb"}
 
 
 async def record(tag: str, names: list[str]) -> None:
