@@ -68,6 +68,8 @@ class WishSnapshot:
     claimant_member_id: str
     category: str = ""
     deadline: float = 0.0  # seconds since the epoch; 0 before approval
+    # Release 4: the grid or building below the community where the wish lies; "" when none was named.
+    unit_id: str = ""
 
 
 @dataclass
@@ -100,6 +102,7 @@ def snapshot_of(wish: wishes_pb2.Wish) -> WishSnapshot:
         claimant_member_id=wish.claimant_member_id,
         category=category_name(wish.category),
         deadline=wish.deadline.ToDatetime(tzinfo=UTC).timestamp() if wish.HasField("deadline") else 0.0,
+        unit_id=wish.unit_id,
     )
 
 

@@ -125,6 +125,7 @@ class WishLifecycle:
         self.claimant_member_id = ""
         self.category = ""
         self.deadline = 0.0
+        self.unit_id = ""  # the grid or building the wish lies in, learnt from a re-read (it never changes)
         self.reminders: list[str] = []
         self.service_record_id = ""
 
@@ -199,10 +200,12 @@ class WishLifecycle:
         top level. Every step re-reads the wish first and is recorded once (its own request id)."""
         if await self._wait(version, limit) or await self._reread_moved(params, version):
             return
-        await self._remind(params, "reminder", state, version, limit)
+        # A wish located in a grid or building reminds it first, then climbs grid → community → street ...
+        start = self.unit_id or params.community_id
+        await self._remind(params, "reminder", state, version, limit, start)
         if await self._wait(version, limit) or await self._reread_moved(params, version):
             return
-        path = await self._org_path(params)  # read once per waiting state, when the first escalation is due
+        path = await self._org_path(params, start)  # read once per waiting state, when the first escalation is due
         for level, org in enumerate(path, 1):
             if level > 1 and (await self._wait(version, limit) or await self._reread_moved(params, version)):
                 return
@@ -218,11 +221,11 @@ class WishLifecycle:
             )
         await workflow.wait_condition(lambda: self.version != version)
 
-    async def _org_path(self, params: WishLifecycleInput) -> list[OrgStep]:
+    async def _org_path(self, params: WishLifecycleInput, start: str) -> list[OrgStep]:
         try:
             return await workflow.execute_activity_method(
                 WishActivities.org_path,
-                OrgPathRequest(params.community_id, params.limits.escalate_to),
+                OrgPathRequest(start, params.limits.escalate_to),
                 **_ACTIVITY_OPTIONS,
             )
         except ActivityError:
@@ -236,6 +239,7 @@ class WishLifecycle:
             WishActivities.read_wish, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
         )
         self._apply(snapshot)
+        self.unit_id = snapshot.unit_id
         return self.version != version
 
     async def _wait(self, version: int, seconds: float) -> bool:
@@ -338,11 +342,15 @@ class WishLifecycle:
         )
         self.reminders.append(f"{step}:{state}")
 
-    async def _remind(self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float) -> None:
+    async def _remind(
+        self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float, unit_id: str = ""
+    ) -> None:
         waited = _humanise(limit)
         if step == "reminder":
-            recipients = [f"org:{params.community_id}"]
-            note = f"{_WAITING_FOR[state]} for {waited}: reminded the community"
+            unit_id = unit_id or params.community_id
+            recipients = [f"org:{unit_id}"]
+            where = "the community" if unit_id == params.community_id else "the grid or building it lies in"
+            note = f"{_WAITING_FOR[state]} for {waited}: reminded {where}"
             if state == "published":
                 recommended = await self._recommended_claimants(params.wish_id)
                 recipients += [f"member:{member_id}" for member_id in recommended]

@@ -144,6 +144,7 @@ class Wish:
     participant_member_ids: tuple[int, ...] = ()  # a group claim: everyone taking part, the claimant first
     group_team_id: int | None = None
     group_workplace_org: str | None = None
+    unit_id: int | None = None  # a grid or building below the community, when the submission named one
 
     def overdue(self, now: datetime) -> bool:
         return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now

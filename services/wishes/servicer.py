@@ -111,6 +111,7 @@ def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
         duplicate_of=str(wish.duplicate_of) if wish.duplicate_of else "",
         referred_to=wish.referred_to or "",
         participant_member_ids=[str(m) for m in wish.participant_member_ids],
+        unit_id=str(wish.unit_id) if wish.unit_id else "",
         group_team_id=str(wish.group_team_id) if wish.group_team_id else "",
         group_workplace_org=wish.group_workplace_org or "",
     )
@@ -248,6 +249,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         if community.kind != registry_pb2.ORG_UNIT_KIND_COMMUNITY:
             raise InvalidArgument(f"org unit {community.id} is not a community", "community_id")
         caller.require_scope(community.id, community.ancestor_ids)
+        unit_id = await self._unit_below(community.id, request.unit_id)
         new = NewWish(
             community_id=int(community.id),
             community_path=community.path,
@@ -257,12 +259,24 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             resident_name_masked=mask_name(resident_name),
             resident_contact_sealed=self.cipher.seal(contact, "wish.resident_contact") if contact else None,
             resident_contact_masked=mask_phone(contact) if contact else "",
+            unit_id=unit_id,
         )
         wish, created = await self.store.submit(caller, request_id, new)
         if created:
             TRANSITIONS.labels("submitted", "").inc()
             self.relay.wake()
         return pb.SubmitWishResponse(wish=wish_message(wish), possible_duplicates=await self._similar(wish))
+
+    async def _unit_below(self, community_id: str, unit_id: str) -> int | None:
+        """The optional grid or building a wish lies in: it must be one, below the wish's community."""
+        if validate.entity_id("unit_id", unit_id, required=False) is None:
+            return None
+        unit = await self.org.unit(unit_id.strip(), "unit_id")
+        if unit.kind not in (registry_pb2.ORG_UNIT_KIND_GRID, registry_pb2.ORG_UNIT_KIND_BUILDING):
+            raise InvalidArgument(f"org unit {unit.id} is not a grid or building", "unit_id")
+        if community_id not in unit.ancestor_ids:
+            raise InvalidArgument(f"org unit {unit.id} does not lie in community {community_id}", "unit_id")
+        return int(unit.id)
 
     async def _similar(self, wish: Wish) -> list[pb.PossibleDuplicate]:
         """Open wishes of the same community whose text is close to this one's: suggested, never refused."""

@@ -21,7 +21,7 @@ from services.wishes.domain import CLOSED_STATES, OPEN_STATES, WALL_STATES, Tran
 _WISH_COLUMNS = """id, community_id, community_path, text, source, state, category, service_standard, deadline,
     reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
     published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at,
-    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org"""
+    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org, unit_id"""
 _EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
 
 
@@ -58,6 +58,7 @@ def _wish(row: asyncpg.Record) -> Wish:
         participant_member_ids=tuple(row["participant_member_ids"]),
         group_team_id=row["group_team_id"],
         group_workplace_org=row["group_workplace_org"],
+        unit_id=row["unit_id"],
     )
 
 
@@ -85,6 +86,7 @@ class NewWish:
     resident_name_masked: str
     resident_contact_sealed: bytes | None
     resident_contact_masked: str
+    unit_id: int | None = None
 
 
 class WrongState(Exception):
@@ -170,8 +172,9 @@ class WishStore:
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 f"""insert into wishes (community_id, community_path, text, source, state, resident_name_sealed,
-                        resident_name_masked, resident_contact_sealed, resident_contact_masked, created_by, request_id)
-                    values ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10)
+                        resident_name_masked, resident_contact_sealed, resident_contact_masked, created_by, request_id,
+                        unit_id)
+                    values ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10, $11)
                     on conflict (created_by, request_id) do nothing
                     returning {_WISH_COLUMNS}""",
                 new.community_id,
@@ -184,6 +187,7 @@ class WishStore:
                 new.resident_contact_masked,
                 caller.subject,
                 request_id,
+                new.unit_id,
             )
             if row is None:
                 row = await conn.fetchrow(

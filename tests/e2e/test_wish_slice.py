@@ -28,7 +28,11 @@ def in_days(days: int) -> Timestamp:
 
 
 async def submit(
-    api: Api, community: Community, text: str = "我要一个音响组织大家跳舞", request_id: str | None = None
+    api: Api,
+    community: Community,
+    text: str = "我要一个音响组织大家跳舞",
+    request_id: str | None = None,
+    unit_id: str = "",
 ) -> wish.Wish:
     response = await api.wishes.SubmitWish(
         wish.SubmitWishRequest(
@@ -38,14 +42,17 @@ async def submit(
             source=wish.WISH_SOURCE_HOTLINE,
             resident_name="张三",
             resident_contact="13800001111",
+            unit_id=unit_id,
         ),
         metadata=api.admin,
     )
     return response.wish
 
 
-async def published(api: Api, community: Community, category: int = wish.WISH_CATEGORY_CULTURE) -> wish.Wish:
-    submitted = await submit(api, community)
+async def published(
+    api: Api, community: Community, category: int = wish.WISH_CATEGORY_CULTURE, unit_id: str = ""
+) -> wish.Wish:
+    submitted = await submit(api, community, unit_id=unit_id)
     await api.wishes.ReviewWish(
         wish.ReviewWishRequest(
             request_id=new_request_id(),
@@ -112,21 +119,8 @@ async def test_an_unclaimed_wish_is_reminded_then_escalated_up_to_the_district_b
     community = await make_community(api)
     member = await register_member(api, community.community_id, skills=(reg.SKILL_CULTURE_ARTS,))
     wall_wish = await published(api, community)
-    district_id = (
-        await api.registry.GetOrgUnit(reg.GetOrgUnitRequest(org_unit_id=community.street_id), metadata=api.admin)
-    ).org_unit.parent_id
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        history = await api.wishes.GetWishHistory(wish.GetWishHistoryRequest(wish_id=wall_wish.id), metadata=api.admin)
-        followed_up = [
-            e
-            for e in history.events
-            if e.state == wish.WISH_STATE_PUBLISHED and e.kind != wish.WISH_EVENT_KIND_TRANSITION
-        ]
-        if len(followed_up) >= 3:
-            break
-        await asyncio.sleep(0.3)
-    reminder, *escalations = followed_up
+    district_id = await parent_of(api, community.street_id)
+    reminder, *escalations = await followed_up(api, wall_wish.id, 3)
     assert reminder.kind == wish.WISH_EVENT_KIND_REMINDER
     assert f"member:{member.id}" in reminder.recipients and f"org:{community.community_id}" in reminder.recipients
     # The 2 s claim limit passes again and again: the street, then the district (the top: never the city).
@@ -138,6 +132,62 @@ async def test_an_unclaimed_wish_is_reminded_then_escalated_up_to_the_district_b
     await asyncio.sleep(3)  # past one more limit: nothing climbs past the district
     history = await api.wishes.GetWishHistory(wish.GetWishHistoryRequest(wish_id=wall_wish.id), metadata=api.admin)
     assert len([e for e in history.events if e.kind == wish.WISH_EVENT_KIND_ESCALATION]) == 2
+
+
+async def parent_of(api: Api, org_unit_id: str) -> str:
+    return (
+        await api.registry.GetOrgUnit(reg.GetOrgUnitRequest(org_unit_id=org_unit_id), metadata=api.admin)
+    ).org_unit.parent_id
+
+
+async def followed_up(api: Api, wish_id: str, count: int) -> list[wish.WishEvent]:
+    """The wish's first `count` reminders and escalations while published, waiting up to 30 s for them."""
+    deadline = time.monotonic() + 30
+    while True:
+        history = await api.wishes.GetWishHistory(wish.GetWishHistoryRequest(wish_id=wish_id), metadata=api.admin)
+        events = [
+            e
+            for e in history.events
+            if e.state == wish.WISH_STATE_PUBLISHED and e.kind != wish.WISH_EVENT_KIND_TRANSITION
+        ]
+        if len(events) >= count or time.monotonic() > deadline:
+            return events[:count]
+        await asyncio.sleep(0.3)
+
+
+async def test_a_wish_in_a_grid_reminds_the_grid_then_climbs_through_the_community(api: Api) -> None:
+    community = await make_community(api)
+    wall_wish = await published(api, community, unit_id=community.grid_id)
+    assert (await api.wishes.GetWish(wish.GetWishRequest(wish_id=wall_wish.id), metadata=api.admin)).wish.unit_id == (
+        community.grid_id
+    )
+    reminder, *escalations = await followed_up(api, wall_wish.id, 4)
+    assert list(reminder.recipients) == [f"org:{community.grid_id}"]
+    district_id = await parent_of(api, community.street_id)
+    assert [list(e.recipients) for e in escalations] == [
+        [f"org:{community.community_id}"],
+        [f"org:{community.street_id}"],
+        [f"org:{district_id}"],
+    ]
+
+
+async def test_a_wish_can_lie_only_in_a_grid_or_building_of_its_community(api: Api) -> None:
+    community, other = await make_community(api), await make_community(api)
+    for unit_id, code in [
+        (community.street_id, grpc.StatusCode.INVALID_ARGUMENT),  # above the community
+        (community.community_id, grpc.StatusCode.INVALID_ARGUMENT),  # the community itself
+        (other.grid_id, grpc.StatusCode.INVALID_ARGUMENT),  # another community's grid
+        ("99999999", grpc.StatusCode.NOT_FOUND),
+        ("grid-1", grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await submit(api, community, unit_id=unit_id)
+        assert failed.value.code() == code and "unit_id" in failed.value.details(), unit_id
+    request_id = new_request_id()
+    first = await submit(api, community, request_id=request_id, unit_id=community.grid_id)
+    again = await submit(api, community, request_id=request_id, unit_id=community.grid_id)
+    assert (first.id, first.unit_id) == (again.id, community.grid_id)
+    assert (await submit(api, community)).unit_id == ""
 
 
 async def test_two_concurrent_claims_on_one_wish_have_exactly_one_winner(api: Api) -> None:

@@ -47,10 +47,10 @@ class World:
 
     wish: WishSnapshot = field(default_factory=lambda: WishSnapshot(1, "submitted", ""))
     recommended: list[str] = field(default_factory=lambda: ["11", "12"])
-    # The org tree above community 5: street 4, district 3, city 2.
-    parent_of: dict[str, str] = field(default_factory=lambda: {"5": "4", "4": "3", "3": "2"})
+    # The org tree around community 5: grid 6 below it; street 4, district 3, city 2 above it.
+    parent_of: dict[str, str] = field(default_factory=lambda: {"6": "5", "5": "4", "4": "3", "3": "2"})
     kind_of: dict[str, str] = field(
-        default_factory=lambda: {"5": "community", "4": "street", "3": "district", "2": "city"}
+        default_factory=lambda: {"6": "grid", "5": "community", "4": "street", "3": "district", "2": "city"}
     )
     org_paths_read: int = 0
     reminders: list[ReminderRequest] = field(default_factory=list)
@@ -435,3 +435,27 @@ async def test_the_climb_stops_at_the_configured_level_or_the_root(
     await start(time_skipping_env, world, WishTransition(3, "published"))
     await time_skipping_env.sleep(timedelta(days=30))
     assert steps(world)[1:] == [("escalation", ["org:4"])]
+
+
+async def test_a_wish_in_a_grid_reminds_the_grid_then_climbs_to_the_community_street_and_district(
+    time_skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    world.wish = WishSnapshot(3, "published", "", unit_id="6")
+    await start(time_skipping_env, world, WishTransition(3, "published"))
+    await time_skipping_env.sleep(timedelta(hours=73))
+    assert steps(world) == [("reminder", ["org:6", "member:11", "member:12"])]
+    assert (
+        world.reminders[0].note
+        == "not claimed for 3d: reminded the grid or building it lies in and 2 recommended members"
+    )
+    await time_skipping_env.sleep(timedelta(hours=72))  # 145 h
+    assert steps(world)[1:] == [("escalation", ["org:5"])]
+    await time_skipping_env.sleep(timedelta(hours=144))  # 289 h: the limit four times
+    assert steps(world)[1:] == [("escalation", ["org:5"]), ("escalation", ["org:4"]), ("escalation", ["org:3"])]
+    assert [r.note.rsplit(": ", 1)[1] for r in world.reminders[1:]] == [
+        "escalated to the community",
+        "escalated to the street",
+        "escalated to the district (the top level)",
+    ]
+    await time_skipping_env.sleep(timedelta(days=30))
+    assert len(world.reminders) == 4

@@ -107,7 +107,7 @@ LIMIT_ACTION_REOPEN_CLAIM: LimitAction
 LIMIT_ACTION_CLOSE_UNCONFIRMED: LimitAction
 
 class Wish(_message.Message):
-    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended", "duplicate_of", "referred_to", "participant_member_ids", "group_team_id", "group_workplace_org")
+    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended", "duplicate_of", "referred_to", "participant_member_ids", "group_team_id", "group_workplace_org", "unit_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +139,7 @@ class Wish(_message.Message):
     PARTICIPANT_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     GROUP_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     community_id: str
     text: str
@@ -170,23 +171,26 @@ class Wish(_message.Message):
     participant_member_ids: _containers.RepeatedScalarFieldContainer[str]
     group_team_id: str
     group_workplace_org: str
-    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ..., participant_member_ids: _Optional[_Iterable[str]] = ..., group_team_id: _Optional[str] = ..., group_workplace_org: _Optional[str] = ...) -> None: ...
+    unit_id: str
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ..., participant_member_ids: _Optional[_Iterable[str]] = ..., group_team_id: _Optional[str] = ..., group_workplace_org: _Optional[str] = ..., unit_id: _Optional[str] = ...) -> None: ...
 
 class SubmitWishRequest(_message.Message):
-    __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact")
+    __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact", "unit_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_NAME_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     community_id: str
     text: str
     source: WishSource
     resident_name: str
     resident_contact: str
-    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ...) -> None: ...
+    unit_id: str
+    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., unit_id: _Optional[str] = ...) -> None: ...
 
 class SubmitWishResponse(_message.Message):
     __slots__ = ("wish", "possible_duplicates")
