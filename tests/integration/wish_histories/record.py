@@ -133,6 +133,13 @@ async def approved_mid_climb(env: WorkflowEnvironment, world: World, handle: Wor
     await handle.query(WishLifecycle.status)
 
 
+async def grid_climb(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Submitted in grid 6: unclaimed, the grid is reminded, then the community, street and district are told."""
+    world.wish = WishSnapshot(3, "published", "", unit_id="6")
+    await env.sleep(timedelta(days=20))
+    await handle.query(WishLifecycle.status)
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
@@ -144,13 +151,14 @@ SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reassigned-then-duplicate": (WishTransition(4, "claimed", "11", "culture"), reassigned_then_duplicate),
     "climbed-to-the-top": (WishTransition(3, "published"), climbed_to_the_top),
     "approved-mid-climb": (WishTransition(1, "submitted"), approved_mid_climb),
+    "grid-climb": (WishTransition(3, "published"), grid_climb),
 }
 # Scenarios release 1 could not run.
 SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
 # Scenarios release 2 could not run (closing outcomes, reassignment).
 SINCE_V3 = {"not-feasible", "reassigned-then-duplicate"}
 # Scenarios that show release 4's climb up the org tree.
-SINCE_V4 = {"climbed-to-the-top", "approved-mid-climb"}
+SINCE_V4 = {"climbed-to-the-top", "approved-mid-climb", "grid-climb"}
 
 
 async def record(tag: str, names: list[str]) -> None:
