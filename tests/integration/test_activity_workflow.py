@@ -10,6 +10,7 @@ real outbox relay delivers committed transitions to the workflows. Days of waiti
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import random
@@ -66,6 +67,8 @@ STAFF = Caller("staff-street", Role.STAFF, "3")
 # Org tree: 1 city > 2 district > 3 street > 4 community (organises the activities).
 PATH = ("1", "2", "3", "4")
 PARENTS = {"4": "3", "3": "2", "2": "1"}
+
+TEST_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 def snapshot_of(a: domain.Activity) -> ActivitySnapshot:
@@ -331,7 +334,14 @@ async def town(
     task_queue = f"activities-{uuid.uuid4().hex[:8]}"
     settings = load_settings(
         "dispatch",
-        {"LINLI_AUTH_SECRET": "s" * 40, "LINLI_TASK_QUEUE": task_queue, "LINLI_ACTIVITY_APPROVAL_LIMIT": "24h"},
+        {
+            "LINLI_AUTH_SECRET": "s" * 40,
+            # Dispatch holds personal data (alerts' addresses), so its settings need the keys.
+            "LINLI_DATA_KEYS": f"k1:{TEST_KEY}",
+            "LINLI_LOOKUP_KEY": TEST_KEY,
+            "LINLI_TASK_QUEUE": task_queue,
+            "LINLI_ACTIVITY_APPROVAL_LIMIT": "24h",
+        },
     )
     async with create_pool(database_url, "dispatch", 4) as pool:
         await migrate(pool, "dispatch", MIGRATIONS)
