@@ -89,6 +89,8 @@ class ReminderRequest:
     state: str
     note: str
     recipients: list[str] = field(default_factory=list)
+    # Release 4: an escalation's org level ("street", "district", ...), for the metric.
+    level: str = ""
 
 
 def state_name(number: int) -> str:
@@ -192,6 +194,7 @@ class WishActivities:
                     state=wishes_pb2.WishState.Value(f"WISH_STATE_{request.state.upper()}"),
                     note=request.note,
                     recipients=request.recipients,
+                    level=request.level,
                 ),
                 timeout=_TIMEOUT_SECONDS,
             )

@@ -218,6 +218,7 @@ class WishLifecycle:
                 [f"org:{org.org_unit_id}"],
                 f"{_WAITING_FOR[state]} for {_humanise(limit * (level + 1))}: escalated to the {org.kind}{top}",
                 key=f"escalation-{level}",
+                level=org.kind,
             )
         await workflow.wait_condition(lambda: self.version != version)
 
@@ -326,6 +327,7 @@ class WishLifecycle:
         recipients: list[str],
         note: str,
         key: str = "",
+        level: str = "",
     ) -> None:
         """Records a reminder or escalation once: its request id names the wish, the version and the step."""
         await workflow.execute_activity_method(
@@ -337,6 +339,7 @@ class WishLifecycle:
                 state=state,
                 note=note,
                 recipients=recipients,
+                level=level,
             ),
             **_ACTIVITY_OPTIONS,
         )

@@ -31,7 +31,9 @@ SLA_BREACHES = Counter(
     ["state", "category"],
 )
 ESCALATIONS = Counter(
-    "linli_wish_escalations_total", "Wishes escalated to the parent org, by state and category.", ["state", "category"]
+    "linli_wish_escalations_total",
+    "Escalations up the org tree, by state, category and the level escalated to (parent: not named).",
+    ["state", "category", "level"],
 )
 REMINDERS = Counter(
     "linli_wish_reminders_total",

@@ -80,6 +80,13 @@ _EXPORT_COLUMNS = (
 )
 
 
+_ORG_LEVELS = frozenset(
+    registry_pb2.OrgUnitKind.Name(n).removeprefix("ORG_UNIT_KIND_").lower()
+    for n in registry_pb2.OrgUnitKind.values()
+    if n != registry_pb2.ORG_UNIT_KIND_UNSPECIFIED
+)
+
+
 def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
     return pb.Wish(
         id=str(wish.id),
@@ -680,12 +687,18 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         recipients = [validate.text(f"recipients[{i}]", r, max_length=100) for i, r in enumerate(request.recipients)]
         if len(recipients) > 100:
             raise InvalidArgument("at most 100 recipients", "recipients")
+        # A metric label: only the org tree's level names, so the series stay few.
+        if request.level and request.level not in _ORG_LEVELS:
+            raise InvalidArgument(f"must be one of {', '.join(sorted(_ORG_LEVELS))}", "level")
         wish = await self._wish(request.wish_id)
         kind = domain.EVENT_KINDS[kind_number]
         recorded = await self.store.record_reminder(caller, request_id, wish.id, kind, state, note, recipients)
         if recorded:
             REMINDERS.labels(kind, state).inc()
-            (ESCALATIONS if kind == "escalation" else SLA_BREACHES).labels(state, wish.category or "").inc()
+            if kind == "escalation":
+                ESCALATIONS.labels(state, wish.category or "", request.level or "parent").inc()
+            else:
+                SLA_BREACHES.labels(state, wish.category or "").inc()
         return pb.RecordReminderResponse(recorded=recorded)
 
     # ---- closing outcomes, assignment, group claims, export, bulk operations ----------------------------------

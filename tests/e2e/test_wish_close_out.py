@@ -383,7 +383,7 @@ async def test_metrics_count_transitions_time_in_state_and_breaches(api: Api, st
     closed = 'linli_wish_transitions_total{category="legal_aid",state="closed"}'
     in_fulfilled = 'linli_wish_state_seconds_count{state="fulfilled"}'
     breached = 'linli_wish_sla_breaches_total{category="legal_aid",state="published"}'
-    escalated = 'linli_wish_escalations_total{category="legal_aid",state="published"}'
+    escalated = 'linli_wish_escalations_total{category="legal_aid",level="street",state="published"}'
 
     async def counted() -> bool:
         after = await scrape()

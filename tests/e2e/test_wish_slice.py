@@ -289,3 +289,25 @@ async def test_registering_the_same_person_twice_is_refused(api: Api) -> None:
             metadata=api.admin,
         )
     assert error.value.code() == grpc.StatusCode.ALREADY_EXISTS and "id_number" in error.value.details()
+
+
+async def test_a_recorded_escalation_names_a_level_of_the_org_tree_or_none(api: Api) -> None:
+    community = await make_community(api)
+    submitted = await submit(api, community)
+    worker = api.token(Role.SERVICE, subject="service:worker")
+
+    def escalation(level: str) -> wish.RecordReminderRequest:
+        return wish.RecordReminderRequest(
+            request_id=new_request_id(),
+            wish_id=submitted.id,
+            kind=wish.WISH_EVENT_KIND_ESCALATION,
+            state=wish.WISH_STATE_SUBMITTED,
+            recipients=[f"org:{community.street_id}"],
+            level=level,
+        )
+
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await api.wishes.RecordReminder(escalation("planet"), metadata=worker)
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "level" in failed.value.details()
+    for level in ("street", ""):
+        assert (await api.wishes.RecordReminder(escalation(level), metadata=worker)).recorded

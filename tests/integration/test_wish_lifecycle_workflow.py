@@ -355,6 +355,7 @@ async def test_an_unclaimed_wish_climbs_to_the_street_then_the_district_and_stop
         ["v3", "escalation-2"],
     ]
     assert world.org_paths_read == 1
+    assert [r.level for r in world.reminders] == ["", "street", "district"]
     status = await handle.query(WishLifecycle.status)
     assert status.reminders == ["reminder:published", "escalation:published", "escalation:published"]
     assert (status.state, status.version) == ("published", 3)

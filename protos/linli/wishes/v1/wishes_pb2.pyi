@@ -505,20 +505,22 @@ class GetWishHistoryResponse(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[WishEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RecordReminderRequest(_message.Message):
-    __slots__ = ("request_id", "wish_id", "kind", "state", "note", "recipients")
+    __slots__ = ("request_id", "wish_id", "kind", "state", "note", "recipients", "level")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WISH_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     wish_id: str
     kind: WishEventKind
     state: WishState
     note: str
     recipients: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., kind: _Optional[_Union[WishEventKind, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., note: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ...) -> None: ...
+    level: str
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., kind: _Optional[_Union[WishEventKind, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., note: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., level: _Optional[str] = ...) -> None: ...
 
 class RecordReminderResponse(_message.Message):
     __slots__ = ("recorded",)
