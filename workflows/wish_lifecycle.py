@@ -6,6 +6,12 @@ an outbox, so no committed transition is lost. The workflow keeps the highest ve
 when a limit passes it first re-reads the wish (a signal still in flight cannot make it act on a stale
 state), then reminds, then escalates up the org tree.
 
+Submitted, approved or published too long (release 4): after the state's limit the community is reminded (an
+unclaimed wish's recommended members too) — or, for a wish located in a grid or building, that unit; after each
+further limit the wish is escalated one level further up (grid → community → street → district), and the climb
+stops at `WishLimits.escalate_to` (the district: the office that runs linli) or at the tree's root. The path is
+read once per waiting state (activity org_path), when the first escalation is due.
+
 Claimed and past its deadline: the claimant is reminded, then (after a grace) the wish is escalated and reopened
 for claiming. Fulfilled and not confirmed within the limit: closed as confirmed by default, with a note. Closed:
 the service is recorded to the claimant in the registry, once (the registry is idempotent by wish id).
@@ -14,7 +20,8 @@ Not feasible, duplicate or referred (release 3, CloseWish): the workflow ends; n
 
 Versioning: each of those behaviours came in release 2 behind its own workflow.patched() id, so a wish whose
 history was written by release 1 replays the release-1 path at that point and stays deterministic, while
-every wish reaching the point after the upgrade takes the new one. tests/integration/test_wish_replay.py
+every wish reaching the point after the upgrade takes the new one. Release 4's climb sits behind
+"escalation-climb" the same way: a wish started before it keeps the single escalation of releases 1–3. tests/integration/test_wish_replay.py
 replays stored histories of every release.
 """
 
