@@ -164,8 +164,11 @@ class WishActivities:
 
         GetOrgUnit lists the ancestors' ids but not their levels, so each is read as the climb goes up: a
         handful of calls, once per waiting state, and only as far as the top level."""
+        try:
+            top = org_kind_number(request.top_kind) if request.top_kind else 0
+        except ValueError:
+            raise ApplicationError(f"no org level {request.top_kind!r}", non_retryable=True) from None
         unit = (await self._org_unit(request.org_unit_id)).org_unit
-        top = org_kind_number(request.top_kind) if request.top_kind else 0
         steps: list[OrgStep] = []
         for ancestor_id in reversed(unit.ancestor_ids):
             ancestor = (await self._org_unit(ancestor_id)).org_unit
