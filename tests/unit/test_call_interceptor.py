@@ -1,0 +1,152 @@
+"""What a caller receives when a call fails, through the shared interceptor on a real grpc.aio server (127.0.0.1):
+the code, the message naming the field and the rich google.rpc.Status, for every kind of method."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+from services.runtime.auth import Role, issue_token
+from services.runtime.errors import FailedPrecondition
+from services.runtime.interceptors import CallInterceptor
+
+SECRET = "interceptor-test-secret-0123456789"
+REFUSAL = FailedPrecondition("wish 7 is already claimed", "wish_id")
+EMPTY = empty_pb2.Empty()
+
+
+async def refuse(request: Any, context: grpc.aio.ServicerContext) -> empty_pb2.Empty:
+    raise REFUSAL
+
+
+async def refuse_after_one(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[empty_pb2.Empty]:
+    yield EMPTY
+    raise REFUSAL
+
+
+async def read_then_refuse(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> empty_pb2.Empty:
+    async for _ in requests:
+        pass
+    raise REFUSAL
+
+
+async def stream_then_refuse(
+    requests: AsyncIterator[Any], context: grpc.aio.ServicerContext
+) -> AsyncIterator[empty_pb2.Empty]:
+    async for _ in requests:
+        yield EMPTY
+    raise REFUSAL
+
+
+async def crash(request: Any, context: grpc.aio.ServicerContext) -> empty_pb2.Empty:
+    raise RuntimeError("a bug")
+
+
+async def answer(request: Any, context: grpc.aio.ServicerContext) -> empty_pb2.Empty:
+    return EMPTY
+
+
+def _handlers() -> grpc.GenericRpcHandler:
+    codecs = {
+        "request_deserializer": empty_pb2.Empty.FromString,
+        "response_serializer": empty_pb2.Empty.SerializeToString,
+    }
+    return grpc.method_handlers_generic_handler(
+        "test.T",
+        {
+            "Refuse": grpc.unary_unary_rpc_method_handler(refuse, **codecs),
+            "RefuseAfterOne": grpc.unary_stream_rpc_method_handler(refuse_after_one, **codecs),
+            "ReadThenRefuse": grpc.stream_unary_rpc_method_handler(read_then_refuse, **codecs),
+            "StreamThenRefuse": grpc.stream_stream_rpc_method_handler(stream_then_refuse, **codecs),
+            "Crash": grpc.unary_unary_rpc_method_handler(crash, **codecs),
+            "Answer": grpc.unary_unary_rpc_method_handler(answer, **codecs),
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+async def channel() -> AsyncIterator[grpc.aio.Channel]:
+    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True)])
+    server.add_generic_rpc_handlers((_handlers(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield channel
+    finally:
+        await server.stop(grace=None)
+
+
+TOKEN = (("authorization", f"Bearer {issue_token(SECRET, '1', Role.ADMIN, '*', 3600)}"),)
+
+
+def _unary(channel: grpc.aio.Channel, method: str) -> Any:
+    return channel.unary_unary(
+        f"/test.T/{method}",
+        request_serializer=empty_pb2.Empty.SerializeToString,
+        response_deserializer=empty_pb2.Empty.FromString,
+    )
+
+
+def assert_refused(error: grpc.aio.AioRpcError, code: grpc.StatusCode, field: str | None) -> None:
+    assert error.code() == code, error.details()
+    status = status_pb2.Status.FromString(dict(error.trailing_metadata() or ())["grpc-status-details-bin"])
+    assert status.code == code.value[0]
+    assert status.message == error.details()
+    if field:
+        assert error.details().startswith(f"{field}: ")
+        bad_request = error_details_pb2.BadRequest()
+        assert status.details[0].Unpack(bad_request)
+        assert [(v.field, v.description) for v in bad_request.field_violations] == [(field, REFUSAL.message)]
+
+
+async def test_a_unary_refusal_carries_the_code_the_field_and_the_rich_status(channel: grpc.aio.Channel) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await _unary(channel, "Refuse")(EMPTY, metadata=TOKEN)
+    assert error.value.details() == "wish_id: wish 7 is already claimed"
+    assert_refused(error.value, grpc.StatusCode.FAILED_PRECONDITION, "wish_id")
+    assert await _unary(channel, "Answer")(EMPTY, metadata=TOKEN) == EMPTY
+
+
+async def test_streams_end_with_the_refusal_after_what_they_sent(channel: grpc.aio.Channel) -> None:
+    codecs = {
+        "request_serializer": empty_pb2.Empty.SerializeToString,
+        "response_deserializer": empty_pb2.Empty.FromString,
+    }
+    received = []
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        async for response in channel.unary_stream("/test.T/RefuseAfterOne", **codecs)(EMPTY, metadata=TOKEN):
+            received.append(response)
+    assert received == [EMPTY]
+    assert_refused(error.value, grpc.StatusCode.FAILED_PRECONDITION, "wish_id")
+
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await channel.stream_unary("/test.T/ReadThenRefuse", **codecs)(iter([EMPTY, EMPTY]), metadata=TOKEN)
+    assert_refused(error.value, grpc.StatusCode.FAILED_PRECONDITION, "wish_id")
+
+    received = []
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        async for response in channel.stream_stream("/test.T/StreamThenRefuse", **codecs)(
+            iter([EMPTY, EMPTY]), metadata=TOKEN
+        ):
+            received.append(response)
+    assert received == [EMPTY, EMPTY]
+    assert_refused(error.value, grpc.StatusCode.FAILED_PRECONDITION, "wish_id")
+
+
+async def test_a_bug_is_internal_and_says_nothing_of_itself(channel: grpc.aio.Channel) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await _unary(channel, "Crash")(EMPTY, metadata=TOKEN)
+    assert error.value.code() == grpc.StatusCode.INTERNAL
+    assert error.value.details() == "internal error; it has been logged"
+
+
+async def test_a_call_without_a_token_is_refused_before_the_handler_runs(channel: grpc.aio.Channel) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await _unary(channel, "Answer")(EMPTY)
+    assert_refused(error.value, grpc.StatusCode.UNAUTHENTICATED, None)
