@@ -297,6 +297,26 @@ class Slot:
         return volunteer_key(self.member_id, self.team_member_id)
 
 
+@dataclass(frozen=True)
+class Volunteer:
+    """Who stands a duty, as a roster names them: a member, or a team and its volunteer."""
+
+    member_id: int = 0
+    team_id: int = 0
+    team_member_id: int = 0
+
+    @property
+    def key(self) -> str:
+        return volunteer_key(self.member_id, self.team_member_id)
+
+    def stands(self, slot: Slot) -> bool:
+        return (slot.member_id, slot.team_id, slot.team_member_id) == (
+            self.member_id,
+            self.team_id,
+            self.team_member_id,
+        )
+
+
 def volunteer_key(member_id: int, team_member_id: int = 0) -> str:
     return f"volunteer:{team_member_id}" if team_member_id else f"member:{member_id}"
 
@@ -406,10 +426,12 @@ def duty_gaps(
     return result
 
 
-def swap(slots: Sequence[Slot], from_member: int, to_member: int) -> list[Slot]:
-    """The day's slots with the one member's duties taken by the other, in the same places."""
+def swap(slots: Sequence[Slot], away: Volunteer, standing_in: Volunteer) -> list[Slot]:
+    """The day's slots with the one volunteer's duties taken by the other, in the same places."""
     return [
-        Slot(to_member, s.start_minute, s.end_minute) if s.member_id == from_member and not s.team_member_id else s
+        Slot(standing_in.member_id, s.start_minute, s.end_minute, standing_in.team_id, standing_in.team_member_id)
+        if away.stands(s)
+        else s
         for s in slots
     ]
 

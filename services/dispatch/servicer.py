@@ -19,7 +19,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 
 from services.dispatch import domain
-from services.dispatch.domain import Candidate, CandidatePool, Place, Ranked, Slot
+from services.dispatch.domain import Candidate, CandidatePool, Place, Ranked, Slot, Volunteer
 from services.dispatch.members import MemberDirectory
 from services.dispatch.metrics import (
     ALERTS_ACKNOWLEDGED,
@@ -106,6 +106,17 @@ def event_message(event: AlertEventRow) -> pb.AlertEvent:
         note=event.note,
         time=to_timestamp(event.at),
     )
+
+
+def _volunteer(side: str, member_id: str, team_id: str, team_member_id: str) -> Volunteer:
+    """A volunteer named by `{side}_member_id`, or by `{side}_team_id` with `{side}_team_member_id`."""
+    team_given = bool(team_id.strip() or team_member_id.strip())
+    if team_given and member_id.strip():
+        raise InvalidArgument("give a member_id or a team volunteer, not both", f"{side}_member_id")
+    member = validate.entity_id(f"{side}_member_id", member_id, required=not team_given)
+    team = validate.entity_id(f"{side}_team_id", team_id, required=team_given)
+    volunteer = validate.entity_id(f"{side}_team_member_id", team_member_id, required=team_given)
+    return Volunteer(member or 0, team or 0, volunteer or 0)
 
 
 def _optional_time(field: str, value: Timestamp) -> datetime | None:
@@ -396,28 +407,28 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller.require_role(*_STAFF)
         request_id = validate.request_id(request.request_id)
         day = domain.parse_date("date", request.date)
-        from_member = validate.entity_id("from_member_id", request.from_member_id)
-        to_member = validate.entity_id("to_member_id", request.to_member_id)
-        assert from_member is not None and to_member is not None
-        if from_member == to_member:
-            raise InvalidArgument("must differ from from_member_id", "to_member_id")
+        away = _volunteer("from", request.from_member_id, request.from_team_id, request.from_team_member_id)
+        standing_in = _volunteer("to", request.to_member_id, request.to_team_id, request.to_team_member_id)
+        away_field = "from_team_member_id" if away.team_member_id else "from_member_id"
+        standing_in_field = "to_team_member_id" if standing_in.team_member_id else "to_member_id"
+        if away.key == standing_in.key:
+            raise InvalidArgument(f"must differ from {away_field}", standing_in_field)
         reason = validate.text("reason", request.reason, max_length=500, required=False)
         community = await self._community(caller, request.community_id)
-        await self._require_members_of(community.id, {to_member: "to_member_id"})
-        try:
-            await self.store.swap(
-                caller,
-                request_id,
-                int(community.id),
-                day,
-                from_member,
-                to_member,
-                reason,
-                lambda slots: domain.swap(slots, from_member, to_member),
+        # The one taking the duty is checked as SetDutyRoster checks whom a roster names.
+        if standing_in.member_id:
+            await self._require_members_of(community.id, {standing_in.member_id: standing_in_field})
+        else:
+            street_id = community.ancestor_ids[-1] if community.ancestor_ids else ""
+            await self.members.team_volunteer(
+                community.id, street_id, str(standing_in.team_id), str(standing_in.team_member_id), standing_in_field
             )
+        try:
+            await self.store.swap(caller, request_id, int(community.id), day, away, standing_in, reason)
         except NotOnDuty as exc:
+            who = away.key.replace(":", " ")
             raise FailedPrecondition(
-                f"member {from_member} has no duty in community {community.id} on {day.isoformat()}", "from_member_id"
+                f"{who} has no duty in community {community.id} on {day.isoformat()}", away_field
             ) from exc
         return pb.SwapDutyResponse(roster=await self._roster(community.id, day))
 

@@ -20,10 +20,12 @@ from services.dispatch.domain import (
     DEVICE_ID_FIELD,
     AlertMove,
     Slot,
+    Volunteer,
     duty_gaps,
     local_day,
     mask_address,
     mask_device_id,
+    swap,
 )
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
@@ -133,7 +135,7 @@ class WrongAlertState(Exception):
 
 
 class NotOnDuty(Exception):
-    """The member being swapped out has no duty that day."""
+    """The volunteer being swapped out has no duty that day."""
 
 
 def _alert(row: asyncpg.Record) -> Alert:
@@ -155,6 +157,10 @@ def _slots(rows: list[asyncpg.Record]) -> list[Slot]:
 
 def _slot_values(s: Slot) -> tuple[int | None, int, int, int | None, int | None]:
     return (s.member_id or None, s.start_minute, s.end_minute, s.team_id or None, s.team_member_id or None)
+
+
+def _volunteer_values(v: Volunteer) -> tuple[int | None, int | None, int | None]:
+    return (v.member_id or None, v.team_id or None, v.team_member_id or None)
 
 
 class DispatchStore:
@@ -294,12 +300,12 @@ class DispatchStore:
         request_id: str,
         community_id: int,
         day: date,
-        from_member: int,
-        to_member: int,
+        away: Volunteer,
+        standing_in: Volunteer,
         reason: str,
-        swapped: Any,
     ) -> bool:
-        """Applies `swapped(slots)` to the day's roster (taking the pattern's when it has none of its own)."""
+        """Hands `away`'s slots of the day to `standing_in` (copying the pattern's day first when the day has no
+        roster of its own); False when this request id did it before. NotOnDuty when `away` has no slot that day."""
         async with self.pool.acquire() as conn, conn.transaction():
             if not await self._claim_request(conn, caller, request_id, community_id, day):
                 return False
@@ -326,21 +332,22 @@ class DispatchStore:
                     day.isoweekday(),
                 )
                 slots = _slots(rows)
-            if all(s.member_id != from_member for s in slots):
+            if not any(away.stands(s) for s in slots):
                 raise NotOnDuty()
-            await self._replace_day(conn, caller, community_id, day, swapped(slots))
+            await self._replace_day(conn, caller, community_id, day, swap(slots, away, standing_in))
             await conn.execute(
-                """insert into duty_swaps (community_id, day, from_member_id, to_member_id, reason, actor)
-                   values ($1, $2, $3, $4, $5, $6)""",
+                """insert into duty_swaps (community_id, day, from_member_id, from_team_id, from_team_member_id,
+                       to_member_id, to_team_id, to_team_member_id, reason, actor)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
                 community_id,
                 day,
-                from_member,
-                to_member,
+                *_volunteer_values(away),
+                *_volunteer_values(standing_in),
                 reason,
                 caller.subject,
             )
             await write_audit(
-                conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=str(to_member)
+                conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=standing_in.key
             )
             return True
 

@@ -307,6 +307,89 @@ async def test_team_volunteers_stand_duty_beside_members_and_absences_take_peopl
     assert await on_duty_at("2026-06-19T02:30:00") == [(member, "")]
 
 
+async def test_swaps_hand_duties_between_members_and_team_volunteers_checked_as_rosters_are(api: Api) -> None:
+    community = await make_community(api)
+    other = await make_community(api)
+    member = (await register_member(api, community.community_id, name="孙值班")).id
+    team_id, volunteer = await team_volunteer(api, community.community_id)
+    other_team, other_volunteer = await team_volunteer(api, other.community_id)
+    await api.dispatch.SetDutyRoster(
+        dis.SetDutyRosterRequest(
+            request_id=new_request_id(),
+            community_id=community.community_id,
+            date=FRIDAY,
+            slots=[slot(member, "00:00", "08:00"), dis.DutySlot(team_id=team_id, team_member_id=volunteer)],
+        ),
+        metadata=api.admin,
+    )
+
+    def swap(**fields: str) -> dis.SwapDutyRequest:
+        return dis.SwapDutyRequest(
+            request_id=new_request_id(), community_id=community.community_id, date=FRIDAY, **fields
+        )
+
+    def who(roster: dis.DutyRoster) -> list[tuple[str, str, str, str]]:
+        return [(s.member_id, s.team_id, s.team_member_id, s.start_time) for s in roster.slots]
+
+    # The team volunteer's day goes to the member, in the same place; a retry changes nothing more.
+    to_member = swap(from_team_id=team_id, from_team_member_id=volunteer, to_member_id=member)
+    swapped = await api.dispatch.SwapDuty(to_member, metadata=api.admin)
+    assert (await api.dispatch.SwapDuty(to_member, metadata=api.admin)).roster == swapped.roster
+    assert who(swapped.roster) == [(member, "", "", "00:00"), (member, "", "", "00:00")]
+    # And back: the member's slots go to the team volunteer.
+    back = await api.dispatch.SwapDuty(
+        swap(from_member_id=member, to_team_id=team_id, to_team_member_id=volunteer), metadata=api.admin
+    )
+    assert who(back.roster) == [("", team_id, volunteer, "00:00"), ("", team_id, volunteer, "00:00")]
+    assert back.roster.slots[0].member_name == "刘**"
+
+    async def refused(request: dis.SwapDutyRequest, code: grpc.StatusCode, field: str) -> None:
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await api.dispatch.SwapDuty(request, metadata=api.admin)
+        assert error.value.code() == code, error.value.details()
+        assert (error.value.details() or "").startswith(f"{field}:"), error.value.details()
+
+    await refused(
+        swap(
+            from_team_id=team_id,
+            from_team_member_id=volunteer,
+            to_team_id=other_team,
+            to_team_member_id=other_volunteer,
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "to_team_id",
+    )
+    await refused(
+        swap(from_team_id=team_id, from_team_member_id=volunteer, to_team_id=team_id, to_team_member_id="99999999"),
+        grpc.StatusCode.NOT_FOUND,
+        "to_team_member_id",
+    )
+    await refused(
+        swap(from_team_id=other_team, from_team_member_id=other_volunteer, to_member_id=member),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "from_team_member_id",
+    )
+    await refused(
+        swap(from_member_id=member, from_team_member_id=volunteer, to_member_id=member),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "from_member_id",
+    )
+    await refused(
+        swap(from_team_member_id=volunteer, to_member_id=member), grpc.StatusCode.INVALID_ARGUMENT, "from_team_id"
+    )
+    await refused(
+        swap(from_team_id=team_id, from_team_member_id=volunteer, to_team_id=team_id, to_team_member_id=volunteer),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "to_team_member_id",
+    )
+    await refused(swap(to_member_id=member), grpc.StatusCode.INVALID_ARGUMENT, "from_member_id")
+    # Nothing half-written: the roster is as the last swap left it.
+    roster = await api.dispatch.GetDutyRoster(
+        dis.GetDutyRosterRequest(community_id=community.community_id, date=FRIDAY), metadata=api.admin
+    )
+    assert who(roster.roster) == who(back.roster)
+
+
 async def test_bad_absences_and_volunteers_are_refused_with_the_field_named(api: Api) -> None:
     community = await make_community(api)
     other = await make_community(api)

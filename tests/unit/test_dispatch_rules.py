@@ -13,7 +13,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
 from services.dispatch import domain
-from services.dispatch.domain import Candidate, Place, Slot
+from services.dispatch.domain import Candidate, Place, Slot, Volunteer
 from services.runtime.errors import InvalidArgument
 
 
@@ -73,7 +73,15 @@ def test_duty_gaps_count_the_rostered_but_away_as_nobody_day_by_day() -> None:
 
 def test_a_swap_puts_the_new_member_in_the_same_places() -> None:
     slots = [Slot(1, 0, 720), Slot(2, 0, 1440), Slot(1, 720, 1440)]
-    assert domain.swap(slots, 1, 9) == [Slot(9, 0, 720), Slot(2, 0, 1440), Slot(9, 720, 1440)]
+    assert domain.swap(slots, Volunteer(1), Volunteer(9)) == [Slot(9, 0, 720), Slot(2, 0, 1440), Slot(9, 720, 1440)]
+
+
+def test_a_swap_hands_duties_between_members_and_team_volunteers() -> None:
+    slots = [Slot(1, 0, 720), Slot(0, 720, 1440, 3, 4), Slot(0, 0, 1440, 5, 4)]
+    to_member = domain.swap(slots, Volunteer(team_id=3, team_member_id=4), Volunteer(7))
+    assert to_member == [Slot(1, 0, 720), Slot(7, 720, 1440), Slot(0, 0, 1440, 5, 4)]  # only in the team named
+    to_volunteer = domain.swap(slots, Volunteer(1), Volunteer(team_id=3, team_member_id=8))
+    assert to_volunteer == [Slot(0, 0, 720, 3, 8), Slot(0, 720, 1440, 3, 4), Slot(0, 0, 1440, 5, 4)]
 
 
 def test_nearness_is_the_deepest_unit_shared_with_the_alert() -> None:

@@ -237,20 +237,28 @@ class SetWeeklyDutyPatternResponse(_message.Message):
     def __init__(self, community_id: _Optional[str] = ..., slots: _Optional[_Iterable[_Union[WeeklyDutySlot, _Mapping]]] = ...) -> None: ...
 
 class SwapDutyRequest(_message.Message):
-    __slots__ = ("request_id", "community_id", "date", "from_member_id", "to_member_id", "reason")
+    __slots__ = ("request_id", "community_id", "date", "from_member_id", "to_member_id", "reason", "from_team_id", "from_team_member_id", "to_team_id", "to_team_member_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     DATE_FIELD_NUMBER: _ClassVar[int]
     FROM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     TO_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    FROM_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     community_id: str
     date: str
     from_member_id: str
     to_member_id: str
     reason: str
-    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., date: _Optional[str] = ..., from_member_id: _Optional[str] = ..., to_member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    from_team_id: str
+    from_team_member_id: str
+    to_team_id: str
+    to_team_member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., community_id: _Optional[str] = ..., date: _Optional[str] = ..., from_member_id: _Optional[str] = ..., to_member_id: _Optional[str] = ..., reason: _Optional[str] = ..., from_team_id: _Optional[str] = ..., from_team_member_id: _Optional[str] = ..., to_team_id: _Optional[str] = ..., to_team_member_id: _Optional[str] = ...) -> None: ...
 
 class SwapDutyResponse(_message.Message):
     __slots__ = ("roster",)

@@ -172,7 +172,8 @@ class DispatchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SwapDuty(self, request, context):
-        """One volunteer takes another's duty on one day (换班); recorded on the day's roster.
+        """One volunteer — a member or a team volunteer — takes another's duty on one day (换班); recorded on the day's
+        roster.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
