@@ -40,6 +40,11 @@ class WishLimits:
     # Overrides per category (the wish categories' names, e.g. "medical_care"): {category: {limit name: duration}}.
     by_category: dict[str, dict[str, timedelta]] = field(default_factory=dict)
     max_open_claims: int = 5  # claimed wishes one member may hold at once
+    escalate_to: str = "district"  # the highest org level an unanswered wish is escalated to
+
+
+# The org levels above a community that a wish's escalation may stop at.
+ESCALATION_LEVELS = ("street", "district", "city")
 
 
 WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm")
@@ -177,6 +182,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _escalation_level(env: Mapping[str, str]) -> str:
+    level = env.get("LINLI_WISH_ESCALATE_TO") or "district"
+    if level not in ESCALATION_LEVELS:
+        raise ConfigError(f"LINLI_WISH_ESCALATE_TO: '{level}' must be one of {', '.join(ESCALATION_LEVELS)}")
+    return level
+
+
 def _data_keys(env: Mapping[str, str]) -> tuple[dict[str, bytes], str]:
     text = _secret(env, "LINLI_DATA_KEYS")
     if not text:
@@ -256,5 +268,6 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             confirm=_duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
             by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
             max_open_claims=_int(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
+            escalate_to=_escalation_level(env),
         ),
     )

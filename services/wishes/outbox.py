@@ -62,6 +62,7 @@ def workflow_limits(limits: WishLimitSettings) -> WishLimits:
             category: {name: duration.total_seconds() for name, duration in overrides.items()}
             for category, overrides in limits.by_category.items()
         },
+        escalate_to=limits.escalate_to,
     )
 
 

@@ -119,3 +119,11 @@ def test_similar_texts_score_high_whatever_their_punctuation_width_or_case() -> 
     assert domain.text_similarity("Ｗｉ-Fi 坏了", "wifi坏了") == 1.0
     assert domain.text_similarity("我希望就近打工", "我想找对象") == 0.0
     assert domain.text_similarity("", "……") == 0.0
+
+
+def test_the_escalation_top_level_is_a_deployment_setting() -> None:
+    assert load_settings("wishes", ENV).wish_limits.escalate_to == "district"
+    settings = load_settings("wishes", {**ENV, "LINLI_WISH_ESCALATE_TO": "street"})
+    assert workflow_limits(settings.wish_limits).escalate_to == "street"
+    with pytest.raises(ConfigError, match="LINLI_WISH_ESCALATE_TO"):
+        load_settings("wishes", {**ENV, "LINLI_WISH_ESCALATE_TO": "grid"})
