@@ -1,0 +1,119 @@
+"""Records histories of the workflows that Temporal Schedules start (the weekly and yearly reports, a recurring
+activity's run, the daily notice digest) for the replay test: `./linli test` never runs this; a release does.
+
+    PYTHONPATH=.:protos .venv/bin/python -m tests.integration.schedule_histories.record TAG
+
+runs each workflow once on the time-skipping server with the stand-in activities below and writes
+tests/integration/schedule_histories/TAG-<workflow>.json. Histories recorded by an older release are kept as they
+are, so the replay test proves that the current code still replays what that release wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from devstack.temporal import test_server_binary
+from workflows.activity_activities import DigestRun, NoticeOutcome, RoleNeed, TemplateProposal
+from workflows.recurring_activities import (
+    ActivityNoticeDigest,
+    ActivityTemplate,
+    NoticeDigestInput,
+    RecurringActivityRun,
+    RecurringRunInput,
+)
+from workflows.report_activities import (
+    StoredWeekly,
+    StoreWeeklyRequest,
+    WeeklyPlan,
+    WeeklyPlanRequest,
+    WeeklyReportInput,
+    YearlyReportsRequest,
+)
+from workflows.reports import (
+    WeeklyReport,
+    WeeklyReports,
+    WeeklyReportsInput,
+    YearlyReportsInput,
+    YearlyServiceReports,
+    weekly_report_workflow_id,
+)
+
+HERE = Path(__file__).parent
+TASK_QUEUE = "record-schedules"
+WORKFLOWS = [WeeklyReports, WeeklyReport, YearlyServiceReports, RecurringActivityRun, ActivityNoticeDigest]
+
+
+@activity.defn(name="plan_weekly_reports")
+async def plan_weekly_reports(request: WeeklyPlanRequest) -> WeeklyPlan:
+    return WeeklyPlan("2026-06-15", [request.org_unit_id, "21", "22"])
+
+
+@activity.defn(name="gather_weekly_figures")
+async def gather_weekly_figures(params: WeeklyReportInput) -> dict[str, Any]:
+    return {"org_unit_id": params.org_unit_id, "week_start": params.week_start, "registrations": 3, "services": 7}
+
+
+@activity.defn(name="store_weekly_report")
+async def store_weekly_report(request: StoreWeeklyRequest) -> StoredWeekly:
+    return StoredWeekly(created=True, report=request.report)
+
+
+@activity.defn(name="produce_yearly_reports")
+async def produce_yearly_reports(request: YearlyReportsRequest) -> int:
+    return 42
+
+
+@activity.defn(name="propose_from_template")
+async def propose_from_template(proposal: TemplateProposal) -> str:
+    return "77"
+
+
+@activity.defn(name="send_notice_digests")
+async def send_notice_digests(run: DigestRun) -> NoticeOutcome:
+    return NoticeOutcome(delivered=5, refused=0)
+
+
+ACTIVITIES = [
+    plan_weekly_reports,
+    gather_weekly_figures,
+    store_weekly_report,
+    produce_yearly_reports,
+    propose_from_template,
+    send_notice_digests,
+]
+
+
+async def _record(client: Client, tag: str, name: str, run: Any, arg: Any) -> None:
+    handle = await client.start_workflow(run, arg, id=f"record-{name}", task_queue=TASK_QUEUE)
+    await handle.result()
+    (HERE / f"{tag}-{name}.json").write_text((await handle.fetch_history()).to_json())
+    print(f"recorded {tag}-{name}.json")
+
+
+async def record(tag: str) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
+    try:
+        async with Worker(env.client, task_queue=TASK_QUEUE, workflows=WORKFLOWS, activities=ACTIVITIES):
+            await _record(env.client, tag, "weekly-reports", WeeklyReports.run, WeeklyReportsInput("20"))
+            child = env.client.get_workflow_handle(weekly_report_workflow_id("21", "2026-06-15"))
+            (HERE / f"{tag}-weekly-report.json").write_text((await child.fetch_history()).to_json())
+            await _record(env.client, tag, "yearly-reports", YearlyServiceReports.run, YearlyReportsInput("20"))
+            template = ActivityTemplate("5", "小型活动", 1, "社区活动室", 30, [RoleNeed("helper", 2, 0, [1])])
+            await _record(
+                env.client, tag, "recurring-run", RecurringActivityRun.run, RecurringRunInput("9", template, 48, 90)
+            )
+            await _record(env.client, tag, "notice-digest", ActivityNoticeDigest.run, NoticeDigestInput())
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record(sys.argv[1]))
