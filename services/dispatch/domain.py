@@ -426,11 +426,11 @@ def duty_gaps(
     return result
 
 
-def swap(slots: Sequence[Slot], away: Volunteer, standing_in: Volunteer) -> list[Slot]:
+def swap(slots: Sequence[Slot], outgoing: Volunteer, incoming: Volunteer) -> list[Slot]:
     """The day's slots with the one volunteer's duties taken by the other, in the same places."""
     return [
-        Slot(standing_in.member_id, s.start_minute, s.end_minute, standing_in.team_id, standing_in.team_member_id)
-        if away.stands(s)
+        Slot(incoming.member_id, s.start_minute, s.end_minute, incoming.team_id, incoming.team_member_id)
+        if outgoing.stands(s)
         else s
         for s in slots
     ]

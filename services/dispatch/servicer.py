@@ -407,28 +407,28 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         caller.require_role(*_STAFF)
         request_id = validate.request_id(request.request_id)
         day = domain.parse_date("date", request.date)
-        away = _volunteer("from", request.from_member_id, request.from_team_id, request.from_team_member_id)
-        standing_in = _volunteer("to", request.to_member_id, request.to_team_id, request.to_team_member_id)
-        away_field = "from_team_member_id" if away.team_member_id else "from_member_id"
-        standing_in_field = "to_team_member_id" if standing_in.team_member_id else "to_member_id"
-        if away.key == standing_in.key:
-            raise InvalidArgument(f"must differ from {away_field}", standing_in_field)
+        outgoing = _volunteer("from", request.from_member_id, request.from_team_id, request.from_team_member_id)
+        incoming = _volunteer("to", request.to_member_id, request.to_team_id, request.to_team_member_id)
+        outgoing_field = "from_team_member_id" if outgoing.team_member_id else "from_member_id"
+        incoming_field = "to_team_member_id" if incoming.team_member_id else "to_member_id"
+        if outgoing.key == incoming.key:
+            raise InvalidArgument(f"must differ from {outgoing_field}", incoming_field)
         reason = validate.text("reason", request.reason, max_length=500, required=False)
         community = await self._community(caller, request.community_id)
         # The one taking the duty is checked as SetDutyRoster checks whom a roster names.
-        if standing_in.member_id:
-            await self._require_members_of(community.id, {standing_in.member_id: standing_in_field})
+        if incoming.member_id:
+            await self._require_members_of(community.id, {incoming.member_id: incoming_field})
         else:
             street_id = community.ancestor_ids[-1] if community.ancestor_ids else ""
             await self.members.team_volunteer(
-                community.id, street_id, str(standing_in.team_id), str(standing_in.team_member_id), standing_in_field
+                community.id, street_id, str(incoming.team_id), str(incoming.team_member_id), incoming_field
             )
         try:
-            await self.store.swap(caller, request_id, int(community.id), day, away, standing_in, reason)
+            await self.store.swap(caller, request_id, int(community.id), day, outgoing, incoming, reason)
         except NotOnDuty as exc:
-            who = away.key.replace(":", " ")
+            who = outgoing.key.replace(":", " ")
             raise FailedPrecondition(
-                f"{who} has no duty in community {community.id} on {day.isoformat()}", away_field
+                f"{who} has no duty in community {community.id} on {day.isoformat()}", outgoing_field
             ) from exc
         return pb.SwapDutyResponse(roster=await self._roster(community.id, day))
 

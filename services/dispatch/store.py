@@ -300,12 +300,12 @@ class DispatchStore:
         request_id: str,
         community_id: int,
         day: date,
-        away: Volunteer,
-        standing_in: Volunteer,
+        outgoing: Volunteer,
+        incoming: Volunteer,
         reason: str,
     ) -> bool:
-        """Hands `away`'s slots of the day to `standing_in` (copying the pattern's day first when the day has no
-        roster of its own); False when this request id did it before. NotOnDuty when `away` has no slot that day."""
+        """Hands `outgoing`'s slots of the day to `incoming` (copying the pattern's day first when the day has no
+        roster of its own); False when this request id did it before. NotOnDuty when `outgoing` has no slot then."""
         async with self.pool.acquire() as conn, conn.transaction():
             if not await self._claim_request(conn, caller, request_id, community_id, day):
                 return False
@@ -332,22 +332,22 @@ class DispatchStore:
                     day.isoweekday(),
                 )
                 slots = _slots(rows)
-            if not any(away.stands(s) for s in slots):
+            if not any(outgoing.stands(s) for s in slots):
                 raise NotOnDuty()
-            await self._replace_day(conn, caller, community_id, day, swap(slots, away, standing_in))
+            await self._replace_day(conn, caller, community_id, day, swap(slots, outgoing, incoming))
             await conn.execute(
                 """insert into duty_swaps (community_id, day, from_member_id, from_team_id, from_team_member_id,
                        to_member_id, to_team_id, to_team_member_id, reason, actor)
                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
                 community_id,
                 day,
-                *_volunteer_values(away),
-                *_volunteer_values(standing_in),
+                *_volunteer_values(outgoing),
+                *_volunteer_values(incoming),
                 reason,
                 caller.subject,
             )
             await write_audit(
-                conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=standing_in.key
+                conn, caller, "swap_duty", "community", community_id, day=day.isoformat(), to=incoming.key
             )
             return True
 
