@@ -220,8 +220,9 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             ) from exc
         except ClaimCapReached as exc:
             raise FailedPrecondition(
-                f"member already holds {exc.open_claims} open claims, the most allowed is {self.max_open_claims}",
-                "member_id",
+                f"member {exc.member_id} already has {exc.open_claims} open claims (wishes held and group claims "
+                f"taken part in), the most allowed is {self.max_open_claims}",
+                "member_ids" if exc.group else "member_id",
             ) from exc
         if now is not None:
             observe_transition(now.from_state, moved, now.entered_at)
@@ -365,7 +366,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             # Fail fast, without asking the registry; the conditional update below decides races.
             raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
         await self._require_registered_in(member_id, wish)
-        cap = ClaimCap(member_id, self.max_open_claims)
+        cap = ClaimCap((member_id,), self.max_open_claims)
         moved, _ = await self._committed(
             wish,
             domain.CLAIM,
@@ -771,7 +772,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             wish,
             domain.ASSIGN,
             note + (f": {reason}" if reason else ""),
-            cap=ClaimCap(member_id, self.max_open_claims),
+            cap=ClaimCap((member_id,), self.max_open_claims),
             expected_version=wish.version,
             claimant_member_id=member_id,
             claimed_at=datetime.now(UTC),
@@ -843,7 +844,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             wish,
             domain.CLAIM,
             f"claimed by {group_note}: members {', '.join(map(str, member_ids))}",
-            cap=ClaimCap(member_ids[0], self.max_open_claims),
+            cap=ClaimCap(tuple(member_ids), self.max_open_claims),  # every participant's open claims
             claimant_member_id=member_ids[0],
             claimed_at=datetime.now(UTC),
             claim_extended=False,

@@ -95,8 +95,10 @@ class WrongState(Exception):
 
 
 class ClaimCapReached(Exception):
-    def __init__(self, open_claims: int) -> None:
+    def __init__(self, open_claims: int, member_id: int, group: bool = False) -> None:
         self.open_claims = open_claims
+        self.member_id = member_id  # the member at the cap
+        self.group = group  # the refused claim was a group's
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,11 @@ class Moved:
 
 @dataclass(frozen=True)
 class ClaimCap:
-    """At most `limit` wishes claimed by `member_id` at once, checked under a lock per member."""
+    """At most `limit` open claims for each of `member_ids` (one claimant, or everyone in a group claim), checked
+    under a lock per member. A member's open claims are the wishes they hold and the group claims they take part in.
+    """
 
-    member_id: int
+    member_ids: tuple[int, ...]
     limit: int
 
 
@@ -225,7 +229,7 @@ class WishStore:
 
         Returns (wish, Moved) when moved now and (wish, None) when this request id moved it before.
         Raises WrongState when the wish is in another state (or, with expected_version, has moved on),
-        ClaimCapReached when the cap's member already holds as many claims as allowed, LookupError when there
+        ClaimCapReached when one of the cap's members already has as many open claims as allowed, LookupError when there
         is no such wish.
         """
         assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=5))
@@ -233,18 +237,16 @@ class WishStore:
             if await self._seen(conn, wish_id, request_id):
                 return await self._current(conn, wish_id), None
             if cap is not None:
-                # One member's claims are counted and taken one at a time, so concurrent claims cannot pass the cap.
-                await conn.execute(
-                    "select pg_advisory_xact_lock(hashtextextended('wish-claims:' || ($1::bigint)::text, 0))",
-                    cap.member_id,
-                )
-                held = await conn.fetchval(
-                    "select count(*) from wishes where claimant_member_id = $1 and state = 'claimed' and id <> $2",
-                    cap.member_id,
+                # Each member's claims are counted and taken one at a time (lock_open_claims, locks in a fixed
+                # order), so concurrent single and group claims cannot pass anyone's cap.
+                at_cap = await conn.fetchrow(
+                    "select member_id, held from lock_open_claims($1::bigint[], $2, $3)",
+                    list(cap.member_ids),
                     wish_id,
+                    cap.limit,
                 )
-                if held >= cap.limit:
-                    raise ClaimCapReached(held)
+                if at_cap is not None:
+                    raise ClaimCapReached(at_cap["held"], at_cap["member_id"], group=len(cap.member_ids) > 1)
             row = await conn.fetchrow(
                 f"""with old as (select id as old_id, state as from_state, updated_at as entered_at
                                  from wishes where id = $1)
@@ -279,20 +281,21 @@ class WishStore:
     async def claim(
         self, caller: Caller, request_id: str, wish_id: int, note: str, cap: ClaimCap
     ) -> tuple[Wish, Moved | None]:
-        """Claims a published wish for cap.member_id in one round trip (the function claim_wish); answers and
-        raises as transition() does for domain.CLAIM."""
+        """Claims a published wish for the cap's one member in one round trip (the function claim_wish); answers
+        and raises as transition() does for domain.CLAIM."""
+        (member_id,) = cap.member_ids
         row = await self.pool.fetchrow(
             "select outcome, held, entered_at, wish from claim_wish($1, $2, $3, $4, $5, $6)",
             wish_id,
             request_id,
             caller.subject,
             note,
-            cap.member_id,
+            member_id,
             cap.limit,
         )
         outcome = row["outcome"]
         if outcome == "cap":
-            raise ClaimCapReached(row["held"])
+            raise ClaimCapReached(row["held"], member_id)
         if outcome == "not_found":
             raise LookupError(wish_id)
         wish = _wish(row["wish"])

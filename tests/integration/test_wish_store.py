@@ -1,5 +1,6 @@
 """The wishes store on a real Postgres: a claim in one round trip (claim_wish) keeps exactly one winner, the
-open-claim cap and retries safe under concurrency; batched reads answer each caller with what was committed."""
+open-claim cap (a member's held wishes and group claims together) and retries safe under concurrency; batched reads
+answer each caller with what was committed."""
 
 from __future__ import annotations
 
@@ -40,13 +41,40 @@ async def published(store: WishStore) -> int:
 async def claim(store: WishStore, wish_id: int, member_id: int, request_id: str | None = None, cap: int = 5) -> str:
     try:
         _, moved = await store.claim(
-            STAFF, request_id or uuid.uuid4().hex, wish_id, f"claimed by {member_id}", ClaimCap(member_id, cap)
+            STAFF, request_id or uuid.uuid4().hex, wish_id, f"claimed by {member_id}", ClaimCap((member_id,), cap)
         )
     except WrongState:
         return "wrong_state"
     except ClaimCapReached:
         return "cap"
     return "moved" if moved else "seen"
+
+
+async def group_claim(store: WishStore, wish_id: int, member_ids: list[int], cap: int = 5) -> str:
+    try:
+        await store.transition(
+            STAFF,
+            uuid.uuid4().hex,
+            wish_id,
+            domain.CLAIM,
+            f"claimed by members {member_ids}",
+            cap=ClaimCap(tuple(member_ids), cap),
+            claimant_member_id=member_ids[0],
+            claimed_at=datetime.now(UTC),
+            claim_extended=False,
+            participant_member_ids=member_ids,
+        )
+    except ClaimCapReached as exc:
+        return f"cap:{exc.member_id}"
+    return "moved"
+
+
+async def open_claims(store: WishStore, member_id: int) -> int:
+    return await store.pool.fetchval(
+        """select count(*) from wishes
+           where state = 'claimed' and (claimant_member_id = $1 or participant_member_ids @> array[$1::bigint])""",
+        member_id,
+    )
 
 
 async def test_of_twenty_concurrent_claims_on_one_wish_exactly_one_wins(store: WishStore) -> None:
@@ -63,6 +91,31 @@ async def test_one_members_concurrent_claims_stop_at_the_cap(store: WishStore) -
     wish_ids = [await published(store) for _ in range(8)]
     outcomes = await asyncio.gather(*(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids))
     assert sorted(outcomes) == ["cap"] * 5 + ["moved"] * 3
+
+
+async def test_concurrent_group_and_single_claims_never_push_a_member_past_the_cap(store: WishStore) -> None:
+    wish_ids = [await published(store) for _ in range(12)]
+    # Member 7 takes part in every claim; the groups name their members in both orders, which must not deadlock.
+    groups = [[10 + i, 7] if i % 2 else [7, 10 + i] for i in range(6)]
+    outcomes = await asyncio.gather(
+        *(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids[:6]),
+        *(group_claim(store, wish_id, group, cap=3) for wish_id, group in zip(wish_ids[6:], groups, strict=True)),
+    )
+    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap", "cap:7") for o in outcomes)
+    assert await open_claims(store, 7) == 3
+
+
+async def test_a_member_at_the_cap_blocks_a_group_until_a_claim_is_released(store: WishStore) -> None:
+    held = [await published(store) for _ in range(2)]
+    target, grouped = await published(store), await published(store)
+    assert [await claim(store, wish_id, 7, cap=2) for wish_id in held] == ["moved", "moved"]
+    assert await group_claim(store, target, [8, 7], cap=2) == "cap:7"
+    await store.transition(STAFF, uuid.uuid4().hex, held[0], domain.RELEASE, claimant_member_id=None, claimed_at=None)
+    assert await group_claim(store, target, [8, 7], cap=2) == "moved"
+    # A single claim counts the group claims its member takes part in, the claimant's and the others'.
+    assert await claim(store, grouped, 8, cap=1) == "cap"
+    assert await claim(store, grouped, 7, cap=2) == "cap"
+    assert await claim(store, grouped, 9, cap=1) == "moved"
 
 
 async def test_a_claim_retried_at_once_with_the_same_request_id_is_made_once(store: WishStore) -> None:
