@@ -326,11 +326,7 @@ async def register_at(api: Api, unit_id: str, workplace_org: str) -> reg.Member:
     return response.member
 
 
-async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_recorded(
-    api: Api, stack: LocalStack
-) -> None:
-    community = await make_community(api)
-    lead, partner, not_on_team = [await register_member(api, community.community_id) for _ in range(3)]
+async def team_of(api: Api, community: Community, *members: reg.Member) -> reg.Team:
     team = (
         await api.registry.CreateTeam(
             reg.CreateTeamRequest(
@@ -342,11 +338,20 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
             metadata=api.admin,
         )
     ).team
-    for member in (lead, partner):
+    for member in members:
         await api.registry.AddTeamMember(
             reg.AddTeamMemberRequest(request_id=new_request_id(), team_id=team.id, member_id=member.id),
             metadata=api.admin,
         )
+    return team
+
+
+async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_recorded(
+    api: Api, stack: LocalStack
+) -> None:
+    community = await make_community(api)
+    lead, partner, not_on_team = [await register_member(api, community.community_id) for _ in range(3)]
+    team = await team_of(api, community, lead, partner)
     target = await published(api, community)
     group_claim = api.wishes.ClaimWishAsGroup
     as_lead = api.token(Role.MEMBER, scope=community.community_id, subject=lead.id)
@@ -403,6 +408,35 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
         summary = await services_of(api, member.id)
         assert (summary.count, summary.hours) == (1, 3)
     assert (await services_of(api, not_on_team.id)).count == 0
+
+
+async def test_a_participant_at_the_open_claim_cap_blocks_a_group_claim_until_a_claim_is_released(api: Api) -> None:
+    community = await make_community(api)
+    lead, partner = [await register_member(api, community.community_id) for _ in range(2)]
+    team = await team_of(api, community, lead, partner)
+    held = [await claimed(api, community, partner) for _ in range(5)]  # the stack's LINLI_WISH_MAX_OPEN_CLAIMS
+    target, other = await published(api, community), await published(api, community)
+    as_lead = api.token(Role.MEMBER, scope=community.community_id, subject=lead.id)
+    claim = wish.ClaimWishAsGroupRequest(
+        request_id=new_request_id(), wish_id=target.id, team_id=team.id, member_ids=[lead.id, partner.id]
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ClaimWishAsGroup(claim, metadata=as_lead)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "member_ids" in (details := error.value.details() or "") and f"member {partner.id} " in details, details
+    assert (await get(api, target.id)).state == wish.WISH_STATE_PUBLISHED
+    await api.wishes.ReleaseClaim(
+        wish.ReleaseClaimRequest(request_id=new_request_id(), wish_id=held[0].id), metadata=api.admin
+    )
+    taken = (await api.wishes.ClaimWishAsGroup(claim, metadata=as_lead)).wish  # the refused request, now allowed
+    assert taken.state == wish.WISH_STATE_CLAIMED and list(taken.participant_member_ids) == [lead.id, partner.id]
+    # The partner's four wishes and the group claim make five: a claim of their own is refused too.
+    single = wish.ClaimWishRequest(request_id=new_request_id(), wish_id=other.id, member_id=partner.id)
+    await refused(api.wishes.ClaimWish(single, metadata=api.admin), grpc.StatusCode.FAILED_PRECONDITION, "member_id")
+    await api.wishes.ReleaseClaim(
+        wish.ReleaseClaimRequest(request_id=new_request_id(), wish_id=target.id), metadata=as_lead
+    )
+    assert (await api.wishes.ClaimWish(single, metadata=api.admin)).wish.claimant_member_id == partner.id
 
 
 async def test_a_paired_workplace_unit_claims_a_wish_together(api: Api) -> None:
