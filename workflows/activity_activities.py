@@ -16,6 +16,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from services.dispatch.activities_domain import MAX_NOTE
 from workflows.emergency_notify import GatewayRefused, GatewayUnavailable, Notice, Notifier
 from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
 
@@ -91,6 +92,18 @@ class NoticeRef:
 
 
 @dataclass
+class GiveUp:
+    """A notice whose retries ran out: its recipients still waiting are recorded as failed for `reason`, and
+    `tell` (the organising org, "org:<id>") is sent a notice naming them; nobody is told of an empty `tell`
+    (the notice that told them itself failed)."""
+
+    activity_id: str
+    sequence: int
+    reason: str
+    tell: str = ""
+
+
+@dataclass
 class NoticeOutcome:
     delivered: int
     refused: int
@@ -139,6 +152,10 @@ def _timestamp(seconds: float) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(datetime.fromtimestamp(seconds, UTC))
     return stamp
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _state(number: int) -> str:
@@ -290,6 +307,68 @@ class ActivityActivities:
                 if isinstance(failed[0], GatewayUnavailable):
                     raise ApplicationError(str(failed[0]), type="GatewayUnavailable")
                 raise failed[0]
+
+    @activity.defn
+    async def give_up_notice(self, give_up: GiveUp) -> NoticeRef:
+        """Records every recipient a notice did not reach as failed, and records a notice to the organising org
+        naming them (one per notice: a retry returns the first). Returns that notice, sequence 0 when none."""
+        missed: list[str] = []
+        notice: activities_pb2.ActivityEvent | None = None
+        while True:
+            page = await _call(
+                self.activities.GetNoticeDelivery(
+                    activities_pb2.GetNoticeDeliveryRequest(
+                        activity_id=give_up.activity_id, sequence=give_up.sequence, page_size=_PAGE
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            notice = notice or page.notice
+            if not page.pending:
+                break
+            recorded = await _call(
+                self.activities.RecordNoticeDelivery(
+                    activities_pb2.RecordNoticeDeliveryRequest(
+                        activity_id=give_up.activity_id,
+                        sequence=give_up.sequence,
+                        failed=[
+                            activities_pb2.NoticeFailure(delivery_id=p.delivery_id, reason=give_up.reason)
+                            for p in page.pending
+                        ],
+                        given_up=True,
+                    ),
+                    timeout=_TIMEOUT_SECONDS,
+                )
+            )
+            missed += [p.recipient for p in page.pending]
+            notice = recorded.notice
+        activity.logger.warning(
+            "activity notice given up",
+            extra={"activity_id": give_up.activity_id, "sequence": give_up.sequence, "recipients": len(missed)},
+        )
+        if not give_up.tell or notice is None or notice.failed == 0:
+            return NoticeRef(give_up.activity_id, 0)
+        kind = activities_pb2.ActivityNoticeKind.Name(notice.notice_kind).removeprefix("ACTIVITY_NOTICE_KIND_").lower()
+        # A retry after the failures were recorded no longer knows whom they were; the first record is returned.
+        who = ", ".join(missed) if missed else "see the notice's record"
+        note = (
+            f"{notice.failed} of {len(notice.recipients)} recipient(s) of notice {notice.sequence} ({kind}) could not "
+            f"be reached ({give_up.reason}): {who}"
+        )
+        response = await _call(
+            self.activities.NotifyParticipants(
+                activities_pb2.NotifyParticipantsRequest(
+                    request_id=f"activity-{give_up.activity_id}/undelivered/{give_up.sequence}",
+                    activity_id=give_up.activity_id,
+                    kind=activities_pb2.ACTIVITY_NOTICE_KIND_UNDELIVERED,
+                    note=_clip(note, MAX_NOTE),
+                    include_signed_up=False,
+                    recipients=[give_up.tell],
+                ),
+                timeout=_TIMEOUT_SECONDS,
+            )
+        )
+        return NoticeRef(give_up.activity_id, response.notice.sequence)
 
     async def _send_one(
         self, notice: activities_pb2.ActivityEvent, about: activities_pb2.Activity, to: activities_pb2.NoticeRecipient

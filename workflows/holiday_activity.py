@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ActivityRef,
         ActivitySnapshot,
         AdvanceRequest,
+        GiveUp,
         NoticeRef,
         NoticeRequest,
         ServiceRecordRequest,
@@ -87,8 +88,8 @@ _ACTIVITY_OPTIONS = {
 }
 
 
-# Notices: retried with back-off (at most a minute apart) for up to six hours; what is still not through then
-# stays unsent in the notice's record.
+# Notices: retried with back-off (at most a minute apart) for up to six hours; the recipients still not reached
+# then are recorded as failed and the organising org is told who they are (RECORD_UNDELIVERED).
 NOTICE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
 )
@@ -99,6 +100,12 @@ NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=6)
 # Release 3: notices are sent, not only recorded; a workflow that recorded its first notices without sending
 # them keeps doing so (its history has no send_activity_notice to replay).
 SEND_NOTICES = "send-notices"
+# Release 4: a notice given up on is recorded as failed and the organising org told, never left unsent and
+# silent; a workflow that gave up on one before keeps its history (it only logged it).
+RECORD_UNDELIVERED = "record-undelivered"
+# Recording a give-up is retried this long (dispatch down meanwhile); after that it is logged and the workflow
+# goes on, never stuck.
+GIVE_UP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
 
 
 def workflow_id(activity_id: str) -> str:
@@ -114,6 +121,7 @@ class HolidayActivity:
     @workflow.init
     def __init__(self, params: HolidayActivityInput) -> None:
         self.activity_id = params.activity_id
+        self.org_unit_id = params.org_unit_id
         self.state = ""
         self.version = 0
         self.steps: list[str] = []  # what the workflow did, for queries and tests
@@ -334,12 +342,34 @@ class HolidayActivity:
                 schedule_to_close_timeout=NOTICE_SCHEDULE_TO_CLOSE,
                 retry_policy=NOTICE_RETRY,
             )
-        except ActivityError:
-            # Given up: the recipients it did not reach stay unsent in the notice's record, for staff to see.
+        except ActivityError as error:
             workflow.logger.error("activity notice not sent", extra={"activity_id": ref.activity_id, "kind": kind})
             self.steps.append(f"unsent:{kind}")
+            if workflow.patched(RECORD_UNDELIVERED):
+                await self._give_up(ref, kind, error)
             return
         self.steps.append(f"sent:{kind}")
+
+    async def _give_up(self, ref: NoticeRef, kind: str, error: ActivityError) -> None:
+        """Records the recipients a notice did not reach as failed, and tells the organising org who they are
+        (unless this notice was that telling: then it is only recorded)."""
+        reason = f"not delivered after {_humanise(NOTICE_SCHEDULE_TO_CLOSE.total_seconds())} of retries: {_last(error)}"
+        tell = "" if kind == "undelivered" else f"org:{self.org_unit_id}"
+        try:
+            told = await workflow.execute_activity_method(
+                ActivityActivities.give_up_notice,
+                GiveUp(ref.activity_id, ref.sequence, reason, tell),
+                schedule_to_close_timeout=GIVE_UP_SCHEDULE_TO_CLOSE,
+                **_ACTIVITY_OPTIONS,
+            )
+        except ActivityError:
+            workflow.logger.error("activity give-up not recorded", extra={"activity_id": ref.activity_id, "kind": kind})
+            self.steps.append(f"unrecorded:{kind}")
+            return
+        self.steps.append(f"given_up:{kind}")
+        if told.sequence:
+            self.steps.append("undelivered")
+            self._send(told, "undelivered")
 
 
 def _humanise(seconds: float) -> str:
@@ -347,6 +377,13 @@ def _humanise(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
+
+
+def _last(error: BaseException) -> str:
+    """The innermost failure's message: the last attempt's (the gateway's answer), not the time-out's."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(getattr(error, "message", error))[:200]
 
 
 _IN = {"reminder_day_before": "tomorrow", "reminder_hour_before": "in an hour"}

@@ -119,6 +119,7 @@ def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settin
         steps.notify_participants,
         steps.record_notice,
         steps.send_activity_notice,
+        steps.give_up_notice,
         steps.send_notice_digests,
         steps.recommend_volunteers,
         steps.propose_from_template,

@@ -26,7 +26,8 @@ CHECK_OUTS = Counter(
 )
 NOTICE_DELIVERIES = Counter(
     "linli_activity_notice_deliveries_total",
-    "Activity notices the gateway took (delivered) or refused for good, per recipient, by notice kind.",
+    "Activity notices the gateway took (delivered) or refused for good, or that were given up on after six hours "
+    "of retries (given_up), per recipient, by notice kind.",
     ["notice_kind", "outcome"],
 )
 # Every replica reports the same totals from the database: aggregate with max(), not sum().

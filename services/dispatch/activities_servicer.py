@@ -507,7 +507,8 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             notice.id, list(request.delivered), failed
         )
         NOTICE_DELIVERIES.labels(notice.notice_kind, "delivered").inc(delivered)
-        NOTICE_DELIVERIES.labels(notice.notice_kind, "refused").inc(refused)
+        # Given up: the worker's retries ran out with the gateway unreachable; refused: the gateway said no.
+        NOTICE_DELIVERIES.labels(notice.notice_kind, "given_up" if request.given_up else "refused").inc(refused)
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
     async def SetNoticePreference(

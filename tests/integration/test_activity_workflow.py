@@ -148,6 +148,19 @@ class StoreAsService:
         _, _, pending, notice = await self.store.record_deliveries(request.sequence, list(request.delivered), failed)
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
+    async def NotifyParticipants(self, request: pb.NotifyParticipantsRequest, timeout: float) -> Any:
+        kind = domain.NOTICE_KINDS[request.kind]
+        notice, recorded = await self.store.notify(
+            WORKER,
+            request.request_id,
+            int(request.activity_id),
+            kind,
+            request.note,
+            list(request.recipients),
+            request.include_signed_up,
+        )
+        return pb.NotifyParticipantsResponse(notice=event_message(notice), recorded=recorded)
+
     async def GetNoticeDigests(self, request: pb.GetNoticeDigestsRequest, timeout: float) -> Any:
         held = await self.store.held_for_digest(request.before.ToDatetime(tzinfo=UTC), request.page_size)
         return pb.GetNoticeDigestsResponse(
@@ -261,6 +274,7 @@ class Town:
             notify_participants,
             record_notice,
             sender.send_activity_notice,
+            sender.give_up_notice,
             sender.send_notice_digests,
             recommend_volunteers,
             record_volunteer_service,
@@ -569,6 +583,51 @@ async def test_a_notice_the_gateway_refuses_is_recorded_as_refused_and_not_retri
     await town.until_step(activity_id, "sent:published")
     [published] = await town.notices(activity_id)
     assert published.sent_at is not None and (published.delivered, published.failed) == (0, 1)
+    assert town.gateway.taken == []
+
+
+async def test_a_notice_undelivered_when_its_retries_run_out_is_recorded_as_failed_and_the_org_told_who(
+    town: Town,
+) -> None:
+    town.gateway.status = 503  # the receiver is down for longer than a notice is retried
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=1))
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "published")
+    await town.env.sleep(timedelta(hours=6, minutes=1))
+    await town.until_step(activity_id, "undelivered")
+    published, told = await town.notices(activity_id)
+    assert published.notice_kind == "published" and published.sent_at is not None
+    assert (published.delivered, published.failed) == (0, 1)
+    failure = await town.store.pool.fetchval(
+        "select failure from activity_notice_recipients where event_id = $1", published.id
+    )
+    assert failure == "not delivered after 6h of retries: gateway failed: HTTP 503"
+    assert told.notice_kind == "undelivered" and told.recipients == ("org:4",)
+    assert f"1 of 1 recipient(s) of notice {published.id} (published) could not be reached" in told.note
+    assert told.note.endswith(": org:4")
+
+    # The receiver is back before the org's notice runs out of retries: the org gets it.
+    town.gateway.status = 200
+    await town.env.sleep(timedelta(minutes=2))
+    steps = await town.until_step(activity_id, "sent:undelivered")
+    assert "unsent:published" in steps and "given_up:published" in steps
+    assert [n["recipient"] for n in town.gateway.notices("activity_undelivered")] == ["org:4"]
+    assert town.gateway.notices("activity_published") == []
+
+
+async def test_when_telling_the_org_fails_too_it_is_recorded_and_the_activity_goes_on(town: Town) -> None:
+    town.gateway.status = 503
+    activity_id = await town.propose(timedelta(days=3), deadline_before=timedelta(days=1))
+    await town.decide(activity_id, domain.APPROVE)
+    await town.until_step(activity_id, "published")
+    await town.env.sleep(timedelta(hours=12, minutes=5))
+    steps = await town.until_step(activity_id, "given_up:undelivered")
+    assert steps.count("undelivered") == 1  # nobody is told that the telling failed: it is only recorded
+    published, told = await town.notices(activity_id)
+    assert (told.notice_kind, told.sent_at is not None, told.delivered, told.failed) == ("undelivered", True, 0, 1)
+    # Not stuck: cancelled (nobody signed up to tell), the workflow ends.
+    await town.decide(activity_id, domain.CANCEL, cancel_reason="场地维修", cancelled_at=datetime.now().astimezone())
+    assert await town.result(town.handles[-1]) == "cancelled"
     assert town.gateway.taken == []
 
 

@@ -58,6 +58,7 @@ class ActivityNoticeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTIVITY_NOTICE_KIND_CANCELLED: _ClassVar[ActivityNoticeKind]
     ACTIVITY_NOTICE_KIND_PROMOTED: _ClassVar[ActivityNoticeKind]
     ACTIVITY_NOTICE_KIND_PUBLISHED: _ClassVar[ActivityNoticeKind]
+    ACTIVITY_NOTICE_KIND_UNDELIVERED: _ClassVar[ActivityNoticeKind]
 
 class ActivityStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -100,6 +101,7 @@ ACTIVITY_NOTICE_KIND_REMINDER_HOUR_BEFORE: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_CANCELLED: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_PROMOTED: ActivityNoticeKind
 ACTIVITY_NOTICE_KIND_PUBLISHED: ActivityNoticeKind
+ACTIVITY_NOTICE_KIND_UNDELIVERED: ActivityNoticeKind
 ACTIVITY_STEP_UNSPECIFIED: ActivityStep
 ACTIVITY_STEP_PUBLISH: ActivityStep
 ACTIVITY_STEP_CLOSE_SIGNUPS: ActivityStep
@@ -496,16 +498,18 @@ class NoticeFailure(_message.Message):
     def __init__(self, delivery_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RecordNoticeDeliveryRequest(_message.Message):
-    __slots__ = ("activity_id", "sequence", "delivered", "failed")
+    __slots__ = ("activity_id", "sequence", "delivered", "failed", "given_up")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DELIVERED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_UP_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     sequence: int
     delivered: _containers.RepeatedScalarFieldContainer[int]
     failed: _containers.RepeatedCompositeFieldContainer[NoticeFailure]
-    def __init__(self, activity_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ...) -> None: ...
+    given_up: bool
+    def __init__(self, activity_id: _Optional[str] = ..., sequence: _Optional[int] = ..., delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ..., given_up: _Optional[bool] = ...) -> None: ...
 
 class RecordNoticeDeliveryResponse(_message.Message):
     __slots__ = ("pending", "notice")
