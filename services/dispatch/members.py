@@ -7,14 +7,16 @@ alert's call list must not wait on it either; members change rarely, so answers 
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
 from services.dispatch.domain import Candidate, CandidatePool
+from services.runtime.cache import ShortLived
 from services.runtime.errors import FailedPrecondition, NotFound
 
 _TTL_SECONDS = 30.0
@@ -23,25 +25,39 @@ _MAX_UNITS = 200
 _MAX_MEMBERS = 20_000
 
 
+P = TypeVar("P")
+T = TypeVar("T")
+
+
+async def _every_page(fetch: Callable[[str], Awaitable[P]], items: Callable[[P], Iterable[T]]) -> list[T]:
+    """Every item of a paged registry list: fetch(page_token) gives a page with next_page_token."""
+    found: list[T] = []
+    token = ""
+    while True:
+        page = await fetch(token)
+        found += items(page)
+        token = page.next_page_token  # type: ignore[attr-defined]
+        if not token:
+            return found
+
+
 class MemberDirectory:
     def __init__(self, registry: registry_pb2_grpc.RegistryServiceStub, ttl_seconds: float = _TTL_SECONDS) -> None:
         self._registry = registry
-        self._ttl = ttl_seconds
-        self._units: dict[str, tuple[float, list[Candidate]]] = {}
-        self._members: dict[str, tuple[float, registry_pb2.Member]] = {}
+        self._units: ShortLived[str, list[Candidate]] = ShortLived(ttl_seconds, _MAX_UNITS)
+        self._members: ShortLived[str, registry_pb2.Member] = ShortLived(ttl_seconds, _MAX_MEMBERS)
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
         # Grouped for ranking, built once for each load of a unit's members (kept beside the list it was built from).
         self._pools: dict[str, tuple[list[Candidate], CandidatePool]] = {}
-        self._hours: dict[str, tuple[float, float]] = {}
-        self._teams: dict[str, tuple[float, dict[str, registry_pb2.Team]]] = {}
-        self._team_members: dict[str, tuple[float, dict[str, registry_pb2.TeamMember]]] = {}
+        self._hours: ShortLived[str, float] = ShortLived(ttl_seconds, _MAX_MEMBERS)
+        self._teams: ShortLived[str, dict[str, registry_pb2.Team]] = ShortLived(ttl_seconds, _MAX_UNITS)
+        self._team_members: ShortLived[str, dict[str, registry_pb2.TeamMember]] = ShortLived(ttl_seconds, _MAX_UNITS)
 
     async def in_unit(self, org_unit_id: str) -> list[Candidate]:
         """The active members registered in the subtree, in the registry's stable order."""
-        now = time.monotonic()
         cached = self._units.get(org_unit_id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         # One load per unit at a time: concurrent callers share it instead of each paging the registry.
         loading = self._loading.get(org_unit_id)
         if loading is not None:
@@ -57,9 +73,7 @@ class MemberDirectory:
         finally:
             self._loading.pop(org_unit_id, None)
         future.set_result(members)
-        if len(self._units) >= _MAX_UNITS:
-            self._units.clear()
-        self._units[org_unit_id] = (time.monotonic() + self._ttl, members)
+        self._units.put(org_unit_id, members)
         return members
 
     async def pool_in(self, org_unit_id: str) -> CandidatePool:
@@ -75,44 +89,35 @@ class MemberDirectory:
         return pool
 
     async def _load(self, org_unit_id: str) -> list[Candidate]:
-        members: list[Candidate] = []
-        token = ""
-        while True:
-            page = await self._registry.SearchMembers(
+        members = await _every_page(
+            lambda token: self._registry.SearchMembers(
                 registry_pb2.SearchMembersRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token),
                 timeout=10,
-            )
-            members += [
-                Candidate(m.id, m.name, tuple(m.skills), (m.community_id, m.residence_unit_id)) for m in page.members
-            ]
-            token = page.next_page_token
-            if not token:
-                return members
+            ),
+            lambda page: page.members,
+        )
+        return [Candidate(m.id, m.name, tuple(m.skills), (m.community_id, m.residence_unit_id)) for m in members]
 
     async def member(self, member_id: str, field: str) -> registry_pb2.Member:
         """One member (personal data masked), or NotFound naming `field`."""
-        now = time.monotonic()
         cached = self._members.get(member_id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await self._registry.GetMember(registry_pb2.GetMemberRequest(member_id=member_id), timeout=5)
         except grpc.aio.AioRpcError as exc:
             if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise NotFound(f"no member {member_id}", field) from exc
             raise
-        if len(self._members) >= _MAX_MEMBERS:
-            self._members.clear()
-        self._members[member_id] = (now + self._ttl, response.member)
+        self._members.put(member_id, response.member)
         return response.member
 
     async def recent_hours(self, member_id: str, days: int) -> float | None:
         """Hours of service recorded for the member over the last `days` days; None when the registry cannot say.
         Kept for as long as members are: a ranking that spreads the work needs no fresher figure."""
-        now = time.monotonic()
         cached = self._hours.get(member_id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         since = Timestamp()
         since.FromDatetime(datetime.now(UTC) - timedelta(days=days))
         try:
@@ -122,49 +127,33 @@ class MemberDirectory:
         except grpc.aio.AioRpcError:
             return None
         hours = round(summary.hours, 2)
-        if len(self._hours) >= _MAX_MEMBERS:
-            self._hours.clear()
-        self._hours[member_id] = (now + self._ttl, hours)
+        self._hours.put(member_id, hours)
         return hours
 
     async def _teams_in(self, org_unit_id: str) -> dict[str, registry_pb2.Team]:
-        now = time.monotonic()
-        cached = self._teams.get(org_unit_id)
-        if cached and cached[0] > now:
-            return cached[1]
-        teams: dict[str, registry_pb2.Team] = {}
-        token = ""
-        while True:
-            page = await self._registry.ListTeams(
-                registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=500, page_token=token), timeout=5
+        teams = self._teams.get(org_unit_id)
+        if teams is None:
+            listed = await _every_page(
+                lambda token: self._registry.ListTeams(
+                    registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token), timeout=5
+                ),
+                lambda page: page.teams,
             )
-            teams.update((t.id, t) for t in page.teams)
-            token = page.next_page_token
-            if not token:
-                break
-        if len(self._teams) >= _MAX_UNITS:
-            self._teams.clear()
-        self._teams[org_unit_id] = (now + self._ttl, teams)
+            teams = {t.id: t for t in listed}
+            self._teams.put(org_unit_id, teams)
         return teams
 
     async def _members_of_team(self, team_id: str) -> dict[str, registry_pb2.TeamMember]:
-        now = time.monotonic()
-        cached = self._team_members.get(team_id)
-        if cached and cached[0] > now:
-            return cached[1]
-        members: dict[str, registry_pb2.TeamMember] = {}
-        token = ""
-        while True:
-            page = await self._registry.ListTeamMembers(
-                registry_pb2.ListTeamMembersRequest(team_id=team_id, page_size=500, page_token=token), timeout=5
+        members = self._team_members.get(team_id)
+        if members is None:
+            listed = await _every_page(
+                lambda token: self._registry.ListTeamMembers(
+                    registry_pb2.ListTeamMembersRequest(team_id=team_id, page_size=_PAGE, page_token=token), timeout=5
+                ),
+                lambda page: page.team_members,
             )
-            members.update((m.id, m) for m in page.team_members)
-            token = page.next_page_token
-            if not token:
-                break
-        if len(self._team_members) >= _MAX_UNITS:
-            self._team_members.clear()
-        self._team_members[team_id] = (now + self._ttl, members)
+            members = {m.id: m for m in listed}
+            self._team_members.put(team_id, members)
         return members
 
     async def team_volunteer(

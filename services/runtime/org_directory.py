@@ -6,12 +6,12 @@ for scope checks. Units rarely change, so answers are kept for a short while.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import grpc
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
+from services.runtime.cache import ShortLived
 from services.runtime.errors import NotFound
 
 _TTL_SECONDS = 60.0
@@ -35,14 +35,13 @@ class OrgUnitInfo:
 class OrgDirectory:
     def __init__(self, registry: registry_pb2_grpc.RegistryServiceStub) -> None:
         self._registry = registry
-        self._cache: dict[str, tuple[float, OrgUnitInfo]] = {}
+        self._cache: ShortLived[str, OrgUnitInfo] = ShortLived(_TTL_SECONDS, _MAX_ENTRIES)
 
     async def unit(self, org_unit_id: str, field: str) -> OrgUnitInfo:
         """The unit, or NotFound naming `field`."""
-        now = time.monotonic()
         cached = self._cache.get(org_unit_id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await self._registry.GetOrgUnit(
                 registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id), timeout=5
@@ -53,7 +52,5 @@ class OrgDirectory:
             raise
         unit = response.org_unit
         info = OrgUnitInfo(unit.id, unit.kind, unit.name, unit.parent_id, tuple(unit.ancestor_ids))
-        if len(self._cache) >= _MAX_ENTRIES:
-            self._cache.clear()
-        self._cache[org_unit_id] = (now + _TTL_SECONDS, info)
+        self._cache.put(org_unit_id, info)
         return info

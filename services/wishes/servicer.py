@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -17,6 +16,7 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from services.runtime import validate
 from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.cache import ShortLived
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import (
     Aborted,
@@ -149,7 +149,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
     ) -> None:
         self.max_open_claims = max_open_claims
         self.local_zone = local_zone  # whose calendar days pairings are dated in
-        self._members: dict[int, tuple[float, registry_pb2.Member]] = {}
+        self._members: ShortLived[int, registry_pb2.Member] = ShortLived(_MEMBER_CACHE_SECONDS, _MEMBER_CACHE_ENTRIES)
         self.store = store
         self.reads = BatchedReads(store)
         self.relay = relay
@@ -615,19 +615,16 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
     async def _member(self, member_id: int, field: str = "member_id") -> registry_pb2.Member:
         """The member as the registry has it; answers are reused for a few seconds, because in a claim storm the
         same members claim many wishes at once and a registration changes rarely."""
-        now = time.monotonic()
         cached = self._members.get(member_id)
-        if cached and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", field) from exc
             raise
-        if len(self._members) >= _MEMBER_CACHE_ENTRIES:
-            self._members.clear()
-        self._members[member_id] = (now + _MEMBER_CACHE_SECONDS, response.member)
+        self._members.put(member_id, response.member)
         return response.member
 
     async def _require_registered_in(self, member_id: int, wish: Wish, field: str = "member_id") -> None:
