@@ -1,16 +1,77 @@
-"""Channels from one linli process to another linli service, carrying a service bearer token."""
+"""Channels from one linli process to another linli service, carrying a service bearer token.
+
+Deadlines travel: every call on a service channel is bounded by its own timeout (DEFAULT_TIMEOUT_SECONDS unless
+the call passes one) and, when it is made while handling an incoming call, by what is left of that call's
+deadline. Reads retry by policy: the unary reads of linli's services (Get*, List*, Lookup*, Search*,
+Recommend*) are retried by the channel on UNAVAILABLE; writes are not (they carry request ids and their
+callers retry them).
+"""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import grpc
+from linli.dispatch.v1 import activities_pb2, dispatch_pb2
+from linli.registry.v1 import registry_pb2, reports_pb2
+from linli.wishes.v1 import wishes_pb2
 
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
+# The bound of a call between services that names none: the bound the services' calls had by hand before.
+DEFAULT_TIMEOUT_SECONDS = 5.0
 _TOKEN_TTL_SECONDS = 3600
+_READ_PREFIXES = ("Get", "List", "Lookup", "Search", "Recommend")
+_PROTOS = (registry_pb2, reports_pb2, wishes_pb2, dispatch_pb2, activities_pb2)
+
+# When (time.monotonic()) the incoming call being handled must be answered; None when its caller set no
+# deadline or when there is no incoming call (the worker's activities). Set by the server's call interceptor.
+_incoming_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "linli_incoming_deadline", default=None
+)
+
+
+def set_incoming_deadline(time_remaining: float | None) -> contextvars.Token[float | None]:
+    """Records the deadline of the call being handled, from ServicerContext.time_remaining()."""
+    return _incoming_deadline.set(None if time_remaining is None else time.monotonic() + time_remaining)
+
+
+def reset_incoming_deadline(token: contextvars.Token[float | None]) -> None:
+    _incoming_deadline.reset(token)
+
+
+def _read_methods() -> list[dict[str, str]]:
+    """The unary reads of linli's services, named as a service config names methods."""
+    return [
+        {"service": service.full_name, "method": method.name}
+        for proto in _PROTOS
+        for service in proto.DESCRIPTOR.services_by_name.values()
+        for method in service.methods
+        if method.name.startswith(_READ_PREFIXES) and not method.client_streaming and not method.server_streaming
+    ]
+
+
+# A read that found the service unreachable (restarting, a connection reset) is safe to send again.
+_SERVICE_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": _read_methods(),
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.1s",
+                    "maxBackoff": "1s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
 
 
 class _ServiceToken:
@@ -30,30 +91,60 @@ class _ServiceToken:
         return ("authorization", f"Bearer {self._token}")
 
 
-class _Authorize(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-):
+class _CallDetails:
+    """Adds the token and the deadline to a call's details. grpc runs client interceptors in a task created when
+    the call is made, which copies the caller's context: the incoming deadline read here is the caller's."""
+
     def __init__(self, token: _ServiceToken) -> None:
         self._token = token
 
-    def _with_token(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+    def __call__(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        timeout = DEFAULT_TIMEOUT_SECONDS if details.timeout is None else details.timeout
+        deadline = _incoming_deadline.get()
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                # Sending would only make the other service do work nobody waits for.
+                raise grpc.aio.AioRpcError(
+                    grpc.StatusCode.DEADLINE_EXCEEDED,
+                    grpc.aio.Metadata(),
+                    grpc.aio.Metadata(),
+                    "the caller's deadline passed before this call to another service was sent",
+                )
+            timeout = min(timeout, remaining)
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         metadata.add(*self._token.metadata())
-        return details._replace(metadata=metadata)
+        return details._replace(metadata=metadata, timeout=timeout)
+
+
+# One interceptor per kind of call: grpc.aio files an interceptor under the first kind it implements only.
+class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, prepare: _CallDetails) -> None:
+        self._prepare = prepare
 
     async def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
-        return await continuation(self._with_token(details), request)
+        return await continuation(self._prepare(details), request)
+
+
+class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+    def __init__(self, prepare: _CallDetails) -> None:
+        self._prepare = prepare
 
     async def intercept_unary_stream(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
-        return await continuation(self._with_token(details), request)
+        return await continuation(self._prepare(details), request)
+
+
+class _StreamUnary(grpc.aio.StreamUnaryClientInterceptor):
+    def __init__(self, prepare: _CallDetails) -> None:
+        self._prepare = prepare
 
     async def intercept_stream_unary(self, continuation: Callable[..., Any], details: Any, requests: Any) -> Any:
-        return await continuation(self._with_token(details), requests)
+        return await continuation(self._prepare(details), requests)
 
 
 def service_channel(address: str, auth_secret: str, caller_name: str) -> grpc.aio.Channel:
     """An insecure (in-cluster) channel to another linli service that authenticates as `service:<caller_name>`."""
-    token = _ServiceToken(auth_secret, f"service:{caller_name}")
-    return grpc.aio.insecure_channel(address, interceptors=[_Authorize(token)])
+    prepare = _CallDetails(_ServiceToken(auth_secret, f"service:{caller_name}"))
+    options = [("grpc.enable_retries", 1), ("grpc.service_config", _SERVICE_CONFIG)]
+    interceptors = [_UnaryUnary(prepare), _UnaryStream(prepare), _StreamUnary(prepare)]
+    return grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 import grpc
 
-from services.runtime import auth
+from services.runtime import auth, clients
 from services.runtime.db import CONNECTION_ERRORS
 from services.runtime.errors import Aborted, ServiceError, Unavailable
 from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, split_method
@@ -24,6 +24,9 @@ log = logging.getLogger("linli.rpc")
 
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 _RACE_ERRORS = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+# A downstream DEADLINE_EXCEEDED is UNAVAILABLE to our caller: had the caller's own deadline passed, grpc would
+# have cancelled this handler; so the call ran out of its own bound while the caller still had time — a slow
+# dependency, worth retrying, not a sign that the caller's deadline was too short.
 _DEPENDENCY_DOWN = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -68,6 +71,7 @@ class _ObservedCall:
         self.context = context
         self.subject = "-"
         self._caller_token: Any = None
+        self._deadline_token: Any = None
 
     async def __aenter__(self) -> None:
         self.started = time.perf_counter()
@@ -80,16 +84,22 @@ class _ObservedCall:
             await self._fail(exc)
         self.subject = caller.subject
         self._caller_token = auth.set_current_caller(caller)
+        # Calls this handler makes to other services get no more time than its caller gave it.
+        self._deadline_token = clients.set_incoming_deadline(self.context.time_remaining())
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         if self._caller_token is not None:
             auth.reset_current_caller(self._caller_token)
-            self._caller_token = None
+            clients.reset_incoming_deadline(self._deadline_token)
+            self._caller_token = self._deadline_token = None
         if exc is None:
             self._record(grpc.StatusCode.OK)
             return False
         if isinstance(exc, asyncio.CancelledError):
-            self._record(grpc.StatusCode.CANCELLED)
+            # grpc cancels the handler when the caller hangs up and when the caller's deadline passes: tell them apart.
+            remaining = self.context.time_remaining()
+            expired = remaining is not None and remaining <= 0
+            self._record(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED)
             return False
         if isinstance(exc, grpc.aio.AbortError):  # a handler aborted by itself
             self._record(self.context.code() or grpc.StatusCode.UNKNOWN)
