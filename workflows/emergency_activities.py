@@ -27,6 +27,7 @@ _PERMANENT = {
     grpc.StatusCode.UNAUTHENTICATED,
     grpc.StatusCode.FAILED_PRECONDITION,
 }
+# Twice the service channel's default: an activity keeps no caller waiting, and Temporal bounds and retries it.
 _TIMEOUT_SECONDS = 10
 
 

@@ -329,7 +329,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
 
     async def _require_active_member(self, member_id: int) -> None:
         try:
-            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
+            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", "member_id") from exc

@@ -92,7 +92,7 @@ class MemberDirectory:
         members = await _every_page(
             lambda token: self._registry.SearchMembers(
                 registry_pb2.SearchMembersRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token),
-                timeout=10,
+                timeout=10,  # pages of 500 members: twice the channel's default bound
             ),
             lambda page: page.members,
         )
@@ -104,7 +104,7 @@ class MemberDirectory:
         if cached is not None:
             return cached
         try:
-            response = await self._registry.GetMember(registry_pb2.GetMemberRequest(member_id=member_id), timeout=5)
+            response = await self._registry.GetMember(registry_pb2.GetMemberRequest(member_id=member_id))
         except grpc.aio.AioRpcError as exc:
             if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise NotFound(f"no member {member_id}", field) from exc
@@ -122,7 +122,7 @@ class MemberDirectory:
         since.FromDatetime(datetime.now(UTC) - timedelta(days=days))
         try:
             summary = await self._registry.GetMemberServiceSummary(
-                registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since), timeout=5
+                registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since)
             )
         except grpc.aio.AioRpcError:
             return None
@@ -135,7 +135,7 @@ class MemberDirectory:
         if teams is None:
             listed = await _every_page(
                 lambda token: self._registry.ListTeams(
-                    registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token), timeout=5
+                    registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token)
                 ),
                 lambda page: page.teams,
             )
@@ -148,7 +148,7 @@ class MemberDirectory:
         if members is None:
             listed = await _every_page(
                 lambda token: self._registry.ListTeamMembers(
-                    registry_pb2.ListTeamMembersRequest(team_id=team_id, page_size=_PAGE, page_token=token), timeout=5
+                    registry_pb2.ListTeamMembersRequest(team_id=team_id, page_size=_PAGE, page_token=token)
                 ),
                 lambda page: page.team_members,
             )

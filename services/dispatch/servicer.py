@@ -159,7 +159,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         wish_id = str(validate.entity_id("wish_id", request.wish_id))
         limit = validate.page_size("limit", request.limit, default=10, maximum=100)
         try:
-            wish = (await self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=wish_id), timeout=5)).wish
+            wish = (await self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=wish_id))).wish
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no wish {wish_id}", "wish_id") from exc
@@ -252,7 +252,6 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
                 wishes_pb2.ListWishesRequest(
                     org_unit_id=org_unit_id, state=wishes_pb2.WISH_STATE_CLAIMED, page_size=200, page_token=token
                 ),
-                timeout=5,
             )
             for w in page.wishes:
                 if w.claimant_member_id:

@@ -43,9 +43,7 @@ class OrgDirectory:
         if cached is not None:
             return cached
         try:
-            response = await self._registry.GetOrgUnit(
-                registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id), timeout=5
-            )
+            response = await self._registry.GetOrgUnit(registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id))
         except grpc.aio.AioRpcError as exc:
             if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise NotFound(f"no org unit {org_unit_id}", field) from exc

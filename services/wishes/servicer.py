@@ -619,7 +619,7 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
         if cached is not None:
             return cached
         try:
-            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)), timeout=5)
+            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", field) from exc
@@ -647,7 +647,6 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
                 registry_pb2.ListPairingsRequest(
                     org_unit_id=str(wish.community_id), active_on=today, page_size=500, page_token=token
                 ),
-                timeout=5,
             )
             if any(
                 p.community_id == str(wish.community_id) and p.workplace_org == workplace_org for p in response.pairings
@@ -859,7 +858,6 @@ class WishServicer(wishes_pb2_grpc.WishServiceServicer):
             try:
                 response = await self.registry.ListTeamMembers(
                     registry_pb2.ListTeamMembersRequest(team_id=str(team_id), page_size=500, page_token=token),
-                    timeout=5,
                 )
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.NOT_FOUND:
