@@ -16,9 +16,10 @@ from pathlib import Path
 
 import asyncpg
 import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 from services.runtime.config import Settings
 from services.runtime.db import create_pool, migrate, wait_for_database
@@ -30,6 +31,53 @@ log = logging.getLogger("linli.server")
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 BackgroundTask = Callable[[], Awaitable[None]]
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+REFLECTION_V1ALPHA = reflection.SERVICE_NAME
+_REFLECTION_V1_FILE = "grpc/reflection/v1/reflection.proto"
+
+
+def _register_reflection_v1_descriptor() -> None:
+    """Puts grpc.reflection.v1 in the default pool, so reflection can describe itself under the new name.
+
+    grpcio-reflection 1.85 ships only v1alpha; v1 is the same file under a new package (same messages, same field
+    numbers), so its descriptor is v1alpha's with the package renamed.
+    """
+    pool = descriptor_pool.Default()
+    try:
+        pool.FindFileByName(_REFLECTION_V1_FILE)
+        return
+    except KeyError:
+        pass
+    old, new = ".grpc.reflection.v1alpha.", ".grpc.reflection.v1."
+    proto = descriptor_pb2.FileDescriptorProto()
+    reflection_pb2.DESCRIPTOR.CopyToProto(proto)
+    proto.name, proto.package = _REFLECTION_V1_FILE, "grpc.reflection.v1"
+    proto.options.Clear()  # drops v1alpha's `deprecated` and its Go/Java package names
+    for message in proto.message_type:
+        for field in message.field:
+            if field.type_name:  # assigning even "" would mark a scalar field as typed
+                field.type_name = field.type_name.replace(old, new)
+    for method in proto.service[0].method:
+        method.input_type = method.input_type.replace(old, new)
+        method.output_type = method.output_type.replace(old, new)
+    pool.Add(proto)
+
+
+def add_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> None:
+    """Serves reflection under both grpc.reflection.v1 and v1alpha with one handler: newer clients ask v1 only,
+    older ones (grpcurl 1.8.6) v1alpha only. The v1alpha message classes serve v1 too: the wire format is the same."""
+    _register_reflection_v1_descriptor()
+    servicer = reflection.aio.ReflectionServicer([*service_names, REFLECTION_V1, REFLECTION_V1ALPHA])
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
+    handlers = {
+        "ServerReflectionInfo": grpc.stream_stream_rpc_method_handler(
+            servicer.ServerReflectionInfo,
+            request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+            response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+        )
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(REFLECTION_V1, handlers),))
+    server.add_registered_method_handlers(REFLECTION_V1, handlers)
 
 
 class ServiceHost:
@@ -66,10 +114,8 @@ class ServiceHost:
         configure_logging(self.settings.service, self.settings.log_level)
         serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            self.server,
-        )
+        health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+        add_reflection(self.server, [*service_names, health_name])
         for name in ("", *service_names):
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 

@@ -6,6 +6,7 @@ import urllib.request
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -21,6 +22,17 @@ SERVICE_NAMES = {
     "wishes": "linli.wishes.v1.WishService",
     "dispatch": "linli.dispatch.v1.DispatchService",
 }
+# Every service each process hosts, and those every process keeps open without a token.
+HOSTED = {
+    "registry": ["linli.registry.v1.RegistryService", "linli.registry.v1.ReportService"],
+    "wishes": ["linli.wishes.v1.WishService"],
+    "dispatch": ["linli.dispatch.v1.DispatchService", "linli.dispatch.v1.ActivityService"],
+}
+OPEN_SERVICES = [
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -44,6 +56,30 @@ async def test_reflection_lists_the_service_and_describes_it_without_a_token(sta
     listed = {s.name for s in responses[0].list_services_response.service}
     assert {SERVICE_NAMES[service], "grpc.health.v1.Health"} <= listed
     assert responses[1].file_descriptor_response.file_descriptor_proto
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_a_reflection_v1_client_lists_and_describes_every_service(stack: LocalStack, service: str) -> None:
+    names = [*HOSTED[service], *OPEN_SERVICES]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+        # grpcio-reflection ships no v1 stubs; v1's messages are v1alpha's under a new package, the same on the wire.
+        info = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        requests = [
+            reflection_pb2.ServerReflectionRequest(list_services=""),
+            *(reflection_pb2.ServerReflectionRequest(file_containing_symbol=name) for name in names),
+        ]
+        responses = [r async for r in info(iter(requests))]
+    assert {s.name for s in responses[0].list_services_response.service} == set(names)
+    for name, response in zip(names, responses[1:], strict=True):
+        files = [
+            descriptor_pb2.FileDescriptorProto.FromString(raw)
+            for raw in response.file_descriptor_response.file_descriptor_proto
+        ]
+        assert name in {f"{f.package}.{s.name}" for f in files for s in f.service}, response
 
 
 async def test_a_call_without_a_token_is_unauthenticated(api: Api) -> None:
