@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import sys
 import tempfile
 import time
@@ -19,9 +20,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.ports import on_free_ports
 from devstack.postgres import EmbeddedPostgres
-from devstack.processes import free_port
-from devstack.stack import LocalStack, Ports, Secrets
+from devstack.processes import ChildProcess
+from devstack.stack import REPO, LocalStack, Ports, Secrets, wait_until_serving
 from devstack.temporal import start_dev_server
 
 
@@ -38,21 +40,20 @@ async def servers(temporal: bool = True) -> AsyncIterator[Servers]:
     """An embedded Postgres (and a Temporal dev server) on free loopback ports, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="linli-bench-") as tmp:
         home = Path(tmp)
-        postgres = EmbeddedPostgres(home / "postgres", free_port(), durable=False)
+        postgres = EmbeddedPostgres(home / "postgres", secrets.token_urlsafe(24), durable=False)
         postgres.start()
         postgres.create_database("linli")
         temporal_server = None
         try:
             address = ""
             if temporal:
-                port = free_port()
-                temporal_server = start_dev_server(port, home / "temporal.log")
-                address = f"127.0.0.1:{port}"
+                temporal_server = start_dev_server(home / "temporal.log")
+                address = f"127.0.0.1:{temporal_server.ports['grpc']}"
             yield Servers(home, postgres, address, postgres.url("linli"))
         finally:
             if temporal_server is not None:
                 temporal_server.stop()
-            postgres.stop("immediate")
+            postgres.remove()
 
 
 @asynccontextmanager
@@ -60,7 +61,7 @@ async def platform_on(servers: Servers, processes: tuple[str, ...], **env: str) 
     """linli's own processes on free ports, against the given servers."""
     stack = LocalStack(
         home=servers.home / "stack",
-        ports=Ports.free(),
+        ports=Ports.pick(),
         secrets=Secrets.generate(),
         database_url=servers.database_url,
         temporal_address=servers.temporal_address or "127.0.0.1:1",
@@ -73,6 +74,23 @@ async def platform_on(servers: Servers, processes: tuple[str, ...], **env: str) 
         yield stack
     finally:
         stack.stop()
+
+
+def bare_server(name: str, args: Callable[[int], list[str]], home: Path) -> ChildProcess:
+    """A bare grpc.aio server of the benchmark's own (`python ARGS(port)`), serving health on a port picked free."""
+
+    def start(ports: list[int]) -> ChildProcess:
+        env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"}
+        child = ChildProcess(name, [sys.executable, *args(ports[0])], home / f"{name}.log", env, REPO).start()
+        try:
+            child.wait_listening({"grpc": ports[0]})
+            wait_until_serving(ports[0], child)
+        except BaseException:
+            child.stop()
+            raise
+        return child
+
+    return on_free_ports(1, start)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from temporalio.client import Client
 from bench._bare_alert import BareAlert
 from bench._harness import Load, emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number, make_tree
-from devstack.processes import ChildProcess, free_port
+from devstack.processes import ChildProcess
 from devstack.stack import REPO
 from workflows.emergency_notify import Notice
 
@@ -41,7 +41,7 @@ class Receiver:
     """A minimal HTTP receiver: the first time a notice of each alert arrives, by the benchmark's clock."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0  # bound when it starts
         self.first_seen: dict[str, float] = {}
         self.received = 0
 
@@ -50,7 +50,9 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/notices"
 
     async def start(self) -> asyncio.Server:
-        return await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        return server
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import grpc
@@ -34,10 +35,8 @@ from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2 as wish
 from linli.wishes.v1 import wishes_pb2_grpc
 
-from bench._harness import emit, main, platform_on, ratio, servers
+from bench._harness import bare_server, emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number
-from devstack.processes import free_port
-from devstack.stack import REPO, wait_until_serving
 
 POOL = 10
 
@@ -197,20 +196,18 @@ async def bare_grpc_storm(
         )
     finally:
         await conn.close()
-    port = free_port()
-    bare = subprocess.Popen(
-        [sys.executable, "-m", "bench.claim_storm", "--serve-bare", str(port), database_url],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"},
+    home = Path(tempfile.mkdtemp(prefix="linli-bench-bare-"))
+    bare = bare_server(
+        "bare-wishes", lambda port: ["-m", "bench.claim_storm", "--serve-bare", str(port), database_url], home
     )
+    port = bare.ports["grpc"]
     try:
-        wait_until_serving(port)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             # The same client work as for linli, the token included (the bare server ignores it).
             return await run_storm(wishes_pb2_grpc.WishServiceStub(channel), metadata, plan, concurrency)
     finally:
-        bare.terminate()
-        bare.wait(10)
+        bare.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 async def benchmark() -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import uuid
 
@@ -21,10 +19,8 @@ import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
-from bench._harness import emit, main, platform_on, ratio, run_load, servers
+from bench._harness import bare_server, emit, main, platform_on, ratio, run_load, servers
 from bench.import_members import admin_metadata, make_tree, messages, stream, synthetic_rows
-from devstack.processes import free_port
-from devstack.stack import REPO, wait_until_serving
 
 BARE_METHOD = "/bench.Bare/Get"
 
@@ -82,14 +78,13 @@ async def benchmark() -> None:
 
             ours = await run_load(get_member, args.concurrency, seconds)
 
-        port = free_port()
-        bare = subprocess.Popen(
-            [sys.executable, "-m", "bench.get_member", "--serve-bare", str(port), sample.SerializeToString().hex()],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"},
+        bare = bare_server(
+            "bare-registry",
+            lambda port: ["-m", "bench.get_member", "--serve-bare", str(port), sample.SerializeToString().hex()],
+            bench_servers.home,
         )
+        port = bare.ports["grpc"]
         try:
-            wait_until_serving(port)
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
                 # The client does the same work for both: a GetMemberRequest out, a GetMemberResponse parsed back.
                 call = channel.unary_unary(
@@ -103,8 +98,7 @@ async def benchmark() -> None:
 
                 baseline = await run_load(get_bare, args.concurrency, seconds)
         finally:
-            bare.terminate()
-            bare.wait(10)
+            bare.stop()
 
     emit(
         "get_member",

@@ -32,7 +32,6 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from bench._harness import emit, main, platform_on, ratio, run_load, servers
 from bench.import_members import admin_metadata, make_tree, messages, synthetic_rows
-from devstack.processes import free_port
 from services.dispatch import domain
 
 
@@ -152,7 +151,7 @@ async def benchmark() -> None:
         dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(
             BareRanker(candidates, wish.WISH_CATEGORY_MEDICAL_CARE), bare_server
         )
-        port = bare_server.add_insecure_port(f"127.0.0.1:{free_port()}")
+        port = bare_server.add_insecure_port("127.0.0.1:0")
         await bare_server.start()
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

@@ -11,28 +11,13 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from devstack.ports import PortTaken, listening_ports, taken_by_others
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
-
-
-def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process {process.args!r} exited with {process.returncode} before port {port} opened")
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 class ChildProcess:
@@ -47,10 +32,13 @@ class ChildProcess:
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
+        self.ports: dict[str, int] = {}  # what each of its ports is for, once it listens on them
+        self._log_start = 0
 
     def start(self) -> ChildProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
+        self._log_start = log.tell()
         # A new session, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
         self.process = subprocess.Popen(
             self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd, start_new_session=True
@@ -62,6 +50,23 @@ class ChildProcess:
     def pid(self) -> int:
         assert self.process is not None, f"{self.name} was not started"
         return self.process.pid
+
+    def wait_listening(self, ports: dict[str, int], timeout: float = 60.0) -> None:
+        """Returns once this process itself listens on every port. PortTaken when it exited because one was taken."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                taken = taken_by_others(ports.values())
+                if taken or "address already in use" in self.log_tail(since_start=True).lower():
+                    raise PortTaken(self.name, taken or ports.values())
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process and self.process.returncode}:\n{self.log_tail()}"
+                )
+            if set(ports.values()) <= listening_ports(self.pid):
+                self.ports = dict(ports)
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"{self.name} does not listen on {ports} after {timeout}s:\n{self.log_tail()}")
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -85,8 +90,12 @@ class ChildProcess:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def log_tail(self, chars: int = 4000) -> str:
+    def log_tail(self, chars: int = 4000, since_start: bool = False) -> str:
+        """The end of its log; with since_start, only what this start of it wrote."""
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
+            with self.log_path.open("rb") as log:
+                end = log.seek(0, os.SEEK_END)
+                log.seek(max(self._log_start if since_start else 0, end - 4 * chars))  # UTF-8: at most 4 bytes a char
+                return log.read().decode(errors="replace")[-chars:]
         except OSError:
             return ""

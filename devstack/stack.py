@@ -12,14 +12,15 @@ import os
 import secrets
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.ports import ATTEMPTS, on_free_ports, pick
 from devstack.postgres import EmbeddedPostgres
-from devstack.processes import ChildProcess, free_port
+from devstack.processes import ChildProcess
 from devstack.temporal import start_dev_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,8 +41,9 @@ class Ports:
     worker_metrics: int = 9104
 
     @classmethod
-    def free(cls) -> Ports:
-        return cls(**{name: free_port() for name in cls.__dataclass_fields__})
+    def pick(cls) -> Ports:
+        """Ports free right now (devstack/ports.py), for a run beside others: the tests, the benchmarks."""
+        return cls(*pick(len(cls.__dataclass_fields__)))
 
     def grpc(self, service: str) -> int:
         return getattr(self, service)
@@ -52,28 +54,35 @@ class Ports:
 
 @dataclass(frozen=True)
 class Secrets:
-    auth_secret: str
-    data_keys: str
-    lookup_key: str
+    auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    data_keys: str = field(default_factory=lambda: f"k1:{base64.b64encode(os.urandom(32)).decode()}")
+    lookup_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+    postgres_password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @classmethod
     def generate(cls) -> Secrets:
-        return cls(
-            auth_secret=secrets.token_urlsafe(48),
-            data_keys=f"k1:{base64.b64encode(os.urandom(32)).decode()}",
-            lookup_key=base64.b64encode(os.urandom(32)).decode(),
-        )
+        return cls()
+
+    def as_environment(self) -> dict[str, str]:
+        """The variables that hand these secrets to a linli process."""
+        return {
+            "LINLI_AUTH_SECRET": self.auth_secret,
+            "LINLI_DATA_KEYS": self.data_keys,
+            "LINLI_LOOKUP_KEY": self.lookup_key,
+        }
 
     @classmethod
     def load_or_create(cls, path: Path) -> Secrets:
-        """Kept in a file so a restart can still decrypt what the last run stored."""
-        if path.exists():
-            return cls(**json.loads(path.read_text()))
-        created = cls.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(created)))
-        path.chmod(0o600)
-        return created
+        """Kept in a file (mode 0600) so a restart can still decrypt what the last run stored; a secret the file
+        lacks (one added since it was written) is generated and added."""
+        known = json.loads(path.read_text()) if path.exists() else {}
+        loaded = cls(**{name: value for name, value in known.items() if name in cls.__dataclass_fields__})
+        if known != asdict(loaded):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.chmod(0o600)
+            path.write_text(json.dumps(asdict(loaded)))
+        return loaded
 
 
 @dataclass
@@ -85,6 +94,8 @@ class LocalStack:
     temporal_address: str | None = None  # an external Temporal; the dev server when None
     durable: bool = True
     temporal_ui: bool = False
+    # The local run's fixed ports are used as they are; otherwise a port taken first is replaced by a new one.
+    fixed_ports: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     postgres: EmbeddedPostgres | None = None
     temporal: ChildProcess | None = None
@@ -97,8 +108,14 @@ class LocalStack:
     def start_postgres(self) -> None:
         if self.database_url:
             return
-        self.postgres = EmbeddedPostgres(self.home / "postgres", self.ports.postgres, durable=self.durable)
+        self.postgres = EmbeddedPostgres(
+            self.home / "postgres",
+            self.secrets.postgres_password,
+            self.ports.postgres if self.fixed_ports else None,
+            durable=self.durable,
+        )
         self.postgres.start()
+        self.ports = replace(self.ports, postgres=self.postgres.port)
         self.postgres.create_database("linli")
         self.database_url = self.postgres.url("linli")
 
@@ -106,11 +123,12 @@ class LocalStack:
         if self.temporal_address:
             return
         self.temporal = start_dev_server(
-            self.ports.temporal,
             self.logs / "temporal.log",
+            port=self.ports.temporal if self.fixed_ports else None,
             ui_port=self.ports.temporal_ui if self.temporal_ui else None,
             db_file=self.home / "temporal.db" if self.durable else None,
         )
+        self.ports = replace(self.ports, temporal=self.temporal.ports["grpc"])
         self.temporal_address = f"127.0.0.1:{self.ports.temporal}"
 
     def env(self, process: str, **overrides: str) -> dict[str, str]:
@@ -126,26 +144,57 @@ class LocalStack:
             "LINLI_REGISTRY_ADDRESS": f"127.0.0.1:{self.ports.registry}",
             "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
             "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
-            "LINLI_AUTH_SECRET": self.secrets.auth_secret,
-            "LINLI_DATA_KEYS": self.secrets.data_keys,
-            "LINLI_LOOKUP_KEY": self.secrets.lookup_key,
+            **self.secrets.as_environment(),
             **self.extra_env,
             **overrides,
         }
         return env
 
     def start_process(self, process: str, name: str | None = None, **env_overrides: str) -> ChildProcess:
-        """Starts a service ('registry', 'wishes', 'dispatch') or the 'worker'; waits until a service is SERVING.
+        """Starts a service ('registry', 'wishes', 'dispatch') or the 'worker' and waits until it listens (and a
+        service is SERVING). Its `ports` say where: `grpc` (a service's) and `metrics`.
 
-        It is kept under `name` (the process kind by default), so a test can run a second one beside the first.
+        It is kept under `name` (the process kind by default), so a test can run a second one beside the first; a
+        second one gets ports of its own unless LINLI_GRPC_PORT / LINLI_METRICS_PORT are given.
         """
-        module = "workflows.worker" if process == "worker" else f"services.{process}"
         name = name or process
-        env = self.env(process, **env_overrides)
-        child = ChildProcess(name, [sys.executable, "-m", module], self.logs / f"{name}.log", env, REPO).start()
+        kinds = ("grpc", "metrics") if process in SERVICES else ("metrics",)
+        variables = {"grpc": "LINLI_GRPC_PORT", "metrics": "LINLI_METRICS_PORT"}
+        given = [int(env_overrides.pop(variables[kind])) for kind in kinds if variables[kind] in env_overrides]
+        if given and len(given) != len(kinds):
+            raise ValueError(f"give all of {[variables[k] for k in kinds]} or none")
+        if given:
+            planned: list[int] | None = given
+        elif name == process:
+            planned = [self.ports.grpc(process)] if process in SERVICES else []
+            planned.append(self.ports.metrics(process))
+        else:
+            planned = None  # a second one: ports of its own
+
+        def start(picked: list[int]) -> ChildProcess:
+            ports = dict(zip(kinds, picked, strict=True))
+            env = self.env(process, LINLI_METRICS_PORT=str(ports["metrics"]), **env_overrides)
+            if "grpc" in ports:
+                env["LINLI_GRPC_PORT"] = str(ports["grpc"])
+            module = "workflows.worker" if process == "worker" else f"services.{process}"
+            child = ChildProcess(name, [sys.executable, "-m", module], self.logs / f"{name}.log", env, REPO).start()
+            try:
+                child.wait_listening(ports)
+                if "grpc" in ports:
+                    wait_until_serving(ports["grpc"], child)
+            except BaseException:
+                child.stop()
+                raise
+            return child
+
+        attempts = 1 if self.fixed_ports or given else ATTEMPTS
+        child = on_free_ports(len(kinds), start, planned, attempts)
+        if name == process:
+            moved = {f"{process}_metrics": child.ports["metrics"]}
+            if "grpc" in child.ports:
+                moved[process] = child.ports["grpc"]
+            self.ports = replace(self.ports, **moved)
         self.processes[name] = child
-        if process in SERVICES:
-            wait_until_serving(int(env["LINLI_GRPC_PORT"]), child)
         return child
 
     def start(self) -> None:

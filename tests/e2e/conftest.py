@@ -33,7 +33,7 @@ async def stack(
     database = await create_database(postgres_server)
     platform = LocalStack(
         home=tmp_path_factory.mktemp("stack"),
-        ports=Ports.free(),
+        ports=Ports.pick(),
         secrets=Secrets.generate(),
         database_url=database,
         temporal_address=temporal_dev_server,

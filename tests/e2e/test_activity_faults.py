@@ -7,11 +7,9 @@ import asyncio
 import contextlib
 import json
 import random
-import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import asyncpg
 import grpc
@@ -24,12 +22,12 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from devstack.client import Api
-from devstack.processes import free_port
 from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
 from services.runtime.db import create_pool, migrate
 from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id
+from tests.notice_gateway import NoticeGateway
 from workflows.holiday_activity import workflow_id
 
 
@@ -55,19 +53,15 @@ def stamp(delta: timedelta) -> Timestamp:
 
 
 async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workflow(
-    api: Api, stack: LocalStack, separate_dispatch_database: str
+    api: Api, stack: LocalStack, separate_dispatch_database: str, refused_address: str
 ) -> None:
     community = await make_community(api)
-    port = free_port()
     overrides = {
         "DATABASE_URL": separate_dispatch_database,
-        "LINLI_GRPC_PORT": str(port),
-        "LINLI_METRICS_PORT": str(free_port()),
         "LINLI_TASK_QUEUE": "activity-outbox-test",  # no worker polls it: the test reads the workflow's history
     }
-    doomed = stack.start_process(
-        "dispatch", "dispatch-doomed", TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}", **overrides
-    )
+    doomed = stack.start_process("dispatch", "dispatch-doomed", TEMPORAL_ADDRESS=refused_address, **overrides)
+    port = doomed.ports["grpc"]
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             proposed = await activities_pb2_grpc.ActivityServiceStub(channel).ProposeActivity(
@@ -114,61 +108,22 @@ async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workfl
                 stack.processes.pop(name).stop()
 
 
-class Gateway:
-    """The notice gateway on a fixed port of 127.0.0.1: down (nothing listening) until `up()`."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[dict[str, str], str]] = []
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/notices"
-
-    def up(self) -> None:
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                received.append((body, self.headers["Idempotency-Key"]))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def down(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-
 async def test_a_notice_pending_when_the_worker_is_killed_is_sent_once_by_the_next_worker(
     api: Api, stack: LocalStack, separate_dispatch_database: str
 ) -> None:
     community = await make_community(api)
-    gateway = Gateway()  # down: every attempt to send fails and is retried
-    port = free_port()
+    gateway = NoticeGateway()  # down: every attempt to send fails and is retried
     queue = "activity-notices-test"
-    stack.start_process(
-        "dispatch",
-        "dispatch-notices",
-        DATABASE_URL=separate_dispatch_database,
-        LINLI_GRPC_PORT=str(port),
-        LINLI_METRICS_PORT=str(free_port()),
-        LINLI_TASK_QUEUE=queue,
+    dispatch = stack.start_process(
+        "dispatch", "dispatch-notices", DATABASE_URL=separate_dispatch_database, LINLI_TASK_QUEUE=queue
     )
+    port = dispatch.ports["grpc"]
     worker_env = {
         "LINLI_TASK_QUEUE": queue,
         "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
         "LINLI_NOTIFY_WEBHOOK_URL": gateway.url,
     }
-    stack.start_process("worker", "worker-notices", LINLI_METRICS_PORT=str(free_port()), **worker_env)
+    stack.start_process("worker", "worker-notices", **worker_env)
     client = await Client.connect(stack.temporal_address or "")
     handle = None
     try:
@@ -224,7 +179,7 @@ async def test_a_notice_pending_when_the_worker_is_killed_is_sent_once_by_the_ne
                 assert time.monotonic() < deadline, "the notice was never retried"
                 await asyncio.sleep(0.1)
             stack.processes.pop("worker-notices").kill()  # SIGKILL, with the notice waiting for its next attempt
-            stack.start_process("worker", "worker-notices-2", LINLI_METRICS_PORT=str(free_port()), **worker_env)
+            stack.start_process("worker", "worker-notices-2", **worker_env)
             gateway.up()
             # The next attempt, on the new worker, comes within the back-off (or the heartbeat time-out, should the
             # kill have caught an attempt under way).

@@ -7,16 +7,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import json
 import re
-import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -29,67 +26,24 @@ from linli.registry.v1 import registry_pb2 as reg
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from devstack.client import Api
-from devstack.processes import free_port
 from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
 from services.runtime.auth import Role
 from services.runtime.db import create_pool, migrate
 from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.notice_gateway import NoticeGateway
 from workflows.emergency_dispatch import workflow_id
 
 ACK_TIMEOUT = 3.0  # seconds each volunteer (and community staff) has to answer, in these tests
 WHOLE_DAY = [dis.WeeklyDutySlot(weekday=d) for d in range(1, 8)]
 
 
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that keeps what it is sent, and can be taken down and brought back."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.notices: list[dict[str, str]] = []
-        self.keys: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/notices"
-
-    def up(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver._lock:
-                    receiver.notices.append(json.loads(body))
-                    receiver.keys.append(self.headers.get("Idempotency-Key", ""))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def down(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def for_alert(self, alert_id: str, purpose: str | None = None) -> list[dict[str, str]]:
-        with self._lock:
-            return [n for n in self.notices if n["alert_id"] == alert_id and purpose in (None, n["purpose"])]
-
-
 @dataclass
 class AlertPlatform:
     stack: LocalStack
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
-    receiver: Receiver
+    receiver: NoticeGateway
     worker_env: dict[str, str] = field(default_factory=dict)
     metrics_port: int = 0
     database: str = ""
@@ -110,23 +64,19 @@ async def platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[Ale
     async with create_pool(database, "dispatch", 2) as pool:
         await migrate(pool, "dispatch", MIGRATIONS)
         await pool.execute("select setval(pg_get_serial_sequence('dispatch.alerts', 'id'), 50000000)")
-    receiver = Receiver()
-    receiver.up()
-    port, metrics_port = free_port(), free_port()
+    receiver = NoticeGateway().up()
     shared = {"DATABASE_URL": database, "LINLI_TASK_QUEUE": "alerts-e2e"}
-    stack.start_process(
+    dispatch = stack.start_process(
         "dispatch",
         "dispatch-alerts",
-        LINLI_GRPC_PORT=str(port),
-        LINLI_METRICS_PORT=str(metrics_port),
         LINLI_ALERT_ACK_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_ALERT_STAFF_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_OUTBOX_POLL="500ms",
         **shared,
     )
+    port, metrics_port = dispatch.ports["grpc"], dispatch.ports["metrics"]
     worker_env = {
         **shared,
-        "LINLI_METRICS_PORT": str(free_port()),
         "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
         "LINLI_NOTIFY_WEBHOOK_URL": receiver.url,
     }
@@ -253,8 +203,8 @@ async def test_the_nearest_volunteer_is_called_first_answers_and_the_service_is_
     alert = await raise_alert(api, platform, s.building_id)
     assert alert.state == dis.ALERT_STATE_RAISED and alert.community_id == s.community_id
 
-    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
-    first = platform.receiver.for_alert(alert.id, "alert")[0]
+    await until(lambda: platform.receiver.notices("alert", alert_id=alert.id), what="the first notice")
+    first = platform.receiver.notices("alert", alert_id=alert.id)[0]
     assert first["recipient"] == f"member:{s.in_building}"  # nearest, though rostered last
     assert first["address"] == "2单元301" and first["alert_kind"] == "fall"
 
@@ -345,7 +295,7 @@ async def test_nobody_answering_escalates_to_the_next_volunteers_then_staff_then
     assert f"acknowledged by member:{s.in_grid}" in (lost.value.details() or "")
 
     def stood_down() -> list[str]:
-        return sorted(n["recipient"] for n in platform.receiver.for_alert(alert.id, "stand_down"))
+        return sorted(n["recipient"] for n in platform.receiver.notices("stand_down", alert_id=alert.id))
 
     await until(lambda: len(stood_down()) == 4, what="stand-down notices")
     assert stood_down() == sorted(r for r in everyone if r != f"member:{s.in_grid}")
@@ -370,8 +320,8 @@ async def test_an_alerts_address_is_sealed_masked_revealed_only_audited_and_kept
     assert not alert.personal_data_revealed
 
     # The volunteer called gets the address: they have to find the door.
-    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
-    assert platform.receiver.for_alert(alert.id, "alert")[0]["address"] == address
+    await until(lambda: platform.receiver.notices("alert", alert_id=alert.id), what="the first notice")
+    assert platform.receiver.notices("alert", alert_id=alert.id)[0]["address"] == address
 
     # At rest: sealed, the clear columns empty, the timeline naming no device.
     conn = await asyncpg.connect(platform.database)
@@ -512,13 +462,13 @@ async def test_the_same_alert_raised_ten_times_is_one_alert(api: Api, platform: 
     alerts = await asyncio.gather(*(raise_alert(api, platform, s.grid_id, request_id) for _ in range(10)))
     assert len({a.id for a in alerts}) == 1
     alert_id = alerts[0].id
-    await until(lambda: platform.receiver.for_alert(alert_id, "alert"), what="the first notice")
+    await until(lambda: platform.receiver.notices("alert", alert_id=alert_id), what="the first notice")
     events = await timeline(api, platform, alert_id)
     assert [e.kind for e in events].count(dis.ALERT_EVENT_KIND_RAISED) == 1
     stats = await platform.dispatch.GetAlertStats(dis.GetAlertStatsRequest(org_unit_id=s.grid_id), metadata=api.admin)
     assert stats.raised == 1
     # Nearest first: the grid volunteer and the building volunteer (inside the grid) share the grid.
-    assert platform.receiver.for_alert(alert_id, "alert")[0]["recipient"] in (
+    assert platform.receiver.notices("alert", alert_id=alert_id)[0]["recipient"] in (
         f"member:{s.in_grid}",
         f"member:{s.in_building}",
     )
@@ -586,7 +536,7 @@ async def test_the_gateway_down_for_a_minute_loses_no_notice_and_holds_up_no_esc
                 timeout=OUTAGE,
                 what="escalation during the outage",
             )
-        assert all(platform.receiver.for_alert(a.id) == [] for a in alerts)
+        assert all(platform.receiver.notices(alert_id=a.id) == [] for a in alerts)
         await asyncio.sleep(max(0.0, down_at + OUTAGE - time.monotonic()))
     finally:
         platform.receiver.up()
@@ -607,11 +557,11 @@ async def test_the_gateway_down_for_a_minute_loses_no_notice_and_holds_up_no_esc
         events = await timeline(api, platform, alert.id)
         assert not [e for e in events if e.kind == dis.ALERT_EVENT_KIND_DELIVERY_FAILED]
         assert [e.recipient for e in events if e.kind == dis.ALERT_EVENT_KIND_ESCALATED] == everyone[3:]
-        received = platform.receiver.for_alert(alert.id, "alert")
+        received = platform.receiver.notices("alert", alert_id=alert.id)
         assert sorted(n["recipient"] for n in received) == sorted(everyone)  # no notice lost, none twice
     keys = [
         k
-        for k, n in zip(platform.receiver.keys, platform.receiver.notices, strict=True)
+        for k, n in zip(platform.receiver.keys, platform.receiver.taken, strict=True)
         if n["alert_id"] in {a.id for a in alerts}
     ]
     assert len(keys) == len(set(keys)) == 3 * len(everyone)
@@ -622,7 +572,7 @@ async def test_the_gateway_down_for_a_minute_loses_no_notice_and_holds_up_no_esc
         metadata=as_member(api, s.in_building, s.community_id),
     )
     await until(
-        lambda: len(platform.receiver.for_alert(alerts[0].id, "stand_down")) == len(everyone) - 1,
+        lambda: len(platform.receiver.notices("stand_down", alert_id=alerts[0].id)) == len(everyone) - 1,
         what="stand-down notices",
     )
     for alert in alerts:
@@ -665,7 +615,7 @@ async def test_bad_alert_requests_are_refused_with_the_field_named(api: Api, pla
     )
     off_duty = (await register_member(api, s.building_id, name="冯休")).id  # lives nearest, but not on duty
     alert = await raise_alert(api, platform, s.building_id)
-    await until(lambda: platform.receiver.for_alert(alert.id, "alert"), what="the first notice")
+    await until(lambda: platform.receiver.notices("alert", alert_id=alert.id), what="the first notice")
     await refused(
         platform.dispatch.AcknowledgeAlert(
             dis.AcknowledgeAlertRequest(request_id="a1", alert_id=alert.id, member_id=s.in_grid),

@@ -18,7 +18,6 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from devstack.client import Api
-from devstack.processes import free_port
 from devstack.stack import LocalStack
 from services.runtime.db import create_pool, migrate
 from services.wishes.__main__ import MIGRATIONS
@@ -85,20 +84,16 @@ async def separate_wishes_database(postgres_server: str) -> AsyncIterator[str]:
 
 
 async def test_a_transition_committed_before_the_service_died_still_reaches_its_workflow(
-    api: Api, stack: LocalStack, separate_wishes_database: str
+    api: Api, stack: LocalStack, separate_wishes_database: str, refused_address: str
 ) -> None:
     community = await make_community(api)
-    port = free_port()
-    unreachable_temporal = f"127.0.0.1:{free_port()}"
     overrides = {
         "DATABASE_URL": separate_wishes_database,
-        "LINLI_GRPC_PORT": str(port),
-        "LINLI_METRICS_PORT": str(free_port()),
         "LINLI_TASK_QUEUE": "outbox-test",  # no worker polls it: the test reads the workflow's history instead
     }
-    doomed = stack.start_process("wishes", "wishes-doomed", TEMPORAL_ADDRESS=unreachable_temporal, **overrides)
+    doomed = stack.start_process("wishes", "wishes-doomed", TEMPORAL_ADDRESS=refused_address, **overrides)
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{doomed.ports['grpc']}") as channel:
             response = await wishes_pb2_grpc.WishServiceStub(channel).SubmitWish(
                 wish.SubmitWishRequest(
                     request_id=new_request_id(),
@@ -140,10 +135,7 @@ async def test_a_transition_committed_before_the_service_died_still_reaches_its_
 
 
 async def test_sigterm_drains_and_exits_cleanly(api: Api, stack: LocalStack) -> None:
-    port = free_port()
-    extra = stack.start_process(
-        "registry", "registry-extra", LINLI_GRPC_PORT=str(port), LINLI_METRICS_PORT=str(free_port())
-    )
+    extra = stack.start_process("registry", "registry-extra")
     try:
         extra.process.send_signal(signal.SIGTERM)
         assert extra.process.wait(15) == 0

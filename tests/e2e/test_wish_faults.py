@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +23,6 @@ from temporalio.service import RPCError
 
 from devstack.client import Api
 from devstack.postgres import EmbeddedPostgres
-from devstack.processes import free_port
 from devstack.stack import LocalStack
 from services.runtime.db import create_pool, migrate
 from services.wishes.__main__ import MIGRATIONS
@@ -77,7 +77,7 @@ async def _until_answered(call: Callable[[], Awaitable[T]], timeout: float = 90)
 @pytest.fixture
 async def own_postgres(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
     """A Postgres of this test's own: it is restarted mid-test, which the session's shared one must never be."""
-    server = EmbeddedPostgres(tmp_path / "postgres", free_port(), durable=True)
+    server = EmbeddedPostgres(tmp_path / "postgres", secrets.token_urlsafe(24), durable=True)
     server.start()
     server.create_database("linli")
     try:
@@ -87,20 +87,17 @@ async def own_postgres(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
             await pool.execute("select setval(pg_get_serial_sequence('wishes.wishes', 'id'), 20000000)")
         yield server
     finally:
-        server.stop("immediate")
+        server.remove()
 
 
 async def test_claims_and_retried_submissions_survive_a_postgres_restart(
     api: Api, stack: LocalStack, own_postgres: EmbeddedPostgres
 ) -> None:
-    port = free_port()
     task_queue = "wish-postgres-restart"  # no worker polls it: the test reads what reached each workflow
-    stack.start_process(
+    wishes = stack.start_process(
         "wishes",
         "wishes-own-postgres",
         DATABASE_URL=own_postgres.url("linli"),
-        LINLI_GRPC_PORT=str(port),
-        LINLI_METRICS_PORT=str(free_port()),
         LINLI_TASK_QUEUE=task_queue,
         LINLI_WISH_MAX_OPEN_CLAIMS="100",
         LINLI_OUTBOX_POLL="200ms",
@@ -108,7 +105,7 @@ async def test_claims_and_retried_submissions_survive_a_postgres_restart(
     temporal = await Client.connect(stack.temporal_address)
     wish_ids: list[str] = []
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{wishes.ports['grpc']}") as channel:
             wishes = wishes_pb2_grpc.WishServiceStub(channel)
             community = await make_community(api)
             members = [await register_member(api, community.community_id, name=f"成员{i}") for i in range(10)]

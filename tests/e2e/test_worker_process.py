@@ -6,15 +6,11 @@ import json
 import signal
 import time
 
-from devstack.processes import free_port
 from devstack.stack import LocalStack
 
 
-def test_sigterm_stops_a_worker_still_waiting_for_temporal(stack: LocalStack) -> None:
-    unreachable = f"127.0.0.1:{free_port()}"
-    worker = stack.start_process(
-        "worker", "worker-waiting", TEMPORAL_ADDRESS=unreachable, LINLI_METRICS_PORT=str(free_port())
-    )
+def test_sigterm_stops_a_worker_still_waiting_for_temporal(stack: LocalStack, refused_address: str) -> None:
+    worker = stack.start_process("worker", "worker-waiting", TEMPORAL_ADDRESS=refused_address)
     try:
         deadline = time.monotonic() + 30
         while "temporal not reachable yet" not in worker.log_tail():

@@ -12,15 +12,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import random
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import asyncpg
@@ -33,7 +30,6 @@ from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from devstack.processes import free_port
 from services.dispatch import activities_domain as domain
 from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.activities_outbox import ActivityRelay
@@ -43,6 +39,7 @@ from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.config import load_settings
 from services.runtime.convert import to_timestamp
 from services.runtime.db import create_pool, migrate
+from tests.notice_gateway import NoticeGateway, running_gateway
 from workflows.activity_activities import (
     ActivityActivities,
     ActivityRef,
@@ -85,45 +82,10 @@ def snapshot_of(a: domain.Activity) -> ActivitySnapshot:
     )
 
 
-class Gateway:
-    """The SMS / app-push gateway: an HTTP receiver on 127.0.0.1 that keeps what it took, answering `status`."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.taken: list[dict[str, Any]] = []
-        self.keys: list[str] = []
-        self._lock = threading.Lock()
-
-    def notices(self, purpose: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [n for n in self.taken if n["purpose"] == purpose]
-
-
 @pytest.fixture
-def gateway() -> Iterator[tuple[Gateway, str]]:
-    state = Gateway()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if state.status < 300:
-                with state._lock:
-                    state.taken.append(body)
-                    state.keys.append(self.headers["Idempotency-Key"])
-            self.send_response(state.status)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/notices"
-    finally:
-        server.shutdown()
-        server.server_close()
+def gateway() -> Iterator[tuple[NoticeGateway, str]]:
+    with running_gateway() as running:
+        yield running, running.url
 
 
 class StoreAsService:
@@ -193,7 +155,7 @@ class Town:
     env: WorkflowEnvironment
     store: ActivityStore
     relay: ActivityRelay
-    gateway: Gateway
+    gateway: NoticeGateway
     webhook_url: str
     task_queue: str = ""
     recommended: list[str] = field(default_factory=lambda: ["201", "202"])
@@ -343,7 +305,7 @@ class Town:
 
 @pytest.fixture
 async def town(
-    time_skipping_env: WorkflowEnvironment, database_url: str, gateway: tuple[Gateway, str]
+    time_skipping_env: WorkflowEnvironment, database_url: str, gateway: tuple[NoticeGateway, str]
 ) -> AsyncIterator[Town]:
     task_queue = f"activities-{uuid.uuid4().hex[:8]}"
     settings = load_settings(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from devstack.processes import free_port
+from tests.notice_gateway import NoticeGateway, running_gateway
 from workflows.emergency_notify import (
     GatewayRefused,
     GatewayUnavailable,
@@ -31,37 +28,13 @@ NOTICE = Notice(
 )
 
 
-class Gateway:
-    def __init__(self) -> None:
-        self.status = 200
-        self.received: list[tuple[dict[str, str], str]] = []
-
-
 @pytest.fixture
-def gateway() -> Iterator[tuple[Gateway, str]]:
-    state = Gateway()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state.received.append((body, self.headers["Idempotency-Key"]))
-            self.send_response(state.status)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}/notices"
-    finally:
-        server.shutdown()
-        server.server_close()
+def gateway() -> Iterator[tuple[NoticeGateway, str]]:
+    with running_gateway() as running:
+        yield running, running.url
 
 
-async def test_a_notice_is_posted_as_json_with_its_idempotency_key(gateway: tuple[Gateway, str]) -> None:
+async def test_a_notice_is_posted_as_json_with_its_idempotency_key(gateway: tuple[NoticeGateway, str]) -> None:
     state, url = gateway
     await WebhookNotifier(url).send(NOTICE)
     assert state.received == [
@@ -82,7 +55,7 @@ async def test_a_notice_is_posted_as_json_with_its_idempotency_key(gateway: tupl
 
 
 @pytest.mark.parametrize("status", [500, 503, 429, 408])
-async def test_a_failing_or_busy_gateway_is_worth_retrying(gateway: tuple[Gateway, str], status: int) -> None:
+async def test_a_failing_or_busy_gateway_is_worth_retrying(gateway: tuple[NoticeGateway, str], status: int) -> None:
     state, url = gateway
     state.status = status
     with pytest.raises(GatewayUnavailable):
@@ -90,16 +63,18 @@ async def test_a_failing_or_busy_gateway_is_worth_retrying(gateway: tuple[Gatewa
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
-async def test_a_notice_the_gateway_rejects_is_refused_for_good(gateway: tuple[Gateway, str], status: int) -> None:
+async def test_a_notice_the_gateway_rejects_is_refused_for_good(
+    gateway: tuple[NoticeGateway, str], status: int
+) -> None:
     state, url = gateway
     state.status = status
     with pytest.raises(GatewayRefused):
         await WebhookNotifier(url).send(NOTICE)
 
 
-async def test_a_gateway_nobody_listens_on_is_unavailable() -> None:
+async def test_a_gateway_nobody_listens_on_is_unavailable(refused_address: str) -> None:
     with pytest.raises(GatewayUnavailable):
-        await WebhookNotifier(f"http://127.0.0.1:{free_port()}/notices", timeout=2).send(NOTICE)
+        await WebhookNotifier(f"http://{refused_address}/notices", timeout=2).send(NOTICE)
 
 
 async def test_the_log_is_always_a_sender_and_the_webhook_only_when_configured(
