@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,6 +24,7 @@ from devstack.demo_data import load_demo_data
 from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.config import ConfigError, load_settings
 from workflows.wish_lifecycle import workflow_id
 
 HOME = REPO / ".linli"
@@ -39,11 +42,47 @@ def dev_token(
     return issue_token(secrets.auth_secret, subject, role, scope, ttl)
 
 
-def up(_: argparse.Namespace) -> int:
-    """Starts everything on the fixed ports, loads the demo data, and runs until Ctrl-C."""
-    ports = Ports()
+# What the local run sets itself for each process; the rest of the configuration table passes through from the
+# environment of `./linli up` to every process.
+STACK_VARIABLES = frozenset(
+    {
+        "DATABASE_URL",
+        "TEMPORAL_ADDRESS",
+        "LINLI_GRPC_PORT",
+        "LINLI_METRICS_PORT",
+        "LINLI_REGISTRY_ADDRESS",
+        "LINLI_WISHES_ADDRESS",
+        "LINLI_DISPATCH_ADDRESS",
+        "LINLI_AUTH_SECRET",
+        "LINLI_AUTH_SECRET_FILE",
+        "LINLI_DATA_KEYS",
+        "LINLI_DATA_KEYS_FILE",
+        "LINLI_LOOKUP_KEY",
+        "LINLI_LOOKUP_KEY_FILE",
+    }
+)
+
+
+def configuration_from(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The configuration variables to pass on to every process, and those set that the local run sets itself."""
+    named = {k: v for k, v in environ.items() if k.startswith("LINLI_") or k == "TEMPORAL_NAMESPACE"}
+    return {k: v for k, v in named.items() if k not in STACK_VARIABLES}, sorted(set(named) & STACK_VARIABLES)
+
+
+def up(args: argparse.Namespace) -> int:
+    """Starts everything, loads the demo data, and runs until Ctrl-C (or SIGTERM)."""
+    home = Path(args.home).resolve() if args.home else HOME
     database_url = os.environ.get("DATABASE_URL") or None
     temporal_address = os.environ.get("TEMPORAL_ADDRESS") or None
+    passed_on, ignored = configuration_from(os.environ)
+    for process in (*SERVICES, "worker"):  # a mistake in the configuration stops here, named, before anything runs
+        try:
+            load_settings(process, {**passed_on, **Secrets().as_environment()})
+        except ConfigError as error:
+            print(f"linli: {error}", file=sys.stderr)
+            return 2
+
+    ports = Ports.pick() if args.any_ports else Ports()
     wanted = {name: getattr(ports, name) for name in Ports.__dataclass_fields__}
     if database_url:
         wanted.pop("postgres")
@@ -54,8 +93,27 @@ def up(_: argparse.Namespace) -> int:
         print(f"linli: ports already in use: {', '.join(taken)}. Is linli already running?", file=sys.stderr)
         return 1
 
-    secrets = Secrets.load_or_create(SECRETS)
-    stack = LocalStack(HOME, ports, secrets, database_url, temporal_address, durable=True, temporal_ui=True)
+    secrets = Secrets.load_or_create(home / "secrets.json")
+    stack = LocalStack(
+        home,
+        ports,
+        secrets,
+        database_url,
+        temporal_address,
+        durable=True,
+        temporal_ui=True,
+        fixed_ports=not args.any_ports,
+        extra_env=passed_on,
+    )
+    if ignored:
+        print(f"linli: the local run sets these itself, so they are not passed on: {', '.join(ignored)}")
+    changed = [f"{k}={'…' if 'SECRET' in k or 'KEY' in k else v}" for k, v in sorted(passed_on.items())]
+    if database_url:
+        changed.insert(0, f"DATABASE_URL={redact(database_url)}")
+    if temporal_address:
+        changed.insert(0, f"TEMPORAL_ADDRESS={temporal_address}")
+    if changed:
+        print("linli: settings from the environment (the rest are the defaults):\n  " + "\n  ".join(changed))
     # Ctrl-C, and SIGTERM from a process manager, stop the stack in order.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -66,7 +124,7 @@ def up(_: argparse.Namespace) -> int:
             step(process, lambda p=process: stack.start_process(p))
 
         async def load() -> None:
-            async with connect(ports, secrets.auth_secret) as api:
+            async with connect(stack.ports, secrets.auth_secret) as api:
                 await load_demo_data(api)
 
         asyncio.run(load())
@@ -77,7 +135,7 @@ def up(_: argparse.Namespace) -> int:
     finally:
         print("\nlinli: stopping", flush=True)
         stack.stop()
-        print("linli: stopped")
+        print("linli: stopped", flush=True)
     return 0
 
 
@@ -266,8 +324,6 @@ def bench(args: argparse.Namespace) -> int:
 
 def import_members(args: argparse.Namespace) -> int:
     """Imports members from a CSV file into the registry with ImportMembers, showing progress."""
-    from pathlib import Path
-
     from linli.registry.v1 import registry_pb2_grpc
 
     from services.registry import member_csv
@@ -323,7 +379,12 @@ def import_members(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./linli")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help=up.__doc__).set_defaults(run=up)
+    up_parser = commands.add_parser("up", help=up.__doc__)
+    up_parser.add_argument("--home", help="where its data, logs and secrets live (default: .linli in the checkout)")
+    up_parser.add_argument(
+        "--any-ports", action="store_true", help="ports picked free instead of the fixed ones, for a second local run"
+    )
+    up_parser.set_defaults(run=up)
     commands.add_parser("demo", help=demo.__doc__).set_defaults(run=demo)
     token_parser = commands.add_parser("token", help="prints a development bearer token")
     token_parser.add_argument("--role", default=Role.ADMIN.value, choices=[r.value for r in Role])

@@ -22,7 +22,7 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from services.runtime.clients import service_channel
-from services.runtime.config import Settings, load_settings
+from services.runtime.config import Settings, settings_or_exit
 from services.runtime.logs import configure_logging
 from workflows.activity_activities import ActivityActivities
 from workflows.emergency_activities import EmergencyActivities
@@ -177,4 +177,4 @@ async def run(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(load_settings("worker")))
+    asyncio.run(run(settings_or_exit("worker")))

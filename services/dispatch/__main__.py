@@ -22,7 +22,7 @@ from services.dispatch.outbox import AlertRelay
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
 from services.runtime.clients import service_channel
-from services.runtime.config import Settings, load_settings
+from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
@@ -72,4 +72,4 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(load_settings("dispatch")))
+    asyncio.run(serve(settings_or_exit("dispatch")))

@@ -12,7 +12,7 @@ from services.registry.reports_servicer import ReportServicer
 from services.registry.reports_store import ReportStore
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
-from services.runtime.config import Settings, load_settings
+from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
@@ -42,4 +42,4 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(load_settings("registry")))
+    asyncio.run(serve(settings_or_exit("registry")))

@@ -9,6 +9,7 @@ import base64
 import binascii
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -182,6 +183,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name}: must be 1 or more, got {value}")
+    return value
+
+
 def _escalation_level(env: Mapping[str, str]) -> str:
     level = env.get("LINLI_WISH_ESCALATE_TO") or "district"
     if level not in ESCALATION_LEVELS:
@@ -267,7 +275,19 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             overdue_grace=_duration(env, "LINLI_WISH_OVERDUE_GRACE", "48h"),
             confirm=_duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
             by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
-            max_open_claims=_int(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
+            max_open_claims=_positive(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
             escalate_to=_escalation_level(env),
         ),
     )
+
+
+def settings_or_exit(service: str) -> Settings:
+    """The settings of this process; a mistake in them is one line on stderr naming the variable, and exit code 2."""
+    try:
+        settings = load_settings(service)
+        if service != "worker" and not settings.database_url:
+            raise ConfigError("DATABASE_URL is required: postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    except ConfigError as error:
+        print(f"linli {service}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return settings

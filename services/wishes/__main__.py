@@ -11,7 +11,7 @@ from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio.client import Client
 
 from services.runtime.clients import service_channel
-from services.runtime.config import Settings, load_settings
+from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
@@ -25,8 +25,6 @@ SERVICE_NAME = wishes_pb2.DESCRIPTOR.services_by_name["WishService"].full_name
 
 
 async def serve(settings: Settings) -> None:
-    if settings.wish_limits.max_open_claims < 1:
-        raise SystemExit("LINLI_WISH_MAX_OPEN_CLAIMS must be 1 or more")
     host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS)
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
@@ -52,4 +50,4 @@ async def serve(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(load_settings("wishes")))
+    asyncio.run(serve(settings_or_exit("wishes")))
