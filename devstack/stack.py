@@ -125,10 +125,13 @@ class LocalStack:
         self.temporal = start_dev_server(
             self.logs / "temporal.log",
             port=self.ports.temporal if self.fixed_ports else None,
-            ui_port=self.ports.temporal_ui if self.temporal_ui else None,
+            ui=self.temporal_ui,
+            ui_port=self.ports.temporal_ui if self.fixed_ports else None,
             db_file=self.home / "temporal.db" if self.durable else None,
         )
-        self.ports = replace(self.ports, temporal=self.temporal.ports["grpc"])
+        self.ports = replace(
+            self.ports, temporal=self.temporal.ports["grpc"], temporal_ui=self.temporal.ports.get("ui", 0)
+        )
         self.temporal_address = f"127.0.0.1:{self.ports.temporal}"
 
     def env(self, process: str, **overrides: str) -> dict[str, str]:

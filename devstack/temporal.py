@@ -57,15 +57,20 @@ def dev_server(ports: dict[str, int], log_path: Path, *, db_file: Path | None = 
 
 
 def start_dev_server(
-    log_path: Path, *, port: int | None = None, ui_port: int | None = None, db_file: Path | None = None
+    log_path: Path,
+    *,
+    port: int | None = None,
+    ui: bool = False,
+    ui_port: int | None = None,
+    db_file: Path | None = None,
 ) -> ChildProcess:
-    """Starts a dev server and waits until it listens: on `port` (and the web UI on `ui_port`) when given, else on
-    ports picked free, again on new ones if one is taken first. Its `ports["grpc"]` is the frontend's."""
+    """Starts a dev server (with its web UI if `ui`) and waits until it listens: on `port` and `ui_port` when given,
+    else on ports picked free, again on new ones if one is taken first. Its `ports["grpc"]` is the frontend's."""
 
     def start(picked: list[int]) -> ChildProcess:
         ports = {"grpc": port or picked[0], "http": picked[1], "metrics": picked[2]}
-        if ui_port is not None:
-            ports["ui"] = ui_port
+        if ui:
+            ports["ui"] = ui_port or picked[3]
         server = dev_server(ports, log_path, db_file=db_file).start()
         try:
             server.wait_listening(ports)
@@ -74,6 +79,7 @@ def start_dev_server(
             raise
         return server
 
+    count = 4 if ui else 3
     if port is not None:
-        return start(pick(3))
-    return on_free_ports(3, start)
+        return start(pick(count))
+    return on_free_ports(count, start)

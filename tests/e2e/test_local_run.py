@@ -1,14 +1,28 @@
-"""What `./linli up` and `./linli demo` do, against the test stack: demo data, and the demo's walk of one wish."""
+"""What `./linli up` and `./linli demo` do: demo data, the demo's walk of one wish, and the local run itself."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import signal
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
 import pytest
+from linli.dispatch.v1 import dispatch_pb2 as dsp
 from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.__main__ import _demo
-from devstack.client import Api
+from devstack.client import Api, connect
 from devstack.demo_data import MEMBERS, PLACES, WISHES, load_demo_data
-from devstack.stack import LocalStack
+from devstack.processes import ChildProcess
+from devstack.stack import REPO, LocalStack, Ports, Secrets
+from tests.conftest import create_database, drop_database
+from tests.notice_gateway import NoticeGateway
 
 
 async def test_demo_data_loads_the_designed_places_and_a_second_load_changes_nothing(api: Api) -> None:
@@ -32,3 +46,76 @@ async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(
     assert steps == ["submit", "review", "publish", "claim"]
     assert "state CLAIMED" in out and "recommended #1" in out
     assert "刘秀英" not in out  # the resident's name is shown masked
+
+
+async def _running(up: ChildProcess, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while "linli is running" not in (out := up.log_tail(20_000)):
+        assert up.alive() and time.monotonic() < deadline, out
+        await asyncio.sleep(0.2)
+    return out
+
+
+async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_and_says_what_it_set(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    """`./linli up` with two settings of the README's table: the wish's review reminder comes after 1 s, and the
+    alert's call reaches the gateway the environment names; its own Temporal, a database of its own."""
+    database = await create_database(postgres_server)
+    gateway = NoticeGateway().up()
+    settings = {"LINLI_WISH_REVIEW_LIMIT": "1s", "LINLI_NOTIFY_WEBHOOK_URL": gateway.url}
+    home = tmp_path / "home"
+    up = ChildProcess(
+        "up",
+        [sys.executable, "-m", "devstack", "up", "--home", str(home), "--any-ports"],
+        tmp_path / "up.log",
+        {**os.environ, "DATABASE_URL": database, **settings},
+        REPO,
+    ).start()
+    try:
+        out = await _running(up)
+        assert "LINLI_WISH_REVIEW_LIMIT=1s" in out and f"LINLI_NOTIFY_WEBHOOK_URL={gateway.url}" in out
+        ports = {name: int(port) for name, port in re.findall(r"^  (\w+) +gRPC 127\.0\.0\.1:(\d+)", out, re.MULTILINE)}
+        for child in psutil.Process(up.pid).children(recursive=True):
+            if "services.wishes" in child.cmdline() or "workflows.worker" in child.cmdline():
+                assert settings.items() <= child.environ().items()
+
+        stack_ports = replace(Ports.pick(), **ports)
+        async with connect(stack_ports, Secrets.load_or_create(home / "secrets.json").auth_secret) as api:
+            data = await load_demo_data(api, say=lambda _: None)
+            submitted = await api.wishes.SubmitWish(
+                wish.SubmitWishRequest(
+                    request_id="local-run-review",
+                    community_id=data.org_units["陈仓园社区"],
+                    text="想找人陪老人下棋",
+                    source=wish.WISH_SOURCE_VISIT,
+                    resident_name="孙大爷",
+                ),
+                metadata=api.admin,
+            )
+            raised = await api.dispatch.RaiseAlert(
+                dsp.RaiseAlertRequest(
+                    request_id="local-run-alert",
+                    kind=dsp.ALERT_KIND_FALL,
+                    unit_id=data.org_units["祥富里社区"],
+                    address="3号楼2单元",
+                ),
+                metadata=api.admin,
+            )
+            deadline = time.monotonic() + 60
+            while True:
+                history = await api.wishes.GetWishHistory(
+                    wish.GetWishHistoryRequest(wish_id=submitted.wish.id), metadata=api.admin
+                )
+                reminded = [e for e in history.events if e.kind == wish.WISH_EVENT_KIND_REMINDER]
+                called = gateway.notices("alert", alert_id=raised.alert.id)
+                if reminded and called:
+                    break
+                assert time.monotonic() < deadline, f"reminded: {reminded}, called: {called}"
+                await asyncio.sleep(0.3)
+    finally:
+        up.process.send_signal(signal.SIGTERM)
+        assert up.process.wait(60) == 0
+        gateway.down()
+        await drop_database(postgres_server, database)
+    assert "linli: stopped" in up.log_tail()
