@@ -169,7 +169,7 @@ def print_endpoints(stack: LocalStack) -> None:
         "",
         f"  export TOKEN={dev_token(stack.secrets)}",
         "",
-        f'  grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
+        f'  .venv/bin/grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
         "  ./linli demo    walks one wish through submit → review → publish → claim",
         "",
     ]
