@@ -42,6 +42,9 @@ def main() -> int:
     written = generate(PROTO_ROOT)
     for path in written:
         print(path.relative_to(PROTO_ROOT.parent))
+    from devstack.authorisation_doc import write  # after the code it reads is generated
+
+    print(write().relative_to(PROTO_ROOT.parent))
     return 0
 
 

@@ -4,6 +4,7 @@ server, the time-skipping test server, and for end-to-end tests the whole platfo
 from __future__ import annotations
 
 import secrets
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -105,3 +106,14 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The authorisation matrix's size, when it ran."""
+    matrix = sys.modules.get("tests.e2e.test_authorisation_matrix")
+    OUTCOMES = getattr(matrix, "OUTCOMES", {})
+    if OUTCOMES.get("calls"):
+        terminalreporter.write_line(
+            f"authorisation matrix: {OUTCOMES['calls']} calls ({OUTCOMES['denied']} denied, "
+            f"{OUTCOMES['allowed']} allowed, {OUTCOMES['succeeded']} of them succeeding)"
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import enum
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ class Caller:
     subject: str
     role: Role
     scope: str
+
+    @property
+    def key(self) -> str:
+        """Who this caller is, for keys that must belong to one caller (retry keys): the subject *and* its role and
+        scope, so a token for the same subject with another role or scope never shares them."""
+        return json.dumps([self.role.value, self.scope, self.subject], ensure_ascii=False, separators=(",", ":"))
+
+    def retry_key(self, request_id: str) -> str:
+        """A request id as this caller's own: one caller's retry never answers, or collides with, another's."""
+        return json.dumps(
+            [self.role.value, self.scope, self.subject, request_id], ensure_ascii=False, separators=(",", ":")
+        )
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:

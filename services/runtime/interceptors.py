@@ -1,5 +1,5 @@
-"""The server interceptor every linli service runs: authentication, metrics, one log line a call, and the
-mapping of errors to status codes.
+"""The server interceptor every linli service runs: authentication, the authorisation table's rule of each method
+(services/runtime/access.py), metrics, one log line a call, and the mapping of errors to status codes.
 
 Health checking and reflection stay open, so probes and `grpcurl` work without a token.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
 import grpc
 
-from services.runtime import auth, clients
+from services.runtime import access, auth, clients
 from services.runtime.db import CONNECTION_ERRORS
 from services.runtime.errors import Aborted, ServiceError, Unavailable
 from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, split_method
@@ -41,6 +41,10 @@ def as_service_error(exc: BaseException) -> ServiceError | None:
     if isinstance(exc, CONNECTION_ERRORS):
         return Unavailable("the database is unavailable; retry later")
     return None
+
+
+class UncheckedScope(Exception):
+    """A handler answered a call its rule scopes without checking the caller's scope: a bug, never sent."""
 
 
 class _MethodMetrics:
@@ -72,26 +76,47 @@ class _ObservedCall:
         self.subject = "-"
         self._caller_token: Any = None
         self._deadline_token: Any = None
+        self._checks_token: Any = None
+        self._scoped = False
 
-    async def __aenter__(self) -> None:
+    async def __aenter__(self) -> _ObservedCall:
         self.started = time.perf_counter()
         self.metrics.in_flight.inc()
         try:
             if not self.interceptor.is_ready():
                 raise Unavailable("the service is starting or stopping; retry shortly")
             caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
+            self.subject = caller.subject
+            rules = self.interceptor.rules
+            if rules is not None:
+                rule = access.rule_for(rules, self.method)
+                access.require_role(caller, rule, self.metrics.rpc)
+                self._scoped = rule.scoped
         except ServiceError as exc:
             await self._fail(exc)
-        self.subject = caller.subject
+        self._checks_token = access.begin_call()
         self._caller_token = auth.set_current_caller(caller)
         # Calls this handler makes to other services get no more time than its caller gave it.
         self._deadline_token = clients.set_incoming_deadline(self.context.time_remaining())
+        return self
+
+    def answer_allowed(self) -> None:
+        """Before anything is answered: a call its rule scopes must have checked the caller's scope (a handler that
+        did not is a bug, and its answer is not sent)."""
+        if self._scoped and not access.scope_was_checked():
+            raise UncheckedScope(f"{self.method} answered without checking the caller's scope")
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            try:
+                self.answer_allowed()
+            except UncheckedScope as unchecked:
+                exc_type, exc, tb = UncheckedScope, unchecked, unchecked.__traceback__
         if self._caller_token is not None:
             auth.reset_current_caller(self._caller_token)
             clients.reset_incoming_deadline(self._deadline_token)
-            self._caller_token = self._deadline_token = None
+            access.end_call(self._checks_token)
+            self._caller_token = self._deadline_token = self._checks_token = None
         if exc is None:
             self._record(grpc.StatusCode.OK)
             return False
@@ -140,9 +165,13 @@ class _ObservedCall:
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, auth_secret: str, is_ready: Callable[[], bool]) -> None:
+    def __init__(
+        self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule] | None = None
+    ) -> None:
         self.tokens = auth.TokenVerifier(auth_secret)
         self.is_ready = is_ready
+        # The authorisation table's rules of this server's methods (None: not yet decided by a table).
+        self.rules = rules
         # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and
         # building the wrapper each time cost more than the rest of the interceptor.
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
@@ -184,8 +213,9 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             inner_us = handler.unary_stream
 
             async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                async with observe(context):
+                async with observe(context) as call:
                     async for response in inner_us(request, context):
+                        call.answer_allowed()
                         yield response
 
             return grpc.unary_stream_rpc_method_handler(unary_stream, **codecs)
@@ -202,8 +232,9 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         inner_ss = handler.stream_stream
 
         async def stream_stream(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            async with observe(context):
+            async with observe(context) as call:
                 async for response in inner_ss(requests, context):
+                    call.answer_allowed()
                     yield response
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **codecs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
+from services.runtime import access, paging
 from services.runtime.config import Settings
 from services.runtime.db import create_pool, migrate, wait_for_database
 from services.runtime.interceptors import CallInterceptor
@@ -81,16 +82,26 @@ def add_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> Non
 
 
 class ServiceHost:
-    def __init__(self, settings: Settings, *, schema: str, migrations: Path | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        schema: str,
+        migrations: Path | None,
+        rules: Mapping[str, access.Rule] | None = None,
+    ) -> None:
+        """`rules`: the authorisation table's rules for every method this process serves."""
         if not settings.database_url:
             raise SystemExit("DATABASE_URL is required")
+        if settings.lookup_key:  # every replica signs page tokens alike, so any of them takes another's
+            paging.use_signing_key(settings.lookup_key)
         self.settings = settings
         self.schema = schema
         self.migrations = migrations
         self.pool: asyncpg.Pool = create_pool(settings.database_url, schema, settings.db_pool_max)
         self.health = HealthServicer()
         self.server = grpc.aio.server(
-            interceptors=[CallInterceptor(settings.auth_secret, self.is_ready)],
+            interceptors=[CallInterceptor(settings.auth_secret, self.is_ready, rules=rules)],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),

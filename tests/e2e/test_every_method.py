@@ -1,10 +1,11 @@
 """Every method of every service, called with requests a careless or hostile client might send — empty, every id
 unknown, every enum out of range, every text 100 KB — answers with a caller's-mistake status naming the field, or
-succeeds; never INTERNAL or UNKNOWN. The list of methods comes from the services' descriptors, so a method added
+succeeds; never INTERNAL or UNKNOWN. A page token built by the client, nested 100,000 deep, is one more. The list of methods comes from the services' descriptors, so a method added
 later is swept too."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,6 +45,8 @@ CALLERS_MISTAKES = {
 }
 NAMED_FIELD = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}
 HUGE = "很" * 35_000  # 105 KB in UTF-8
+# A page token a client built: JSON nested 100,000 deep, as base64 (once a RecursionError, so INTERNAL).
+DEEP_TOKEN = base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode()
 
 
 def _fill(request: Message, text: Callable[[descriptor.FieldDescriptor], str | None], enum: int | None) -> Message:
@@ -68,6 +71,8 @@ def _variants(method: descriptor.MethodDescriptor) -> Iterator[tuple[str, Messag
     )
     yield "enums-out-of-range", _fill(new(), lambda f: None, 999)
     yield "huge-texts", _fill(new(), lambda f: HUGE, None)
+    if "page_token" in new.DESCRIPTOR.fields_by_name:
+        yield "deep-page-token", _fill(new(), lambda f: DEEP_TOKEN if f.name == "page_token" else None, None)
 
 
 CASES = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -107,3 +108,34 @@ def test_durations_and_key_lists_parse() -> None:
     key = base64.b64encode(b"k" * 32).decode()
     keys, active = parse_data_keys("X", f"new:{key}, old:{key}")
     assert active == "new" and set(keys) == {"new", "old"}
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        # What a client could build from the old, unsigned form: JSON nested 100,000 deep (a RecursionError).
+        base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode(),
+        base64.urlsafe_b64encode(json.dumps({"q": "0" * 16, "k": [1]}).encode()).decode(),
+        "A" * 10_000,
+        "%%%not base64%%%",
+        "",
+    ],
+    ids=["deep-json", "unsigned", "too-long", "not-base64", "empty-is-first-page"],
+)
+def test_a_page_token_the_service_did_not_sign_is_invalid_argument_naming_page_token(forged: str) -> None:
+    query = {"org_unit": 5}
+    if not forged:
+        assert decode_page_token(forged, query) is None
+        return
+    with pytest.raises(InvalidArgument) as refused:
+        decode_page_token(forged, query)
+    assert refused.value.field == "page_token"
+
+
+def test_a_tampered_page_token_is_refused_and_a_token_is_short() -> None:
+    token = encode_page_token({"org_unit": 5}, [123456789, "2026-12-04T10:00:00+00:00"])
+    assert len(token) < 200
+    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw[-3] ^= 1  # one bit of the last key
+    with pytest.raises(InvalidArgument):
+        decode_page_token(base64.urlsafe_b64encode(bytes(raw)).decode(), {"org_unit": 5})
