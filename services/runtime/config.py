@@ -38,6 +38,8 @@ class WishLimits:
     # escalated and reopened for claiming.
     overdue_grace: timedelta = timedelta(hours=48)
     confirm: timedelta = timedelta(days=7)  # fulfilled, not confirmed: then closed as confirmed by default
+    # How much later than its current deadline a claimant may move a claim's deadline (once, before it lapses).
+    extension: timedelta = timedelta(days=7)
     # Overrides per category (the wish categories' names, e.g. "medical_care"): {category: {limit name: duration}}.
     by_category: dict[str, dict[str, timedelta]] = field(default_factory=dict)
     max_open_claims: int = 5  # claimed wishes one member may hold at once
@@ -48,7 +50,7 @@ class WishLimits:
 ESCALATION_LEVELS = ("street", "district", "city")
 
 
-WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm")
+WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm", "extension")
 
 
 def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta]]:
@@ -274,6 +276,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             claim=_duration(env, "LINLI_WISH_CLAIM_LIMIT", "72h"),
             overdue_grace=_duration(env, "LINLI_WISH_OVERDUE_GRACE", "48h"),
             confirm=_duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
+            extension=_duration(env, "LINLI_WISH_MAX_EXTENSION", "7d"),
             by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
             max_open_claims=_positive(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
             escalate_to=_escalation_level(env),
