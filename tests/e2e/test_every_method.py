@@ -1,7 +1,7 @@
 """Every method of every service, called with requests a careless or hostile client might send — empty, every id
-unknown, every enum out of range, every text 100 KB — answers with a caller's-mistake status naming the field, or
-succeeds; never INTERNAL or UNKNOWN. A page token built by the client, nested 100,000 deep, is one more. The list of methods comes from the services' descriptors, so a method added
-later is swept too."""
+unknown, every enum out of range, every text 100 KB, a page token the client built (JSON nested 100,000 deep) —
+answers with a caller's-mistake status naming the field, or succeeds; never INTERNAL or UNKNOWN. The list of
+methods comes from the services' descriptors, so a method added later is swept too."""
 
 from __future__ import annotations
 
@@ -14,25 +14,11 @@ import pytest
 from google.protobuf import descriptor, message_factory
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
-from linli.dispatch.v1 import activities_pb2, dispatch_pb2
-from linli.registry.v1 import registry_pb2, reports_pb2
-from linli.wishes.v1 import wishes_pb2
 
+from devstack.catalogue import METHODS, SERVED_BY
 from devstack.client import Api
 from devstack.stack import LocalStack
 
-SERVED_BY = {
-    "registry": [
-        registry_pb2.DESCRIPTOR.services_by_name["RegistryService"],
-        reports_pb2.DESCRIPTOR.services_by_name["ReportService"],
-    ],
-    "wishes": [wishes_pb2.DESCRIPTOR.services_by_name["WishService"]],
-    "dispatch": [
-        dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"],
-        activities_pb2.DESCRIPTOR.services_by_name["ActivityService"],
-    ],
-}
-METHODS = [(process, method) for process, services in SERVED_BY.items() for s in services for method in s.methods]
 # What a caller's mistake may be answered with; anything else but OK is the service's fault.
 CALLERS_MISTAKES = {
     grpc.StatusCode.INVALID_ARGUMENT,

@@ -16,25 +16,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from linli.dispatch.v1 import activities_pb2, dispatch_pb2
-from linli.registry.v1 import registry_pb2, reports_pb2
-from linli.wishes.v1 import wishes_pb2
 
+from devstack.catalogue import SERVED_BY
 from devstack.stack import SERVICES, LocalStack
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"
-HOSTED = {
-    "registry": [
-        registry_pb2.DESCRIPTOR.services_by_name["RegistryService"],
-        reports_pb2.DESCRIPTOR.services_by_name["ReportService"],
-    ],
-    "wishes": [wishes_pb2.DESCRIPTOR.services_by_name["WishService"]],
-    "dispatch": [
-        dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"],
-        activities_pb2.DESCRIPTOR.services_by_name["ActivityService"],
-    ],
-}
 OPEN_SERVICES = [
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
@@ -78,11 +65,11 @@ def test_the_grpcurl_binary_runs() -> None:
 @pytest.mark.parametrize("service", SERVICES)
 def test_grpcurl_lists_and_describes_every_service_without_a_token(stack: LocalStack, service: str) -> None:
     listed = ok(grpcurl(stack, service, "list")).split()
-    assert sorted(listed) == sorted([s.full_name for s in HOSTED[service]] + OPEN_SERVICES)
+    assert sorted(listed) == sorted([s.full_name for s in SERVED_BY[service]] + OPEN_SERVICES)
     for name in listed:
         described = ok(grpcurl(stack, service, "describe", name))
         assert f"{name} is a service:" in described, described
-    for hosted in HOSTED[service]:
+    for hosted in SERVED_BY[service]:
         described = ok(grpcurl(stack, service, "describe", hosted.full_name))
         for method in hosted.methods:
             assert f"rpc {method.name} (" in described, f"{method.full_name} not described"
@@ -92,7 +79,7 @@ def test_grpcurl_lists_and_describes_every_service_without_a_token(stack: LocalS
 def test_grpcurl_health_check_answers_serving(stack: LocalStack, service: str) -> None:
     overall = json.loads(ok(grpcurl(stack, service, "grpc.health.v1.Health/Check")))
     named = json.loads(
-        ok(grpcurl(stack, service, "grpc.health.v1.Health/Check", data={"service": HOSTED[service][0].full_name}))
+        ok(grpcurl(stack, service, "grpc.health.v1.Health/Check", data={"service": SERVED_BY[service][0].full_name}))
     )
     assert overall == named == {"status": "SERVING"}
 
