@@ -3,10 +3,12 @@ own pid (SIGTERM, then SIGKILL after a grace period), never by name."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +20,15 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def _stop_with_parent() -> None:
+    """In the child before it runs: SIGTERM when the process that started it dies (Linux's PR_SET_PDEATHSIG)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class ChildProcess:
@@ -39,9 +50,16 @@ class ChildProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._log_start = log.tell()
-        # A new session, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
+        # A new session, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order; and
+        # told to stop when the supervisor dies, so a killed test run or `./linli up` leaves nothing behind.
         self.process = subprocess.Popen(
-            self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.cwd, start_new_session=True
+            self.args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=self.cwd,
+            start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
         log.close()
         return self
