@@ -681,3 +681,37 @@ class BulkAssignWishesResponse(_message.Message):
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[BulkResult]
     def __init__(self, results: _Optional[_Iterable[_Union[BulkResult, _Mapping]]] = ...) -> None: ...
+
+class RevealWishResidentRequest(_message.Message):
+    __slots__ = ("wish_id", "reason")
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    reason: str
+    def __init__(self, wish_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevealWishResidentResponse(_message.Message):
+    __slots__ = ("wish_id", "resident_name", "resident_contact")
+    WISH_ID_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESIDENT_CONTACT_FIELD_NUMBER: _ClassVar[int]
+    wish_id: str
+    resident_name: str
+    resident_contact: str
+    def __init__(self, wish_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ...) -> None: ...
+
+class RotatePersonalDataKeysRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class RotatePersonalDataKeysResponse(_message.Message):
+    __slots__ = ("resealed", "remaining", "active_key_id")
+    RESEALED_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    resealed: int
+    remaining: int
+    active_key_id: str
+    def __init__(self, resealed: _Optional[int] = ..., remaining: _Optional[int] = ..., active_key_id: _Optional[str] = ...) -> None: ...

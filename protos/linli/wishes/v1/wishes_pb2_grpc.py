@@ -146,6 +146,16 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.FromString,
                 _registered_method=True)
+        self.RevealWishResident = channel.unary_unary(
+                '/linli.wishes.v1.WishService/RevealWishResident',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentResponse.FromString,
+                _registered_method=True)
+        self.RotatePersonalDataKeys = channel.unary_unary(
+                '/linli.wishes.v1.WishService/RotatePersonalDataKeys',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
+                _registered_method=True)
 
 
 class WishServiceServicer:
@@ -197,7 +207,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExtendClaim(self, request, context):
-        """Moves a claim's deadline later, once, before the claim lapses: by its claimant, or by staff in scope.
+        """Moves a claim's deadline later, once, before the claim lapses, by at most LINLI_WISH_MAX_EXTENSION (per
+        category in LINLI_WISH_CATEGORY_LIMITS): by its claimant, or by staff in scope.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -212,7 +223,8 @@ class WishServiceServicer:
 
     def ConfirmWish(self, request, context):
         """The resident (through staff or a front end) confirms with a rating and closes the wish (办结), or disputes
-        it and it goes back to the claimant. The claimant cannot sign off their own work.
+        it and it goes back to the claimant. The claimant cannot sign off their own work, and whoever recorded the
+        fulfilment (the same subject, whatever its role or scope) cannot confirm it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -286,7 +298,8 @@ class WishServiceServicer:
 
     def ClaimWishAsGroup(self, request, context):
         """A volunteer team or a paired workplace unit claims a published wish together; each participant's hours are
-        recorded at close-out. The first participant holds the claim.
+        recorded at close-out. The first participant holds the claim. Made by staff in scope, who speak for the
+        group: a member claims alone (ClaimWish), never in another member's name.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -308,6 +321,22 @@ class WishServiceServicer:
 
     def BulkAssignWishes(self, request, context):
         """Assigns or reassigns up to 100 wishes to one member; each wish moves on its own and is reported on its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevealWishResident(self, request, context):
+        """The resident's name and contact in the clear, so staff in scope can reach the resident; the reason is
+        required and every reveal is written to the audit log.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotatePersonalDataKeys(self, request, context):
+        """Re-encrypts residents' personal data sealed under older keys with the active key, one batch per call; a
+        deployment-wide admin only; audited.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -425,6 +454,16 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.BulkAssignWishes,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.SerializeToString,
+            ),
+            'RevealWishResident': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealWishResident,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentResponse.SerializeToString,
+            ),
+            'RotatePersonalDataKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotatePersonalDataKeys,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1023,6 +1062,60 @@ class WishService:
             '/linli.wishes.v1.WishService/BulkAssignWishes',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.BulkAssignWishesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealWishResident(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/RevealWishResident',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.RevealWishResidentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotatePersonalDataKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/RotatePersonalDataKeys',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,
