@@ -15,6 +15,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
+from services.wishes.access import RULES
 from services.wishes.metrics import refresh_wish_gauges
 from services.wishes.outbox import TransitionRelay
 from services.wishes.servicer import WishServicer
@@ -25,7 +26,7 @@ SERVICE_NAME = wishes_pb2.DESCRIPTOR.services_by_name["WishService"].full_name
 
 
 async def serve(settings: Settings) -> None:
-    host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS)
+    host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS, rules=RULES)
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     registry = registry_pb2_grpc.RegistryServiceStub(
@@ -40,7 +41,7 @@ async def serve(settings: Settings) -> None:
         OrgDirectory(registry),
         registry,
         cipher,
-        settings.wish_limits.max_open_claims,
+        settings.wish_limits,
         ZoneInfo(settings.alerts.duty_timezone),
     )
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)

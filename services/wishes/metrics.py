@@ -40,6 +40,11 @@ REMINDERS = Counter(
     "Reminders and escalations recorded, by kind and the state that overran.",
     ["kind", "state"],
 )
+DUPLICATES_SCORED = Histogram(
+    "linli_wish_duplicate_candidates_scored",
+    "Open wishes a new wish's duplicate check scored its text against (bounded per submission; retries score none).",
+    buckets=(0, 5, 10, 25, 50, 100, 250, 500),
+)
 # Every replica reports the same totals from the database: aggregate with max(), not sum().
 WISHES = Gauge("linli_wishes", "Wishes by state and category, read from the database.", ["state", "category"])
 OVERDUE = Gauge(

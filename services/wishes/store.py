@@ -1,13 +1,18 @@
-"""The wishes service's SQL. Everything here runs against the `wishes` schema and no other.
+"""The wishes service's SQL for one wish at a time. Everything here runs against the `wishes` schema and no other.
 
 A transition is one transaction: a conditional UPDATE of the wish (only from the states it may start from,
 so of any number of concurrent claims exactly one matches) and the insert of its history event, which is
 also the outbox row the relay later delivers to the wish's workflow.
+
+Request ids belong to their caller: a wish is found again by (Caller.key, request id), and a move's event stores
+Caller.retry_key(request id), so one caller's id never answers, or takes the place of, another's — a claimant who
+sends the lifecycle's own request id makes a move of their own, not the lifecycle's.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,69 +21,18 @@ import asyncpg
 
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.wishes.domain import CLOSED_STATES, OPEN_STATES, WALL_STATES, Transition, Wish, WishEvent
+from services.wishes.domain import Transition, Wish, WishEvent
+from services.wishes.rows import EVENT_COLUMNS, WISH_COLUMNS, event_of, wish_of
+from services.wishes.store_lists import WishLists
 
-_WISH_COLUMNS = """id, community_id, community_path, text, source, state, category, service_standard, deadline,
-    reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
-    published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at,
-    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org, unit_id"""
-_EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
-
-
-def _wish(row: asyncpg.Record) -> Wish:
-    return Wish(
-        id=row["id"],
-        community_id=row["community_id"],
-        community_path=tuple(row["community_path"]),
-        text=row["text"],
-        source=row["source"],
-        state=row["state"],
-        category=row["category"],
-        service_standard=row["service_standard"],
-        deadline=row["deadline"],
-        reject_reason=row["reject_reason"],
-        claimant_member_id=row["claimant_member_id"],
-        resident_name_masked=row["resident_name_masked"],
-        resident_contact_masked=row["resident_contact_masked"],
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-        version=row["version"],
-        published_at=row["published_at"],
-        claimed_at=row["claimed_at"],
-        fulfilment_report=row["fulfilment_report"],
-        hours=row["hours"],
-        fulfilled_at=row["fulfilled_at"],
-        rating=row["rating"],
-        resident_comment=row["resident_comment"],
-        close_note=row["close_note"],
-        closed_at=row["closed_at"],
-        claim_extended=row["claim_extended"],
-        duplicate_of=row["duplicate_of"],
-        referred_to=row["referred_to"],
-        participant_member_ids=tuple(row["participant_member_ids"]),
-        group_team_id=row["group_team_id"],
-        group_workplace_org=row["group_workplace_org"],
-        unit_id=row["unit_id"],
-    )
-
-
-def _event(row: asyncpg.Record) -> WishEvent:
-    return WishEvent(
-        id=row["id"],
-        wish_id=row["wish_id"],
-        version=row["version"],
-        kind=row["kind"],
-        state=row["state"],
-        actor=row["actor"],
-        note=row["note"],
-        at=row["at"],
-        recipients=tuple(row["recipients"]),
-    )
+# Sealed personal data of a wish: column and the field name bound into its ciphertext.
+RESIDENT_FIELDS = (("resident_name_sealed", "wish.resident_name"), ("resident_contact_sealed", "wish.resident_contact"))
 
 
 @dataclass(frozen=True)
 class NewWish:
     community_id: int
+    # The community's path on the day of submission, kept as history; scope never reads it (the tree moves).
     community_path: tuple[str, ...]
     text: str
     source: str
@@ -87,6 +41,8 @@ class NewWish:
     resident_contact_sealed: bytes | None
     resident_contact_masked: str
     unit_id: int | None = None
+    # What the submission was answered with: (wish id, similarity), most similar first.
+    possible_duplicates: tuple[tuple[int, float], ...] = ()
 
 
 class WrongState(Exception):
@@ -120,56 +76,30 @@ class ClaimCap:
     limit: int
 
 
-@dataclass(frozen=True)
-class WishFilter:
-    org_unit_id: str
-    state: str | None = None
-    category: str | None = None
-    overdue_only: bool = False
-    wall_only: bool = False
-
-
-@dataclass(frozen=True)
-class WishStats:
-    by_state: dict[str, int]
-    submitted: int
-    closed: int
-    overdue: int
-    average_hours_to_claim: float
-    average_hours_to_close: float
-    ended_by_state: dict[str, int]
-
-
-@dataclass(frozen=True)
-class PendingTransition:
-    """A committed transition its workflow has not yet been told of (an outbox row)."""
-
-    event_id: int
-    wish_id: int
-    version: int
-    state: str
-    community_id: int
-    claimant_member_id: int | None
-    committed_at: datetime
-
-
-class WishStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
-
+class WishStore(WishLists):
     async def wish(self, wish_id: int) -> Wish | None:
-        row = await self.pool.fetchrow(f"select {_WISH_COLUMNS} from wishes where id = $1", wish_id)
-        return _wish(row) if row else None
+        row = await self.pool.fetchrow(f"select {WISH_COLUMNS} from wishes where id = $1", wish_id)
+        return wish_of(row) if row else None
 
     async def wishes(self, wish_ids: list[int]) -> dict[int, Wish]:
-        rows = await self.pool.fetch(f"select {_WISH_COLUMNS} from wishes where id = any($1::bigint[])", wish_ids)
-        return {row["id"]: _wish(row) for row in rows}
+        rows = await self.pool.fetch(f"select {WISH_COLUMNS} from wishes where id = any($1::bigint[])", wish_ids)
+        return {row["id"]: wish_of(row) for row in rows}
 
     async def wish_by_request(self, caller: Caller, request_id: str) -> Wish | None:
+        """The wish this caller submitted with this request id, if any (a retry)."""
         row = await self.pool.fetchrow(
-            f"select {_WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2", caller.subject, request_id
+            f"select {WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2", caller.key, request_id
         )
-        return _wish(row) if row else None
+        return wish_of(row) if row else None
+
+    async def submitted_duplicates(self, wish_id: int) -> list[tuple[int, float]]:
+        """The possible duplicates the wish's submission was answered with."""
+        row = await self.pool.fetchrow(
+            "select possible_duplicates, possible_duplicate_similarities from wishes where id = $1", wish_id
+        )
+        if row is None:
+            return []
+        return list(zip(row["possible_duplicates"], row["possible_duplicate_similarities"], strict=True))
 
     async def submit(self, caller: Caller, request_id: str, new: NewWish) -> tuple[Wish, bool]:
         """Inserts the wish and its first event; on a retry returns the first wish. True when created now."""
@@ -177,10 +107,10 @@ class WishStore:
             row = await conn.fetchrow(
                 f"""insert into wishes (community_id, community_path, text, source, state, resident_name_sealed,
                         resident_name_masked, resident_contact_sealed, resident_contact_masked, created_by, request_id,
-                        unit_id)
-                    values ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10, $11)
+                        unit_id, possible_duplicates, possible_duplicate_similarities)
+                    values ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10, $11, $12, $13)
                     on conflict (created_by, request_id) do nothing
-                    returning {_WISH_COLUMNS}""",
+                    returning {WISH_COLUMNS}""",
                 new.community_id,
                 list(new.community_path),
                 new.text,
@@ -189,24 +119,26 @@ class WishStore:
                 new.resident_name_masked,
                 new.resident_contact_sealed,
                 new.resident_contact_masked,
-                caller.subject,
+                caller.key,
                 request_id,
                 new.unit_id,
+                [other for other, _ in new.possible_duplicates],
+                [similarity for _, similarity in new.possible_duplicates],
             )
             if row is None:
                 row = await conn.fetchrow(
-                    f"select {_WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2",
-                    caller.subject,
+                    f"select {WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2",
+                    caller.key,
                     request_id,
                 )
-                return _wish(row), False
-            wish = _wish(row)
+                return wish_of(row), False
+            wish = wish_of(row)
             await conn.execute(
                 """insert into wish_events (wish_id, version, kind, state, actor, request_id)
                    values ($1, 1, 'transition', 'submitted', $2, $3)""",
                 wish.id,
                 caller.subject,
-                request_id,
+                caller.retry_key(request_id),
             )
             await write_audit(
                 conn, caller, "submit_wish", "wish", wish.id, fields=["resident_name", "resident_contact"]
@@ -227,14 +159,15 @@ class WishStore:
     ) -> tuple[Wish, Moved | None]:
         """Moves the wish if it is in one of move.from_states, setting `changes` (column: value).
 
-        Returns (wish, Moved) when moved now and (wish, None) when this request id moved it before.
+        Returns (wish, Moved) when moved now and (wish, None) when this caller's request id moved it before.
         Raises WrongState when the wish is in another state (or, with expected_version, has moved on),
         ClaimCapReached when one of the cap's members already has as many open claims as allowed, LookupError when there
         is no such wish.
         """
+        retry_key = caller.retry_key(request_id)
         assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=5))
         async with self.pool.acquire() as conn, conn.transaction():
-            if await self._seen(conn, wish_id, request_id):
+            if await self._seen(conn, wish_id, retry_key):
                 return await self._current(conn, wish_id), None
             if cap is not None:
                 # Each member's claims are counted and taken one at a time (lock_open_claims, locks in a fixed
@@ -253,7 +186,7 @@ class WishStore:
                     update wishes set state = $2, version = version + 1, updated_at = now(){assignments}
                     from old
                     where id = old_id and state = any($3::text[]) and ($4::int is null or version = $4)
-                    returning {_WISH_COLUMNS}, from_state, entered_at""",
+                    returning {WISH_COLUMNS}, from_state, entered_at""",
                 wish_id,
                 move.to_state,
                 list(move.from_states),
@@ -262,10 +195,10 @@ class WishStore:
             )
             if row is None:
                 # A concurrent retry of this same request may have just committed: that is success, not a race lost.
-                if await self._seen(conn, wish_id, request_id):
+                if await self._seen(conn, wish_id, retry_key):
                     return await self._current(conn, wish_id), None
                 raise WrongState(await self._current(conn, wish_id))
-            wish = _wish(row)
+            wish = wish_of(row)
             await conn.execute(
                 """insert into wish_events (wish_id, version, kind, state, actor, note, request_id)
                    values ($1, $2, 'transition', $3, $4, $5, $6)""",
@@ -274,20 +207,20 @@ class WishStore:
                 wish.state,
                 caller.subject,
                 note,
-                request_id,
+                retry_key,
             )
             return wish, Moved(wish, row["from_state"], row["entered_at"])
 
     async def claim(
         self, caller: Caller, request_id: str, wish_id: int, note: str, cap: ClaimCap
     ) -> tuple[Wish, Moved | None]:
-        """Claims a published wish for the cap's one member in one round trip (the function claim_wish); answers
-        and raises as transition() does for domain.CLAIM."""
+        """Claims a published wish for the cap's one member in one round trip (the function claim_wish, which takes
+        the caller's retry key as its request id); answers and raises as transition() does for domain.CLAIM."""
         (member_id,) = cap.member_ids
         row = await self.pool.fetchrow(
             "select outcome, held, entered_at, wish from claim_wish($1, $2, $3, $4, $5, $6)",
             wish_id,
-            request_id,
+            caller.retry_key(request_id),
             caller.subject,
             note,
             member_id,
@@ -298,33 +231,42 @@ class WishStore:
             raise ClaimCapReached(row["held"], member_id)
         if outcome == "not_found":
             raise LookupError(wish_id)
-        wish = _wish(row["wish"])
+        wish = wish_of(row["wish"])
         if outcome == "wrong_state":
             raise WrongState(wish)
         if outcome == "seen":
             return wish, None
         return wish, Moved(wish, "published", row["entered_at"])
 
-    async def moved_by(self, wish_id: int, request_id: str) -> bool:
-        """True when this request id already moved the wish (a retry)."""
+    async def moved_by(self, caller: Caller, wish_id: int, request_id: str) -> bool:
+        """True when this caller's request id already moved the wish (a retry)."""
         async with self.pool.acquire() as conn:
-            return await self._seen(conn, wish_id, request_id)
+            return await self._seen(conn, wish_id, caller.retry_key(request_id))
 
-    async def _seen(self, conn: asyncpg.Connection, wish_id: int, request_id: str) -> bool:
+    async def fulfilled_by(self, wish_id: int) -> str | None:
+        """Who recorded the wish's latest fulfilment (the caller's subject), if it was fulfilled."""
+        return await self.pool.fetchval(
+            """select actor from wish_events where wish_id = $1 and kind = 'transition' and state = 'fulfilled'
+               order by id desc limit 1""",
+            wish_id,
+        )
+
+    async def _seen(self, conn: asyncpg.Connection, wish_id: int, retry_key: str) -> bool:
         return bool(
-            await conn.fetchval("select 1 from wish_events where wish_id = $1 and request_id = $2", wish_id, request_id)
+            await conn.fetchval("select 1 from wish_events where wish_id = $1 and request_id = $2", wish_id, retry_key)
         )
 
     async def _current(self, conn: asyncpg.Connection, wish_id: int) -> Wish:
-        row = await conn.fetchrow(f"select {_WISH_COLUMNS} from wishes where id = $1", wish_id)
+        row = await conn.fetchrow(f"select {WISH_COLUMNS} from wishes where id = $1", wish_id)
         if row is None:
             raise LookupError(wish_id)
-        return _wish(row)
+        return wish_of(row)
 
     async def record_reminder(
         self, caller: Caller, request_id: str, wish_id: int, kind: str, state: str, note: str, recipients: list[str]
     ) -> bool:
-        """Records a reminder or escalation if the wish is still in `state`; once per request id."""
+        """Records a reminder or escalation if the wish is still in `state`; once per caller's request id."""
+        retry_key = caller.retry_key(request_id)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow("select state, version from wishes where id = $1 for share", wish_id)
             if row is None:
@@ -343,141 +285,60 @@ class WishStore:
                 caller.subject,
                 note,
                 recipients,
-                request_id,
+                retry_key,
             )
-            return inserted is not None or await self._seen(conn, wish_id, request_id)
+            return inserted is not None or await self._seen(conn, wish_id, retry_key)
 
     async def history(self, wish_id: int, after_id: int | None, limit: int) -> list[WishEvent]:
         rows = await self.pool.fetch(
-            f"select {_EVENT_COLUMNS} from wish_events where wish_id = $1 and id > $2 order by id limit $3",
+            f"select {EVENT_COLUMNS} from wish_events where wish_id = $1 and id > $2 order by id limit $3",
             wish_id,
             after_id or 0,
             limit,
         )
-        return [_event(row) for row in rows]
+        return [event_of(row) for row in rows]
 
-    async def count_by_state(self) -> list[tuple[str, str, int]]:
-        rows = await self.pool.fetch(
-            "select state, coalesce(category, '') as category, count(*) as n from wishes group by 1, 2"
-        )
-        return [(row["state"], row["category"], row["n"]) for row in rows]
-
-    async def list_wishes(self, where: WishFilter, before_id: int | None, limit: int) -> list[Wish]:
-        """Newest first, ids below before_id; a subtree by the community's path (GIN-indexed)."""
-        rows = await self.pool.fetch(
-            f"""select {_WISH_COLUMNS} from wishes
-                where community_path @> array[$1::text]
-                  and ($2::text is null or state = $2)
-                  and ($3::text is null or category = $3)
-                  and (not $4 or (state = any($5::text[]) and deadline < now()))
-                  and (not $6 or state = any($7::text[]))
-                  and ($8::bigint is null or id < $8)
-                order by id desc
-                limit $9""",
-            where.org_unit_id,
-            where.state,
-            where.category,
-            where.overdue_only,
-            list(OPEN_STATES),
-            where.wall_only,
-            list(WALL_STATES),
-            before_id,
-            limit,
-        )
-        return [_wish(row) for row in rows]
-
-    async def stats(self, org_unit_id: str, start: datetime, end: datetime) -> WishStats:
-        async with self.pool.acquire() as conn:
-            by_state = await conn.fetch(
-                "select state, count(*) as n from wishes where community_path @> array[$1::text] group by state",
-                org_unit_id,
-            )
+    async def sealed_resident(self, caller: Caller, wish_id: int, reason: str) -> tuple[bytes, bytes | None]:
+        """The sealed name and contact of the wish's resident, for a caller allowed to read them; the read is
+        audited with its reason, in the same transaction."""
+        async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
-                """select
-                     count(*) filter (where submitted_at >= $2 and submitted_at < $3) as submitted,
-                     count(*) filter (where state = 'closed' and closed_at >= $2 and closed_at < $3) as closed,
-                     -- open at end_time: submitted, not yet fulfilled or closed, and its deadline passed
-                     count(*) filter (where submitted_at < $3 and deadline < $3
-                                        and (fulfilled_at is null or fulfilled_at >= $3)
-                                        and (closed_at is null or closed_at >= $3)
-                                        and state <> 'rejected') as overdue,
-                     avg(extract(epoch from claimed_at - published_at) / 3600)
-                       filter (where claimed_at >= $2 and claimed_at < $3 and published_at is not null) as to_claim,
-                     avg(extract(epoch from closed_at - submitted_at) / 3600)
-                       filter (where state = 'closed' and closed_at >= $2 and closed_at < $3) as to_close
-                   from wishes where community_path @> array[$1::text]""",
-                org_unit_id,
-                start,
-                end,
+                "select resident_name_sealed, resident_contact_sealed from wishes where id = $1", wish_id
             )
-            ended = await conn.fetch(
-                """select state, count(*) as n from wishes
-                   where community_path @> array[$1::text] and closed_at >= $2 and closed_at < $3
-                     and state = any($4::text[])
-                   group by state""",
-                org_unit_id,
-                start,
-                end,
-                list(CLOSED_STATES),
+            if row is None:
+                raise LookupError(wish_id)
+            await write_audit(
+                conn,
+                caller,
+                "read_personal_data",
+                "wish",
+                wish_id,
+                fields=["resident_name", "resident_contact"],
+                reason=reason,
             )
-        return WishStats(
-            by_state={r["state"]: r["n"] for r in by_state},
-            submitted=row["submitted"],
-            closed=row["closed"],
-            overdue=row["overdue"],
-            average_hours_to_claim=float(row["to_claim"] or 0.0),
-            average_hours_to_close=float(row["to_close"] or 0.0),
-            ended_by_state={r["state"]: r["n"] for r in ended},
-        )
+            return row["resident_name_sealed"], row["resident_contact_sealed"]
 
-    async def count_overdue(self) -> list[tuple[str, int]]:
-        rows = await self.pool.fetch(
-            """select coalesce(category, '') as category, count(*) as n from wishes
-               where state = any($1::text[]) and deadline < now() group by 1""",
-            list(OPEN_STATES),
-        )
-        return [(row["category"], row["n"]) for row in rows]
-
-    async def open_wishes_of(self, community_id: int, exclude_id: int, limit: int = 500) -> list[Wish]:
-        """The community's open wishes (not yet fulfilled or closed), newest first: what a new wish may duplicate."""
-        rows = await self.pool.fetch(
-            f"""select {_WISH_COLUMNS} from wishes
-                where community_id = $1 and state = any($2::text[]) and id <> $3
-                order by id desc limit $4""",
-            community_id,
-            ["submitted", *OPEN_STATES],
-            exclude_id,
-            limit,
-        )
-        return [_wish(row) for row in rows]
-
-    async def export_page(
-        self,
-        org_unit_id: str,
-        state: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        after_id: int,
-        limit: int,
-    ) -> list[Wish]:
-        """The subtree's wishes (optionally in one state, submitted in [start, end)) after after_id, oldest first."""
-        rows = await self.pool.fetch(
-            f"""select {_WISH_COLUMNS} from wishes
-                where community_path @> array[$1::text]
-                  and ($2::text is null or state = $2)
-                  and ($3::timestamptz is null or submitted_at >= $3)
-                  and ($4::timestamptz is null or submitted_at < $4)
-                  and id > $5
-                order by id
-                limit $6""",
-            org_unit_id,
-            state,
-            start,
-            end,
-            after_id,
-            limit,
-        )
-        return [_wish(row) for row in rows]
+    async def reseal_batch(
+        self, active_key_id: str, limit: int, reseal: Callable[[bytes, str], bytes]
+    ) -> tuple[int, int]:
+        """Re-encrypts up to `limit` wishes' resident data sealed under another key than the active one. Returns
+        (resealed rows, rows still sealed under an old key)."""
+        key_of = "convert_from(substring({column} from 3 for get_byte({column}, 1)), 'UTF8')"
+        columns = [column for column, _ in RESIDENT_FIELDS]
+        stale = " or ".join(f"({c} is not null and {key_of.format(column=c)} <> $1)" for c in columns)
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                f"select id, {', '.join(columns)} from wishes where {stale} order by id limit $2 for update skip locked",
+                active_key_id,
+                limit,
+            )
+            for row in rows:
+                values = [reseal(row[c], f) if row[c] is not None else None for c, f in RESIDENT_FIELDS]
+                await conn.execute(
+                    f"update wishes set {columns[0]} = $2, {columns[1]} = $3 where id = $1", row["id"], *values
+                )
+            remaining = await conn.fetchval(f"select count(*) from wishes where {stale}", active_key_id)
+        return len(rows), remaining
 
     async def audit(self, caller: Caller, action: str, subject_kind: str, subject_id: str, **detail: Any) -> None:
         async with self.pool.acquire() as conn:

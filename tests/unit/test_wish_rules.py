@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from services.runtime.config import ConfigError, load_settings, parse_category_limits
 from services.runtime.errors import InvalidArgument
 from services.wishes import domain
+from services.wishes.claims import Claims
 from services.wishes.outbox import workflow_limits
 from workflows.wish_lifecycle import WishLimits
 
@@ -25,7 +28,6 @@ def a_wish(state: str, deadline: datetime | None) -> domain.Wish:
     return domain.Wish(
         id=1,
         community_id=5,
-        community_path=("1", "5"),
         text="我要一个音响",
         source="hotline",
         state=state,
@@ -127,3 +129,41 @@ def test_the_escalation_top_level_is_a_deployment_setting() -> None:
     assert workflow_limits(settings.wish_limits).escalate_to == "street"
     with pytest.raises(ConfigError, match="LINLI_WISH_ESCALATE_TO"):
         load_settings("wishes", {**ENV, "LINLI_WISH_ESCALATE_TO": "grid"})
+
+
+def test_the_duplicate_check_stops_scoring_when_its_time_is_spent() -> None:
+    candidates = [a_wish("published", None) for _ in range(domain.DUPLICATE_CANDIDATES)]
+    ticks = iter(range(10_000))
+    check = domain.possible_duplicates(
+        "我要一个音响",
+        candidates,
+        budget_seconds=0.05,
+        clock=lambda: next(ticks) / 100,  # 10 ms a look at the clock
+    )
+    assert check.scored == 6  # scored at 0, 10, ... 50 ms; at 60 ms the budget is spent
+    assert len(check.suggestions) == domain.MAX_DUPLICATE_SUGGESTIONS
+    unbounded = domain.possible_duplicates("我要一个音响", candidates * 5, budget_seconds=60)
+    assert unbounded.scored == domain.DUPLICATE_CANDIDATES  # the most recent ones only
+
+
+def test_a_text_too_short_to_be_alike_is_not_a_candidate() -> None:
+    shortest = domain.shortest_possible_duplicate("我要一个音响组织大家跳舞")  # 11 pairs
+    assert shortest == 5
+    assert domain.text_similarity("我要一个音响组织大家跳舞", "我要一个") < domain.DUPLICATE_SIMILARITY
+
+
+def test_a_category_may_bound_its_claims_extension_on_its_own() -> None:
+    env = {**ENV, "LINLI_WISH_MAX_EXTENSION": "3d", "LINLI_WISH_CATEGORY_LIMITS": "legal_aid:extension=1d"}
+    limits = load_settings("wishes", env).wish_limits
+    assert limits.extension == timedelta(days=3) and limits.by_category == {
+        "legal_aid": {"extension": timedelta(days=1)}
+    }
+    claims = SimpleNamespace(limits=limits)
+    held = dataclasses.replace(a_wish("claimed", datetime.now(UTC) + timedelta(hours=1)), category="legal_aid")
+    assert held.deadline is not None
+    Claims._require_extensible(claims, held, held.deadline + timedelta(days=1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="at most 1d") as error:
+        Claims._require_extensible(claims, held, held.deadline + timedelta(days=1, minutes=1))  # type: ignore[arg-type]
+    assert error.value.field == "new_deadline"
+    culture = dataclasses.replace(held, category="culture")
+    Claims._require_extensible(claims, culture, held.deadline + timedelta(days=3))  # type: ignore[arg-type]
