@@ -11,6 +11,7 @@ from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
 
+from services.dispatch.access import RULES
 from services.dispatch.activities_metrics import refresh_activity_gauges
 from services.dispatch.activities_outbox import ActivityRelay
 from services.dispatch.activities_recurring import RecurringActivities
@@ -33,7 +34,7 @@ ACTIVITY_SERVICE_NAME = activities_pb2.DESCRIPTOR.services_by_name["ActivityServ
 
 
 async def serve(settings: Settings) -> None:
-    host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS)
+    host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS, rules=RULES)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
@@ -56,13 +57,14 @@ async def serve(settings: Settings) -> None:
     # Activities (活动): a HolidayActivity workflow each, told of committed transitions by their own outbox relay.
     activity_store = ActivityStore(host.pool)
     activity_relay = ActivityRelay(host.pool, temporal, settings)
+    activity_org = OrgDirectory(registry)
     activities_pb2_grpc.add_ActivityServiceServicer_to_server(
         ActivityServicer(
             activity_store,
             activity_relay,
-            OrgDirectory(registry),
+            activity_org,
             registry,
-            RecurringActivities(host.pool, temporal, settings.task_queue),
+            RecurringActivities(host.pool, temporal, settings.task_queue, activity_org),
         ),
         host.server,
     )

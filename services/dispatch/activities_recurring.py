@@ -16,10 +16,12 @@ from linli.dispatch.v1 import activities_pb2 as pb
 from temporalio.client import Client, ScheduleAlreadyRunningError
 from temporalio.service import RPCError
 
+from services.dispatch.scope import require_unit_in_scope
 from services.runtime import validate
-from services.runtime.auth import Caller, Role
+from services.runtime.auth import Caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import InvalidArgument, NotFound, Unavailable
+from services.runtime.org_directory import OrgDirectory
 from workflows.activity_activities import RoleNeed
 from workflows.recurring_activities import ActivityTemplate, RecurringRunInput, schedule_for, schedule_id
 
@@ -98,10 +100,11 @@ def _recurring(row: asyncpg.Record) -> Recurring:
 
 
 class RecurringActivities:
-    def __init__(self, pool: asyncpg.Pool, temporal: Client, task_queue: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, temporal: Client, task_queue: str, org: OrgDirectory) -> None:
         self.pool = pool
         self.temporal = temporal
         self.task_queue = task_queue
+        self.org = org
 
     async def _row(self, raw_id: str) -> Recurring:
         recurring_id = validate.entity_id("recurring_activity_id", raw_id)
@@ -110,15 +113,13 @@ class RecurringActivities:
             raise NotFound(f"no recurring activity {recurring_id}", "recurring_activity_id")
         return _recurring(row)
 
-    @staticmethod
-    def _require_staff_in_scope(caller: Caller, recurring: Recurring) -> None:
-        caller.require_role(Role.ADMIN, Role.STAFF)
-        caller.require_scope(str(recurring.org_unit_id), recurring.org_path[:-1])
+    async def _require_in_scope(self, caller: Caller, recurring: Recurring, field: str) -> None:
+        """The recurring activity's organising unit, where it is in the tree now, lies in the caller's scope."""
+        await require_unit_in_scope(self.org, caller, recurring.org_unit_id, field)
 
     async def create(
         self, caller: Caller, request: pb.CreateRecurringActivityRequest, activities: ActivityServicer
     ) -> pb.CreateRecurringActivityResponse:
-        caller.require_role(Role.ADMIN, Role.STAFF)
         request_id = validate.request_id(request.request_id)
         given = request.recurring_activity
         if bool(given.every_days) == bool(given.day_of_month):
@@ -162,16 +163,18 @@ class RecurringActivities:
             given.day_of_month,
             given.lead_hours,
             given.duration_minutes,
-            caller.subject,
+            caller.key,
             request_id,
         )
-        if row is None:
+        if row is None:  # this caller's retry: its answer is checked as a fresh call would be
             row = await self.pool.fetchrow(
                 f"select {_COLUMNS} from recurring_activities where created_by = $1 and request_id = $2",
-                caller.subject,
+                caller.key,
                 request_id,
             )
         recurring = _recurring(row)
+        if recurring.org_unit_id != new.org_unit_id:
+            await self._require_in_scope(caller, recurring, "request_id")
         if not recurring.schedule_created:
             await self._create_schedule(recurring)
             recurring = _recurring(
@@ -195,8 +198,7 @@ class RecurringActivities:
 
     async def get(self, caller: Caller, request: pb.GetRecurringActivityRequest) -> pb.GetRecurringActivityResponse:
         recurring = await self._row(request.recurring_activity_id)
-        if caller.role != Role.SERVICE:
-            self._require_staff_in_scope(caller, recurring)
+        await self._require_in_scope(caller, recurring, "recurring_activity_id")
         runs, next_times = 0, []
         if recurring.schedule_created:
             try:
@@ -215,7 +217,7 @@ class RecurringActivities:
         validate.request_id(request.request_id)  # pausing twice is pausing: the retry is safe
         note = validate.text("note", request.note, max_length=500, required=False)
         recurring = await self._row(request.recurring_activity_id)
-        self._require_staff_in_scope(caller, recurring)
+        await self._require_in_scope(caller, recurring, "recurring_activity_id")
         if not recurring.schedule_created:
             await self._create_schedule(recurring)
             await self.pool.execute(

@@ -1,191 +1,55 @@
-"""ActivityService over gRPC: checks the request, the caller's role and scope, commits, then wakes the relay."""
+"""ActivityService over gRPC: checks the request and the caller's scope (the authorisation table, access.py,
+decides the roles), commits, then wakes the relay. Notices are in activities_notices.py, recurring activities in
+activities_recurring.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as pb
 from linli.dispatch.v1 import activities_pb2_grpc
-from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+from linli.registry.v1 import registry_pb2
 
 from services.dispatch import activities_domain as domain
-from services.dispatch.activities_domain import Activity, Event, SignUp
-from services.dispatch.activities_metrics import CHECK_INS, CHECK_OUTS, NOTICE_DELIVERIES, SIGN_UPS, TRANSITIONS
-from services.dispatch.activities_outbox import ActivityRelay
-from services.dispatch.activities_recurring import RecurringActivities
-from services.dispatch.activities_store import ActivityStore, NewActivity, SignUpRefused, WrongState
-from services.runtime import validate
-from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
-from services.runtime.convert import to_timestamp
+from services.dispatch.activities_domain import Activity, SignUp
+from services.dispatch.activities_messages import (
+    activity_message,
+    event_message,
+    read_roles,
+    required_time,
+    sign_up_message,
+)
+from services.dispatch.activities_metrics import CHECK_INS, CHECK_OUTS, SIGN_UPS, TRANSITIONS
+from services.dispatch.activities_notices import NoticeServicer
+from services.dispatch.activities_store import NewActivity, SignUpRefused, WrongState
+from services.runtime import access, validate
+from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from services.runtime.org_directory import OrgDirectory
+from services.runtime.org_directory import OrgUnitInfo
 from services.runtime.paging import decode_page_token, encode_page_token
 
-_STAFF = (Role.ADMIN, Role.STAFF)
+# States before publication (or never published): not for members' eyes.
+_UNPUBLISHED = frozenset({"proposed", "approved", "rejected", "expired"})
 _ORGANISING_KINDS = (registry_pb2.ORG_UNIT_KIND_COMMUNITY, registry_pb2.ORG_UNIT_KIND_STREET)
+_ABOVE_STREETS = (
+    registry_pb2.ORG_UNIT_KIND_PROVINCE,
+    registry_pb2.ORG_UNIT_KIND_CITY,
+    registry_pb2.ORG_UNIT_KIND_DISTRICT,
+)
 
 
-def activity_message(activity: Activity) -> pb.Activity:
-    return pb.Activity(
-        id=str(activity.id),
-        org_unit_id=str(activity.org_unit_id),
-        title=activity.title,
-        kind=domain.KIND_NUMBERS[activity.kind],
-        place=activity.place,
-        start_time=to_timestamp(activity.start_time),
-        end_time=to_timestamp(activity.end_time),
-        signup_deadline=to_timestamp(activity.signup_deadline),
-        capacity=activity.capacity,
-        roles=[
-            pb.ActivityRole(
-                name=r.name,
-                count=r.needed,
-                skills=list(r.skills),
-                filled=r.filled,
-                came=r.came,
-                service_hours=r.service_hours,
-            )
-            for r in activity.roles
-        ],
-        state=domain.STATE_NUMBERS[activity.state],
-        participants=activity.participants,
-        waitlisted=activity.waitlisted,
-        checked_in=activity.checked_in,
-        reject_reason=activity.reject_reason,
-        cancel_reason=activity.cancel_reason,
-        summary=activity.summary,
-        recurring_activity_id=str(activity.recurring_activity_id or ""),
-        create_time=to_timestamp(activity.created_at),
-        update_time=to_timestamp(activity.updated_at),
-        version=activity.version,
-    )
+class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServicer):
+    """The whole service: activities, sign-ups and check-in here, notices and recurring activities delegated."""
 
-
-def sign_up_message(sign_up: SignUp) -> pb.ActivitySignUp:
-    return pb.ActivitySignUp(
-        id=str(sign_up.id),
-        activity_id=str(sign_up.activity_id),
-        member_id=str(sign_up.member_id) if sign_up.member_id is not None else "",
-        resident_ref=sign_up.resident_ref or "",
-        role=sign_up.role,
-        status=domain.SIGN_UP_STATUS_NUMBERS[sign_up.status],
-        waitlist_position=sign_up.waitlist_position,
-        sign_up_time=to_timestamp(sign_up.signed_up_at),
-        check_in_time=to_timestamp(sign_up.checked_in_at),
-        check_out_time=to_timestamp(sign_up.checked_out_at),
-        service_hours=sign_up.service_hours or 0.0,
-    )
-
-
-def event_message(event: Event) -> pb.ActivityEvent:
-    transition = event.kind == "transition"
-    return pb.ActivityEvent(
-        sequence=event.id,
-        kind=pb.ACTIVITY_EVENT_KIND_TRANSITION if transition else pb.ACTIVITY_EVENT_KIND_NOTICE,
-        state=domain.STATE_NUMBERS[event.state],
-        notice_kind=0 if transition else domain.NOTICE_KIND_NUMBERS[event.notice_kind],
-        actor=event.actor,
-        note=event.note,
-        recipients=list(event.recipients),
-        time=to_timestamp(event.at),
-        sent_time=to_timestamp(event.sent_at),
-        delivered=event.delivered,
-        failed=event.failed,
-    )
-
-
-def required_time(field: str, value: Timestamp) -> datetime:
-    if value.seconds == 0 and value.nanos == 0:
-        raise InvalidArgument("is required", field)
-    try:
-        return value.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidArgument("is not a valid time", field) from exc
-
-
-def read_roles(roles: list[pb.ActivityRole], prefix: str = "roles") -> tuple[domain.Role, ...]:
-    if len(roles) > domain.MAX_ROLES:
-        raise InvalidArgument(f"at most {domain.MAX_ROLES} roles", prefix)
-    checked: list[domain.Role] = []
-    for i, role in enumerate(roles):
-        name = validate.text(f"{prefix}[{i}].name", role.name, max_length=domain.MAX_ROLE_NAME)
-        if any(r.name == name for r in checked):
-            raise InvalidArgument(f"role '{name}' is given twice", f"{prefix}[{i}].name")
-        if not 1 <= role.count <= domain.MAX_ROLE_COUNT:
-            raise InvalidArgument(f"must be between 1 and {domain.MAX_ROLE_COUNT}", f"{prefix}[{i}].count")
-        skills = tuple(
-            validate.enum(f"{prefix}[{i}].skills[{j}]", s, registry_pb2.Skill) for j, s in enumerate(role.skills)
-        )
-        checked.append(domain.Role(name, role.count, skills))
-    return tuple(checked)
-
-
-class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
-    def __init__(
-        self,
-        store: ActivityStore,
-        relay: ActivityRelay,
-        org: OrgDirectory,
-        registry: registry_pb2_grpc.RegistryServiceStub,
-        recurring: RecurringActivities,
-    ) -> None:
-        self.store = store
-        self.relay = relay
-        self.org = org
-        self.registry = registry
-        self.recurring = recurring
-
-    # Helpers
-
-    async def _activity(self, raw_id: str, field: str = "activity_id") -> Activity:
-        activity_id = validate.entity_id(field, raw_id)
-        assert activity_id is not None
-        activity = await self.store.activity(activity_id)
-        if activity is None:
-            raise NotFound(f"no activity {activity_id}", field)
-        return activity
-
-    @staticmethod
-    def _require_staff_in_scope(caller: Caller, activity: Activity) -> None:
-        if caller.role == Role.SERVICE:
-            return
-        caller.require_role(*_STAFF)
-        caller.require_scope(str(activity.org_unit_id), activity.org_path[:-1])
-
-    @staticmethod
-    def _require_signer_in_scope(caller: Caller, activity: Activity) -> None:
-        """Staff, admins and other systems (front ends acting for residents) sign up and withdraw in their scope."""
-        if caller.role == Role.SERVICE:
-            return
-        caller.require_role(Role.ADMIN, Role.STAFF, Role.SYSTEM)
-        caller.require_scope(str(activity.org_unit_id), activity.org_path[:-1])
-
-    @staticmethod
-    def _require_may_read(caller: Caller, activity: Activity) -> None:
-        if caller.role in (Role.SERVICE, Role.SYSTEM):
-            return
+    async def _require_may_read(self, caller: Caller, activity: Activity) -> None:
         if caller.role == Role.MEMBER:
-            if activity.state in ("proposed", "approved", "rejected", "expired"):
-                raise PermissionDenied("members may read only published activities")
+            # A published activity is on the notice board: any member may read it, as any may sign up to it.
+            if activity.state in _UNPUBLISHED:
+                raise PermissionDenied("members may read only published activities", "activity_id")
+            access.checked_otherwise()
             return
-        caller.require_scope(str(activity.org_unit_id), activity.org_path[:-1])
-
-    async def _move(
-        self, caller: Caller, request_id: str, activity: Activity, move: domain.Move, note: str = "", **changes: object
-    ) -> Activity:
-        try:
-            moved, now = await self.store.move(caller, request_id, activity.id, move, note, **changes)
-        except WrongState as exc:
-            allowed = " or ".join(sorted(move.from_states))
-            raise FailedPrecondition(
-                f"activity {activity.id} is {exc.activity.state}; to {move.name} it, it must be {allowed}"
-            ) from exc
-        if now:
-            TRANSITIONS.labels(moved.state).inc()
-            self.relay.wake()
-        return moved
+        await self._require_in_scope(caller, activity)
 
     # Proposing and deciding
 
@@ -193,14 +57,16 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         self, request: pb.ProposeActivityRequest, context: grpc.aio.ServicerContext
     ) -> pb.ProposeActivityResponse:
         caller = current_caller()
-        caller.require_role(Role.ADMIN, Role.STAFF, Role.SERVICE)
         request_id = validate.request_id(request.request_id)
         recurring_id = validate.entity_id("recurring_activity_id", request.recurring_activity_id, required=False)
         if recurring_id is not None and caller.role != Role.SERVICE:
             raise PermissionDenied("only a recurring activity's schedule sets it", "recurring_activity_id")
         new = await self.new_activity(caller, request, recurring_id)
+        # A retry is this caller's own (the key is theirs), and its answer is checked as a fresh call would be.
         earlier = await self.store.activity_by_request(caller, request_id)
         if earlier is not None:
+            if earlier.org_unit_id != new.org_unit_id:
+                await self._require_in_scope(caller, earlier, "request_id")
             return pb.ProposeActivityResponse(activity=activity_message(earlier))
         activity, created = await self.store.propose(caller, request_id, new)
         if created:
@@ -228,7 +94,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
         if unit.kind not in _ORGANISING_KINDS:
             raise InvalidArgument(f"org unit {unit.id} is not a community or a street", "org_unit_id")
-        caller.require_scope(unit.id, unit.ancestor_ids)
+        access.require_scope(caller, unit.id, unit.ancestor_ids)
         return NewActivity(
             org_unit_id=int(unit.id),
             org_path=unit.path,
@@ -247,14 +113,13 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         self, request: pb.GetActivityRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetActivityResponse:
         activity = await self._activity(request.activity_id)
-        self._require_may_read(current_caller(), activity)
+        await self._require_may_read(current_caller(), activity)
         return pb.GetActivityResponse(activity=activity_message(activity))
 
     async def ReviewActivity(
         self, request: pb.ReviewActivityRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReviewActivityResponse:
         caller = current_caller()
-        caller.require_role(*_STAFF)
         request_id = validate.request_id(request.request_id)
         decision = request.WhichOneof("decision")
         if decision is None:
@@ -264,8 +129,10 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         else:
             reason = validate.text("reject.reason", request.reject.reason, max_length=domain.MAX_REASON)
         activity = await self._activity(request.activity_id)
-        # The parent org decides (上级审批): staff of the organising unit itself may not approve their own.
-        if caller.scope != WHOLE_DEPLOYMENT and caller.scope not in activity.org_path[:-1]:
+        # The parent org decides (上级审批): staff of the organising unit itself may not approve their own. Above it
+        # as the tree is now.
+        unit = await self.org.unit(str(activity.org_unit_id), "activity_id")
+        if not unit.parent_id or not access.covers(caller, unit.parent_id, unit.ancestor_ids[:-1]):
             raise PermissionDenied(f"only staff of an org above {activity.org_unit_id} may review its activities")
         if decision == "approve":
             moved = await self._move(caller, request_id, activity, domain.APPROVE, note)
@@ -280,7 +147,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         request_id = validate.request_id(request.request_id)
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
         activity = await self._activity(request.activity_id)
-        self._require_staff_in_scope(caller, activity)
+        await self._require_in_scope(caller, activity)
         moved = await self._move(
             caller, request_id, activity, domain.CANCEL, reason, cancel_reason=reason, cancelled_at=datetime.now(UTC)
         )
@@ -305,10 +172,9 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             raise InvalidArgument("volunteer roles are for registered members; give member_id", "role")
         activity = await self._activity(request.activity_id)
         if caller.role == Role.MEMBER:
-            if member_id is None or caller.subject != str(member_id):
-                raise PermissionDenied("a member may sign up only themselves", "member_id")
+            access.require_self(caller, member_id or "", "member_id", "sign up only themselves")
         else:  # staff, or another system (a front end) signing residents up on their behalf
-            self._require_signer_in_scope(caller, activity)
+            await self._require_in_scope(caller, activity)
         if activity.state not in domain.SIGN_UP_STATES:
             raise FailedPrecondition(
                 f"activity {activity.id} is {activity.state}; sign-ups are open only while published"
@@ -328,13 +194,8 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         return pb.SignUpResponse(sign_up=sign_up_message(sign_up))
 
     async def _require_active_member(self, member_id: int) -> None:
-        try:
-            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise NotFound(f"no member {member_id}", "member_id") from exc
-            raise
-        if response.member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
+        member = await self._member(member_id, "member_id")
+        if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
             raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
 
     async def _sign_up_of(self, activity: Activity, raw_id: str) -> SignUp:
@@ -353,10 +214,9 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         activity = await self._activity(request.activity_id)
         sign_up = await self._sign_up_of(activity, request.sign_up_id)
         if caller.role == Role.MEMBER:
-            if caller.subject != str(sign_up.member_id):
-                raise PermissionDenied("a member may withdraw only their own sign-up", "sign_up_id")
+            access.require_self(caller, sign_up.member_id or "", "sign_up_id", "withdraw only their own sign-up")
         else:
-            self._require_signer_in_scope(caller, activity)
+            await self._require_in_scope(caller, activity)
         try:
             withdrawn, promoted, now = await self.store.cancel_sign_up(caller, request_id, activity.id, sign_up.id)
         except WrongState as exc:
@@ -375,7 +235,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         caller = current_caller()
         validate.request_id(request.request_id)  # checking in twice keeps the first time: the retry is safe
         activity = await self._activity(request.activity_id)
-        self._require_staff_in_scope(caller, activity)
+        await self._require_in_scope(caller, activity)
         sign_up = await self._sign_up_of(activity, request.sign_up_id)
         if activity.state not in domain.CHECK_IN_STATES:
             raise FailedPrecondition(f"activity {activity.id} is {activity.state}; check-in is closed")
@@ -396,7 +256,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         caller = current_caller()
         validate.request_id(request.request_id)  # checking out twice keeps the first time: the retry is safe
         activity = await self._activity(request.activity_id)
-        self._require_staff_in_scope(caller, activity)
+        await self._require_in_scope(caller, activity)
         sign_up = await self._sign_up_of(activity, request.sign_up_id)
         if activity.state not in domain.CHECK_IN_STATES:
             raise FailedPrecondition(f"activity {activity.id} is {activity.state}; check-out is closed")
@@ -412,7 +272,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
     ) -> pb.ListSignUpsResponse:
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         activity = await self._activity(request.activity_id)
-        self._require_staff_in_scope(current_caller(), activity)
+        await self._require_in_scope(current_caller(), activity)
         query = {"activity_sign_ups": activity.id}
         last_key = decode_page_token(request.page_token, query)
         after = last_key[0] if last_key and isinstance(last_key[0], int) else None
@@ -425,7 +285,7 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
     ) -> pb.GetActivityHistoryResponse:
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
         activity = await self._activity(request.activity_id)
-        self._require_staff_in_scope(current_caller(), activity)
+        await self._require_in_scope(current_caller(), activity)
         query = {"activity_history": activity.id}
         last_key = decode_page_token(request.page_token, query)
         after = last_key[0] if last_key and isinstance(last_key[0], int) else None
@@ -441,7 +301,6 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         self, request: pb.AdvanceActivityRequest, context: grpc.aio.ServicerContext
     ) -> pb.AdvanceActivityResponse:
         caller = current_caller()
-        caller.require_role(Role.SERVICE)
         request_id = validate.request_id(request.request_id)
         move = domain.STEPS[validate.enum("step", request.step, pb.ActivityStep)]
         activity = await self._activity(request.activity_id)
@@ -453,122 +312,6 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             activity=activity_message(moved), checked_in_volunteers=[sign_up_message(v) for v in volunteers]
         )
 
-    async def NotifyParticipants(
-        self, request: pb.NotifyParticipantsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.NotifyParticipantsResponse:
-        caller = current_caller()
-        caller.require_role(Role.SERVICE)
-        request_id = validate.request_id(request.request_id)
-        kind = domain.NOTICE_KINDS[validate.enum("kind", request.kind, pb.ActivityNoticeKind)]
-        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
-        if len(request.recipients) > domain.MAX_RECIPIENTS:
-            raise InvalidArgument(f"at most {domain.MAX_RECIPIENTS} recipients", "recipients")
-        recipients = [validate.text(f"recipients[{i}]", r, max_length=100) for i, r in enumerate(request.recipients)]
-        activity = await self._activity(request.activity_id)
-        notice, recorded = await self.store.notify(
-            caller, request_id, activity.id, kind, note, recipients, request.include_signed_up
-        )
-        return pb.NotifyParticipantsResponse(notice=event_message(notice), recorded=recorded)
-
-    async def _notice(
-        self, request: pb.GetNoticeDeliveryRequest | pb.RecordNoticeDeliveryRequest
-    ) -> tuple[Activity, Event]:
-        activity = await self._activity(request.activity_id)
-        if request.sequence <= 0:
-            raise InvalidArgument("is required", "sequence")
-        notice = await self.store.notice(activity.id, request.sequence)
-        if notice is None:
-            raise NotFound(f"activity {activity.id} has no notice {request.sequence}", "sequence")
-        return activity, notice
-
-    async def GetNoticeDelivery(
-        self, request: pb.GetNoticeDeliveryRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetNoticeDeliveryResponse:
-        current_caller().require_role(Role.SERVICE)
-        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
-        activity, notice = await self._notice(request)
-        pending = await self.store.pending_deliveries(notice.id, page_size)
-        return pb.GetNoticeDeliveryResponse(
-            notice=event_message(notice),
-            activity=activity_message(activity),
-            pending=[pb.NoticeRecipient(delivery_id=p.delivery_id, recipient=p.recipient) for p in pending],
-        )
-
-    async def RecordNoticeDelivery(
-        self, request: pb.RecordNoticeDeliveryRequest, context: grpc.aio.ServicerContext
-    ) -> pb.RecordNoticeDeliveryResponse:
-        current_caller().require_role(Role.SERVICE)
-        failed = [
-            (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
-            for i, f in enumerate(request.failed)
-        ]
-        _, notice = await self._notice(request)
-        delivered, refused, pending, notice = await self.store.record_deliveries(
-            notice.id, list(request.delivered), failed
-        )
-        NOTICE_DELIVERIES.labels(notice.notice_kind, "delivered").inc(delivered)
-        # Given up: the worker's retries ran out with the gateway unreachable; refused: the gateway said no.
-        NOTICE_DELIVERIES.labels(notice.notice_kind, "given_up" if request.given_up else "refused").inc(refused)
-        return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
-
-    async def SetNoticePreference(
-        self, request: pb.SetNoticePreferenceRequest, context: grpc.aio.ServicerContext
-    ) -> pb.SetNoticePreferenceResponse:
-        caller = current_caller()
-        validate.request_id(request.request_id)  # setting a preference twice is the same: the retry is safe
-        recipient = domain.check_recipient(request.recipient)
-        if recipient is None:
-            raise InvalidArgument("must be member:<id>, resident:<ref> or org:<id>", "recipient")
-        if caller.role == Role.MEMBER:
-            if recipient != f"member:{caller.subject}":
-                raise PermissionDenied("a member may set only their own notices' preference", "recipient")
-        else:
-            caller.require_role(Role.ADMIN, Role.SYSTEM, Role.SERVICE)
-        await self.store.set_notice_preference(caller, recipient, request.daily_digest)
-        if request.daily_digest:
-            await self.relay.ensure_digest_schedule()
-        return pb.SetNoticePreferenceResponse(recipient=recipient, daily_digest=request.daily_digest)
-
-    async def GetNoticeDigests(
-        self, request: pb.GetNoticeDigestsRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetNoticeDigestsResponse:
-        current_caller().require_role(Role.SERVICE)
-        before = required_time("before", request.before)
-        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
-        held = await self.store.held_for_digest(before, page_size)
-        return pb.GetNoticeDigestsResponse(
-            digests=[
-                pb.NoticeDigest(
-                    recipient=recipient,
-                    items=[
-                        pb.DigestItem(
-                            delivery_id=i.delivery_id,
-                            activity_id=str(i.activity_id),
-                            org_unit_id=str(i.org_unit_id),
-                            title=i.title,
-                            place=i.place,
-                            start_time=to_timestamp(i.start_time),
-                            notice_kind=domain.NOTICE_KIND_NUMBERS[i.notice_kind],
-                            note=i.note,
-                        )
-                        for i in items
-                    ],
-                )
-                for recipient, items in held.items()
-            ]
-        )
-
-    async def RecordDigestDelivery(
-        self, request: pb.RecordDigestDeliveryRequest, context: grpc.aio.ServicerContext
-    ) -> pb.RecordDigestDeliveryResponse:
-        current_caller().require_role(Role.SERVICE)
-        failed = [
-            (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
-            for i, f in enumerate(request.failed)
-        ]
-        await self.store.record_digest(list(request.delivered), failed)
-        return pb.RecordDigestDeliveryResponse()
-
     async def GetActivityStats(
         self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetActivityStatsResponse:
@@ -579,10 +322,8 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
         if end <= start:
             raise InvalidArgument("must be after start_time", "end_time")
         unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")
-        if caller.role != Role.SERVICE:
-            caller.require_role(*_STAFF)
-            caller.require_scope(unit.id, unit.ancestor_ids)
-        stats = await self.store.stats(unit.id, start, end)
+        access.require_scope(caller, unit.id, unit.ancestor_ids)
+        stats = await self.store.stats(await self._organisers_under(unit), start, end)
         return pb.GetActivityStatsResponse(
             by_state=[
                 pb.ActivityStateCount(state=domain.STATE_NUMBERS[state], count=n)
@@ -595,6 +336,29 @@ class ActivityServicer(activities_pb2_grpc.ActivityServiceServicer):
             cancelled=stats.cancelled,
             volunteer_hours=stats.volunteer_hours,
         )
+
+    async def _organisers_under(self, unit: OrgUnitInfo) -> list[int]:
+        """The communities and streets (those that organise activities) under the unit as the tree is now."""
+        organisers = list(await self.org.communities_under(unit.id, "org_unit_id"))
+        if unit.kind == registry_pb2.ORG_UNIT_KIND_STREET:
+            organisers.append(int(unit.id))
+        elif unit.kind in _ABOVE_STREETS:
+            token = ""
+            while True:
+                page = await self.registry.ListOrgUnitSubtree(
+                    registry_pb2.ListOrgUnitSubtreeRequest(
+                        org_unit_id=unit.id,
+                        kind=registry_pb2.ORG_UNIT_KIND_STREET,
+                        include_closed=True,
+                        page_size=1000,
+                        page_token=token,
+                    )
+                )
+                organisers.extend(int(u.id) for u in page.org_units)
+                token = page.next_page_token
+                if not token:
+                    break
+        return organisers
 
     # Recurring activities (Temporal Schedules)
 

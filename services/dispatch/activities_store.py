@@ -17,7 +17,6 @@ import asyncpg
 
 from services.dispatch.activities_domain import (
     CLOSE_OUT,
-    DIGEST_KINDS,
     Activity,
     Event,
     Move,
@@ -27,6 +26,8 @@ from services.dispatch.activities_domain import (
     summary,
     volunteer_hours,
 )
+from services.dispatch.activities_notices_store import EVENT_COLUMNS, NoticeStore, event_row
+from services.dispatch.activities_stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
 
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,
@@ -38,11 +39,6 @@ _SIGN_UP_COLUMNS = """s.id, s.activity_id, s.member_id, s.resident_ref, s.role, 
         select count(*) from activity_signups w
         where w.activity_id = s.activity_id and w.status = 'waitlisted'
           and w.id <= s.id) else 0 end as waitlist_position"""
-_EVENT_COLUMNS = """id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at, sent_at,
-    (select count(*) filter (where r.delivered_at is not null) from activity_notice_recipients r
-     where r.event_id = activity_events.id) as delivered_count,
-    (select count(*) filter (where r.failed_at is not null) from activity_notice_recipients r
-     where r.event_id = activity_events.id) as failed_count"""
 
 
 def _sign_up(row: asyncpg.Record) -> SignUp:
@@ -58,24 +54,6 @@ def _sign_up(row: asyncpg.Record) -> SignUp:
         checked_in_at=row["checked_in_at"],
         checked_out_at=row["checked_out_at"],
         service_hours=float(row["service_hours"]) if row["service_hours"] is not None else None,
-    )
-
-
-def _event(row: asyncpg.Record) -> Event:
-    return Event(
-        id=row["id"],
-        activity_id=row["activity_id"],
-        version=row["version"],
-        kind=row["kind"],
-        state=row["state"],
-        notice_kind=row["notice_kind"],
-        actor=row["actor"],
-        note=row["note"],
-        at=row["at"],
-        recipients=tuple(row["recipients"]),
-        sent_at=row["sent_at"],
-        delivered=int(row["delivered_count"]),
-        failed=int(row["failed_count"]),
     )
 
 
@@ -105,39 +83,6 @@ class PendingTransition:
     committed_at: datetime
 
 
-@dataclass(frozen=True)
-class PendingDelivery:
-    """One recipient a notice has not yet reached."""
-
-    delivery_id: int
-    recipient: str
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    """A notice held for a recipient's daily digest."""
-
-    delivery_id: int
-    activity_id: int
-    org_unit_id: int
-    title: str
-    place: str
-    start_time: datetime
-    notice_kind: str
-    note: str
-
-
-@dataclass(frozen=True)
-class Stats:
-    by_state: dict[str, int]
-    proposed: int
-    held: int
-    signed_up: int
-    checked_in: int
-    cancelled: int
-    volunteer_hours: float = 0.0
-
-
 class WrongState(Exception):
     def __init__(self, activity: Activity) -> None:
         self.activity = activity
@@ -153,7 +98,7 @@ class SignUpRefused(Exception):
         self.duplicate = duplicate
 
 
-class ActivityStore:
+class ActivityStore(NoticeStore, ActivityStatsStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
@@ -211,7 +156,7 @@ class ActivityStore:
 
     async def activity_by_request(self, caller: Caller, request_id: str) -> Activity | None:
         activity_id = await self.pool.fetchval(
-            "select id from activities where created_by = $1 and request_id = $2", caller.subject, request_id
+            "select id from activities where created_by = $1 and request_id = $2", caller.key, request_id
         )
         return await self.activity(activity_id) if activity_id else None
 
@@ -237,13 +182,13 @@ class ActivityStore:
 
     async def history(self, activity_id: int, after: int | None, limit: int) -> list[Event]:
         rows = await self.pool.fetch(
-            f"""select {_EVENT_COLUMNS} from activity_events
+            f"""select {EVENT_COLUMNS} from activity_events
                 where activity_id = $1 and id > $2 order by id limit $3""",
             activity_id,
             after or 0,
             limit,
         )
-        return [_event(r) for r in rows]
+        return [event_row(r) for r in rows]
 
     # Proposing and moving
 
@@ -266,7 +211,7 @@ class ActivityStore:
                 new.signup_deadline,
                 new.capacity,
                 new.recurring_activity_id,
-                caller.subject,
+                caller.key,
                 request_id,
             )
             created = activity_id is not None
@@ -280,11 +225,11 @@ class ActivityStore:
                        values ($1, 1, 'transition', 'proposed', $2, $3)""",
                     activity_id,
                     caller.subject,
-                    request_id,
+                    caller.retry_key(request_id),
                 )
             else:
                 activity_id = await conn.fetchval(
-                    "select id from activities where created_by = $1 and request_id = $2", caller.subject, request_id
+                    "select id from activities where created_by = $1 and request_id = $2", caller.key, request_id
                 )
             activity = await self.activity(activity_id, conn)
             assert activity is not None
@@ -296,10 +241,12 @@ class ActivityStore:
         """Moves the activity if it is in one of move.from_states, setting `changes` (column: value).
 
         (activity, True) when moved now, (activity, False) when this request id moved it before; WrongState
-        when it is in another state; LookupError when there is no such activity.
+        when it is in another state; LookupError when there is no such activity. Request ids are the caller's own
+        (a workflow's are predictable): another caller's id never answers for this one, nor blocks it.
         """
+        key = caller.retry_key(request_id)
         async with self.pool.acquire() as conn, conn.transaction():
-            if await self._seen(conn, activity_id, request_id):
+            if await self._seen(conn, activity_id, key):
                 return await self._current(conn, activity_id), False
             if move is CLOSE_OUT:
                 changes = {**changes, **await self._close_out_changes(conn, activity_id)}
@@ -314,7 +261,7 @@ class ActivityStore:
                 *changes.values(),
             )
             if moved_id is None:
-                if await self._seen(conn, activity_id, request_id):
+                if await self._seen(conn, activity_id, key):
                     return await self._current(conn, activity_id), False
                 raise WrongState(await self._current(conn, activity_id))
             activity = await self._current(conn, activity_id)
@@ -326,7 +273,7 @@ class ActivityStore:
                 activity.state,
                 caller.subject,
                 note,
-                request_id,
+                key,
             )
             return activity, True
 
@@ -367,10 +314,10 @@ class ActivityStore:
         )
         return [_sign_up(r) for r in rows]
 
-    async def _seen(self, conn: asyncpg.Connection, activity_id: int, request_id: str) -> bool:
+    async def _seen(self, conn: asyncpg.Connection, activity_id: int, key: str) -> bool:
         return bool(
             await conn.fetchval(
-                "select 1 from activity_events where activity_id = $1 and request_id = $2", activity_id, request_id
+                "select 1 from activity_events where activity_id = $1 and request_id = $2", activity_id, key
             )
         )
 
@@ -396,7 +343,7 @@ class ActivityStore:
             earlier = await conn.fetchval(
                 "select id from activity_signups where activity_id = $1 and created_by = $2 and request_id = $3",
                 activity_id,
-                caller.subject,
+                caller.key,
                 request_id,
             )
             if earlier:
@@ -449,7 +396,7 @@ class ActivityStore:
                 resident_ref,
                 role,
                 status,
-                caller.subject,
+                caller.key,
                 request_id,
             )
             return await self._sign_up(conn, activity_id, sign_up_id), True
@@ -484,7 +431,8 @@ class ActivityStore:
                 )
                 if next_id:
                     promoted = await self._sign_up(conn, activity_id, next_id)
-                    # Recorded here, not by the workflow: the relay tells the workflow, which delivers it.
+                    # Recorded here, not by the workflow: the relay tells the workflow, which delivers it. Its key
+                    # is the service's own: callers' keys are retry keys (JSON arrays), so none can take it first.
                     await self._notice(
                         conn,
                         caller,
@@ -527,249 +475,3 @@ class ActivityStore:
         if found is None:
             raise LookupError(sign_up_id)
         return found
-
-    # Notices
-
-    async def notify(
-        self,
-        caller: Caller,
-        request_id: str,
-        activity_id: int,
-        kind: str,
-        note: str,
-        recipients: list[str],
-        include_signed_up: bool,
-    ) -> tuple[Event, bool]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            earlier = await conn.fetchrow(
-                f"select {_EVENT_COLUMNS} from activity_events where activity_id = $1 and request_id = $2",
-                activity_id,
-                request_id,
-            )
-            if earlier:
-                return _event(earlier), False
-            everyone = list(recipients)
-            if include_signed_up:
-                rows = await conn.fetch(
-                    """select member_id, resident_ref from activity_signups
-                       where activity_id = $1 and status <> 'cancelled' order by id""",
-                    activity_id,
-                )
-                everyone += [
-                    f"member:{r['member_id']}" if r["member_id"] is not None else f"resident:{r['resident_ref']}"
-                    for r in rows
-                ]
-            return await self._notice(conn, caller, request_id, activity_id, kind, note, everyone), True
-
-    async def _notice(
-        self,
-        conn: asyncpg.Connection,
-        caller: Caller,
-        request_id: str,
-        activity_id: int,
-        kind: str,
-        note: str,
-        recipients: list[str],
-        *,
-        relay: bool = False,
-    ) -> Event:
-        """Records a notice with a delivery row per recipient. The workflow that records a notice delivers it
-        itself; one recorded elsewhere (`relay`) is left for the relay to tell the workflow of."""
-        unique = list(dict.fromkeys(recipients))
-        row = await conn.fetchrow(
-            """insert into activity_events (activity_id, version, kind, state, notice_kind, actor, note, recipients,
-                    request_id, delivered_at)
-                select id, version, 'notice', state, $2, $3, $4, $5, $6, case when $7 then null else now() end
-                from activities where id = $1
-                returning id""",
-            activity_id,
-            kind,
-            caller.subject,
-            note,
-            unique,
-            request_id,
-            relay,
-        )
-        # A recipient who asked for the daily digest gets a non-urgent notice there (held), not at once.
-        await conn.execute(
-            """insert into activity_notice_recipients (event_id, recipient, digest)
-               select $1, r.recipient, $3 and coalesce(p.daily_digest, false)
-               from unnest($2::text[]) with ordinality as r(recipient, n)
-               left join activity_notice_preferences p on p.recipient = r.recipient
-               order by r.n""",
-            row["id"],
-            unique,
-            kind in DIGEST_KINDS,
-        )
-        if not unique:  # nobody to tell: sent as it is recorded
-            await conn.execute("update activity_events set sent_at = now() where id = $1", row["id"])
-        return await self._event_by_id(conn, row["id"])
-
-    async def _event_by_id(self, conn: asyncpg.Connection | asyncpg.Pool, event_id: int) -> Event:
-        row = await conn.fetchrow(f"select {_EVENT_COLUMNS} from activity_events where id = $1", event_id)
-        return _event(row)
-
-    async def notice(self, activity_id: int, sequence: int) -> Event | None:
-        row = await self.pool.fetchrow(
-            f"select {_EVENT_COLUMNS} from activity_events where activity_id = $1 and id = $2 and kind = 'notice'",
-            activity_id,
-            sequence,
-        )
-        return _event(row) if row else None
-
-    async def pending_deliveries(self, event_id: int, limit: int) -> list[PendingDelivery]:
-        rows = await self.pool.fetch(
-            """select id, recipient from activity_notice_recipients
-               where event_id = $1 and delivered_at is null and failed_at is null and not digest
-               order by id limit $2""",
-            event_id,
-            limit,
-        )
-        return [PendingDelivery(r["id"], r["recipient"]) for r in rows]
-
-    async def record_deliveries(
-        self, event_id: int, delivered: list[int], failed: list[tuple[int, str]]
-    ) -> tuple[int, int, int, Event]:
-        """Marks deliveries as taken or refused (a delivery already settled keeps its first outcome); the notice
-        is sent once none is left. Returns how many were marked delivered and refused now, the recipients still
-        waiting, and the notice."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            marked = await conn.execute(
-                """update activity_notice_recipients set delivered_at = now()
-                   where event_id = $1 and id = any($2::bigint[]) and delivered_at is null and failed_at is null""",
-                event_id,
-                delivered,
-            )
-            refused = await conn.execute(
-                """update activity_notice_recipients r set failed_at = now(), failure = f.reason
-                   from unnest($2::bigint[], $3::text[]) as f(id, reason)
-                   where r.event_id = $1 and r.id = f.id and r.delivered_at is null and r.failed_at is null""",
-                event_id,
-                [delivery_id for delivery_id, _ in failed],
-                [reason for _, reason in failed],
-            )
-            pending = await conn.fetchval(
-                """select count(*) from activity_notice_recipients
-                   where event_id = $1 and delivered_at is null and failed_at is null""",
-                event_id,
-            )
-            if pending == 0:
-                await conn.execute(
-                    "update activity_events set sent_at = coalesce(sent_at, now()) where id = $1", event_id
-                )
-            notice = await self._event_by_id(conn, event_id)
-            return int(marked.split()[-1]), int(refused.split()[-1]), int(pending), notice
-
-    # The daily digest
-
-    async def set_notice_preference(self, caller: Caller, recipient: str, daily_digest: bool) -> None:
-        await self.pool.execute(
-            """insert into activity_notice_preferences (recipient, daily_digest, updated_by) values ($1, $2, $3)
-               on conflict (recipient) do update set daily_digest = $2, updated_by = $3, updated_at = now()""",
-            recipient,
-            daily_digest,
-            caller.subject,
-        )
-
-    async def held_for_digest(self, before: datetime, recipients: int) -> dict[str, list[DigestItem]]:
-        """The first `recipients` recipients (by reference) with notices held for their digest, recorded before
-        `before`, each with those notices in the order they were recorded."""
-        rows = await self.pool.fetch(
-            """with due as (
-                   select distinct n.recipient from activity_notice_recipients n
-                   join activity_events e on e.id = n.event_id
-                   where n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
-                   order by n.recipient limit $2)
-               select n.id, n.recipient, e.activity_id, a.org_unit_id, a.title, a.place, a.start_time,
-                      e.notice_kind, e.note
-               from activity_notice_recipients n
-               join activity_events e on e.id = n.event_id
-               join activities a on a.id = e.activity_id
-               where n.recipient in (select recipient from due)
-                 and n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
-               order by n.recipient, n.id""",
-            before,
-            recipients,
-        )
-        digests: dict[str, list[DigestItem]] = {}
-        for r in rows:
-            digests.setdefault(r["recipient"], []).append(
-                DigestItem(
-                    r["id"],
-                    r["activity_id"],
-                    r["org_unit_id"],
-                    r["title"],
-                    r["place"],
-                    r["start_time"],
-                    r["notice_kind"],
-                    r["note"],
-                )
-            )
-        return digests
-
-    async def record_digest(self, delivered: list[int], failed: list[tuple[int, str]]) -> None:
-        """Marks held deliveries as taken or refused; a notice with nothing left to deliver is sent."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                """update activity_notice_recipients set delivered_at = now()
-                   where id = any($1::bigint[]) and digest and delivered_at is null and failed_at is null""",
-                delivered,
-            )
-            await conn.execute(
-                """update activity_notice_recipients r set failed_at = now(), failure = f.reason
-                   from unnest($1::bigint[], $2::text[]) as f(id, reason)
-                   where r.id = f.id and r.digest and r.delivered_at is null and r.failed_at is null""",
-                [delivery_id for delivery_id, _ in failed],
-                [reason for _, reason in failed],
-            )
-            await conn.execute(
-                """update activity_events e set sent_at = now()
-                   where e.sent_at is null and e.id in (
-                       select event_id from activity_notice_recipients where id = any($1::bigint[]))
-                     and not exists (
-                       select 1 from activity_notice_recipients r
-                       where r.event_id = e.id and r.delivered_at is null and r.failed_at is null)""",
-                delivered + [delivery_id for delivery_id, _ in failed],
-            )
-
-    # Statistics
-
-    async def stats(self, org_unit_id: str, start: datetime, end: datetime) -> Stats:
-        async with self.pool.acquire() as conn:
-            by_state = await conn.fetch(
-                "select state, count(*) as n from activities where org_path @> array[$1::text] group by state",
-                org_unit_id,
-            )
-            row = await conn.fetchrow(
-                """select count(*) filter (where a.created_at >= $2 and a.created_at < $3) as proposed,
-                          count(*) filter (where a.state = 'closed' and a.closed_at >= $2 and a.closed_at < $3) as held,
-                          count(*) filter (where a.state = 'cancelled' and a.cancelled_at >= $2 and a.cancelled_at < $3)
-                              as cancelled
-                   from activities a where a.org_path @> array[$1::text]""",
-                org_unit_id,
-                start,
-                end,
-            )
-            attendance = await conn.fetchrow(
-                """select count(*) as signed_up, count(s.checked_in_at) as checked_in,
-                          coalesce(sum(s.service_hours), 0) as volunteer_hours
-                   from activities a join activity_signups s on s.activity_id = a.id and s.status = 'confirmed'
-                   where a.org_path @> array[$1::text] and a.state = 'closed' and a.closed_at >= $2
-                     and a.closed_at < $3""",
-                org_unit_id,
-                start,
-                end,
-            )
-        return Stats(
-            by_state={r["state"]: int(r["n"]) for r in by_state},
-            proposed=int(row["proposed"]),
-            held=int(row["held"]),
-            signed_up=int(attendance["signed_up"]),
-            checked_in=int(attendance["checked_in"]),
-            cancelled=int(row["cancelled"]),
-            volunteer_hours=float(attendance["volunteer_hours"]),
-        )
-
-    async def count_by_state(self) -> list[tuple[str, str, int]]:
-        rows = await self.pool.fetch("select state, kind, count(*) as n from activities group by state, kind")
-        return [(r["state"], r["kind"], int(r["n"])) for r in rows]

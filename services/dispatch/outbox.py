@@ -29,7 +29,7 @@ from workflows.emergency_activities import Callee
 from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
 
 if TYPE_CHECKING:
-    from services.dispatch.store import Alert
+    from services.dispatch.alerts_store import Alert
 
 log = logging.getLogger(__name__)
 

@@ -141,5 +141,5 @@ async def test_close_out_fixes_each_volunteers_hours_from_check_in_and_check_out
         "1 of 1 signed-up participants came (100%); 2 of 3 volunteers came, 2.5 h recorded "
         "(first aid 0 of 1, 0 h, steward 2 of 2, 2.5 h)"
     )
-    stats = await store.stats("4", now - timedelta(hours=1), now + timedelta(hours=1))
+    stats = await store.stats([4], now - timedelta(hours=1), now + timedelta(hours=1))  # organised by unit 4
     assert stats.held == 1 and stats.volunteer_hours >= 2.5

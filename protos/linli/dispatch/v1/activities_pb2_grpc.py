@@ -160,7 +160,8 @@ class ActivityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetActivity(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Staff, admins and other systems read the activities in their scope; members read published ones anywhere.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -256,7 +257,8 @@ class ActivityServiceServicer:
     def SetNoticePreference(self, request, context):
         """Asks for a recipient's non-urgent activity notices (published, approval reminders) in one daily digest rather
         than one by one; urgent ones (reminders, cancellations, promotions, calls for volunteers) always come at once.
-        A member for themselves, a front end (system) or an admin for anyone.
+        A member for themselves; a front end (system) or an admin for a recipient in their scope: a member registered
+        there, an org unit there, or a resident signed up to an activity there.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,78 @@
+"""What the ActivityService's handlers share: the stores and services they use, finding an activity, checking the
+caller's scope over it (the tree as it is now) and moving it.
+
+The handlers themselves: activities, sign-ups and check-in (activities_servicer.py), notices and digests
+(activities_notices.py), recurring activities (activities_recurring.py).
+"""
+
+from __future__ import annotations
+
+import grpc
+from linli.registry.v1 import registry_pb2, registry_pb2_grpc
+
+from services.dispatch import activities_domain as domain
+from services.dispatch.activities_domain import Activity
+from services.dispatch.activities_metrics import TRANSITIONS
+from services.dispatch.activities_outbox import ActivityRelay
+from services.dispatch.activities_recurring import RecurringActivities
+from services.dispatch.activities_store import ActivityStore, WrongState
+from services.dispatch.scope import require_unit_in_scope
+from services.runtime import validate
+from services.runtime.auth import Caller
+from services.runtime.errors import FailedPrecondition, NotFound
+from services.runtime.org_directory import OrgDirectory
+
+
+class ActivityCalls:
+    """The stores and services every handler of the ActivityService uses."""
+
+    def __init__(
+        self,
+        store: ActivityStore,
+        relay: ActivityRelay,
+        org: OrgDirectory,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        recurring: RecurringActivities,
+    ) -> None:
+        self.store = store
+        self.relay = relay
+        self.org = org
+        self.registry = registry
+        self.recurring = recurring
+
+    async def _activity(self, raw_id: str, field: str = "activity_id") -> Activity:
+        activity_id = validate.entity_id(field, raw_id)
+        assert activity_id is not None
+        activity = await self.store.activity(activity_id)
+        if activity is None:
+            raise NotFound(f"no activity {activity_id}", field)
+        return activity
+
+    async def _require_in_scope(self, caller: Caller, activity: Activity, field: str = "activity_id") -> None:
+        """The activity's organising unit, where it is in the tree now, lies in the caller's scope."""
+        await require_unit_in_scope(self.org, caller, activity.org_unit_id, field)
+
+    async def _member(self, member_id: int, field: str) -> registry_pb2.Member:
+        """The member as the registry has them now, or NotFound naming `field`."""
+        try:
+            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"no member {member_id}", field) from exc
+            raise
+        return response.member
+
+    async def _move(
+        self, caller: Caller, request_id: str, activity: Activity, move: domain.Move, note: str = "", **changes: object
+    ) -> Activity:
+        try:
+            moved, now = await self.store.move(caller, request_id, activity.id, move, note, **changes)
+        except WrongState as exc:
+            allowed = " or ".join(sorted(move.from_states))
+            raise FailedPrecondition(
+                f"activity {activity.id} is {exc.activity.state}; to {move.name} it, it must be {allowed}"
+            ) from exc
+        if now:
+            TRANSITIONS.labels(moved.state).inc()
+            self.relay.wake()
+        return moved

@@ -1,0 +1,66 @@
+"""What the DispatchService's handlers share: the services and stores they use, and the duty in force at a moment.
+
+The handlers themselves are by sub-domain: matching (matching_servicer.py), duty rosters and absences
+(duty_servicer.py) and emergency alerts (alerts_servicer.py); servicer.py puts them together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from linli.registry.v1 import registry_pb2_grpc
+from linli.wishes.v1 import wishes_pb2_grpc
+
+from services.dispatch import domain
+from services.dispatch.domain import Slot
+from services.dispatch.members import MemberDirectory
+from services.dispatch.outbox import AlertRelay
+from services.dispatch.store import DispatchStore
+from services.runtime.errors import InvalidArgument
+from services.runtime.org_directory import OrgDirectory
+from services.runtime.pii import PersonalDataCipher
+
+
+def optional_time(field: str, value: Timestamp) -> datetime | None:
+    if value.seconds == 0 and value.nanos == 0:
+        return None
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidArgument("is not a valid time", field) from exc
+
+
+class DispatchCalls:
+    """The services and stores every handler of the DispatchService uses."""
+
+    def __init__(
+        self,
+        wishes: wishes_pb2_grpc.WishServiceStub,
+        registry: registry_pb2_grpc.RegistryServiceStub,
+        store: DispatchStore,
+        relay: AlertRelay,
+        org: OrgDirectory,
+        members: MemberDirectory,
+        zone: ZoneInfo,
+        cipher: PersonalDataCipher,
+    ) -> None:
+        self.wishes = wishes
+        self.registry = registry
+        self.store = store
+        self.relay = relay
+        self.org = org
+        self.members = members
+        self.zone = zone
+        self.cipher = cipher
+
+    async def _on_duty_at(self, community_id: int, moment: datetime) -> list[Slot]:
+        """The slots covering the moment, in roster order, but for those of volunteers away then."""
+        local = moment.astimezone(self.zone)
+        _, slots = await self.store.day(community_id, local.date())
+        covering = domain.on_duty(slots, local.hour * 60 + local.minute)
+        if not covering:
+            return covering
+        away = await self.store.away(community_id, moment, moment + timedelta(seconds=1))
+        return [s for s in covering if s.volunteer not in away]
