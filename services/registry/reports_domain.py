@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.runtime.csv_export import csv_text
 from services.runtime.errors import InvalidArgument
 
 # The columns of the weekly export, in order: (CSV header, field of linli.registry.v1.WeeklyReport).
@@ -73,15 +72,14 @@ def year_bounds(year: int, zone: str) -> tuple[datetime, datetime]:
 
 
 def weekly_csv(reports: list[dict[str, Any]]) -> str:
-    """Reports (in their JSON form, fields as in the proto) as CSV, one row each."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([header for header, _ in WEEKLY_COLUMNS] + ["wishes_by_state", "missing_sections"])
+    """Reports (in their JSON form, fields as in the proto) as CSV, one row each; a unit named like a formula is
+    written so the spreadsheet shows it as text (services/runtime/csv_export.py)."""
+    rows = []
     for report in reports:
         row = [
             report.get(name, 0 if name not in ("org_unit_name", "week_start", "org_unit_id") else "")
             for _, name in WEEKLY_COLUMNS
         ]
         by_state = ";".join(f"{c['name']}={c.get('count', 0)}" for c in report.get("wishes_by_state", []))
-        writer.writerow([*row, by_state, ";".join(report.get("missing_sections", []))])
-    return out.getvalue()
+        rows.append([*row, by_state, ";".join(report.get("missing_sections", []))])
+    return csv_text(rows, [header for header, _ in WEEKLY_COLUMNS] + ["wishes_by_state", "missing_sections"])
