@@ -8,6 +8,7 @@ from pathlib import Path
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
 from temporalio.client import Client
 
+from services.registry.access import RULES
 from services.registry.reports_servicer import ReportServicer
 from services.registry.reports_store import ReportStore
 from services.registry.servicer import RegistryServicer
@@ -23,7 +24,7 @@ REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].f
 
 
 async def serve(settings: Settings) -> None:
-    host = ServiceHost(settings, schema="registry", migrations=MIGRATIONS)
+    host = ServiceHost(settings, schema="registry", migrations=MIGRATIONS, rules=RULES)
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(

@@ -1,7 +1,81 @@
-"""Who may call each method of the registry service: its part of the authorisation table (services/runtime/access.py)."""
+"""Who may call each method of the registry service and its ReportService: their part of the authorisation table
+(services/runtime/access.py; docs/authorisation.md is written from it).
+
+What is public, and why:
+- The org tree's names and shape (GetOrgUnit, ListOrgUnitChildren, ListOrgUnitSubtree) and the party organisations
+  hanging on it (ListPartyOrganisations): every caller, in any scope. They hold no personal data, every service
+  checks scope through them, front ends show them, and a community's party organisations are on its notice board.
+- LookupMember and ImportMembers name no org unit: a caller in any scope may call them, and what they find or write
+  is limited to its scope row by row (a member found elsewhere is left out and never said to exist; a row for a
+  place, or a person, outside the scope is refused by its row number).
+Everything else is checked against the object's org unit as the tree is now. The org tree's history names who
+changed it and why: staff in scope only. Posts, teams and pairings are a community's own records: read in scope,
+a member in their own community (a member's token is scoped to it).
+"""
 
 from __future__ import annotations
 
-from services.runtime.access import Rule
+from services.runtime.access import ANYONE, PUBLIC, STAFF, WORKER, Rule, rule
+from services.runtime.auth import Role
 
-RULES: dict[str, Rule] = {}
+_REGISTRY = "linli.registry.v1.RegistryService/"
+_REPORTS = "linli.registry.v1.ReportService/"
+
+# Staff and the other government systems that act for an office (the party-member information system, 12345).
+_OFFICES = STAFF | {Role.SYSTEM}
+_READERS = _OFFICES | WORKER
+_MEMBER_OWN = "only their own record"
+_MEMBER_COMMUNITY = "only their own community's (their token's scope)"
+
+RULES: dict[str, Rule] = {
+    # ---- the org tree (组织)
+    _REGISTRY + "CreateOrgUnit": rule(_OFFICES, "request.parent_id (a root unit: deployment-wide callers only)"),
+    _REGISTRY + "GetOrgUnit": rule(ANYONE, PUBLIC),
+    _REGISTRY + "RenameOrgUnit": rule(_OFFICES, "request.org_unit_id"),
+    _REGISTRY + "MoveOrgUnit": rule(_OFFICES, "the unit's old parent and request.new_parent_id"),
+    _REGISTRY + "CloseOrgUnit": rule(_OFFICES, "request.org_unit_id"),
+    _REGISTRY + "ListOrgUnitChildren": rule(ANYONE, PUBLIC),
+    _REGISTRY + "ListOrgUnitSubtree": rule(ANYONE, PUBLIC),
+    _REGISTRY + "ListOrgUnitHistory": rule(STAFF, "request.org_unit_id"),
+    _REGISTRY + "CreatePartyOrganisation": rule(_OFFICES, "request.org_unit_id"),
+    _REGISTRY + "ListPartyOrganisations": rule(ANYONE, PUBLIC),
+    _REGISTRY + "DissolvePartyOrganisation": rule(_OFFICES, "the party organisation's unit"),
+    # ---- members (在职党员报到)
+    _REGISTRY + "RegisterMember": rule(_OFFICES, "request.residence_unit_id (a retry: the member it registered)"),
+    _REGISTRY + "GetMember": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "SearchMembers": rule(_READERS, "request.org_unit_id"),
+    _REGISTRY + "LookupMember": rule(_READERS, PUBLIC),
+    _REGISTRY + "UpdateMember": rule(_OFFICES, "the member's residence"),
+    _REGISTRY + "TransferMember": rule(_OFFICES, "the member's residence and request.residence_unit_id"),
+    _REGISTRY + "ListMemberResidences": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "DeregisterMember": rule(_OFFICES, "the member's residence"),
+    _REGISTRY + "ImportMembers": rule(_OFFICES, PUBLIC),
+    _REGISTRY + "ExportMembers": rule(_OFFICES, "request.org_unit_id"),
+    _REGISTRY + "RotatePersonalDataKeys": rule({Role.ADMIN}, "the whole deployment (deployment-wide admins only)"),
+    # ---- service posts (服务岗位), teams (志愿服务队), pairings (结对共建)
+    _REGISTRY + "CreateServicePost": rule(STAFF, "request.community_id"),
+    _REGISTRY + "ListServicePosts": rule(ANYONE, "request.community_id", _MEMBER_COMMUNITY),
+    _REGISTRY + "ClaimServicePost": rule(STAFF | {Role.MEMBER}, "the member's residence", "only for themselves"),
+    _REGISTRY + "ReleaseServicePost": rule(STAFF | {Role.MEMBER}, "the member's residence", "only for themselves"),
+    _REGISTRY + "CreateTeam": rule(STAFF, "request.org_unit_id"),
+    _REGISTRY + "ListTeams": rule(ANYONE, "request.org_unit_id", _MEMBER_COMMUNITY),
+    _REGISTRY + "AddTeamMember": rule(STAFF, "the team's unit (and the member's residence)"),
+    _REGISTRY + "RemoveTeamMember": rule(STAFF, "the team's unit"),
+    _REGISTRY + "ListTeamMembers": rule(_READERS, "the team's unit"),
+    _REGISTRY + "CreatePairing": rule(_OFFICES, "request.community_id"),
+    _REGISTRY + "EndPairing": rule(_OFFICES, "the pairing's community"),
+    _REGISTRY + "ListPairings": rule(ANYONE, "request.org_unit_id", _MEMBER_COMMUNITY),
+    # ---- service records (纪实) and stats
+    _REGISTRY + "RecordService": rule(STAFF | WORKER, "the member's residence"),
+    _REGISTRY + "GetMemberServiceSummary": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "GetRegistryStats": rule(_READERS, "request.org_unit_id"),
+    # ---- reports (周报, 年报)
+    _REPORTS + "GetWeeklyReport": rule(_READERS, "request.org_unit_id"),
+    _REPORTS + "ExportWeeklyReports": rule(_READERS, "request.org_unit_id"),
+    _REPORTS + "ProduceWeeklyReports": rule(STAFF, "request.org_unit_id"),
+    _REPORTS + "ProduceYearlyServiceReports": rule(STAFF, "request.org_unit_id"),
+    _REPORTS + "GetYearlyServiceReport": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
+    _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
+    _REPORTS + "StoreYearlyServiceReports": rule(WORKER, "the whole deployment (the worker's scope)"),
+}

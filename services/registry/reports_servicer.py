@@ -18,13 +18,14 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from services.registry.domain import OrgUnit
+from services.registry.lookups import require_member_in_scope, require_unit_in_scope, require_whole_deployment
 from services.registry.reports_domain import parse_week, weekly_csv
 from services.registry.reports_metrics import REPORTS_STORED
 from services.registry.reports_store import ReportStore
 from services.registry.store import RegistryStore
-from services.runtime import validate
+from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from workflows.reports import (
     WeeklyReports,
     WeeklyReportsInput,
@@ -35,7 +36,6 @@ from workflows.reports import (
     yearly_reports_workflow_id,
 )
 
-_READERS = (Role.ADMIN, Role.STAFF, Role.SYSTEM, Role.SERVICE)
 _REPORTING_KINDS = ("city", "district", "street")
 MAX_YEARLY_BATCH = 1000
 
@@ -66,15 +66,13 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         unit = await self.registry.org_unit(unit_id)
         if unit is None:
             raise NotFound(f"no org unit {unit_id}", field)
-        if caller.role != Role.SERVICE:
-            caller.require_scope(str(unit.id), map(str, unit.ancestor_ids))
+        require_unit_in_scope(caller, unit)
         return unit
 
     async def GetWeeklyReport(
         self, request: pb.GetWeeklyReportRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetWeeklyReportResponse:
         caller = current_caller()
-        caller.require_role(*_READERS)
         week = parse_week("week_start", request.week_start)
         unit = await self._unit(caller, request.org_unit_id)
         stored = await self.reports.weekly(unit.id, week)
@@ -86,7 +84,6 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.ExportWeeklyReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ExportWeeklyReportsResponse:
         caller = current_caller()
-        caller.require_role(*_READERS)
         week = parse_week("week_start", request.week_start)
         unit = await self._unit(caller, request.org_unit_id)
         stored = await self.reports.weekly_in_subtree(unit.id, week)
@@ -97,7 +94,6 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.ProduceWeeklyReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ProduceWeeklyReportsResponse:
         caller = current_caller()
-        caller.require_role(Role.ADMIN, Role.STAFF)
         validate.request_id(request.request_id)  # the workflow id makes the retry safe
         week = parse_week("week_start", request.week_start)
         unit = await self._unit(caller, request.org_unit_id)
@@ -129,7 +125,6 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.ProduceYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ProduceYearlyServiceReportsResponse:
         caller = current_caller()
-        caller.require_role(Role.ADMIN, Role.STAFF)
         validate.request_id(request.request_id)  # the workflow id makes the retry safe
         if not 2000 <= request.year < datetime.now(ZoneInfo(self.zone)).year:
             raise InvalidArgument("must be a year that has ended, 2000 or later", "year")
@@ -162,11 +157,9 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         if member is None:
             raise NotFound(f"no member {member_id}", "member_id")
         if caller.role == Role.MEMBER:
-            if caller.subject != str(member_id):
-                raise PermissionDenied("a member may read only their own yearly report", "member_id")
-        elif caller.role != Role.SERVICE:
-            caller.require_role(*_READERS)
-            caller.require_scope(str(member.residence_unit_id), map(str, member.residence_ancestor_ids))
+            access.require_self(caller, member_id, "member_id", "read only their own yearly report")
+        else:
+            require_member_in_scope(caller, member)
         stored = await self.reports.yearly(member_id, request.year)
         if stored is None:
             raise NotFound(f"no yearly report of member {member_id} for {request.year} (yet)", "year")
@@ -178,7 +171,6 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.ScheduleReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ScheduleReportsResponse:
         caller = current_caller()
-        caller.require_role(Role.ADMIN, Role.STAFF)
         validate.request_id(request.request_id)  # schedule ids make the retry safe
         unit = await self._unit(caller, request.org_unit_id)
         if unit.kind not in _REPORTING_KINDS:
@@ -200,7 +192,6 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.StoreWeeklyReportRequest, context: grpc.aio.ServicerContext
     ) -> pb.StoreWeeklyReportResponse:
         caller = current_caller()
-        caller.require_role(Role.SERVICE)
         request_id = validate.request_id(request.request_id)
         week = parse_week("report.week_start", request.report.week_start)
         unit = await self._unit(caller, request.report.org_unit_id, "report.org_unit_id")
@@ -216,7 +207,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.StoreYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.StoreYearlyServiceReportsResponse:
         caller = current_caller()
-        caller.require_role(Role.SERVICE)
+        require_whole_deployment(caller, "store yearly reports")
         validate.request_id(request.request_id)
         if len(request.reports) > MAX_YEARLY_BATCH:
             raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")

@@ -1,0 +1,77 @@
+"""RegistryService's service records (纪实) and stats: what members did, counted where they lived when they did it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from linli.registry.v1 import registry_pb2 as pb
+
+from services.registry import domain
+from services.registry.lookups import Lookups, require_may_read_member, require_member_in_scope, require_unit_in_scope
+from services.registry.messages import optional_time, service_record_message, service_total_messages
+from services.registry.store import NewService
+from services.runtime import validate
+from services.runtime.auth import current_caller
+from services.runtime.errors import InvalidArgument
+
+# Clocks of other systems may run a little ahead of ours.
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class RecordCalls(Lookups):
+    async def RecordService(
+        self, request: pb.RecordServiceRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordServiceResponse:  # 纪实
+        caller = current_caller()
+        request_id = validate.request_id(request.request_id)
+        kind = domain.SERVICE_KINDS[validate.enum("kind", request.kind, pb.ServiceKind)]
+        source_id = validate.text("source_id", request.source_id, max_length=domain.MAX_SOURCE_ID)
+        category = validate.text("category", request.category, max_length=domain.MAX_CATEGORY, required=False)
+        hours = domain.service_hours("hours", request.hours)
+        note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
+        now = datetime.now(UTC)
+        served_at = optional_time("served_at", request.served_at) or now
+        if served_at > now + _CLOCK_SKEW:
+            raise InvalidArgument("must not lie in the future", "served_at")
+        member = await self._member("member_id", request.member_id)
+        require_member_in_scope(caller, member)
+        new = NewService(member, kind, source_id, category, hours, served_at, note)
+        record, created = await self.store.record_service(caller, request_id, new)
+        return pb.RecordServiceResponse(record=service_record_message(record), created=created)
+
+    async def GetMemberServiceSummary(
+        self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetMemberServiceSummaryResponse:
+        caller = current_caller()
+        start = optional_time("start_time", request.start_time)
+        end = optional_time("end_time", request.end_time)
+        domain.check_period(start, end)
+        member = await self._member("member_id", request.member_id)
+        require_may_read_member(caller, member)
+        totals = await self.store.service_summary(member.id, start, end)
+        return pb.GetMemberServiceSummaryResponse(
+            member_id=str(member.id),
+            totals=service_total_messages(totals),
+            count=sum(t.count for t in totals),
+            hours=round(sum(t.hours for t in totals), 2),
+        )
+
+    async def GetRegistryStats(
+        self, request: pb.GetRegistryStatsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetRegistryStatsResponse:
+        caller = current_caller()
+        start = optional_time("start_time", request.start_time)
+        end = optional_time("end_time", request.end_time) or datetime.now(UTC)
+        domain.check_period(start, end)
+        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        # The caller's scope over the unit as it lies now; what is counted keeps the history of its day.
+        require_unit_in_scope(caller, subtree)
+        stats = await self.store.registry_stats(subtree, start, end)
+        return pb.GetRegistryStatsResponse(
+            members_registered=stats.members_registered,
+            members_active=stats.members_active,
+            services=sum(t.count for t in stats.totals),
+            hours=round(sum(t.hours for t in stats.totals), 2),
+            totals=service_total_messages(stats.totals),
+        )

@@ -1,0 +1,141 @@
+"""Service records' SQL (纪实) and the registry's stats: what members did, where they lived when they did it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal
+from services.registry.rows import totals_of, under
+from services.runtime.audit import write_audit
+from services.runtime.auth import Caller
+
+_RECORD_COLUMNS = "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at"
+
+
+@dataclass(frozen=True)
+class NewService:
+    member: Member
+    kind: str
+    source_id: str
+    category: str
+    hours: float
+    served_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class RegistryStats:
+    members_registered: int
+    members_active: int
+    totals: list[ServiceTotal]
+
+
+def _service_record(row: asyncpg.Record) -> ServiceRecord:
+    return ServiceRecord(
+        id=row["id"],
+        member_id=row["member_id"],
+        kind=row["kind"],
+        source_id=row["source_id"],
+        category=row["category"],
+        hours=float(row["hours"]),
+        served_at=row["served_at"],
+        note=row["note"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+class RecordStore:
+    pool: asyncpg.Pool
+
+    async def record_service(self, caller: Caller, request_id: str, new: NewService) -> tuple[ServiceRecord, bool]:
+        """Records the service, or returns the record of the same (member, kind, source) with created=False."""
+        member = new.member
+        residence_path = ".".join(str(i) for i in member.residence_ancestor_ids)
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"""insert into service_records (member_id, kind, source_id, category, hours, served_at, note,
+                        residence_path, created_by, request_id)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8::public.ltree, $9, $10)
+                    on conflict (member_id, kind, source_id) do nothing
+                    returning {_RECORD_COLUMNS}""",
+                member.id,
+                new.kind,
+                new.source_id,
+                new.category,
+                new.hours,
+                new.served_at,
+                new.note,
+                residence_path,
+                caller.subject,
+                request_id,
+            )
+            if row is None:
+                row = await conn.fetchrow(
+                    f"select {_RECORD_COLUMNS} from service_records where member_id = $1 and kind = $2 and source_id = $3",
+                    member.id,
+                    new.kind,
+                    new.source_id,
+                )
+                return _service_record(row), False
+            record = _service_record(row)
+            await write_audit(
+                conn,
+                caller,
+                "record_service",
+                "member",
+                member.id,
+                record_id=record.id,
+                kind=new.kind,
+                source_id=new.source_id,
+            )
+            return record, True
+
+    async def service_summary(self, member_id: int, start: datetime | None, end: datetime | None) -> list[ServiceTotal]:
+        rows = await self.pool.fetch(
+            """select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
+               from service_records
+               where member_id = $1 and ($2::timestamptz is null or served_at >= $2)
+                 and ($3::timestamptz is null or served_at < $3)
+               group by kind, category order by kind, category""",
+            member_id,
+            start,
+            end,
+        )
+        return totals_of(rows)
+
+    async def registry_stats(self, subtree: OrgUnit, start: datetime | None, end: datetime) -> RegistryStats:
+        """Registrations in [start, end), members living in the subtree and active at `end`, and the services
+        given in [start, end) by members while they lived in the subtree."""
+        path = under(subtree)
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            registered = await conn.fetchval(
+                """select count(*)::int from members m
+                   join member_residences r on r.member_id = m.id and r.reason in ('registered', 'imported')
+                   where r.residence_path ~ $1::public.lquery
+                     and ($2::timestamptz is null or m.registered_at >= $2) and m.registered_at < $3""",
+                path,
+                start,
+                end,
+            )
+            active = await conn.fetchval(
+                """select count(*)::int from member_residences r join members m on m.id = r.member_id
+                   where r.residence_path ~ $1::public.lquery and r.from_time < $2
+                     and (r.to_time is null or r.to_time >= $2)
+                     and (m.deregistered_at is null or m.deregistered_at >= $2)""",
+                path,
+                end,
+            )
+            rows = await conn.fetch(
+                """select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
+                   from service_records
+                   where residence_path ~ $1::public.lquery
+                     and ($2::timestamptz is null or served_at >= $2) and served_at < $3
+                   group by kind, category order by kind, category""",
+                path,
+                start,
+                end,
+            )
+        return RegistryStats(registered, active, totals_of(rows))
