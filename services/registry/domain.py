@@ -106,7 +106,11 @@ MAX_CATEGORY = 50
 MAX_NOTE = 1000
 MAX_SERVICE_HOURS = 200.0
 MAX_REASON = 500
-MAX_IMPORT_ROWS = 1_000_000
+# One ImportMembers call: at most this many rows and bytes, received within this many seconds. The merge runs
+# under the org tree's lock once the stream has ended, so these bound how long an import can hold moves back.
+MAX_IMPORT_ROWS = 200_000
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+IMPORT_RECEIVE_SECONDS = 600.0
 MAX_IMPORT_ERRORS = 1000
 EXPORT_BATCH = 1000
 MAX_PHONE_MATCHES = 20

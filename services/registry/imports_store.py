@@ -1,15 +1,19 @@
-"""ImportMembers' SQL: each chunk of rows COPYed into a staging table and merged into the members, in the import's
-one transaction."""
+"""ImportMembers' SQL: rows staged as they arrive, outside any transaction, then merged into the members in one
+transaction under the org tree's lock (shared), a chunk at a time."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from services.registry.rows import lock_tree
-from services.runtime.auth import Caller
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller
+from services.runtime.errors import PermissionDenied, Unavailable
 
 # The columns of one imported member as the servicer prepares them for COPY.
 IMPORT_COLUMNS = (
@@ -28,31 +32,72 @@ IMPORT_COLUMNS = (
     "id_number_hash",
     "id_number_masked",
 )
+_STAGED_COLUMNS = ("import_id", "row_number", *IMPORT_COLUMNS)
 
 
 @dataclass
 class ImportCounts:
     """What the import's chunks did: members inserted and updated, and the row numbers refused because the
-    person lives outside the caller's scope, or their unit closed during the import."""
+    person lives outside the caller's scope, their unit closed during the import, or their unit moved out of the
+    caller's scope during the import."""
 
     inserted: int = 0
     updated: int = 0
     outside_scope: list[int] = field(default_factory=list)
     unit_closed: list[int] = field(default_factory=list)
+    unit_moved_out: list[int] = field(default_factory=list)
 
     def add(self, other: ImportCounts) -> None:
         self.inserted += other.inserted
         self.updated += other.updated
         self.outside_scope += other.outside_scope
         self.unit_closed += other.unit_closed
+        self.unit_moved_out += other.unit_moved_out
+
+
+@dataclass(frozen=True)
+class StagedChunk:
+    """Rows first_row..last_row of an import, `rows` of them (bad rows in between were never staged)."""
+
+    first_row: int
+    last_row: int
+    rows: int
 
 
 class ImportStore:
     pool: asyncpg.Pool
 
-    async def begin_import(self, conn: asyncpg.Connection) -> None:
-        """Takes the tree lock (shared) and makes the import's temporary tables; once, in the import's
-        transaction, before its chunks."""
+    async def start_staging(self, abandoned_after: timedelta) -> uuid.UUID:
+        """A new import's staging id; the rows of imports abandoned long ago (a process that died mid-stream) go."""
+        import_id = uuid.uuid4()
+        async with self.pool.acquire() as conn:
+            stale = await conn.fetch(
+                "delete from import_batches where started_at < now() - $1::interval returning import_id",
+                abandoned_after,
+            )
+            if stale:
+                await conn.execute(
+                    "delete from import_rows where import_id = any($1::uuid[])", [r["import_id"] for r in stale]
+                )
+            await conn.execute("insert into import_batches (import_id) values ($1)", import_id)
+        return import_id
+
+    async def stage(self, import_id: uuid.UUID, rows: Sequence[tuple[Any, ...]]) -> None:
+        """COPYs checked rows, (row_number, *IMPORT_COLUMNS), into the staging table: on a pooled connection for as
+        long as the COPY takes, in no transaction and under no lock, so a slow client holds neither."""
+        async with self.pool.acquire() as conn:
+            await conn.copy_records_to_table(
+                "import_rows", records=[(import_id, *row) for row in rows], columns=_STAGED_COLUMNS
+            )
+
+    async def forget_staged(self, import_id: uuid.UUID) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute("delete from import_rows where import_id = $1", import_id)
+            await conn.execute("delete from import_batches where import_id = $1", import_id)
+
+    async def begin_merge(self, conn: asyncpg.Connection, caller: Caller) -> str | None:
+        """Takes the tree lock (shared) and makes the merge's temporary tables; once, in the import's transaction,
+        before its chunks. Returns the path of the caller's scope unit now (None for a deployment-wide caller)."""
         await lock_tree(conn, exclusive=False)
         await conn.execute(
             """create temp table import_staging (
@@ -66,15 +111,36 @@ class ImportStore:
                    residence_path public.ltree, registered_at timestamptz, status text
                ) on commit drop"""
         )
+        if caller.scope == WHOLE_DEPLOYMENT:
+            return None
+        path = await conn.fetchval(
+            "select path::text from org_units where id = $1", int(caller.scope) if caller.scope.isdigit() else 0
+        )
+        if path is None:
+            raise PermissionDenied("the caller's scope is not an org unit")
+        return path
 
-    async def import_members(
-        self, conn: asyncpg.Connection, caller: Caller, rows: list[tuple[Any, ...]], scope_path: str | None
+    async def merge_chunk(
+        self,
+        conn: asyncpg.Connection,
+        caller: Caller,
+        import_id: uuid.UUID,
+        chunk: StagedChunk,
+        scope_path: str | None,
     ) -> ImportCounts:
-        """Upserts one chunk of an import by ID-number hash: COPY into the staging table, then one merge (call
-        begin_import first). Rows are (row_number, *IMPORT_COLUMNS) with hashes distinct across the whole
-        import. Unchanged rows are not written at all."""
+        """Upserts one staged chunk of an import by ID-number hash (call begin_merge first). Staged rows have ID
+        number hashes distinct across the whole import. Unchanged rows are not written at all."""
         await conn.execute("truncate import_staging, import_result")
-        await conn.copy_records_to_table("import_staging", records=rows, columns=("row_number", *IMPORT_COLUMNS))
+        copied = await conn.execute(
+            f"""insert into import_staging select {", ".join(_STAGED_COLUMNS[1:])} from import_rows
+                where import_id = $1 and row_number between $2 and $3""",
+            import_id,
+            chunk.first_row,
+            chunk.last_row,
+        )
+        if int(copied.rsplit(" ", 1)[1]) != chunk.rows:
+            # Staging is unlogged: a restart of the database empties it. Nothing is merged; the client sends again.
+            raise Unavailable("the import's rows were lost while it was received; send the import again")
         refused: list[int] = []
         if scope_path is not None:
             # A scoped caller may not take over a member who lives outside their scope today.
@@ -92,6 +158,15 @@ class ImportStore:
                    community_id = (select c.id from org_units c where c.path @> u.path and c.kind = 'community')
                from org_units u where u.id = s.residence_unit_id and u.path::text <> s.residence_path"""
         )
+        moved_out: list[int] = []
+        if scope_path is not None:
+            # The rows were checked against the caller's scope as they arrived; a unit may have moved out since.
+            moved = await conn.fetch(
+                """delete from import_staging where not residence_path::public.ltree <@ $1::public.ltree
+                   returning row_number""",
+                scope_path,
+            )
+            moved_out = sorted(r["row_number"] for r in moved)
         closed = await conn.fetch(
             """delete from import_staging s using org_units u
                where u.id = s.residence_unit_id and u.closed_at is not null returning s.row_number"""
@@ -156,4 +231,4 @@ class ImportStore:
             caller.subject,
             caller.role.value,
         )
-        return ImportCounts(counts["inserted"], counts["updated"], refused, refused_closed)
+        return ImportCounts(counts["inserted"], counts["updated"], refused, refused_closed, moved_out)

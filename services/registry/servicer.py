@@ -8,7 +8,7 @@ from __future__ import annotations
 from linli.registry.v1 import registry_pb2_grpc
 
 from services.registry.groups_servicer import GroupCalls
-from services.registry.imports_servicer import ImportCalls
+from services.registry.imports_servicer import ImportCalls, ImportLimits
 from services.registry.members_servicer import MemberCalls
 from services.registry.org_tree_servicer import OrgTreeCalls
 from services.registry.records_servicer import RecordCalls
@@ -24,8 +24,11 @@ class RegistryServicer(
         store: RegistryStore,
         cipher: PersonalDataCipher,
         *,
-        import_chunk_rows: int = 10_000,
+        import_chunk_rows: int | None = None,
+        import_limits: ImportLimits | None = None,
     ) -> None:
         super().__init__(store, cipher)
-        # ImportMembers merges this many checked rows at a time while it checks the next ones.
-        self.import_chunk_rows = import_chunk_rows
+        limits = import_limits or ImportLimits()
+        if import_chunk_rows is not None:
+            limits = ImportLimits(limits.rows, limits.bytes, limits.receive_seconds, import_chunk_rows)
+        self.import_limits = limits

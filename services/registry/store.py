@@ -13,7 +13,7 @@ import asyncpg
 from google.protobuf.message import Message
 
 from services.registry.groups_store import GroupStore
-from services.registry.imports_store import IMPORT_COLUMNS, ImportCounts, ImportStore
+from services.registry.imports_store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
 from services.registry.members_store import DuplicatePerson, MemberStore, NewMember
 from services.registry.org_tree_store import DuplicateName, OrgTreeStore
 from services.registry.records_store import NewService, RecordStore, RegistryStats
@@ -31,6 +31,7 @@ __all__ = [
     "NewService",
     "RegistryStats",
     "RegistryStore",
+    "StagedChunk",
     "lock_tree",
     "subtree_end",
 ]
