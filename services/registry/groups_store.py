@@ -12,6 +12,7 @@ from services.registry.rows import UNITS_IN_SUBTREE, subtree_end
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
+from services.runtime.pii import mask_name
 
 _POST_COLUMNS = "id, community_id, name, description, capacity, claimed, created_at"
 _TEAM_COLUMNS = "id, org_unit_id, kind, custom_kind, name, size, created_at"
@@ -149,7 +150,8 @@ class GroupStore:
         """Adds a registered member, or a resident volunteer given as (name sealed, name masked, phone sealed,
         phone hash, phone masked)."""
         if member is not None:
-            values = (member.id, None, member.name, None, None, member.phone_masked)
+            # Masked like a volunteer's: the member's name in the clear stays in the members table.
+            values = (member.id, None, mask_name(member.name), None, None, member.phone_masked)
         else:
             assert volunteer is not None
             name_sealed, name_masked, phone_sealed, phone_hash, phone_masked = volunteer

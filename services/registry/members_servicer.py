@@ -132,21 +132,27 @@ class MemberCalls(Lookups):
     ) -> pb.LookupMemberResponse:
         """By a key that names a person (their ID number or phone): the request names no org unit, so a caller in any
         scope may ask, and gets only the members living in its scope; whoever lives elsewhere is left out, and never
-        said to exist."""
+        said to exist. Every look-up is audited: who asked, by which kind of key, and whom it found."""
         caller = current_caller()
         if bool(request.id_number.strip()) == bool(request.phone.strip()):
             raise InvalidArgument("give exactly one of id_number and phone", "id_number")
         if request.id_number.strip():
+            key = "id_number"
             id_number = domain.normalise_id_number("id_number", request.id_number)
             value_hash = self.cipher.lookup_hash(id_number, "member.id_number")
             found = await self.store.members_by_hash("id_number_hash", value_hash, 1)
         else:
+            key = "phone"
             phone = domain.normalise_phone("phone", request.phone)
             value_hash = self.cipher.lookup_hash(phone, "member.phone")
             found = await self.store.members_by_hash("phone_hash", value_hash, domain.MAX_PHONE_MATCHES)
         visible = [
             m for m in found if access.covers(caller, str(m.residence_unit_id), map(str, m.residence_ancestor_ids))
         ]
+        # Never the value looked up: the kind of key, and the members the caller was shown.
+        await self.store.audit(
+            caller, "lookup_member", "member_lookup", key, found=len(visible), member_ids=[m.id for m in visible]
+        )
         return pb.LookupMemberResponse(members=[member_message(m) for m in visible])
 
     # ---- member changes ------------------------------------------------------------------------------------
@@ -278,15 +284,15 @@ class MemberCalls(Lookups):
         status = domain.MEMBER_STATUSES[status_number] if status_number else "active"
         subtree = await self._org_unit("org_unit_id", request.org_unit_id)
         require_unit_in_scope(caller, subtree)
-        after_id, sent = 0, 0
+        # Audited before the first member leaves: a client that stops reading early still leaves its trace.
+        await self.store.audit(caller, "export_members", "org_unit", subtree.id, status=status)
+        after_id = 0
         while True:
             members = await self.store.members_page(subtree, status, after_id, domain.EXPORT_BATCH)
             if not members:
                 break
             yield pb.ExportMembersResponse(members=[member_message(m) for m in members])
-            sent += len(members)
             after_id = members[-1].id
-        await self.store.audit(caller, "export_members", "org_unit", subtree.id, status=status, members=sent)
 
     async def RotatePersonalDataKeys(
         self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext

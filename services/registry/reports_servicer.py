@@ -86,6 +86,8 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         caller = current_caller()
         week = parse_week("week_start", request.week_start)
         unit = await self._unit(caller, request.org_unit_id)
+        # Audited before anything is read, so an export whose caller goes away early still leaves its trace.
+        await self.registry.audit(caller, "export_weekly_reports", "org_unit", unit.id, week_start=week.isoformat())
         stored = await self.reports.weekly_in_subtree(unit.id, week)
         # Stored reports carry every field; a missing number in JSON form means zero.
         return pb.ExportWeeklyReportsResponse(csv=weekly_csv(stored), rows=len(stored))
