@@ -3,13 +3,18 @@
 Each builder makes, with the admin token, a wish in the place in the state its method needs, and returns a request
 only authorisation can refuse. Where members may act (the claimant of a wish), the wish is the caller's own in our
 place and another member's in theirs; members otherwise take part through fresh members, so the matrix never runs
-the caller into the open-claim cap.
+the caller into the open-claim cap. Each builder first withdraws the wishes still open in the matrix's communities, so
+none is left waiting for its lifecycle's 2 s limits to remind and escalate while later tests count what the stack
+writes (the last method's builder makes none).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import grpc
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as pb
@@ -19,6 +24,52 @@ from tests.e2e.authorisation_cases import Place, World, case, request_id
 from tests.e2e.conftest import register_member
 
 _SERVICE = "linli.wishes.v1.WishService"
+# Open wishes (the claimed ones hold a member's open claims; the others wait on 2 s limits here).
+_OPEN = frozenset({pb.WISH_STATE_SUBMITTED, pb.WISH_STATE_APPROVED, pb.WISH_STATE_PUBLISHED, pb.WISH_STATE_CLAIMED})
+
+
+def wish_case(
+    method: str, *, members_anywhere: bool = False
+) -> Callable[[Callable[[World, Place, Role], Awaitable[Message]]], Callable[[World, Place, Role], Awaitable[Message]]]:
+    """A case of this service's `method` whose builder first withdraws what the builders before it left open."""
+
+    def register(
+        build: Callable[[World, Place, Role], Awaitable[Message]],
+    ) -> Callable[[World, Place, Role], Awaitable[Message]]:
+        async def settled(world: World, place: Place, role: Role) -> Message:
+            await _withdraw_made(world)
+            return await build(world, place, role)
+
+        case(f"{_SERVICE}/{method}", members_anywhere=members_anywhere)(settled)
+        return build
+
+    return register
+
+
+async def _withdraw_made(world: World) -> None:
+    """Withdraws every wish of the matrix's two communities still open (a builder's, or one a caller submitted)."""
+    for place in (world.ours, world.theirs):
+        token = ""
+        while True:
+            listing = pb.ListWishesRequest(org_unit_id=place.community_id, page_size=200, page_token=token)
+            page = await world.api.wishes.ListWishes(listing, metadata=world.api.admin)
+            for wish in page.wishes:
+                if wish.state in _OPEN:
+                    await _withdraw(world, wish.id)
+            token = page.next_page_token
+            if not token:
+                break
+
+
+async def _withdraw(world: World, wish_id: str) -> None:
+    withdraw = pb.CloseWishRequest(
+        request_id=request_id(), wish_id=wish_id, outcome=pb.WISH_OUTCOME_WITHDRAWN, reason="矩阵用后撤回"
+    )
+    try:
+        await world.api.wishes.CloseWish(withdraw, metadata=world.api.admin)
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ABORTED):
+            raise  # moved on meanwhile (by its lifecycle): nothing to withdraw
 
 
 def _in_days(days: int) -> Timestamp:
@@ -89,42 +140,42 @@ async def _team(world: World, place: Place) -> str:
     return str(world.store[key])
 
 
-@case(f"{_SERVICE}/SubmitWish")
+@wish_case("SubmitWish")
 async def submit_wish(world: World, place: Place, role: Role) -> pb.SubmitWishRequest:
     return _submission(place)
 
 
-@case(f"{_SERVICE}/GetWish", members_anywhere=True)  # the wish wall of any community
+@wish_case("GetWish", members_anywhere=True)  # the wish wall of any community
 async def get_wish(world: World, place: Place, role: Role) -> pb.GetWishRequest:
     return pb.GetWishRequest(wish_id=(await _published(world, place)).id)
 
 
-@case(f"{_SERVICE}/ReviewWish")
+@wish_case("ReviewWish")
 async def review_wish(world: World, place: Place, role: Role) -> pb.ReviewWishRequest:
     wish = await _submitted(world, place)
     return pb.ReviewWishRequest(request_id=request_id(), wish_id=wish.id, reject=pb.Rejection(reason="不在辖区"))
 
 
-@case(f"{_SERVICE}/PublishWish")
+@wish_case("PublishWish")
 async def publish_wish(world: World, place: Place, role: Role) -> pb.PublishWishRequest:
     return pb.PublishWishRequest(request_id=request_id(), wish_id=(await _approved(world, place)).id)
 
 
 # A member claims for themselves where their registration (or their workplace's pairing) allows: not by scope.
-@case(f"{_SERVICE}/ClaimWish", members_anywhere=True)
+@wish_case("ClaimWish", members_anywhere=True)
 async def claim_wish(world: World, place: Place, role: Role) -> pb.ClaimWishRequest:
     wish = await _published(world, place)
     member_id = world.ours.member_id if role == Role.MEMBER else await _fresh_member(world, place)
     return pb.ClaimWishRequest(request_id=request_id(), wish_id=wish.id, member_id=member_id)
 
 
-@case(f"{_SERVICE}/ReleaseClaim")
+@wish_case("ReleaseClaim")
 async def release_claim(world: World, place: Place, role: Role) -> pb.ReleaseClaimRequest:
     wish = await _claimed(world, place, await _claimant(world, place, role))
     return pb.ReleaseClaimRequest(request_id=request_id(), wish_id=wish.id, reason="临时出差")
 
 
-@case(f"{_SERVICE}/ExtendClaim")
+@wish_case("ExtendClaim")
 async def extend_claim(world: World, place: Place, role: Role) -> pb.ExtendClaimRequest:
     wish = await _claimed(world, place, await _claimant(world, place, role))
     later = Timestamp()
@@ -132,46 +183,46 @@ async def extend_claim(world: World, place: Place, role: Role) -> pb.ExtendClaim
     return pb.ExtendClaimRequest(request_id=request_id(), wish_id=wish.id, new_deadline=later)
 
 
-@case(f"{_SERVICE}/FulfilWish")
+@wish_case("FulfilWish")
 async def fulfil_wish(world: World, place: Place, role: Role) -> pb.FulfilWishRequest:
     wish = await _claimed(world, place, await _claimant(world, place, role))
     return pb.FulfilWishRequest(request_id=request_id(), wish_id=wish.id, report="借来音响，送到了广场", hours=2)
 
 
-@case(f"{_SERVICE}/ConfirmWish")
+@wish_case("ConfirmWish")
 async def confirm_wish(world: World, place: Place, role: Role) -> pb.ConfirmWishRequest:
     wish = await _fulfilled(world, place)
     return pb.ConfirmWishRequest(request_id=request_id(), wish_id=wish.id, confirm=pb.Confirmation(rating=5))
 
 
-@case(f"{_SERVICE}/WithdrawWish")
+@wish_case("WithdrawWish")
 async def withdraw_wish(world: World, place: Place, role: Role) -> pb.WithdrawWishRequest:
     wish = await _submitted(world, place)
     return pb.WithdrawWishRequest(request_id=request_id(), wish_id=wish.id, reason="居民已自行解决")
 
 
-@case(f"{_SERVICE}/ListWishes")
+@wish_case("ListWishes")
 async def list_wishes(world: World, place: Place, role: Role) -> pb.ListWishesRequest:
     return pb.ListWishesRequest(org_unit_id=place.street_id)
 
 
-@case(f"{_SERVICE}/ListWishWall")
+@wish_case("ListWishWall")
 async def list_wish_wall(world: World, place: Place, role: Role) -> pb.ListWishWallRequest:
     return pb.ListWishWallRequest(community_id=place.community_id)
 
 
-@case(f"{_SERVICE}/GetWishStats")
+@wish_case("GetWishStats")
 async def get_wish_stats(world: World, place: Place, role: Role) -> pb.GetWishStatsRequest:
     return pb.GetWishStatsRequest(org_unit_id=place.street_id)
 
 
-@case(f"{_SERVICE}/GetWishHistory")
+@wish_case("GetWishHistory")
 async def get_wish_history(world: World, place: Place, role: Role) -> pb.GetWishHistoryRequest:
     wish = await _claimed(world, place, await _claimant(world, place, role))
     return pb.GetWishHistoryRequest(wish_id=wish.id)
 
 
-@case(f"{_SERVICE}/RecordReminder")
+@wish_case("RecordReminder")
 async def record_reminder(world: World, place: Place, role: Role) -> pb.RecordReminderRequest:
     wish = await _submitted(world, place)
     return pb.RecordReminderRequest(
@@ -184,7 +235,7 @@ async def record_reminder(world: World, place: Place, role: Role) -> pb.RecordRe
     )
 
 
-@case(f"{_SERVICE}/ActOnLimit")
+@wish_case("ActOnLimit")
 async def act_on_limit(world: World, place: Place, role: Role) -> pb.ActOnLimitRequest:
     wish = await _claimed(world, place, await _fresh_member(world, place))
     return pb.ActOnLimitRequest(
@@ -196,7 +247,7 @@ async def act_on_limit(world: World, place: Place, role: Role) -> pb.ActOnLimitR
     )
 
 
-@case(f"{_SERVICE}/CloseWish")
+@wish_case("CloseWish")
 async def close_wish(world: World, place: Place, role: Role) -> pb.CloseWishRequest:
     wish = await _submitted(world, place)
     return pb.CloseWishRequest(
@@ -204,13 +255,13 @@ async def close_wish(world: World, place: Place, role: Role) -> pb.CloseWishRequ
     )
 
 
-@case(f"{_SERVICE}/AssignWish")
+@wish_case("AssignWish")
 async def assign_wish(world: World, place: Place, role: Role) -> pb.AssignWishRequest:
     wish = await _published(world, place)
     return pb.AssignWishRequest(request_id=request_id(), wish_id=wish.id, member_id=await _fresh_member(world, place))
 
 
-@case(f"{_SERVICE}/ClaimWishAsGroup")
+@wish_case("ClaimWishAsGroup")
 async def claim_wish_as_group(world: World, place: Place, role: Role) -> pb.ClaimWishAsGroupRequest:
     wish = await _published(world, place)
     team_id = await _team(world, place)
@@ -221,12 +272,12 @@ async def claim_wish_as_group(world: World, place: Place, role: Role) -> pb.Clai
     return pb.ClaimWishAsGroupRequest(request_id=request_id(), wish_id=wish.id, team_id=team_id, member_ids=member_ids)
 
 
-@case(f"{_SERVICE}/ExportWishes")
+@wish_case("ExportWishes")
 async def export_wishes(world: World, place: Place, role: Role) -> pb.ExportWishesRequest:
     return pb.ExportWishesRequest(org_unit_id=place.street_id)
 
 
-@case(f"{_SERVICE}/BulkCloseWishes")
+@wish_case("BulkCloseWishes")
 async def bulk_close_wishes(world: World, place: Place, role: Role) -> pb.BulkCloseWishesRequest:
     wishes = [await _submitted(world, place) for _ in range(2)]
     return pb.BulkCloseWishesRequest(
@@ -238,7 +289,7 @@ async def bulk_close_wishes(world: World, place: Place, role: Role) -> pb.BulkCl
     )
 
 
-@case(f"{_SERVICE}/BulkAssignWishes")
+@wish_case("BulkAssignWishes")
 async def bulk_assign_wishes(world: World, place: Place, role: Role) -> pb.BulkAssignWishesRequest:
     wishes = [await _published(world, place) for _ in range(2)]
     return pb.BulkAssignWishesRequest(
@@ -246,12 +297,12 @@ async def bulk_assign_wishes(world: World, place: Place, role: Role) -> pb.BulkA
     )
 
 
-@case(f"{_SERVICE}/RevealWishResident")
+@wish_case("RevealWishResident")
 async def reveal_wish_resident(world: World, place: Place, role: Role) -> pb.RevealWishResidentRequest:
     wish = await _submitted(world, place)
     return pb.RevealWishResidentRequest(wish_id=wish.id, reason="联系居民约定送达时间")
 
 
-@case(f"{_SERVICE}/RotatePersonalDataKeys")
+@wish_case("RotatePersonalDataKeys")
 async def rotate_personal_data_keys(world: World, place: Place, role: Role) -> pb.RotatePersonalDataKeysRequest:
     return pb.RotatePersonalDataKeysRequest(batch_size=10)
