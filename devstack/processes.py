@@ -3,7 +3,6 @@ own pid (SIGTERM, then SIGKILL after a grace period), never by name."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -22,15 +21,16 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-# Looked up once, here: between fork and exec the child may only call what is loaded already (no dlopen).
-_PR_SET_PDEATHSIG = 1
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-
-
-def _stop_with_parent() -> None:
-    """In the child before it runs: SIGTERM when the process that started it dies (Linux's PR_SET_PDEATHSIG)."""
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+# Started through this, a program is sent SIGTERM when the process that started it dies (Linux's
+# PR_SET_PDEATHSIG, which outlives exec). A launcher, not preexec_fn: that would make subprocess fork a process
+# that holds gRPC's threads, which gRPC does not survive.
+_STOP_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "if sys.platform == 'linux':\n"
+    "    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))\n"
+    "    if os.getppid() != int(sys.argv[1]): sys.exit(143)  # its parent died before it could ask\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])"
+)
 
 
 class ChildProcess:
@@ -55,13 +55,12 @@ class ChildProcess:
         # A new session, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order; and
         # told to stop when the supervisor dies, so a killed test run or `./linli up` leaves nothing behind.
         self.process = subprocess.Popen(
-            self.args,
+            [sys.executable, "-c", _STOP_WITH_PARENT, str(os.getpid()), *self.args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,
             cwd=self.cwd,
             start_new_session=True,
-            preexec_fn=_stop_with_parent,
         )
         log.close()
         return self
