@@ -15,7 +15,7 @@ a member in their own community (a member's token is scoped to it).
 
 from __future__ import annotations
 
-from services.runtime.access import ANYONE, PUBLIC, STAFF, WORKER, Rule, rule
+from services.runtime.access import ANYONE, DEPLOYMENT, PUBLIC, STAFF, WORKER, Rule, rule
 from services.runtime.auth import Role
 
 _REGISTRY = "linli.registry.v1.RegistryService/"
@@ -51,7 +51,7 @@ RULES: dict[str, Rule] = {
     _REGISTRY + "DeregisterMember": rule(_OFFICES, "the member's residence"),
     _REGISTRY + "ImportMembers": rule(_OFFICES, PUBLIC),
     _REGISTRY + "ExportMembers": rule(_OFFICES, "request.org_unit_id"),
-    _REGISTRY + "RotatePersonalDataKeys": rule({Role.ADMIN}, "the whole deployment (deployment-wide admins only)"),
+    _REGISTRY + "RotatePersonalDataKeys": rule({Role.ADMIN}, DEPLOYMENT),
     # ---- service posts (服务岗位), teams (志愿服务队), pairings (结对共建)
     _REGISTRY + "CreateServicePost": rule(STAFF, "request.community_id"),
     _REGISTRY + "ListServicePosts": rule(ANYONE, "request.community_id", _MEMBER_COMMUNITY),
@@ -77,5 +77,5 @@ RULES: dict[str, Rule] = {
     _REPORTS + "GetYearlyServiceReport": rule(ANYONE, "the member's residence", _MEMBER_OWN),
     _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
-    _REPORTS + "StoreYearlyServiceReports": rule(WORKER, "the whole deployment (the worker's scope)"),
+    _REPORTS + "StoreYearlyServiceReports": rule(WORKER, DEPLOYMENT),
 }

@@ -11,8 +11,8 @@ from services.registry import domain
 from services.registry.domain import Member, OrgUnit, ServicePost, Team
 from services.registry.store import RegistryStore
 from services.runtime import access, validate
-from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.runtime.auth import Caller, Role
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.pii import PersonalDataCipher
 
 
@@ -33,13 +33,6 @@ def require_may_read_member(caller: Caller, member: Member) -> None:
         access.require_self(caller, member.id, "member_id", "read only their own record")
         return
     require_member_in_scope(caller, member)
-
-
-def require_whole_deployment(caller: Caller, what: str) -> None:
-    """Only a deployment-wide caller (scope "*") may do this."""
-    access.checked_otherwise()
-    if caller.scope != WHOLE_DEPLOYMENT:
-        raise PermissionDenied(f"only a deployment-wide caller may {what} (the caller's scope is {caller.scope})")
 
 
 class Lookups:

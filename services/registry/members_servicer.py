@@ -17,7 +17,6 @@ from services.registry.lookups import (
     require_may_read_member,
     require_member_in_scope,
     require_unit_in_scope,
-    require_whole_deployment,
 )
 from services.registry.messages import (
     after_id_of,
@@ -298,7 +297,7 @@ class MemberCalls(Lookups):
         self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext
     ) -> pb.RotatePersonalDataKeysResponse:
         caller = current_caller()
-        require_whole_deployment(caller, "rotate the personal data keys")
+        access.require_whole_deployment(caller, "rotate the personal data keys")
         batch = validate.page_size("batch_size", request.batch_size, default=1000, maximum=10_000)
         cipher = self.cipher
 

@@ -13,7 +13,7 @@ from linli.registry.v1 import registry_pb2 as pb
 
 from services.registry import domain
 from services.registry.domain import OrgUnit
-from services.registry.lookups import Lookups, require_unit_in_scope, require_whole_deployment
+from services.registry.lookups import Lookups, require_unit_in_scope
 from services.registry.messages import (
     ORG_EVENT_KINDS,
     after_id_of,
@@ -48,7 +48,7 @@ class OrgTreeCalls(Lookups):
         if parent:
             require_unit_in_scope(caller, parent, "parent unit")
         else:
-            require_whole_deployment(caller, "create a root unit")
+            access.require_whole_deployment(caller, "create a root unit")
         try:
             unit, created = await self.store.create_org_unit(caller, request_id, parent, kind, name)
         except DuplicateName as exc:

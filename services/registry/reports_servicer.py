@@ -18,7 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from services.registry.domain import OrgUnit
-from services.registry.lookups import require_member_in_scope, require_unit_in_scope, require_whole_deployment
+from services.registry.lookups import require_member_in_scope, require_unit_in_scope
 from services.registry.reports_domain import parse_week, weekly_csv
 from services.registry.reports_metrics import REPORTS_STORED
 from services.registry.reports_store import ReportStore
@@ -209,7 +209,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.StoreYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
     ) -> pb.StoreYearlyServiceReportsResponse:
         caller = current_caller()
-        require_whole_deployment(caller, "store yearly reports")
+        access.require_whole_deployment(caller, "store yearly reports")
         validate.request_id(request.request_id)
         if len(request.reports) > MAX_YEARLY_BATCH:
             raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")

@@ -19,10 +19,11 @@ import contextvars
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from services.runtime.auth import Caller, Role
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.errors import PermissionDenied
 
 PUBLIC = "public"  # any caller of the rule's roles; no org unit is checked (the names of the org tree, the wall)
+DEPLOYMENT = "the whole deployment"  # only a caller whose scope is the whole deployment ("*")
 
 ANYONE = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.STAFF})
@@ -104,6 +105,13 @@ def require_self(caller: Caller, member_id: int | str, field: str, what: str = "
     _mark_checked()
     if caller.role == Role.MEMBER and str(member_id) != caller.subject:
         raise PermissionDenied(f"a member may {what}", field)
+
+
+def require_whole_deployment(caller: Caller, what: str) -> None:
+    """Only a caller whose scope is the whole deployment ("*") may do this (rotate keys, create a root unit)."""
+    _mark_checked()
+    if caller.scope != WHOLE_DEPLOYMENT:
+        raise PermissionDenied(f"only a deployment-wide caller may {what} (the caller's scope is {caller.scope})")
 
 
 def checked_otherwise() -> None:

@@ -7,7 +7,7 @@ claiming. Everything else is checked against the wish's community, or the unit a
 
 from __future__ import annotations
 
-from services.runtime.access import ANYONE, PUBLIC, STAFF, WORKER, Rule, rule
+from services.runtime.access import ANYONE, DEPLOYMENT, PUBLIC, STAFF, WORKER, Rule, rule
 from services.runtime.auth import Role
 
 _SERVICE = "linli.wishes.v1.WishService"
@@ -59,6 +59,6 @@ RULES: dict[str, Rule] = {
         "BulkCloseWishes": rule(STAFF, _EACH_WISH),
         "BulkAssignWishes": rule(STAFF, _EACH_WISH),
         "RevealWishResident": rule(STAFF, _WISH),
-        "RotatePersonalDataKeys": rule({Role.ADMIN}, "the whole deployment (the caller's scope is *)"),
+        "RotatePersonalDataKeys": rule({Role.ADMIN}, DEPLOYMENT),
     }.items()
 }

@@ -7,7 +7,7 @@ import grpc
 from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime import access, validate
-from services.runtime.auth import WHOLE_DEPLOYMENT, current_caller
+from services.runtime.auth import current_caller
 from services.runtime.errors import NotFound
 from services.wishes import domain
 from services.wishes.handling import WishHandling
@@ -39,7 +39,7 @@ class PersonalData(WishHandling):
     ) -> pb.RotatePersonalDataKeysResponse:
         caller = current_caller()
         # Every wish of the deployment is re-sealed: only a deployment-wide admin covers them all.
-        access.require_scope(caller, WHOLE_DEPLOYMENT, (), "the whole deployment")
+        access.require_whole_deployment(caller, "rotate the personal data keys")
         batch = validate.page_size("batch_size", request.batch_size, default=1000, maximum=10_000)
         cipher = self.cipher
 
