@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from services.runtime.errors import PermissionDenied, Unauthenticated
+from services.runtime.errors import Unauthenticated
 
 WHOLE_DEPLOYMENT = "*"
 _ALGORITHM = "HS256"
@@ -47,18 +47,10 @@ class Caller:
             [self.role.value, self.scope, self.subject, request_id], ensure_ascii=False, separators=(",", ":")
         )
 
-    def require_role(self, *roles: Role) -> None:
-        if self.role not in roles:
-            allowed = ", ".join(r.value for r in roles)
-            raise PermissionDenied(f"role '{self.role.value}' may not do this (needs one of: {allowed})")
-
     def covers(self, org_unit_id: str, ancestor_ids: Iterable[str]) -> bool:
-        """True when the unit (given with its ancestors) lies inside this caller's scope."""
+        """True when the unit (given with its ancestors) lies inside this caller's scope. Handlers ask through
+        services/runtime/access.py, which records that the call's scope was checked."""
         return self.scope == WHOLE_DEPLOYMENT or self.scope == org_unit_id or self.scope in set(ancestor_ids)
-
-    def require_scope(self, org_unit_id: str, ancestor_ids: Iterable[str]) -> None:
-        if not self.covers(org_unit_id, ancestor_ids):
-            raise PermissionDenied(f"org unit {org_unit_id} is outside the caller's scope")
 
 
 def issue_token(secret: str, subject: str, role: Role, scope: str, ttl_seconds: int) -> str:

@@ -87,11 +87,9 @@ class _ObservedCall:
                 raise Unavailable("the service is starting or stopping; retry shortly")
             caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
             self.subject = caller.subject
-            rules = self.interceptor.rules
-            if rules is not None:
-                rule = access.rule_for(rules, self.method)
-                access.require_role(caller, rule, self.metrics.rpc)
-                self._scoped = rule.scoped
+            rule = access.rule_for(self.interceptor.rules, self.method)
+            access.require_role(caller, rule, self.metrics.rpc)
+            self._scoped = rule.scoped
         except ServiceError as exc:
             await self._fail(exc)
         self._checks_token = access.begin_call()
@@ -165,13 +163,10 @@ class _ObservedCall:
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(
-        self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule] | None = None
-    ) -> None:
+    def __init__(self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule]) -> None:
         self.tokens = auth.TokenVerifier(auth_secret)
         self.is_ready = is_ready
-        # The authorisation table's rules of this server's methods (None: not yet decided by a table).
-        self.rules = rules
+        self.rules = rules  # the authorisation table's rules of this server's methods
         # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and
         # building the wrapper each time cost more than the rest of the interceptor.
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}

@@ -88,7 +88,7 @@ class ServiceHost:
         *,
         schema: str,
         migrations: Path | None,
-        rules: Mapping[str, access.Rule] | None = None,
+        rules: Mapping[str, access.Rule],
     ) -> None:
         """`rules`: the authorisation table's rules for every method this process serves."""
         if not settings.database_url:

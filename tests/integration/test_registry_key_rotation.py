@@ -13,6 +13,7 @@ import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
+from services.registry.access import RULES as REGISTRY_RULES
 from services.registry.domain import id_number_check_char
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
@@ -31,7 +32,7 @@ ADMIN = (("authorization", f"Bearer {issue_token(SECRET, 'ops', Role.ADMIN, WHOL
 async def registry(
     pool: asyncpg.Pool, cipher: PersonalDataCipher
 ) -> AsyncIterator[registry_pb2_grpc.RegistryServiceStub]:
-    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True)])
+    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=REGISTRY_RULES)])
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(RegistryServicer(RegistryStore(pool), cipher), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -7,6 +7,7 @@ import time
 import jwt
 import pytest
 
+from services.runtime import access
 from services.runtime.auth import Caller, Role, TokenVerifier, caller_from_metadata, issue_token, verify_token
 from services.runtime.errors import PermissionDenied, Unauthenticated
 
@@ -49,14 +50,23 @@ def test_scope_covers_the_unit_and_everything_below_it() -> None:
     assert street_staff.covers("7", ["1", "3"])  # the street itself
     assert street_staff.covers("90", ["1", "3", "7", "12"])  # a community under it
     assert not street_staff.covers("91", ["1", "3", "8"])  # a community under another street
-    with pytest.raises(PermissionDenied):
-        street_staff.require_scope("91", ["1", "3", "8"])
+    with pytest.raises(PermissionDenied, match="91 is outside"):
+        access.require_scope(street_staff, "91", ["1", "3", "8"])
     assert Caller("a", Role.ADMIN, "*").covers("91", ["1"])
 
 
-def test_a_role_outside_the_allowed_ones_is_denied() -> None:
-    with pytest.raises(PermissionDenied, match="member"):
-        Caller("5", Role.MEMBER, "9").require_role(Role.ADMIN, Role.STAFF)
+def test_a_role_outside_the_rule_is_denied_naming_the_method() -> None:
+    with pytest.raises(PermissionDenied, match="'member' may not call ImportMembers"):
+        access.require_role(Caller("5", Role.MEMBER, "9"), access.rule(access.STAFF, access.PUBLIC), "ImportMembers")
+
+
+def test_retry_keys_belong_to_one_caller_its_role_and_scope_included() -> None:
+    hotline = Caller("hotline-12345", Role.SYSTEM, "42")
+    keys = {
+        c.retry_key("r1")
+        for c in (hotline, Caller("hotline-12345", Role.SYSTEM, "43"), Caller("hotline-12345", Role.STAFF, "42"))
+    }
+    assert len(keys) == 3 and hotline.retry_key("r1") == hotline.retry_key("r1") != hotline.retry_key("r2")
 
 
 def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,8 @@ import pytest
 from google.protobuf import empty_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from services.runtime.auth import Role, issue_token
+from services.runtime import access
+from services.runtime.auth import Role, current_caller, issue_token
 from services.runtime.errors import FailedPrecondition
 from services.runtime.interceptors import CallInterceptor
 
@@ -51,6 +52,25 @@ async def answer(request: Any, context: grpc.aio.ServicerContext) -> empty_pb2.E
     return EMPTY
 
 
+async def answer_in_scope(request: Any, context: grpc.aio.ServicerContext) -> empty_pb2.Empty:
+    access.require_scope(current_caller(), "7", ["1"])
+    return EMPTY
+
+
+_OPEN = access.rule(access.ANYONE, access.PUBLIC)
+_SCOPED = access.rule(access.STAFF, "org unit 7")
+RULES = {
+    **{
+        f"test.T/{name}": _OPEN
+        for name in ("Refuse", "RefuseAfterOne", "ReadThenRefuse", "StreamThenRefuse", "Crash", "Answer")
+    },
+    "test.T/SystemOnly": access.rule({Role.SYSTEM}, access.PUBLIC),
+    "test.T/AnswerUnchecked": _SCOPED,
+    "test.T/StreamUnchecked": _SCOPED,
+    "test.T/AnswerChecked": _SCOPED,
+}
+
+
 def _handlers() -> grpc.GenericRpcHandler:
     codecs = {
         "request_deserializer": empty_pb2.Empty.FromString,
@@ -65,13 +85,18 @@ def _handlers() -> grpc.GenericRpcHandler:
             "StreamThenRefuse": grpc.stream_stream_rpc_method_handler(stream_then_refuse, **codecs),
             "Crash": grpc.unary_unary_rpc_method_handler(crash, **codecs),
             "Answer": grpc.unary_unary_rpc_method_handler(answer, **codecs),
+            "SystemOnly": grpc.unary_unary_rpc_method_handler(answer, **codecs),
+            "AnswerUnchecked": grpc.unary_unary_rpc_method_handler(answer, **codecs),
+            "StreamUnchecked": grpc.unary_stream_rpc_method_handler(refuse_after_one, **codecs),
+            "AnswerChecked": grpc.unary_unary_rpc_method_handler(answer_in_scope, **codecs),
+            "NoRule": grpc.unary_unary_rpc_method_handler(answer, **codecs),
         },
     )
 
 
 @pytest.fixture(scope="module")
 async def channel() -> AsyncIterator[grpc.aio.Channel]:
-    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True)])
+    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=RULES)])
     server.add_generic_rpc_handlers((_handlers(),))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -150,3 +175,37 @@ async def test_a_call_without_a_token_is_refused_before_the_handler_runs(channel
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await _unary(channel, "Answer")(EMPTY)
     assert_refused(error.value, grpc.StatusCode.UNAUTHENTICATED, None)
+
+
+async def _code(channel: grpc.aio.Channel, method: str, token: Any = None, stream: bool = False) -> grpc.StatusCode:
+    codecs = {
+        "request_serializer": empty_pb2.Empty.SerializeToString,
+        "response_deserializer": empty_pb2.Empty.FromString,
+    }
+    try:
+        if stream:
+            async for _ in channel.unary_stream(f"/test.T/{method}", **codecs)(EMPTY, metadata=token or TOKEN):
+                pass
+        else:
+            await channel.unary_unary(f"/test.T/{method}", **codecs)(EMPTY, metadata=token or TOKEN)
+    except grpc.aio.AioRpcError as exc:
+        return exc.code()
+    return grpc.StatusCode.OK
+
+
+async def test_a_method_without_a_rule_is_refused_to_everyone(channel: grpc.aio.Channel) -> None:
+    assert await _code(channel, "NoRule") == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_role_the_rule_does_not_name_is_refused_before_the_handler_runs(channel: grpc.aio.Channel) -> None:
+    staff = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '7', 60)}"),)
+    assert await _code(channel, "SystemOnly", staff) == grpc.StatusCode.PERMISSION_DENIED
+    assert await _code(channel, "AnswerChecked", staff) == grpc.StatusCode.OK
+
+
+async def test_a_scoped_call_whose_handler_never_checked_the_scope_answers_nothing(channel: grpc.aio.Channel) -> None:
+    staff = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '7', 60)}"),)
+    assert await _code(channel, "AnswerUnchecked", staff) == grpc.StatusCode.INTERNAL
+    assert await _code(channel, "StreamUnchecked", staff, stream=True) == grpc.StatusCode.INTERNAL
+    out_of_scope = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '8', 60)}"),)
+    assert await _code(channel, "AnswerChecked", out_of_scope) == grpc.StatusCode.PERMISSION_DENIED

@@ -16,6 +16,7 @@ import pytest
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from prometheus_client import REGISTRY
 
+from services.registry.access import RULES as REGISTRY_RULES
 from services.runtime import clients
 from services.runtime.auth import Role, issue_token
 from services.runtime.clients import DEFAULT_TIMEOUT_SECONDS, service_channel
@@ -98,7 +99,7 @@ async def servers() -> AsyncIterator[Servers]:
     inner_server = grpc.aio.server()
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(inner, inner_server)
     inner_address = f"127.0.0.1:{inner_server.add_insecure_port('127.0.0.1:0')}"
-    middle_server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True)])
+    middle_server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=REGISTRY_RULES)])
     to_inner = service_channel(inner_address, SECRET, "middle")
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
         Middle(registry_pb2_grpc.RegistryServiceStub(to_inner)), middle_server
