@@ -37,8 +37,8 @@ class Tree:
     grid_ids: list[str]
 
 
-def admin_metadata(auth_secret: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {issue_token(auth_secret, 'bench', Role.ADMIN, WHOLE_DEPLOYMENT, 7200)}"),)
+def admin_metadata(auth_secret: str, subject: str = "bench") -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {issue_token(auth_secret, subject, Role.ADMIN, WHOLE_DEPLOYMENT, 7200)}"),)
 
 
 async def make_tree(

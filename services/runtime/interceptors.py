@@ -17,8 +17,9 @@ import grpc
 
 from services.runtime import access, auth, clients
 from services.runtime.db import CONNECTION_ERRORS
-from services.runtime.errors import Aborted, ServiceError, Unavailable
+from services.runtime.errors import Aborted, FailedPrecondition, ServiceError, Unavailable
 from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, split_method
+from services.runtime.pii import PersonalDataError
 
 log = logging.getLogger("linli.rpc")
 
@@ -40,6 +41,8 @@ def as_service_error(exc: BaseException) -> ServiceError | None:
         return Unavailable("a service this call depends on is unavailable; retry later")
     if isinstance(exc, CONNECTION_ERRORS):
         return Unavailable("the database is unavailable; retry later")
+    if isinstance(exc, PersonalDataError):  # names the field and the key id, never the data
+        return FailedPrecondition(f"personal data cannot be opened ({exc}); the deployment must hold its key")
     return None
 
 

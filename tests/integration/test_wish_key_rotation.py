@@ -65,3 +65,32 @@ async def test_rotation_reseals_old_rows_under_the_new_key_and_they_open_under_i
             f"1380000000{n}" if n % 2 else ""
         )
     assert [(a["actor"], a["detail"]["resealed"]) for a in audit] == [("ops", 3), ("ops", 2)]
+
+
+async def test_a_resident_sealed_under_a_key_the_deployment_lost_is_a_clear_refusal_not_internal(
+    database_url: str,
+) -> None:
+    async with (
+        wish_service(database_url, PersonalDataCipher({"k1": OLD}, "k1", LOOKUP)) as service,
+        served(service) as api,
+    ):
+        submitted = await api.SubmitWish(
+            pb.SubmitWishRequest(
+                request_id="lost-key",
+                community_id=COMMUNITY,
+                text="想找人修水管",
+                source=pb.WISH_SOURCE_VISIT,
+                resident_name="钱七",
+            ),
+            metadata=ADMIN,
+        )
+    async with (
+        wish_service(database_url, PersonalDataCipher({"k2": NEW}, "k2", LOOKUP)) as service,
+        served(service) as api,
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await api.RevealWishResident(
+                pb.RevealWishResidentRequest(wish_id=submitted.wish.id, reason="回访居民"), metadata=ADMIN
+            )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "k1" in (refused.value.details() or "") and "钱七" not in (refused.value.details() or "")
