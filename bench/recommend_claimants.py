@@ -9,7 +9,7 @@ the dispatch service's member cache (filled from the registry's SearchMembers, 5
 the first, cold call is reported on its own), the claimed wishes of the community (ListWishes) and the alerts
 being handled, every member scored by skill fit, nearness and open load, then the best 30 looked up for their
 recent hours (GetMemberServiceSummary, concurrently, kept 30 s) and ranked. Members are scored by group (the same
-skills and residence score the same: domain.CandidatePool, built once per cache load). Bare: no auth, no other
+skills and residence score the same: matching.CandidatePool, built once per cache load). Bare: no auth, no other
 service, the members in memory grouped the same way, and the best ten explained.
 """
 
@@ -32,22 +32,22 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from bench._harness import emit, main, platform_on, ratio, run_load, servers
 from bench.import_members import admin_metadata, make_tree, messages, synthetic_rows
-from services.dispatch import domain
+from services.dispatch.matching import domain as matching
 
 
 class BareRanker(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, candidates: list[domain.Candidate], category: int) -> None:
+    def __init__(self, candidates: list[matching.Candidate], category: int) -> None:
         # Grouped once, as the dispatch service groups each load of its member cache.
-        self.pool = domain.CandidatePool.of(candidates)
+        self.pool = matching.CandidatePool.of(candidates)
         self.category = category
 
     async def RecommendClaimants(
         self, request: dis.RecommendClaimantsRequest, context: grpc.aio.ServicerContext
     ) -> dis.RecommendClaimantsResponse:
-        best = domain.shortlist_pool(
-            self.pool, lambda skills: domain.skill_points(self.category, skills), domain.Place(), {}, set(), 10
+        best = matching.shortlist_pool(
+            self.pool, lambda skills: matching.skill_points(self.category, skills), matching.Place(), {}, set(), 10
         )
-        ranked = domain.order(domain.skill_fit(self.category, c) for c in best)[: request.limit or 10]
+        ranked = matching.order(matching.skill_fit(self.category, c) for c in best)[: request.limit or 10]
         return dis.RecommendClaimantsResponse(
             recommendations=[
                 dis.Recommendation(member_id=r.member_id, member_name=r.name, score=r.score, reasons=list(r.reasons))
@@ -141,7 +141,7 @@ async def benchmark() -> None:
                     reg.SearchMembersRequest(org_unit_id=community_id, page_size=500, page_token=token),
                     metadata=metadata,
                 )
-                candidates += [domain.Candidate(m.id, m.name, tuple(m.skills)) for m in page.members]
+                candidates += [matching.Candidate(m.id, m.name, tuple(m.skills)) for m in page.members]
                 token = page.next_page_token
                 if not token:
                     break

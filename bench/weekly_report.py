@@ -24,7 +24,7 @@ from temporalio.client import Client
 
 from bench._harness import emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, make_tree, messages, stream, synthetic_rows
-from services.registry.reports_domain import week_before, week_bounds
+from services.registry.reports.domain import week_before, week_bounds
 
 ZONE = "Asia/Shanghai"
 # The registry figures of one unit's week: what GetRegistryStats reads, as plain SQL.

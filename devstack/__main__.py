@@ -326,7 +326,7 @@ def import_members(args: argparse.Namespace) -> int:
     """Imports members from a CSV file into the registry with ImportMembers, showing progress."""
     from linli.registry.v1 import registry_pb2_grpc
 
-    from services.registry import member_csv
+    from services.registry.imports import member_csv as member_csv
 
     path = Path(args.file)
     if not path.is_file():

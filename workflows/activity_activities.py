@@ -16,7 +16,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.dispatch.activities_domain import MAX_NOTE
+from services.dispatch.activities.domain import MAX_NOTE
 from workflows.emergency_notify import GatewayRefused, GatewayUnavailable, Notice, Notifier
 from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
 

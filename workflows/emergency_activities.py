@@ -15,7 +15,7 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.dispatch.domain import service_hours
+from services.dispatch.alerts.domain import service_hours
 from workflows.emergency_notify import GatewayRefused, Notice, Notifier
 
 T = TypeVar("T")

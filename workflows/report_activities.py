@@ -17,7 +17,7 @@ from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from services.registry.reports_domain import week_before, week_bounds, year_bounds
+from services.registry.reports.domain import week_before, week_bounds, year_bounds
 from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
 
 _PAGE = 500

@@ -12,14 +12,14 @@ from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
 
 from services.dispatch.access import RULES
-from services.dispatch.activities_metrics import refresh_activity_gauges
-from services.dispatch.activities_outbox import ActivityRelay
-from services.dispatch.activities_recurring import RecurringActivities
-from services.dispatch.activities_servicer import ActivityServicer
-from services.dispatch.activities_store import ActivityStore
-from services.dispatch.members import MemberDirectory
+from services.dispatch.activities.metrics import refresh_activity_gauges
+from services.dispatch.activities.recurring import RecurringActivities
+from services.dispatch.activities.relay import ActivityRelay
+from services.dispatch.activities.servicer import ActivityServicer
+from services.dispatch.activities.store import ActivityStore
+from services.dispatch.alerts.relay import AlertRelay
+from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.metrics import refresh_dispatch_gauges
-from services.dispatch.outbox import AlertRelay
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
 from services.runtime.clients import service_channel

@@ -1,7 +1,7 @@
 """What the DispatchService's handlers share: the services and stores they use, and the duty in force at a moment.
 
-The handlers themselves are by sub-domain: matching (matching_servicer.py), duty rosters and absences
-(duty_servicer.py) and emergency alerts (alerts_servicer.py); servicer.py puts them together.
+The handlers themselves are by sub-domain: matching (matching/), duty rosters and absences
+(duty/) and emergency alerts (alerts/), each a package with its servicer; servicer.py puts them together.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
-from services.dispatch import domain
-from services.dispatch.domain import Slot
-from services.dispatch.members import MemberDirectory
-from services.dispatch.outbox import AlertRelay
+from services.dispatch.alerts.relay import AlertRelay
+from services.dispatch.duty import domain as duty_rules
+from services.dispatch.duty.domain import Slot
+from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import InvalidArgument
 from services.runtime.org_directory import OrgDirectory
@@ -59,7 +59,7 @@ class DispatchCalls:
         """The slots covering the moment, in roster order, but for those of volunteers away then."""
         local = moment.astimezone(self.zone)
         _, slots = await self.store.day(community_id, local.date())
-        covering = domain.on_duty(slots, local.hour * 60 + local.minute)
+        covering = duty_rules.on_duty(slots, local.hour * 60 + local.minute)
         if not covering:
             return covering
         away = await self.store.away(community_id, moment, moment + timedelta(seconds=1))

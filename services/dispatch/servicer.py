@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from linli.dispatch.v1 import dispatch_pb2_grpc
 
-from services.dispatch.alerts_servicer import AlertServicer
-from services.dispatch.duty_servicer import DutyServicer
-from services.dispatch.matching_servicer import MatchingServicer
+from services.dispatch.alerts.servicer import AlertServicer
+from services.dispatch.duty.servicer import DutyServicer
+from services.dispatch.matching.servicer import MatchingServicer
 
 
 class DispatchServicer(MatchingServicer, DutyServicer, AlertServicer, dispatch_pb2_grpc.DispatchServiceServicer):

@@ -1,10 +1,10 @@
-"""The dispatch service's SQL, in the `dispatch` schema: duty rosters and absences (duty_store.py) and
-emergency alerts (alerts_store.py), one store over one pool."""
+"""The dispatch service's SQL, in the `dispatch` schema: duty rosters and absences (duty/store.py) and
+emergency alerts (alerts/store.py), one store over one pool."""
 
 from __future__ import annotations
 
-from services.dispatch.alerts_store import AlertStore
-from services.dispatch.duty_store import DutyStore
+from services.dispatch.alerts.store import AlertStore
+from services.dispatch.duty.store import DutyStore
 
 
 class DispatchStore(DutyStore, AlertStore):

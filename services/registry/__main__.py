@@ -9,8 +9,8 @@ from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, repo
 from temporalio.client import Client
 
 from services.registry.access import RULES
-from services.registry.reports_servicer import ReportServicer
-from services.registry.reports_store import ReportStore
+from services.registry.reports.servicer import ReportServicer
+from services.registry.reports.store import ReportStore
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
 from services.runtime.config import Settings, settings_or_exit

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from linli.registry.v1 import registry_pb2_grpc
 
-from services.registry.groups_servicer import GroupCalls
-from services.registry.imports_servicer import ImportCalls, ImportLimits
-from services.registry.members_servicer import MemberCalls
-from services.registry.org_tree_servicer import OrgTreeCalls
-from services.registry.records_servicer import RecordCalls
+from services.registry.groups.servicer import GroupCalls
+from services.registry.imports.servicer import ImportCalls, ImportLimits
+from services.registry.members.servicer import MemberCalls
+from services.registry.org_tree.servicer import OrgTreeCalls
+from services.registry.service_records.servicer import RecordCalls
 from services.registry.store import RegistryStore
 from services.runtime.pii import PersonalDataCipher
 

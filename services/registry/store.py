@@ -1,7 +1,7 @@
 """The registry's SQL. Everything here runs against the `registry` schema and no other.
 
-`RegistryStore` is the one store the servicers use; its SQL lives by sub-domain beside it (org_tree_store,
-members_store, groups_store, records_store, imports_store). Here: idempotent writes and the audit log.
+`RegistryStore` is the one store the servicers use; its SQL lives by sub-domain in the packages beside it
+(org_tree/, members/, groups/, service_records/, imports/: each a store.py). Here: idempotent writes and the audit log.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 import asyncpg
 from google.protobuf.message import Message
 
-from services.registry.groups_store import GroupStore
-from services.registry.imports_store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
-from services.registry.members_store import DuplicatePerson, MemberStore, NewMember
-from services.registry.org_tree_store import DuplicateName, OrgTreeStore
-from services.registry.records_store import NewService, RecordStore, RegistryStats
+from services.registry.groups.store import GroupStore
+from services.registry.imports.store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
+from services.registry.members.store import DuplicatePerson, MemberStore, NewMember
+from services.registry.org_tree.store import DuplicateName, OrgTreeStore
 from services.registry.rows import lock_tree, subtree_end
+from services.registry.service_records.store import NewService, RecordStore, RegistryStats
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.errors import InvalidArgument

@@ -17,7 +17,7 @@ from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
 from services.wishes.access import RULES
 from services.wishes.metrics import refresh_wish_gauges
-from services.wishes.outbox import TransitionRelay
+from services.wishes.relay import TransitionRelay
 from services.wishes.servicer import WishServicer
 from services.wishes.store import WishStore
 

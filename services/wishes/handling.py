@@ -31,7 +31,7 @@ from services.wishes import domain
 from services.wishes.domain import Transition, Wish
 from services.wishes.messages import wish_message
 from services.wishes.metrics import observe_transition
-from services.wishes.outbox import TransitionRelay
+from services.wishes.relay import TransitionRelay
 from services.wishes.store import BatchedReads, ClaimCap, ClaimCapReached, Moved, WishStore, WrongState
 
 _MEMBER_CACHE_SECONDS = 5.0

@@ -16,7 +16,7 @@ from linli.registry.v1 import registry_pb2_grpc
 
 from services.registry.access import RULES
 from services.registry.domain import id_number_check_char
-from services.registry.imports_servicer import ImportLimits
+from services.registry.imports.servicer import ImportLimits
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.dispatch import activities_domain as domain
 from services.dispatch.__main__ import MIGRATIONS
-from services.dispatch.activities_store import ActivityStore, NewActivity, SignUpRefused
+from services.dispatch.activities import domain
+from services.dispatch.activities.store import ActivityStore, NewActivity, SignUpRefused
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.db import create_pool, migrate
 

@@ -30,11 +30,11 @@ from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from services.dispatch import activities_domain as domain
 from services.dispatch.__main__ import MIGRATIONS
-from services.dispatch.activities_outbox import ActivityRelay
-from services.dispatch.activities_servicer import activity_message, event_message
-from services.dispatch.activities_store import ActivityStore, NewActivity, WrongState
+from services.dispatch.activities import domain
+from services.dispatch.activities.relay import ActivityRelay
+from services.dispatch.activities.servicer import activity_message, event_message
+from services.dispatch.activities.store import ActivityStore, NewActivity, WrongState
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.config import load_settings
 from services.runtime.convert import to_timestamp

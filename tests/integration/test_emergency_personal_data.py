@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 import services.dispatch
-from services.dispatch import domain
+from services.dispatch.alerts import domain
 from services.dispatch.store import DispatchStore
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.db import create_pool, migrate

@@ -10,7 +10,7 @@ import grpc
 import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
-from services.registry.imports_servicer import ImportLimits
+from services.registry.imports.servicer import ImportLimits
 from tests.integration.registry_service import ADMIN, Registry, import_row, make_tree, registry_service
 
 

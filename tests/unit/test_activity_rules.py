@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from temporalio.client import ScheduleOverlapPolicy
 
-from services.dispatch import activities_domain as domain
-from services.registry.reports_domain import parse_week, week_before, week_bounds, weekly_csv
+from services.dispatch.activities import domain
+from services.registry.reports.domain import parse_week, week_before, week_bounds, weekly_csv
 from services.runtime.errors import InvalidArgument
 from workflows.activity_activities import RoleNeed
 from workflows.recurring_activities import ActivityTemplate, RecurringRunInput, schedule_for

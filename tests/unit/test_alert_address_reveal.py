@@ -1,12 +1,12 @@
-"""Who among members may read an alert's address, and for how long (services/dispatch/alerts_servicer.py)."""
+"""Who among members may read an alert's address, and for how long (services/dispatch/alerts/servicer.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from services.dispatch.alerts_servicer import REVEAL_AFTER_CLOSE, member_may_reveal
-from services.dispatch.alerts_store import Alert
+from services.dispatch.alerts.servicer import REVEAL_AFTER_CLOSE, member_may_reveal
+from services.dispatch.alerts.store import Alert
 
 NOW = datetime(2026, 6, 19, 8, 0, tzinfo=UTC)
 RAISED = Alert(

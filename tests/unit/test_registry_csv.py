@@ -7,7 +7,7 @@ import io
 import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
-from services.registry.member_csv import CsvError, read_rows
+from services.registry.imports.member_csv import CsvError, read_rows
 
 HEADER = "id_number,name,workplace_org,residence_unit_id,skills,tags,management_level,phone\n"
 

@@ -6,7 +6,7 @@ import pytest
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
-from services.dispatch.domain import Candidate, rank
+from services.dispatch.matching.domain import Candidate, rank
 from services.registry.domain import check_parent
 from services.runtime.errors import InvalidArgument
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from services.registry.reports_domain import weekly_csv
+from services.registry.reports.domain import weekly_csv
 
 
 def test_a_unit_named_like_a_formula_is_written_as_text() -> None:

@@ -26,7 +26,7 @@ from workflows.activity_activities import RoleNeed
 from workflows.recurring_activities import ActivityTemplate, RecurringRunInput, schedule_for, schedule_id
 
 if TYPE_CHECKING:
-    from services.dispatch.activities_servicer import ActivityServicer
+    from services.dispatch.activities.servicer import ActivityServicer
 
 _COLUMNS = """id, org_unit_id, org_path, template, every_days, day_of_month, lead_hours, duration_minutes, paused,
     schedule_created, created_at"""

@@ -1,6 +1,6 @@
 """The alert relay: delivers committed alert state changes to their EmergencyDispatch workflows.
 
-The same outbox as the wishes service's (services/wishes/outbox.py, which explains why): an alert's state
+The same outbox as the wishes service's (services/wishes/relay.py, which explains why): an alert's state
 change is committed with its timeline event, and the event row stays undelivered until the workflow has
 it. The relay sends each as signal-with-start — which starts the alert's workflow when it is raised — and
 marks it delivered in the same transaction. After each commit a handler has the change delivered at once, on
@@ -29,7 +29,7 @@ from workflows.emergency_activities import Callee
 from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
 
 if TYPE_CHECKING:
-    from services.dispatch.alerts_store import Alert
+    from services.dispatch.alerts.store import Alert
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2
 
-from services.dispatch import domain
 from services.dispatch.calls import DispatchCalls, optional_time
-from services.dispatch.domain import Slot, Volunteer
-from services.dispatch.duty_store import Absence, NotOnDuty
+from services.dispatch.duty import domain
+from services.dispatch.duty.domain import Slot, Volunteer
+from services.dispatch.duty.store import Absence, NotOnDuty
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp

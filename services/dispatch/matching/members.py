@@ -15,7 +15,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from services.dispatch.domain import Candidate, CandidatePool
+from services.dispatch.matching.domain import Candidate, CandidatePool
 from services.runtime.cache import ShortLived
 from services.runtime.errors import FailedPrecondition, NotFound
 

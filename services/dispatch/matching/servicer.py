@@ -11,9 +11,9 @@ from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2
 from linli.wishes.v1 import wishes_pb2
 
-from services.dispatch import domain
 from services.dispatch.calls import DispatchCalls
-from services.dispatch.domain import Candidate, CandidatePool, Place, Ranked
+from services.dispatch.matching import domain
+from services.dispatch.matching.domain import Candidate, CandidatePool, Place, Ranked
 from services.runtime import access, validate
 from services.runtime.auth import current_caller
 from services.runtime.errors import InvalidArgument, NotFound

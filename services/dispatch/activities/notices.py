@@ -6,11 +6,11 @@ from __future__ import annotations
 import grpc
 from linli.dispatch.v1 import activities_pb2 as pb
 
-from services.dispatch import activities_domain as domain
-from services.dispatch.activities_calls import ActivityCalls
-from services.dispatch.activities_domain import Activity, Event
-from services.dispatch.activities_messages import activity_message, event_message, required_time
-from services.dispatch.activities_metrics import NOTICE_DELIVERIES
+from services.dispatch.activities import domain
+from services.dispatch.activities.calls import ActivityCalls
+from services.dispatch.activities.domain import Activity, Event
+from services.dispatch.activities.messages import activity_message, event_message, required_time
+from services.dispatch.activities.metrics import NOTICE_DELIVERIES
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import access, validate
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller

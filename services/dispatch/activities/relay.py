@@ -1,6 +1,6 @@
 """Delivers committed activity transitions to their HolidayActivity workflows (the outbox relay).
 
-The same pattern as the wishes' relay (services/wishes/outbox.py): a transition is committed together with
+The same pattern as the wishes' relay (services/wishes/relay.py): a transition is committed together with
 its row in activity_events; this relay signals the workflow (starting it on the first one) and marks the row
 delivered. A transition committed just before the service dies is delivered when it comes back. A notice the
 service records itself (a place come free from the waiting list) reaches the workflow the same way, as signal

@@ -10,8 +10,8 @@ import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2
 
-from services.dispatch import domain
-from services.dispatch.alerts_store import (
+from services.dispatch.alerts import domain
+from services.dispatch.alerts.store import (
     Alert,
     AlertEventRow,
     NewAlert,
@@ -19,7 +19,10 @@ from services.dispatch.alerts_store import (
     WrongAlertState,
 )
 from services.dispatch.calls import DispatchCalls, optional_time
-from services.dispatch.domain import Place, Slot
+from services.dispatch.duty import domain as duty_rules
+from services.dispatch.duty.domain import Slot
+from services.dispatch.matching import domain as matching
+from services.dispatch.matching.domain import Place
 from services.dispatch.metrics import (
     ALERTS_ACKNOWLEDGED,
     ALERTS_CANCELLED,
@@ -50,12 +53,16 @@ _BELOW_COMMUNITY = {
     registry_pb2.ORG_UNIT_KIND_BUILDING: "building",
 }
 _NEARNESS_NUMBERS = {
-    domain.NEAR_BUILDING: pb.NEARNESS_BUILDING,
-    domain.NEAR_GRID: pb.NEARNESS_GRID,
-    domain.NEAR_COMMUNITY: pb.NEARNESS_COMMUNITY,
-    domain.NEAR_SUBTREE: pb.NEARNESS_COMMUNITY,
+    matching.NEAR_BUILDING: pb.NEARNESS_BUILDING,
+    matching.NEAR_GRID: pb.NEARNESS_GRID,
+    matching.NEAR_COMMUNITY: pb.NEARNESS_COMMUNITY,
+    matching.NEAR_SUBTREE: pb.NEARNESS_COMMUNITY,
 }
-_NEARNESS_OF_WORD = {"building": domain.NEAR_BUILDING, "grid": domain.NEAR_GRID, "community": domain.NEAR_COMMUNITY}
+_NEARNESS_OF_WORD = {
+    "building": matching.NEAR_BUILDING,
+    "grid": matching.NEAR_GRID,
+    "community": matching.NEAR_COMMUNITY,
+}
 
 
 def alert_message(alert: Alert, revealed: tuple[str, str] | None = None) -> pb.Alert:
@@ -180,7 +187,7 @@ class AlertServicer(DispatchCalls):
             data_key_id=self.cipher.active_key_id,
             note=note,
             raised_at=raised_at,
-            call_list=[[who, domain.NEARNESS_NAMES[near]] for who, near in order],
+            call_list=[[who, matching.NEARNESS_NAMES[near]] for who, near in order],
         )
         alert, created = await self.store.raise_alert(caller, request_id, new)
         if created:
@@ -189,7 +196,13 @@ class AlertServicer(DispatchCalls):
         return pb.RaiseAlertResponse(alert=alert_message(alert))
 
     async def _move(
-        self, caller: Caller, request_id: str, alert: Alert, move: domain.AlertMove, note: str = "", **changes: object
+        self,
+        caller: Caller,
+        request_id: str,
+        alert: Alert,
+        move: domain.AlertMove,
+        note: str = "",
+        **changes: object,
     ) -> Alert:
         try:
             moved, now = await self.store.move(caller, request_id, alert.id, move, note, **changes)
@@ -231,7 +244,7 @@ class AlertServicer(DispatchCalls):
         else:
             await self._require_in_scope(caller, alert)
         if team_member_id:
-            responder = domain.volunteer_key(0, team_member_id)
+            responder = duty_rules.volunteer_key(0, team_member_id)
             if not await self._may_answer(alert, responder):
                 raise FailedPrecondition(
                     f"team volunteer {team_member_id} has not been called to alert {alert.id}", "team_member_id"
@@ -383,7 +396,7 @@ class AlertServicer(DispatchCalls):
         async def locate(position: int, slot: Slot) -> tuple[str, int, int] | None:
             if slot.team_member_id:
                 # A team volunteer's home is not in the registry: as near as the community.
-                return slot.volunteer, domain.NEAR_COMMUNITY, position
+                return slot.volunteer, matching.NEAR_COMMUNITY, position
             try:
                 member = await self.members.member(str(slot.member_id), "member_id")
             except NotFound:
@@ -394,7 +407,7 @@ class AlertServicer(DispatchCalls):
                 path = (await self.org.unit(member.residence_unit_id, "member_id")).path
             except NotFound:
                 path = (member.community_id,)
-            return slot.volunteer, domain.nearness(place, path), position
+            return slot.volunteer, matching.nearness(place, path), position
 
         located = await asyncio.gather(*(locate(i, s) for i, s in enumerate(covering)))
         return domain.call_order(v for v in located if v is not None)

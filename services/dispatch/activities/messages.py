@@ -8,8 +8,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as pb
 from linli.registry.v1 import registry_pb2
 
-from services.dispatch import activities_domain as domain
-from services.dispatch.activities_domain import Activity, Event, SignUp
+from services.dispatch.activities import domain
+from services.dispatch.activities.domain import Activity, Event, SignUp
 from services.runtime import validate
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import InvalidArgument

@@ -8,7 +8,7 @@ import logging
 import asyncpg
 from prometheus_client import Counter, Gauge
 
-from services.dispatch.activities_store import ActivityStore
+from services.dispatch.activities.store import ActivityStore
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from temporalio.service import RPCError
 
 from services.registry.domain import OrgUnit
 from services.registry.lookups import require_member_in_scope, require_unit_in_scope
-from services.registry.reports_domain import parse_week, weekly_csv
-from services.registry.reports_metrics import REPORTS_STORED
-from services.registry.reports_store import ReportStore
+from services.registry.reports.domain import parse_week, weekly_csv
+from services.registry.reports.metrics import REPORTS_STORED
+from services.registry.reports.store import ReportStore
 from services.registry.store import RegistryStore
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.dispatch.activities_domain import DIGEST_KINDS, Event
+from services.dispatch.activities.domain import DIGEST_KINDS, Event
 from services.runtime.auth import Caller
 
 EVENT_COLUMNS = """id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at, sent_at,

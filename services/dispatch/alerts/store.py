@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from services.dispatch.domain import ADDRESS_FIELD, DEVICE_ID_FIELD, AlertMove, mask_address, mask_device_id
+from services.dispatch.alerts.domain import ADDRESS_FIELD, DEVICE_ID_FIELD, AlertMove, mask_address, mask_device_id
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.pii import PersonalDataCipher

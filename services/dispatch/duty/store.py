@@ -10,7 +10,7 @@ from datetime import date, datetime, tzinfo
 
 import asyncpg
 
-from services.dispatch.domain import Slot, Volunteer, duty_gaps, local_day, swap
+from services.dispatch.duty.domain import Slot, Volunteer, duty_gaps, local_day, swap
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from services.dispatch.activities_domain import (
+from services.dispatch.activities.domain import (
     CLOSE_OUT,
     Activity,
     Event,
@@ -26,8 +26,8 @@ from services.dispatch.activities_domain import (
     summary,
     volunteer_hours,
 )
-from services.dispatch.activities_notices_store import EVENT_COLUMNS, NoticeStore, event_row
-from services.dispatch.activities_stats_store import ActivityStatsStore
+from services.dispatch.activities.notices_store import EVENT_COLUMNS, NoticeStore, event_row
+from services.dispatch.activities.stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
 
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,

@@ -1,8 +1,8 @@
 """What the ActivityService's handlers share: the stores and services they use, finding an activity, checking the
 caller's scope over it (the tree as it is now) and moving it.
 
-The handlers themselves: activities, sign-ups and check-in (activities_servicer.py), notices and digests
-(activities_notices.py), recurring activities (activities_recurring.py).
+The handlers themselves: activities, sign-ups and check-in (servicer.py), notices and digests
+(notices.py), recurring activities (recurring.py), beside this file.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import grpc
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from services.dispatch import activities_domain as domain
-from services.dispatch.activities_domain import Activity
-from services.dispatch.activities_metrics import TRANSITIONS
-from services.dispatch.activities_outbox import ActivityRelay
-from services.dispatch.activities_recurring import RecurringActivities
-from services.dispatch.activities_store import ActivityStore, WrongState
+from services.dispatch.activities import domain
+from services.dispatch.activities.domain import Activity
+from services.dispatch.activities.metrics import TRANSITIONS
+from services.dispatch.activities.recurring import RecurringActivities
+from services.dispatch.activities.relay import ActivityRelay
+from services.dispatch.activities.store import ActivityStore, WrongState
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import validate
 from services.runtime.auth import Caller

@@ -1,6 +1,6 @@
 """ActivityService over gRPC: checks the request and the caller's scope (the authorisation table, access.py,
-decides the roles), commits, then wakes the relay. Notices are in activities_notices.py, recurring activities in
-activities_recurring.py."""
+decides the roles), commits, then wakes the relay. Notices are in notices.py, recurring activities in
+recurring.py, beside this file."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from linli.dispatch.v1 import activities_pb2 as pb
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import registry_pb2
 
-from services.dispatch import activities_domain as domain
-from services.dispatch.activities_domain import Activity, SignUp
-from services.dispatch.activities_messages import (
+from services.dispatch.activities import domain
+from services.dispatch.activities.domain import Activity, SignUp
+from services.dispatch.activities.messages import (
     activity_message,
     event_message,
     read_roles,
     required_time,
     sign_up_message,
 )
-from services.dispatch.activities_metrics import CHECK_INS, CHECK_OUTS, SIGN_UPS, TRANSITIONS
-from services.dispatch.activities_notices import NoticeServicer
-from services.dispatch.activities_store import NewActivity, SignUpRefused, WrongState
+from services.dispatch.activities.metrics import CHECK_INS, CHECK_OUTS, SIGN_UPS, TRANSITIONS
+from services.dispatch.activities.notices import NoticeServicer
+from services.dispatch.activities.store import NewActivity, SignUpRefused, WrongState
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied

@@ -1,0 +1,1 @@
+"""Holiday and neighbourhood activities (活动): ActivityService, driven by the HolidayActivity workflow."""

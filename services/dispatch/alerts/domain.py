@@ -1,0 +1,100 @@
+"""Rules of emergency alerts, with no I/O: kinds, states, the moves between them and the order of calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from linli.dispatch.v1 import dispatch_pb2 as pb
+
+ALERT_KINDS: dict[int, str] = {
+    number: name.removeprefix("ALERT_KIND_").lower()
+    for name, number in pb.AlertKind.items()
+    if number != pb.ALERT_KIND_UNSPECIFIED
+}
+ALERT_KIND_NUMBERS = {name: number for number, name in ALERT_KINDS.items()}
+ALERT_STATE_NUMBERS = {
+    name.removeprefix("ALERT_STATE_").lower(): number
+    for name, number in pb.AlertState.items()
+    if number != pb.ALERT_STATE_UNSPECIFIED
+}
+OUTCOMES: dict[int, str] = {
+    number: name.removeprefix("ALERT_OUTCOME_").lower()
+    for name, number in pb.AlertOutcome.items()
+    if number != pb.ALERT_OUTCOME_UNSPECIFIED
+}
+OUTCOME_NUMBERS = {name: number for number, name in OUTCOMES.items()}
+EVENT_KINDS: dict[int, str] = {
+    number: name.removeprefix("ALERT_EVENT_KIND_").lower()
+    for name, number in pb.AlertEventKind.items()
+    if number != pb.ALERT_EVENT_KIND_UNSPECIFIED
+}
+EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
+ESCALATIONS: dict[int, str] = {
+    number: name.removeprefix("ESCALATION_LEVEL_").lower()
+    for name, number in pb.EscalationLevel.items()
+    if number != pb.ESCALATION_LEVEL_UNSPECIFIED
+}
+ESCALATION_NUMBERS = {name: number for number, name in ESCALATIONS.items()}
+# What the workflow records; state changes come only through the service's own calls.
+WORKFLOW_EVENT_KINDS = frozenset(
+    {"called", "delivered", "delivery_failed", "timed_out", "escalated", "stood_down", "service_recorded"}
+)
+STATE_EVENT_KINDS = frozenset({"raised", "acknowledged", "arrived", "resolved", "cancelled"})
+OPEN_STATES = frozenset({"raised", "acknowledged", "arrived"})
+MAX_ADDRESS = 200
+MAX_NOTE = 1000
+MAX_TIMELINE = 500
+
+
+@dataclass(frozen=True)
+class AlertMove:
+    name: str
+    from_states: frozenset[str]
+    to_state: str
+    time_column: str
+
+
+ACKNOWLEDGE = AlertMove("acknowledge", frozenset({"raised"}), "acknowledged", "acknowledged_at")
+ARRIVE = AlertMove("arrive at", frozenset({"acknowledged"}), "arrived", "arrived_at")
+RESOLVE = AlertMove("resolve", frozenset({"acknowledged", "arrived"}), "resolved", "closed_at")
+CANCEL = AlertMove("cancel", frozenset({"raised", "acknowledged", "arrived"}), "cancelled", "closed_at")
+
+
+# The names sealed personal data is bound to (AES-GCM associated data): a blob copied to another column won't open.
+ADDRESS_FIELD = "alert.address"
+DEVICE_ID_FIELD = "alert.device_id"
+
+
+def mask_address(address: str) -> str:
+    """'2单元301' -> '2单*****': enough to tell two alerts apart on a list, not enough to find the door."""
+    if not address:
+        return ""
+    keep = min(len(address) // 3, 6)
+    return address[:keep] + "*" * (len(address) - keep)
+
+
+def mask_device_id(device_id: str) -> str:
+    """'nanny-0042' -> '******0042': the last four characters, as on a bank card."""
+    if len(device_id) <= 4:
+        return "*" * len(device_id)
+    return "*" * (len(device_id) - 4) + device_id[-4:]
+
+
+def call_order(volunteers: Iterable[tuple[str, int, int]]) -> list[tuple[str, int]]:
+    """(volunteer, nearness, roster position) -> [(volunteer, nearness)]: nearest first, then roster order,
+    each volunteer once (one with two slots keeps the nearer, earlier one)."""
+    seen: set[str] = set()
+    ordered = []
+    for member_id, near, _position in sorted(volunteers, key=lambda v: (v[1], v[2], v[0])):
+        if member_id not in seen:
+            seen.add(member_id)
+            ordered.append((member_id, near))
+    return ordered
+
+
+def service_hours(seconds: float) -> float:
+    """Hours credited for answering an alert: the time from acknowledgement to close, at least a quarter hour,
+    in quarter hours."""
+    quarters = max(1, -(-int(seconds) // 900))
+    return min(quarters * 0.25, 200.0)

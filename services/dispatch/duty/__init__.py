@@ -1,0 +1,1 @@
+"""Duty rosters and absences of the 365 volunteer studio (值班表)."""

@@ -1,0 +1,1 @@
+"""Bulk sync with the party-member information system: ImportMembers, ExportMembers and the CSV form."""
