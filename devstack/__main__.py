@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from services.runtime.config import ConfigError, load_settings
 from workflows.wish_lifecycle import workflow_id
 
 HOME = REPO / ".linli"
+BENCH = REPO / "bench"
 SECRETS = HOME / "secrets.json"
 DEV_TOKEN_TTL = 7 * 24 * 3600
 
@@ -311,15 +313,48 @@ def gen(_: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    """Lists the benchmarks in bench/, or runs one, which prints one JSON line."""
-    names = sorted(p.stem for p in (REPO / "bench").glob("*.py") if not p.stem.startswith("_"))
+    """Lists the benchmarks in bench/, or runs one and appends its JSON line to bench/results/NAME.jsonl."""
+    names = sorted(p.stem for p in BENCH.glob("*.py") if not p.stem.startswith("_"))
     if not args.name:
         print("\n".join(names))
         return 0
     if args.name not in names:
         print(f"linli: no benchmark {args.name!r}; there are: {', '.join(names)}", file=sys.stderr)
         return 2
-    return subprocess.call([sys.executable, "-m", f"bench.{args.name}", *args.options], cwd=REPO)
+    # The benchmark runs as a child, its output passed through as it comes; its result is the last line that
+    # parses as a JSON object (a benchmark may print progress before it).
+    child = subprocess.Popen(
+        [sys.executable, "-m", f"bench.{args.name}", *args.options], cwd=BENCH.parent, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    result: dict[str, object] | None = None
+    try:
+        for line in child.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                result = parsed
+    except KeyboardInterrupt:
+        # Ctrl-C reached the child too; an interrupted run records nothing.
+        child.wait()
+        return 130
+    returncode = child.wait()
+    if returncode != 0:
+        return returncode  # a failed run leaves the results as they were
+    if result is None:
+        print(f"linli: {args.name} printed no JSON line; nothing recorded", file=sys.stderr)
+        return 1
+    result.setdefault("date", datetime.now(UTC).isoformat(timespec="seconds"))
+    results = BENCH / "results" / f"{args.name}.jsonl"
+    results.parent.mkdir(exist_ok=True)
+    with results.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    print(f"linli: appended to {results.relative_to(BENCH.parent)}", file=sys.stderr)
+    return 0
 
 
 def import_members(args: argparse.Namespace) -> int:
