@@ -29,7 +29,7 @@ SECONDS_TO_ACKNOWLEDGE = Histogram(
 # Every replica reports the same figures from the database: aggregate with max(), not sum().
 ALERTS_OPEN = Gauge("linli_alerts_open", "Open alerts by state and escalation level.", ["state", "escalation"])
 DUTY_GAP_HOURS = Gauge(
-    "linli_dutyduty_gap_hours", "Hours with nobody on duty in the next 7 days, by community.", ["community_id"]
+    "linli_duty_gap_hours", "Hours with nobody on duty in the next 7 days, by community.", ["community_id"]
 )
 
 _REFRESH_SECONDS = 15
