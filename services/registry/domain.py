@@ -10,19 +10,11 @@ from datetime import date, datetime
 
 from linli.registry.v1 import registry_pb2 as pb
 
+from services.runtime.enums import names_of
 from services.runtime.errors import InvalidArgument
 
-# The org tree's levels by their proto number, and the name they are stored under.
-ORG_KINDS: dict[int, str] = {
-    pb.ORG_UNIT_KIND_PROVINCE: "province",
-    pb.ORG_UNIT_KIND_CITY: "city",
-    pb.ORG_UNIT_KIND_DISTRICT: "district",
-    pb.ORG_UNIT_KIND_STREET: "street",
-    pb.ORG_UNIT_KIND_COMMUNITY: "community",
-    pb.ORG_UNIT_KIND_GRID: "grid",
-    pb.ORG_UNIT_KIND_BUILDING: "building",
-}
-ORG_KIND_NUMBERS = {name: number for number, name in ORG_KINDS.items()}
+# The org tree's levels by their proto number, and the names they are stored under.
+ORG_KINDS, ORG_KIND_NUMBERS = names_of(pb.OrgUnitKind)
 
 # Which level may hang under which: None is "a root".
 ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
@@ -37,51 +29,15 @@ ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
 # Where a member may say they live: a community or a unit inside one.
 RESIDENCE_KINDS = frozenset({"community", "grid", "building"})
 
-MANAGEMENT_LEVELS: dict[int, str] = {
-    pb.MANAGEMENT_LEVEL_CITY: "city",
-    pb.MANAGEMENT_LEVEL_DISTRICT: "district",
-    pb.MANAGEMENT_LEVEL_OTHER: "other",
-}
-MANAGEMENT_LEVEL_NUMBERS = {name: number for number, name in MANAGEMENT_LEVELS.items()}
-
-MEMBER_STATUSES: dict[int, str] = {pb.MEMBER_STATUS_ACTIVE: "active", pb.MEMBER_STATUS_DEREGISTERED: "deregistered"}
-MEMBER_STATUS_NUMBERS = {name: number for number, name in MEMBER_STATUSES.items()}
-
-SKILLS: dict[int, str] = {
-    number: name.removeprefix("SKILL_").lower() for name, number in pb.Skill.items() if number != pb.SKILL_UNSPECIFIED
-}
-SKILL_NUMBERS = {name: number for number, name in SKILLS.items()}
-
-SERVICE_KINDS: dict[int, str] = {
-    pb.SERVICE_KIND_WISH: "wish",
-    pb.SERVICE_KIND_ALERT: "alert",
-    pb.SERVICE_KIND_ACTIVITY: "activity",
-    pb.SERVICE_KIND_SERVICE_POST: "service_post",
-    pb.SERVICE_KIND_OTHER: "other",
-}
-SERVICE_KIND_NUMBERS = {name: number for number, name in SERVICE_KINDS.items()}
-
-TEAM_KINDS: dict[int, str] = {
-    pb.TEAM_KIND_PARTY_MEMBER: "party_member",
-    pb.TEAM_KIND_YOUTH_LEAGUE_PUBLICITY: "youth_league_publicity",
-    pb.TEAM_KIND_WOMENS_FEDERATION_LOGISTICS: "womens_federation_logistics",
-    pb.TEAM_KIND_TRADE_UNION_COORDINATION: "trade_union_coordination",
-    pb.TEAM_KIND_RED_CROSS_RESCUE: "red_cross_rescue",
-    pb.TEAM_KIND_CUSTOM: "custom",
-}
-TEAM_KIND_NUMBERS = {name: number for number, name in TEAM_KINDS.items()}
+MANAGEMENT_LEVELS, MANAGEMENT_LEVEL_NUMBERS = names_of(pb.ManagementLevel)
+MEMBER_STATUSES, MEMBER_STATUS_NUMBERS = names_of(pb.MemberStatus)
+SKILLS, SKILL_NUMBERS = names_of(pb.Skill)
+SERVICE_KINDS, SERVICE_KIND_NUMBERS = names_of(pb.ServiceKind)
+TEAM_KINDS, TEAM_KIND_NUMBERS = names_of(pb.TeamKind)
 # Where teams, pairings and service posts hang.
 TEAM_UNIT_KINDS = frozenset({"street", "community"})
 
-PARTY_ORG_KINDS: dict[int, str] = {
-    pb.PARTY_ORGANISATION_KIND_STREET_WORKING_COMMITTEE: "street_working_committee",
-    pb.PARTY_ORGANISATION_KIND_COMMUNITY_PARTY_COMMITTEE: "community_party_committee",
-    pb.PARTY_ORGANISATION_KIND_GRID_BRANCH: "grid_branch",
-    pb.PARTY_ORGANISATION_KIND_BUILDING_GROUP: "building_group",
-    pb.PARTY_ORGANISATION_KIND_SPECIAL_BRANCH: "special_branch",
-    pb.PARTY_ORGANISATION_KIND_TEMPORARY_BRANCH: "temporary_branch",
-}
-PARTY_ORG_KIND_NUMBERS = {name: number for number, name in PARTY_ORG_KINDS.items()}
+PARTY_ORG_KINDS, PARTY_ORG_KIND_NUMBERS = names_of(pb.PartyOrganisationKind)
 # Which unit each kind of party organisation hangs on.
 PARTY_ORG_UNITS: dict[str, frozenset[str]] = {
     "street_working_committee": frozenset({"street"}),

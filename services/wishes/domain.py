@@ -13,43 +13,13 @@ from datetime import datetime
 
 from linli.wishes.v1 import wishes_pb2 as pb
 
+from services.runtime.enums import names_of
 from services.runtime.errors import InvalidArgument
 
-STATES: dict[int, str] = {
-    pb.WISH_STATE_SUBMITTED: "submitted",
-    pb.WISH_STATE_APPROVED: "approved",
-    pb.WISH_STATE_REJECTED: "rejected",
-    pb.WISH_STATE_PUBLISHED: "published",
-    pb.WISH_STATE_CLAIMED: "claimed",
-    pb.WISH_STATE_FULFILLED: "fulfilled",
-    pb.WISH_STATE_CLOSED: "closed",
-    pb.WISH_STATE_WITHDRAWN: "withdrawn",
-    pb.WISH_STATE_NOT_FEASIBLE: "not_feasible",
-    pb.WISH_STATE_DUPLICATE: "duplicate",
-    pb.WISH_STATE_REFERRED: "referred",
-}
-STATE_NUMBERS = {name: number for number, name in STATES.items()}
-
-CATEGORIES: dict[int, str] = {
-    number: name.removeprefix("WISH_CATEGORY_").lower()
-    for name, number in pb.WishCategory.items()
-    if number != pb.WISH_CATEGORY_UNSPECIFIED
-}
-CATEGORY_NUMBERS = {name: number for number, name in CATEGORIES.items()}
-
-SOURCES: dict[int, str] = {
-    number: name.removeprefix("WISH_SOURCE_").lower()
-    for name, number in pb.WishSource.items()
-    if number != pb.WISH_SOURCE_UNSPECIFIED
-}
-SOURCE_NUMBERS = {name: number for number, name in SOURCES.items()}
-
-EVENT_KINDS: dict[int, str] = {
-    pb.WISH_EVENT_KIND_TRANSITION: "transition",
-    pb.WISH_EVENT_KIND_REMINDER: "reminder",
-    pb.WISH_EVENT_KIND_ESCALATION: "escalation",
-}
-EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
+STATES, STATE_NUMBERS = names_of(pb.WishState)
+CATEGORIES, CATEGORY_NUMBERS = names_of(pb.WishCategory)
+SOURCES, SOURCE_NUMBERS = names_of(pb.WishSource)
+EVENT_KINDS, EVENT_KIND_NUMBERS = names_of(pb.WishEventKind)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from services.runtime import access, validate
 from services.runtime.auth import Role, current_caller
+from services.runtime.enums import names_of
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, PermissionDenied
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import mask_name, mask_phone
@@ -31,11 +32,7 @@ from services.wishes.personal_data import PersonalData
 from services.wishes.store import NewWish
 from services.wishes.store_lists import WishFilter
 
-_ORG_LEVELS = frozenset(
-    registry_pb2.OrgUnitKind.Name(n).removeprefix("ORG_UNIT_KIND_").lower()
-    for n in registry_pb2.OrgUnitKind.values()
-    if n != registry_pb2.ORG_UNIT_KIND_UNSPECIFIED
-)
+_ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
 
 
 class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.WishServiceServicer):

@@ -7,32 +7,12 @@ from datetime import datetime, timedelta
 
 from linli.dispatch.v1 import activities_pb2 as pb
 
-STATES: dict[int, str] = {
-    number: name.removeprefix("ACTIVITY_STATE_").lower()
-    for name, number in pb.ActivityState.items()
-    if number != pb.ACTIVITY_STATE_UNSPECIFIED
-}
-STATE_NUMBERS = {name: number for number, name in STATES.items()}
+from services.runtime.enums import names_of
 
-KINDS: dict[int, str] = {
-    number: name.removeprefix("ACTIVITY_KIND_").lower()
-    for name, number in pb.ActivityKind.items()
-    if number != pb.ACTIVITY_KIND_UNSPECIFIED
-}
-KIND_NUMBERS = {name: number for number, name in KINDS.items()}
-
-NOTICE_KINDS: dict[int, str] = {
-    number: name.removeprefix("ACTIVITY_NOTICE_KIND_").lower()
-    for name, number in pb.ActivityNoticeKind.items()
-    if number != pb.ACTIVITY_NOTICE_KIND_UNSPECIFIED
-}
-NOTICE_KIND_NUMBERS = {name: number for number, name in NOTICE_KINDS.items()}
-
-SIGN_UP_STATUS_NUMBERS = {
-    "confirmed": pb.SIGN_UP_STATUS_CONFIRMED,
-    "waitlisted": pb.SIGN_UP_STATUS_WAITLISTED,
-    "cancelled": pb.SIGN_UP_STATUS_CANCELLED,
-}
+STATES, STATE_NUMBERS = names_of(pb.ActivityState)
+KINDS, KIND_NUMBERS = names_of(pb.ActivityKind)
+NOTICE_KINDS, NOTICE_KIND_NUMBERS = names_of(pb.ActivityNoticeKind)
+SIGN_UP_STATUS_NUMBERS = names_of(pb.SignUpStatus).numbers
 
 
 @dataclass(frozen=True)

@@ -7,35 +7,13 @@ from dataclasses import dataclass
 
 from linli.dispatch.v1 import dispatch_pb2 as pb
 
-ALERT_KINDS: dict[int, str] = {
-    number: name.removeprefix("ALERT_KIND_").lower()
-    for name, number in pb.AlertKind.items()
-    if number != pb.ALERT_KIND_UNSPECIFIED
-}
-ALERT_KIND_NUMBERS = {name: number for number, name in ALERT_KINDS.items()}
-ALERT_STATE_NUMBERS = {
-    name.removeprefix("ALERT_STATE_").lower(): number
-    for name, number in pb.AlertState.items()
-    if number != pb.ALERT_STATE_UNSPECIFIED
-}
-OUTCOMES: dict[int, str] = {
-    number: name.removeprefix("ALERT_OUTCOME_").lower()
-    for name, number in pb.AlertOutcome.items()
-    if number != pb.ALERT_OUTCOME_UNSPECIFIED
-}
-OUTCOME_NUMBERS = {name: number for number, name in OUTCOMES.items()}
-EVENT_KINDS: dict[int, str] = {
-    number: name.removeprefix("ALERT_EVENT_KIND_").lower()
-    for name, number in pb.AlertEventKind.items()
-    if number != pb.ALERT_EVENT_KIND_UNSPECIFIED
-}
-EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
-ESCALATIONS: dict[int, str] = {
-    number: name.removeprefix("ESCALATION_LEVEL_").lower()
-    for name, number in pb.EscalationLevel.items()
-    if number != pb.ESCALATION_LEVEL_UNSPECIFIED
-}
-ESCALATION_NUMBERS = {name: number for number, name in ESCALATIONS.items()}
+from services.runtime.enums import names_of
+
+ALERT_KINDS, ALERT_KIND_NUMBERS = names_of(pb.AlertKind)
+ALERT_STATE_NUMBERS = names_of(pb.AlertState).numbers
+OUTCOMES, OUTCOME_NUMBERS = names_of(pb.AlertOutcome)
+EVENT_KINDS, EVENT_KIND_NUMBERS = names_of(pb.AlertEventKind)
+ESCALATIONS, ESCALATION_NUMBERS = names_of(pb.EscalationLevel)
 # What the workflow records; state changes come only through the service's own calls.
 WORKFLOW_EVENT_KINDS = frozenset(
     {"called", "delivered", "delivery_failed", "timed_out", "escalated", "stood_down", "service_recorded"}

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
+from services.runtime.enums import names_of
+
+# Names for the reasons a ranking gives.
+_SKILLS = names_of(reg.Skill).names
+_CATEGORIES = names_of(wish.WishCategory).names
+
 # For each category: the skills that fit it best (weight 2) and those that help (weight 1).
 CATEGORY_SKILLS: dict[int, dict[int, int]] = {
     wish.WISH_CATEGORY_POLICY_PUBLICITY: {
@@ -73,14 +79,6 @@ class Place:
     building_id: str = ""
     grid_id: str = ""
     community_id: str = ""
-
-
-def _skill_name(skill: int) -> str:
-    return reg.Skill.Name(skill).removeprefix("SKILL_").lower()
-
-
-def _category_name(category: int) -> str:
-    return wish.WishCategory.Name(category).removeprefix("WISH_CATEGORY_").lower()
 
 
 def nearness(place: Place, residence_path: Iterable[str]) -> int:
@@ -213,7 +211,7 @@ def skill_fit(category: int, candidate: Candidate) -> Ranked:
         weight = wanted.get(skill)
         if weight:
             score += weight
-            reasons.append(f"skill {_skill_name(skill)} fits {_category_name(category)} (+{weight})")
+            reasons.append(f"skill {_SKILLS[skill]} fits {_CATEGORIES[category]} (+{weight})")
     if not reasons:
         reasons.append("no skill matching the wish's category" if wanted else "the wish has no category yet")
     return Ranked(candidate.member_id, candidate.name, score, tuple(reasons))
@@ -223,7 +221,7 @@ def skills_fit(wanted_skills: Sequence[int], candidate: Candidate) -> Ranked:
     """For an activity role: two points for each skill asked for that the member has."""
     has = set(candidate.skills)
     matched = [s for s in sorted(set(wanted_skills)) if s in has]
-    reasons = [f"has skill {_skill_name(s)} (+2)" for s in matched]
+    reasons = [f"has skill {_SKILLS[s]} (+2)" for s in matched]
     if not reasons:
         reasons.append("none of the skills asked for" if wanted_skills else "no skills asked for")
     return Ranked(candidate.member_id, candidate.name, 2.0 * len(matched), tuple(reasons))
