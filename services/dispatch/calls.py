@@ -6,10 +6,9 @@ The handlers themselves are by sub-domain: matching (matching/), duty rosters an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
@@ -18,18 +17,8 @@ from services.dispatch.duty import domain as duty_rules
 from services.dispatch.duty.domain import Slot
 from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.store import DispatchStore
-from services.runtime.errors import InvalidArgument
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
-
-
-def optional_time(field: str, value: Timestamp) -> datetime | None:
-    if value.seconds == 0 and value.nanos == 0:
-        return None
-    try:
-        return value.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidArgument("is not a valid time", field) from exc
 
 
 class DispatchCalls:

@@ -1,13 +1,11 @@
 """The registry's protobuf messages from its domain objects, and the small request helpers every handler shares
-(page tokens, optional times, skills)."""
+(page tokens, skills)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as pb
 
 from services.registry import domain
@@ -26,17 +24,6 @@ from services.runtime import validate
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import InvalidArgument
 from services.runtime.paging import decode_page_token, encode_page_token
-
-
-def optional_time(field: str, value: Timestamp) -> datetime | None:
-    """An optional timestamp: None when unset."""
-    if value.seconds == 0 and value.nanos == 0:
-        return None
-    try:
-        return value.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidArgument("is not a valid time", field) from exc
-
 
 T = TypeVar("T")
 

@@ -64,13 +64,20 @@ def page_size(field: str, value: int, *, default: int, maximum: int) -> int:
     return value
 
 
-def future_time(field: str, value: Timestamp, *, now: datetime | None = None) -> datetime:
+def optional_time(field: str, value: Timestamp) -> datetime | None:
+    """An optional timestamp: None when unset."""
     if value.seconds == 0 and value.nanos == 0:
-        raise InvalidArgument("is required", field)
+        return None
     try:
-        moment = value.ToDatetime(tzinfo=UTC)
+        return value.ToDatetime(tzinfo=UTC)
     except (ValueError, OverflowError) as exc:
         raise InvalidArgument("is not a valid time", field) from exc
+
+
+def future_time(field: str, value: Timestamp, *, now: datetime | None = None) -> datetime:
+    moment = optional_time(field, value)
+    if moment is None:
+        raise InvalidArgument("is required", field)
     if moment <= (now or datetime.now(UTC)):
         raise InvalidArgument("must lie in the future", field)
     return moment

@@ -15,7 +15,6 @@ from services.runtime.errors import InvalidArgument
 from services.wishes import domain
 from services.wishes.domain import Wish
 from services.wishes.handling import WishHandling
-from services.wishes.messages import optional_time
 
 _EXPORT_BATCH = 500
 _EXPORT_COLUMNS = (
@@ -55,8 +54,8 @@ class Exports(WishHandling):
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
         state = validate.enum("state", request.state, pb.WishState, required=False)
-        start = optional_time("start_time", request.start_time)
-        end = optional_time("end_time", request.end_time)
+        start = validate.optional_time("start_time", request.start_time)
+        end = validate.optional_time("end_time", request.end_time)
         if start and end and start >= end:
             raise InvalidArgument("must lie after start_time", "end_time")
         unit = await self.org.require_in_scope(caller, request.org_unit_id.strip(), "org_unit_id")

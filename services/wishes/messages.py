@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime.convert import to_timestamp
-from services.runtime.errors import InvalidArgument
 from services.wishes import domain
 from services.wishes.domain import Wish, WishEvent
 
@@ -60,12 +58,3 @@ def event_message(event: WishEvent) -> pb.WishEvent:
         time=to_timestamp(event.at),
         recipients=list(event.recipients),
     )
-
-
-def optional_time(field: str, value: Timestamp) -> datetime | None:
-    if value.seconds == 0 and value.nanos == 0:
-        return None
-    try:
-        return value.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidArgument("is not a valid time", field) from exc

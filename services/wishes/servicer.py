@@ -26,7 +26,7 @@ from services.wishes.close_out import CloseOut
 from services.wishes.domain import Wish
 from services.wishes.exports import Exports
 from services.wishes.handling import NO_GROUP, takes_part
-from services.wishes.messages import event_message, optional_time, wish_message
+from services.wishes.messages import event_message, wish_message
 from services.wishes.metrics import DUPLICATES_SCORED, ESCALATIONS, REMINDERS, SLA_BREACHES, TRANSITIONS
 from services.wishes.personal_data import PersonalData
 from services.wishes.store import NewWish
@@ -211,8 +211,8 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
     ) -> pb.GetWishStatsResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
-        end = optional_time("end_time", request.end_time) or datetime.now(UTC)
-        start = optional_time("start_time", request.start_time) or end - timedelta(days=7)
+        end = validate.optional_time("end_time", request.end_time) or datetime.now(UTC)
+        start = validate.optional_time("start_time", request.start_time) or end - timedelta(days=7)
         if start >= end:
             raise InvalidArgument("must lie after start_time", "end_time")
         unit = await self.org.require_in_scope(caller, request.org_unit_id.strip(), "org_unit_id")

@@ -51,6 +51,16 @@ def test_deadlines_must_lie_in_the_future() -> None:
         validate.future_time("approve.deadline", Timestamp())
 
 
+def test_an_optional_time_left_unset_is_none_and_one_out_of_range_names_its_field() -> None:
+    assert validate.optional_time("start_time", Timestamp()) is None
+    moment = Timestamp()
+    moment.FromDatetime(datetime(2026, 5, 1, 8, 30, tzinfo=UTC))
+    assert validate.optional_time("start_time", moment) == datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+    with pytest.raises(InvalidArgument, match="not a valid time") as refused:
+        validate.optional_time("end_time", Timestamp(seconds=2**62))
+    assert refused.value.field == "end_time"
+
+
 def test_page_tokens_round_trip_and_refuse_other_queries_and_forgeries() -> None:
     query = {"org_unit": 5, "skill": None}
     token = encode_page_token(query, [41])

@@ -18,7 +18,7 @@ from services.dispatch.alerts.store import (
     SealedAlertData,
     WrongAlertState,
 )
-from services.dispatch.calls import DispatchCalls, optional_time
+from services.dispatch.calls import DispatchCalls
 from services.dispatch.duty import domain as duty_rules
 from services.dispatch.duty.domain import Slot
 from services.dispatch.matching import domain as matching
@@ -347,8 +347,8 @@ class AlertServicer(DispatchCalls):
     ) -> pb.GetAlertStatsResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
-        start = optional_time("start_time", request.start_time)
-        end = optional_time("end_time", request.end_time)
+        start = validate.optional_time("start_time", request.start_time)
+        end = validate.optional_time("end_time", request.end_time)
         if start and end and end <= start:
             raise InvalidArgument("must be after start_time", "end_time")
         unit = await self.org.unit(request.org_unit_id.strip(), "org_unit_id")

@@ -10,7 +10,7 @@ import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
 from linli.registry.v1 import registry_pb2
 
-from services.dispatch.calls import DispatchCalls, optional_time
+from services.dispatch.calls import DispatchCalls
 from services.dispatch.duty import domain
 from services.dispatch.duty.domain import Slot, Volunteer
 from services.dispatch.duty.store import Absence, NotOnDuty
@@ -215,7 +215,7 @@ class DutyServicer(DispatchCalls):
 
     async def GetOnDuty(self, request: pb.GetOnDutyRequest, context: grpc.aio.ServicerContext) -> pb.GetOnDutyResponse:
         caller = current_caller()
-        moment = (optional_time("time", request.time) or datetime.now(UTC)).astimezone(self.zone)
+        moment = (validate.optional_time("time", request.time) or datetime.now(UTC)).astimezone(self.zone)
         community = await self._community(caller, request.community_id)
         covering = await self._on_duty_at(int(community.id), moment)
         return pb.GetOnDutyResponse(on_duty=await self._slot_messages(covering), date=moment.date().isoformat())
@@ -257,8 +257,8 @@ class DutyServicer(DispatchCalls):
         team_id = validate.entity_id("team_id", request.team_id, required=volunteer_given)
         team_member_id = validate.entity_id("team_member_id", request.team_member_id, required=volunteer_given)
         now = datetime.now(UTC)
-        starts = optional_time("start_time", request.start_time) or now
-        ends = optional_time("end_time", request.end_time)
+        starts = validate.optional_time("start_time", request.start_time) or now
+        ends = validate.optional_time("end_time", request.end_time)
         if ends is None:
             raise InvalidArgument("is required", "end_time")
         if ends <= starts:
@@ -312,8 +312,8 @@ class DutyServicer(DispatchCalls):
     ) -> pb.ListUnavailabilityResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
-        start = optional_time("start_time", request.start_time) or datetime.now(UTC)
-        end = optional_time("end_time", request.end_time) or start + timedelta(days=domain.MAX_GAP_DAYS)
+        start = validate.optional_time("start_time", request.start_time) or datetime.now(UTC)
+        end = validate.optional_time("end_time", request.end_time) or start + timedelta(days=domain.MAX_GAP_DAYS)
         if end <= start:
             raise InvalidArgument("must be after start_time", "end_time")
         if end - start > timedelta(days=domain.MAX_ABSENCE_DAYS):

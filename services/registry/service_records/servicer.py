@@ -9,7 +9,7 @@ from linli.registry.v1 import registry_pb2 as pb
 
 from services.registry import domain
 from services.registry.lookups import Lookups, require_may_read_member, require_member_in_scope, require_unit_in_scope
-from services.registry.messages import optional_time, service_record_message, service_total_messages
+from services.registry.messages import service_record_message, service_total_messages
 from services.registry.store import NewService
 from services.runtime import validate
 from services.runtime.auth import current_caller
@@ -31,7 +31,7 @@ class RecordCalls(Lookups):
         hours = domain.service_hours("hours", request.hours)
         note = validate.text("note", request.note, max_length=domain.MAX_NOTE, required=False)
         now = datetime.now(UTC)
-        served_at = optional_time("served_at", request.served_at) or now
+        served_at = validate.optional_time("served_at", request.served_at) or now
         if served_at > now + _CLOCK_SKEW:
             raise InvalidArgument("must not lie in the future", "served_at")
         member = await self._member("member_id", request.member_id)
@@ -44,8 +44,8 @@ class RecordCalls(Lookups):
         self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetMemberServiceSummaryResponse:
         caller = current_caller()
-        start = optional_time("start_time", request.start_time)
-        end = optional_time("end_time", request.end_time)
+        start = validate.optional_time("start_time", request.start_time)
+        end = validate.optional_time("end_time", request.end_time)
         domain.check_period(start, end)
         member = await self._member("member_id", request.member_id)
         require_may_read_member(caller, member)
@@ -61,8 +61,8 @@ class RecordCalls(Lookups):
         self, request: pb.GetRegistryStatsRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetRegistryStatsResponse:
         caller = current_caller()
-        start = optional_time("start_time", request.start_time)
-        end = optional_time("end_time", request.end_time) or datetime.now(UTC)
+        start = validate.optional_time("start_time", request.start_time)
+        end = validate.optional_time("end_time", request.end_time) or datetime.now(UTC)
         domain.check_period(start, end)
         subtree = await self._org_unit("org_unit_id", request.org_unit_id)
         # The caller's scope over the unit as it lies now; what is counted keeps the history of its day.
