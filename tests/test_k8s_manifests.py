@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from services.runtime.config import SERVICES_WITH_PERSONAL_DATA, parse_duration
+from services.runtime.config import RENAMED, SERVICES_WITH_PERSONAL_DATA, parse_duration
 
 K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
 BASE = K8S / "base"
@@ -257,6 +258,16 @@ def test_termination_grace_outlasts_prestop_and_shutdown_grace(tree: str) -> Non
             assert sleep > 0, f"{name} stops taking calls before its endpoint is removed"
         budget = pod_spec(deployment)["terminationGracePeriodSeconds"]
         assert budget > sleep + shutdown.total_seconds(), f"{name}: {budget}s <= {sleep}s + {shutdown}"
+
+
+@trees
+def test_every_process_keeps_the_one_time_zone_and_no_renamed_setting(tree: str) -> None:
+    zones = set()
+    for name, deployment in deployments(tree).items():
+        env = environment(tree, deployment)
+        assert not set(RENAMED) & set(env), f"{name} sets a renamed variable: it would not start"
+        zones.add(str(ZoneInfo(env["LINLI_TIMEZONE"])))
+    assert len(zones) == 1, f"processes disagree on the time zone: {zones}"
 
 
 @trees

@@ -46,7 +46,7 @@ async def serve(settings: Settings) -> None:
     )
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)
-    zone = ZoneInfo(settings.alerts.duty_timezone)
+    zone = ZoneInfo(settings.timezone)
     servicer = DispatchServicer(
         wishes, registry, store, relay, OrgDirectory(registry), MemberDirectory(registry), zone, cipher
     )

@@ -35,7 +35,7 @@ async def serve(settings: Settings) -> None:
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     reports_pb2_grpc.add_ReportServiceServicer_to_server(
         ReportServicer(
-            ReportStore(host.pool), RegistryStore(host.pool), temporal, settings.task_queue, settings.report_timezone
+            ReportStore(host.pool), RegistryStore(host.pool), temporal, settings.task_queue, settings.timezone
         ),
         host.server,
     )

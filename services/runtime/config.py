@@ -1,6 +1,6 @@
 """Configuration: read once from the environment at start-up into a typed, frozen object.
 
-Nothing else in linli reads os.environ. The README's configuration table lists every variable.
+Nothing else in linli reads os.environ. docs/configuration.md lists every variable.
 """
 
 from __future__ import annotations
@@ -73,28 +73,21 @@ def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """Emergency dispatch: how long each party called has to acknowledge, where notices go, the duty clock."""
+    """Emergency dispatch: how long each party called has to acknowledge, and where notices go."""
 
     ack_timeout: timedelta = timedelta(seconds=60)  # each on-duty volunteer called
     staff_timeout: timedelta = timedelta(minutes=5)  # community staff, before the street is called
     webhook_url: str = ""  # the SMS / app-push gateway; empty: notices go to the log only
-    duty_timezone: str = "Asia/Shanghai"  # rosters' days and hours are local time
 
 
 def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
     url = env.get("LINLI_NOTIFY_WEBHOOK_URL", "").strip()
     if url and not re.match(r"^https?://[^\s/]+", url):
         raise ConfigError("LINLI_NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL")
-    zone = env.get("LINLI_DUTY_TIMEZONE") or "Asia/Shanghai"
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"LINLI_DUTY_TIMEZONE: '{zone}' is not a known time zone such as Asia/Shanghai") from exc
     return AlertSettings(
         ack_timeout=_duration(env, "LINLI_ALERT_ACK_TIMEOUT", "60s"),
         staff_timeout=_duration(env, "LINLI_ALERT_STAFF_TIMEOUT", "5m"),
         webhook_url=url,
-        duty_timezone=zone,
     )
 
 
@@ -127,8 +120,9 @@ class Settings:
     request_retention: timedelta = timedelta(days=30)
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
-    # Where report weeks and years begin (Monday 00:00 there), an IANA zone name.
-    report_timezone: str = "Asia/Shanghai"
+    # The deployment's local time (an IANA zone name): duty rosters' days and hours, the daily digest's hour, where
+    # report weeks and years begin and when report schedules run.
+    timezone: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
@@ -223,12 +217,19 @@ def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
     return parse_duration(name, env.get(name) or default)
 
 
-def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
-    zone = env.get(name) or default
+# One time zone for the whole deployment; a variable that once set part of it stops the start, naming its successor.
+RENAMED = {"LINLI_DUTY_TIMEZONE": "LINLI_TIMEZONE", "LINLI_REPORT_TIMEZONE": "LINLI_TIMEZONE"}
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    for old, new in RENAMED.items():
+        if old in env:
+            raise ConfigError(f"{old}: renamed to {new}; set {new} instead (one time zone for every process)")
+    zone = env.get("LINLI_TIMEZONE") or "Asia/Shanghai"
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{name}: '{zone}' is not a time zone name such as Asia/Shanghai") from exc
+        raise ConfigError(f"LINLI_TIMEZONE: '{zone}' is not a time zone name such as Asia/Shanghai") from exc
     return zone
 
 
@@ -268,7 +269,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
         request_retention=_duration(env, "LINLI_REQUEST_RETENTION", "30d"),
         activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
-        report_timezone=_timezone(env, "LINLI_REPORT_TIMEZONE", "Asia/Shanghai"),
+        timezone=_timezone(env),
         alerts=_alert_settings(env),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),

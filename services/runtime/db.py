@@ -1,13 +1,20 @@
-"""The asyncpg pool and versioned migrations of one service's schema.
+"""The asyncpg pool, and the versioned migrations and stored functions of one service's schema.
 
 Each service owns one Postgres schema and reads no other. Migrations are files NNNN_name.sql in the
 service's migrations/ folder, applied in order, each in its own transaction, recorded with a checksum in
 <schema>.schema_migrations; an advisory lock lets several replicas start at once and apply each exactly once.
+
+Stored functions are not migrations: each is one file, functions/NAME.sql beside migrations/, holding
+`create or replace function NAME ...`, and every start defines them all anew after the migrations (under the same
+lock, in one transaction). So a function has one definition to read and change, and a change reaches the database
+on the next start without a migration that copies the whole function again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
 import hashlib
 import json
 import logging
@@ -15,12 +22,18 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_FUNCTION_FILE = re.compile(r"^([a-z_][a-z0-9_]*)\.sql$")
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z))*")
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 # asyncpg and OS errors that mean "the database is not reachable right now", as opposed to a bad query.
@@ -92,6 +105,25 @@ async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> Non
             delay = min(delay * 2, max_wait)
 
 
+class Keep(enum.Enum):
+    """The value of a field of a changes dataclass (WishChanges, AlertChanges, ...) that the move leaves as it is;
+    None sets the column to null."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+def assignments(changes: DataclassInstance, first: int) -> tuple[str, list[object]]:
+    """`, column = $n` for each field of a changes dataclass that is not KEEP — a field is named as its column, so
+    a misspelt one is a type error, not SQL — numbered from `first`, and the values in that order."""
+    changed = [(f.name, getattr(changes, f.name)) for f in dataclasses.fields(changes)]
+    changed = [(column, value) for column, value in changed if value is not KEEP]
+    sql = "".join(f", {column} = ${index}" for index, (column, _) in enumerate(changed, start=first))
+    return sql, [value for _, value in changed]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -116,13 +148,40 @@ def read_migrations(folder: Path) -> list[Migration]:
     return migrations
 
 
+@dataclass(frozen=True)
+class StoredFunction:
+    name: str
+    sql: str
+
+
+def read_functions(folder: Path) -> list[StoredFunction]:
+    """The stored functions of a functions/ folder, by name: each file NAME.sql defines the function NAME, with
+    `create or replace function`, so defining it again is harmless."""
+    functions = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _FUNCTION_FILE.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: stored function files are named NAME.sql (lower case)")
+        sql = path.read_text()
+        body = _LEADING_COMMENTS.sub("", sql)
+        if not re.match(rf"create\s+or\s+replace\s+function\s+{match.group(1)}\s*\(", body, re.IGNORECASE):
+            raise ValueError(f"{path}: must begin with `create or replace function {match.group(1)}(`")
+        functions.append(StoredFunction(match.group(1), sql))
+    return functions
+
+
 class MigrationError(RuntimeError):
     pass
 
 
-async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None) -> list[int]:
-    """Applies the migrations not yet applied; returns their versions. Safe to run from many replicas."""
+async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None, functions: Path | None = None) -> list[int]:
+    """Applies the migrations not yet applied, then defines every stored function anew; returns the versions applied
+    now. `functions` is the folder of stored functions, by default functions/ beside the migrations folder. Safe to
+    run from many replicas, and on every start."""
     migrations = read_migrations(folder) if folder and folder.exists() else []
+    if functions is None and folder is not None:
+        functions = folder.parent / "functions"
+    stored = read_functions(functions) if functions and functions.exists() else []
     applied_now: list[int] = []
     async with pool.acquire() as conn:
         lock_key = f"linli.migrate.{schema}"
@@ -157,6 +216,13 @@ async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None) -> list[
                     )
                 log.info("migration applied", extra={"schema": schema, "version": migration.version})
                 applied_now.append(migration.version)
+            if stored:
+                # After the migrations, which made the tables and types the functions name; search_path is the
+                # pool's (the service's schema first), as for the migrations.
+                async with conn.transaction():
+                    for function in stored:
+                        await conn.execute(function.sql)
+                log.info("stored functions defined", extra={"schema": schema, "functions": [f.name for f in stored]})
         finally:
             await conn.execute("select pg_advisory_unlock(hashtext($1))", lock_key)
     return applied_now

@@ -42,7 +42,7 @@ async def serve(settings: Settings) -> None:
         registry,
         cipher,
         settings.wish_limits,
-        ZoneInfo(settings.alerts.duty_timezone),
+        ZoneInfo(settings.timezone),
     )
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)

@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.runtime.db import MigrationError, create_pool, migrate, read_migrations
+from services.runtime.db import MigrationError, create_pool, migrate, read_functions, read_migrations
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
@@ -55,3 +55,51 @@ async def test_a_failing_migration_leaves_nothing_half_applied(database_url: str
         table_b = await pool.fetchval("select to_regclass('demo.b')")
     assert [r["version"] for r in versions] == [1]
     assert table_b is None
+
+
+async def test_stored_functions_are_defined_anew_after_the_migrations_on_every_start(
+    database_url: str, tmp_path: Path
+) -> None:
+    migrations, functions = tmp_path / "migrations", tmp_path / "functions"
+    migrations.mkdir()
+    functions.mkdir()
+    (migrations / "0001_things.sql").write_text("create table things (n int); insert into things values (41);")
+    answer = functions / "answer.sql"
+    answer.write_text(
+        "-- The answer.\ncreate or replace function answer() returns int language sql as 'select n + 1 from things';"
+    )
+    async with create_pool(database_url, "demo", 2) as pool:
+        assert await migrate(pool, "demo", migrations) == [1]  # functions/ beside migrations/ by default
+        assert await pool.fetchval("select answer()") == 42
+        # Changed in its file, the function is changed on the next start, with no migration to copy it.
+        answer.write_text("create or replace function answer() returns int language sql as 'select n from things';")
+        assert await migrate(pool, "demo", migrations) == []
+        assert await pool.fetchval("select answer()") == 41
+        # And starting again changes nothing.
+        assert await migrate(pool, "demo", migrations) == []
+        assert await pool.fetchval("select answer()") == 41
+        assert await pool.fetchval("select count(*) from pg_proc where proname = 'answer'") == 1
+
+
+def test_a_stored_function_file_defines_the_function_it_is_named_for(tmp_path: Path) -> None:
+    (tmp_path / "answer.sql").write_text("create function answer() returns int language sql as 'select 42';")
+    with pytest.raises(ValueError, match="create or replace function answer"):
+        read_functions(tmp_path)
+    (tmp_path / "answer.sql").write_text(
+        "create or replace function question() returns int language sql as 'select 6';"
+    )
+    with pytest.raises(ValueError, match="create or replace function answer"):
+        read_functions(tmp_path)
+
+
+async def test_the_wishes_claim_function_is_the_one_in_its_file(database_url: str) -> None:
+    folder = SERVICES / "wishes" / "functions"
+    async with create_pool(database_url, "wishes", 2) as pool:
+        await migrate(pool, "wishes", SERVICES / "wishes" / "migrations")
+        await migrate(pool, "wishes", SERVICES / "wishes" / "migrations")  # twice: harmless
+        for function in read_functions(folder):
+            sources = await pool.fetch(
+                "select prosrc from pg_proc where proname = $1 and pronamespace = 'wishes'::regnamespace",
+                function.name,
+            )
+            assert any(row["prosrc"] in function.sql for row in sources), function.name

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from devstack.stack import REPO, Secrets
+from services.runtime.config import load_settings
 
 GOOD = {**Secrets().as_environment(), "DATABASE_URL": "postgresql://linli:pw@127.0.0.1:1/linli"}
 
@@ -26,7 +27,7 @@ def _run(module: str, *args: str, **env: str) -> subprocess.CompletedProcess[str
         ("services.wishes", "LINLI_WISH_REVIEW_LIMIT", "two days"),
         ("services.registry", "LINLI_DATA_KEYS", "k1:not-base64"),
         ("services.dispatch", "LINLI_NOTIFY_WEBHOOK_URL", "gateway.example"),
-        ("workflows.worker", "LINLI_DUTY_TIMEZONE", "Mars/Olympus"),
+        ("workflows.worker", "LINLI_TIMEZONE", "Mars/Olympus"),
         ("services.wishes", "LINLI_WISH_MAX_OPEN_CLAIMS", "0"),
     ],
 )
@@ -35,6 +36,25 @@ def test_a_bad_variable_is_one_line_naming_it_and_exit_code_2(module: str, varia
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.splitlines()
     assert variable in line and "Traceback" not in result.stderr
+
+
+def test_one_time_zone_setting_reaches_every_process() -> None:
+    for service in ("registry", "wishes", "dispatch", "worker"):
+        assert load_settings(service, {**GOOD, "LINLI_TIMEZONE": "Asia/Urumqi"}).timezone == "Asia/Urumqi"
+    assert load_settings("worker", GOOD).timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("module", "variable"),
+    [("services.dispatch", "LINLI_DUTY_TIMEZONE"), ("services.registry", "LINLI_REPORT_TIMEZONE")],
+)
+def test_a_time_zone_variable_of_an_older_release_stops_the_start_naming_its_successor(
+    module: str, variable: str
+) -> None:
+    result = _run(module, **{**GOOD, variable: "Asia/Shanghai"})
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert f"{variable}: renamed to LINLI_TIMEZONE" in line
 
 
 def test_a_service_without_a_database_url_says_so() -> None:

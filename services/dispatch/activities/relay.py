@@ -51,7 +51,7 @@ class ActivityRelay:
         self.task_queue = settings.task_queue
         self.poll_interval = settings.outbox_poll_interval.total_seconds()
         self.limits = ActivityLimits(approval_seconds=settings.activity_approval_limit.total_seconds())
-        self.timezone = settings.alerts.duty_timezone
+        self.timezone = settings.timezone
         self._wake = asyncio.Event()
         self._digest_scheduled = False
 
