@@ -13,9 +13,9 @@ from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.wishes import domain
 from services.wishes.domain import Wish
-from services.wishes.handling import NO_GROUP, WishHandling
+from services.wishes.handling import WishHandling
 from services.wishes.messages import wish_message
-from services.wishes.store import ClaimCap
+from services.wishes.store import UNCLAIMED, Claim, WishChanges
 
 
 class Claims(WishHandling):
@@ -29,15 +29,16 @@ class Claims(WishHandling):
             access.require_self(caller, member_id, "member_id", "claim only for themselves")
         else:
             await self._require_in_scope(caller, wish)  # staff assigning a wish to a member
-        if wish.state != "published" and wish.claimant_member_id != member_id:
-            # Fail fast, without asking the registry; the conditional update below decides races.
-            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
+        if wish.claimant_member_id != member_id:  # the claimant's own retry is answered by the commit
+            self._require_may_start(wish, domain.CLAIM)
         await self._require_registered_in(member_id, wish)
-        cap = ClaimCap((member_id,), self.max_open_claims)
-        moved, _ = await self._committed(
+        moved = await self._claim(
+            caller,
+            request_id,
             wish,
             domain.CLAIM,
-            self.store.claim(caller, request_id, wish.id, f"claimed by member {member_id}", cap),
+            f"claimed by member {member_id}",
+            Claim((member_id,), self.max_open_claims),
         )
         return pb.ClaimWishResponse(wish=wish_message(moved))
 
@@ -50,9 +51,7 @@ class Claims(WishHandling):
         wish = await self._wish(request.wish_id)
         await self._require_claimant_or_staff(caller, wish)
         note = f"released by member {wish.claimant_member_id}" + (f": {reason}" if reason else "")
-        moved = await self._moved(
-            caller, request_id, wish, domain.RELEASE, note, claimant_member_id=None, claimed_at=None, **NO_GROUP
-        )
+        moved = await self._moved(caller, request_id, wish, domain.RELEASE, note, UNCLAIMED)
         return pb.ReleaseClaimResponse(wish=wish_message(moved))
 
     async def ExtendClaim(
@@ -66,7 +65,7 @@ class Claims(WishHandling):
         await self._require_claimant_or_staff(caller, wish)
         if await self.store.moved_by(caller, wish.id, request_id):
             return pb.ExtendClaimResponse(wish=wish_message(await self._wish(request.wish_id)))
-        if wish.state == "claimed":
+        if wish.state in domain.EXTEND.from_states:  # otherwise the commit refuses it, naming the state
             self._require_extensible(wish, new_deadline)
         note = f"deadline extended to {new_deadline.isoformat(timespec='minutes')}" + (f": {reason}" if reason else "")
         # At the version read: of two concurrent extensions one wins, so a claim is extended at most once.
@@ -76,9 +75,8 @@ class Claims(WishHandling):
             wish,
             domain.EXTEND,
             note,
+            WishChanges(deadline=new_deadline, claim_extended=True),
             expected_version=wish.version,
-            deadline=new_deadline,
-            claim_extended=True,
         )
         return pb.ExtendClaimResponse(wish=wish_message(moved))
 
@@ -137,8 +135,7 @@ class Claims(WishHandling):
         await self._require_in_scope(caller, wish)
         if await self.store.moved_by(caller, wish.id, request_id):
             return await self._wish(str(wish.id))  # a retry: this request assigned it already
-        if wish.state not in domain.ASSIGN.from_states:
-            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to assign it, it must be published or claimed")
+        self._require_may_start(wish, domain.ASSIGN)
         if wish.claimant_member_id == member_id and not wish.participant_member_ids:
             raise FailedPrecondition(f"wish {wish.id} is claimed by member {member_id} already", "member_id")
         await self._require_registered_in(member_id, wish)
@@ -147,20 +144,15 @@ class Claims(WishHandling):
             note += f" instead of member {wish.claimant_member_id}"
         # At the version read: a claim, a fulfilment or another assignment in between makes this one ABORTED
         # instead of overwriting it.
-        moved, _ = await self._move(
+        return await self._claim(
             caller,
             request_id,
             wish,
             domain.ASSIGN,
             note + (f": {reason}" if reason else ""),
-            cap=ClaimCap((member_id,), self.max_open_claims),
+            Claim((member_id,), self.max_open_claims),
             expected_version=wish.version,
-            claimant_member_id=member_id,
-            claimed_at=datetime.now(UTC),
-            claim_extended=False,
-            **NO_GROUP,
         )
-        return moved
 
     async def ClaimWishAsGroup(
         self, request: pb.ClaimWishAsGroupRequest, context: grpc.aio.ServicerContext
@@ -186,8 +178,7 @@ class Claims(WishHandling):
         await self._require_in_scope(caller, wish)
         if await self.store.moved_by(caller, wish.id, request_id):
             return pb.ClaimWishAsGroupResponse(wish=wish_message(await self._wish(request.wish_id)))
-        if wish.state != "published":
-            raise FailedPrecondition(f"wish {wish.id} is {wish.state}; to claim it, it must be published")
+        self._require_may_start(wish, domain.CLAIM)
         fields = [f"member_ids[{i}]" for i in range(len(member_ids))]
         members = [await self._member(m, field) for m, field in zip(member_ids, fields, strict=True)]
         if team_id is not None:
@@ -207,19 +198,14 @@ class Claims(WishHandling):
             group_note = f"paired unit {workplace_org}"
         for member_id, field in zip(member_ids, fields, strict=True):
             await self._require_registered_in(member_id, wish, field)
-        moved, _ = await self._move(
+        moved = await self._claim(
             caller,
             request_id,
             wish,
             domain.CLAIM,
             f"claimed by {group_note}: members {', '.join(map(str, member_ids))}",
-            cap=ClaimCap(tuple(member_ids), self.max_open_claims),  # every participant's open claims
-            claimant_member_id=member_ids[0],
-            claimed_at=datetime.now(UTC),
-            claim_extended=False,
-            participant_member_ids=member_ids,
-            group_team_id=team_id,
-            group_workplace_org=workplace_org or None,
+            # Every participant's open claims count against the cap.
+            Claim(tuple(member_ids), self.max_open_claims, team_id=team_id, workplace_org=workplace_org or None),
         )
         return pb.ClaimWishAsGroupResponse(wish=wish_message(moved))
 

@@ -3,7 +3,7 @@ what happened, one wish at a time or many."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import grpc
@@ -16,6 +16,7 @@ from services.wishes import domain
 from services.wishes.domain import Transition, Wish
 from services.wishes.handling import WishHandling
 from services.wishes.messages import wish_message
+from services.wishes.store import WishChanges
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,7 @@ class CloseOut(WishHandling):
             wish,
             domain.FULFIL,
             f"{hours:g}h: {report}"[: domain.MAX_NOTE],
-            fulfilment_report=report,
-            hours=hours,
-            fulfilled_at=datetime.now(UTC),
+            WishChanges(fulfilment_report=report, hours=hours, fulfilled_at=datetime.now(UTC)),
         )
         return pb.FulfilWishResponse(wish=wish_message(moved))
 
@@ -72,10 +71,10 @@ class CloseOut(WishHandling):
         await self._require_in_scope(caller, wish)
         if outcome == "dispute":
             moved = await self._moved(
-                caller, request_id, wish, domain.DISPUTE, f"disputed: {reason}", fulfilled_at=None
+                caller, request_id, wish, domain.DISPUTE, f"disputed: {reason}", WishChanges(fulfilled_at=None)
             )
             return pb.ConfirmWishResponse(wish=wish_message(moved))
-        if wish.state == "fulfilled" and await self.store.fulfilled_by(wish.id) == caller.subject:
+        if wish.state in domain.CONFIRM.from_states and await self.store.fulfilled_by(wish.id) == caller.subject:
             raise PermissionDenied(
                 f"{caller.subject} recorded the fulfilment of wish {wish.id}, so may not confirm it; someone else "
                 "must sign it off"
@@ -87,11 +86,13 @@ class CloseOut(WishHandling):
             wish,
             domain.CONFIRM,
             f"confirmed, rated {rating}" + (f": {comment}" if comment else ""),
+            WishChanges(
+                rating=rating,
+                resident_comment=comment,
+                close_note="confirmed by the resident",
+                closed_at=datetime.now(UTC),
+            ),
             expected_version=wish.version,
-            rating=rating,
-            resident_comment=comment,
-            close_note="confirmed by the resident",
-            closed_at=datetime.now(UTC),
         )
         return pb.ConfirmWishResponse(wish=wish_message(moved))
 
@@ -104,7 +105,12 @@ class CloseOut(WishHandling):
         wish = await self._wish(request.wish_id)
         await self._require_in_scope(caller, wish)
         moved = await self._moved(
-            caller, request_id, wish, domain.WITHDRAW, reason, close_note=reason, closed_at=datetime.now(UTC)
+            caller,
+            request_id,
+            wish,
+            domain.WITHDRAW,
+            reason,
+            WishChanges(close_note=reason, closed_at=datetime.now(UTC)),
         )
         return pb.WithdrawWishResponse(wish=wish_message(moved))
 
@@ -150,7 +156,7 @@ class CloseOut(WishHandling):
 
     async def _close(self, caller: Caller, request_id: str, wish: Wish, closing: _Closing) -> Wish:
         await self._require_in_scope(caller, wish)
-        changes: dict[str, object] = {"close_note": closing.reason, "closed_at": datetime.now(UTC)}
+        changes = WishChanges(close_note=closing.reason, closed_at=datetime.now(UTC))
         note = closing.reason
         if closing.duplicate_of is not None:
             original = closing.duplicate_of
@@ -162,11 +168,11 @@ class CloseOut(WishHandling):
                     f"community {wish.community_id}",
                     "duplicate_of",
                 )
-            changes["duplicate_of"] = original.id
+            changes = replace(changes, duplicate_of=original.id)
             note = f"duplicate of wish {original.id}: {closing.reason}"
         elif closing.referred_to:
-            changes["referred_to"] = closing.referred_to
+            changes = replace(changes, referred_to=closing.referred_to)
             note = f"referred to {closing.referred_to}: {closing.reason}"
         elif closing.move is domain.CLOSE_NOT_FEASIBLE:
             note = f"not feasible: {closing.reason}"
-        return await self._moved(caller, request_id, wish, closing.move, note, **changes)
+        return await self._moved(caller, request_id, wish, closing.move, note, changes)

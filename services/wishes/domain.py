@@ -31,8 +31,10 @@ class Transition:
     to_state: str
 
 
-APPROVE = Transition("approve", frozenset({"submitted"}), "approved")  # 审定
-REJECT = Transition("reject", frozenset({"submitted"}), "rejected")
+# Where every wish starts: collected (征集), from a wish box, a visit, a hotline or another system.
+FIRST_STATE = "submitted"
+APPROVE = Transition("approve", frozenset({FIRST_STATE}), "approved")  # 审定
+REJECT = Transition("reject", frozenset({FIRST_STATE}), "rejected")
 PUBLISH = Transition("publish", frozenset({"approved"}), "published")  # 公示
 CLAIM = Transition("claim", frozenset({"published"}), "claimed")  # 认领
 RELEASE = Transition("release", frozenset({"claimed"}), "published")
@@ -40,12 +42,13 @@ EXTEND = Transition("extend", frozenset({"claimed"}), "claimed")  # a later dead
 FULFIL = Transition("fulfil", frozenset({"claimed"}), "fulfilled")  # 办理
 CONFIRM = Transition("confirm", frozenset({"fulfilled"}), "closed")  # 办结
 DISPUTE = Transition("dispute", frozenset({"fulfilled"}), "claimed")  # back to the claimant
-# Closing a wish that will not be fulfilled here, saying what happened (not only "closed").
-_UNFULFILLED = frozenset({"submitted", "approved", "published", "claimed"})
-WITHDRAW = Transition("withdraw", _UNFULFILLED, "withdrawn")
-CLOSE_NOT_FEASIBLE = Transition("close as not feasible", _UNFULFILLED, "not_feasible")
-CLOSE_DUPLICATE = Transition("close as a duplicate", _UNFULFILLED, "duplicate")
-CLOSE_REFERRED = Transition("close as referred", _UNFULFILLED, "referred")
+# Not yet fulfilled or closed: what a new wish may duplicate, and what may be closed saying what happened (not only
+# "closed") when it will not be fulfilled here.
+UNFULFILLED_STATES = frozenset({FIRST_STATE, "approved", "published", "claimed"})
+WITHDRAW = Transition("withdraw", UNFULFILLED_STATES, "withdrawn")
+CLOSE_NOT_FEASIBLE = Transition("close as not feasible", UNFULFILLED_STATES, "not_feasible")
+CLOSE_DUPLICATE = Transition("close as a duplicate", UNFULFILLED_STATES, "duplicate")
+CLOSE_REFERRED = Transition("close as referred", UNFULFILLED_STATES, "referred")
 # Staff give a wish to a member: a published one, or a claimed one to another claimant.
 ASSIGN = Transition("assign", frozenset({"published", "claimed"}), "claimed")
 # Moves the lifecycle makes when a limit passes.

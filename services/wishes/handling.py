@@ -32,12 +32,19 @@ from services.wishes.domain import Transition, Wish
 from services.wishes.messages import wish_message
 from services.wishes.metrics import observe_transition
 from services.wishes.relay import TransitionRelay
-from services.wishes.store import BatchedReads, ClaimCap, ClaimCapReached, Moved, WishStore, WrongState
+from services.wishes.store import (
+    NO_CHANGES,
+    BatchedReads,
+    Claim,
+    ClaimCapReached,
+    Moved,
+    WishChanges,
+    WishStore,
+    WrongState,
+)
 
 _MEMBER_CACHE_SECONDS = 5.0
 _MEMBER_CACHE_ENTRIES = 10_000
-# A claim given back, lapsed or reassigned is no longer a group's.
-NO_GROUP: dict[str, object] = {"participant_member_ids": [], "group_team_id": None, "group_workplace_org": None}
 
 
 class WishHandling:
@@ -101,6 +108,13 @@ class WishHandling:
             return
         await self._require_in_scope(caller, wish)
 
+    @staticmethod
+    def _require_may_start(wish: Wish, move: Transition) -> None:
+        """Fails fast, before anything is asked of the registry, when the wish is in a state the move cannot start
+        from (domain.py's from_states); the commit decides races."""
+        if wish.state not in move.from_states:
+            raise _wrong_state(wish.id, wish.state, move)
+
     async def _move(
         self,
         caller: Caller,
@@ -108,19 +122,42 @@ class WishHandling:
         wish: Wish,
         move: Transition,
         note: str = "",
+        changes: WishChanges = NO_CHANGES,
         *,
-        cap: ClaimCap | None = None,
         expected_version: int | None = None,
-        **changes: object,
     ) -> tuple[Wish, bool]:
         """Commits the move; True when it was made now (False: this caller's request id made it before)."""
         return await self._committed(
             wish,
             move,
-            self.store.transition(
-                caller, request_id, wish.id, move, note, cap=cap, expected_version=expected_version, **changes
-            ),
+            self.store.transition(caller, request_id, wish.id, move, note, changes, expected_version=expected_version),
         )
+
+    async def _moved(
+        self,
+        caller: Caller,
+        request_id: str,
+        wish: Wish,
+        move: Transition,
+        note: str = "",
+        changes: WishChanges = NO_CHANGES,
+    ) -> Wish:
+        return (await self._move(caller, request_id, wish, move, note, changes))[0]
+
+    async def _claim(
+        self,
+        caller: Caller,
+        request_id: str,
+        wish: Wish,
+        move: Transition,
+        note: str,
+        claim: Claim,
+        *,
+        expected_version: int | None = None,
+    ) -> Wish:
+        """Commits a claim: a member's, a group's or staff's assignment, every kind by this one path (claim_wish)."""
+        commit = self.store.claim(caller, request_id, wish.id, move, note, claim, expected_version=expected_version)
+        return (await self._committed(wish, move, commit))[0]
 
     async def _committed(
         self, wish: Wish, move: Transition, commit: Awaitable[tuple[Wish, Moved | None]]
@@ -129,12 +166,9 @@ class WishHandling:
         try:
             moved, now = await commit
         except WrongState as exc:
-            allowed = " or ".join(sorted(move.from_states))
             if exc.wish.state in move.from_states:  # only the version differed
                 raise Aborted(f"wish {wish.id} changed (version {exc.wish.version}); read it again") from exc
-            raise FailedPrecondition(
-                f"wish {wish.id} is {exc.wish.state}; to {move.name} it, it must be {allowed}"
-            ) from exc
+            raise _wrong_state(wish.id, exc.wish.state, move) from exc
         except ClaimCapReached as exc:
             raise FailedPrecondition(
                 f"member {exc.member_id} already has {exc.open_claims} open claims (wishes held and group claims "
@@ -145,11 +179,6 @@ class WishHandling:
             observe_transition(now.from_state, moved, now.entered_at)
             self.relay.wake()
         return moved, now is not None
-
-    async def _moved(
-        self, caller: Caller, request_id: str, wish: Wish, move: Transition, note: str = "", **changes: object
-    ) -> Wish:
-        return (await self._move(caller, request_id, wish, move, note, **changes))[0]
 
     # ---- bulk operations -----------------------------------------------------------------------------------------
 
@@ -203,3 +232,8 @@ def takes_part(caller: Caller, wish: Wish) -> bool:
     return str(wish.claimant_member_id) == caller.subject or caller.subject in {
         str(m) for m in wish.participant_member_ids
     }
+
+
+def _wrong_state(wish_id: int, state: str, move: Transition) -> FailedPrecondition:
+    allowed = " or ".join(sorted(move.from_states))
+    return FailedPrecondition(f"wish {wish_id} is {state}; to {move.name} it, it must be {allowed}")

@@ -25,11 +25,11 @@ from services.wishes.claims import Claims
 from services.wishes.close_out import CloseOut
 from services.wishes.domain import Wish
 from services.wishes.exports import Exports
-from services.wishes.handling import NO_GROUP, takes_part
+from services.wishes.handling import takes_part
 from services.wishes.messages import event_message, wish_message
 from services.wishes.metrics import DUPLICATES_SCORED, ESCALATIONS, REMINDERS, SLA_BREACHES, TRANSITIONS
 from services.wishes.personal_data import PersonalData
-from services.wishes.store import NewWish
+from services.wishes.store import UNCLAIMED, NewWish, WishChanges
 from services.wishes.store_lists import WishFilter
 
 _ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
@@ -82,7 +82,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         wish, created = await self.store.submit(caller, request_id, new)
         if not created:  # a concurrent retry of this request committed first
             return await self._answer_retry(wish)
-        TRANSITIONS.labels("submitted", "").inc()
+        TRANSITIONS.labels(wish.state, "").inc()
         self.relay.wake()
         return pb.SubmitWishResponse(
             wish=wish_message(wish),
@@ -140,13 +140,16 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
                 request_id,
                 wish,
                 domain.APPROVE,
-                category=category,
-                service_standard=standard,
-                deadline=deadline,
+                changes=WishChanges(category=category, service_standard=standard, deadline=deadline),
             )
         else:
             moved = await self._moved(
-                caller, request_id, wish, domain.REJECT, reason, reject_reason=reason, closed_at=datetime.now(UTC)
+                caller,
+                request_id,
+                wish,
+                domain.REJECT,
+                reason,
+                WishChanges(reject_reason=reason, closed_at=datetime.now(UTC)),
             )
         return pb.ReviewWishResponse(wish=wish_message(moved))
 
@@ -157,7 +160,9 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         request_id = validate.request_id(request.request_id)
         wish = await self._wish(request.wish_id)
         await self._require_in_scope(caller, wish)
-        moved = await self._moved(caller, request_id, wish, domain.PUBLISH, published_at=datetime.now(UTC))
+        moved = await self._moved(
+            caller, request_id, wish, domain.PUBLISH, changes=WishChanges(published_at=datetime.now(UTC))
+        )
         return pb.PublishWishResponse(wish=wish_message(moved))
 
     async def ListWishes(
@@ -302,10 +307,8 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
                     wish,
                     domain.REOPEN,
                     note,
+                    UNCLAIMED,
                     expected_version=request.version,
-                    claimant_member_id=None,
-                    claimed_at=None,
-                    **NO_GROUP,
                 )
             else:
                 moved, _ = await self._move(
@@ -314,9 +317,8 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
                     wish,
                     domain.CLOSE_BY_DEFAULT,
                     note,
+                    WishChanges(close_note=note, closed_at=datetime.now(UTC)),
                     expected_version=request.version,
-                    close_note=note,
-                    closed_at=datetime.now(UTC),
                 )
         except (FailedPrecondition, Aborted):
             # The wish moved on since the workflow read it: the limit no longer applies.

@@ -2,7 +2,9 @@
 
 A transition is one transaction: a conditional UPDATE of the wish (only from the states it may start from,
 so of any number of concurrent claims exactly one matches) and the insert of its history event, which is
-also the outbox row the relay later delivers to the wish's workflow.
+also the outbox row the relay later delivers to the wish's workflow. Every claim — a member's, a group's, staff's
+assignment — is one call of the stored function claim_wish (services/wishes/functions/claim_wish.sql), which does
+the same and, before it, holds each claimant to the open-claim cap under a lock per member.
 
 Request ids belong to their caller: a wish is found again by (Caller.key, request id), and a move's event stores
 Caller.retry_key(request id), so one caller's id never answers, or takes the place of, another's — a claimant who
@@ -21,6 +23,8 @@ import asyncpg
 
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import KEEP, Keep, assignments
+from services.wishes import domain
 from services.wishes.domain import Transition, Wish, WishEvent
 from services.wishes.rows import EVENT_COLUMNS, WISH_COLUMNS, event_of, wish_of
 from services.wishes.store_lists import WishLists
@@ -67,13 +71,49 @@ class Moved:
 
 
 @dataclass(frozen=True)
-class ClaimCap:
-    """At most `limit` open claims for each of `member_ids` (one claimant, or everyone in a group claim), checked
-    under a lock per member. A member's open claims are the wishes they hold and the group claims they take part in.
-    """
+class Claim:
+    """Who takes the wish: one member, or a group (its members, the claimant first, and the volunteer team or paired
+    workplace organisation it claims as). Each of them is held to at most `cap` open claims — the wishes they hold
+    and the group claims they take part in — counted under a lock per member."""
 
     member_ids: tuple[int, ...]
-    limit: int
+    cap: int
+    team_id: int | None = None
+    workplace_org: str | None = None
+
+
+@dataclass(frozen=True)
+class WishChanges:
+    """What a transition sets besides the state, a field per column of `wishes` (named as it); KEEP leaves one as it
+    is and None makes it null. A claim's columns are claim_wish's to set (Claim)."""
+
+    category: str | Keep = KEEP
+    service_standard: str | Keep = KEEP
+    deadline: datetime | Keep = KEEP
+    reject_reason: str | Keep = KEEP
+    published_at: datetime | Keep = KEEP
+    claimant_member_id: None | Keep = KEEP
+    claimed_at: None | Keep = KEEP
+    claim_extended: bool | Keep = KEEP
+    participant_member_ids: tuple[()] | Keep = KEEP
+    group_team_id: None | Keep = KEEP
+    group_workplace_org: None | Keep = KEEP
+    fulfilment_report: str | Keep = KEEP
+    hours: float | Keep = KEEP
+    fulfilled_at: datetime | None | Keep = KEEP
+    rating: int | Keep = KEEP
+    resident_comment: str | Keep = KEEP
+    close_note: str | Keep = KEEP
+    closed_at: datetime | Keep = KEEP
+    duplicate_of: int | Keep = KEEP
+    referred_to: str | Keep = KEEP
+
+
+NO_CHANGES = WishChanges()
+# A claim given back or lapsed: no claimant, and no longer a group's.
+UNCLAIMED = WishChanges(
+    claimant_member_id=None, claimed_at=None, participant_member_ids=(), group_team_id=None, group_workplace_org=None
+)
 
 
 class WishStore(WishLists):
@@ -108,7 +148,7 @@ class WishStore(WishLists):
                 f"""insert into wishes (community_id, community_path, text, source, state, resident_name_sealed,
                         resident_name_masked, resident_contact_sealed, resident_contact_masked, created_by, request_id,
                         unit_id, possible_duplicates, possible_duplicate_similarities)
-                    values ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                    values ($1, $2, $3, $4, $14, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                     on conflict (created_by, request_id) do nothing
                     returning {WISH_COLUMNS}""",
                 new.community_id,
@@ -124,6 +164,7 @@ class WishStore(WishLists):
                 new.unit_id,
                 [other for other, _ in new.possible_duplicates],
                 [similarity for _, similarity in new.possible_duplicates],
+                domain.FIRST_STATE,
             )
             if row is None:
                 row = await conn.fetchrow(
@@ -135,8 +176,9 @@ class WishStore(WishLists):
             wish = wish_of(row)
             await conn.execute(
                 """insert into wish_events (wish_id, version, kind, state, actor, request_id)
-                   values ($1, 1, 'transition', 'submitted', $2, $3)""",
+                   values ($1, 1, 'transition', $2, $3, $4)""",
                 wish.id,
+                wish.state,
                 caller.subject,
                 caller.retry_key(request_id),
             )
@@ -152,38 +194,25 @@ class WishStore(WishLists):
         wish_id: int,
         move: Transition,
         note: str = "",
+        changes: WishChanges = NO_CHANGES,
         *,
-        cap: ClaimCap | None = None,
         expected_version: int | None = None,
-        **changes: Any,
     ) -> tuple[Wish, Moved | None]:
-        """Moves the wish if it is in one of move.from_states, setting `changes` (column: value).
+        """Moves the wish if it is in one of move.from_states, setting `changes`.
 
         Returns (wish, Moved) when moved now and (wish, None) when this caller's request id moved it before.
-        Raises WrongState when the wish is in another state (or, with expected_version, has moved on),
-        ClaimCapReached when one of the cap's members already has as many open claims as allowed, LookupError when there
-        is no such wish.
+        Raises WrongState when the wish is in another state (or, with expected_version, has moved on), LookupError
+        when there is no such wish.
         """
         retry_key = caller.retry_key(request_id)
-        assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=5))
+        columns, values = assignments(changes, first=5)
         async with self.pool.acquire() as conn, conn.transaction():
             if await self._seen(conn, wish_id, retry_key):
                 return await self._current(conn, wish_id), None
-            if cap is not None:
-                # Each member's claims are counted and taken one at a time (lock_open_claims, locks in a fixed
-                # order), so concurrent single and group claims cannot pass anyone's cap.
-                at_cap = await conn.fetchrow(
-                    "select member_id, held from lock_open_claims($1::bigint[], $2, $3)",
-                    list(cap.member_ids),
-                    wish_id,
-                    cap.limit,
-                )
-                if at_cap is not None:
-                    raise ClaimCapReached(at_cap["held"], at_cap["member_id"], group=len(cap.member_ids) > 1)
             row = await conn.fetchrow(
                 f"""with old as (select id as old_id, state as from_state, updated_at as entered_at
                                  from wishes where id = $1)
-                    update wishes set state = $2, version = version + 1, updated_at = now(){assignments}
+                    update wishes set state = $2, version = version + 1, updated_at = now(){columns}
                     from old
                     where id = old_id and state = any($3::text[]) and ($4::int is null or version = $4)
                     returning {WISH_COLUMNS}, from_state, entered_at""",
@@ -191,7 +220,7 @@ class WishStore(WishLists):
                 move.to_state,
                 list(move.from_states),
                 expected_version,
-                *changes.values(),
+                *values,
             )
             if row is None:
                 # A concurrent retry of this same request may have just committed: that is success, not a race lost.
@@ -212,23 +241,37 @@ class WishStore(WishLists):
             return wish, Moved(wish, row["from_state"], row["entered_at"])
 
     async def claim(
-        self, caller: Caller, request_id: str, wish_id: int, note: str, cap: ClaimCap
+        self,
+        caller: Caller,
+        request_id: str,
+        wish_id: int,
+        move: Transition,
+        note: str,
+        claim: Claim,
+        *,
+        expected_version: int | None = None,
     ) -> tuple[Wish, Moved | None]:
-        """Claims a published wish for the cap's one member in one round trip (the function claim_wish, which takes
-        the caller's retry key as its request id); answers and raises as transition() does for domain.CLAIM."""
-        (member_id,) = cap.member_ids
+        """Gives the wish to the claim's members by `move` (domain.CLAIM, or domain.ASSIGN for staff) in one round
+        trip, the function claim_wish; answers and raises as transition() does, and ClaimCapReached when one of the
+        members already has as many open claims as allowed."""
         row = await self.pool.fetchrow(
-            "select outcome, held, entered_at, wish from claim_wish($1, $2, $3, $4, $5, $6)",
+            """select outcome, member_id, held, from_state, entered_at, wish
+               from claim_wish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
             wish_id,
             caller.retry_key(request_id),
             caller.subject,
             note,
-            member_id,
-            cap.limit,
+            list(move.from_states),
+            move.to_state,
+            expected_version,
+            list(claim.member_ids),
+            claim.cap,
+            claim.team_id,
+            claim.workplace_org,
         )
         outcome = row["outcome"]
         if outcome == "cap":
-            raise ClaimCapReached(row["held"], member_id)
+            raise ClaimCapReached(row["held"], row["member_id"], group=len(claim.member_ids) > 1)
         if outcome == "not_found":
             raise LookupError(wish_id)
         wish = wish_of(row["wish"])
@@ -236,7 +279,7 @@ class WishStore(WishLists):
             raise WrongState(wish)
         if outcome == "seen":
             return wish, None
-        return wish, Moved(wish, "published", row["entered_at"])
+        return wish, Moved(wish, row["from_state"], row["entered_at"])
 
     async def moved_by(self, caller: Caller, wish_id: int, request_id: str) -> bool:
         """True when this caller's request id already moved the wish (a retry)."""
@@ -246,9 +289,10 @@ class WishStore(WishLists):
     async def fulfilled_by(self, wish_id: int) -> str | None:
         """Who recorded the wish's latest fulfilment (the caller's subject), if it was fulfilled."""
         return await self.pool.fetchval(
-            """select actor from wish_events where wish_id = $1 and kind = 'transition' and state = 'fulfilled'
+            """select actor from wish_events where wish_id = $1 and kind = 'transition' and state = $2
                order by id desc limit 1""",
             wish_id,
+            domain.FULFIL.to_state,
         )
 
     async def _seen(self, conn: asyncpg.Connection, wish_id: int, retry_key: str) -> bool:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.wishes.domain import CLOSED_STATES, OPEN_STATES, WALL_STATES, Wish
+from services.wishes.domain import CLOSED_STATES, OPEN_STATES, UNFULFILLED_STATES, WALL_STATES, Wish
 from services.wishes.rows import WISH_COLUMNS, wish_of
 
 
@@ -148,7 +148,7 @@ class WishLists:
                 where community_id = $1 and state = any($2::text[]) and char_length(text) >= $3
                 order by id desc limit $4""",
             community_id,
-            ["submitted", *OPEN_STATES],
+            list(UNFULFILLED_STATES),
             shortest,
             limit,
         )

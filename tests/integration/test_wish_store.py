@@ -1,6 +1,6 @@
-"""The wishes store on a real Postgres: a claim in one round trip (claim_wish) keeps exactly one winner, the
-open-claim cap (a member's held wishes and group claims together) and retries safe under concurrency; batched reads
-answer each caller with what was committed."""
+"""The wishes store on a real Postgres: every claim — a member's, a group's, staff's assignment — in one round trip
+(claim_wish) keeps exactly one winner, the open-claim cap (a member's held wishes and group claims together) and
+retries safe under concurrency; batched reads answer each caller with what was committed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,16 @@ from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.db import create_pool, migrate
 from services.wishes import domain
 from services.wishes.__main__ import MIGRATIONS
-from services.wishes.store import BatchedReads, ClaimCap, ClaimCapReached, NewWish, WishStore, WrongState
+from services.wishes.store import (
+    UNCLAIMED,
+    BatchedReads,
+    Claim,
+    ClaimCapReached,
+    NewWish,
+    WishChanges,
+    WishStore,
+    WrongState,
+)
 
 STAFF = Caller("staff", Role.STAFF, WHOLE_DEPLOYMENT)
 
@@ -31,39 +40,60 @@ async def published(store: WishStore) -> int:
     new = NewWish(4, ("1", "4"), "我要一个音响组织大家跳舞", "visit", b"sealed", "张*", None, "")
     wish, _ = await store.submit(STAFF, uuid.uuid4().hex, new)
     deadline = datetime.now(UTC) + timedelta(days=7)
-    await store.transition(
-        STAFF, uuid.uuid4().hex, wish.id, domain.APPROVE, category="culture", service_standard="送到", deadline=deadline
-    )
-    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.PUBLISH, published_at=datetime.now(UTC))
+    approval = WishChanges(category="culture", service_standard="送到", deadline=deadline)
+    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.APPROVE, changes=approval)
+    publication = WishChanges(published_at=datetime.now(UTC))
+    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.PUBLISH, changes=publication)
     return wish.id
 
 
 async def claim(store: WishStore, wish_id: int, member_id: int, request_id: str | None = None, cap: int = 5) -> str:
     try:
         _, moved = await store.claim(
-            STAFF, request_id or uuid.uuid4().hex, wish_id, f"claimed by {member_id}", ClaimCap((member_id,), cap)
+            STAFF,
+            request_id or uuid.uuid4().hex,
+            wish_id,
+            domain.CLAIM,
+            f"claimed by {member_id}",
+            Claim((member_id,), cap),
         )
     except WrongState:
         return "wrong_state"
     except ClaimCapReached:
         return "cap"
+    except LookupError:
+        return "not_found"
     return "moved" if moved else "seen"
 
 
 async def group_claim(store: WishStore, wish_id: int, member_ids: list[int], cap: int = 5) -> str:
     try:
-        await store.transition(
+        await store.claim(
             STAFF,
             uuid.uuid4().hex,
             wish_id,
             domain.CLAIM,
             f"claimed by members {member_ids}",
-            cap=ClaimCap(tuple(member_ids), cap),
-            claimant_member_id=member_ids[0],
-            claimed_at=datetime.now(UTC),
-            claim_extended=False,
-            participant_member_ids=member_ids,
+            Claim(tuple(member_ids), cap, team_id=3),
         )
+    except ClaimCapReached as exc:
+        return f"cap:{exc.member_id}"
+    return "moved"
+
+
+async def assign(store: WishStore, wish_id: int, member_id: int, cap: int = 5, version: int | None = None) -> str:
+    try:
+        await store.claim(
+            STAFF,
+            uuid.uuid4().hex,
+            wish_id,
+            domain.ASSIGN,
+            f"assigned to member {member_id}",
+            Claim((member_id,), cap),
+            expected_version=version,
+        )
+    except WrongState:
+        return "wrong_state"
     except ClaimCapReached as exc:
         return f"cap:{exc.member_id}"
     return "moved"
@@ -110,12 +140,51 @@ async def test_a_member_at_the_cap_blocks_a_group_until_a_claim_is_released(stor
     target, grouped = await published(store), await published(store)
     assert [await claim(store, wish_id, 7, cap=2) for wish_id in held] == ["moved", "moved"]
     assert await group_claim(store, target, [8, 7], cap=2) == "cap:7"
-    await store.transition(STAFF, uuid.uuid4().hex, held[0], domain.RELEASE, claimant_member_id=None, claimed_at=None)
+    await store.transition(STAFF, uuid.uuid4().hex, held[0], domain.RELEASE, changes=UNCLAIMED)
     assert await group_claim(store, target, [8, 7], cap=2) == "moved"
     # A single claim counts the group claims its member takes part in, the claimant's and the others'.
     assert await claim(store, grouped, 8, cap=1) == "cap"
     assert await claim(store, grouped, 7, cap=2) == "cap"
     assert await claim(store, grouped, 9, cap=1) == "moved"
+
+
+async def test_concurrent_assignments_and_claims_never_push_a_member_past_the_cap(store: WishStore) -> None:
+    wish_ids = [await published(store) for _ in range(10)]
+    outcomes = await asyncio.gather(
+        *(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids[:5]),
+        *(assign(store, wish_id, 7, cap=3) for wish_id in wish_ids[5:]),
+    )
+    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap", "cap:7") for o in outcomes)
+    assert await open_claims(store, 7) == 3
+
+
+async def test_a_reassignment_takes_the_claim_path_and_leaves_no_group(store: WishStore) -> None:
+    wish_id = await published(store)
+    assert await group_claim(store, wish_id, [8, 9]) == "moved"
+    grouped = await store.wish(wish_id)
+    assert grouped is not None and grouped.participant_member_ids == (8, 9) and grouped.group_team_id == 3
+    # At a version the wish has left, the assignment is refused; at the one read, it replaces the group.
+    assert await assign(store, wish_id, 10, version=grouped.version - 1) == "wrong_state"
+    assert await assign(store, wish_id, 10, version=grouped.version) == "moved"
+    wish = await store.wish(wish_id)
+    assert wish is not None and wish.state == "claimed" and wish.claimant_member_id == 10
+    assert wish.participant_member_ids == () and wish.group_team_id is None and not wish.claim_extended
+    # Each claim wrote one history event, which is also the outbox row, like every other transition.
+    events = await store.history(wish_id, None, 50)
+    assert [(e.kind, e.state) for e in events][-2:] == [("transition", "claimed"), ("transition", "claimed")]
+    assert events[-1].note == "assigned to member 10" and events[-1].version == wish.version
+
+
+async def test_a_claim_starts_only_from_the_states_its_transition_names(store: WishStore) -> None:
+    wish_id = await published(store)
+    assert await claim(store, wish_id, 7) == "moved"
+    # A claimed wish is not a published one: a second claim is refused, an assignment (from claimed too) is not.
+    assert await claim(store, wish_id, 8) == "wrong_state"
+    assert await assign(store, wish_id, 8) == "moved"
+    await store.transition(STAFF, uuid.uuid4().hex, wish_id, domain.RELEASE, changes=UNCLAIMED)
+    released = await store.wish(wish_id)
+    assert released is not None and released.state == "published" and released.claimant_member_id is None
+    assert await claim(store, 999_999, 7) == "not_found"
 
 
 async def test_a_claim_retried_at_once_with_the_same_request_id_is_made_once(store: WishStore) -> None:
