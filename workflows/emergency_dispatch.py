@@ -17,7 +17,6 @@ been delivered (or refused for good), so none is lost.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
@@ -25,47 +24,19 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.emergency_activities import AlertRef, AlertStep, Callee, CallList, EmergencyActivities
-    from workflows.emergency_notify import Notice
+    from services.dispatch.alerts.contract import (
+        CHANGED_SIGNAL,
+        STATUS_QUERY,
+        WORKFLOW,
+        AlertChange,
+        EmergencyDispatchInput,
+        EmergencyStatus,
+    )
+    from workflows.emergency_steps import AlertRef, AlertStep, CallList, EmergencySteps
+    from workflows.notices import Notice
 
 CLOSED_STATES = frozenset({"resolved", "cancelled"})
 ANSWERED_STATES = frozenset({"acknowledged", "arrived"})
-
-
-@dataclass
-class EmergencyDispatchInput:
-    alert_id: str
-    # Each volunteer called has this long to acknowledge before the next is called.
-    ack_timeout_seconds: float = 60.0
-    # Community staff have this long before the street is called.
-    staff_timeout_seconds: float = 300.0
-    # Where to escalate should the call list be out of reach for good.
-    community_id: str = ""
-    street_id: str = ""
-    kind: str = ""
-    # Whom to call, worked out by the service at the raise (ids and nearness only: the history holds no personal
-    # data). None — alerts raised before it was — asks the service for it.
-    volunteers: list[Callee] | None = None
-    unit_id: str = ""
-
-
-@dataclass
-class AlertChange:
-    """A committed state change, as the outbox relays it."""
-
-    version: int
-    state: str
-    responder: str = ""
-
-
-@dataclass
-class EmergencyStatus:
-    state: str
-    version: int
-    responder: str
-    escalation: str
-    called: list[str] = field(default_factory=list)
-    notices_in_flight: int = 0
 
 
 # Short calls to the dispatch service run as local activities: the worker runs them inside the workflow task,
@@ -87,14 +58,10 @@ NOTICE_START_TO_CLOSE = timedelta(seconds=15)
 NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=1)
 
 
-def workflow_id(alert_id: str) -> str:
-    return f"alert-{alert_id}"
-
-
 # Not sandboxed: the sandbox is set up again for every run, CPU the worker would rather spend on the way to an
 # alert's first notice. The code here is deterministic by construction (workflow.now, timers and activities only;
 # no I/O, clocks or randomness), and Temporal's replay still checks it.
-@workflow.defn(sandboxed=False)
+@workflow.defn(name=WORKFLOW, sandboxed=False)
 class EmergencyDispatch:
     @workflow.init
     def __init__(self, params: EmergencyDispatchInput) -> None:
@@ -109,11 +76,11 @@ class EmergencyDispatch:
         self.deliveries: list[asyncio.Task[None]] = []
         self._steps = 0
 
-    @workflow.signal
+    @workflow.signal(name=CHANGED_SIGNAL)
     def changed(self, change: AlertChange) -> None:
         self._apply(change.version, change.state, change.responder)
 
-    @workflow.query
+    @workflow.query(name=STATUS_QUERY)
     def status(self) -> EmergencyStatus:
         return EmergencyStatus(
             state=self.state,
@@ -158,7 +125,7 @@ class EmergencyDispatch:
                 )
             else:
                 self.call_list = await workflow.execute_local_activity_method(
-                    EmergencyActivities.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
+                    EmergencySteps.alert_call_list, AlertRef(params.alert_id), **_STEP_OPTIONS
                 )
         except STEP_FAILED:
             # Transient failures are retried without end; this is a permanent one (a bug, bad data). The alert must
@@ -202,7 +169,7 @@ class EmergencyDispatch:
         # Re-read before moving on: an answer committed but not yet relayed is not missed.
         try:
             snapshot = await workflow.execute_local_activity_method(
-                EmergencyActivities.read_alert, AlertRef(params.alert_id), **_STEP_OPTIONS
+                EmergencySteps.read_alert, AlertRef(params.alert_id), **_STEP_OPTIONS
             )
         except STEP_FAILED:
             return self.state != "raised"  # cannot re-read for good: go by the signals
@@ -240,7 +207,7 @@ class EmergencyDispatch:
         try:
             # The activity records the delivery itself: one round trip less for every notice.
             await workflow.execute_activity_method(
-                EmergencyActivities.send_notice,
+                EmergencySteps.send_notice,
                 notice,
                 start_to_close_timeout=NOTICE_START_TO_CLOSE,
                 schedule_to_close_timeout=NOTICE_SCHEDULE_TO_CLOSE,
@@ -265,7 +232,7 @@ class EmergencyDispatch:
 
     async def _record_step(self, alert_id: str, kind: str, recipient: str, note: str, escalation: str) -> None:
         await workflow.execute_local_activity_method(
-            EmergencyActivities.record_alert_step,
+            EmergencySteps.record_alert_step,
             AlertStep(
                 request_id=f"{workflow.info().workflow_id}/{self._steps}/{kind}/{recipient}",
                 alert_id=alert_id,
@@ -280,7 +247,7 @@ class EmergencyDispatch:
     async def _record_service(self, params: EmergencyDispatchInput) -> None:
         try:
             record_id = await workflow.execute_activity_method(
-                EmergencyActivities.record_alert_service, AlertRef(params.alert_id), **_STEP_OPTIONS
+                EmergencySteps.record_alert_service, AlertRef(params.alert_id), **_STEP_OPTIONS
             )
         except STEP_FAILED:
             workflow.logger.error("responder's service not recorded", extra={"alert_id": params.alert_id})

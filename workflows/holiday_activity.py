@@ -21,7 +21,6 @@ every notice has been sent or given up on.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
@@ -29,10 +28,21 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.activity_activities import (
-        ActivityActivities,
+    from services.dispatch.activities.contract import (
+        CHANGED_SIGNAL,
+        NOTICE_SIGNAL,
+        STATUS_QUERY,
+        WORKFLOW,
+        ActivityChange,
+        HolidayActivityInput,
+        HolidayActivityStatus,
+        NoticeRecorded,
+    )
+    from workflows.activity_notice_steps import ActivityNoticeSteps
+    from workflows.activity_steps import (
         ActivityRef,
         ActivitySnapshot,
+        ActivitySteps,
         AdvanceRequest,
         GiveUp,
         NoticeRef,
@@ -40,49 +50,13 @@ with workflow.unsafe.imports_passed_through():
         ServiceRecordRequest,
         VolunteerQuery,
     )
-    from workflows.wish_activities import OrgRef, WishActivities
+    from workflows.wish_steps import OrgRef, WishSteps
 
 FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
 REMINDERS = (("reminder_day_before", timedelta(days=1)), ("reminder_hour_before", timedelta(hours=1)))
 
 
-@dataclass
-class ActivityLimits:
-    """Seconds the parent org may take to decide before a reminder; the same again before an escalation."""
-
-    approval_seconds: float
-
-
-@dataclass
-class HolidayActivityInput:
-    activity_id: str
-    org_unit_id: str
-    limits: ActivityLimits
-
-
-@dataclass
-class ActivityChange:
-    """A committed transition, as the outbox relays it."""
-
-    version: int
-    state: str
-
-
-@dataclass
-class NoticeRecorded:
-    """A notice the service recorded itself (a promotion from the waiting list), as the outbox relays it."""
-
-    sequence: int
-
-
-@dataclass
-class HolidayActivityStatus:
-    state: str
-    version: int
-    steps: list[str] = field(default_factory=list)
-
-
-_ACTIVITY_OPTIONS = {
+_STEP_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 }
@@ -108,15 +82,11 @@ RECORD_UNDELIVERED = "record-undelivered"
 GIVE_UP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
 
 
-def workflow_id(activity_id: str) -> str:
-    return f"activity-{activity_id}"
-
-
 def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-@workflow.defn
+@workflow.defn(name=WORKFLOW)
 class HolidayActivity:
     @workflow.init
     def __init__(self, params: HolidayActivityInput) -> None:
@@ -127,15 +97,15 @@ class HolidayActivity:
         self.steps: list[str] = []  # what the workflow did, for queries and tests
         self.deliveries: list[asyncio.Task[None]] = []
 
-    @workflow.signal
+    @workflow.signal(name=CHANGED_SIGNAL)
     def changed(self, change: ActivityChange) -> None:
         self._apply(change.version, change.state)
 
-    @workflow.signal
+    @workflow.signal(name=NOTICE_SIGNAL)
     def notice(self, recorded: NoticeRecorded) -> None:
         self._send(NoticeRef(self.activity_id, recorded.sequence), "promoted")
 
-    @workflow.query
+    @workflow.query(name=STATUS_QUERY)
     def status(self) -> HolidayActivityStatus:
         return HolidayActivityStatus(state=self.state, version=self.version, steps=list(self.steps))
 
@@ -189,7 +159,7 @@ class HolidayActivity:
 
     async def _read(self, params: HolidayActivityInput) -> ActivitySnapshot:
         snapshot = await workflow.execute_activity_method(
-            ActivityActivities.read_activity, ActivityRef(params.activity_id), **_ACTIVITY_OPTIONS
+            ActivitySteps.read_activity, ActivityRef(params.activity_id), **_STEP_OPTIONS
         )
         self._apply(snapshot.version, snapshot.state)
         return snapshot
@@ -220,9 +190,7 @@ class HolidayActivity:
             await self._read(params)  # a decision committed but not yet relayed is not missed
             if decided():
                 return
-            parent = await workflow.execute_activity_method(
-                WishActivities.parent_org, OrgRef(approver), **_ACTIVITY_OPTIONS
-            )
+            parent = await workflow.execute_activity_method(WishSteps.parent_org, OrgRef(approver), **_STEP_OPTIONS)
             approver = parent.org_unit_id or approver
             waited = _humanise(limit * (1 if step == "approval_reminder" else 2))
             await self._notify(
@@ -253,7 +221,7 @@ class HolidayActivity:
                 continue
             try:
                 members = await workflow.execute_activity_method(
-                    ActivityActivities.recommend_volunteers,
+                    ActivitySteps.recommend_volunteers,
                     VolunteerQuery(params.activity_id, params.org_unit_id, role.skills, short * 3),
                     start_to_close_timeout=timedelta(seconds=60),
                     retry_policy=RetryPolicy(maximum_attempts=3),
@@ -278,7 +246,7 @@ class HolidayActivity:
         length = round((activity.end_time - activity.start_time) / 3600, 2)
         for volunteer in result:
             await workflow.execute_activity_method(
-                ActivityActivities.record_volunteer_service,
+                ActivitySteps.record_volunteer_service,
                 ServiceRecordRequest(
                     request_id=f"{workflow.info().workflow_id}/service/{volunteer.member_id}",
                     member_id=volunteer.member_id,
@@ -288,15 +256,15 @@ class HolidayActivity:
                     served_at=activity.start_time,
                     note=f"volunteer ({volunteer.role})",
                 ),
-                **_ACTIVITY_OPTIONS,
+                **_STEP_OPTIONS,
             )
         self.steps.append(f"recorded:{len(result)}")
 
     async def _advance(self, params: HolidayActivityInput, step: str) -> list:
         result = await workflow.execute_activity_method(
-            ActivityActivities.advance_activity,
+            ActivitySteps.advance_activity,
             AdvanceRequest(f"{workflow.info().workflow_id}/{step}", params.activity_id, step),
-            **_ACTIVITY_OPTIONS,
+            **_STEP_OPTIONS,
         )
         self._apply(result.activity.version, result.activity.state)
         if result.moved:
@@ -322,10 +290,10 @@ class HolidayActivity:
             recipients=recipients or [],
         )
         if workflow.patched(SEND_NOTICES):
-            ref = await workflow.execute_activity_method(ActivityActivities.record_notice, request, **_ACTIVITY_OPTIONS)
+            ref = await workflow.execute_activity_method(ActivitySteps.record_notice, request, **_STEP_OPTIONS)
             self._send(ref, kind)
         else:
-            await workflow.execute_activity_method(ActivityActivities.notify_participants, request, **_ACTIVITY_OPTIONS)
+            await workflow.execute_activity_method(ActivitySteps.notify_participants, request, **_STEP_OPTIONS)
         self.steps.append(kind)
 
     def _send(self, ref: NoticeRef, kind: str) -> None:
@@ -335,7 +303,7 @@ class HolidayActivity:
     async def _deliver(self, ref: NoticeRef, kind: str) -> None:
         try:
             await workflow.execute_activity_method(
-                ActivityActivities.send_activity_notice,
+                ActivityNoticeSteps.send_activity_notice,
                 ref,
                 start_to_close_timeout=NOTICE_START_TO_CLOSE,
                 heartbeat_timeout=NOTICE_HEARTBEAT,
@@ -357,10 +325,10 @@ class HolidayActivity:
         tell = "" if kind == "undelivered" else f"org:{self.org_unit_id}"
         try:
             told = await workflow.execute_activity_method(
-                ActivityActivities.give_up_notice,
+                ActivityNoticeSteps.give_up_notice,
                 GiveUp(ref.activity_id, ref.sequence, reason, tell),
                 schedule_to_close_timeout=GIVE_UP_SCHEDULE_TO_CLOSE,
-                **_ACTIVITY_OPTIONS,
+                **_STEP_OPTIONS,
             )
         except ActivityError:
             workflow.logger.error("activity give-up not recorded", extra={"activity_id": ref.activity_id, "kind": kind})

@@ -9,7 +9,7 @@ state), then reminds, then escalates up the org tree.
 Submitted, approved or published too long (release 4): after the state's limit the community is reminded (an
 unclaimed wish's recommended members too) — or, for a wish located in a grid or building, that unit; after each
 further limit the wish is escalated one level further up (grid → community → street → district), and the climb
-stops at `WishLimits.escalate_to` (the district: the office that runs linli) or at the tree's root. The path is
+stops at `WishLimits.escalate_to` (services/wishes/contract.py) (the district: the office that runs linli) or at the tree's root. The path is
 read once per waiting state (activity org_path), when the first escalation is due.
 
 Claimed and past its deadline: the claimant is reminded, then (after a grace) the wish is escalated and reopened
@@ -27,7 +27,6 @@ replays stored histories of every release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
@@ -35,15 +34,23 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.wish_activities import (
+    from services.wishes.contract import (
+        STATUS_QUERY,
+        TRANSITION_SIGNAL,
+        WORKFLOW,
+        WishLifecycleInput,
+        WishLifecycleStatus,
+        WishTransition,
+    )
+    from workflows.wish_steps import (
         LimitActionRequest,
         OrgPathRequest,
         OrgRef,
         OrgStep,
         ReminderRequest,
-        WishActivities,
         WishRef,
         WishSnapshot,
+        WishSteps,
     )
 
 # States that end the lifecycle (release 1 knew only the first).
@@ -59,71 +66,13 @@ OUTCOME_STATES = frozenset({"not_feasible", "duplicate", "referred"})
 PATCH_CLIMB = "escalation-climb"
 
 
-_LIMIT_OF_STATE = {"submitted": "review", "approved": "publish", "published": "claim"}
-
-
-@dataclass
-class WishLimits:
-    """Seconds a wish may wait in a state before a reminder; the same again before an escalation."""
-
-    review_seconds: float
-    publish_seconds: float
-    claim_seconds: float
-    # Release 2 (defaults keep release-1 inputs readable).
-    overdue_grace_seconds: float = 48 * 3600
-    confirm_seconds: float = 7 * 86400
-    # Per category (e.g. "medical_care"): {limit name ("claim", "confirm", ...): seconds}.
-    by_category: dict[str, dict[str, float]] = field(default_factory=dict)
-    # Release 4: the highest level an escalation climbs to (included): the district office runs the platform,
-    # so nothing goes past it; a tree whose root lies lower stops at the root.
-    escalate_to: str = "district"
-
-    def seconds(self, name: str, category: str = "") -> float:
-        override = self.by_category.get(category, {}).get(name)
-        return override if override is not None else getattr(self, f"{name}_seconds")
-
-    def for_state(self, state: str, category: str = "") -> float | None:
-        name = _LIMIT_OF_STATE.get(state)
-        return self.seconds(name, category) if name else None
-
-
-@dataclass
-class WishLifecycleInput:
-    wish_id: str
-    community_id: str
-    limits: WishLimits
-
-
-@dataclass
-class WishTransition:
-    """A committed transition, as the outbox relays it."""
-
-    version: int
-    state: str
-    claimant_member_id: str = ""
-    category: str = ""
-    deadline: float = 0.0  # seconds since the epoch; 0 before approval
-
-
-@dataclass
-class WishLifecycleStatus:
-    state: str
-    version: int
-    reminders: list[str] = field(default_factory=list)
-    service_record_id: str = ""
-
-
-_ACTIVITY_OPTIONS = {
+_STEP_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 }
 
 
-def workflow_id(wish_id: str) -> str:
-    return f"wish-{wish_id}"
-
-
-@workflow.defn
+@workflow.defn(name=WORKFLOW)
 class WishLifecycle:
     @workflow.init
     def __init__(self, params: WishLifecycleInput) -> None:
@@ -136,11 +85,11 @@ class WishLifecycle:
         self.reminders: list[str] = []
         self.service_record_id = ""
 
-    @workflow.signal
+    @workflow.signal(name=TRANSITION_SIGNAL)
     def transition(self, change: WishTransition) -> None:
         self._apply(change)
 
-    @workflow.query
+    @workflow.query(name=STATUS_QUERY)
     def status(self) -> WishLifecycleStatus:
         return WishLifecycleStatus(
             state=self.state,
@@ -169,7 +118,7 @@ class WishLifecycle:
             await self._follow_up(params)
         if self.state == "closed" and self.claimant_member_id:
             record = await workflow.execute_activity_method(
-                WishActivities.record_service, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
+                WishSteps.record_service, WishRef(params.wish_id), **_STEP_OPTIONS
             )
             self.service_record_id = record
         return self.state
@@ -232,9 +181,9 @@ class WishLifecycle:
     async def _org_path(self, params: WishLifecycleInput, start: str) -> list[OrgStep]:
         try:
             return await workflow.execute_activity_method(
-                WishActivities.org_path,
+                WishSteps.org_path,
                 OrgPathRequest(start, params.limits.escalate_to),
-                **_ACTIVITY_OPTIONS,
+                **_STEP_OPTIONS,
             )
         except ActivityError:
             # Only a permanent error gets here (e.g. the community is gone): the reminder stands, nothing climbs.
@@ -243,9 +192,7 @@ class WishLifecycle:
 
     async def _reread_moved(self, params: WishLifecycleInput, version: int) -> bool:
         """Re-reads the record before acting: a transition committed but not yet relayed is not missed."""
-        snapshot = await workflow.execute_activity_method(
-            WishActivities.read_wish, WishRef(params.wish_id), **_ACTIVITY_OPTIONS
-        )
+        snapshot = await workflow.execute_activity_method(WishSteps.read_wish, WishRef(params.wish_id), **_STEP_OPTIONS)
         self._apply(snapshot)
         self.unit_id = snapshot.unit_id
         return self.version != version
@@ -287,7 +234,7 @@ class WishLifecycle:
             f"past its deadline by {_humanise(grace)} more: escalated to the parent org and reopened for claiming",
         )
         snapshot = await workflow.execute_activity_method(
-            WishActivities.act_on_limit,
+            WishSteps.act_on_limit,
             LimitActionRequest(
                 request_id=f"{workflow.info().workflow_id}/v{version}/reopen",
                 wish_id=params.wish_id,
@@ -295,7 +242,7 @@ class WishLifecycle:
                 version=version,
                 note=f"claim by member {self.claimant_member_id} lapsed past its deadline: reopened for claiming",
             ),
-            **_ACTIVITY_OPTIONS,
+            **_STEP_OPTIONS,
         )
         self._apply(snapshot)
         await workflow.wait_condition(lambda: self.version != version)
@@ -306,7 +253,7 @@ class WishLifecycle:
         if await self._wait(version, limit) or await self._reread_moved(params, version):
             return
         snapshot = await workflow.execute_activity_method(
-            WishActivities.act_on_limit,
+            WishSteps.act_on_limit,
             LimitActionRequest(
                 request_id=f"{workflow.info().workflow_id}/v{version}/close",
                 wish_id=params.wish_id,
@@ -314,14 +261,14 @@ class WishLifecycle:
                 version=version,
                 note=f"not confirmed within {_humanise(limit)}: closed as confirmed by default",
             ),
-            **_ACTIVITY_OPTIONS,
+            **_STEP_OPTIONS,
         )
         self._apply(snapshot)
         await workflow.wait_condition(lambda: self.version != version)
 
     async def _parent(self, params: WishLifecycleInput) -> str:
         parent = await workflow.execute_activity_method(
-            WishActivities.parent_org, OrgRef(params.community_id), **_ACTIVITY_OPTIONS
+            WishSteps.parent_org, OrgRef(params.community_id), **_STEP_OPTIONS
         )
         return f"org:{parent.org_unit_id}" if parent.org_unit_id else f"org:{params.community_id}"
 
@@ -338,7 +285,7 @@ class WishLifecycle:
     ) -> None:
         """Records a reminder or escalation once: its request id names the wish, the version and the step."""
         await workflow.execute_activity_method(
-            WishActivities.record_reminder,
+            WishSteps.record_reminder,
             ReminderRequest(
                 request_id=f"{workflow.info().workflow_id}/v{version}/{key or step}",
                 wish_id=params.wish_id,
@@ -348,7 +295,7 @@ class WishLifecycle:
                 recipients=recipients,
                 level=level,
             ),
-            **_ACTIVITY_OPTIONS,
+            **_STEP_OPTIONS,
         )
         self.reminders.append(f"{step}:{state}")
 
@@ -373,7 +320,7 @@ class WishLifecycle:
     async def _recommended_claimants(self, wish_id: str) -> list[str]:
         try:
             return await workflow.execute_activity_method(
-                WishActivities.recommend_claimants,
+                WishSteps.recommend_claimants,
                 WishRef(wish_id),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_attempts=3),

@@ -1,4 +1,4 @@
-"""`python -m workflows.worker`: runs linli's workflows and activities until SIGTERM.
+"""`python -m workflows.worker`: runs linli's workflows and their steps (Temporal activities) until SIGTERM.
 
 Workflows keep their state in Temporal, so a worker may be killed at any point: another (or the same,
 restarted) worker picks up where it stopped. Metrics (workflow and activity counts, latencies, failures)
@@ -24,16 +24,17 @@ from temporalio.worker import Worker
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.logs import configure_logging
-from workflows.activity_activities import ActivityActivities
-from workflows.emergency_activities import EmergencyActivities
+from workflows.activity_notice_steps import ActivityNoticeSteps
+from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
+from workflows.activity_steps import ActivitySteps
 from workflows.emergency_dispatch import EmergencyDispatch
-from workflows.emergency_notify import notifiers_for
+from workflows.emergency_steps import EmergencySteps
 from workflows.holiday_activity import HolidayActivity
-from workflows.recurring_activities import ActivityNoticeDigest, RecurringActivityRun
-from workflows.report_activities import ReportActivities
+from workflows.notices import notifiers_for
+from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
-from workflows.wish_activities import WishActivities
 from workflows.wish_lifecycle import WishLifecycle
+from workflows.wish_steps import WishSteps
 
 log = logging.getLogger("linli.worker")
 
@@ -49,11 +50,13 @@ WORKFLOWS = [
 ]
 
 
-def activities(settings: Settings) -> list[object]:
+def steps(settings: Settings) -> list[object]:
+    """Every step the workflows take, registered by its method's name (the activity type name histories record)."""
+
     def channel(address: str):
         return service_channel(address, settings.auth_secret, "worker")
 
-    wish = WishActivities(
+    wish = WishSteps(
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
@@ -73,8 +76,8 @@ def activities(settings: Settings) -> list[object]:
 
 
 def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
-    """The activities of EmergencyDispatch; notices go to the log, and to the webhook when one is set."""
-    steps = EmergencyActivities(
+    """The steps of EmergencyDispatch; notices go to the log, and to the webhook when one is set."""
+    steps = EmergencySteps(
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
         notifiers_for(settings.alerts.webhook_url),
@@ -89,8 +92,8 @@ def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Setti
 
 
 def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
-    """The activities of the report workflows."""
-    steps = ReportActivities(
+    """The steps of the report workflows."""
+    steps = ReportSteps(
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
         reports_pb2_grpc.ReportServiceStub(channel(settings.registry_address)),
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
@@ -106,21 +109,22 @@ def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings
 
 
 def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
-    """The activities of HolidayActivity and the recurring-activity runs; notices go where alert notices go."""
-    steps = ActivityActivities(
-        activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+    """The steps of HolidayActivity and the scheduled activity workflows; notices go where alert notices go."""
+    activities = activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address))
+    steps = ActivitySteps(
+        activities,
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
-        notifiers_for(settings.alerts.webhook_url),
     )
+    notices = ActivityNoticeSteps(activities, notifiers_for(settings.alerts.webhook_url))
     return [
         steps.read_activity,
         steps.advance_activity,
         steps.notify_participants,
         steps.record_notice,
-        steps.send_activity_notice,
-        steps.give_up_notice,
-        steps.send_notice_digests,
+        notices.send_activity_notice,
+        notices.give_up_notice,
+        notices.send_notice_digests,
         steps.recommend_volunteers,
         steps.propose_from_template,
         steps.record_volunteer_service,
@@ -166,7 +170,7 @@ async def run(settings: Settings) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=activities(settings),
+        activities=steps(settings),
         graceful_shutdown_timeout=settings.shutdown_grace,
     )
     log.info("worker running", extra={"task_queue": settings.task_queue, "temporal": settings.temporal_address})

@@ -27,8 +27,8 @@ from temporalio.service import RPCError
 
 from services.runtime.config import ConfigError, Settings
 from services.runtime.config import WishLimits as WishLimitSettings
+from services.wishes import contract
 from services.wishes.domain import CATEGORY_NUMBERS
-from workflows.wish_lifecycle import WishLifecycle, WishLifecycleInput, WishLimits, WishTransition, workflow_id
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ DELIVERY_LAG = Histogram(
 _BATCH = 200
 
 
-def workflow_limits(limits: WishLimitSettings) -> WishLimits:
+def workflow_limits(limits: WishLimitSettings) -> contract.WishLimits:
     """The deployment's limits as the workflow takes them (seconds), checking the category names."""
     unknown = set(limits.by_category) - set(CATEGORY_NUMBERS)
     if unknown:
@@ -52,7 +52,7 @@ def workflow_limits(limits: WishLimitSettings) -> WishLimits:
             f"LINLI_WISH_CATEGORY_LIMITS: unknown categories {', '.join(sorted(unknown))} "
             f"(known: {', '.join(CATEGORY_NUMBERS)})"
         )
-    return WishLimits(
+    return contract.WishLimits(
         review_seconds=limits.review.total_seconds(),
         publish_seconds=limits.publish.total_seconds(),
         claim_seconds=limits.claim.total_seconds(),
@@ -143,13 +143,13 @@ class TransitionRelay:
         wish_id = str(event["wish_id"])
         claimant = event["claimant_member_id"]
         await self.temporal.start_workflow(
-            WishLifecycle.run,
-            WishLifecycleInput(wish_id=wish_id, community_id=str(event["community_id"]), limits=self.limits),
-            id=workflow_id(wish_id),
+            contract.WORKFLOW,
+            contract.WishLifecycleInput(wish_id=wish_id, community_id=str(event["community_id"]), limits=self.limits),
+            id=contract.workflow_id(wish_id),
             task_queue=self.task_queue,
-            start_signal="transition",
+            start_signal=contract.TRANSITION_SIGNAL,
             start_signal_args=[
-                WishTransition(
+                contract.WishTransition(
                     event["version"],
                     event["state"],
                     str(claimant) if claimant else "",

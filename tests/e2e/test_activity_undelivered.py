@@ -18,7 +18,8 @@ from services.runtime.auth import Role
 from services.runtime.clients import service_channel
 from tests.e2e.conftest import make_community, new_request_id
 from tests.e2e.test_activity_api import proposal
-from workflows.activity_activities import ActivityActivities, GiveUp, NoticeRef
+from workflows.activity_notice_steps import ActivityNoticeSteps
+from workflows.activity_steps import GiveUp, NoticeRef
 
 
 async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_history(
@@ -43,7 +44,7 @@ async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_h
             metadata=api.token(Role.SERVICE),
         )
         sequence = recorded.notice.sequence
-        steps = ActivityActivities(activities_pb2_grpc.ActivityServiceStub(ch), None, None)  # type: ignore[arg-type]
+        steps = ActivityNoticeSteps(activities_pb2_grpc.ActivityServiceStub(ch), ())
         give_up = GiveUp(activity_id, sequence, "not delivered after 6h of retries: gateway failed: HTTP 503", "org:9")
         told = await ActivityEnvironment().run(steps.give_up_notice, give_up)
         # A retry (the worker died before the workflow heard) records nothing twice and returns the same notice.

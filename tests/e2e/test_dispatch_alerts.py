@@ -28,12 +28,12 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
+from services.dispatch.alerts.contract import workflow_id
 from services.runtime.auth import Role
 from services.runtime.db import create_pool, migrate
 from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id, register_member
 from tests.notice_gateway import NoticeGateway
-from workflows.emergency_dispatch import workflow_id
 
 ACK_TIMEOUT = 3.0  # seconds each volunteer (and community staff) has to answer, in these tests
 WHOLE_DAY = [dis.WeeklyDutySlot(weekday=d) for d in range(1, 8)]

@@ -20,10 +20,10 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from devstack.stack import LocalStack
+from services.dispatch.activities.contract import workflow_id as activity_workflow_id
+from services.dispatch.alerts.contract import workflow_id as alert_workflow_id
 from services.runtime.auth import Role
 from tests.e2e.conftest import Community, make_community, new_request_id, register_member
-from workflows.emergency_dispatch import workflow_id as alert_workflow_id
-from workflows.holiday_activity import workflow_id as activity_workflow_id
 
 
 @pytest.fixture(scope="module")

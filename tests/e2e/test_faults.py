@@ -21,10 +21,10 @@ from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.db import create_pool, migrate
 from services.wishes.__main__ import MIGRATIONS
+from services.wishes.contract import workflow_id
 from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id, register_member
 from tests.e2e.test_wish_slice import in_days, submit, workflow_state
-from workflows.wish_lifecycle import workflow_id
 
 
 async def events_of(api: Api, wish_id: str) -> list[wish.WishEvent]:

@@ -29,9 +29,10 @@ from temporalio.client import Client, WorkflowHandle
 
 from devstack.client import Api
 from devstack.stack import LocalStack
+from services.registry.reports.contract import WeeklyReportsInput, weekly_report_workflow_id
 from services.registry.reports.domain import week_before
 from tests.e2e.conftest import new_request_id, register_member
-from workflows.reports import WeeklyReports, WeeklyReportsInput, weekly_report_workflow_id
+from workflows.reports import WeeklyReports
 
 ZONE = "Asia/Shanghai"
 

@@ -15,10 +15,11 @@ from temporalio.client import Client
 
 from devstack.client import Api
 from devstack.stack import LocalStack
+from services.registry.reports.contract import YearlyReportsInput, yearly_reports_workflow_id
 from services.runtime.auth import Role
 from tests.e2e.conftest import new_request_id, register_member
 from tests.e2e.test_report_weekly import ZONE, make_district, record_service
-from workflows.reports import YearlyReportsInput, YearlyServiceReports, yearly_reports_workflow_id
+from workflows.reports import YearlyServiceReports
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,11 @@ from linli.wishes.v1 import wishes_pb2 as wish
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
+from services.wishes.contract import workflow_id
 from tests.e2e.conftest import Community, make_community, new_request_id, register_member
 from tests.e2e.test_wish_close_out import claimed, eventually, get
 from tests.e2e.test_wish_outcomes import export_rows, refused, team_of
 from tests.e2e.test_wish_slice import in_days, published, submit
-from workflows.wish_lifecycle import workflow_id
 
 
 def submission(community: Community, request_id: str, text: str = "我想找对象") -> wish.SubmitWishRequest:

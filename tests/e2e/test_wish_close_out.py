@@ -20,9 +20,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
+from services.wishes.contract import workflow_id
 from tests.e2e.conftest import Community, make_community, new_request_id, register_member
 from tests.e2e.test_wish_slice import published, submit
-from workflows.wish_lifecycle import workflow_id
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30) -> None:

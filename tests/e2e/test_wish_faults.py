@@ -26,10 +26,10 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.stack import LocalStack
 from services.runtime.db import create_pool, migrate
 from services.wishes.__main__ import MIGRATIONS
+from services.wishes.contract import workflow_id
 from tests.e2e.conftest import make_community, new_request_id, register_member
 from tests.e2e.test_wish_close_out import claimed, fulfil, get, services_of, workflow_ended
 from tests.e2e.test_wish_slice import in_days
-from workflows.wish_lifecycle import workflow_id
 
 T = TypeVar("T")
 UNAVAILABLE_SEEN = [0]

@@ -17,8 +17,9 @@ from temporalio.client import Client
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
+from services.wishes.contract import workflow_id
 from tests.e2e.conftest import Community, make_community, new_request_id, register_member
-from workflows.wish_lifecycle import WishLifecycle, workflow_id
+from workflows.wish_lifecycle import WishLifecycle
 
 
 def in_days(days: int) -> Timestamp:

@@ -32,6 +32,7 @@ from temporalio.worker import Replayer, Worker
 
 from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.activities import domain
+from services.dispatch.activities.contract import NoticeDigestInput, RoleNeed, workflow_id
 from services.dispatch.activities.relay import ActivityRelay
 from services.dispatch.activities.servicer import activity_message, event_message
 from services.dispatch.activities.store import ActivityStore, NewActivity, WrongState
@@ -40,8 +41,9 @@ from services.runtime.config import load_settings
 from services.runtime.convert import to_timestamp
 from services.runtime.db import create_pool, migrate
 from tests.notice_gateway import NoticeGateway, running_gateway
-from workflows.activity_activities import (
-    ActivityActivities,
+from workflows.activity_notice_steps import ActivityNoticeSteps
+from workflows.activity_schedules import ActivityNoticeDigest
+from workflows.activity_steps import (
     ActivityRef,
     ActivitySnapshot,
     AdvanceRequest,
@@ -49,15 +51,13 @@ from workflows.activity_activities import (
     NoticeOutcome,
     NoticeRef,
     NoticeRequest,
-    RoleNeed,
     ServiceRecordRequest,
     VolunteerQuery,
     VolunteerService,
 )
-from workflows.emergency_notify import notifiers_for
-from workflows.holiday_activity import HolidayActivity, workflow_id
-from workflows.recurring_activities import ActivityNoticeDigest, NoticeDigestInput
-from workflows.wish_activities import OrgRef
+from workflows.holiday_activity import HolidayActivity
+from workflows.notices import notifiers_for
+from workflows.wish_steps import OrgRef
 
 WORKER = Caller("service:worker", Role.SERVICE, WHOLE_DEPLOYMENT)
 STAFF = Caller("staff-street", Role.STAFF, "3")
@@ -213,7 +213,7 @@ class Town:
             )
             return NoticeRef(request.activity_id, notice.id)
 
-        sender = ActivityActivities(StoreAsService(store), None, None, notifiers_for(self.webhook_url))  # type: ignore[arg-type]
+        sender = ActivityNoticeSteps(StoreAsService(store), notifiers_for(self.webhook_url))  # type: ignore[arg-type]
 
         @activity.defn(name="recommend_volunteers")
         async def recommend_volunteers(query: VolunteerQuery) -> list[str]:
@@ -608,7 +608,7 @@ async def test_each_recipient_gets_a_notice_once_across_failed_attempts_and_a_lo
         )
     notice, _ = await town.store.notify(WORKER, "n1", activity_id, "reminder_day_before", "tomorrow", [], True)
     service = StoreAsService(town.store)
-    sender = ActivityActivities(service, None, None, notifiers_for(town.webhook_url))  # type: ignore[arg-type]
+    sender = ActivityNoticeSteps(service, notifiers_for(town.webhook_url))  # type: ignore[arg-type]
     env = ActivityEnvironment()
     ref = NoticeRef(str(activity_id), notice.id)
 
@@ -644,7 +644,7 @@ async def test_a_failing_gateway_keeps_what_got_through_and_the_retry_sends_the_
     notice, _ = await town.store.notify(
         WORKER, "n2", activity_id, "volunteers_wanted", "stewards wanted", ["org:4", "member:7", "member:8"], False
     )
-    sender = ActivityActivities(StoreAsService(town.store), None, None, notifiers_for(town.webhook_url))  # type: ignore[arg-type]
+    sender = ActivityNoticeSteps(StoreAsService(town.store), notifiers_for(town.webhook_url))  # type: ignore[arg-type]
     ref = NoticeRef(str(activity_id), notice.id)
     town.gateway.status = 503
     with pytest.raises(ApplicationError, match="gateway failed"):

@@ -22,9 +22,10 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.emergency_activities import AlertRef, AlertSnapshot, AlertStep, Callee, CallList
-from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
-from workflows.emergency_notify import Notice
+from services.dispatch.alerts.contract import AlertChange, Callee, EmergencyDispatchInput, workflow_id
+from workflows.emergency_dispatch import EmergencyDispatch
+from workflows.emergency_steps import AlertRef, AlertSnapshot, AlertStep, CallList
+from workflows.notices import Notice
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.notice_gateway import NoticeGateway, running_gateway
-from workflows.emergency_notify import (
+from workflows.notices import (
     GatewayRefused,
     GatewayUnavailable,
     LogNotifier,

@@ -19,7 +19,9 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.wish_activities import (
+from services.wishes.contract import WishLifecycleInput, WishLimits, WishTransition, workflow_id
+from workflows.wish_lifecycle import WishLifecycle
+from workflows.wish_steps import (
     LimitActionRequest,
     OrgPathRequest,
     OrgRef,
@@ -28,13 +30,6 @@ from workflows.wish_activities import (
     WishRef,
     WishSnapshot,
     org_kind_number,
-)
-from workflows.wish_lifecycle import (
-    WishLifecycle,
-    WishLifecycleInput,
-    WishLimits,
-    WishTransition,
-    workflow_id,
 )
 
 HOUR = 3600

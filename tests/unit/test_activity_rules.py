@@ -10,11 +10,10 @@ import pytest
 from temporalio.client import ScheduleOverlapPolicy
 
 from services.dispatch.activities import domain
+from services.dispatch.activities.contract import ActivityTemplate, RecurringRunInput, RoleNeed, schedule_for
+from services.registry.reports.contract import report_schedules
 from services.registry.reports.domain import parse_week, week_before, week_bounds, weekly_csv
 from services.runtime.errors import InvalidArgument
-from workflows.activity_activities import RoleNeed
-from workflows.recurring_activities import ActivityTemplate, RecurringRunInput, schedule_for
-from workflows.reports import report_schedules
 
 START = datetime(2026, 6, 19, 9, 0, tzinfo=UTC)  # 端午 2026
 

@@ -13,8 +13,8 @@ from services.runtime.config import ConfigError, load_settings, parse_category_l
 from services.runtime.errors import InvalidArgument
 from services.wishes import domain
 from services.wishes.claims import Claims
+from services.wishes.contract import WishLimits
 from services.wishes.relay import workflow_limits
-from workflows.wish_lifecycle import WishLimits
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 ENV = {

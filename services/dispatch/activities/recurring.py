@@ -6,9 +6,10 @@ request id (after Temporal was unreachable) creates the schedule it is missing, 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import asyncpg
 from google.protobuf import json_format
@@ -16,17 +17,23 @@ from linli.dispatch.v1 import activities_pb2 as pb
 from temporalio.client import Client, ScheduleAlreadyRunningError
 from temporalio.service import RPCError
 
+from services.dispatch.activities.contract import (
+    ActivityTemplate,
+    RecurringRunInput,
+    RoleNeed,
+    schedule_for,
+    schedule_id,
+)
+from services.dispatch.activities.store import NewActivity
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import validate
 from services.runtime.auth import Caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import InvalidArgument, NotFound, Unavailable
 from services.runtime.org_directory import OrgDirectory
-from workflows.activity_activities import RoleNeed
-from workflows.recurring_activities import ActivityTemplate, RecurringRunInput, schedule_for, schedule_id
 
-if TYPE_CHECKING:
-    from services.dispatch.activities.servicer import ActivityServicer
+# Checks a proposal field by field and in the caller's scope (the servicer's own check, passed in).
+CheckProposal = Callable[[Caller, pb.ProposeActivityRequest], Awaitable[NewActivity]]
 
 _COLUMNS = """id, org_unit_id, org_path, template, every_days, day_of_month, lead_hours, duration_minutes, paused,
     schedule_created, created_at"""
@@ -118,7 +125,7 @@ class RecurringActivities:
         await require_unit_in_scope(self.org, caller, recurring.org_unit_id, field)
 
     async def create(
-        self, caller: Caller, request: pb.CreateRecurringActivityRequest, activities: ActivityServicer
+        self, caller: Caller, request: pb.CreateRecurringActivityRequest, check_proposal: CheckProposal
     ) -> pb.CreateRecurringActivityResponse:
         request_id = validate.request_id(request.request_id)
         given = request.recurring_activity
@@ -145,7 +152,7 @@ class RecurringActivities:
         ):
             getattr(template, name).CopyFrom(to_timestamp(moment))
         try:
-            new = await activities.new_activity(caller, template)
+            new = await check_proposal(caller, template)
         except InvalidArgument as exc:
             raise InvalidArgument(exc.message, f"recurring_activity.template.{exc.field}") from exc
         for name in ("start_time", "end_time", "signup_deadline"):

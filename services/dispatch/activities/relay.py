@@ -21,17 +21,9 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from services.dispatch.activities import contract
 from services.runtime.config import Settings
 from services.runtime.errors import Unavailable
-from workflows.holiday_activity import (
-    ActivityChange,
-    ActivityLimits,
-    HolidayActivity,
-    HolidayActivityInput,
-    NoticeRecorded,
-    workflow_id,
-)
-from workflows.recurring_activities import DIGEST_SCHEDULE_ID, digest_schedule
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +42,7 @@ class ActivityRelay:
         self.temporal = temporal
         self.task_queue = settings.task_queue
         self.poll_interval = settings.outbox_poll_interval.total_seconds()
-        self.limits = ActivityLimits(approval_seconds=settings.activity_approval_limit.total_seconds())
+        self.limits = contract.ActivityLimits(approval_seconds=settings.activity_approval_limit.total_seconds())
         self.timezone = settings.timezone
         self._wake = asyncio.Event()
         self._digest_scheduled = False
@@ -64,7 +56,9 @@ class ActivityRelay:
         if self._digest_scheduled:
             return
         try:
-            await self.temporal.create_schedule(DIGEST_SCHEDULE_ID, digest_schedule(self.task_queue, self.timezone))
+            await self.temporal.create_schedule(
+                contract.DIGEST_SCHEDULE_ID, contract.digest_schedule(self.task_queue, self.timezone)
+            )
         except ScheduleAlreadyRunningError:
             pass
         except (RPCError, RuntimeError, OSError) as exc:
@@ -116,18 +110,18 @@ class ActivityRelay:
         delivered: list[int] = []
         for event in events:
             if event["kind"] == "transition":
-                signal, argument = "changed", ActivityChange(event["version"], event["state"])
+                signal, argument = contract.CHANGED_SIGNAL, contract.ActivityChange(event["version"], event["state"])
             else:
-                signal, argument = "notice", NoticeRecorded(event["id"])
+                signal, argument = contract.NOTICE_SIGNAL, contract.NoticeRecorded(event["id"])
             try:
                 await self.temporal.start_workflow(
-                    HolidayActivity.run,
-                    HolidayActivityInput(
+                    contract.WORKFLOW,
+                    contract.HolidayActivityInput(
                         activity_id=str(event["activity_id"]),
                         org_unit_id=str(event["org_unit_id"]),
                         limits=self.limits,
                     ),
-                    id=workflow_id(str(event["activity_id"])),
+                    id=contract.workflow_id(str(event["activity_id"])),
                     task_queue=self.task_queue,
                     start_signal=signal,
                     start_signal_args=[argument],

@@ -365,7 +365,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
     async def CreateRecurringActivity(
         self, request: pb.CreateRecurringActivityRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateRecurringActivityResponse:
-        return await self.recurring.create(current_caller(), request, self)
+        return await self.recurring.create(current_caller(), request, self.new_activity)
 
     async def GetRecurringActivity(
         self, request: pb.GetRecurringActivityRequest, context: grpc.aio.ServicerContext

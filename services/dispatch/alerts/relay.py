@@ -24,9 +24,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from services.dispatch.alerts import contract
 from services.runtime.config import Settings
-from workflows.emergency_activities import Callee
-from workflows.emergency_dispatch import AlertChange, EmergencyDispatch, EmergencyDispatchInput, workflow_id
 
 if TYPE_CHECKING:
     from services.dispatch.alerts.store import Alert
@@ -167,8 +166,8 @@ class AlertRelay:
     async def _signal_with_start(self, event: Mapping[str, Any]) -> None:
         alert_id = str(event["alert_id"])
         await self.temporal.start_workflow(
-            EmergencyDispatch.run,
-            EmergencyDispatchInput(
+            contract.WORKFLOW,
+            contract.EmergencyDispatchInput(
                 alert_id=alert_id,
                 ack_timeout_seconds=self.ack_timeout,
                 staff_timeout_seconds=self.staff_timeout,
@@ -178,20 +177,20 @@ class AlertRelay:
                 volunteers=_callees(event["call_list"]),
                 unit_id=str(event["unit_id"]),
             ),
-            id=workflow_id(alert_id),
+            id=contract.workflow_id(alert_id),
             task_queue=self.task_queue,
-            start_signal="changed",
-            start_signal_args=[AlertChange(event["version"], event["kind"], event["recipient"])],
+            start_signal=contract.CHANGED_SIGNAL,
+            start_signal_args=[contract.AlertChange(event["version"], event["kind"], event["recipient"])],
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             rpc_timeout=timedelta(seconds=5),
         )
 
 
-def _callees(call_list: list[list[str]] | None) -> list[Callee] | None:
+def _callees(call_list: list[list[str]] | None) -> list[contract.Callee] | None:
     if call_list is None:
         return None
     callees = []
     for volunteer, nearness in call_list:
         kind, _, number = volunteer.partition(":")
-        callees.append(Callee(number, nearness) if kind == "member" else Callee("", nearness, number))
+        callees.append(contract.Callee(number, nearness) if kind == "member" else contract.Callee("", nearness, number))
     return callees

@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from services.registry.domain import OrgUnit
 from services.registry.lookups import require_member_in_scope, require_unit_in_scope
+from services.registry.reports import contract
 from services.registry.reports.domain import parse_week, weekly_csv
 from services.registry.reports.metrics import REPORTS_STORED
 from services.registry.reports.store import ReportStore
@@ -26,15 +27,6 @@ from services.registry.store import RegistryStore
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from workflows.reports import (
-    WeeklyReports,
-    WeeklyReportsInput,
-    YearlyReportsInput,
-    YearlyServiceReports,
-    report_schedules,
-    weekly_reports_workflow_id,
-    yearly_reports_workflow_id,
-)
 
 _REPORTING_KINDS = ("city", "district", "street")
 MAX_YEARLY_BATCH = 1000
@@ -106,11 +98,11 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         today = datetime.now(ZoneInfo(self.zone)).date()
         if week + timedelta(days=7) > today:
             raise FailedPrecondition(f"the week of {week} has not ended yet", "week_start")
-        workflow_id = weekly_reports_workflow_id(str(unit.id), week.isoformat())
+        workflow_id = contract.weekly_reports_workflow_id(str(unit.id), week.isoformat())
         try:
             await self.temporal.start_workflow(
-                WeeklyReports.run,
-                WeeklyReportsInput(org_unit_id=str(unit.id), week_start=week.isoformat(), timezone=self.zone),
+                contract.WEEKLY_REPORTS_WORKFLOW,
+                contract.WeeklyReportsInput(org_unit_id=str(unit.id), week_start=week.isoformat(), timezone=self.zone),
                 id=workflow_id,
                 task_queue=self.task_queue,
                 # Producing again is allowed (the stored reports are kept); never two at once.
@@ -131,11 +123,11 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         if not 2000 <= request.year < datetime.now(ZoneInfo(self.zone)).year:
             raise InvalidArgument("must be a year that has ended, 2000 or later", "year")
         unit = await self._unit(caller, request.org_unit_id)
-        workflow_id = yearly_reports_workflow_id(str(unit.id), request.year)
+        workflow_id = contract.yearly_reports_workflow_id(str(unit.id), request.year)
         try:
             await self.temporal.start_workflow(
-                YearlyServiceReports.run,
-                YearlyReportsInput(org_unit_id=str(unit.id), year=request.year, timezone=self.zone),
+                contract.YEARLY_REPORTS_WORKFLOW,
+                contract.YearlyReportsInput(org_unit_id=str(unit.id), year=request.year, timezone=self.zone),
                 id=workflow_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
@@ -180,7 +172,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
                 f"org unit {unit.id} is a {unit.kind}; reports are by street/town and up", "org_unit_id"
             )
         created = []
-        for schedule_id, schedule in report_schedules(str(unit.id), self.zone, self.task_queue):
+        for schedule_id, schedule in contract.report_schedules(str(unit.id), self.zone, self.task_queue):
             try:
                 await self.temporal.create_schedule(schedule_id, schedule)
             except ScheduleAlreadyRunningError:

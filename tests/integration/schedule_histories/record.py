@@ -21,30 +21,17 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from devstack.temporal import test_server_binary
-from workflows.activity_activities import DigestRun, NoticeOutcome, RoleNeed, TemplateProposal
-from workflows.recurring_activities import (
-    ActivityNoticeDigest,
-    ActivityTemplate,
-    NoticeDigestInput,
-    RecurringActivityRun,
-    RecurringRunInput,
-)
-from workflows.report_activities import (
-    StoredWeekly,
-    StoreWeeklyRequest,
-    WeeklyPlan,
-    WeeklyPlanRequest,
+from services.dispatch.activities.contract import ActivityTemplate, NoticeDigestInput, RecurringRunInput, RoleNeed
+from services.registry.reports.contract import (
     WeeklyReportInput,
-    YearlyReportsRequest,
-)
-from workflows.reports import (
-    WeeklyReport,
-    WeeklyReports,
     WeeklyReportsInput,
     YearlyReportsInput,
-    YearlyServiceReports,
     weekly_report_workflow_id,
 )
+from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
+from workflows.activity_steps import DigestRun, NoticeOutcome, TemplateProposal
+from workflows.report_steps import StoredWeekly, StoreWeeklyRequest, WeeklyPlan, WeeklyPlanRequest, YearlyReportsRequest
+from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record-schedules"

@@ -21,9 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from devstack.temporal import test_server_binary
+from services.wishes.contract import WishLifecycleInput, WishTransition, workflow_id
 from tests.integration.test_wish_lifecycle_workflow import LIMITS, World
-from workflows.wish_activities import WishSnapshot
-from workflows.wish_lifecycle import WishLifecycle, WishLifecycleInput, WishTransition, workflow_id
+from workflows.wish_lifecycle import WishLifecycle
+from workflows.wish_steps import WishSnapshot
 
 HERE = Path(__file__).parent
 Scenario = Callable[[WorkflowEnvironment, World, WorkflowHandle], Awaitable[None]]

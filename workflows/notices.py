@@ -1,8 +1,9 @@
-"""Notices to the people an alert calls: one interface, two real senders — the log and an HTTP webhook.
+"""Sending notices to people — whom an alert calls or stands down, an activity's participants and organisers, a
+recipient's daily digest: one interface, two real senders — the log and an HTTP webhook.
 
-The webhook is the SMS or app-push gateway. One POST is one attempt; retries with back-off are the
-Temporal retry policy of the activity that sends (workflows/emergency_dispatch.py), so they survive a
-worker restart. Each notice carries an idempotency key, so a gateway can drop the repeat of a notice it
+The webhook is the SMS or app-push gateway. One POST is one attempt; retries with back-off are the Temporal
+retry policy of the step that sends (workflows/emergency_dispatch.py, workflows/holiday_activity.py), so they
+survive a worker restart. Each notice carries an idempotency key, so a gateway can drop the repeat of a notice it
 took just before a retry.
 """
 

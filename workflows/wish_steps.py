@@ -1,40 +1,18 @@
-"""Activities of the wish lifecycle: everything it does to the outside world, over the services' gRPC APIs."""
+"""The steps of the wish lifecycle (its Temporal activities): everything it does to the outside world, over the
+services' gRPC APIs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import TypeVar
 
-import grpc
 from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-T = TypeVar("T")
-
-# A caller's mistake or a missing record will not heal by retrying.
-_PERMANENT = {
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.PERMISSION_DENIED,
-    grpc.StatusCode.UNAUTHENTICATED,
-    grpc.StatusCode.FAILED_PRECONDITION,
-}
-# Twice the service channel's default: an activity keeps no caller waiting, and Temporal bounds and retries it.
-_TIMEOUT_SECONDS = 10
-
-
-async def _call(rpc: Awaitable[T]) -> T:
-    try:
-        return await rpc
-    except grpc.aio.AioRpcError as exc:
-        raise ApplicationError(
-            f"{exc.code().name}: {exc.details()}", type=exc.code().name, non_retryable=exc.code() in _PERMANENT
-        ) from None
+from workflows.steps import TIMEOUT_SECONDS, call
 
 
 @dataclass
@@ -123,7 +101,7 @@ def org_kind_number(name: str) -> int:
     return registry_pb2.OrgUnitKind.Value(f"ORG_UNIT_KIND_{name.upper()}")
 
 
-class WishActivities:
+class WishSteps:
     def __init__(
         self,
         wishes: wishes_pb2_grpc.WishServiceStub,
@@ -136,25 +114,25 @@ class WishActivities:
 
     @activity.defn
     async def read_wish(self, ref: WishRef) -> WishSnapshot:
-        response = await _call(
-            self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=_TIMEOUT_SECONDS)
+        response = await call(
+            self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=TIMEOUT_SECONDS)
         )
         return snapshot_of(response.wish)
 
     @activity.defn
     async def recommend_claimants(self, ref: WishRef) -> list[str]:
-        response = await _call(
+        response = await call(
             self.dispatch.RecommendClaimants(
-                dispatch_pb2.RecommendClaimantsRequest(wish_id=ref.wish_id, limit=5), timeout=_TIMEOUT_SECONDS
+                dispatch_pb2.RecommendClaimantsRequest(wish_id=ref.wish_id, limit=5), timeout=TIMEOUT_SECONDS
             )
         )
         return [r.member_id for r in response.recommendations]
 
     @activity.defn
     async def parent_org(self, ref: OrgRef) -> OrgRef:
-        response = await _call(
+        response = await call(
             self.registry.GetOrgUnit(
-                registry_pb2.GetOrgUnitRequest(org_unit_id=ref.org_unit_id), timeout=_TIMEOUT_SECONDS
+                registry_pb2.GetOrgUnitRequest(org_unit_id=ref.org_unit_id), timeout=TIMEOUT_SECONDS
             )
         )
         return OrgRef(response.org_unit.parent_id)
@@ -180,8 +158,8 @@ class WishActivities:
         return steps
 
     async def _org_unit(self, org_unit_id: str) -> registry_pb2.GetOrgUnitResponse:
-        return await _call(
-            self.registry.GetOrgUnit(registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id), timeout=_TIMEOUT_SECONDS)
+        return await call(
+            self.registry.GetOrgUnit(registry_pb2.GetOrgUnitRequest(org_unit_id=org_unit_id), timeout=TIMEOUT_SECONDS)
         )
 
     @activity.defn
@@ -189,7 +167,7 @@ class WishActivities:
         kind = {"reminder": wishes_pb2.WISH_EVENT_KIND_REMINDER, "escalation": wishes_pb2.WISH_EVENT_KIND_ESCALATION}[
             request.kind
         ]
-        response = await _call(
+        response = await call(
             self.wishes.RecordReminder(
                 wishes_pb2.RecordReminderRequest(
                     request_id=request.request_id,
@@ -200,7 +178,7 @@ class WishActivities:
                     recipients=request.recipients,
                     level=request.level,
                 ),
-                timeout=_TIMEOUT_SECONDS,
+                timeout=TIMEOUT_SECONDS,
             )
         )
         activity.logger.info(
@@ -214,7 +192,7 @@ class WishActivities:
             "reopen_claim": wishes_pb2.LIMIT_ACTION_REOPEN_CLAIM,
             "close_unconfirmed": wishes_pb2.LIMIT_ACTION_CLOSE_UNCONFIRMED,
         }[request.action]
-        response = await _call(
+        response = await call(
             self.wishes.ActOnLimit(
                 wishes_pb2.ActOnLimitRequest(
                     request_id=request.request_id,
@@ -223,7 +201,7 @@ class WishActivities:
                     version=request.version,
                     note=request.note,
                 ),
-                timeout=_TIMEOUT_SECONDS,
+                timeout=TIMEOUT_SECONDS,
             )
         )
         activity.logger.info(
@@ -237,7 +215,7 @@ class WishActivities:
         """Records the closed wish's service (纪实) to its claimant and, for a group claim, to every participant,
         each with the wish's hours; the registry keeps one per member and wish. Returns the claimant's record id."""
         wish = (
-            await _call(self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=_TIMEOUT_SECONDS))
+            await call(self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=TIMEOUT_SECONDS))
         ).wish
         if wish.state != wishes_pb2.WISH_STATE_CLOSED or not wish.claimant_member_id:
             raise ApplicationError(f"wish {ref.wish_id} is not closed with a claimant", non_retryable=True)
@@ -256,7 +234,7 @@ class WishActivities:
             )
             if wish.HasField("fulfil_time"):
                 request.served_at.CopyFrom(wish.fulfil_time)
-            response = await _call(self.registry.RecordService(request, timeout=_TIMEOUT_SECONDS))
+            response = await call(self.registry.RecordService(request, timeout=TIMEOUT_SECONDS))
             activity.logger.info(
                 "wish service recorded",
                 extra={"wish_id": wish.id, "record_id": response.record.id, "created": response.created},

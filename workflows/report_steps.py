@@ -1,4 +1,4 @@
-"""Activities of the report workflows: the figures come from each service's stats call over gRPC, and the
+"""The steps of the report workflows (their Temporal activities): the figures come from each service's stats call over gRPC, and the
 reports go to the registry's ReportService, which stores each once per unit and period."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2,
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from services.registry.reports.contract import WeeklyReportInput
 from services.registry.reports.domain import week_before, week_bounds, year_bounds
-from workflows.wish_activities import _PERMANENT, _TIMEOUT_SECONDS, _call
+from workflows.steps import TIMEOUT_SECONDS, call, schedule_runs, step_failure
 
 _PAGE = 500
 _YEARLY_CONCURRENCY = 16
-_STATS_TIMEOUT_SECONDS = 60
+_STATSTIMEOUT_SECONDS = 60
 
 
 @dataclass
@@ -37,13 +37,6 @@ class WeeklyPlanRequest:
 class WeeklyPlan:
     week_start: str
     unit_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class WeeklyReportInput:
-    org_unit_id: str
-    week_start: str
-    timezone: str
 
 
 @dataclass
@@ -71,7 +64,7 @@ def _stamp(moment: datetime) -> Timestamp:
     return stamp
 
 
-class ReportActivities:
+class ReportSteps:
     def __init__(
         self,
         registry: registry_pb2_grpc.RegistryServiceStub,
@@ -94,9 +87,9 @@ class ReportActivities:
             or week_before(datetime.fromtimestamp(request.run_time, UTC), request.timezone).isoformat()
         )
         unit = (
-            await _call(
+            await call(
                 self.registry.GetOrgUnit(
-                    registry_pb2.GetOrgUnitRequest(org_unit_id=request.org_unit_id), timeout=_TIMEOUT_SECONDS
+                    registry_pb2.GetOrgUnitRequest(org_unit_id=request.org_unit_id), timeout=TIMEOUT_SECONDS
                 )
             )
         ).org_unit
@@ -109,12 +102,12 @@ class ReportActivities:
         for kind in kinds:
             token = ""
             while True:
-                page = await _call(
+                page = await call(
                     self.registry.ListOrgUnitSubtree(
                         registry_pb2.ListOrgUnitSubtreeRequest(
                             org_unit_id=unit.id, kind=kind, page_size=_PAGE, page_token=token
                         ),
-                        timeout=_TIMEOUT_SECONDS,
+                        timeout=TIMEOUT_SECONDS,
                     )
                 )
                 units += [u.id for u in page.org_units if u.id != unit.id]
@@ -130,26 +123,26 @@ class ReportActivities:
         start, end = week_bounds(datetime.fromisoformat(params.week_start).date(), params.timezone)
         period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
         unit, registry, wishes, alerts, pairings, activities = await asyncio.gather(
-            _call(
+            call(
                 self.registry.GetOrgUnit(
-                    registry_pb2.GetOrgUnitRequest(org_unit_id=params.org_unit_id), timeout=_TIMEOUT_SECONDS
+                    registry_pb2.GetOrgUnitRequest(org_unit_id=params.org_unit_id), timeout=TIMEOUT_SECONDS
                 )
             ),
             _optional(
                 self.registry.GetRegistryStats(
-                    registry_pb2.GetRegistryStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS
+                    registry_pb2.GetRegistryStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS
                 )
             ),
             _optional(
-                self.wishes.GetWishStats(wishes_pb2.GetWishStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS)
+                self.wishes.GetWishStats(wishes_pb2.GetWishStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
             ),
             _optional(
-                self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS)
+                self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
             ),
             self._pairings(params.org_unit_id, params.week_start),
             _optional(
                 self.activities.GetActivityStats(
-                    activities_pb2.GetActivityStatsRequest(**period), timeout=_STATS_TIMEOUT_SECONDS
+                    activities_pb2.GetActivityStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS
                 )
             ),
         )
@@ -210,12 +203,12 @@ class ReportActivities:
         active = started = 0
         token = ""
         while True:
-            page = await _call(
+            page = await call(
                 self.registry.ListPairings(
                     registry_pb2.ListPairingsRequest(
                         org_unit_id=org_unit_id, active_on=last_day, page_size=_PAGE, page_token=token
                     ),
-                    timeout=_STATS_TIMEOUT_SECONDS,
+                    timeout=_STATSTIMEOUT_SECONDS,
                 )
             )
             active += len(page.pairings)
@@ -226,17 +219,15 @@ class ReportActivities:
 
     @activity.defn
     async def store_weekly_report(self, request: StoreWeeklyRequest) -> StoredWeekly:
-        runs = activity.metric_meter().create_counter(
-            "linli_schedule_runs", "Runs of linli's Temporal Schedules, by schedule kind and outcome."
-        )
+        runs = schedule_runs()
         try:
-            response = await _call(
+            response = await call(
                 self.reports.StoreWeeklyReport(
                     reports_pb2.StoreWeeklyReportRequest(
                         request_id=request.request_id,
                         report=json_format.ParseDict(request.report, reports_pb2.WeeklyReport()),
                     ),
-                    timeout=_TIMEOUT_SECONDS,
+                    timeout=TIMEOUT_SECONDS,
                 )
             )
         except Exception:
@@ -256,12 +247,12 @@ class ReportActivities:
 
         async def summary(member_id: str) -> reports_pb2.YearlyServiceReport:
             async with limit:
-                got = await _call(
+                got = await call(
                     self.registry.GetMemberServiceSummary(
                         registry_pb2.GetMemberServiceSummaryRequest(
                             member_id=member_id, start_time=_stamp(start), end_time=_stamp(end)
                         ),
-                        timeout=_TIMEOUT_SECONDS,
+                        timeout=TIMEOUT_SECONDS,
                     )
                 )
             return reports_pb2.YearlyServiceReport(
@@ -270,21 +261,21 @@ class ReportActivities:
 
         created, token, page_number = 0, "", 0
         while True:
-            page = await _call(
+            page = await call(
                 self.registry.SearchMembers(
                     registry_pb2.SearchMembersRequest(
                         org_unit_id=request.org_unit_id, page_size=_PAGE, page_token=token
                     ),
-                    timeout=_TIMEOUT_SECONDS,
+                    timeout=TIMEOUT_SECONDS,
                 )
             )
             made = await asyncio.gather(*(summary(m.id) for m in page.members))
-            stored = await _call(
+            stored = await call(
                 self.reports.StoreYearlyServiceReports(
                     reports_pb2.StoreYearlyServiceReportsRequest(
                         request_id=f"{activity.info().workflow_id}/page-{page_number}", reports=made
                     ),
-                    timeout=_TIMEOUT_SECONDS,
+                    timeout=TIMEOUT_SECONDS,
                 )
             )
             created += stored.created
@@ -293,9 +284,7 @@ class ReportActivities:
             token = page.next_page_token
             if not token:
                 break
-        activity.metric_meter().create_counter(
-            "linli_schedule_runs", "Runs of linli's Temporal Schedules, by schedule kind and outcome."
-        ).add(1, {"schedule": "yearly_report", "outcome": "stored"})
+        schedule_runs().add(1, {"schedule": "yearly_report", "outcome": "stored"})
         return created
 
 
@@ -306,6 +295,4 @@ async def _optional(rpc: Any) -> Any:
     except grpc.aio.AioRpcError as exc:
         if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
             return None
-        raise ApplicationError(
-            f"{exc.code().name}: {exc.details()}", type=exc.code().name, non_retryable=exc.code() in _PERMANENT
-        ) from None
+        raise step_failure(exc) from None

@@ -1,59 +1,27 @@
-"""Activities of EmergencyDispatch: everything it does to the outside world — the dispatch and registry
-services over gRPC, and the notices through the configured senders."""
+"""The steps of EmergencyDispatch (its Temporal activities): everything it does to the outside world — the
+dispatch and registry services over gRPC, and the notices through the configured senders (workflows/notices.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from services.dispatch.alerts.contract import Callee
 from services.dispatch.alerts.domain import service_hours
-from workflows.emergency_notify import GatewayRefused, Notice, Notifier
-
-T = TypeVar("T")
-
-_PERMANENT = {
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.PERMISSION_DENIED,
-    grpc.StatusCode.UNAUTHENTICATED,
-    grpc.StatusCode.FAILED_PRECONDITION,
-}
-# Twice the service channel's default: an activity keeps no caller waiting, and Temporal bounds and retries it.
-_TIMEOUT_SECONDS = 10
-
-
-async def _call(rpc: Awaitable[T]) -> T:
-    try:
-        return await rpc
-    except grpc.aio.AioRpcError as exc:
-        raise ApplicationError(
-            f"{exc.code().name}: {exc.details()}", type=exc.code().name, non_retryable=exc.code() in _PERMANENT
-        ) from None
+from workflows.notices import GatewayRefused, Notice, Notifier
+from workflows.steps import TIMEOUT_SECONDS, call
 
 
 @dataclass
 class AlertRef:
     alert_id: str
-
-
-@dataclass
-class Callee:
-    member_id: str  # empty for a team volunteer
-    nearness: str  # "building", "grid" or "community"
-    team_member_id: str = ""  # a team volunteer (a resident who is not a party member)
-
-    @property
-    def recipient(self) -> str:
-        return f"volunteer:{self.team_member_id}" if self.team_member_id else f"member:{self.member_id}"
 
 
 @dataclass
@@ -88,7 +56,7 @@ def _lower(name: str, prefix: str) -> str:
     return name.removeprefix(prefix).lower()
 
 
-class EmergencyActivities:
+class EmergencySteps:
     def __init__(
         self,
         dispatch: dispatch_pb2_grpc.DispatchServiceStub,
@@ -101,9 +69,9 @@ class EmergencyActivities:
 
     @activity.defn
     async def alert_call_list(self, ref: AlertRef) -> CallList:
-        response = await _call(
+        response = await call(
             self.dispatch.GetAlertCallList(
-                dispatch_pb2.GetAlertCallListRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS
+                dispatch_pb2.GetAlertCallListRequest(alert_id=ref.alert_id), timeout=TIMEOUT_SECONDS
             )
         )
         return CallList(
@@ -120,8 +88,8 @@ class EmergencyActivities:
     @activity.defn
     async def read_alert(self, ref: AlertRef) -> AlertSnapshot:
         alert = (
-            await _call(
-                self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS)
+            await call(
+                self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=TIMEOUT_SECONDS)
             )
         ).alert
         return AlertSnapshot(
@@ -136,7 +104,7 @@ class EmergencyActivities:
         escalation = (
             dispatch_pb2.EscalationLevel.Value(f"ESCALATION_LEVEL_{step.escalation.upper()}") if step.escalation else 0
         )
-        response = await _call(
+        response = await call(
             self.dispatch.RecordAlertEvent(
                 dispatch_pb2.RecordAlertEventRequest(
                     request_id=step.request_id,
@@ -147,7 +115,7 @@ class EmergencyActivities:
                     escalation=escalation,
                     reveal_address=reveal_address,
                 ),
-                timeout=_TIMEOUT_SECONDS,
+                timeout=TIMEOUT_SECONDS,
             )
         )
         return response
@@ -184,8 +152,8 @@ class EmergencyActivities:
     @activity.defn
     async def record_alert_service(self, ref: AlertRef) -> str:
         """Records the responder's service in the registry (纪实); returns the record id, or "" if staff answered."""
-        response = await _call(
-            self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=_TIMEOUT_SECONDS)
+        response = await call(
+            self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=TIMEOUT_SECONDS)
         )
         alert = response.alert
         if not alert.responder.startswith("member:") or alert.state != dispatch_pb2.ALERT_STATE_RESOLVED:
@@ -196,7 +164,7 @@ class EmergencyActivities:
         served_at = Timestamp()
         served_at.CopyFrom(alert.acknowledge_time)
         outcome = _lower(dispatch_pb2.AlertOutcome.Name(alert.outcome), "ALERT_OUTCOME_")
-        record = await _call(
+        record = await call(
             self.registry.RecordService(
                 registry_pb2.RecordServiceRequest(
                     request_id=f"alert-{alert.id}-service",
@@ -208,7 +176,7 @@ class EmergencyActivities:
                     served_at=served_at,
                     note=f"emergency alert {alert.id}: {outcome}",
                 ),
-                timeout=_TIMEOUT_SECONDS,
+                timeout=TIMEOUT_SECONDS,
             )
         )
         return record.record.id
