@@ -9,7 +9,7 @@ from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.emergency_notify import Notice, WebhookNotifier
+    from workflows.notices import Notice, WebhookNotifier
 
 
 class BareNotify:

@@ -34,7 +34,7 @@ from bench._harness import Load, emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number, make_tree
 from devstack.processes import ChildProcess
 from devstack.stack import REPO
-from workflows.emergency_notify import Notice
+from workflows.notices import Notice
 
 
 class Receiver:

@@ -94,7 +94,7 @@ async def benchmark() -> None:
 
     async with (
         servers() as bench_servers,
-        platform_on(bench_servers, ("registry", "wishes", "dispatch", "worker"), LINLI_REPORT_TIMEZONE=ZONE) as stack,
+        platform_on(bench_servers, ("registry", "wishes", "dispatch", "worker"), LINLI_TIMEZONE=ZONE) as stack,
     ):
         metadata = admin_metadata(stack.secrets.auth_secret)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:

@@ -33,7 +33,7 @@ from temporalio.worker import Worker
 from bench._bare_lifecycle import BareLifecycle, BareStep, bare_record
 from bench._harness import emit, main, platform_on, ratio, servers
 from bench.import_members import admin_metadata, id_number
-from workflows.wish_lifecycle import workflow_id
+from services.wishes.contract import workflow_id
 
 STEPS = ("submitted", "approved", "published", "claimed", "fulfilled", "closed")
 

@@ -26,7 +26,7 @@ from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 from services.runtime.config import ConfigError, load_settings
-from workflows.wish_lifecycle import workflow_id
+from services.wishes.contract import workflow_id
 
 HOME = REPO / ".linli"
 BENCH = REPO / "bench"
