@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_parser.add_argument("options", nargs=argparse.REMAINDER)
     bench_parser.set_defaults(run=bench)
     import_parser = commands.add_parser("import-members", help=import_members.__doc__)
-    import_parser.add_argument("file", help="UTF-8 CSV with a header row (columns: see the README's Registry section)")
+    import_parser.add_argument("file", help="UTF-8 CSV with a header row (columns: see docs/registry.md)")
     import_parser.add_argument("--address", help="the registry's gRPC address (default: the local run's)")
     import_parser.add_argument("--token", help="bearer token (default: a development admin token)")
     import_parser.add_argument("--request-id", help="makes a retried import return the first result")
