@@ -13,21 +13,16 @@ on the next start without a migration that copies the whole function again.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import enum
 import hashlib
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
 
 import asyncpg
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
@@ -105,23 +100,11 @@ async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> Non
             delay = min(delay * 2, max_wait)
 
 
-class Keep(enum.Enum):
-    """The value of a field of a changes dataclass (WishChanges, AlertChanges, ...) that the move leaves as it is;
-    None sets the column to null."""
-
-    KEEP = "keep"
-
-
-KEEP: Final = Keep.KEEP
-
-
-def assignments(changes: DataclassInstance, first: int) -> tuple[str, list[object]]:
-    """`, column = $n` for each field of a changes dataclass that is not KEEP — a field is named as its column, so
-    a misspelt one is a type error, not SQL — numbered from `first`, and the values in that order."""
-    changed = [(f.name, getattr(changes, f.name)) for f in dataclasses.fields(changes)]
-    changed = [(column, value) for column, value in changed if value is not KEEP]
-    sql = "".join(f", {column} = ${index}" for index, (column, _) in enumerate(changed, start=first))
-    return sql, [value for _, value in changed]
+def assignments(columns: Mapping[str, object], first: int) -> tuple[str, list[object]]:
+    """`, column = $n` for each column a move sets besides its state, numbered from `first`, and the values in that
+    order. The columns come from the store's own mapping of a typed change (a column's name is never a caller's)."""
+    sql = "".join(f", {column} = ${index}" for index, column in enumerate(columns, start=first))
+    return sql, list(columns.values())
 
 
 @dataclass(frozen=True)

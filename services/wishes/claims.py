@@ -12,10 +12,9 @@ from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.wishes import domain
-from services.wishes.domain import Wish
+from services.wishes.domain import Claim, Extension, Unclaimed, Wish
 from services.wishes.handling import WishHandling
 from services.wishes.messages import wish_message
-from services.wishes.store import UNCLAIMED, Claim, WishChanges
 
 
 class Claims(WishHandling):
@@ -51,7 +50,7 @@ class Claims(WishHandling):
         wish = await self._wish(request.wish_id)
         await self._require_claimant_or_staff(caller, wish)
         note = f"released by member {wish.claimant_member_id}" + (f": {reason}" if reason else "")
-        moved = await self._moved(caller, request_id, wish, domain.RELEASE, note, UNCLAIMED)
+        moved = await self._moved(caller, request_id, wish, domain.RELEASE, note, Unclaimed())
         return pb.ReleaseClaimResponse(wish=wish_message(moved))
 
     async def ExtendClaim(
@@ -69,13 +68,13 @@ class Claims(WishHandling):
             self._require_extensible(wish, new_deadline)
         note = f"deadline extended to {new_deadline.isoformat(timespec='minutes')}" + (f": {reason}" if reason else "")
         # At the version read: of two concurrent extensions one wins, so a claim is extended at most once.
-        moved, _ = await self._move(
+        moved = await self._moved(
             caller,
             request_id,
             wish,
             domain.EXTEND,
             note,
-            WishChanges(deadline=new_deadline, claim_extended=True),
+            Extension(new_deadline),
             expected_version=wish.version,
         )
         return pb.ExtendClaimResponse(wish=wish_message(moved))

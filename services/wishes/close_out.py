@@ -3,8 +3,7 @@ what happened, one wish at a time or many."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import grpc
 from linli.wishes.v1 import wishes_pb2 as pb
@@ -13,10 +12,9 @@ from services.runtime import validate
 from services.runtime.auth import Caller, current_caller
 from services.runtime.errors import InvalidArgument, PermissionDenied
 from services.wishes import domain
-from services.wishes.domain import Transition, Wish
+from services.wishes.domain import Closing, Confirmation, Dispute, Fulfilment, Transition, Wish
 from services.wishes.handling import WishHandling
 from services.wishes.messages import wish_message
-from services.wishes.store import WishChanges
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class CloseOut(WishHandling):
             wish,
             domain.FULFIL,
             f"{hours:g}h: {report}"[: domain.MAX_NOTE],
-            WishChanges(fulfilment_report=report, hours=hours, fulfilled_at=datetime.now(UTC)),
+            Fulfilment(report, hours),
         )
         return pb.FulfilWishResponse(wish=wish_message(moved))
 
@@ -70,9 +68,7 @@ class CloseOut(WishHandling):
         wish = await self._wish(request.wish_id)
         await self._require_in_scope(caller, wish)
         if outcome == "dispute":
-            moved = await self._moved(
-                caller, request_id, wish, domain.DISPUTE, f"disputed: {reason}", WishChanges(fulfilled_at=None)
-            )
+            moved = await self._moved(caller, request_id, wish, domain.DISPUTE, f"disputed: {reason}", Dispute())
             return pb.ConfirmWishResponse(wish=wish_message(moved))
         if wish.state in domain.CONFIRM.from_states and await self.store.fulfilled_by(wish.id) == caller.subject:
             raise PermissionDenied(
@@ -80,18 +76,13 @@ class CloseOut(WishHandling):
                 "must sign it off"
             )
         # At the version read, so the fulfilment checked above is the one confirmed.
-        moved, _ = await self._move(
+        moved = await self._moved(
             caller,
             request_id,
             wish,
             domain.CONFIRM,
             f"confirmed, rated {rating}" + (f": {comment}" if comment else ""),
-            WishChanges(
-                rating=rating,
-                resident_comment=comment,
-                close_note="confirmed by the resident",
-                closed_at=datetime.now(UTC),
-            ),
+            Confirmation(rating, comment),
             expected_version=wish.version,
         )
         return pb.ConfirmWishResponse(wish=wish_message(moved))
@@ -110,7 +101,7 @@ class CloseOut(WishHandling):
             wish,
             domain.WITHDRAW,
             reason,
-            WishChanges(close_note=reason, closed_at=datetime.now(UTC)),
+            Closing(reason),
         )
         return pb.WithdrawWishResponse(wish=wish_message(moved))
 
@@ -156,7 +147,7 @@ class CloseOut(WishHandling):
 
     async def _close(self, caller: Caller, request_id: str, wish: Wish, closing: _Closing) -> Wish:
         await self._require_in_scope(caller, wish)
-        changes = WishChanges(close_note=closing.reason, closed_at=datetime.now(UTC))
+        change = Closing(closing.reason)
         note = closing.reason
         if closing.duplicate_of is not None:
             original = closing.duplicate_of
@@ -168,11 +159,11 @@ class CloseOut(WishHandling):
                     f"community {wish.community_id}",
                     "duplicate_of",
                 )
-            changes = replace(changes, duplicate_of=original.id)
+            change = Closing(closing.reason, duplicate_of=original.id)
             note = f"duplicate of wish {original.id}: {closing.reason}"
         elif closing.referred_to:
-            changes = replace(changes, referred_to=closing.referred_to)
+            change = Closing(closing.reason, referred_to=closing.referred_to)
             note = f"referred to {closing.referred_to}: {closing.reason}"
         elif closing.move is domain.CLOSE_NOT_FEASIBLE:
             note = f"not feasible: {closing.reason}"
-        return await self._moved(caller, request_id, wish, closing.move, note, changes)
+        return await self._moved(caller, request_id, wish, closing.move, note, change)

@@ -1,4 +1,4 @@
-"""Wish rules with no I/O: states, which transition may start from which state, field limits."""
+"""Wish rules with no I/O: states, which transition may start from which state and what it records, field limits."""
 
 from __future__ import annotations
 
@@ -141,6 +141,83 @@ class WishEvent:
     note: str
     at: datetime
     recipients: tuple[str, ...] = field(default_factory=tuple)
+
+
+# What a move records besides its state: one dataclass per kind, which the store maps to columns in one place
+# (WishStore.transition), so a misspelt field is a type error rather than SQL. A claim's columns are the stored
+# function claim_wish's alone (Claim).
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who takes the wish: one member, or a group (its members, the claimant first, and the volunteer team or paired
+    workplace organisation it claims as). Each of them is held to at most `cap` open claims — the wishes they hold
+    and the group claims they take part in — counted under a lock per member."""
+
+    member_ids: tuple[int, ...]
+    cap: int
+    team_id: int | None = None
+    workplace_org: str | None = None
+
+
+@dataclass(frozen=True)
+class Approval:  # 审定
+    category: str
+    service_standard: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Refused at review, which ends the wish."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """On the wish wall (公示) from now."""
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """A claim given back or lapsed: no claimant, and no longer a group's."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The claim's one later deadline."""
+
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class Fulfilment:  # 办理
+    report: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """The resident does not sign off: the fulfilment no longer stands."""
+
+
+@dataclass(frozen=True)
+class Confirmation:  # 办结
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Closed other than by the resident's confirmation, saying why (and what it duplicates or where it went)."""
+
+    note: str
+    duplicate_of: int | None = None
+    referred_to: str | None = None
+
+
+WishChange = Approval | Rejection | Publication | Unclaimed | Extension | Fulfilment | Dispute | Confirmation | Closing
 
 
 _CONTACT_CHARS = re.compile(r"[\s()+-]")

@@ -28,20 +28,11 @@ from services.runtime.errors import (
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.wishes import domain
-from services.wishes.domain import Transition, Wish
+from services.wishes.domain import Claim, Transition, Wish, WishChange
 from services.wishes.messages import wish_message
 from services.wishes.metrics import observe_transition
 from services.wishes.relay import TransitionRelay
-from services.wishes.store import (
-    NO_CHANGES,
-    BatchedReads,
-    Claim,
-    ClaimCapReached,
-    Moved,
-    WishChanges,
-    WishStore,
-    WrongState,
-)
+from services.wishes.store import BatchedReads, ClaimCapReached, Moved, WishStore, WrongState
 
 _MEMBER_CACHE_SECONDS = 5.0
 _MEMBER_CACHE_ENTRIES = 10_000
@@ -115,24 +106,6 @@ class WishHandling:
         if wish.state not in move.from_states:
             raise _wrong_state(wish.id, wish.state, move)
 
-    async def _move(
-        self,
-        caller: Caller,
-        request_id: str,
-        wish: Wish,
-        move: Transition,
-        note: str = "",
-        changes: WishChanges = NO_CHANGES,
-        *,
-        expected_version: int | None = None,
-    ) -> tuple[Wish, bool]:
-        """Commits the move; True when it was made now (False: this caller's request id made it before)."""
-        return await self._committed(
-            wish,
-            move,
-            self.store.transition(caller, request_id, wish.id, move, note, changes, expected_version=expected_version),
-        )
-
     async def _moved(
         self,
         caller: Caller,
@@ -140,9 +113,15 @@ class WishHandling:
         wish: Wish,
         move: Transition,
         note: str = "",
-        changes: WishChanges = NO_CHANGES,
+        change: WishChange | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> Wish:
-        return (await self._move(caller, request_id, wish, move, note, changes))[0]
+        """Commits the move; the wish after it (after the first time, when this caller's request id made it before)."""
+        commit = self.store.transition(
+            caller, request_id, wish.id, move, note, change, expected_version=expected_version
+        )
+        return await self._committed(wish, move, commit)
 
     async def _claim(
         self,
@@ -157,11 +136,9 @@ class WishHandling:
     ) -> Wish:
         """Commits a claim: a member's, a group's or staff's assignment, every kind by this one path (claim_wish)."""
         commit = self.store.claim(caller, request_id, wish.id, move, note, claim, expected_version=expected_version)
-        return (await self._committed(wish, move, commit))[0]
+        return await self._committed(wish, move, commit)
 
-    async def _committed(
-        self, wish: Wish, move: Transition, commit: Awaitable[tuple[Wish, Moved | None]]
-    ) -> tuple[Wish, bool]:
+    async def _committed(self, wish: Wish, move: Transition, commit: Awaitable[tuple[Wish, Moved | None]]) -> Wish:
         """Awaits the store's commit of a move, turning its refusals into statuses; wakes the relay."""
         try:
             moved, now = await commit
@@ -178,7 +155,7 @@ class WishHandling:
         if now is not None:
             observe_transition(now.from_state, moved, now.entered_at)
             self.relay.wake()
-        return moved, now is not None
+        return moved
 
     # ---- bulk operations -----------------------------------------------------------------------------------------
 

@@ -23,13 +23,13 @@ from services.runtime.pii import mask_name, mask_phone
 from services.wishes import domain
 from services.wishes.claims import Claims
 from services.wishes.close_out import CloseOut
-from services.wishes.domain import Wish
+from services.wishes.domain import Approval, Closing, Publication, Rejection, Unclaimed, Wish
 from services.wishes.exports import Exports
 from services.wishes.handling import takes_part
 from services.wishes.messages import event_message, wish_message
 from services.wishes.metrics import DUPLICATES_SCORED, ESCALATIONS, REMINDERS, SLA_BREACHES, TRANSITIONS
 from services.wishes.personal_data import PersonalData
-from services.wishes.store import UNCLAIMED, NewWish, WishChanges
+from services.wishes.store import NewWish
 from services.wishes.store_lists import WishFilter
 
 _ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
@@ -140,7 +140,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
                 request_id,
                 wish,
                 domain.APPROVE,
-                changes=WishChanges(category=category, service_standard=standard, deadline=deadline),
+                change=Approval(category, standard, deadline),
             )
         else:
             moved = await self._moved(
@@ -149,7 +149,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
                 wish,
                 domain.REJECT,
                 reason,
-                WishChanges(reject_reason=reason, closed_at=datetime.now(UTC)),
+                Rejection(reason),
             )
         return pb.ReviewWishResponse(wish=wish_message(moved))
 
@@ -160,9 +160,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         request_id = validate.request_id(request.request_id)
         wish = await self._wish(request.wish_id)
         await self._require_in_scope(caller, wish)
-        moved = await self._moved(
-            caller, request_id, wish, domain.PUBLISH, changes=WishChanges(published_at=datetime.now(UTC))
-        )
+        moved = await self._moved(caller, request_id, wish, domain.PUBLISH, change=Publication())
         return pb.PublishWishResponse(wish=wish_message(moved))
 
     async def ListWishes(
@@ -301,23 +299,23 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         await self._require_in_scope(caller, wish)
         try:
             if action == pb.LIMIT_ACTION_REOPEN_CLAIM:
-                moved, _ = await self._move(
+                moved = await self._moved(
                     caller,
                     request_id,
                     wish,
                     domain.REOPEN,
                     note,
-                    UNCLAIMED,
+                    Unclaimed(),
                     expected_version=request.version,
                 )
             else:
-                moved, _ = await self._move(
+                moved = await self._moved(
                     caller,
                     request_id,
                     wish,
                     domain.CLOSE_BY_DEFAULT,
                     note,
-                    WishChanges(close_note=note, closed_at=datetime.now(UTC)),
+                    Closing(note),
                     expected_version=request.version,
                 )
         except (FailedPrecondition, Aborted):

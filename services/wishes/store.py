@@ -16,16 +16,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, assert_never
 
 import asyncpg
 
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.runtime.db import KEEP, Keep, assignments
+from services.runtime.db import assignments
 from services.wishes import domain
-from services.wishes.domain import Transition, Wish, WishEvent
+from services.wishes.domain import (
+    Approval,
+    Claim,
+    Closing,
+    Confirmation,
+    Dispute,
+    Extension,
+    Fulfilment,
+    Publication,
+    Rejection,
+    Transition,
+    Unclaimed,
+    Wish,
+    WishChange,
+    WishEvent,
+)
 from services.wishes.rows import EVENT_COLUMNS, WISH_COLUMNS, event_of, wish_of
 from services.wishes.store_lists import WishLists
 
@@ -70,50 +85,51 @@ class Moved:
     entered_at: datetime
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Who takes the wish: one member, or a group (its members, the claimant first, and the volunteer team or paired
-    workplace organisation it claims as). Each of them is held to at most `cap` open claims — the wishes they hold
-    and the group claims they take part in — counted under a lock per member."""
-
-    member_ids: tuple[int, ...]
-    cap: int
-    team_id: int | None = None
-    workplace_org: str | None = None
-
-
-@dataclass(frozen=True)
-class WishChanges:
-    """What a transition sets besides the state, a field per column of `wishes` (named as it); KEEP leaves one as it
-    is and None makes it null. A claim's columns are claim_wish's to set (Claim)."""
-
-    category: str | Keep = KEEP
-    service_standard: str | Keep = KEEP
-    deadline: datetime | Keep = KEEP
-    reject_reason: str | Keep = KEEP
-    published_at: datetime | Keep = KEEP
-    claimant_member_id: None | Keep = KEEP
-    claimed_at: None | Keep = KEEP
-    claim_extended: bool | Keep = KEEP
-    participant_member_ids: tuple[()] | Keep = KEEP
-    group_team_id: None | Keep = KEEP
-    group_workplace_org: None | Keep = KEEP
-    fulfilment_report: str | Keep = KEEP
-    hours: float | Keep = KEEP
-    fulfilled_at: datetime | None | Keep = KEEP
-    rating: int | Keep = KEEP
-    resident_comment: str | Keep = KEEP
-    close_note: str | Keep = KEEP
-    closed_at: datetime | Keep = KEEP
-    duplicate_of: int | Keep = KEEP
-    referred_to: str | Keep = KEEP
-
-
-NO_CHANGES = WishChanges()
-# A claim given back or lapsed: no claimant, and no longer a group's.
-UNCLAIMED = WishChanges(
-    claimant_member_id=None, claimed_at=None, participant_member_ids=(), group_team_id=None, group_workplace_org=None
-)
+def _columns(change: WishChange | None) -> dict[str, object]:
+    """The columns a move's change sets besides the state, and their values: the one place changes meet the table."""
+    now = datetime.now(UTC)
+    match change:
+        case None:
+            return {}
+        case Approval():
+            return {
+                "category": change.category,
+                "service_standard": change.service_standard,
+                "deadline": change.deadline,
+            }
+        case Rejection():
+            return {"reject_reason": change.reason, "closed_at": now}
+        case Publication():
+            return {"published_at": now}
+        case Unclaimed():
+            return {
+                "claimant_member_id": None,
+                "claimed_at": None,
+                "participant_member_ids": [],
+                "group_team_id": None,
+                "group_workplace_org": None,
+            }
+        case Extension():
+            return {"deadline": change.deadline, "claim_extended": True}
+        case Fulfilment():
+            return {"fulfilment_report": change.report, "hours": change.hours, "fulfilled_at": now}
+        case Dispute():
+            return {"fulfilled_at": None}
+        case Confirmation():
+            return {
+                "rating": change.rating,
+                "resident_comment": change.comment,
+                "close_note": "confirmed by the resident",
+                "closed_at": now,
+            }
+        case Closing():
+            columns: dict[str, object] = {"close_note": change.note, "closed_at": now}
+            if change.duplicate_of is not None:
+                columns["duplicate_of"] = change.duplicate_of
+            if change.referred_to is not None:
+                columns["referred_to"] = change.referred_to
+            return columns
+    assert_never(change)
 
 
 class WishStore(WishLists):
@@ -194,18 +210,18 @@ class WishStore(WishLists):
         wish_id: int,
         move: Transition,
         note: str = "",
-        changes: WishChanges = NO_CHANGES,
+        change: WishChange | None = None,
         *,
         expected_version: int | None = None,
     ) -> tuple[Wish, Moved | None]:
-        """Moves the wish if it is in one of move.from_states, setting `changes`.
+        """Moves the wish if it is in one of move.from_states, recording `change`.
 
         Returns (wish, Moved) when moved now and (wish, None) when this caller's request id moved it before.
         Raises WrongState when the wish is in another state (or, with expected_version, has moved on), LookupError
         when there is no such wish.
         """
         retry_key = caller.retry_key(request_id)
-        columns, values = assignments(changes, first=5)
+        columns, values = assignments(_columns(change), first=5)
         async with self.pool.acquire() as conn, conn.transaction():
             if await self._seen(conn, wish_id, retry_key):
                 return await self._current(conn, wish_id), None

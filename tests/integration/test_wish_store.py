@@ -15,13 +15,11 @@ from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.db import create_pool, migrate
 from services.wishes import domain
 from services.wishes.__main__ import MIGRATIONS
+from services.wishes.domain import Approval, Claim, Publication, Transition, Unclaimed
 from services.wishes.store import (
-    UNCLAIMED,
     BatchedReads,
-    Claim,
     ClaimCapReached,
     NewWish,
-    WishChanges,
     WishStore,
     WrongState,
 )
@@ -40,63 +38,39 @@ async def published(store: WishStore) -> int:
     new = NewWish(4, ("1", "4"), "我要一个音响组织大家跳舞", "visit", b"sealed", "张*", None, "")
     wish, _ = await store.submit(STAFF, uuid.uuid4().hex, new)
     deadline = datetime.now(UTC) + timedelta(days=7)
-    approval = WishChanges(category="culture", service_standard="送到", deadline=deadline)
-    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.APPROVE, changes=approval)
-    publication = WishChanges(published_at=datetime.now(UTC))
-    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.PUBLISH, changes=publication)
+    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.APPROVE, "", Approval("culture", "送到", deadline))
+    await store.transition(STAFF, uuid.uuid4().hex, wish.id, domain.PUBLISH, "", Publication())
     return wish.id
 
 
-async def claim(store: WishStore, wish_id: int, member_id: int, request_id: str | None = None, cap: int = 5) -> str:
+async def take(
+    store: WishStore, wish_id: int, move: Transition, claim: Claim, request_id: str = "", version: int | None = None
+) -> str:
+    """A claim (domain.CLAIM) or an assignment (domain.ASSIGN) by the store's one claim path, and how it ended."""
+    note = f"{move.name}: members {claim.member_ids}"
     try:
         _, moved = await store.claim(
-            STAFF,
-            request_id or uuid.uuid4().hex,
-            wish_id,
-            domain.CLAIM,
-            f"claimed by {member_id}",
-            Claim((member_id,), cap),
+            STAFF, request_id or uuid.uuid4().hex, wish_id, move, note, claim, expected_version=version
         )
     except WrongState:
         return "wrong_state"
-    except ClaimCapReached:
-        return "cap"
+    except ClaimCapReached as exc:
+        return f"cap:{exc.member_id}"
     except LookupError:
         return "not_found"
     return "moved" if moved else "seen"
 
 
+async def claim(store: WishStore, wish_id: int, member_id: int, request_id: str = "", cap: int = 5) -> str:
+    return await take(store, wish_id, domain.CLAIM, Claim((member_id,), cap), request_id)
+
+
 async def group_claim(store: WishStore, wish_id: int, member_ids: list[int], cap: int = 5) -> str:
-    try:
-        await store.claim(
-            STAFF,
-            uuid.uuid4().hex,
-            wish_id,
-            domain.CLAIM,
-            f"claimed by members {member_ids}",
-            Claim(tuple(member_ids), cap, team_id=3),
-        )
-    except ClaimCapReached as exc:
-        return f"cap:{exc.member_id}"
-    return "moved"
+    return await take(store, wish_id, domain.CLAIM, Claim(tuple(member_ids), cap, team_id=3))
 
 
 async def assign(store: WishStore, wish_id: int, member_id: int, cap: int = 5, version: int | None = None) -> str:
-    try:
-        await store.claim(
-            STAFF,
-            uuid.uuid4().hex,
-            wish_id,
-            domain.ASSIGN,
-            f"assigned to member {member_id}",
-            Claim((member_id,), cap),
-            expected_version=version,
-        )
-    except WrongState:
-        return "wrong_state"
-    except ClaimCapReached as exc:
-        return f"cap:{exc.member_id}"
-    return "moved"
+    return await take(store, wish_id, domain.ASSIGN, Claim((member_id,), cap), version=version)
 
 
 async def open_claims(store: WishStore, member_id: int) -> int:
@@ -120,7 +94,7 @@ async def test_of_twenty_concurrent_claims_on_one_wish_exactly_one_wins(store: W
 async def test_one_members_concurrent_claims_stop_at_the_cap(store: WishStore) -> None:
     wish_ids = [await published(store) for _ in range(8)]
     outcomes = await asyncio.gather(*(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids))
-    assert sorted(outcomes) == ["cap"] * 5 + ["moved"] * 3
+    assert sorted(outcomes) == ["cap:7"] * 5 + ["moved"] * 3
 
 
 async def test_concurrent_group_and_single_claims_never_push_a_member_past_the_cap(store: WishStore) -> None:
@@ -131,7 +105,7 @@ async def test_concurrent_group_and_single_claims_never_push_a_member_past_the_c
         *(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids[:6]),
         *(group_claim(store, wish_id, group, cap=3) for wish_id, group in zip(wish_ids[6:], groups, strict=True)),
     )
-    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap", "cap:7") for o in outcomes)
+    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap:7") for o in outcomes)
     assert await open_claims(store, 7) == 3
 
 
@@ -140,11 +114,11 @@ async def test_a_member_at_the_cap_blocks_a_group_until_a_claim_is_released(stor
     target, grouped = await published(store), await published(store)
     assert [await claim(store, wish_id, 7, cap=2) for wish_id in held] == ["moved", "moved"]
     assert await group_claim(store, target, [8, 7], cap=2) == "cap:7"
-    await store.transition(STAFF, uuid.uuid4().hex, held[0], domain.RELEASE, changes=UNCLAIMED)
+    await store.transition(STAFF, uuid.uuid4().hex, held[0], domain.RELEASE, "", Unclaimed())
     assert await group_claim(store, target, [8, 7], cap=2) == "moved"
     # A single claim counts the group claims its member takes part in, the claimant's and the others'.
-    assert await claim(store, grouped, 8, cap=1) == "cap"
-    assert await claim(store, grouped, 7, cap=2) == "cap"
+    assert await claim(store, grouped, 8, cap=1) == "cap:8"
+    assert await claim(store, grouped, 7, cap=2) == "cap:7"
     assert await claim(store, grouped, 9, cap=1) == "moved"
 
 
@@ -154,7 +128,7 @@ async def test_concurrent_assignments_and_claims_never_push_a_member_past_the_ca
         *(claim(store, wish_id, 7, cap=3) for wish_id in wish_ids[:5]),
         *(assign(store, wish_id, 7, cap=3) for wish_id in wish_ids[5:]),
     )
-    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap", "cap:7") for o in outcomes)
+    assert outcomes.count("moved") == 3 and all(o in ("moved", "cap:7") for o in outcomes)
     assert await open_claims(store, 7) == 3
 
 
@@ -172,7 +146,7 @@ async def test_a_reassignment_takes_the_claim_path_and_leaves_no_group(store: Wi
     # Each claim wrote one history event, which is also the outbox row, like every other transition.
     events = await store.history(wish_id, None, 50)
     assert [(e.kind, e.state) for e in events][-2:] == [("transition", "claimed"), ("transition", "claimed")]
-    assert events[-1].note == "assigned to member 10" and events[-1].version == wish.version
+    assert events[-1].note == "assign: members (10,)" and events[-1].version == wish.version
 
 
 async def test_a_claim_starts_only_from_the_states_its_transition_names(store: WishStore) -> None:
@@ -181,7 +155,7 @@ async def test_a_claim_starts_only_from_the_states_its_transition_names(store: W
     # A claimed wish is not a published one: a second claim is refused, an assignment (from claimed too) is not.
     assert await claim(store, wish_id, 8) == "wrong_state"
     assert await assign(store, wish_id, 8) == "moved"
-    await store.transition(STAFF, uuid.uuid4().hex, wish_id, domain.RELEASE, changes=UNCLAIMED)
+    await store.transition(STAFF, uuid.uuid4().hex, wish_id, domain.RELEASE, "", Unclaimed())
     released = await store.wish(wish_id)
     assert released is not None and released.state == "published" and released.claimant_member_id is None
     assert await claim(store, 999_999, 7) == "not_found"
