@@ -17,6 +17,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import sys
 import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -144,18 +145,18 @@ class EmbeddedPostgres:
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(password_file, entry.pw_uid, entry.pw_gid)
+        args = ["-D", str(self.pgdata), "--auth=scram-sha-256", f"--pwfile={password_file}", "--encoding=UTF8"]
         try:
-            self._command(
-                "initdb",
-                "-D",
-                str(self.pgdata),
-                "--auth=scram-sha-256",
-                f"--pwfile={password_file}",
-                "--encoding=UTF8",
-                "--locale=C",
-                "-U",
-                _SUPERUSER,
-            )
+            for attempt in (1, 2):
+                result = self._command("initdb", *args, "--locale=C", "-U", _SUPERUSER, check=False)
+                if result.returncode == 0:
+                    return
+                # Killed by a signal (seen once: SIGSEGV on a loaded machine) leaves nothing worth keeping: once
+                # more, from an empty folder; a real failure (exit code > 0) is reported at once.
+                if result.returncode > 0 or attempt == 2:
+                    raise RuntimeError(f"initdb failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+                print(f"linli: initdb died of signal {-result.returncode}; trying once more", file=sys.stderr)
+                shutil.rmtree(self.pgdata, ignore_errors=True)
         finally:
             password_file.unlink(missing_ok=True)
 
