@@ -39,6 +39,27 @@ RESOLVE = AlertMove("resolve", frozenset({"acknowledged", "arrived"}), "resolved
 CANCEL = AlertMove("cancel", frozenset({"raised", "acknowledged", "arrived"}), "cancelled", "closed_at")
 
 
+# What a move of an alert records besides its state and its time: one dataclass per kind, mapped to columns in
+# one place (the store's _columns), so a misspelt field is a type error rather than SQL.
+@dataclass(frozen=True)
+class Acknowledgement:
+    responder: str  # "member:12", "volunteer:34" or "staff:SUBJECT"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    outcome: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    note: str
+
+
+AlertChange = Acknowledgement | Resolution | Cancellation
+
+
 # The names sealed personal data is bound to (AES-GCM associated data): a blob copied to another column won't open.
 ADDRESS_FIELD = "alert.address"
 DEVICE_ID_FIELD = "alert.device_id"

@@ -202,10 +202,10 @@ class AlertServicer(DispatchCalls):
         alert: Alert,
         move: domain.AlertMove,
         note: str = "",
-        **changes: object,
+        change: domain.AlertChange | None = None,
     ) -> Alert:
         try:
-            moved, now = await self.store.move(caller, request_id, alert.id, move, note, **changes)
+            moved, now = await self.store.move(caller, request_id, alert.id, move, note, change)
         except WrongAlertState as exc:
             current = exc.alert
             detail = f" by {current.responder}" if current.state in ("acknowledged", "arrived") else ""
@@ -255,7 +255,7 @@ class AlertServicer(DispatchCalls):
                 raise FailedPrecondition(f"member {member_id} has not been called to alert {alert.id}", "member_id")
         if alert.responder == responder and alert.state in ("acknowledged", "arrived"):
             return pb.AcknowledgeAlertResponse(alert=alert_message(alert))
-        moved = await self._move(caller, request_id, alert, domain.ACKNOWLEDGE, "", responder=responder)
+        moved = await self._move(caller, request_id, alert, domain.ACKNOWLEDGE, "", domain.Acknowledgement(responder))
         if moved.acknowledged_at and moved.responder == responder and moved.version == alert.version + 1:
             ALERTS_ACKNOWLEDGED.labels(moved.kind).inc()
             SECONDS_TO_ACKNOWLEDGE.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
@@ -289,7 +289,12 @@ class AlertServicer(DispatchCalls):
         alert = await self._alert(request.alert_id)
         await self._require_responder_or_in_scope(caller, alert)
         moved = await self._move(
-            caller, request_id, alert, domain.RESOLVE, f"outcome: {outcome}", outcome=outcome, outcome_note=note
+            caller,
+            request_id,
+            alert,
+            domain.RESOLVE,
+            f"outcome: {outcome}",
+            domain.Resolution(outcome, note),
         )
         if moved.version == alert.version + 1:
             ALERTS_RESOLVED.labels(outcome).inc()
@@ -304,7 +309,12 @@ class AlertServicer(DispatchCalls):
         alert = await self._alert(request.alert_id)
         await self._require_responder_or_in_scope(caller, alert)
         moved = await self._move(
-            caller, request_id, alert, domain.CANCEL, reason or "false alarm", outcome_note=reason or "false alarm"
+            caller,
+            request_id,
+            alert,
+            domain.CANCEL,
+            reason or "false alarm",
+            domain.Cancellation(reason or "false alarm"),
         )
         if moved.version == alert.version + 1:
             ALERTS_CANCELLED.inc()

@@ -11,13 +11,24 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import assert_never
 
 import asyncpg
 
-from services.dispatch.alerts.domain import ADDRESS_FIELD, DEVICE_ID_FIELD, AlertMove, mask_address, mask_device_id
+from services.dispatch.alerts.domain import (
+    ADDRESS_FIELD,
+    DEVICE_ID_FIELD,
+    Acknowledgement,
+    AlertChange,
+    AlertMove,
+    Cancellation,
+    Resolution,
+    mask_address,
+    mask_device_id,
+)
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import assignments
 from services.runtime.pii import PersonalDataCipher
 
 log = logging.getLogger(__name__)
@@ -101,6 +112,20 @@ class AlertStats:
     p90_seconds: float
 
 
+def _columns(change: AlertChange | None) -> dict[str, object]:
+    """The columns a move's change sets besides the state and its time: the one place changes meet the table."""
+    match change:
+        case None:
+            return {}
+        case Acknowledgement():
+            return {"responder": change.responder}
+        case Resolution():
+            return {"outcome": change.outcome, "outcome_note": change.note}
+        case Cancellation():
+            return {"outcome_note": change.note}
+    assert_never(change)
+
+
 class WrongAlertState(Exception):
     def __init__(self, alert: Alert) -> None:
         self.alert = alert
@@ -175,24 +200,24 @@ class AlertStore:
             return alert, True
 
     async def move(
-        self, caller: Caller, request_id: str, alert_id: int, move: AlertMove, note: str = "", **changes: Any
+        self, caller: Caller, request_id: str, alert_id: int, move: AlertMove, note: str, change: AlertChange | None
     ) -> tuple[Alert, bool]:
         """Moves the alert if it is in one of move.from_states; (alert, False) when this caller's request id did it
         before. Raises WrongAlertState when it is in another state. Request ids are the caller's own (a workflow's
         are predictable): another caller's id never answers for this one, nor blocks it."""
         key = caller.retry_key(request_id)
-        assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=4))
+        columns, values = assignments(_columns(change), first=4)
         async with self.pool.acquire() as conn, conn.transaction():
             if await self._seen(conn, alert_id, key):
                 return await self._current(conn, alert_id), False
             row = await conn.fetchrow(
-                f"""update alerts set state = $2, version = version + 1, {move.time_column} = now(){assignments}
+                f"""update alerts set state = $2, version = version + 1, {move.time_column} = now(){columns}
                     where id = $1 and state = any($3::text[])
                     returning {_ALERT_COLUMNS}""",
                 alert_id,
                 move.to_state,
                 list(move.from_states),
-                *changes.values(),
+                *values,
             )
             if row is None:
                 if await self._seen(conn, alert_id, key):
