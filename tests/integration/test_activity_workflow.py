@@ -270,8 +270,8 @@ class Town:
         delivered, remaining = await self.relay.deliver_pending()
         assert remaining == 0
 
-    async def decide(self, activity_id: int, move: domain.Move, **changes: object) -> None:
-        await self.store.move(STAFF, uuid.uuid4().hex, activity_id, move, **changes)
+    async def decide(self, activity_id: int, move: domain.Move, change: domain.ActivityChange | None = None) -> None:
+        await self.store.move(STAFF, uuid.uuid4().hex, activity_id, move, "", change)
         await self.deliver()
 
     async def steps(self, activity_id: int) -> list[str]:
@@ -484,7 +484,7 @@ async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) ->
     await sign_up(town.store, activity_id, resident="r-b")  # waiting: told too
     await sign_up(town.store, activity_id, member=101, role="steward")
     await town.env.sleep(timedelta(days=1))
-    await town.decide(activity_id, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
+    await town.decide(activity_id, domain.CANCEL, domain.Cancellation("暴雨预警"))
     await town.until_step(activity_id, "sent:cancelled")
     assert await town.result(town.handles[-1]) == "cancelled"
     published, notice = await town.notices(activity_id)
@@ -499,14 +499,14 @@ async def test_cancelling_after_sign_ups_tells_everyone_signed_up(town: Town) ->
 
 async def test_a_rejected_proposal_ends_its_workflow_without_notices(town: Town) -> None:
     activity_id = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1))
-    await town.decide(activity_id, domain.REJECT, reject_reason="场地冲突")
+    await town.decide(activity_id, domain.REJECT, domain.Rejection("场地冲突"))
     assert await town.result(town.handles[-1]) == "rejected"
     assert await town.notices(activity_id) == []
 
 
 async def test_a_cancelled_activity_cannot_be_moved_on_by_a_late_step(town: Town) -> None:
     activity_id = await town.propose(timedelta(days=5), deadline_before=timedelta(days=1))
-    await town.store.move(STAFF, "cancel", activity_id, domain.CANCEL, cancel_reason="x")
+    await town.store.move(STAFF, "cancel", activity_id, domain.CANCEL, "", domain.Cancellation("x"))
     with pytest.raises(WrongState):
         await town.store.move(WORKER, "late-publish", activity_id, domain.PUBLISH)
     with pytest.raises(asyncpg.PostgresError):  # the database itself refuses a state it does not know
@@ -588,7 +588,7 @@ async def test_when_telling_the_org_fails_too_it_is_recorded_and_the_activity_go
     published, told = await town.notices(activity_id)
     assert (told.notice_kind, told.sent_at is not None, told.delivered, told.failed) == ("undelivered", True, 0, 1)
     # Not stuck: cancelled (nobody signed up to tell), the workflow ends.
-    await town.decide(activity_id, domain.CANCEL, cancel_reason="场地维修", cancelled_at=datetime.now().astimezone())
+    await town.decide(activity_id, domain.CANCEL, domain.Cancellation("场地维修"))
     assert await town.result(town.handles[-1]) == "cancelled"
     assert town.gateway.taken == []
 
@@ -672,7 +672,7 @@ async def test_non_urgent_notices_wait_for_the_daily_digest_of_who_asked_for_it_
 
     # A cancellation is urgent: the member who asked for a digest is told at once.
     await sign_up(town.store, festival, member=101, role="steward")
-    await town.decide(festival, domain.CANCEL, cancel_reason="暴雨预警", cancelled_at=datetime.now().astimezone())
+    await town.decide(festival, domain.CANCEL, domain.Cancellation("暴雨预警"))
     await town.until_step(festival, "sent:cancelled")
     assert await town.result(town.handles[0]) == "cancelled"
     assert [n["recipient"] for n in town.gateway.notices("activity_cancelled")] == ["member:101"]

@@ -63,10 +63,16 @@ class ActivityCalls:
         return response.member
 
     async def _move(
-        self, caller: Caller, request_id: str, activity: Activity, move: domain.Move, note: str = "", **changes: object
+        self,
+        caller: Caller,
+        request_id: str,
+        activity: Activity,
+        move: domain.Move,
+        note: str = "",
+        change: domain.ActivityChange | None = None,
     ) -> Activity:
         try:
-            moved, now = await self.store.move(caller, request_id, activity.id, move, note, **changes)
+            moved, now = await self.store.move(caller, request_id, activity.id, move, note, change)
         except WrongState as exc:
             allowed = " or ".join(sorted(move.from_states))
             raise FailedPrecondition(

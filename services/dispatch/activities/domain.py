@@ -37,6 +37,22 @@ CANCEL = Move(
     "cancelled",
 )
 
+
+# What a move records besides its state: one dataclass per kind, mapped to columns in one place (the store's
+# _columns), so a misspelt field is a type error rather than SQL. The close-out's summary and attendance the store
+# works out itself, in the close-out's transaction.
+@dataclass(frozen=True)
+class Rejection:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    reason: str
+
+
+ActivityChange = Rejection | Cancellation
+
 STEPS: dict[int, Move] = {
     pb.ACTIVITY_STEP_PUBLISH: PUBLISH,
     pb.ACTIVITY_STEP_CLOSE_SIGNUPS: CLOSE_SIGNUPS,

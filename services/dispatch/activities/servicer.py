@@ -137,7 +137,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         if decision == "approve":
             moved = await self._move(caller, request_id, activity, domain.APPROVE, note)
         else:
-            moved = await self._move(caller, request_id, activity, domain.REJECT, reason, reject_reason=reason)
+            moved = await self._move(caller, request_id, activity, domain.REJECT, reason, domain.Rejection(reason))
         return pb.ReviewActivityResponse(activity=activity_message(moved))
 
     async def CancelActivity(
@@ -148,9 +148,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
         activity = await self._activity(request.activity_id)
         await self._require_in_scope(caller, activity)
-        moved = await self._move(
-            caller, request_id, activity, domain.CANCEL, reason, cancel_reason=reason, cancelled_at=datetime.now(UTC)
-        )
+        moved = await self._move(caller, request_id, activity, domain.CANCEL, reason, domain.Cancellation(reason))
         return pb.CancelActivityResponse(activity=activity_message(moved))
 
     # Sign-ups and check-in

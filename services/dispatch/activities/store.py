@@ -10,16 +10,19 @@ row the relay delivers to the activity's workflow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import assert_never
 
 import asyncpg
 
 from services.dispatch.activities.domain import (
     CLOSE_OUT,
     Activity,
+    ActivityChange,
+    Cancellation,
     Event,
     Move,
+    Rejection,
     Role,
     RoleAttendance,
     SignUp,
@@ -29,6 +32,7 @@ from services.dispatch.activities.domain import (
 from services.dispatch.activities.notices_store import EVENT_COLUMNS, NoticeStore, event_row
 from services.dispatch.activities.stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
+from services.runtime.db import assignments
 
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,
     a.signup_deadline, a.capacity, a.state, a.reject_reason, a.cancel_reason, a.summary, a.recurring_activity_id,
@@ -96,6 +100,18 @@ class SignUpRefused(Exception):
         self.reason = reason
         self.field = field
         self.duplicate = duplicate
+
+
+def _columns(change: ActivityChange | None) -> dict[str, object]:
+    """The columns a move's change sets besides the state: the one place changes meet the table."""
+    match change:
+        case None:
+            return {}
+        case Rejection():
+            return {"reject_reason": change.reason}
+        case Cancellation():
+            return {"cancel_reason": change.reason, "cancelled_at": datetime.now(UTC)}
+    assert_never(change)
 
 
 class ActivityStore(NoticeStore, ActivityStatsStore):
@@ -236,9 +252,15 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
             return activity, created
 
     async def move(
-        self, caller: Caller, request_id: str, activity_id: int, move: Move, note: str = "", **changes: Any
+        self,
+        caller: Caller,
+        request_id: str,
+        activity_id: int,
+        move: Move,
+        note: str = "",
+        change: ActivityChange | None = None,
     ) -> tuple[Activity, bool]:
-        """Moves the activity if it is in one of move.from_states, setting `changes` (column: value).
+        """Moves the activity if it is in one of move.from_states, recording `change`.
 
         (activity, True) when moved now, (activity, False) when this request id moved it before; WrongState
         when it is in another state; LookupError when there is no such activity. Request ids are the caller's own
@@ -248,17 +270,18 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
         async with self.pool.acquire() as conn, conn.transaction():
             if await self._seen(conn, activity_id, key):
                 return await self._current(conn, activity_id), False
+            changes = _columns(change)
             if move is CLOSE_OUT:
-                changes = {**changes, **await self._close_out_changes(conn, activity_id)}
-            assignments = "".join(f", {column} = ${index}" for index, column in enumerate(changes, start=4))
+                changes |= await self._close_out_changes(conn, activity_id)
+            columns, values = assignments(changes, first=4)
             moved_id = await conn.fetchval(
-                f"""update activities set state = $2, version = version + 1, updated_at = now(){assignments}
+                f"""update activities set state = $2, version = version + 1, updated_at = now(){columns}
                     where id = $1 and state = any($3::text[])
                     returning id""",
                 activity_id,
                 move.to_state,
                 list(move.from_states),
-                *changes.values(),
+                *values,
             )
             if moved_id is None:
                 if await self._seen(conn, activity_id, key):
@@ -277,7 +300,7 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
             )
             return activity, True
 
-    async def _close_out_changes(self, conn: asyncpg.Connection, activity_id: int) -> dict[str, Any]:
+    async def _close_out_changes(self, conn: asyncpg.Connection, activity_id: int) -> dict[str, object]:
         """Fixes each volunteer's hours from their check-in and check-out (in the close-out's transaction) and
         writes the summary with attendance per role."""
         activity = await self._current(conn, activity_id)
