@@ -68,7 +68,7 @@ def _verified(secret: str, token: str) -> tuple[Caller, float]:
     except jwt.InvalidTokenError as exc:
         raise Unauthenticated("the bearer token is not valid") from exc
     try:
-        role = Role(claims.get("role"))
+        role = Role(claims.get("role", ""))
     except ValueError as exc:
         raise Unauthenticated("the bearer token names no known role") from exc
     scope = claims.get("scope")

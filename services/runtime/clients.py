@@ -13,7 +13,7 @@ import contextvars
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from linli.dispatch.v1 import activities_pb2, dispatch_pb2
@@ -110,15 +110,29 @@ class _CallDetails:
                     grpc.aio.Metadata(),
                     grpc.aio.Metadata(),
                     "the caller's deadline passed before this call to another service was sent",
+                    None,
                 )
             timeout = min(timeout, remaining)
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
         metadata.add(*self._token.metadata())
-        return details._replace(metadata=metadata, timeout=timeout)
+        return grpc.aio.ClientCallDetails(
+            details.method, timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+
+# grpc-stubs make the interceptor classes generic; grpc's own are not subscriptable.
+if TYPE_CHECKING:
+    _UnaryUnaryInterceptor = grpc.aio.UnaryUnaryClientInterceptor[Any, Any]
+    _UnaryStreamInterceptor = grpc.aio.UnaryStreamClientInterceptor[Any, Any]
+    _StreamUnaryInterceptor = grpc.aio.StreamUnaryClientInterceptor[Any, Any]
+else:
+    _UnaryUnaryInterceptor = grpc.aio.UnaryUnaryClientInterceptor
+    _UnaryStreamInterceptor = grpc.aio.UnaryStreamClientInterceptor
+    _StreamUnaryInterceptor = grpc.aio.StreamUnaryClientInterceptor
 
 
 # One interceptor per kind of call: grpc.aio files an interceptor under the first kind it implements only.
-class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+class _UnaryUnary(_UnaryUnaryInterceptor):
     def __init__(self, prepare: _CallDetails) -> None:
         self._prepare = prepare
 
@@ -126,7 +140,7 @@ class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
         return await continuation(self._prepare(details), request)
 
 
-class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+class _UnaryStream(_UnaryStreamInterceptor):
     def __init__(self, prepare: _CallDetails) -> None:
         self._prepare = prepare
 
@@ -134,7 +148,7 @@ class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
         return await continuation(self._prepare(details), request)
 
 
-class _StreamUnary(grpc.aio.StreamUnaryClientInterceptor):
+class _StreamUnary(_StreamUnaryInterceptor):
     def __init__(self, prepare: _CallDetails) -> None:
         self._prepare = prepare
 
@@ -147,4 +161,5 @@ def service_channel(address: str, auth_secret: str, caller_name: str) -> grpc.ai
     prepare = _CallDetails(_ServiceToken(auth_secret, f"service:{caller_name}"))
     options = [("grpc.enable_retries", 1), ("grpc.service_config", _SERVICE_CONFIG)]
     interceptors = [_UnaryUnary(prepare), _UnaryStream(prepare), _StreamUnary(prepare)]
-    return grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)
+    # grpc-stubs leave grpc.aio.ClientInterceptor a placeholder that no interceptor class matches.
+    return grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
 )
+
+
+# A connection as linli's code takes it: lent by a pool (a proxy, which asyncpg-stubs type apart from Connection
+# though asyncpg takes it for one) or opened alone.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 class PooledConnection(asyncpg.Connection):
@@ -74,7 +80,8 @@ def create_pool(database_url: str, schema: str, max_size: int) -> asyncpg.Pool:
     so a service can start and report NOT_SERVING while its database is still coming up."""
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"bad schema name {schema!r}")
-    return asyncpg.create_pool(
+    # asyncpg-stubs type `reset`'s argument as a plain Connection: asyncpg passes it an instance of connection_class.
+    pool: asyncpg.Pool = asyncpg.create_pool(  # type: ignore[call-overload]
         database_url,
         min_size=0,
         max_size=max_size,
@@ -85,6 +92,7 @@ def create_pool(database_url: str, schema: str, max_size: int) -> asyncpg.Pool:
         server_settings={"search_path": f"{schema},public", "application_name": f"linli-{schema}"},
         command_timeout=30,
     )
+    return pool
 
 
 async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> None:
@@ -168,7 +176,9 @@ async def migrate(pool: asyncpg.Pool, schema: str, folder: Path | None, function
     applied_now: list[int] = []
     async with pool.acquire() as conn:
         lock_key = f"linli.migrate.{schema}"
-        conn.keep_session_state()  # the advisory lock below is the session's, not a transaction's
+        # The advisory lock below is the session's, not a transaction's. (The pool's proxy hands attributes on to its
+        # PooledConnection, which asyncpg-stubs cannot know.)
+        conn.keep_session_state()  # type: ignore[attr-defined]
         await conn.execute("select pg_advisory_lock(hashtext($1))", lock_key)
         try:
             await conn.execute(f"create schema if not exists {schema}")

@@ -10,7 +10,8 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import grpc
@@ -70,7 +71,11 @@ class _ObservedCall:
     """Wraps one call: authenticates it, times it, logs it and turns its errors into a status."""
 
     def __init__(
-        self, interceptor: CallInterceptor, method: str, metrics: _MethodMetrics, context: grpc.aio.ServicerContext
+        self,
+        interceptor: CallInterceptor,
+        method: str,
+        metrics: _MethodMetrics,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> None:
         self.interceptor = interceptor
         self.method = method
@@ -107,12 +112,14 @@ class _ObservedCall:
         if self._scoped and not access.scope_was_checked():
             raise UncheckedScope(f"{self.method} answered without checking the caller's scope")
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
         if exc is None:
             try:
                 self.answer_allowed()
             except UncheckedScope as unchecked:
-                exc_type, exc, tb = UncheckedScope, unchecked, unchecked.__traceback__
+                exc = unchecked
         if self._caller_token is not None:
             auth.reset_current_caller(self._caller_token)
             clients.reset_incoming_deadline(self._deadline_token)
@@ -132,7 +139,7 @@ class _ObservedCall:
             return False
         error = as_service_error(exc)
         if error is None:
-            log.error("unhandled error", exc_info=(exc_type, exc, tb), extra={"method": self.method})
+            log.error("unhandled error", exc_info=exc, extra={"method": self.method})
             self._record(grpc.StatusCode.INTERNAL)
             await self.context.abort(grpc.StatusCode.INTERNAL, "internal error; it has been logged")
         await self._fail(error)
@@ -165,20 +172,30 @@ class _ObservedCall:
         log.info("rpc", extra=entry)
 
 
-class CallInterceptor(grpc.aio.ServerInterceptor):
+# A method handler's behaviours as grpc.aio calls them: a request (or an async iterator of them) and the context.
+# grpc-stubs make ServicerContext and ServerInterceptor generic; grpc's own classes are not subscriptable.
+if TYPE_CHECKING:
+    _Unary = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+    _Streaming = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
+    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
+else:
+    _ServerInterceptor = grpc.aio.ServerInterceptor
+
+
+class CallInterceptor(_ServerInterceptor):
     def __init__(self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule]) -> None:
         self.tokens = auth.TokenVerifier(auth_secret)
         self.is_ready = is_ready
         self.rules = rules  # the authorisation table's rules of this server's methods
         # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and
         # building the wrapper each time cost more than the rest of the interceptor.
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(OPEN_METHOD_PREFIXES):
@@ -190,27 +207,32 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[method] = (handler, wrapped)
         return wrapped
 
-    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
         metrics = _MethodMetrics(method)
-        observe = lambda context: _ObservedCall(self, method, metrics, context)
+
+        def observe(context: grpc.aio.ServicerContext[Any, Any]) -> _ObservedCall:
+            return _ObservedCall(self, method, metrics, context)
+
+        # grpc-stubs type a handler's behaviours as grpc's sync ones taking a sync context; under grpc.aio they are
+        # coroutine functions and async generators taking an aio context (hence the ignores below).
         codecs = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,
         }
 
         if handler.unary_unary:
-            inner_uu = handler.unary_unary
+            inner_uu: _Unary = handler.unary_unary  # type: ignore[assignment]
 
-            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 async with observe(context):
                     return await inner_uu(request, context)
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **codecs)
 
         if handler.unary_stream:
-            inner_us = handler.unary_stream
+            inner_us: _Streaming = handler.unary_stream  # type: ignore[assignment]
 
-            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
                 async with observe(context) as call:
                     async for response in inner_us(request, context):
                         call.answer_allowed()
@@ -219,17 +241,19 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             return grpc.unary_stream_rpc_method_handler(unary_stream, **codecs)
 
         if handler.stream_unary:
-            inner_su = handler.stream_unary
+            inner_su: _Unary = handler.stream_unary  # type: ignore[assignment]
 
-            async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+            async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 async with observe(context):
                     return await inner_su(requests, context)
 
             return grpc.stream_unary_rpc_method_handler(stream_unary, **codecs)
 
-        inner_ss = handler.stream_stream
+        inner_ss: _Streaming = handler.stream_stream  # type: ignore[assignment]
 
-        async def stream_stream(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        async def stream_stream(
+            requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             async with observe(context) as call:
                 async for response in inner_ss(requests, context):
                     call.answer_allowed()

@@ -62,6 +62,10 @@ class SignalWithStart:
     signal_arg: object
 
 
+# One outbox row: as the loop reads it (a Record) or as a handler has it in hand after its commit (a mapping).
+Row = asyncpg.Record | Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class Outbox:
     """What one domain's outbox is made of. Its events table is `e` in `select`."""
@@ -100,7 +104,7 @@ class OutboxRelay:
         self._pending = PENDING.labels(outbox.name)
         self._lag = DELIVERY_LAG.labels(outbox.name)
 
-    def letter(self, row: Mapping[str, Any]) -> SignalWithStart:
+    def letter(self, row: Row) -> SignalWithStart:
         """What one row becomes: its workflow, by the names in that workflow's contract."""
         raise NotImplementedError
 
@@ -154,7 +158,7 @@ class OutboxRelay:
             self._lag.observe(max(0.0, (datetime.now(UTC) - event["at"]).total_seconds()))
         return delivered
 
-    async def deliver(self, row: Mapping[str, Any]) -> bool:
+    async def deliver(self, row: Row) -> bool:
         """Sends one row's change; False when Temporal could not take it (it stays for a later attempt)."""
         letter = self.letter(row)
         try:
@@ -181,7 +185,7 @@ class OutboxRelay:
         self._delivered.inc()
         return True
 
-    def deliver_at_once(self, row: Mapping[str, Any], mark_delivered: Callable[[], Awaitable[object]]) -> None:
+    def deliver_at_once(self, row: Row, mark_delivered: Callable[[], Awaitable[object]]) -> None:
         """Sends a change just committed at once, beside the loop (which takes over should this fail), from what
         the handler has in hand: no row lock is held across the call to Temporal, so handlers keep the pool's
         connections. Should the loop send the same change too, the workflow ignores the repeat."""
@@ -189,7 +193,7 @@ class OutboxRelay:
         self._soon.add(task)
         task.add_done_callback(self._soon.discard)
 
-    async def _deliver_now(self, row: Mapping[str, Any], mark_delivered: Callable[[], Awaitable[object]]) -> None:
+    async def _deliver_now(self, row: Row, mark_delivered: Callable[[], Awaitable[object]]) -> None:
         if not await self.deliver(row):
             self.wake()
             return

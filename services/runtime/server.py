@@ -68,7 +68,9 @@ def add_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> Non
     """Serves reflection under both grpc.reflection.v1 and v1alpha with one handler: newer clients ask v1 only,
     older ones (grpcurl 1.8.6) v1alpha only. The v1alpha message classes serve v1 too: the wire format is the same."""
     _register_reflection_v1_descriptor()
-    servicer = reflection.aio.ReflectionServicer([*service_names, REFLECTION_V1, REFLECTION_V1ALPHA])
+    # grpc-stubs (1.53) know neither reflection's aio servicer nor a server's add_registered_method_handlers.
+    served = [*service_names, REFLECTION_V1, REFLECTION_V1ALPHA]
+    servicer = reflection.aio.ReflectionServicer(served)  # type: ignore[attr-defined]
     reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
     handlers = {
         "ServerReflectionInfo": grpc.stream_stream_rpc_method_handler(
@@ -78,7 +80,7 @@ def add_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> Non
         )
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(REFLECTION_V1, handlers),))
-    server.add_registered_method_handlers(REFLECTION_V1, handlers)
+    server.add_registered_method_handlers(REFLECTION_V1, handlers)  # type: ignore[attr-defined]
 
 
 class ServiceHost:

@@ -5,15 +5,12 @@ that row, sent as signal `transition`, starts the wish's workflow on the first o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import asyncpg
 from temporalio.client import Client
 
 from services.runtime.config import ConfigError, Settings
 from services.runtime.config import WishLimits as WishLimitSettings
-from services.runtime.outbox import Outbox, OutboxRelay, SignalWithStart
+from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
 from services.wishes import contract
 from services.wishes.domain import CATEGORY_NUMBERS
 
@@ -54,7 +51,7 @@ class TransitionRelay(OutboxRelay):
         super().__init__(pool, temporal, settings, OUTBOX)
         self.limits = workflow_limits(settings.wish_limits)
 
-    def letter(self, row: Mapping[str, Any]) -> SignalWithStart:
+    def letter(self, row: Row) -> SignalWithStart:
         wish_id = str(row["wish_id"])
         claimant = row["claimant_member_id"]
         return SignalWithStart(

@@ -8,9 +8,6 @@ The daily digest's Temporal Schedule is created here too, the first time someone
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import asyncpg
 from temporalio.client import Client, ScheduleAlreadyRunningError
 from temporalio.service import RPCError
@@ -18,7 +15,7 @@ from temporalio.service import RPCError
 from services.dispatch.activities import contract
 from services.runtime.config import Settings
 from services.runtime.errors import Unavailable
-from services.runtime.outbox import Outbox, OutboxRelay, SignalWithStart
+from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
 
 # Transitions and the notices the service records itself (the workflow's own are delivered as it records them).
 OUTBOX = Outbox(
@@ -37,8 +34,9 @@ class ActivityRelay(OutboxRelay):
         self.timezone = settings.timezone
         self._digest_scheduled = False
 
-    def letter(self, row: Mapping[str, Any]) -> SignalWithStart:
+    def letter(self, row: Row) -> SignalWithStart:
         activity_id = str(row["activity_id"])
+        argument: contract.ActivityChange | contract.NoticeRecorded
         if row["kind"] == "transition":
             signal, argument = contract.CHANGED_SIGNAL, contract.ActivityChange(row["version"], row["state"])
         else:

@@ -9,15 +9,14 @@ catches anything a crash or a failure left behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 from temporalio.client import Client
 
 from services.dispatch.alerts import contract
 from services.runtime.config import Settings
-from services.runtime.outbox import Outbox, OutboxRelay, SignalWithStart
+from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
 
 if TYPE_CHECKING:
     from services.dispatch.alerts.store import Alert
@@ -41,7 +40,7 @@ class AlertRelay(OutboxRelay):
         self.ack_timeout = settings.alerts.ack_timeout.total_seconds()
         self.staff_timeout = settings.alerts.staff_timeout.total_seconds()
 
-    def letter(self, row: Mapping[str, Any]) -> SignalWithStart:
+    def letter(self, row: Row) -> SignalWithStart:
         alert_id = str(row["alert_id"])
         return SignalWithStart(
             workflow=contract.WORKFLOW,
