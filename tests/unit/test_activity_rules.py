@@ -1,19 +1,13 @@
-"""Activity and report rules with no I/O: times, moves, the summary, report weeks, the CSV, schedules."""
+"""Activity rules with no I/O: times, moves, the summary, recurring schedules, and notices' recipients and digests."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from temporalio.client import ScheduleOverlapPolicy
 
 from services.dispatch.activities import domain
 from services.dispatch.activities.contract import ActivityTemplate, RecurringRunInput, RoleNeed, schedule_for
-from services.registry.reports.contract import report_schedules
-from services.registry.reports.domain import parse_week, week_before, week_bounds, weekly_csv
-from services.runtime.errors import InvalidArgument
 
 START = datetime(2026, 6, 19, 9, 0, tzinfo=UTC)  # 端午 2026
 
@@ -90,59 +84,6 @@ def test_every_step_the_workflow_names_is_a_step_of_the_api() -> None:
     assert set(domain.STEPS_BY_NAME.values()) == set(domain.STEPS.values())
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "is required"),
-        ("2026-06-16", "is a Tuesday"),
-        ("2026-6-15", "is not a date"),
-        ("next week", "is not a date"),
-    ],
-)
-def test_a_report_week_is_named_by_its_monday(text: str, message: str) -> None:
-    with pytest.raises(InvalidArgument) as error:
-        parse_week("week_start", text)
-    assert error.value.field == "week_start" and message in error.value.message
-    assert parse_week("week_start", "2026-06-15") == date(2026, 6, 15)
-
-
-def test_a_report_week_runs_from_monday_midnight_local_time() -> None:
-    start, end = week_bounds(date(2026, 6, 15), "Asia/Shanghai")
-    assert start.astimezone(UTC) == datetime(2026, 6, 14, 16, 0, tzinfo=UTC)
-    assert end - start == timedelta(days=7)
-
-
-def test_the_monday_run_reports_the_week_before_in_local_time() -> None:
-    # Monday 01:00 in Shanghai is still Sunday in UTC: the week reported is the one that just ended there.
-    assert week_before(datetime(2026, 6, 21, 17, 0, tzinfo=UTC), "Asia/Shanghai") == date(2026, 6, 15)
-    assert week_before(datetime(2026, 6, 24, 12, 0, tzinfo=UTC), "Asia/Shanghai") == date(2026, 6, 15)
-
-
-def test_the_export_has_a_header_and_a_row_per_report() -> None:
-    text = weekly_csv(
-        [
-            {
-                "org_unit_id": "2",
-                "org_unit_name": "咸安区",
-                "week_start": "2026-06-15",
-                "services": 3,
-                "service_hours": 4.5,
-                "wishes_by_state": [{"name": "approved", "count": 1}],
-                "missing_sections": ["alerts"],
-            },
-            {"org_unit_id": "3", "org_unit_name": "温泉街道", "week_start": "2026-06-15"},
-        ]
-    )
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert [
-        (r["org_unit_name"], r["services"], r["service_hours"], r["wishes_by_state"], r["missing_sections"])
-        for r in rows
-    ] == [
-        ("咸安区", "3", "4.5", "approved=1", "alerts"),
-        ("温泉街道", "0", "0", "", ""),
-    ]
-
-
 def test_a_recurring_activity_runs_every_few_days_or_monthly_without_overlapping() -> None:
     run = RecurringRunInput("7", ActivityTemplate("4", "小型活动", 2, "红色驿站", 30, [RoleNeed("host", 1, 0)]), 48, 90)
     every_three = schedule_for(run, every_days=3, day_of_month=0, task_queue="linli", paused=False)
@@ -151,13 +92,6 @@ def test_a_recurring_activity_runs_every_few_days_or_monthly_without_overlapping
     monthly = schedule_for(run, every_days=0, day_of_month=1, task_queue="linli", paused=True)
     assert monthly.spec.calendars[0].day_of_month[0].start == 1
     assert monthly.state.paused
-
-
-def test_reports_are_scheduled_on_monday_and_on_the_second_of_january_local_time() -> None:
-    (weekly_id, weekly), (yearly_id, yearly) = report_schedules("2", "Asia/Shanghai", "linli")
-    assert (weekly_id, yearly_id) == ("reports-weekly-2", "reports-yearly-2")
-    assert weekly.spec.calendars[0].day_of_week[0].start == 1 and weekly.spec.time_zone_name == "Asia/Shanghai"
-    assert (yearly.spec.calendars[0].month[0].start, yearly.spec.calendars[0].day_of_month[0].start) == (1, 2)
 
 
 def test_a_notice_recipient_is_a_member_a_resident_or_an_org() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.registry import domain
-from services.registry.domain import OrgUnit
+from services.registry.domain import OrgUnit, check_parent
 from services.runtime.errors import InvalidArgument
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -123,3 +123,18 @@ def test_every_descendant_lies_in_the_range_and_no_sibling_does(unit_path: str, 
     parent, _, last = unit_path.rpartition(".")
     sibling = f"{parent}.{last}{sibling_tail.split('.')[0]}" if parent else f"{last}{sibling_tail.split('.')[0]}"
     assert not start <= ltree_key(sibling) < end
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent"),
+    [("province", None), ("city", None), ("city", "province"), ("community", "street"), ("building", "grid")],
+)
+def test_units_hang_under_the_level_above(kind: str, parent: str | None) -> None:
+    check_parent(kind, parent)
+
+
+@pytest.mark.parametrize(("kind", "parent"), [("community", "district"), ("street", None), ("grid", "building")])
+def test_units_cannot_skip_or_invert_levels(kind: str, parent: str | None) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        check_parent(kind, parent)
+    assert error.value.field == "parent_id"

@@ -1,29 +1,12 @@
-"""Domain rules with no I/O: the org tree's levels and how claimants are ranked."""
+"""How the claimants of a wish are ranked for RecommendClaimants: members whose skills fit its category first, each
+with its reasons, in the same order whatever order they came in."""
 
 from __future__ import annotations
 
-import pytest
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 
 from services.dispatch.matching.domain import Candidate, rank
-from services.registry.domain import check_parent
-from services.runtime.errors import InvalidArgument
-
-
-@pytest.mark.parametrize(
-    ("kind", "parent"),
-    [("province", None), ("city", None), ("city", "province"), ("community", "street"), ("building", "grid")],
-)
-def test_units_hang_under_the_level_above(kind: str, parent: str | None) -> None:
-    check_parent(kind, parent)
-
-
-@pytest.mark.parametrize(("kind", "parent"), [("community", "district"), ("street", None), ("grid", "building")])
-def test_units_cannot_skip_or_invert_levels(kind: str, parent: str | None) -> None:
-    with pytest.raises(InvalidArgument) as error:
-        check_parent(kind, parent)
-    assert error.value.field == "parent_id"
 
 
 def test_members_whose_skills_fit_the_category_rank_first_with_reasons() -> None:

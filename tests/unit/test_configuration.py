@@ -1,15 +1,18 @@
-"""A mistake in the configuration stops a process at once with one line naming the variable, and exit code 2."""
+"""Configuration, read once into typed settings: local defaults and overrides, secrets from mounted files, durations
+and key lists; and a mistake stops a process at once with one line naming the variable, and exit code 2."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
 from devstack.stack import REPO, Secrets
-from services.runtime.config import load_settings
+from services.runtime.config import ConfigError, load_settings, parse_data_keys, parse_duration
 
 GOOD = {**Secrets().as_environment(), "DATABASE_URL": "postgresql://linli:pw@127.0.0.1:1/linli"}
 
@@ -70,3 +73,51 @@ def test_the_local_run_checks_the_configuration_before_starting_anything(tmp_pat
     assert result.returncode == 2
     assert [line for line in result.stderr.splitlines() if "LINLI_ALERT_ACK_TIMEOUT" in line]
     assert "starting" not in result.stdout
+
+
+def _env(**extra: str) -> dict[str, str]:
+    key = base64.b64encode(os.urandom(32)).decode()
+    return {"LINLI_AUTH_SECRET": "a" * 32, "LINLI_DATA_KEYS": f"k1:{key}", "LINLI_LOOKUP_KEY": key, **extra}
+
+
+def test_settings_have_local_defaults_and_take_overrides() -> None:
+    settings = load_settings("wishes", _env(LINLI_WISH_CLAIM_LIMIT="36h", LINLI_GRPC_PORT="6000"))
+    assert settings.grpc_port == 6000 and settings.metrics_port == 9102
+    assert settings.wish_limits.claim == timedelta(hours=36)
+    assert settings.temporal_address == "127.0.0.1:7233"
+
+
+def test_secrets_can_come_from_mounted_files(tmp_path) -> None:
+    secret_file = tmp_path / "auth"
+    secret_file.write_text("f" * 40 + "\n")
+    env = _env()
+    del env["LINLI_AUTH_SECRET"]
+    env["LINLI_AUTH_SECRET_FILE"] = str(secret_file)
+    assert load_settings("registry", env).auth_secret == "f" * 40
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LINLI_AUTH_SECRET": "short"}, "LINLI_AUTH_SECRET"),
+        ({"LINLI_DATA_KEYS": "k1:notbase64!"}, "base64"),
+        ({"LINLI_DATA_KEYS": "k1:" + base64.b64encode(b"x" * 16).decode()}, "32 bytes"),
+        ({"LINLI_WISH_REVIEW_LIMIT": "soon"}, "duration"),
+        ({"LINLI_GRPC_PORT": "http"}, "whole number"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_the_variable_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings("registry", _env(**env))
+
+
+def test_the_worker_needs_no_personal_data_keys() -> None:
+    assert load_settings("worker", {"LINLI_AUTH_SECRET": "a" * 32}).data_keys == {}
+
+
+def test_durations_and_key_lists_parse() -> None:
+    assert parse_duration("X", "90s") == timedelta(seconds=90)
+    assert parse_duration("X", "2d") == timedelta(days=2)
+    key = base64.b64encode(b"k" * 32).decode()
+    keys, active = parse_data_keys("X", f"new:{key}, old:{key}")
+    assert active == "new" and set(keys) == {"new", "old"}
