@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.registry.domain import Member, OrgUnit, ServiceTotal
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import FailedPrecondition
 
 ORG_COLUMNS = "id, parent_id, kind, name, path::text as path, created_at, closed_at"
@@ -80,13 +81,14 @@ def under(unit: OrgUnit) -> str:
 TREE_LOCK = "select pg_advisory_xact_lock{mode}(hashtext('linli.registry.org_tree'))"
 
 
-async def lock_tree(conn: asyncpg.Connection, *, exclusive: bool) -> None:
+async def lock_tree(conn: Connection, *, exclusive: bool) -> None:
     await conn.execute(TREE_LOCK.format(mode="" if exclusive else "_shared"))
 
 
-async def current_place(conn: asyncpg.Connection, unit_id: int, field: str) -> tuple[str, int]:
+async def current_place(conn: Connection, unit_id: int, field: str) -> tuple[str, int]:
     """The residence unit's path and community now (call with the tree lock held)."""
-    row = await conn.fetchrow(
+    row = await one_row(
+        conn,
         """select u.path::text as path, u.closed_at,
                   (select c.id from org_units c where c.path @> u.path and c.kind = 'community') as community_id
            from org_units u where u.id = $1""",

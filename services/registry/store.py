@@ -20,6 +20,7 @@ from services.registry.rows import lock_tree, subtree_end
 from services.registry.service_records.store import NewService, RecordStore, RegistryStats
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import InvalidArgument
 
 __all__ = [
@@ -67,7 +68,7 @@ class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportSt
         request_id: str,
         method: str,
         response_type: type[Response],
-        work: Callable[[asyncpg.Connection], Awaitable[Response]],
+        work: Callable[[Connection], Awaitable[Response]],
         target: str = "",
     ) -> Response:
         """Runs `work` in one transaction the first time this caller sends this request id, and stores its
@@ -84,7 +85,8 @@ class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportSt
                 target,
             )
             if not fresh:
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     "select method, target, response from request_results where actor = $1 and request_id = $2",
                     caller.key,
                     request_id,

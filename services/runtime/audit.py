@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from services.runtime.auth import Caller
+from services.runtime.db import Connection
 
 
 async def write_audit(
-    conn: asyncpg.Connection, caller: Caller, action: str, subject_kind: str, subject_id: int | str, **detail: Any
+    conn: Connection, caller: Caller, action: str, subject_kind: str, subject_id: int | str, **detail: Any
 ) -> None:
     """Call inside the transaction that makes the change, so the change and its audit row commit together."""
     await conn.execute(

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+@overload
+def to_timestamp(moment: datetime) -> Timestamp: ...
+@overload
+def to_timestamp(moment: datetime | None) -> Timestamp | None: ...
 
 
 def to_timestamp(moment: datetime | None) -> Timestamp | None:

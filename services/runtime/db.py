@@ -108,6 +108,15 @@ async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> Non
             delay = min(delay * 2, max_wait)
 
 
+async def one_row(conn: Connection | asyncpg.Pool, query: str, *args: object) -> asyncpg.Record:
+    """The row of a statement that always returns one: an aggregate, an insert or update ... returning, a select of a
+    row this transaction has locked or written. (fetchrow's None there would be a bug, not an answer.)"""
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise LookupError(f"no row where one was certain: {query.split(maxsplit=1)[0]} ...")
+    return row
+
+
 def assignments(columns: Mapping[str, object], first: int) -> tuple[str, list[object]]:
     """`, column = $n` for each column a move sets besides its state, numbered from `first`, and the values in that
     order. The columns come from the store's own mapping of a typed change (a column's name is never a caller's)."""

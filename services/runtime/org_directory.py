@@ -34,7 +34,7 @@ _ABOVE_COMMUNITIES = frozenset(
 @dataclass(frozen=True)
 class OrgUnitInfo:
     id: str
-    kind: int  # linli.registry.v1.OrgUnitKind
+    kind: registry_pb2.OrgUnitKind
     name: str
     parent_id: str
     ancestor_ids: tuple[str, ...]  # root first, excluding the unit

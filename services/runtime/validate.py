@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, overload
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from services.runtime.enums import E
 from services.runtime.errors import InvalidArgument
 
 MAX_ID = 2**63 - 1
@@ -33,6 +35,12 @@ def request_id(value: str, field: str = "request_id") -> str:
     return value
 
 
+@overload
+def entity_id(field: str, value: str, *, required: Literal[True] = True) -> int: ...
+@overload
+def entity_id(field: str, value: str, *, required: bool) -> int | None: ...
+
+
 def entity_id(field: str, value: str, *, required: bool = True) -> int | None:
     """Ids travel as decimal strings ("42")."""
     value = value.strip()
@@ -45,12 +53,12 @@ def entity_id(field: str, value: str, *, required: bool = True) -> int | None:
     return int(value)
 
 
-def enum(field: str, value: int, enum_type: EnumTypeWrapper, *, required: bool = True) -> int:
+def enum(field: str, value: E, enum_type: EnumTypeWrapper, *, required: bool = True) -> E:
     """A known value of the enum; UNSPECIFIED (0) only when the field is optional."""
     if value == 0:
         if required:
             raise InvalidArgument(f"is required (one of {', '.join(enum_type.keys()[1:])})", field)
-        return 0
+        return value
     if value not in enum_type.values():
         raise InvalidArgument(f"{value} is not a known value (one of {', '.join(enum_type.keys()[1:])})", field)
     return value

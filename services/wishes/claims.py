@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from linli.registry.v1 import registry_pb2
@@ -18,7 +19,9 @@ from services.wishes.messages import wish_message
 
 
 class Claims(WishHandling):
-    async def ClaimWish(self, request: pb.ClaimWishRequest, context: grpc.aio.ServicerContext) -> pb.ClaimWishResponse:
+    async def ClaimWish(
+        self, request: pb.ClaimWishRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ClaimWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
         member_id = validate.entity_id("member_id", request.member_id)
@@ -42,7 +45,7 @@ class Claims(WishHandling):
         return pb.ClaimWishResponse(wish=wish_message(moved))
 
     async def ReleaseClaim(
-        self, request: pb.ReleaseClaimRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReleaseClaimRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ReleaseClaimResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -54,7 +57,7 @@ class Claims(WishHandling):
         return pb.ReleaseClaimResponse(wish=wish_message(moved))
 
     async def ExtendClaim(
-        self, request: pb.ExtendClaimRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ExtendClaimRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ExtendClaimResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -101,7 +104,7 @@ class Claims(WishHandling):
             )
 
     async def AssignWish(
-        self, request: pb.AssignWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.AssignWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.AssignWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -111,7 +114,7 @@ class Claims(WishHandling):
         return pb.AssignWishResponse(wish=wish_message(await self._assign(caller, request_id, wish, member_id, reason)))
 
     async def BulkAssignWishes(
-        self, request: pb.BulkAssignWishesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.BulkAssignWishesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BulkAssignWishesResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -154,7 +157,7 @@ class Claims(WishHandling):
         )
 
     async def ClaimWishAsGroup(
-        self, request: pb.ClaimWishAsGroupRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ClaimWishAsGroupRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ClaimWishAsGroupResponse:
         """A group claim is made by staff (or an admin) in the wish's scope, who speak for the group: the registry's
         teams have no leader, and a claim names who holds it and counts against every participant's open-claim cap,
@@ -234,7 +237,9 @@ class Claims(WishHandling):
         if cached is not None:
             return cached
         try:
-            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
+            response: registry_pb2.GetMemberResponse = await self.registry.GetMember(
+                registry_pb2.GetMemberRequest(member_id=str(member_id))
+            )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", field) from exc

@@ -4,6 +4,7 @@ what happened, one wish at a time or many."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from linli.wishes.v1 import wishes_pb2 as pb
@@ -29,7 +30,7 @@ class _Closing:
 
 class CloseOut(WishHandling):
     async def FulfilWish(
-        self, request: pb.FulfilWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.FulfilWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.FulfilWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -48,7 +49,7 @@ class CloseOut(WishHandling):
         return pb.FulfilWishResponse(wish=wish_message(moved))
 
     async def ConfirmWish(
-        self, request: pb.ConfirmWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ConfirmWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ConfirmWishResponse:
         """The resident signs off through staff or a front end; the claimant never signs off their own work (members
         may not call this), and whoever recorded the fulfilment — the same subject, in any role or scope — may not
@@ -88,7 +89,7 @@ class CloseOut(WishHandling):
         return pb.ConfirmWishResponse(wish=wish_message(moved))
 
     async def WithdrawWish(
-        self, request: pb.WithdrawWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.WithdrawWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.WithdrawWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -105,7 +106,9 @@ class CloseOut(WishHandling):
         )
         return pb.WithdrawWishResponse(wish=wish_message(moved))
 
-    async def CloseWish(self, request: pb.CloseWishRequest, context: grpc.aio.ServicerContext) -> pb.CloseWishResponse:
+    async def CloseWish(
+        self, request: pb.CloseWishRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CloseWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
         closing = await self._closing(request.outcome, request.reason, request.duplicate_of, request.referred_to)
@@ -113,7 +116,7 @@ class CloseOut(WishHandling):
         return pb.CloseWishResponse(wish=wish_message(await self._close(caller, request_id, wish, closing)))
 
     async def BulkCloseWishes(
-        self, request: pb.BulkCloseWishesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.BulkCloseWishesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BulkCloseWishesResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from linli.wishes.v1 import wishes_pb2 as pb
@@ -49,7 +50,7 @@ _EXPORT_COLUMNS = (
 
 class Exports(WishHandling):
     async def ExportWishes(
-        self, request: pb.ExportWishesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ExportWishesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[pb.ExportWishesResponse]:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)

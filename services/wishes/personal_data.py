@@ -3,6 +3,8 @@ under the active key after a rotation — each audited, as the registry does for
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from linli.wishes.v1 import wishes_pb2 as pb
 
@@ -18,7 +20,7 @@ _NAME_FIELD, _CONTACT_FIELD = (field for _, field in RESIDENT_FIELDS)
 
 class PersonalData(WishHandling):
     async def RevealWishResident(
-        self, request: pb.RevealWishResidentRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RevealWishResidentRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RevealWishResidentResponse:
         caller = current_caller()
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
@@ -35,7 +37,7 @@ class PersonalData(WishHandling):
         )
 
     async def RotatePersonalDataKeys(
-        self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RotatePersonalDataKeysResponse:
         caller = current_caller()
         # Every wish of the deployment is re-sealed: only a deployment-wide admin covers them all.

@@ -8,6 +8,7 @@ method is the authorisation table's (services/wishes/access.py), decided before 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from linli.registry.v1 import registry_pb2
@@ -37,7 +38,7 @@ _ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
 
 class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.WishServiceServicer):
     async def SubmitWish(
-        self, request: pb.SubmitWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SubmitWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SubmitWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -111,13 +112,15 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
             raise InvalidArgument(f"org unit {unit.id} does not lie in community {community_id}", "unit_id")
         return int(unit.id)
 
-    async def GetWish(self, request: pb.GetWishRequest, context: grpc.aio.ServicerContext) -> pb.GetWishResponse:
+    async def GetWish(
+        self, request: pb.GetWishRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetWishResponse:
         wish = await self._wish(request.wish_id)
         await self._require_may_read(current_caller(), wish)
         return pb.GetWishResponse(wish=wish_message(wish))
 
     async def ReviewWish(
-        self, request: pb.ReviewWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReviewWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ReviewWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -154,7 +157,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         return pb.ReviewWishResponse(wish=wish_message(moved))
 
     async def PublishWish(
-        self, request: pb.PublishWishRequest, context: grpc.aio.ServicerContext
+        self, request: pb.PublishWishRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.PublishWishResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -164,7 +167,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         return pb.PublishWishResponse(wish=wish_message(moved))
 
     async def ListWishes(
-        self, request: pb.ListWishesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListWishesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListWishesResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
@@ -182,7 +185,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         return pb.ListWishesResponse(wishes=wishes, next_page_token=token)
 
     async def ListWishWall(
-        self, request: pb.ListWishWallRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListWishWallRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListWishWallResponse:
         # The wall is public: any authenticated caller may read it; personal data is masked as everywhere.
         validate.entity_id("community_id", request.community_id)
@@ -210,7 +213,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         return [wish_message(w, now) for w in found[:page_size]], token
 
     async def GetWishStats(
-        self, request: pb.GetWishStatsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetWishStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetWishStatsResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
@@ -237,7 +240,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         )
 
     async def GetWishHistory(
-        self, request: pb.GetWishHistoryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetWishHistoryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetWishHistoryResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
@@ -259,7 +262,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
     # ---- the lifecycle's calls (linli's worker only) ------------------------------------------------------------
 
     async def RecordReminder(
-        self, request: pb.RecordReminderRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecordReminderRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecordReminderResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -287,7 +290,7 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         return pb.RecordReminderResponse(recorded=recorded)
 
     async def ActOnLimit(
-        self, request: pb.ActOnLimitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ActOnLimitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ActOnLimitResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)

@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, assert_never
 
-import asyncpg
-
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.runtime.db import assignments
+from services.runtime.db import Connection, assignments, one_row
 from services.wishes import domain
 from services.wishes.domain import (
     Approval,
@@ -183,7 +181,8 @@ class WishStore(WishLists):
                 domain.FIRST_STATE,
             )
             if row is None:
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {WISH_COLUMNS} from wishes where created_by = $1 and request_id = $2",
                     caller.key,
                     request_id,
@@ -270,7 +269,8 @@ class WishStore(WishLists):
         """Gives the wish to the claim's members by `move` (domain.CLAIM, or domain.ASSIGN for staff) in one round
         trip, the function claim_wish; answers and raises as transition() does, and ClaimCapReached when one of the
         members already has as many open claims as allowed."""
-        row = await self.pool.fetchrow(
+        row = await one_row(
+            self.pool,
             """select outcome, member_id, held, from_state, entered_at, wish
                from claim_wish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
             wish_id,
@@ -304,19 +304,20 @@ class WishStore(WishLists):
 
     async def fulfilled_by(self, wish_id: int) -> str | None:
         """Who recorded the wish's latest fulfilment (the caller's subject), if it was fulfilled."""
-        return await self.pool.fetchval(
+        actor: str | None = await self.pool.fetchval(
             """select actor from wish_events where wish_id = $1 and kind = 'transition' and state = $2
                order by id desc limit 1""",
             wish_id,
             domain.FULFIL.to_state,
         )
+        return actor
 
-    async def _seen(self, conn: asyncpg.Connection, wish_id: int, retry_key: str) -> bool:
+    async def _seen(self, conn: Connection, wish_id: int, retry_key: str) -> bool:
         return bool(
             await conn.fetchval("select 1 from wish_events where wish_id = $1 and request_id = $2", wish_id, retry_key)
         )
 
-    async def _current(self, conn: asyncpg.Connection, wish_id: int) -> Wish:
+    async def _current(self, conn: Connection, wish_id: int) -> Wish:
         row = await conn.fetchrow(f"select {WISH_COLUMNS} from wishes where id = $1", wish_id)
         if row is None:
             raise LookupError(wish_id)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import asyncpg
 
+from services.runtime.db import one_row
 from services.wishes.domain import CLOSED_STATES, OPEN_STATES, UNFULFILLED_STATES, WALL_STATES, Wish
 from services.wishes.rows import WISH_COLUMNS, wish_of
 
@@ -74,7 +75,8 @@ class WishLists:
             by_state = await conn.fetch(
                 "select state, count(*) as n from wishes where community_id = any($1::bigint[]) group by state", ids
             )
-            row = await conn.fetchrow(
+            row = await one_row(
+                conn,
                 """select
                      count(*) filter (where submitted_at >= $2 and submitted_at < $3) as submitted,
                      count(*) filter (where state = 'closed' and closed_at >= $2 and closed_at < $3) as closed,

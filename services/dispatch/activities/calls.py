@@ -55,7 +55,9 @@ class ActivityCalls:
     async def _member(self, member_id: int, field: str) -> registry_pb2.Member:
         """The member as the registry has them now, or NotFound naming `field`."""
         try:
-            response = await self.registry.GetMember(registry_pb2.GetMemberRequest(member_id=str(member_id)))
+            response: registry_pb2.GetMemberResponse = await self.registry.GetMember(
+                registry_pb2.GetMemberRequest(member_id=str(member_id))
+            )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"no member {member_id}", field) from exc

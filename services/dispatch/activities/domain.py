@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from linli.dispatch.v1 import activities_pb2 as pb
+from linli.registry.v1 import registry_pb2
 
 from services.runtime.enums import names_of
 
@@ -101,7 +102,7 @@ MAX_RECIPIENTS = 100
 class Role:
     name: str
     needed: int
-    skills: tuple[int, ...]
+    skills: tuple[registry_pb2.Skill, ...]
     filled: int = 0
     came: int = 0  # volunteers in the role who checked in
     service_hours: float = 0.0  # recorded to them at close-out

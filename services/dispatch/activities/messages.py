@@ -73,7 +73,9 @@ def event_message(event: Event) -> pb.ActivityEvent:
         sequence=event.id,
         kind=pb.ACTIVITY_EVENT_KIND_TRANSITION if transition else pb.ACTIVITY_EVENT_KIND_NOTICE,
         state=domain.STATE_NUMBERS[event.state],
-        notice_kind=0 if transition else domain.NOTICE_KIND_NUMBERS[event.notice_kind],
+        notice_kind=pb.ACTIVITY_NOTICE_KIND_UNSPECIFIED
+        if transition
+        else domain.NOTICE_KIND_NUMBERS[event.notice_kind],
         actor=event.actor,
         note=event.note,
         recipients=list(event.recipients),

@@ -3,6 +3,8 @@ recipient's daily digest (每日汇总), and each recipient's preference for it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from linli.dispatch.v1 import activities_pb2 as pb
 
@@ -23,7 +25,7 @@ _RESIDENT_UNITS = 50
 
 class NoticeServicer(ActivityCalls):
     async def NotifyParticipants(
-        self, request: pb.NotifyParticipantsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.NotifyParticipantsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.NotifyParticipantsResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -50,7 +52,7 @@ class NoticeServicer(ActivityCalls):
         return activity, notice
 
     async def GetNoticeDelivery(
-        self, request: pb.GetNoticeDeliveryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetNoticeDeliveryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetNoticeDeliveryResponse:
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         activity, notice = await self._notice(request)
@@ -62,7 +64,7 @@ class NoticeServicer(ActivityCalls):
         )
 
     async def RecordNoticeDelivery(
-        self, request: pb.RecordNoticeDeliveryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecordNoticeDeliveryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecordNoticeDeliveryResponse:
         failed = [
             (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
@@ -78,7 +80,7 @@ class NoticeServicer(ActivityCalls):
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
     async def SetNoticePreference(
-        self, request: pb.SetNoticePreferenceRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SetNoticePreferenceRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetNoticePreferenceResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # setting a preference twice is the same: the retry is safe
@@ -113,7 +115,7 @@ class NoticeServicer(ActivityCalls):
             raise PermissionDenied(f"resident {ref} has signed up to no activity in the caller's scope", "recipient")
 
     async def GetNoticeDigests(
-        self, request: pb.GetNoticeDigestsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetNoticeDigestsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetNoticeDigestsResponse:
         before = required_time("before", request.before)
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
@@ -141,7 +143,7 @@ class NoticeServicer(ActivityCalls):
         )
 
     async def RecordDigestDelivery(
-        self, request: pb.RecordDigestDeliveryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecordDigestDeliveryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecordDigestDeliveryResponse:
         failed = [
             (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))

@@ -10,6 +10,7 @@ import asyncpg
 
 from services.dispatch.activities.domain import DIGEST_KINDS, Event
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 
 EVENT_COLUMNS = """id, activity_id, version, kind, state, notice_kind, actor, note, recipients, at, sent_at,
     (select count(*) filter (where r.delivered_at is not null) from activity_notice_recipients r
@@ -98,7 +99,7 @@ class NoticeStore:
 
     async def _notice(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         caller: Caller,
         key: str,
         activity_id: int,
@@ -112,7 +113,8 @@ class NoticeStore:
         service's own). The workflow that records a notice delivers it itself; one recorded elsewhere (`relay`) is
         left for the relay to tell the workflow of."""
         unique = list(dict.fromkeys(recipients))
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             """insert into activity_events (activity_id, version, kind, state, notice_kind, actor, note, recipients,
                     request_id, delivered_at)
                 select id, version, 'notice', state, $2, $3, $4, $5, $6, case when $7 then null else now() end
@@ -141,8 +143,8 @@ class NoticeStore:
             await conn.execute("update activity_events set sent_at = now() where id = $1", row["id"])
         return await self._event_by_id(conn, row["id"])
 
-    async def _event_by_id(self, conn: asyncpg.Connection | asyncpg.Pool, event_id: int) -> Event:
-        row = await conn.fetchrow(f"select {EVENT_COLUMNS} from activity_events where id = $1", event_id)
+    async def _event_by_id(self, conn: Connection | asyncpg.Pool, event_id: int) -> Event:
+        row = await one_row(conn, f"select {EVENT_COLUMNS} from activity_events where id = $1", event_id)
         return event_row(row)
 
     async def notice(self, activity_id: int, sequence: int) -> Event | None:

@@ -29,6 +29,7 @@ from services.dispatch.scope import require_unit_in_scope
 from services.runtime import validate
 from services.runtime.auth import Caller
 from services.runtime.convert import to_timestamp
+from services.runtime.db import one_row
 from services.runtime.errors import InvalidArgument, NotFound, Unavailable
 from services.runtime.org_directory import OrgDirectory
 
@@ -174,7 +175,8 @@ class RecurringActivities:
             request_id,
         )
         if row is None:  # this caller's retry: its answer is checked as a fresh call would be
-            row = await self.pool.fetchrow(
+            row = await one_row(
+                self.pool,
                 f"select {_COLUMNS} from recurring_activities where created_by = $1 and request_id = $2",
                 caller.key,
                 request_id,
@@ -185,7 +187,8 @@ class RecurringActivities:
         if not recurring.schedule_created:
             await self._create_schedule(recurring)
             recurring = _recurring(
-                await self.pool.fetchrow(
+                await one_row(
+                    self.pool,
                     f"update recurring_activities set schedule_created = true where id = $1 returning {_COLUMNS}",
                     recurring.id,
                 )
@@ -239,7 +242,8 @@ class RecurringActivities:
                 await handle.unpause(note=text)
         except (RPCError, RuntimeError, OSError) as exc:
             raise Unavailable("Temporal is unreachable; retry with the same request_id") from exc
-        row = await self.pool.fetchrow(
+        row = await one_row(
+            self.pool,
             f"update recurring_activities set paused = $2 where id = $1 returning {_COLUMNS}",
             recurring.id,
             request.paused,

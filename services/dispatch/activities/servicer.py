@@ -5,6 +5,7 @@ recurring.py, beside this file."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from linli.dispatch.v1 import activities_pb2 as pb
@@ -54,7 +55,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
     # Proposing and deciding
 
     async def ProposeActivity(
-        self, request: pb.ProposeActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ProposeActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ProposeActivityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -110,14 +111,14 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         )
 
     async def GetActivity(
-        self, request: pb.GetActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetActivityResponse:
         activity = await self._activity(request.activity_id)
         await self._require_may_read(current_caller(), activity)
         return pb.GetActivityResponse(activity=activity_message(activity))
 
     async def ReviewActivity(
-        self, request: pb.ReviewActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReviewActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ReviewActivityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -141,7 +142,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         return pb.ReviewActivityResponse(activity=activity_message(moved))
 
     async def CancelActivity(
-        self, request: pb.CancelActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CancelActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CancelActivityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -153,7 +154,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
 
     # Sign-ups and check-in
 
-    async def SignUp(self, request: pb.SignUpRequest, context: grpc.aio.ServicerContext) -> pb.SignUpResponse:
+    async def SignUp(self, request: pb.SignUpRequest, context: grpc.aio.ServicerContext[Any, Any]) -> pb.SignUpResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
         who = request.WhichOneof("who")
@@ -196,7 +197,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         if member.status != registry_pb2.MEMBER_STATUS_ACTIVE:
             raise FailedPrecondition(f"member {member_id} is not an active member", "member_id")
 
-    async def _sign_up_of(self, activity: Activity, raw_id: str) -> SignUp:
+    async def _sign_up_of(self, activity: Activity, raw_id: str) -> domain.SignUp:
         sign_up_id = validate.entity_id("sign_up_id", raw_id)
         assert sign_up_id is not None
         sign_up = await self.store.sign_up_of(activity.id, sign_up_id)
@@ -205,7 +206,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         return sign_up
 
     async def CancelSignUp(
-        self, request: pb.CancelSignUpRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CancelSignUpRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CancelSignUpResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -229,7 +230,9 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
             sign_up=sign_up_message(withdrawn), promoted=sign_up_message(promoted) if promoted else None
         )
 
-    async def CheckIn(self, request: pb.CheckInRequest, context: grpc.aio.ServicerContext) -> pb.CheckInResponse:
+    async def CheckIn(
+        self, request: pb.CheckInRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CheckInResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # checking in twice keeps the first time: the retry is safe
         activity = await self._activity(request.activity_id)
@@ -250,7 +253,9 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
             CHECK_INS.labels("volunteer" if checked.role else "participant").inc()
         return pb.CheckInResponse(sign_up=sign_up_message(checked))
 
-    async def CheckOut(self, request: pb.CheckOutRequest, context: grpc.aio.ServicerContext) -> pb.CheckOutResponse:
+    async def CheckOut(
+        self, request: pb.CheckOutRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CheckOutResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # checking out twice keeps the first time: the retry is safe
         activity = await self._activity(request.activity_id)
@@ -266,7 +271,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         return pb.CheckOutResponse(sign_up=sign_up_message(checked))
 
     async def ListSignUps(
-        self, request: pb.ListSignUpsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListSignUpsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListSignUpsResponse:
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         activity = await self._activity(request.activity_id)
@@ -279,7 +284,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         return pb.ListSignUpsResponse(sign_ups=[sign_up_message(s) for s in rows[:page_size]], next_page_token=token)
 
     async def GetActivityHistory(
-        self, request: pb.GetActivityHistoryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetActivityHistoryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetActivityHistoryResponse:
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
         activity = await self._activity(request.activity_id)
@@ -296,7 +301,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
     # The workflow's steps
 
     async def AdvanceActivity(
-        self, request: pb.AdvanceActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.AdvanceActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.AdvanceActivityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -311,7 +316,7 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         )
 
     async def GetActivityStats(
-        self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetActivityStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetActivityStatsResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
@@ -361,16 +366,16 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
     # Recurring activities (Temporal Schedules)
 
     async def CreateRecurringActivity(
-        self, request: pb.CreateRecurringActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreateRecurringActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateRecurringActivityResponse:
         return await self.recurring.create(current_caller(), request, self.new_activity)
 
     async def GetRecurringActivity(
-        self, request: pb.GetRecurringActivityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetRecurringActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetRecurringActivityResponse:
         return await self.recurring.get(current_caller(), request)
 
     async def SetRecurringActivityPaused(
-        self, request: pb.SetRecurringActivityPausedRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SetRecurringActivityPausedRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetRecurringActivityPausedResponse:
         return await self.recurring.set_paused(current_caller(), request)

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import asyncpg
 
+from services.runtime.db import one_row
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -34,7 +36,8 @@ class ActivityStatsStore:
                 "select state, count(*) as n from activities where org_unit_id = any($1::bigint[]) group by state",
                 units,
             )
-            row = await conn.fetchrow(
+            row = await one_row(
+                conn,
                 """select count(*) filter (where a.created_at >= $2 and a.created_at < $3) as proposed,
                           count(*) filter (where a.state = 'closed' and a.closed_at >= $2 and a.closed_at < $3) as held,
                           count(*) filter (where a.state = 'cancelled' and a.cancelled_at >= $2 and a.cancelled_at < $3)
@@ -44,7 +47,8 @@ class ActivityStatsStore:
                 start,
                 end,
             )
-            attendance = await conn.fetchrow(
+            attendance = await one_row(
+                conn,
                 """select count(*) as signed_up, count(s.checked_in_at) as checked_in,
                           coalesce(sum(s.service_hours), 0) as volunteer_hours
                    from activities a join activity_signups s on s.activity_id = a.id and s.status = 'confirmed'

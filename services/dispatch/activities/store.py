@@ -32,7 +32,7 @@ from services.dispatch.activities.domain import (
 from services.dispatch.activities.notices_store import EVENT_COLUMNS, NoticeStore, event_row
 from services.dispatch.activities.stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
-from services.runtime.db import assignments
+from services.runtime.db import Connection, assignments, one_row
 
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,
     a.signup_deadline, a.capacity, a.state, a.reject_reason, a.cancel_reason, a.summary, a.recurring_activity_id,
@@ -120,7 +120,7 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
 
     # Reading
 
-    async def activity(self, activity_id: int, conn: asyncpg.Connection | None = None) -> Activity | None:
+    async def activity(self, activity_id: int, conn: Connection | None = None) -> Activity | None:
         db = conn or self.pool
         row = await db.fetchrow(
             f"""select {_ACTIVITY_COLUMNS},
@@ -176,9 +176,7 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
         )
         return await self.activity(activity_id) if activity_id else None
 
-    async def sign_up_of(
-        self, activity_id: int, sign_up_id: int, conn: asyncpg.Connection | None = None
-    ) -> SignUp | None:
+    async def sign_up_of(self, activity_id: int, sign_up_id: int, conn: Connection | None = None) -> SignUp | None:
         row = await (conn or self.pool).fetchrow(
             f"select {_SIGN_UP_COLUMNS} from activity_signups s where s.activity_id = $1 and s.id = $2",
             activity_id,
@@ -300,11 +298,12 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
             )
             return activity, True
 
-    async def _close_out_changes(self, conn: asyncpg.Connection, activity_id: int) -> dict[str, object]:
+    async def _close_out_changes(self, conn: Connection, activity_id: int) -> dict[str, object]:
         """Fixes each volunteer's hours from their check-in and check-out (in the close-out's transaction) and
         writes the summary with attendance per role."""
         activity = await self._current(conn, activity_id)
-        counts = await conn.fetchrow(
+        counts = await one_row(
+            conn,
             """select count(*) as signed, count(checked_in_at) as came from activity_signups
                where activity_id = $1 and status = 'confirmed' and role = ''""",
             activity_id,
@@ -337,14 +336,14 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
         )
         return [_sign_up(r) for r in rows]
 
-    async def _seen(self, conn: asyncpg.Connection, activity_id: int, key: str) -> bool:
+    async def _seen(self, conn: Connection, activity_id: int, key: str) -> bool:
         return bool(
             await conn.fetchval(
                 "select 1 from activity_events where activity_id = $1 and request_id = $2", activity_id, key
             )
         )
 
-    async def _current(self, conn: asyncpg.Connection, activity_id: int) -> Activity:
+    async def _current(self, conn: Connection, activity_id: int) -> Activity:
         activity = await self.activity(activity_id, conn)
         if activity is None:
             raise LookupError(activity_id)
@@ -372,8 +371,8 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
             if earlier:
                 return await self._sign_up(conn, activity_id, earlier), False
             # The lock that makes taking the last place safe: sign-ups of one activity queue here.
-            state, capacity = await conn.fetchrow(
-                "select state, capacity from activities where id = $1 for update", activity_id
+            state, capacity = await one_row(
+                conn, "select state, capacity from activities where id = $1 for update", activity_id
             )
             if state != "published":
                 raise SignUpRefused(
@@ -493,7 +492,7 @@ class ActivityStore(NoticeStore, ActivityStatsStore):
             )
             return await self._sign_up(conn, activity_id, sign_up_id), updated is not None
 
-    async def _sign_up(self, conn: asyncpg.Connection, activity_id: int, sign_up_id: int) -> SignUp:
+    async def _sign_up(self, conn: Connection, activity_id: int, sign_up_id: int) -> SignUp:
         found = await self.sign_up_of(activity_id, sign_up_id, conn)
         if found is None:
             raise LookupError(sign_up_id)

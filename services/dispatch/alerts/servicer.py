@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
@@ -79,7 +80,7 @@ def alert_message(alert: Alert, revealed: tuple[str, str] | None = None) -> pb.A
         personal_data_revealed=revealed is not None,
         note=alert.note,
         responder=alert.responder or "",
-        outcome=domain.OUTCOME_NUMBERS[alert.outcome] if alert.outcome else 0,
+        outcome=domain.OUTCOME_NUMBERS[alert.outcome] if alert.outcome else pb.ALERT_OUTCOME_UNSPECIFIED,
         outcome_note=alert.outcome_note,
         escalation=domain.ESCALATION_NUMBERS[alert.escalation],
         raise_time=to_timestamp(alert.raised_at),
@@ -148,7 +149,7 @@ class AlertServicer(DispatchCalls):
         return community, street, grid, building
 
     async def RaiseAlert(
-        self, request: pb.RaiseAlertRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RaiseAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RaiseAlertResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -226,7 +227,7 @@ class AlertServicer(DispatchCalls):
         await self._require_in_scope(caller, alert)
 
     async def AcknowledgeAlert(
-        self, request: pb.AcknowledgeAlertRequest, context: grpc.aio.ServicerContext
+        self, request: pb.AcknowledgeAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.AcknowledgeAlertResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -271,7 +272,7 @@ class AlertServicer(DispatchCalls):
         return await self._on_duty_at(alert.community_id, alert.raised_at)
 
     async def ArriveAlert(
-        self, request: pb.ArriveAlertRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ArriveAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ArriveAlertResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -280,7 +281,7 @@ class AlertServicer(DispatchCalls):
         return pb.ArriveAlertResponse(alert=alert_message(await self._move(caller, request_id, alert, domain.ARRIVE)))
 
     async def ResolveAlert(
-        self, request: pb.ResolveAlertRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ResolveAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ResolveAlertResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -301,7 +302,7 @@ class AlertServicer(DispatchCalls):
         return pb.ResolveAlertResponse(alert=alert_message(moved))
 
     async def CancelAlert(
-        self, request: pb.CancelAlertRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CancelAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CancelAlertResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -320,7 +321,9 @@ class AlertServicer(DispatchCalls):
             ALERTS_CANCELLED.inc()
         return pb.CancelAlertResponse(alert=alert_message(moved))
 
-    async def GetAlert(self, request: pb.GetAlertRequest, context: grpc.aio.ServicerContext) -> pb.GetAlertResponse:
+    async def GetAlert(
+        self, request: pb.GetAlertRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetAlertResponse:
         caller = current_caller()
         alert = await self._alert(request.alert_id)
         member = f"member:{caller.subject}"
@@ -353,7 +356,7 @@ class AlertServicer(DispatchCalls):
         )
 
     async def GetAlertStats(
-        self, request: pb.GetAlertStatsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetAlertStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetAlertStatsResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)
@@ -380,7 +383,7 @@ class AlertServicer(DispatchCalls):
         )
 
     async def GetAlertCallList(
-        self, request: pb.GetAlertCallListRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetAlertCallListRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetAlertCallListResponse:
         alert = await self._alert(request.alert_id)
         if alert.call_list is not None:
@@ -423,7 +426,7 @@ class AlertServicer(DispatchCalls):
         return domain.call_order(v for v in located if v is not None)
 
     async def RecordAlertEvent(
-        self, request: pb.RecordAlertEventRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecordAlertEventRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecordAlertEventResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -460,7 +463,7 @@ class AlertServicer(DispatchCalls):
         return pb.RecordAlertEventResponse(recorded=recorded, address=address)
 
 
-def _callee(volunteer: str, nearness: int) -> pb.Callee:
+def _callee(volunteer: str, nearness: pb.Nearness) -> pb.Callee:
     kind, _, number = volunteer.partition(":")
     if kind == "volunteer":
         return pb.Callee(team_member_id=number, nearness=nearness)

@@ -28,7 +28,7 @@ from services.dispatch.alerts.domain import (
 )
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.runtime.db import assignments
+from services.runtime.db import Connection, assignments, one_row
 from services.runtime.pii import PersonalDataCipher
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,8 @@ class AlertStore:
                 new.call_list,
             )
             if row is None:
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {_ALERT_COLUMNS} from alerts where created_by = $1 and request_id = $2",
                     caller.key,
                     request_id,
@@ -237,12 +238,12 @@ class AlertStore:
             )
             return alert, True
 
-    async def _seen(self, conn: asyncpg.Connection, alert_id: int, key: str) -> bool:
+    async def _seen(self, conn: Connection, alert_id: int, key: str) -> bool:
         return bool(
             await conn.fetchval("select 1 from alert_events where alert_id = $1 and request_id = $2", alert_id, key)
         )
 
-    async def _current(self, conn: asyncpg.Connection, alert_id: int) -> Alert:
+    async def _current(self, conn: Connection, alert_id: int) -> Alert:
         row = await conn.fetchrow(f"select {_ALERT_COLUMNS} from alerts where id = $1", alert_id)
         if row is None:
             raise LookupError(alert_id)
@@ -253,7 +254,7 @@ class AlertStore:
         async with self.pool.acquire() as conn, conn.transaction():
             return await self._reveal(conn, caller, alert_id, purpose)
 
-    async def _reveal(self, conn: asyncpg.Connection, caller: Caller, alert_id: int, purpose: str) -> SealedAlertData:
+    async def _reveal(self, conn: Connection, caller: Caller, alert_id: int, purpose: str) -> SealedAlertData:
         row = await conn.fetchrow("select address_sealed, device_id_sealed from alerts where id = $1", alert_id)
         if row is None:
             raise LookupError(alert_id)
@@ -336,7 +337,8 @@ class AlertStore:
         """Alerts raised in the period whose `where` ("community", "grid" or "building") is one of the units: the
         caller names the communities under an org unit as the tree is now."""
         column = _WHERE_COLUMNS[where]
-        row = await self.pool.fetchrow(
+        row = await one_row(
+            self.pool,
             f"""select count(*) as raised,
                       count(acknowledged_at) as acknowledged,
                       count(*) filter (where escalation <> 'volunteers') as escalated,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
@@ -138,7 +139,7 @@ class DutyServicer(DispatchCalls):
         )
 
     async def SetDutyRoster(
-        self, request: pb.SetDutyRosterRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SetDutyRosterRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetDutyRosterResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -153,7 +154,7 @@ class DutyServicer(DispatchCalls):
         return pb.SetDutyRosterResponse(roster=await self._roster(community.id, day))
 
     async def SetWeeklyDutyPattern(
-        self, request: pb.SetWeeklyDutyPatternRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SetWeeklyDutyPatternRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetWeeklyDutyPatternResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -176,7 +177,9 @@ class DutyServicer(DispatchCalls):
             slots=[pb.WeeklyDutySlot(weekday=w, slot=m) for (w, _), m in zip(pattern, messages, strict=True)],
         )
 
-    async def SwapDuty(self, request: pb.SwapDutyRequest, context: grpc.aio.ServicerContext) -> pb.SwapDutyResponse:
+    async def SwapDuty(
+        self, request: pb.SwapDutyRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.SwapDutyResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
         day = domain.parse_date("date", request.date)
@@ -206,14 +209,16 @@ class DutyServicer(DispatchCalls):
         return pb.SwapDutyResponse(roster=await self._roster(community.id, day))
 
     async def GetDutyRoster(
-        self, request: pb.GetDutyRosterRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetDutyRosterRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetDutyRosterResponse:
         caller = current_caller()
         day = domain.parse_date("date", request.date)
         community = await self._community(caller, request.community_id)
         return pb.GetDutyRosterResponse(roster=await self._roster(community.id, day))
 
-    async def GetOnDuty(self, request: pb.GetOnDutyRequest, context: grpc.aio.ServicerContext) -> pb.GetOnDutyResponse:
+    async def GetOnDuty(
+        self, request: pb.GetOnDutyRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetOnDutyResponse:
         caller = current_caller()
         moment = (validate.optional_time("time", request.time) or datetime.now(UTC)).astimezone(self.zone)
         community = await self._community(caller, request.community_id)
@@ -221,7 +226,7 @@ class DutyServicer(DispatchCalls):
         return pb.GetOnDutyResponse(on_duty=await self._slot_messages(covering), date=moment.date().isoformat())
 
     async def GetDutyGaps(
-        self, request: pb.GetDutyGapsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetDutyGapsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetDutyGapsResponse:
         caller = current_caller()
         first = domain.parse_date("start_date", request.start_date)
@@ -246,7 +251,7 @@ class DutyServicer(DispatchCalls):
     # -- absences (请假) --------------------------------------------------------------------------------------
 
     async def DeclareUnavailability(
-        self, request: pb.DeclareUnavailabilityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.DeclareUnavailabilityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.DeclareUnavailabilityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -290,7 +295,7 @@ class DutyServicer(DispatchCalls):
         return pb.DeclareUnavailabilityResponse(unavailability=_absence_message(absence))
 
     async def WithdrawUnavailability(
-        self, request: pb.WithdrawUnavailabilityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.WithdrawUnavailabilityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.WithdrawUnavailabilityResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -308,7 +313,7 @@ class DutyServicer(DispatchCalls):
         return pb.WithdrawUnavailabilityResponse(unavailability=_absence_message(absence))
 
     async def ListUnavailability(
-        self, request: pb.ListUnavailabilityRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListUnavailabilityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListUnavailabilityResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)

@@ -13,6 +13,7 @@ import asyncpg
 from services.dispatch.duty.domain import Slot, Volunteer, duty_gaps, local_day, swap
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class DutyStore:
     # -- rosters ----------------------------------------------------------------------------------------------
 
     async def _claim_request(
-        self, conn: asyncpg.Connection, caller: Caller, request_id: str, community_id: int, day: date | None
+        self, conn: Connection, caller: Caller, request_id: str, community_id: int, day: date | None
     ) -> bool:
         """True the first time this caller uses the request id; a retry finds it taken."""
         inserted = await conn.fetchval(
@@ -78,7 +79,7 @@ class DutyStore:
         return bool(inserted)
 
     async def _replace_day(
-        self, conn: asyncpg.Connection, caller: Caller, community_id: int, day: date, slots: list[Slot]
+        self, conn: Connection, caller: Caller, community_id: int, day: date, slots: list[Slot]
     ) -> None:
         await conn.execute(
             """insert into duty_days (community_id, day, updated_by) values ($1, $2, $3)
@@ -132,7 +133,7 @@ class DutyStore:
         )
         return [(row["weekday"], _slot(row)) for row in rows]
 
-    async def _day(self, conn: asyncpg.Connection, community_id: int, day: date) -> tuple[str, list[Slot]]:
+    async def _day(self, conn: Connection, community_id: int, day: date) -> tuple[str, list[Slot]]:
         own = await conn.fetchval("select true from duty_days where community_id = $1 and day = $2", community_id, day)
         if own:
             rows = await conn.fetch(
@@ -276,7 +277,8 @@ class DutyStore:
                 request_id,
             )
             if row is None:
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {_ABSENCE_COLUMNS} from unavailability where created_by = $1 and request_id = $2",
                     caller.key,
                     request_id,
@@ -303,7 +305,7 @@ class DutyStore:
                     "update unavailability set withdrawn_at = coalesce(withdrawn_at, now()) where id = $1", absence_id
                 )
                 await write_audit(conn, caller, "withdraw_unavailability", "unavailability", absence_id)
-            row = await conn.fetchrow(f"select {_ABSENCE_COLUMNS} from unavailability where id = $1", absence_id)
+            row = await one_row(conn, f"select {_ABSENCE_COLUMNS} from unavailability where id = $1", absence_id)
             return Absence(**dict(row))
 
     async def absences(

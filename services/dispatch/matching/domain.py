@@ -194,11 +194,11 @@ def shortlist_pool(
         if boundary is None and len(picked) >= size:
             boundary = negative
     for member_id, open_items in load.items():
-        c = pool.by_id.get(member_id)
-        if c is None or member_id in exclude:
+        loaded = pool.by_id.get(member_id)
+        if loaded is None or member_id in exclude:
             continue
         penalty = min(open_items * LOAD_PENALTY, MAX_LOAD_PENALTY) if open_items else 0.0
-        picked.append((-(base(c.skills, c.residence_path) - penalty), int(member_id), c))
+        picked.append((-(base(loaded.skills, loaded.residence_path) - penalty), int(member_id), loaded))
     return [c for _, _, c in heapq.nsmallest(size, picked)]
 
 

@@ -104,7 +104,9 @@ class MemberDirectory:
         if cached is not None:
             return cached
         try:
-            response = await self._registry.GetMember(registry_pb2.GetMemberRequest(member_id=member_id))
+            response: registry_pb2.GetMemberResponse = await self._registry.GetMember(
+                registry_pb2.GetMemberRequest(member_id=member_id)
+            )
         except grpc.aio.AioRpcError as exc:
             if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 raise NotFound(f"no member {member_id}", field) from exc
@@ -121,7 +123,7 @@ class MemberDirectory:
         since = Timestamp()
         since.FromDatetime(datetime.now(UTC) - timedelta(days=days))
         try:
-            summary = await self._registry.GetMemberServiceSummary(
+            summary: registry_pb2.GetMemberServiceSummaryResponse = await self._registry.GetMemberServiceSummary(
                 registry_pb2.GetMemberServiceSummaryRequest(member_id=member_id, start_time=since)
             )
         except grpc.aio.AioRpcError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from linli.dispatch.v1 import dispatch_pb2 as pb
@@ -21,7 +22,7 @@ from services.runtime.errors import InvalidArgument, NotFound
 
 class MatchingServicer(DispatchCalls):
     async def RecommendClaimants(
-        self, request: pb.RecommendClaimantsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecommendClaimantsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecommendClaimantsResponse:
         caller = current_caller()
         wish_id = str(validate.entity_id("wish_id", request.wish_id))
@@ -46,7 +47,7 @@ class MatchingServicer(DispatchCalls):
         return pb.RecommendClaimantsResponse(recommendations=[_recommendation(r) for r in ranked])
 
     async def RecommendVolunteers(
-        self, request: pb.RecommendVolunteersRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecommendVolunteersRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecommendVolunteersResponse:
         caller = current_caller()
         validate.entity_id("org_unit_id", request.org_unit_id)

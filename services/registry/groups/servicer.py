@@ -8,8 +8,8 @@ community's own records: read in scope (a member: in their own community), chang
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-import asyncpg
 import grpc
 from linli.registry.v1 import registry_pb2 as pb
 
@@ -27,6 +27,7 @@ from services.registry.messages import (
 )
 from services.runtime import validate
 from services.runtime.auth import Caller, current_caller
+from services.runtime.db import Connection
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.pii import mask_name, mask_phone
 
@@ -35,7 +36,7 @@ class GroupCalls(Lookups):
     # ---- service posts (服务岗位) ---------------------------------------------------------------------------
 
     async def CreateServicePost(
-        self, request: pb.CreateServicePostRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreateServicePostRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateServicePostResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -47,7 +48,7 @@ class GroupCalls(Lookups):
         community = await self._community("community_id", request.community_id)
         require_unit_in_scope(caller, community, "community")
 
-        async def create(conn: asyncpg.Connection) -> pb.CreateServicePostResponse:
+        async def create(conn: Connection) -> pb.CreateServicePostResponse:
             post = await self.store.create_service_post(conn, caller, community, name, description, capacity)
             return pb.CreateServicePostResponse(post=service_post_message(post))
 
@@ -56,7 +57,7 @@ class GroupCalls(Lookups):
         )
 
     async def ListServicePosts(
-        self, request: pb.ListServicePostsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListServicePostsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListServicePostsResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
@@ -79,7 +80,7 @@ class GroupCalls(Lookups):
         return caller, request_id, post, member
 
     async def ClaimServicePost(
-        self, request: pb.ClaimServicePostRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ClaimServicePostRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ClaimServicePostResponse:  # 认领服务岗位
         caller, request_id, post, member = await self._post_change(
             request.request_id, request.post_id, request.member_id
@@ -89,7 +90,7 @@ class GroupCalls(Lookups):
         if member.community_id != post.community_id:
             raise FailedPrecondition("the post belongs to another community than the member's", "post_id")
 
-        async def claim(conn: asyncpg.Connection) -> pb.ClaimServicePostResponse:
+        async def claim(conn: Connection) -> pb.ClaimServicePostResponse:
             claimed = await self.store.claim_service_post(conn, caller, post, member)
             return pb.ClaimServicePostResponse(post=service_post_message(claimed))
 
@@ -97,13 +98,13 @@ class GroupCalls(Lookups):
         return await self.store.once(caller, request_id, "ClaimServicePost", pb.ClaimServicePostResponse, claim, target)
 
     async def ReleaseServicePost(
-        self, request: pb.ReleaseServicePostRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ReleaseServicePostRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ReleaseServicePostResponse:
         caller, request_id, post, member = await self._post_change(
             request.request_id, request.post_id, request.member_id
         )
 
-        async def release(conn: asyncpg.Connection) -> pb.ReleaseServicePostResponse:
+        async def release(conn: Connection) -> pb.ReleaseServicePostResponse:
             released = await self.store.release_service_post(conn, caller, post, member.id)
             return pb.ReleaseServicePostResponse(post=service_post_message(released))
 
@@ -115,7 +116,7 @@ class GroupCalls(Lookups):
     # ---- volunteer teams (志愿服务队) -----------------------------------------------------------------------
 
     async def CreateTeam(
-        self, request: pb.CreateTeamRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreateTeamRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateTeamResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -131,7 +132,7 @@ class GroupCalls(Lookups):
             raise InvalidArgument(f"must be a street or community, not a {unit.kind}", "org_unit_id")
         require_unit_in_scope(caller, unit)
 
-        async def create(conn: asyncpg.Connection) -> pb.CreateTeamResponse:
+        async def create(conn: Connection) -> pb.CreateTeamResponse:
             team = await self.store.create_team(conn, caller, unit, kind, custom_kind, name)
             return pb.CreateTeamResponse(team=team_message(team))
 
@@ -139,7 +140,9 @@ class GroupCalls(Lookups):
             caller, request_id, "CreateTeam", pb.CreateTeamResponse, create, f"org_unit:{unit.id}"
         )
 
-    async def ListTeams(self, request: pb.ListTeamsRequest, context: grpc.aio.ServicerContext) -> pb.ListTeamsResponse:
+    async def ListTeams(
+        self, request: pb.ListTeamsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListTeamsResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         subtree = await self._org_unit("org_unit_id", request.org_unit_id)
@@ -150,7 +153,7 @@ class GroupCalls(Lookups):
         return pb.ListTeamsResponse(teams=[team_message(t) for t in teams], next_page_token=token)
 
     async def AddTeamMember(
-        self, request: pb.AddTeamMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.AddTeamMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.AddTeamMemberResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -177,7 +180,7 @@ class GroupCalls(Lookups):
         else:
             raise InvalidArgument("is required: a member_id or a volunteer", "who")
 
-        async def add(conn: asyncpg.Connection) -> pb.AddTeamMemberResponse:
+        async def add(conn: Connection) -> pb.AddTeamMemberResponse:
             added = await self.store.add_team_member(conn, caller, team, member=member, volunteer=volunteer)
             return pb.AddTeamMemberResponse(team_member=team_member_message(added))
 
@@ -186,7 +189,7 @@ class GroupCalls(Lookups):
         )
 
     async def RemoveTeamMember(
-        self, request: pb.RemoveTeamMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RemoveTeamMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RemoveTeamMemberResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -195,7 +198,7 @@ class GroupCalls(Lookups):
         team_member_id = validate.entity_id("team_member_id", request.team_member_id)
         assert team_member_id is not None
 
-        async def remove(conn: asyncpg.Connection) -> pb.RemoveTeamMemberResponse:
+        async def remove(conn: Connection) -> pb.RemoveTeamMemberResponse:
             smaller = await self.store.remove_team_member(conn, caller, team, team_member_id)
             return pb.RemoveTeamMemberResponse(team=team_message(smaller))
 
@@ -204,7 +207,7 @@ class GroupCalls(Lookups):
         )
 
     async def ListTeamMembers(
-        self, request: pb.ListTeamMembersRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListTeamMembersRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListTeamMembersResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
@@ -218,7 +221,7 @@ class GroupCalls(Lookups):
     # ---- pairings (结对共建) --------------------------------------------------------------------------------
 
     async def CreatePairing(
-        self, request: pb.CreatePairingRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreatePairingRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreatePairingResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -231,7 +234,7 @@ class GroupCalls(Lookups):
         community = await self._community("community_id", request.community_id)
         require_unit_in_scope(caller, community, "community")
 
-        async def create(conn: asyncpg.Connection) -> pb.CreatePairingResponse:
+        async def create(conn: Connection) -> pb.CreatePairingResponse:
             assert start is not None
             pairing = await self.store.create_pairing(conn, caller, workplace, community, start, end, note)
             return pb.CreatePairingResponse(pairing=pairing_message(pairing))
@@ -241,7 +244,7 @@ class GroupCalls(Lookups):
         )
 
     async def EndPairing(
-        self, request: pb.EndPairingRequest, context: grpc.aio.ServicerContext
+        self, request: pb.EndPairingRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.EndPairingResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -253,7 +256,7 @@ class GroupCalls(Lookups):
         assert community is not None
         require_unit_in_scope(caller, community, "the pairing's community")
 
-        async def finish(conn: asyncpg.Connection) -> pb.EndPairingResponse:
+        async def finish(conn: Connection) -> pb.EndPairingResponse:
             pairing = await self.store.pairing(pairing_id, conn, lock=True)
             if pairing.end_date is not None and pairing.end_date <= date.today():
                 raise FailedPrecondition(f"the pairing ended on {pairing.end_date.isoformat()}", "pairing_id")
@@ -269,7 +272,7 @@ class GroupCalls(Lookups):
         )
 
     async def ListPairings(
-        self, request: pb.ListPairingsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListPairingsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListPairingsResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
@@ -284,7 +287,7 @@ class GroupCalls(Lookups):
     # ---- party organisations -------------------------------------------------------------------------------
 
     async def CreatePartyOrganisation(
-        self, request: pb.CreatePartyOrganisationRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreatePartyOrganisationRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreatePartyOrganisationResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -295,7 +298,7 @@ class GroupCalls(Lookups):
         domain.check_party_organisation(kind, unit.kind, focus)
         require_unit_in_scope(caller, unit)
 
-        async def create(conn: asyncpg.Connection) -> pb.CreatePartyOrganisationResponse:
+        async def create(conn: Connection) -> pb.CreatePartyOrganisationResponse:
             party_org = await self.store.create_party_organisation(conn, caller, unit, kind, name, focus)
             return pb.CreatePartyOrganisationResponse(party_organisation=party_organisation_message(party_org))
 
@@ -309,7 +312,7 @@ class GroupCalls(Lookups):
         )
 
     async def ListPartyOrganisations(
-        self, request: pb.ListPartyOrganisationsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListPartyOrganisationsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListPartyOrganisationsResponse:
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         kind_number = validate.enum("kind", request.kind, pb.PartyOrganisationKind, required=False)
@@ -325,7 +328,7 @@ class GroupCalls(Lookups):
         )
 
     async def DissolvePartyOrganisation(
-        self, request: pb.DissolvePartyOrganisationRequest, context: grpc.aio.ServicerContext
+        self, request: pb.DissolvePartyOrganisationRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.DissolvePartyOrganisationResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -338,7 +341,7 @@ class GroupCalls(Lookups):
             raise NotFound(f"no party organisation {party_org_id}", "party_organisation_id")
         require_unit_in_scope(caller, unit, "the party organisation's unit")
 
-        async def dissolve(conn: asyncpg.Connection) -> pb.DissolvePartyOrganisationResponse:
+        async def dissolve(conn: Connection) -> pb.DissolvePartyOrganisationResponse:
             party_org = await self.store.party_organisation(party_org_id, conn, lock=True)
             if party_org.dissolved_at is not None:
                 raise FailedPrecondition("the party organisation is dissolved already", "party_organisation_id")

@@ -11,6 +11,7 @@ from services.registry.domain import Member, OrgUnit, Pairing, PartyOrganisation
 from services.registry.rows import UNITS_IN_SUBTREE, subtree_end
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 from services.runtime.pii import mask_name
 
@@ -40,10 +41,11 @@ class GroupStore:
     pool: asyncpg.Pool
 
     async def create_service_post(
-        self, conn: asyncpg.Connection, caller: Caller, community: OrgUnit, name: str, description: str, capacity: int
+        self, conn: Connection, caller: Caller, community: OrgUnit, name: str, description: str, capacity: int
     ) -> ServicePost:
         try:
-            row = await conn.fetchrow(
+            row = await one_row(
+                conn,
                 f"""insert into service_posts (community_id, name, description, capacity) values ($1, $2, $3, $4)
                     returning {_POST_COLUMNS}""",
                 community.id,
@@ -70,7 +72,7 @@ class GroupStore:
         return [ServicePost(**dict(r)) for r in rows]
 
     async def claim_service_post(
-        self, conn: asyncpg.Connection, caller: Caller, post: ServicePost, member: Member
+        self, conn: Connection, caller: Caller, post: ServicePost, member: Member
     ) -> ServicePost:
         """Takes a place: the conditional update is the capacity check, so two claims cannot share the last
         place (the second waits for the first's row lock, then sees the post full)."""
@@ -93,24 +95,25 @@ class GroupStore:
         return ServicePost(**dict(row))
 
     async def release_service_post(
-        self, conn: asyncpg.Connection, caller: Caller, post: ServicePost, member_id: int
+        self, conn: Connection, caller: Caller, post: ServicePost, member_id: int
     ) -> ServicePost:
         deleted = await conn.fetchval(
             "delete from service_post_claims where post_id = $1 and member_id = $2 returning true", post.id, member_id
         )
         if not deleted:
             raise FailedPrecondition("the member holds no place on this post", "member_id")
-        row = await conn.fetchrow(
-            f"update service_posts set claimed = claimed - 1 where id = $1 returning {_POST_COLUMNS}", post.id
+        row = await one_row(
+            conn, f"update service_posts set claimed = claimed - 1 where id = $1 returning {_POST_COLUMNS}", post.id
         )
         await write_audit(conn, caller, "release_service_post", "service_post", post.id, member_id=member_id)
         return ServicePost(**dict(row))
 
     async def create_team(
-        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, kind: str, custom_kind: str, name: str
+        self, conn: Connection, caller: Caller, unit: OrgUnit, kind: str, custom_kind: str, name: str
     ) -> Team:
         try:
-            row = await conn.fetchrow(
+            row = await one_row(
+                conn,
                 f"""insert into teams (org_unit_id, kind, custom_kind, name) values ($1, $2, $3, $4)
                     returning {_TEAM_COLUMNS}""",
                 unit.id,
@@ -140,7 +143,7 @@ class GroupStore:
 
     async def add_team_member(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         caller: Caller,
         team: Team,
         *,
@@ -149,6 +152,7 @@ class GroupStore:
     ) -> TeamMember:
         """Adds a registered member, or a resident volunteer given as (name sealed, name masked, phone sealed,
         phone hash, phone masked)."""
+        values: tuple[int | None, bytes | None, str, bytes | None, bytes | None, str]
         if member is not None:
             # Masked like a volunteer's: the member's name in the clear stays in the members table.
             values = (member.id, None, mask_name(member.name), None, None, member.phone_masked)
@@ -169,15 +173,13 @@ class GroupStore:
         await write_audit(conn, caller, "add_team_member", "team", team.id, team_member_id=row["id"])
         return TeamMember(**dict(row))
 
-    async def remove_team_member(
-        self, conn: asyncpg.Connection, caller: Caller, team: Team, team_member_id: int
-    ) -> Team:
+    async def remove_team_member(self, conn: Connection, caller: Caller, team: Team, team_member_id: int) -> Team:
         deleted = await conn.fetchval(
             "delete from team_members where team_id = $1 and id = $2 returning true", team.id, team_member_id
         )
         if not deleted:
             raise NotFound(f"no one with id {team_member_id} on team {team.id}", "team_member_id")
-        row = await conn.fetchrow(f"update teams set size = size - 1 where id = $1 returning {_TEAM_COLUMNS}", team.id)
+        row = await one_row(conn, f"update teams set size = size - 1 where id = $1 returning {_TEAM_COLUMNS}", team.id)
         await write_audit(conn, caller, "remove_team_member", "team", team.id, team_member_id=team_member_id)
         return Team(**dict(row))
 
@@ -193,7 +195,7 @@ class GroupStore:
 
     async def create_pairing(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         caller: Caller,
         workplace_org: str,
         community: OrgUnit,
@@ -201,7 +203,8 @@ class GroupStore:
         end: date | None,
         note: str,
     ) -> Pairing:
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             f"""insert into pairings (workplace_org, community_id, community_path, start_date, end_date, note)
                 values ($1, $2, $3::public.ltree, $4, $5, $6) returning {_PAIRING_COLUMNS}""",
             workplace_org,
@@ -214,7 +217,7 @@ class GroupStore:
         await write_audit(conn, caller, "create_pairing", "pairing", row["id"], community_id=community.id)
         return _pairing(row)
 
-    async def pairing(self, pairing_id: int, conn: asyncpg.Connection | None = None, *, lock: bool = False) -> Pairing:
+    async def pairing(self, pairing_id: int, conn: Connection | None = None, *, lock: bool = False) -> Pairing:
         row = await (conn or self.pool).fetchrow(
             f"select {_PAIRING_COLUMNS} from pairings where id = $1{' for update' if lock else ''}", pairing_id
         )
@@ -222,9 +225,9 @@ class GroupStore:
             raise NotFound(f"no pairing {pairing_id}", "pairing_id")
         return _pairing(row)
 
-    async def end_pairing(self, conn: asyncpg.Connection, caller: Caller, pairing: Pairing, end: date) -> Pairing:
-        row = await conn.fetchrow(
-            f"update pairings set end_date = $2 where id = $1 returning {_PAIRING_COLUMNS}", pairing.id, end
+    async def end_pairing(self, conn: Connection, caller: Caller, pairing: Pairing, end: date) -> Pairing:
+        row = await one_row(
+            conn, f"update pairings set end_date = $2 where id = $1 returning {_PAIRING_COLUMNS}", pairing.id, end
         )
         await write_audit(conn, caller, "end_pairing", "pairing", pairing.id, end_date=end.isoformat())
         return _pairing(row)
@@ -245,10 +248,11 @@ class GroupStore:
         return [_pairing(r) for r in rows]
 
     async def create_party_organisation(
-        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, kind: str, name: str, focus: str
+        self, conn: Connection, caller: Caller, unit: OrgUnit, kind: str, name: str, focus: str
     ) -> PartyOrganisation:
         try:
-            row = await conn.fetchrow(
+            row = await one_row(
+                conn,
                 f"""insert into party_organisations (org_unit_id, kind, name, focus) values ($1, $2, $3, $4)
                     returning {_PARTY_ORG_COLUMNS}""",
                 unit.id,
@@ -282,7 +286,7 @@ class GroupStore:
         return [PartyOrganisation(**dict(r)) for r in rows]
 
     async def party_organisation(
-        self, party_org_id: int, conn: asyncpg.Connection | None = None, *, lock: bool = False
+        self, party_org_id: int, conn: Connection | None = None, *, lock: bool = False
     ) -> PartyOrganisation:
         row = await (conn or self.pool).fetchrow(
             f"select {_PARTY_ORG_COLUMNS} from party_organisations where id = $1{' for update' if lock else ''}",
@@ -293,9 +297,10 @@ class GroupStore:
         return PartyOrganisation(**dict(row))
 
     async def dissolve_party_organisation(
-        self, conn: asyncpg.Connection, caller: Caller, party_org: PartyOrganisation, reason: str
+        self, conn: Connection, caller: Caller, party_org: PartyOrganisation, reason: str
     ) -> PartyOrganisation:
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             f"""update party_organisations set dissolved_at = now(), dissolve_reason = $2 where id = $1
                 returning {_PARTY_ORG_COLUMNS}""",
             party_org.id,

@@ -35,13 +35,14 @@ def import_row(record: dict[str, str]) -> pb.ImportRow:
     skills = [domain.SKILL_NUMBERS.get(s.lower().replace(" ", "_"), _UNKNOWN) for s in _split(record["skills"])]
     level_text = record["management_level"].strip().lower()
     level = domain.MANAGEMENT_LEVEL_NUMBERS.get(level_text, _UNKNOWN if level_text else 0)
+    # The generated types take only an enum's values; proto3 enums are open, and _UNKNOWN goes through as it is.
     return pb.ImportRow(
         name=record["name"],
         workplace_org=record["workplace_org"],
         residence_unit_id=record["residence_unit_id"].strip(),
-        skills=skills,
+        skills=skills,  # type: ignore[arg-type]
         tags=_split(record["tags"]),
-        management_level=level,
+        management_level=level,  # type: ignore[arg-type]
         phone=record["phone"],
         id_number=record["id_number"],
     )
@@ -66,7 +67,7 @@ async def requests(
     """ImportMembers messages of ROWS_PER_MESSAGE rows. Fills `line_numbers` (row number - 1 → file line) and
     calls progress(bytes read, file size) after each message."""
     size = path.stat().st_size
-    with path.open(encoding="utf-8-sig", newline="") as stream:
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
         batch: list[pb.ImportRow] = []
         for line, row in read_rows(stream):
             line_numbers.append(line)
@@ -75,7 +76,7 @@ async def requests(
                 yield pb.ImportMembersRequest(request_id=request_id, rows=batch)
                 batch = []
                 if progress:
-                    progress(stream.buffer.tell() if hasattr(stream, "buffer") else 0, size)
+                    progress(raw.tell(), size)
         if batch or not line_numbers:
             yield pb.ImportMembersRequest(request_id=request_id, rows=batch)
         if progress:

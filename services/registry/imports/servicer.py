@@ -29,6 +29,7 @@ from services.registry.store import ImportCounts, StagedChunk
 from services.runtime import access, validate
 from services.runtime.audit import write_audit
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, current_caller
+from services.runtime.db import Connection
 from services.runtime.errors import InvalidArgument, PermissionDenied
 from services.runtime.pii import mask_id_number, mask_phone
 
@@ -59,7 +60,7 @@ class ImportCalls(Lookups):
     import_limits: ImportLimits
 
     async def ImportMembers(
-        self, request_iterator: AsyncIterator[pb.ImportMembersRequest], context: grpc.aio.ServicerContext
+        self, request_iterator: AsyncIterator[pb.ImportMembersRequest], context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ImportMembersResponse:
         caller = current_caller()
         limits = self.import_limits
@@ -83,7 +84,7 @@ class ImportCalls(Lookups):
         try:
             received = await self._receive(caller, import_id, first_message, messages, deadline)
 
-            async def merge(conn: asyncpg.Connection) -> pb.ImportMembersResponse:
+            async def merge(conn: Connection) -> pb.ImportMembersResponse:
                 return await self._merge(conn, caller, request_id, import_id, received)
 
             return await self.store.once(caller, request_id, "ImportMembers", pb.ImportMembersResponse, merge)
@@ -169,7 +170,7 @@ class ImportCalls(Lookups):
         return done
 
     async def _merge(
-        self, conn: asyncpg.Connection, caller: Caller, request_id: str, import_id: uuid.UUID, received: _Received
+        self, conn: Connection, caller: Caller, request_id: str, import_id: uuid.UUID, received: _Received
     ) -> pb.ImportMembersResponse:
         """Merges the staged chunks in the import's one transaction, under the tree's lock (shared)."""
         scope_path = await self.store.begin_merge(conn, caller)

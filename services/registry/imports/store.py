@@ -13,6 +13,7 @@ import asyncpg
 
 from services.registry.rows import lock_tree
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import PermissionDenied, Unavailable
 
 # The columns of one imported member as the servicer prepares them for COPY.
@@ -95,7 +96,7 @@ class ImportStore:
             await conn.execute("delete from import_rows where import_id = $1", import_id)
             await conn.execute("delete from import_batches where import_id = $1", import_id)
 
-    async def begin_merge(self, conn: asyncpg.Connection, caller: Caller) -> str | None:
+    async def begin_merge(self, conn: Connection, caller: Caller) -> str | None:
         """Takes the tree lock (shared) and makes the merge's temporary tables; once, in the import's transaction,
         before its chunks. Returns the path of the caller's scope unit now (None for a deployment-wide caller)."""
         await lock_tree(conn, exclusive=False)
@@ -113,7 +114,7 @@ class ImportStore:
         )
         if caller.scope == WHOLE_DEPLOYMENT:
             return None
-        path = await conn.fetchval(
+        path: str | None = await conn.fetchval(
             "select path::text from org_units where id = $1", int(caller.scope) if caller.scope.isdigit() else 0
         )
         if path is None:
@@ -122,7 +123,7 @@ class ImportStore:
 
     async def merge_chunk(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         caller: Caller,
         import_id: uuid.UUID,
         chunk: StagedChunk,
@@ -201,9 +202,10 @@ class ImportStore:
                insert into import_result select * from merged""",
             caller.key,
         )
-        counts = await conn.fetchrow(
+        counts = await one_row(
+            conn,
             "select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated "
-            "from import_result"
+            "from import_result",
         )
         # Residence history: a new member's first residence; a moved member's open residence (at the old unit)
         # closes and a new one opens. Found through the open residence rather than a join of the members as they

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import grpc
 from linli.registry.v1 import registry_pb2 as pb
 
@@ -29,6 +28,7 @@ from services.registry.store import DuplicatePerson, NewMember
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
+from services.runtime.db import Connection
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, PermissionDenied
 from services.runtime.pii import mask_id_number, mask_phone
 
@@ -38,7 +38,7 @@ _MAY_REVEAL = (Role.ADMIN, Role.STAFF)
 
 class MemberCalls(Lookups):
     async def RegisterMember(
-        self, request: pb.RegisterMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RegisterMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RegisterMemberResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -85,7 +85,9 @@ class MemberCalls(Lookups):
             require_member_in_scope(caller, member)
         return pb.RegisterMemberResponse(member=member_message(member))
 
-    async def GetMember(self, request: pb.GetMemberRequest, context: grpc.aio.ServicerContext) -> pb.GetMemberResponse:
+    async def GetMember(
+        self, request: pb.GetMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetMemberResponse:
         caller = current_caller()
         member = await self._member("member_id", request.member_id)
         require_may_read_member(caller, member)
@@ -103,7 +105,7 @@ class MemberCalls(Lookups):
         )
 
     async def SearchMembers(
-        self, request: pb.SearchMembersRequest, context: grpc.aio.ServicerContext
+        self, request: pb.SearchMembersRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SearchMembersResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=500)
@@ -127,7 +129,7 @@ class MemberCalls(Lookups):
         return pb.SearchMembersResponse(members=[member_message(m) for m in members], next_page_token=token)
 
     async def LookupMember(
-        self, request: pb.LookupMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.LookupMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.LookupMemberResponse:
         """By a key that names a person (their ID number or phone): the request names no org unit, so a caller in any
         scope may ask, and gets only the members living in its scope; whoever lives elsewhere is left out, and never
@@ -164,7 +166,7 @@ class MemberCalls(Lookups):
         return caller, request_id, member
 
     async def UpdateMember(
-        self, request: pb.UpdateMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.UpdateMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.UpdateMemberResponse:
         caller, request_id, member = await self._member_change(request.request_id, request.member_id)
         paths = list(request.update_mask.paths)
@@ -199,7 +201,7 @@ class MemberCalls(Lookups):
                 phone_masked=mask_phone(phone),
             )
 
-        async def update(conn: asyncpg.Connection) -> pb.UpdateMemberResponse:
+        async def update(conn: Connection) -> pb.UpdateMemberResponse:
             locked = await self.store.lock_member(conn, member.id)
             if locked.status != "active":
                 raise FailedPrecondition("the member is deregistered", "member_id")
@@ -211,7 +213,7 @@ class MemberCalls(Lookups):
         )
 
     async def TransferMember(
-        self, request: pb.TransferMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.TransferMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.TransferMemberResponse:  # 流动党员
         caller, request_id, member = await self._member_change(request.request_id, request.member_id)
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
@@ -219,7 +221,7 @@ class MemberCalls(Lookups):
         require_unit_in_scope(caller, residence, "new residence")
         community_id = await self._community_of(residence)
 
-        async def transfer(conn: asyncpg.Connection) -> pb.TransferMemberResponse:
+        async def transfer(conn: Connection) -> pb.TransferMemberResponse:
             locked = await self.store.lock_member(conn, member.id)
             if locked.status != "active":
                 raise FailedPrecondition("the member is deregistered", "member_id")
@@ -233,7 +235,7 @@ class MemberCalls(Lookups):
         )
 
     async def ListMemberResidences(
-        self, request: pb.ListMemberResidencesRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListMemberResidencesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListMemberResidencesResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
@@ -257,12 +259,12 @@ class MemberCalls(Lookups):
         )
 
     async def DeregisterMember(
-        self, request: pb.DeregisterMemberRequest, context: grpc.aio.ServicerContext
+        self, request: pb.DeregisterMemberRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.DeregisterMemberResponse:
         caller, request_id, member = await self._member_change(request.request_id, request.member_id)
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
 
-        async def deregister(conn: asyncpg.Connection) -> pb.DeregisterMemberResponse:
+        async def deregister(conn: Connection) -> pb.DeregisterMemberResponse:
             locked = await self.store.lock_member(conn, member.id)
             if locked.status != "active":
                 raise FailedPrecondition("the member is deregistered already", "member_id")
@@ -276,7 +278,7 @@ class MemberCalls(Lookups):
     # ---- bulk export and personal data keys ----------------------------------------------------------------
 
     async def ExportMembers(
-        self, request: pb.ExportMembersRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ExportMembersRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[pb.ExportMembersResponse]:
         caller = current_caller()
         status_number = validate.enum("status", request.status, pb.MemberStatus, required=False)
@@ -294,7 +296,7 @@ class MemberCalls(Lookups):
             after_id = members[-1].id
 
     async def RotatePersonalDataKeys(
-        self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RotatePersonalDataKeysRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RotatePersonalDataKeysResponse:
         caller = current_caller()
         access.require_whole_deployment(caller, "rotate the personal data keys")

@@ -13,6 +13,7 @@ from services.registry.domain import Member, OrgUnit, Residence
 from services.registry.rows import IN_SUBTREE, MEMBER_COLUMNS, current_place, lock_tree, member_of, subtree_end
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import NotFound
 
 
@@ -86,7 +87,8 @@ class MemberStore:
                     raise DuplicatePerson() from exc
                 raise
             if row is None:  # a concurrent retry: return what the first request registered
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {MEMBER_COLUMNS} from members where created_by = $1 and request_id = $2",
                     caller.key,
                     request_id,
@@ -113,7 +115,7 @@ class MemberStore:
     async def sealed_personal_data(self, caller: Caller, member_id: int) -> tuple[bytes, bytes]:
         """The sealed phone and ID number, for a caller allowed to read them; the read is audited."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow("select phone_sealed, id_number_sealed from members where id = $1", member_id)
+            row = await one_row(conn, "select phone_sealed, id_number_sealed from members where id = $1", member_id)
             await write_audit(conn, caller, "read_personal_data", "member", member_id, fields=["phone", "id_number"])
             return row["phone_sealed"], row["id_number_sealed"]
 
@@ -184,19 +186,18 @@ class MemberStore:
         )
         return [member_of(row) for row in rows]
 
-    async def lock_member(self, conn: asyncpg.Connection, member_id: int) -> Member:
+    async def lock_member(self, conn: Connection, member_id: int) -> Member:
         row = await conn.fetchrow(f"select {MEMBER_COLUMNS} from members where id = $1 for update", member_id)
         if row is None:
             raise NotFound(f"no member {member_id}", "member_id")
         return member_of(row)
 
-    async def update_member(
-        self, conn: asyncpg.Connection, caller: Caller, member: Member, changes: dict[str, Any]
-    ) -> Member:
+    async def update_member(self, conn: Connection, caller: Caller, member: Member, changes: dict[str, Any]) -> Member:
         """Sets the given columns (already validated and, for personal data, sealed) and audits which changed."""
         columns = sorted(changes)
         assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=2))
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             f"update members set {assignments}, updated_at = now() where id = $1 returning {MEMBER_COLUMNS}",
             member.id,
             *(changes[c] for c in columns),
@@ -207,7 +208,7 @@ class MemberStore:
 
     async def transfer_member(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         caller: Caller,
         member: Member,
         residence: OrgUnit,
@@ -233,7 +234,8 @@ class MemberStore:
             moved_at,
             reason,
         )
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             f"""update members set community_id = $2, residence_unit_id = $3, residence_path = $4::public.ltree,
                     updated_at = now()
                 where id = $1 returning {MEMBER_COLUMNS}""",
@@ -266,8 +268,9 @@ class MemberStore:
             for r in rows
         ]
 
-    async def deregister_member(self, conn: asyncpg.Connection, caller: Caller, member: Member, reason: str) -> Member:
-        row = await conn.fetchrow(
+    async def deregister_member(self, conn: Connection, caller: Caller, member: Member, reason: str) -> Member:
+        row = await one_row(
+            conn,
             f"""update members set status = 'deregistered', deregistered_at = now(), deregister_reason = $2,
                     updated_at = now()
                 where id = $1 returning {MEMBER_COLUMNS}""",

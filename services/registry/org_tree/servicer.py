@@ -7,7 +7,8 @@ staff in scope (services/registry/access.py).
 
 from __future__ import annotations
 
-import asyncpg
+from typing import Any
+
 import grpc
 from linli.registry.v1 import registry_pb2 as pb
 
@@ -25,6 +26,7 @@ from services.registry.store import DuplicateName, lock_tree
 from services.runtime import access, validate
 from services.runtime.auth import Caller, current_caller
 from services.runtime.convert import to_timestamp
+from services.runtime.db import Connection
 from services.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from services.runtime.paging import decode_page_token
 
@@ -37,7 +39,7 @@ def _require_holds_parent(caller: Caller, unit: OrgUnit) -> None:
 
 class OrgTreeCalls(Lookups):
     async def CreateOrgUnit(
-        self, request: pb.CreateOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CreateOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateOrgUnitResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -59,7 +61,7 @@ class OrgTreeCalls(Lookups):
         return pb.CreateOrgUnitResponse(org_unit=org_unit_message(unit))
 
     async def GetOrgUnit(
-        self, request: pb.GetOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetOrgUnitResponse:
         unit = await self._org_unit("org_unit_id", request.org_unit_id)
         return pb.GetOrgUnitResponse(org_unit=org_unit_message(unit))
@@ -72,12 +74,12 @@ class OrgTreeCalls(Lookups):
         return caller, request_id, unit
 
     async def RenameOrgUnit(
-        self, request: pb.RenameOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RenameOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RenameOrgUnitResponse:
         caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
         name = validate.text("name", request.name, max_length=domain.MAX_NAME)
 
-        async def rename(conn: asyncpg.Connection) -> pb.RenameOrgUnitResponse:
+        async def rename(conn: Connection) -> pb.RenameOrgUnitResponse:
             locked = await self.store.lock_org_unit(conn, unit.id)
             if locked.closed_at is not None:
                 raise FailedPrecondition(f"org unit {unit.id} is closed", "org_unit_id")
@@ -89,7 +91,7 @@ class OrgTreeCalls(Lookups):
         )
 
     async def MoveOrgUnit(
-        self, request: pb.MoveOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.MoveOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.MoveOrgUnitResponse:
         caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
         # Moving takes the unit out of its parent's subtree: the caller must hold the old and the new place.
@@ -97,7 +99,7 @@ class OrgTreeCalls(Lookups):
         new_parent = await self._open_org_unit("new_parent_id", request.new_parent_id)
         require_unit_in_scope(caller, new_parent, "new parent")
 
-        async def move(conn: asyncpg.Connection) -> pb.MoveOrgUnitResponse:
+        async def move(conn: Connection) -> pb.MoveOrgUnitResponse:
             # One tree change at a time, so two concurrent moves cannot make a cycle.
             await lock_tree(conn, exclusive=True)
             locked = await self.store.lock_org_unit(conn, unit.id)
@@ -119,12 +121,12 @@ class OrgTreeCalls(Lookups):
         )
 
     async def CloseOrgUnit(
-        self, request: pb.CloseOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: pb.CloseOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CloseOrgUnitResponse:
         caller, request_id, unit = await self._org_change(request.request_id, request.org_unit_id)
         reason = validate.text("reason", request.reason, max_length=domain.MAX_REASON)
 
-        async def close(conn: asyncpg.Connection) -> pb.CloseOrgUnitResponse:
+        async def close(conn: Connection) -> pb.CloseOrgUnitResponse:
             await lock_tree(conn, exclusive=True)
             locked = await self.store.lock_org_unit(conn, unit.id)
             if locked.closed_at is not None:
@@ -137,7 +139,7 @@ class OrgTreeCalls(Lookups):
         )
 
     async def ListOrgUnitChildren(
-        self, request: pb.ListOrgUnitChildrenRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListOrgUnitChildrenRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListOrgUnitChildrenResponse:
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         parent = await self._org_unit("org_unit_id", request.org_unit_id)
@@ -148,7 +150,7 @@ class OrgTreeCalls(Lookups):
         return pb.ListOrgUnitChildrenResponse(org_units=[org_unit_message(u) for u in units], next_page_token=token)
 
     async def ListOrgUnitSubtree(
-        self, request: pb.ListOrgUnitSubtreeRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListOrgUnitSubtreeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListOrgUnitSubtreeResponse:
         page_size = validate.page_size("page_size", request.page_size, default=200, maximum=1000)
         kind_number = validate.enum("kind", request.kind, pb.OrgUnitKind, required=False)
@@ -165,7 +167,7 @@ class OrgTreeCalls(Lookups):
         return pb.ListOrgUnitSubtreeResponse(org_units=[org_unit_message(u) for u in units], next_page_token=token)
 
     async def ListOrgUnitHistory(
-        self, request: pb.ListOrgUnitHistoryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListOrgUnitHistoryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListOrgUnitHistoryResponse:
         caller = current_caller()
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)

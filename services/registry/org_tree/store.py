@@ -8,6 +8,7 @@ from services.registry.domain import OrgUnit, OrgUnitEvent
 from services.registry.rows import IN_SUBTREE, ORG_COLUMNS, org_unit_of, subtree_end
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import Connection, one_row
 from services.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 
 
@@ -22,11 +23,11 @@ class OrgTreeStore:
         row = await self.pool.fetchrow(f"select {ORG_COLUMNS} from org_units where id = $1", org_unit_id)
         return org_unit_of(row) if row else None
 
-    async def org_units(self, ids: list[int], conn: asyncpg.Connection | None = None) -> dict[int, OrgUnit]:
+    async def org_units(self, ids: list[int], conn: Connection | None = None) -> dict[int, OrgUnit]:
         rows = await (conn or self.pool).fetch(f"select {ORG_COLUMNS} from org_units where id = any($1::bigint[])", ids)
         return {row["id"]: org_unit_of(row) for row in rows}
 
-    async def org_unit_kinds(self, ids: tuple[int, ...], conn: asyncpg.Connection | None = None) -> dict[int, str]:
+    async def org_unit_kinds(self, ids: tuple[int, ...], conn: Connection | None = None) -> dict[int, str]:
         rows = await (conn or self.pool).fetch("select id, kind from org_units where id = any($1::bigint[])", list(ids))
         return {row["id"]: row["kind"] for row in rows}
 
@@ -58,7 +59,8 @@ class OrgTreeStore:
                     raise DuplicateName(name) from exc
                 raise
             if row is None:  # a retry: return what the first request made
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {ORG_COLUMNS} from org_units where created_by = $1 and request_id = $2",
                     caller.key,
                     request_id,
@@ -76,16 +78,16 @@ class OrgTreeStore:
             await write_audit(conn, caller, "create_org_unit", "org_unit", new_id, kind=kind, parent_id=parent_id)
             return org_unit_of(row), True
 
-    async def lock_org_unit(self, conn: asyncpg.Connection, unit_id: int) -> OrgUnit:
+    async def lock_org_unit(self, conn: Connection, unit_id: int) -> OrgUnit:
         row = await conn.fetchrow(f"select {ORG_COLUMNS} from org_units where id = $1 for update", unit_id)
         if row is None:
             raise NotFound(f"no org unit {unit_id}", "org_unit_id")
         return org_unit_of(row)
 
-    async def rename_org_unit(self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, name: str) -> OrgUnit:
+    async def rename_org_unit(self, conn: Connection, caller: Caller, unit: OrgUnit, name: str) -> OrgUnit:
         try:
-            row = await conn.fetchrow(
-                f"update org_units set name = $2 where id = $1 returning {ORG_COLUMNS}", unit.id, name
+            row = await one_row(
+                conn, f"update org_units set name = $2 where id = $1 returning {ORG_COLUMNS}", unit.id, name
             )
         except asyncpg.UniqueViolationError as exc:
             raise AlreadyExists("the parent has a unit of this name already", "name") from exc
@@ -101,7 +103,7 @@ class OrgTreeStore:
         return org_unit_of(row)
 
     async def move_org_unit(
-        self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, new_parent: OrgUnit, new_community_id: int | None
+        self, conn: Connection, caller: Caller, unit: OrgUnit, new_parent: OrgUnit, new_community_id: int | None
     ) -> OrgUnit:
         """Re-roots the unit's subtree under `new_parent`: the units, the members living there, their current
         residences and the pairings. History rows keep the path of their day. `new_community_id` is set when
@@ -172,10 +174,10 @@ class OrgTreeStore:
             old_parent_id=unit.parent_id,
             new_parent_id=new_parent.id,
         )
-        row = await conn.fetchrow(f"select {ORG_COLUMNS} from org_units where id = $1", unit.id)
+        row = await one_row(conn, f"select {ORG_COLUMNS} from org_units where id = $1", unit.id)
         return org_unit_of(row)
 
-    async def close_org_unit(self, conn: asyncpg.Connection, caller: Caller, unit: OrgUnit, reason: str) -> OrgUnit:
+    async def close_org_unit(self, conn: Connection, caller: Caller, unit: OrgUnit, reason: str) -> OrgUnit:
         open_children = await conn.fetchval(
             "select count(*) from org_units where parent_id = $1 and closed_at is null", unit.id
         )
@@ -191,7 +193,8 @@ class OrgTreeStore:
         )
         if living:
             raise FailedPrecondition(f"{living} active members live in it; transfer or deregister them first")
-        row = await conn.fetchrow(
+        row = await one_row(
+            conn,
             f"update org_units set closed_at = now(), close_reason = $2 where id = $1 returning {ORG_COLUMNS}",
             unit.id,
             reason,

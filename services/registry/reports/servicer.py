@@ -62,7 +62,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return unit
 
     async def GetWeeklyReport(
-        self, request: pb.GetWeeklyReportRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetWeeklyReportRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetWeeklyReportResponse:
         caller = current_caller()
         week = parse_week("week_start", request.week_start)
@@ -73,7 +73,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.GetWeeklyReportResponse(report=_weekly_message(stored))
 
     async def ExportWeeklyReports(
-        self, request: pb.ExportWeeklyReportsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ExportWeeklyReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ExportWeeklyReportsResponse:
         caller = current_caller()
         week = parse_week("week_start", request.week_start)
@@ -85,7 +85,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.ExportWeeklyReportsResponse(csv=weekly_csv(stored), rows=len(stored))
 
     async def ProduceWeeklyReports(
-        self, request: pb.ProduceWeeklyReportsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ProduceWeeklyReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ProduceWeeklyReportsResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # the workflow id makes the retry safe
@@ -116,7 +116,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.ProduceWeeklyReportsResponse(workflow_id=workflow_id)
 
     async def ProduceYearlyServiceReports(
-        self, request: pb.ProduceYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ProduceYearlyServiceReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ProduceYearlyServiceReportsResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # the workflow id makes the retry safe
@@ -140,7 +140,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.ProduceYearlyServiceReportsResponse(workflow_id=workflow_id)
 
     async def GetYearlyServiceReport(
-        self, request: pb.GetYearlyServiceReportRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetYearlyServiceReportRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetYearlyServiceReportResponse:
         caller = current_caller()
         member_id = validate.entity_id("member_id", request.member_id)
@@ -162,7 +162,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         )
 
     async def ScheduleReports(
-        self, request: pb.ScheduleReportsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ScheduleReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ScheduleReportsResponse:
         caller = current_caller()
         validate.request_id(request.request_id)  # schedule ids make the retry safe
@@ -183,7 +183,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.ScheduleReportsResponse(schedule_ids=created)
 
     async def StoreWeeklyReport(
-        self, request: pb.StoreWeeklyReportRequest, context: grpc.aio.ServicerContext
+        self, request: pb.StoreWeeklyReportRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.StoreWeeklyReportResponse:
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -198,7 +198,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         return pb.StoreWeeklyReportResponse(report=_weekly_message(stored), created=created)
 
     async def StoreYearlyServiceReports(
-        self, request: pb.StoreYearlyServiceReportsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.StoreYearlyServiceReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.StoreYearlyServiceReportsResponse:
         caller = current_caller()
         access.require_whole_deployment(caller, "store yearly reports")

@@ -37,9 +37,10 @@ class ReportStore:
             return stored, created is not None
 
     async def weekly(self, org_unit_id: int, week: date) -> dict[str, Any] | None:
-        return await self.pool.fetchval(
+        report: dict[str, Any] | None = await self.pool.fetchval(
             "select report from weekly_reports where org_unit_id = $1 and week_start = $2", org_unit_id, week
         )
+        return report
 
     async def weekly_in_subtree(self, org_unit_id: int, week: date) -> list[dict[str, Any]]:
         rows = await self.pool.fetch(
@@ -53,16 +54,17 @@ class ReportStore:
         return [r["report"] for r in rows]
 
     async def count_weekly(self, org_unit_id: int, week: date) -> int:
-        return await self.pool.fetchval(
+        count: int = await self.pool.fetchval(
             "select count(*) from weekly_reports where org_unit_id = $1 and week_start = $2", org_unit_id, week
         )
+        return count
 
     async def store_yearly(self, reports: list[tuple[int, int, dict[str, Any]]]) -> int:
         """Stores (member_id, year, report) rows not stored yet; returns how many were new."""
         if not reports:
             return 0
         async with self.pool.acquire() as conn:
-            return await conn.fetchval(
+            new: int = await conn.fetchval(
                 """with given as (
                        select * from unnest($1::bigint[], $2::integer[], $3::jsonb[]) as g(member_id, year, report)),
                    stored as (
@@ -75,8 +77,10 @@ class ReportStore:
                 [r[1] for r in reports],
                 [r[2] for r in reports],
             )
+            return new
 
     async def yearly(self, member_id: int, year: int) -> dict[str, Any] | None:
-        return await self.pool.fetchval(
+        report: dict[str, Any] | None = await self.pool.fetchval(
             "select report from yearly_service_reports where member_id = $1 and year = $2", member_id, year
         )
+        return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from linli.registry.v1 import registry_pb2 as pb
@@ -21,7 +22,7 @@ _CLOCK_SKEW = timedelta(minutes=5)
 
 class RecordCalls(Lookups):
     async def RecordService(
-        self, request: pb.RecordServiceRequest, context: grpc.aio.ServicerContext
+        self, request: pb.RecordServiceRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RecordServiceResponse:  # 纪实
         caller = current_caller()
         request_id = validate.request_id(request.request_id)
@@ -41,7 +42,7 @@ class RecordCalls(Lookups):
         return pb.RecordServiceResponse(record=service_record_message(record), created=created)
 
     async def GetMemberServiceSummary(
-        self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetMemberServiceSummaryResponse:
         caller = current_caller()
         start = validate.optional_time("start_time", request.start_time)
@@ -58,7 +59,7 @@ class RecordCalls(Lookups):
         )
 
     async def GetRegistryStats(
-        self, request: pb.GetRegistryStatsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetRegistryStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetRegistryStatsResponse:
         caller = current_caller()
         start = validate.optional_time("start_time", request.start_time)

@@ -11,6 +11,7 @@ from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTota
 from services.registry.rows import totals_of, under
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
+from services.runtime.db import one_row
 
 _RECORD_COLUMNS = "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at"
 
@@ -73,7 +74,8 @@ class RecordStore:
                 request_id,
             )
             if row is None:
-                row = await conn.fetchrow(
+                row = await one_row(
+                    conn,
                     f"select {_RECORD_COLUMNS} from service_records where member_id = $1 and kind = $2 and source_id = $3",
                     member.id,
                     new.kind,
