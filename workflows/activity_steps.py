@@ -168,7 +168,7 @@ def notify_request(request: NoticeRequest) -> activities_pb2.NotifyParticipantsR
     return activities_pb2.NotifyParticipantsRequest(
         request_id=request.request_id,
         activity_id=request.activity_id,
-        kind=activities_pb2.ActivityNoticeKind.Value(f"ACTIVITY_NOTICE_KIND_{request.kind.upper()}"),
+        kind=f"ACTIVITY_NOTICE_KIND_{request.kind.upper()}",  # an enum field takes its label
         note=request.note,
         include_signed_up=request.include_signed_up,
         recipients=request.recipients,
@@ -187,7 +187,7 @@ class ActivitySteps:
         self.registry = registry
 
     async def _get(self, activity_id: str) -> activities_pb2.Activity:
-        response = await call(
+        response: activities_pb2.GetActivityResponse = await call(
             self.activities.GetActivity(
                 activities_pb2.GetActivityRequest(activity_id=activity_id), timeout=TIMEOUT_SECONDS
             )
@@ -205,7 +205,7 @@ class ActivitySteps:
                 activities_pb2.AdvanceActivityRequest(
                     request_id=request.request_id,
                     activity_id=request.activity_id,
-                    step=activities_pb2.ActivityStep.Value(f"ACTIVITY_STEP_{request.step.upper()}"),
+                    step=f"ACTIVITY_STEP_{request.step.upper()}",  # an enum field takes its label
                 ),
                 timeout=TIMEOUT_SECONDS,
             )
@@ -256,7 +256,8 @@ class ActivitySteps:
             self.dispatch.RecommendVolunteers(
                 dispatch_pb2.RecommendVolunteersRequest(
                     org_unit_id=query.org_unit_id,
-                    skills=query.skills,
+                    # The contract carries skills as numbers; the generated types take Skill values only.
+                    skills=query.skills,  # type: ignore[arg-type]
                     limit=query.limit,
                     exclude_member_ids=signed,
                 ),
@@ -270,20 +271,21 @@ class ActivitySteps:
         """Proposes one run of a recurring activity; returns the activity id."""
         runs = schedule_runs()
         try:
-            response = await call(
+            # The contract carries the kind and skills as numbers; the generated types take the enums' values only.
+            response: activities_pb2.ProposeActivityResponse = await call(
                 self.activities.ProposeActivity(
                     activities_pb2.ProposeActivityRequest(
                         request_id=proposal.request_id,
                         org_unit_id=proposal.org_unit_id,
                         title=proposal.title,
-                        kind=proposal.kind,
+                        kind=proposal.kind,  # type: ignore[arg-type]
                         place=proposal.place,
                         start_time=timestamp(proposal.start_time),
                         end_time=timestamp(proposal.end_time),
                         signup_deadline=timestamp(proposal.signup_deadline),
                         capacity=proposal.capacity,
                         roles=[
-                            activities_pb2.ActivityRole(name=r.name, count=r.needed, skills=r.skills)
+                            activities_pb2.ActivityRole(name=r.name, count=r.needed, skills=r.skills)  # type: ignore[arg-type]
                             for r in proposal.roles
                         ],
                         recurring_activity_id=proposal.recurring_activity_id,
@@ -299,7 +301,7 @@ class ActivitySteps:
 
     @activity.defn
     async def record_volunteer_service(self, request: ServiceRecordRequest) -> bool:
-        response = await call(
+        response: registry_pb2.RecordServiceResponse = await call(
             self.registry.RecordService(
                 registry_pb2.RecordServiceRequest(
                     request_id=request.request_id,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TypedDict
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -41,7 +42,14 @@ ANSWERED_STATES = frozenset({"acknowledged", "arrived"})
 
 # Short calls to the dispatch service run as local activities: the worker runs them inside the workflow task,
 # without a round trip through Temporal's task queue each — what the first notice waits on.
-_STEP_OPTIONS = {
+class _StepOptions(TypedDict):
+    """The options of every step, local activity or not: what both kinds take."""
+
+    start_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
+_STEP_OPTIONS: _StepOptions = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
 }

@@ -101,15 +101,18 @@ class EmergencySteps:
         return (await self._record(step)).recorded
 
     async def _record(self, step: AlertStep, reveal_address: bool = False) -> dispatch_pb2.RecordAlertEventResponse:
+        # An enum field takes its label as well as its number.
         escalation = (
-            dispatch_pb2.EscalationLevel.Value(f"ESCALATION_LEVEL_{step.escalation.upper()}") if step.escalation else 0
+            f"ESCALATION_LEVEL_{step.escalation.upper()}"
+            if step.escalation
+            else dispatch_pb2.ESCALATION_LEVEL_UNSPECIFIED
         )
-        response = await call(
+        response: dispatch_pb2.RecordAlertEventResponse = await call(
             self.dispatch.RecordAlertEvent(
                 dispatch_pb2.RecordAlertEventRequest(
                     request_id=step.request_id,
                     alert_id=step.alert_id,
-                    kind=dispatch_pb2.AlertEventKind.Value(f"ALERT_EVENT_KIND_{step.kind.upper()}"),
+                    kind=f"ALERT_EVENT_KIND_{step.kind.upper()}",
                     recipient=step.recipient,
                     note=step.note,
                     escalation=escalation,
@@ -164,7 +167,7 @@ class EmergencySteps:
         served_at = Timestamp()
         served_at.CopyFrom(alert.acknowledge_time)
         outcome = _lower(dispatch_pb2.AlertOutcome.Name(alert.outcome), "ALERT_OUTCOME_")
-        record = await call(
+        record: registry_pb2.RecordServiceResponse = await call(
             self.registry.RecordService(
                 registry_pb2.RecordServiceRequest(
                     request_id=f"alert-{alert.id}-service",

@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         NoticeRequest,
         ServiceRecordRequest,
         VolunteerQuery,
+        VolunteerService,
     )
     from workflows.wish_steps import OrgRef, WishSteps
 
@@ -56,7 +57,7 @@ FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
 REMINDERS = (("reminder_day_before", timedelta(days=1)), ("reminder_hour_before", timedelta(hours=1)))
 
 
-_STEP_OPTIONS = {
+_STEP_OPTIONS: workflow.ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 }
@@ -80,6 +81,7 @@ RECORD_UNDELIVERED = "record-undelivered"
 # Recording a give-up is retried this long (dispatch down meanwhile); after that it is logged and the workflow
 # goes on, never stuck.
 GIVE_UP_SCHEDULE_TO_CLOSE = timedelta(hours=1)
+_GIVE_UP_OPTIONS: workflow.ActivityConfig = {**_STEP_OPTIONS, "schedule_to_close_timeout": GIVE_UP_SCHEDULE_TO_CLOSE}
 
 
 def _at(seconds: float) -> datetime:
@@ -175,7 +177,9 @@ class HolidayActivity:
         return self.state not in FINAL_STATES
 
     async def _await_approval(self, params: HolidayActivityInput, activity: ActivitySnapshot) -> None:
-        decided = lambda: self.state != "proposed"
+        def decided() -> bool:
+            return self.state != "proposed"
+
         approver = params.org_unit_id
         for step in ("approval_reminder", "approval_escalation"):
             limit = params.limits.approval_seconds
@@ -260,7 +264,7 @@ class HolidayActivity:
             )
         self.steps.append(f"recorded:{len(result)}")
 
-    async def _advance(self, params: HolidayActivityInput, step: str) -> list:
+    async def _advance(self, params: HolidayActivityInput, step: str) -> list[VolunteerService]:
         result = await workflow.execute_activity_method(
             ActivitySteps.advance_activity,
             AdvanceRequest(f"{workflow.info().workflow_id}/{step}", params.activity_id, step),
@@ -327,8 +331,7 @@ class HolidayActivity:
             told = await workflow.execute_activity_method(
                 ActivityNoticeSteps.give_up_notice,
                 GiveUp(ref.activity_id, ref.sequence, reason, tell),
-                schedule_to_close_timeout=GIVE_UP_SCHEDULE_TO_CLOSE,
-                **_STEP_OPTIONS,
+                **_GIVE_UP_OPTIONS,
             )
         except ActivityError:
             workflow.logger.error("activity give-up not recorded", extra={"activity_id": ref.activity_id, "kind": kind})

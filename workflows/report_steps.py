@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import grpc
 from google.protobuf import json_format
@@ -56,6 +56,14 @@ class YearlyReportsRequest:
     org_unit_id: str
     year: int
     timezone: str
+
+
+class _Period(TypedDict):
+    """What every service's stats request takes for one unit's week."""
+
+    org_unit_id: str
+    start_time: Timestamp
+    end_time: Timestamp
 
 
 def _stamp(moment: datetime) -> Timestamp:
@@ -121,7 +129,7 @@ class ReportSteps:
         """Asks every service for its figures of the unit's week, at once; a service that does not offer them
         is named in missing_sections rather than reported as zero."""
         start, end = week_bounds(datetime.fromisoformat(params.week_start).date(), params.timezone)
-        period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
+        period: _Period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
         unit, registry, wishes, alerts, pairings, activities = await asyncio.gather(
             call(
                 self.registry.GetOrgUnit(
@@ -270,7 +278,7 @@ class ReportSteps:
                 )
             )
             made = await asyncio.gather(*(summary(m.id) for m in page.members))
-            stored = await call(
+            stored: reports_pb2.StoreYearlyServiceReportsResponse = await call(
                 self.reports.StoreYearlyServiceReports(
                     reports_pb2.StoreYearlyServiceReportsRequest(
                         request_id=f"{activity.info().workflow_id}/page-{page_number}", reports=made

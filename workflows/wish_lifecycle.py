@@ -66,7 +66,7 @@ OUTCOME_STATES = frozenset({"not_feasible", "duplicate", "referred"})
 PATCH_CLIMB = "escalation-climb"
 
 
-_STEP_OPTIONS = {
+_STEP_OPTIONS: workflow.ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)),
 }

@@ -167,13 +167,13 @@ class WishSteps:
         kind = {"reminder": wishes_pb2.WISH_EVENT_KIND_REMINDER, "escalation": wishes_pb2.WISH_EVENT_KIND_ESCALATION}[
             request.kind
         ]
-        response = await call(
+        response: wishes_pb2.RecordReminderResponse = await call(
             self.wishes.RecordReminder(
                 wishes_pb2.RecordReminderRequest(
                     request_id=request.request_id,
                     wish_id=request.wish_id,
                     kind=kind,
-                    state=wishes_pb2.WishState.Value(f"WISH_STATE_{request.state.upper()}"),
+                    state=f"WISH_STATE_{request.state.upper()}",  # an enum field takes its label
                     note=request.note,
                     recipients=request.recipients,
                     level=request.level,

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
@@ -50,10 +51,10 @@ WORKFLOWS = [
 ]
 
 
-def steps(settings: Settings) -> list[object]:
+def steps(settings: Settings) -> list[Callable[..., Any]]:
     """Every step the workflows take, registered by its method's name (the activity type name histories record)."""
 
-    def channel(address: str):
+    def channel(address: str) -> grpc.aio.Channel:
         return service_channel(address, settings.auth_secret, "worker")
 
     wish = WishSteps(
@@ -75,7 +76,7 @@ def steps(settings: Settings) -> list[object]:
     ]
 
 
-def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
     """The steps of EmergencyDispatch; notices go to the log, and to the webhook when one is set."""
     steps = EmergencySteps(
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
@@ -91,7 +92,7 @@ def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Setti
     ]
 
 
-def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
     """The steps of the report workflows."""
     steps = ReportSteps(
         registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
@@ -108,7 +109,7 @@ def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings
     ]
 
 
-def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[object]:
+def _activity_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
     """The steps of HolidayActivity and the scheduled activity workflows; notices go where alert notices go."""
     activities = activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address))
     steps = ActivitySteps(
