@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import secrets
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -17,6 +15,7 @@ import devstack.ports
 from devstack.postgres import EmbeddedPostgres
 from devstack.processes import ChildProcess
 from devstack.temporal import start_dev_server, test_server_binary
+from tests.helpers.databases import create_database, drop_database
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,30 +39,6 @@ def postgres_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         yield server.url()
     finally:
         server.remove()
-
-
-def _with_database(admin_url: str, database: str) -> str:
-    base, _, _ = admin_url.rpartition("/")
-    return f"{base}/{database}"
-
-
-async def create_database(admin_url: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'create database "{name}"')
-    finally:
-        await conn.close()
-    return _with_database(admin_url, name)
-
-
-async def drop_database(admin_url: str, url: str) -> None:
-    name = url.rpartition("/")[2]
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        await conn.close()
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.activities.contract import workflow_id
 from services.runtime.db import create_pool, migrate
-from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id
-from tests.notice_gateway import NoticeGateway
+from tests.helpers.databases import create_database, drop_database
+from tests.helpers.notice_gateway import NoticeGateway
 
 
 @pytest.fixture

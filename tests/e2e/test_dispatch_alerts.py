@@ -31,9 +31,9 @@ from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.alerts.contract import workflow_id
 from services.runtime.auth import Role
 from services.runtime.db import create_pool, migrate
-from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import make_community, new_request_id, register_member
-from tests.notice_gateway import NoticeGateway
+from tests.helpers.databases import create_database, drop_database
+from tests.helpers.notice_gateway import NoticeGateway
 
 ACK_TIMEOUT = 3.0  # seconds each volunteer (and community staff) has to answer, in these tests
 WHOLE_DAY = [dis.WeeklyDutySlot(weekday=d) for d in range(1, 8)]

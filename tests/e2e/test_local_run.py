@@ -21,8 +21,8 @@ from devstack.client import Api, connect
 from devstack.demo_data import MEMBERS, PLACES, WISHES, load_demo_data
 from devstack.processes import ChildProcess
 from devstack.stack import REPO, LocalStack, Ports, Secrets
-from tests.conftest import create_database, drop_database
-from tests.notice_gateway import NoticeGateway
+from tests.helpers.databases import create_database, drop_database
+from tests.helpers.notice_gateway import NoticeGateway
 
 
 async def test_demo_data_loads_the_designed_places_and_a_second_load_changes_nothing(api: Api) -> None:

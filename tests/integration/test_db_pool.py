@@ -4,13 +4,11 @@ rolled back, so nothing of one call leaks into the next. Old answers of idempote
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import asyncpg
 
+from services.registry.__main__ import MIGRATIONS
 from services.runtime.db import create_pool, forget_request_results, migrate
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "registry" / "migrations"
 
 
 async def test_a_connection_that_kept_session_state_comes_back_without_its_advisory_lock(database_url: str) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.notice_gateway import NoticeGateway, running_gateway
+from tests.helpers.notice_gateway import NoticeGateway
 from workflows.notices import (
     GatewayRefused,
     GatewayUnavailable,
@@ -26,12 +24,6 @@ NOTICE = Notice(
     address="2单元301",
     text="on duty, lives in the same building",
 )
-
-
-@pytest.fixture
-def gateway() -> Iterator[tuple[NoticeGateway, str]]:
-    with running_gateway() as running:
-        yield running, running.url
 
 
 async def test_a_notice_is_posted_as_json_with_its_idempotency_key(gateway: tuple[NoticeGateway, str]) -> None:

@@ -13,7 +13,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from services.runtime import access
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, reset_current_caller, set_current_caller
 from services.runtime.db import create_pool, migrate
-from tests.integration.registry_service import ADMIN, MIGRATIONS, import_row, make_tree, registry_service
+from tests.integration.helpers.registry_service import ADMIN, MIGRATIONS, import_row, make_tree, registry_service
 
 
 async def test_an_export_is_audited_before_its_first_member_leaves(database_url: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
 from services.registry.imports.servicer import ImportLimits
-from tests.integration.registry_service import ADMIN, Registry, import_row, make_tree, registry_service
+from tests.integration.helpers.registry_service import ADMIN, Registry, import_row, make_tree, registry_service
 
 
 async def counts(registry: Registry) -> tuple[int, int, int, int]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
+from services.registry.__main__ import MIGRATIONS
 from services.registry.access import RULES as REGISTRY_RULES
 from services.registry.domain import id_number_check_char
 from services.registry.servicer import RegistryServicer
@@ -22,7 +22,6 @@ from services.runtime.db import create_pool, migrate
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.pii import PersonalDataCipher
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "registry" / "migrations"
 SECRET = "s" * 40
 OLD, NEW, LOOKUP = os.urandom(32), os.urandom(32), os.urandom(32)
 ADMIN = (("authorization", f"Bearer {issue_token(SECRET, 'ops', Role.ADMIN, WHOLE_DEPLOYMENT, 600)}"),)

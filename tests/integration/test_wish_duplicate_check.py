@@ -14,7 +14,7 @@ from services.runtime.auth import Caller, Role
 from services.runtime.pii import PersonalDataCipher
 from services.wishes import domain
 from services.wishes.store import NewWish
-from tests.integration.wish_service import COMMUNITY, LOOKUP, calling, wish_service
+from tests.integration.helpers.wish_service import COMMUNITY, LOOKUP, calling, wish_service
 
 CIPHER = PersonalDataCipher({"k1": os.urandom(32)}, "k1", LOOKUP)
 HOTLINE = Caller("12345-hotline", Role.SYSTEM, COMMUNITY)

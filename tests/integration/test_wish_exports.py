@@ -13,7 +13,7 @@ from linli.wishes.v1 import wishes_pb2 as pb
 from services.runtime.auth import Caller, Role
 from services.runtime.pii import PersonalDataCipher
 from services.wishes.store import NewWish
-from tests.integration.wish_service import COMMUNITY, LOOKUP, STREET, calling, wish_service
+from tests.integration.helpers.wish_service import COMMUNITY, LOOKUP, STREET, calling, wish_service
 
 CIPHER = PersonalDataCipher({"k1": os.urandom(32)}, "k1", LOOKUP)
 STAFF = Caller("staff-7", Role.STAFF, STREET)

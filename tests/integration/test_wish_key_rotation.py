@@ -12,7 +12,7 @@ from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role
 from services.runtime.pii import PersonalDataCipher
-from tests.integration.wish_service import COMMUNITY, LOOKUP, STREET, served, token, wish_service
+from tests.integration.helpers.wish_service import COMMUNITY, LOOKUP, STREET, served, token, wish_service
 
 OLD, NEW = os.urandom(32), os.urandom(32)
 ADMIN = token(Role.ADMIN, WHOLE_DEPLOYMENT)

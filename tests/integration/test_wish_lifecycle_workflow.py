@@ -1,7 +1,7 @@
 """WishLifecycle on Temporal's time-skipping server: days of waiting pass at once.
 
-The activities here stand in for the services (whose gRPC calls the end-to-end tests exercise); they
-record what the workflow asked for, so each timer and escalation path can be checked exactly.
+The activities of helpers/wish_world.py stand in for the services (whose gRPC calls the end-to-end tests
+exercise); they record what the workflow asked for, so each timer and escalation path can be checked exactly.
 """
 
 from __future__ import annotations
@@ -9,101 +9,18 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.wishes.contract import WishLifecycleInput, WishLimits, WishTransition, workflow_id
+from tests.integration.helpers.wish_world import HOUR, LIMITS, World
 from workflows.wish_lifecycle import WishLifecycle
-from workflows.wish_steps import (
-    LimitActionRequest,
-    OrgPathRequest,
-    OrgRef,
-    OrgStep,
-    ReminderRequest,
-    WishRef,
-    WishSnapshot,
-    org_kind_number,
-)
-
-HOUR = 3600
-LIMITS = WishLimits(review_seconds=48 * HOUR, publish_seconds=24 * HOUR, claim_seconds=72 * HOUR)
-
-
-@dataclass
-class World:
-    """What the services would say, and what the workflow told them."""
-
-    wish: WishSnapshot = field(default_factory=lambda: WishSnapshot(1, "submitted", ""))
-    recommended: list[str] = field(default_factory=lambda: ["11", "12"])
-    # The org tree around community 5: grid 6 below it; street 4, district 3, city 2 above it.
-    parent_of: dict[str, str] = field(default_factory=lambda: {"6": "5", "5": "4", "4": "3", "3": "2"})
-    kind_of: dict[str, str] = field(
-        default_factory=lambda: {"6": "grid", "5": "community", "4": "street", "3": "district", "2": "city"}
-    )
-    org_paths_read: int = 0
-    reminders: list[ReminderRequest] = field(default_factory=list)
-    actions: list[LimitActionRequest] = field(default_factory=list)
-    services_recorded: list[str] = field(default_factory=list)
-    started: list[WorkflowHandle] = field(default_factory=list)
-    task_queue: str = ""
-
-    def activities(self) -> list[object]:
-        @activity.defn(name="read_wish")
-        async def read_wish(ref: WishRef) -> WishSnapshot:
-            return self.wish
-
-        @activity.defn(name="recommend_claimants")
-        async def recommend_claimants(ref: WishRef) -> list[str]:
-            return self.recommended
-
-        @activity.defn(name="parent_org")
-        async def parent_org(ref: OrgRef) -> OrgRef:
-            return OrgRef(self.parent_of.get(ref.org_unit_id, ""))
-
-        @activity.defn(name="org_path")
-        async def org_path(request: OrgPathRequest) -> list[OrgStep]:
-            # Like the activity over the registry: ancestors nearest first, up to the top level or the root.
-            self.org_paths_read += 1
-            top = org_kind_number(request.top_kind) if request.top_kind else 0
-            steps, unit = [], request.org_unit_id
-            while unit := self.parent_of.get(unit, ""):
-                steps.append(OrgStep(unit, self.kind_of[unit]))
-                if org_kind_number(self.kind_of[unit]) <= top:
-                    break
-            return steps
-
-        @activity.defn(name="record_reminder")
-        async def record_reminder(request: ReminderRequest) -> bool:
-            if all(r.request_id != request.request_id for r in self.reminders):
-                self.reminders.append(request)
-            return True
-
-        @activity.defn(name="act_on_limit")
-        async def act_on_limit(request: LimitActionRequest) -> WishSnapshot:
-            self.actions.append(request)
-            if self.wish.version == request.version:
-                now = self.wish
-                if request.action == "reopen_claim":
-                    self.wish = WishSnapshot(now.version + 1, "published", "", now.category, now.deadline)
-                else:
-                    self.wish = WishSnapshot(now.version + 1, "closed", now.claimant_member_id, now.category)
-            return self.wish
-
-        @activity.defn(name="record_service")
-        async def record_service(ref: WishRef) -> str:
-            # Like the registry: one record per wish however often it is asked.
-            if ref.wish_id not in self.services_recorded:
-                self.services_recorded.append(ref.wish_id)
-            return f"record-{ref.wish_id}"
-
-        return [read_wish, recommend_claimants, parent_org, org_path, record_reminder, act_on_limit, record_service]
+from workflows.wish_steps import WishSnapshot
 
 
 @pytest.fixture

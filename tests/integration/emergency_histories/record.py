@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.integration.emergency_histories.record TAG
 
 runs each scenario below on the time-skipping server with the stand-in activities of
-test_emergency_dispatch_workflow.py and writes tests/integration/emergency_histories/TAG-<scenario>.json.
+tests/integration/helpers/alert_world.py and writes tests/integration/emergency_histories/TAG-<scenario>.json.
 Histories recorded by an older release are kept as they are, so the replay test proves that the current code
 still replays what that release wrote: an alert in flight during an upgrade keeps its dispatch.
 """
@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from devstack.temporal import test_server_binary
-from tests.integration.test_emergency_dispatch_workflow import World, answer, start
+from tests.integration.helpers.alert_world import World, answer, start
 from workflows.emergency_dispatch import EmergencyDispatch
 
 HERE = Path(__file__).parent

@@ -22,7 +22,7 @@ from temporalio.worker import Worker
 
 from devstack.temporal import test_server_binary
 from services.wishes.contract import WishLifecycleInput, WishTransition, workflow_id
-from tests.integration.test_wish_lifecycle_workflow import LIMITS, World
+from tests.integration.helpers.wish_world import LIMITS, World
 from workflows.wish_lifecycle import WishLifecycle
 from workflows.wish_steps import WishSnapshot
 

@@ -7,13 +7,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
+from services.registry.__main__ import MIGRATIONS
 from services.registry.access import RULES
 from services.registry.domain import id_number_check_char
 from services.registry.imports.servicer import ImportLimits
@@ -24,7 +24,6 @@ from services.runtime.db import create_pool, migrate
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.pii import PersonalDataCipher
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "registry" / "migrations"
 SECRET = "s" * 40
 Metadata = tuple[tuple[str, str], ...]
 
