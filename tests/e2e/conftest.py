@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 import pytest
-from linli.registry.v1 import registry_pb2 as reg
+from linli.dispatch.v1 import activities_pb2_grpc
+from linli.registry.v1 import reports_pb2_grpc
+from temporalio.client import Client
 
 from devstack.client import Api, connect
 from devstack.stack import LocalStack, Ports, Secrets
-from services.registry.domain import id_number_check_char
-from tests.conftest import create_database, drop_database
+from tests.e2e.helpers.alerts import AlertPlatform, running_alert_platform
+from tests.helpers.databases import create_database, drop_database
 
 # Short limits, so the lifecycle's reminders happen within a test.
 LIMITS = {
@@ -54,68 +54,30 @@ async def api(stack: LocalStack) -> AsyncIterator[Api]:
         yield client
 
 
-_serial = itertools.count(1)
+@pytest.fixture(scope="session")
+async def alert_platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[AlertPlatform]:
+    """The alert tests' own dispatch service and worker (tests/e2e/helpers/alerts.py), started when the first of them
+    asks for it and shared by all of them (answers, faults, personal data): starting it takes seconds."""
+    async with running_alert_platform(stack, postgres_server) as platform:
+        yield platform
 
 
-def new_request_id() -> str:
-    return uuid.uuid4().hex
+@pytest.fixture(scope="module")
+async def activities(stack: LocalStack) -> AsyncIterator[activities_pb2_grpc.ActivityServiceStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
+        yield activities_pb2_grpc.ActivityServiceStub(channel)
 
 
-def new_id_number() -> str:
-    """A valid resident ID number (region 610302: 宝鸡市渭滨区), different on every call of the run."""
-    n = next(_serial)
-    birth = f"{1950 + n % 50}{1 + n // 50 % 12:02d}{1 + n // 600 % 28:02d}"
-    first17 = f"610302{birth}{n // 16800 % 1000:03d}"
-    return first17 + id_number_check_char(first17)
+@pytest.fixture(scope="module")
+async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.registry}") as channel:
+        yield reports_pb2_grpc.ReportServiceStub(channel)
 
 
-@dataclass
-class Community:
-    street_id: str
-    community_id: str
-    grid_id: str
-
-
-async def make_community(api: Api, name: str | None = None) -> Community:
-    """A street with one community and one grid under a shared city and district."""
-    suffix = uuid.uuid4().hex[:6]
-    parent = ""
-    ids = []
-    for kind, unit_name in [
-        (reg.ORG_UNIT_KIND_CITY, "宝鸡市"),
-        (reg.ORG_UNIT_KIND_DISTRICT, "金台区"),
-        (reg.ORG_UNIT_KIND_STREET, f"中山东路街道-{suffix}"),
-        (reg.ORG_UNIT_KIND_COMMUNITY, name or f"陈仓园社区-{suffix}"),
-        (reg.ORG_UNIT_KIND_GRID, "第1网格"),
-    ]:
-        response = await api.registry.CreateOrgUnit(
-            reg.CreateOrgUnitRequest(
-                request_id=f"org-{parent}-{kind}-{unit_name}", parent_id=parent, kind=kind, name=unit_name
-            ),
-            metadata=api.admin,
-        )
-        parent = response.org_unit.id
-        ids.append(parent)
-    return Community(street_id=ids[2], community_id=ids[3], grid_id=ids[4])
-
-
-async def register_member(
-    api: Api, residence_unit_id: str, *, name: str = "王芳", skills: tuple[int, ...] = (reg.SKILL_MEDICAL,)
-) -> reg.Member:
-    response = await api.registry.RegisterMember(
-        reg.RegisterMemberRequest(
-            request_id=new_request_id(),
-            name=name,
-            workplace_org="宝鸡市人民医院党委",
-            residence_unit_id=residence_unit_id,
-            skills=list(skills),
-            management_level=reg.MANAGEMENT_LEVEL_DISTRICT,
-            phone="13912345678",
-            id_number=new_id_number(),
-        ),
-        metadata=api.admin,
-    )
-    return response.member
+@pytest.fixture(scope="module")
+async def temporal(stack: LocalStack) -> Client:
+    assert stack.temporal_address
+    return await Client.connect(stack.temporal_address)
 
 
 @pytest.fixture

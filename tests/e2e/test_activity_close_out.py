@@ -7,24 +7,19 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from devstack.stack import LocalStack
-from tests.e2e.conftest import make_community, new_request_id, register_member
-from tests.e2e.test_activity_api import until_state
-
-
-def soon(seconds: float) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC) + timedelta(seconds=seconds))
-    return stamp
+from tests.e2e.helpers.activities import until_state
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.times import from_now
 
 
 async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: Api, stack: LocalStack) -> None:
@@ -40,9 +35,9 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
                     title="楼栋急救培训",
                     kind=act.ACTIVITY_KIND_VOLUNTEER_SERVICE,
                     place="红色驿站",
-                    start_time=soon(8),
-                    end_time=soon(10),
-                    signup_deadline=soon(6),
+                    start_time=from_now(timedelta(seconds=8)),
+                    end_time=from_now(timedelta(seconds=10)),
+                    signup_deadline=from_now(timedelta(seconds=6)),
                     capacity=10,
                     roles=[act.ActivityRole(name="trainer", count=1, skills=[reg.SKILL_FIRST_AID])],
                 ),

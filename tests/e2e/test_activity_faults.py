@@ -9,12 +9,11 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from temporalio.api.enums.v1 import EventType, PendingActivityState
@@ -25,9 +24,10 @@ from devstack.client import Api
 from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
 from services.dispatch.activities.contract import workflow_id
-from services.runtime.db import create_pool, migrate
-from tests.e2e.conftest import make_community, new_request_id
-from tests.helpers.databases import create_database, drop_database
+from tests.e2e.helpers.community import make_community
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.times import from_now
+from tests.helpers.databases import create_database, drop_database, migrate_with_ids_from
 from tests.helpers.notice_gateway import NoticeGateway
 
 
@@ -35,21 +35,11 @@ from tests.helpers.notice_gateway import NoticeGateway
 async def separate_dispatch_database(postgres_server: str) -> AsyncIterator[str]:
     """A dispatch schema of its own, its activity ids far above the main stack's (both share one Temporal)."""
     url = await create_database(postgres_server)
-    async with create_pool(url, "dispatch", 2) as pool:
-        await migrate(pool, "dispatch", MIGRATIONS)
-        await pool.execute(
-            "select setval(pg_get_serial_sequence('dispatch.activities', 'id'), $1)", random.randint(10**9, 10**12)
-        )
+    await migrate_with_ids_from(url, "dispatch", MIGRATIONS, "activities", random.randint(10**9, 10**12))
     try:
         yield url
     finally:
         await drop_database(postgres_server, url)
-
-
-def stamp(delta: timedelta) -> Timestamp:
-    result = Timestamp()
-    result.FromDatetime(datetime.now(UTC) + delta)
-    return result
 
 
 async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workflow(
@@ -71,9 +61,9 @@ async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workfl
                     title="三会一课",
                     kind=act.ACTIVITY_KIND_PARTY_LESSON,
                     place="党群服务中心",
-                    start_time=stamp(timedelta(days=3)),
-                    end_time=stamp(timedelta(days=3, hours=1)),
-                    signup_deadline=stamp(timedelta(days=2)),
+                    start_time=from_now(timedelta(days=3)),
+                    end_time=from_now(timedelta(days=3, hours=1)),
+                    signup_deadline=from_now(timedelta(days=2)),
                     capacity=40,
                 ),
                 metadata=api.admin,
@@ -136,9 +126,9 @@ async def test_a_notice_pending_when_the_worker_is_killed_is_sent_once_by_the_ne
                     title="端午粽飘香",
                     kind=act.ACTIVITY_KIND_HOLIDAY,
                     place="幸福里活动中心",
-                    start_time=stamp(timedelta(days=3)),
-                    end_time=stamp(timedelta(days=3, hours=3)),
-                    signup_deadline=stamp(timedelta(days=2)),
+                    start_time=from_now(timedelta(days=3)),
+                    end_time=from_now(timedelta(days=3, hours=3)),
+                    signup_deadline=from_now(timedelta(days=2)),
                     capacity=300,
                 ),
                 metadata=api.admin,

@@ -15,15 +15,16 @@ import pytest
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor
 
-import tests.e2e.authorisation_cases.dispatch
-import tests.e2e.authorisation_cases.registry
-import tests.e2e.authorisation_cases.wishes  # noqa: F401  (each module registers its cases)
+import tests.e2e.helpers.authorisation_cases.activities
+import tests.e2e.helpers.authorisation_cases.dispatch
+import tests.e2e.helpers.authorisation_cases.registry
+import tests.e2e.helpers.authorisation_cases.wishes  # noqa: F401  (each module registers its cases)
 from devstack.catalogue import METHODS, full_name, rules
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.access import DEPLOYMENT, Rule
 from services.runtime.auth import Role
-from tests.e2e.authorisation_cases import CASES, Case, World, make_place
+from tests.e2e.helpers.authorisation_cases import CASES, Case, World, make_place
 
 OUTCOMES: Counter[str] = Counter()  # printed in the test summary (tests/conftest.py)
 _NOT_AUTHORISATION = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
@@ -86,7 +87,7 @@ async def test_every_role_in_and_out_of_scope_gets_what_the_table_says(
     name = full_name(method)
     rule = rules()[name]
     case = CASES.get(name)
-    assert case is not None, f"no matrix case for {name}: add one in tests/e2e/authorisation_cases/"
+    assert case is not None, f"no matrix case for {name}: add one in tests/e2e/helpers/authorisation_cases/"
     wrong: list[str] = []
     for caller in CALLERS:
         for in_scope, place in ((True, world.ours), (False, world.theirs)):

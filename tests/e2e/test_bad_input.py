@@ -16,7 +16,8 @@ from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
 from devstack.stack import LocalStack
-from tests.e2e.conftest import Community, make_community, new_id_number
+from tests.e2e.helpers.community import Community, make_community
+from tests.e2e.helpers.ids import new_id_number
 
 INVALID, NOT_FOUND = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND
 HUGE = "很" * 100_000  # 100 KB of text and more

@@ -4,15 +4,11 @@ the caller's scope, and an alert's address revealed only for as long as a member
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable
+from datetime import timedelta
 
 import asyncpg
 import grpc
-import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.dispatch.v1 import dispatch_pb2 as dis
@@ -23,40 +19,11 @@ from devstack.stack import LocalStack
 from services.dispatch.activities.contract import workflow_id as activity_workflow_id
 from services.dispatch.alerts.contract import workflow_id as alert_workflow_id
 from services.runtime.auth import Role
-from tests.e2e.conftest import Community, make_community, new_request_id, register_member
-
-
-@pytest.fixture(scope="module")
-async def activities(stack: LocalStack) -> AsyncIterator[activities_pb2_grpc.ActivityServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
-        yield activities_pb2_grpc.ActivityServiceStub(channel)
-
-
-def at(delta: timedelta) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC) + delta)
-    return stamp
-
-
-def proposal(org_unit_id: str) -> act.ProposeActivityRequest:
-    return act.ProposeActivityRequest(
-        request_id=new_request_id(),
-        org_unit_id=org_unit_id,
-        title="端午粽飘香·社区邻里节",
-        kind=act.ACTIVITY_KIND_HOLIDAY,
-        place="幸福里活动中心",
-        start_time=at(timedelta(days=10)),
-        end_time=at(timedelta(days=10, hours=3)),
-        signup_deadline=at(timedelta(days=8)),
-        capacity=50,
-    )
-
-
-async def until(check: Callable[[], Awaitable[object]], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        await asyncio.sleep(0.25)
+from tests.e2e.helpers.activities import proposal
+from tests.e2e.helpers.checks import eventually
+from tests.e2e.helpers.community import Community, make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.times import from_now
 
 
 async def code_of(call: Awaitable[object]) -> grpc.StatusCode:
@@ -123,14 +90,14 @@ async def test_a_staff_raise_cannot_take_its_own_dispatchs_escalation_step(api: 
         found = await api.dispatch.GetAlert(dis.GetAlertRequest(alert_id=alert.id), metadata=api.admin)
         return found.alert.escalation == dis.ESCALATION_LEVEL_COMMUNITY_STAFF
 
-    await until(escalated, "the escalation to the community's staff, recorded on the alert")
+    await eventually(escalated, "the escalation to the community's staff, recorded on the alert")
     await cancel(api, alert.id)
 
 
 async def approved_by_street(
     activities: activities_pb2_grpc.ActivityServiceStub, api: Api, place: Community, request_id: str
 ) -> str:
-    proposed = (await activities.ProposeActivity(proposal(place.community_id), metadata=api.admin)).activity
+    proposed = (await activities.ProposeActivity(proposal(place, capacity=50, roles=[]), metadata=api.admin)).activity
     await activities.ReviewActivity(
         act.ReviewActivityRequest(
             request_id=request_id.format(activity=activity_workflow_id(proposed.id)),
@@ -152,7 +119,7 @@ async def test_a_reviewer_cannot_keep_an_approved_activity_from_being_published_
         found = await activities.GetActivity(act.GetActivityRequest(activity_id=activity_id), metadata=api.admin)
         return found.activity.state == act.ACTIVITY_STATE_PUBLISHED
 
-    await until(published, "the workflow publishing the approved activity")
+    await eventually(published, "the workflow publishing the approved activity")
 
 
 async def test_a_cancellation_under_the_workflows_notice_id_still_tells_everyone_signed_up(
@@ -165,7 +132,7 @@ async def test_a_cancellation_under_the_workflows_notice_id_still_tells_everyone
         found = await activities.GetActivity(act.GetActivityRequest(activity_id=activity_id), metadata=api.admin)
         return found.activity.state == act.ACTIVITY_STATE_PUBLISHED
 
-    await until(published, "publication")
+    await eventually(published, "publication")
     await activities.SignUp(
         act.SignUpRequest(request_id=new_request_id(), activity_id=activity_id, resident_ref="hotline-0042"),
         metadata=api.admin,
@@ -186,7 +153,7 @@ async def test_a_cancellation_under_the_workflows_notice_id_still_tells_everyone
             for e in history.events
         )
 
-    await until(told, "the cancellation notice to the resident signed up")
+    await eventually(told, "the cancellation notice to the resident signed up")
 
 
 async def test_a_community_moved_to_another_street_is_in_the_new_streets_scope_and_out_of_the_old(
@@ -207,8 +174,8 @@ async def test_a_community_moved_to_another_street_is_in_the_new_streets_scope_a
     old_system = system(api, place.street_id)
     retried = new_request_id()
     alert = await raise_alert(api, place.grid_id, old_system, retried)
-    activity = (await activities.ProposeActivity(proposal(place.community_id), metadata=api.admin)).activity
-    template = proposal(place.community_id)
+    activity = (await activities.ProposeActivity(proposal(place, capacity=50, roles=[]), metadata=api.admin)).activity
+    template = proposal(place, capacity=50, roles=[])
     for name in ("request_id", "start_time", "end_time", "signup_deadline"):
         template.ClearField(name)
     recurring = (
@@ -222,7 +189,7 @@ async def test_a_community_moved_to_another_street_is_in_the_new_streets_scope_a
             metadata=api.admin,
         )
     ).recurring_activity
-    period = {"start_time": at(-timedelta(hours=1)), "end_time": at(timedelta(hours=1))}
+    period = {"start_time": from_now(-timedelta(hours=1)), "end_time": from_now(timedelta(hours=1))}
 
     def reads(caller: tuple[tuple[str, str], ...]) -> list[Awaitable[object]]:
         return [
@@ -250,7 +217,7 @@ async def test_a_community_moved_to_another_street_is_in_the_new_streets_scope_a
         codes = [await code_of(call) for call in reads(new_staff)]
         return codes == [grpc.StatusCode.OK] * len(codes)
 
-    await until(moved_for_scope, "the new street's staff reading the community's alert and activities")
+    await eventually(moved_for_scope, "the new street's staff reading the community's alert and activities")
     for call in reads(old_staff):
         assert await code_of(call) == grpc.StatusCode.PERMISSION_DENIED
     # Acting, not only reading: the new street reviews the community's activity (its parent org now), the old may not.
@@ -293,7 +260,7 @@ async def test_a_notice_preference_is_set_only_for_a_recipient_in_the_callers_sc
     ours, theirs = await make_community(api), await make_community(api)
     member = await register_member(api, theirs.grid_id, name="钱芳")
     published_id = await approved_by_street(activities, api, theirs, "{activity}/review")
-    await until(
+    await eventually(
         lambda: _in_state(activities, api, published_id, act.ACTIVITY_STATE_PUBLISHED), "the activity published"
     )
     await activities.SignUp(
@@ -315,7 +282,7 @@ async def test_a_notice_preference_is_set_only_for_a_recipient_in_the_callers_sc
             assert answer.recipient == recipient
 
     # Nor does another system read an activity outside its scope (not yet published: nobody's notice board).
-    proposed = (await activities.ProposeActivity(proposal(theirs.community_id), metadata=api.admin)).activity
+    proposed = (await activities.ProposeActivity(proposal(theirs, capacity=50, roles=[]), metadata=api.admin)).activity
     read = act.GetActivityRequest(activity_id=proposed.id)
     assert await code_of(activities.GetActivity(read, metadata=system(api, ours.street_id))) == (
         grpc.StatusCode.PERMISSION_DENIED
@@ -355,7 +322,7 @@ async def test_a_called_member_reads_the_address_while_the_alert_is_open_and_not
             e.kind == dis.ALERT_EVENT_KIND_CALLED and e.recipient == f"member:{volunteer}" for e in found.timeline
         )
 
-    await until(called, "the volunteer on duty called")
+    await eventually(called, "the volunteer on duty called")
     assert (await api.dispatch.GetAlert(reveal, metadata=as_volunteer)).alert.address == "2单元301"
     assert await code_of(api.dispatch.GetAlert(reveal, metadata=as_bystander)) == grpc.StatusCode.PERMISSION_DENIED
 

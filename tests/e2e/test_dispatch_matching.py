@@ -13,8 +13,9 @@ from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
-from tests.e2e.test_wish_slice import published
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.wishes import published
 
 ARTS = (reg.SKILL_CULTURE_ARTS,)
 

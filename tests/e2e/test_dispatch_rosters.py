@@ -18,7 +18,8 @@ from services.dispatch.metrics import duty_gap_hours
 from services.dispatch.store import DispatchStore
 from services.runtime.auth import Role
 from services.runtime.db import create_pool
-from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
 
 FRIDAY, SATURDAY, SUNDAY = "2026-06-19", "2026-06-20", "2026-06-21"
 

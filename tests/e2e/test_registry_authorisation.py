@@ -11,7 +11,8 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 
 
 def registration(residence_unit_id: str, request_id: str) -> reg.RegisterMemberRequest:

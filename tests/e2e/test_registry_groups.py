@@ -10,7 +10,8 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
 
 
 async def test_the_last_place_on_a_post_goes_to_exactly_one_of_many_concurrent_claims(api: Api) -> None:

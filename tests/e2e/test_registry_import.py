@@ -16,7 +16,8 @@ from linli.registry.v1 import registry_pb2 as reg
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import Community, make_community, new_id_number, new_request_id
+from tests.e2e.helpers.community import Community, make_community
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 
 
 def row(community: Community, id_number: str, **fields: object) -> reg.ImportRow:

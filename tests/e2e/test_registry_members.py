@@ -13,7 +13,8 @@ from linli.registry.v1 import registry_pb2 as reg
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 
 
 async def audit_actions(stack: LocalStack, subject_kind: str, subject_id: str) -> list[str]:
@@ -255,3 +256,25 @@ async def test_lookup_by_id_number_or_phone_finds_members_in_scope_only(api: Api
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await api.registry.LookupMember(request, metadata=api.admin)
         assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_registering_the_same_person_twice_is_refused(api: Api) -> None:
+    community = await make_community(api)
+    first = await register_member(api, community.community_id)
+    revealed = await api.registry.GetMember(
+        reg.GetMemberRequest(member_id=first.id, reveal_personal_data=True), metadata=api.admin
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.RegisterMember(
+            reg.RegisterMemberRequest(
+                request_id=new_request_id(),
+                name="王芳",
+                workplace_org="x",
+                residence_unit_id=community.community_id,
+                management_level=reg.MANAGEMENT_LEVEL_OTHER,
+                phone="13912345678",
+                id_number=revealed.member.id_number,
+            ),
+            metadata=api.admin,
+        )
+    assert error.value.code() == grpc.StatusCode.ALREADY_EXISTS and "id_number" in error.value.details()

@@ -7,7 +7,8 @@ import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
-from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 
 
 async def create(api: Api, parent_id: str, kind: int, name: str) -> reg.OrgUnit:

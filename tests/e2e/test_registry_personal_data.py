@@ -7,12 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import grpc
-import pytest
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import reports_pb2 as rep
 from linli.registry.v1 import reports_pb2_grpc
@@ -20,13 +17,8 @@ from linli.registry.v1 import reports_pb2_grpc
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_id_number, new_request_id, register_member
-
-
-@pytest.fixture
-async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
-        yield reports_pb2_grpc.ReportServiceStub(channel)
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 
 
 async def fetch(stack: LocalStack, sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -6,18 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
-
-
-def stamp(moment: datetime) -> Timestamp:
-    value = Timestamp()
-    value.FromDatetime(moment)
-    return value
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.times import stamp
 
 
 async def record(

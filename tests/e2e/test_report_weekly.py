@@ -9,15 +9,12 @@ import io
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -31,74 +28,11 @@ from devstack.client import Api
 from devstack.stack import LocalStack
 from services.registry.reports.contract import WeeklyReportsInput, weekly_report_workflow_id
 from services.registry.reports.domain import week_before
-from tests.e2e.conftest import new_request_id, register_member
+from tests.e2e.helpers.community import register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.reports import ZONE, District, make_district, record_service
+from tests.e2e.helpers.times import stamp
 from workflows.reports import WeeklyReports
-
-ZONE = "Asia/Shanghai"
-
-
-@pytest.fixture(scope="module")
-async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.registry}") as channel:
-        yield reports_pb2_grpc.ReportServiceStub(channel)
-
-
-@pytest.fixture(scope="module")
-async def temporal(stack: LocalStack) -> Client:
-    assert stack.temporal_address
-    return await Client.connect(stack.temporal_address)
-
-
-@dataclass
-class District:
-    district_id: str
-    street_ids: tuple[str, str]
-    community_ids: tuple[str, str]
-
-
-async def make_district(api: Api) -> District:
-    """A city and district of their own (so no other test's data is in them), two streets, a community each."""
-    suffix = uuid.uuid4().hex[:6]
-
-    async def unit(parent: str, kind: int, name: str) -> str:
-        response = await api.registry.CreateOrgUnit(
-            reg.CreateOrgUnitRequest(request_id=new_request_id(), parent_id=parent, kind=kind, name=name),
-            metadata=api.admin,
-        )
-        return response.org_unit.id
-
-    city = await unit("", reg.ORG_UNIT_KIND_CITY, f"咸宁市-{suffix}")
-    district = await unit(city, reg.ORG_UNIT_KIND_DISTRICT, "咸安区")
-    streets = (
-        await unit(district, reg.ORG_UNIT_KIND_STREET, "温泉街道"),
-        await unit(district, reg.ORG_UNIT_KIND_STREET, "浮山街道"),
-    )
-    communities = (
-        await unit(streets[0], reg.ORG_UNIT_KIND_COMMUNITY, "十六潭社区"),
-        await unit(streets[1], reg.ORG_UNIT_KIND_COMMUNITY, "桂花路社区"),
-    )
-    return District(district, streets, communities)
-
-
-def stamp(moment: datetime) -> Timestamp:
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
-
-
-async def record_service(api: Api, member_id: str, hours: float, served_at: datetime) -> None:
-    await api.registry.RecordService(
-        reg.RecordServiceRequest(
-            request_id=new_request_id(),
-            member_id=member_id,
-            kind=reg.SERVICE_KIND_WISH,
-            source_id=uuid.uuid4().hex[:8],
-            category="convenience",
-            hours=hours,
-            served_at=stamp(served_at),
-        ),
-        metadata=api.admin,
-    )
 
 
 async def make_fixture(api: Api, stack: LocalStack) -> District:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,24 +13,12 @@ from linli.registry.v1 import reports_pb2_grpc
 from temporalio.client import Client
 
 from devstack.client import Api
-from devstack.stack import LocalStack
 from services.registry.reports.contract import YearlyReportsInput, yearly_reports_workflow_id
 from services.runtime.auth import Role
-from tests.e2e.conftest import new_request_id, register_member
-from tests.e2e.test_report_weekly import ZONE, make_district, record_service
+from tests.e2e.helpers.community import register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.reports import ZONE, make_district, record_service
 from workflows.reports import YearlyServiceReports
-
-
-@pytest.fixture(scope="module")
-async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.registry}") as channel:
-        yield reports_pb2_grpc.ReportServiceStub(channel)
-
-
-@pytest.fixture(scope="module")
-async def temporal(stack: LocalStack) -> Client:
-    assert stack.temporal_address
-    return await Client.connect(stack.temporal_address)
 
 
 async def test_every_member_gets_a_yearly_report_once(

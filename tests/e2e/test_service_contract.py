@@ -15,7 +15,8 @@ from linli.wishes.v1 import wishes_pb2 as wish
 from devstack.client import Api
 from devstack.stack import SERVICES, LocalStack
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
 
 SERVICE_NAMES = {
     "registry": "linli.registry.v1.RegistryService",

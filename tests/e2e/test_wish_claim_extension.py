@@ -6,21 +6,41 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import make_community, new_request_id, register_member
-from tests.e2e.test_wish_close_out import claimed
-from tests.e2e.test_wish_outcomes import refused
-from tests.e2e.test_wish_slice import submit
+from tests.e2e.helpers.checks import refused
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.times import stamp
+from tests.e2e.helpers.wishes import claimed, submit
 
 
-def stamp(moment: datetime) -> Timestamp:
-    value = Timestamp()
-    value.FromDatetime(moment)
-    return value
+async def test_a_claimant_extends_a_claim_once(api: Api) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    held = await claimed(api, community, member)
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    earlier, later = Timestamp(), Timestamp()
+    earlier.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+    later.FromDatetime(held.deadline.ToDatetime(tzinfo=UTC) + timedelta(days=3))
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ExtendClaim(
+            wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=earlier),
+            metadata=as_member,
+        )
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("new_deadline:")
+    request = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later, reason="等配件")
+    extended = (await api.wishes.ExtendClaim(request, metadata=as_member)).wish
+    assert extended.claim_extended and extended.deadline == later and extended.state == wish.WISH_STATE_CLAIMED
+    assert (await api.wishes.ExtendClaim(request, metadata=as_member)).wish.version == extended.version  # a retry
+    again = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.wishes.ExtendClaim(again, metadata=as_member)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
 async def test_a_claim_is_extended_by_at_most_the_extension_limit(api: Api) -> None:

@@ -1,81 +1,21 @@
-"""A wish from claim to close-out over gRPC: fulfil, confirm or dispute, release, withdraw, the claim cap, the
-lists, the wall and the stats, and the lifecycle closing, lapsing and recording the service in the registry."""
+"""A wish's close-out (办结) over gRPC: fulfilled, then confirmed, disputed, or closed by default when nobody
+confirms; withdrawn; or closed with an outcome that says what happened (not feasible, a duplicate, referred
+elsewhere), one wish or many at a time; the lifecycle ending and the service recorded in the registry once."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-import urllib.request
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-
 import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
-from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
-from services.wishes.contract import workflow_id
-from tests.e2e.conftest import Community, make_community, new_request_id, register_member
-from tests.e2e.test_wish_slice import published, submit
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"never: {what}"
-        await asyncio.sleep(0.2)
-
-
-async def get(api: Api, wish_id: str) -> wish.Wish:
-    return (await api.wishes.GetWish(wish.GetWishRequest(wish_id=wish_id), metadata=api.admin)).wish
-
-
-async def claimed(api: Api, community: Community, member: reg.Member, **kwargs: int) -> wish.Wish:
-    wall_wish = await published(api, community, **kwargs)
-    response = await api.wishes.ClaimWish(
-        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wall_wish.id, member_id=member.id),
-        metadata=api.admin,
-    )
-    return response.wish
-
-
-async def fulfil(api: Api, wish_id: str, member: reg.Member, hours: float = 2.5) -> wish.Wish:
-    as_member = api.token(Role.MEMBER, scope=member.community_id, subject=member.id)
-    response = await api.wishes.FulfilWish(
-        wish.FulfilWishRequest(
-            request_id=new_request_id(), wish_id=wish_id, report="借来音响，送到了广场", hours=hours
-        ),
-        metadata=as_member,
-    )
-    return response.wish
-
-
-async def services_of(api: Api, member_id: str) -> reg.GetMemberServiceSummaryResponse:
-    return await api.registry.GetMemberServiceSummary(
-        reg.GetMemberServiceSummaryRequest(member_id=member_id), metadata=api.admin
-    )
-
-
-async def workflow_ended(stack: LocalStack, wish_id: str) -> str:
-    client = await Client.connect(stack.temporal_address)
-    handle = client.get_workflow_handle(workflow_id(wish_id))
-
-    async def done() -> bool:
-        try:
-            return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # the relay has not started it yet
-                return False
-            raise
-
-    await eventually(done, f"workflow of wish {wish_id} completed")
-    return await handle.result()
+from tests.e2e.helpers.checks import refused
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.wishes import claimed, close_request, fulfil, get, services_of, staff_of, submit, workflow_ended
 
 
 async def test_a_confirmed_wish_closes_and_its_service_is_recorded_once(api: Api, stack: LocalStack) -> None:
@@ -128,25 +68,16 @@ async def test_a_disputed_wish_goes_back_to_its_claimant_who_cannot_sign_it_off(
     assert not disputed.wish.HasField("fulfil_time")
 
 
-async def test_a_released_claim_goes_back_on_the_wall_for_another_member(api: Api) -> None:
+async def test_an_unconfirmed_fulfilment_is_closed_by_default_and_recorded(api: Api, stack: LocalStack) -> None:
     community = await make_community(api)
-    first, second = [await register_member(api, community.community_id, name=n) for n in ("甲", "乙")]
-    wish_id = (await claimed(api, community, first)).id
-    as_second = api.token(Role.MEMBER, scope=community.community_id, subject=second.id)
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.ReleaseClaim(
-            wish.ReleaseClaimRequest(request_id=new_request_id(), wish_id=wish_id), metadata=as_second
-        )
-    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    as_first = api.token(Role.MEMBER, scope=community.community_id, subject=first.id)
-    released = await api.wishes.ReleaseClaim(
-        wish.ReleaseClaimRequest(request_id=new_request_id(), wish_id=wish_id, reason="出差"), metadata=as_first
-    )
-    assert released.wish.state == wish.WISH_STATE_PUBLISHED and released.wish.claimant_member_id == ""
-    reclaimed = await api.wishes.ClaimWish(
-        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wish_id, member_id=second.id), metadata=as_second
-    )
-    assert reclaimed.wish.claimant_member_id == second.id
+    member = await register_member(api, community.community_id)
+    wish_id = (await claimed(api, community, member, category=wish.WISH_CATEGORY_ENVIRONMENT)).id
+    await fulfil(api, wish_id, member, hours=1.25)  # environment wishes: confirm limit 2 s here
+    assert await workflow_ended(stack, wish_id) == "closed"
+    closed = await get(api, wish_id)
+    assert closed.close_note == "not confirmed within 2s: closed as confirmed by default" and closed.rating == 0
+    summary = await services_of(api, member.id)
+    assert (summary.count, summary.hours) == (1, 1.25)
 
 
 async def test_a_withdrawn_wish_ends_its_lifecycle_without_a_service(api: Api, stack: LocalStack) -> None:
@@ -162,101 +93,6 @@ async def test_a_withdrawn_wish_ends_its_lifecycle_without_a_service(api: Api, s
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await fulfil(api, wish_id, member)
     assert error.value.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.PERMISSION_DENIED)
-
-
-async def test_a_member_holds_at_most_five_open_claims_even_when_claiming_at_once(api: Api) -> None:
-    community = await make_community(api)
-    member = await register_member(api, community.community_id)
-    wishes = await asyncio.gather(*(published(api, community) for _ in range(8)))
-
-    async def claim(wish_id: str) -> grpc.StatusCode:
-        try:
-            await api.wishes.ClaimWish(
-                wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wish_id, member_id=member.id),
-                metadata=api.admin,
-            )
-            return grpc.StatusCode.OK
-        except grpc.aio.AioRpcError as exc:
-            assert "member_id" in exc.details()
-            return exc.code()
-
-    results = await asyncio.gather(*(claim(w.id) for w in wishes))
-    assert results.count(grpc.StatusCode.OK) == 5
-    assert results.count(grpc.StatusCode.FAILED_PRECONDITION) == 3
-    # Fulfilling one frees a place.
-    held = [w.id for w, r in zip(wishes, results, strict=True) if r == grpc.StatusCode.OK]
-    free = [w.id for w, r in zip(wishes, results, strict=True) if r != grpc.StatusCode.OK]
-    await fulfil(api, held[0], member)
-    assert await claim(free[0]) == grpc.StatusCode.OK
-
-
-async def test_lists_filter_by_subtree_state_and_category_and_page(api: Api) -> None:
-    community = await make_community(api)
-    other = await make_community(api)
-    member = await register_member(api, community.community_id)
-    on_wall = [await published(api, community, category=wish.WISH_CATEGORY_LEGAL_AID) for _ in range(3)]
-    held = await claimed(api, community, member)
-    pending = await submit(api, community)
-    await submit(api, other)
-
-    async def listed(**filters: object) -> list[str]:
-        ids, token = [], ""
-        while True:
-            page = await api.wishes.ListWishes(
-                wish.ListWishesRequest(org_unit_id=community.street_id, page_size=2, page_token=token, **filters),
-                metadata=api.admin,
-            )
-            ids += [w.id for w in page.wishes]
-            token = page.next_page_token
-            if not token:
-                return ids
-
-    everything = await listed()
-    assert everything == sorted([*(w.id for w in on_wall), held.id, pending.id], key=int, reverse=True)
-    assert await listed(state=wish.WISH_STATE_SUBMITTED) == [pending.id]
-    assert await listed(category=wish.WISH_CATEGORY_LEGAL_AID) == [w.id for w in reversed(on_wall)]
-    assert await listed(overdue_only=True) == []
-
-    as_resident_app = api.token(Role.MEMBER, scope=other.community_id, subject="999")
-    wall = await api.wishes.ListWishWall(
-        wish.ListWishWallRequest(community_id=community.community_id), metadata=as_resident_app
-    )
-    assert [w.id for w in wall.wishes] == [held.id, *(w.id for w in reversed(on_wall))]
-    assert {w.resident_name for w in wall.wishes} == {"张*"} and {w.resident_contact for w in wall.wishes} == {
-        "138****1111"
-    }
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.ListWishes(
-            wish.ListWishesRequest(org_unit_id=community.community_id),
-            metadata=api.token(Role.STAFF, scope=other.community_id),
-        )
-    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
-
-
-async def test_stats_count_a_subtree_over_a_period(api: Api) -> None:
-    community = await make_community(api)
-    member = await register_member(api, community.community_id)
-    await submit(api, community)
-    held = await claimed(api, community, member)
-    await fulfil(api, held.id, member)
-    await api.wishes.ConfirmWish(
-        wish.ConfirmWishRequest(request_id=new_request_id(), wish_id=held.id, confirm=wish.Confirmation(rating=4)),
-        metadata=api.admin,
-    )
-    end = Timestamp()
-    end.FromDatetime(datetime.now(UTC) + timedelta(minutes=1))
-    stats = await api.wishes.GetWishStats(
-        wish.GetWishStatsRequest(org_unit_id=community.street_id, end_time=end), metadata=api.admin
-    )
-    assert {c.state: c.count for c in stats.by_state} == {wish.WISH_STATE_SUBMITTED: 1, wish.WISH_STATE_CLOSED: 1}
-    assert (stats.submitted, stats.closed, stats.overdue) == (2, 1, 0)
-    assert 0 < stats.average_hours_to_close < 0.1 and 0 < stats.average_hours_to_claim < 0.1
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.GetWishStats(
-            wish.GetWishStatsRequest(org_unit_id=community.street_id, start_time=end, end_time=end),
-            metadata=api.admin,
-        )
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("end_time:")
 
 
 async def test_bad_input_names_the_field(api: Api) -> None:
@@ -292,148 +128,189 @@ async def test_bad_input_names_the_field(api: Api) -> None:
     assert (await get(api, wish_id)).state == wish.WISH_STATE_CLAIMED
 
 
-async def test_an_unconfirmed_fulfilment_is_closed_by_default_and_recorded(api: Api, stack: LocalStack) -> None:
+async def test_a_claimed_wish_closed_as_not_feasible_ends_its_lifecycle_and_shows_in_lists_and_stats(
+    api: Api, stack: LocalStack
+) -> None:
     community = await make_community(api)
     member = await register_member(api, community.community_id)
-    wish_id = (await claimed(api, community, member, category=wish.WISH_CATEGORY_ENVIRONMENT)).id
-    await fulfil(api, wish_id, member, hours=1.25)  # environment wishes: confirm limit 2 s here
-    assert await workflow_ended(stack, wish_id) == "closed"
-    closed = await get(api, wish_id)
-    assert closed.close_note == "not confirmed within 2s: closed as confirmed by default" and closed.rating == 0
-    summary = await services_of(api, member.id)
-    assert (summary.count, summary.hours) == (1, 1.25)
+    wish_id = (await claimed(api, community, member)).id
+    request = close_request(wish_id, wish.WISH_OUTCOME_NOT_FEASIBLE, reason="场地不允许")
+    closed = (await api.wishes.CloseWish(request, metadata=staff_of(api, community))).wish
+    again = (await api.wishes.CloseWish(request, metadata=staff_of(api, community))).wish  # a retry
+    assert closed.state == wish.WISH_STATE_NOT_FEASIBLE and closed.close_note == "场地不允许"
+    assert closed.HasField("close_time") and again.version == closed.version
+    assert await workflow_ended(stack, wish_id) == "not_feasible"
+    assert (await services_of(api, member.id)).count == 0  # nothing was served
 
-
-async def test_a_claim_past_its_deadline_is_reminded_then_escalated_and_reopened(api: Api) -> None:
-    community = await make_community(api)
-    member = await register_member(api, community.community_id)
-    submitted = await submit(api, community)
-    deadline = Timestamp()
-    deadline.FromDatetime(datetime.now(UTC) + timedelta(seconds=4))
-    await api.wishes.ReviewWish(
-        wish.ReviewWishRequest(
-            request_id=new_request_id(),
-            wish_id=submitted.id,
-            approve=wish.Approval(
-                category=wish.WISH_CATEGORY_ENVIRONMENT, service_standard="清理楼道", deadline=deadline
-            ),
-        ),
+    history = await api.wishes.GetWishHistory(wish.GetWishHistoryRequest(wish_id=wish_id), metadata=api.admin)
+    last = history.events[-1]
+    assert (last.state, last.actor, last.note) == (wish.WISH_STATE_NOT_FEASIBLE, "staff-1", "not feasible: 场地不允许")
+    listed = await api.wishes.ListWishes(
+        wish.ListWishesRequest(org_unit_id=community.community_id, state=wish.WISH_STATE_NOT_FEASIBLE),
         metadata=api.admin,
     )
-    await api.wishes.PublishWish(
-        wish.PublishWishRequest(request_id=new_request_id(), wish_id=submitted.id), metadata=api.admin
-    )
-    await api.wishes.ClaimWish(
-        wish.ClaimWishRequest(request_id=new_request_id(), wish_id=submitted.id, member_id=member.id),
-        metadata=api.admin,
-    )
-
-    async def reopened() -> bool:
-        return (await get(api, submitted.id)).state == wish.WISH_STATE_PUBLISHED
-
-    await eventually(reopened, "the lapsed claim reopened")
-    history = await api.wishes.GetWishHistory(wish.GetWishHistoryRequest(wish_id=submitted.id), metadata=api.admin)
-    on_claim = [e for e in history.events if e.state == wish.WISH_STATE_CLAIMED]
-    assert [e.kind for e in on_claim] == [
-        wish.WISH_EVENT_KIND_TRANSITION,
-        wish.WISH_EVENT_KIND_REMINDER,
-        wish.WISH_EVENT_KIND_ESCALATION,
-    ]
-    assert f"member:{member.id}" in on_claim[1].recipients
-    assert list(on_claim[2].recipients) == [f"org:{community.street_id}"]
-    reopen = next(
-        e for e in history.events if e.kind == wish.WISH_EVENT_KIND_TRANSITION and e.sequence > on_claim[2].sequence
-    )
-    assert reopen.actor == "service:worker" and "lapsed past its deadline" in reopen.note
-    assert (await get(api, submitted.id)).overdue
-    overdue = await api.wishes.ListWishes(
-        wish.ListWishesRequest(org_unit_id=community.community_id, overdue_only=True), metadata=api.admin
-    )
-    assert [w.id for w in overdue.wishes] == [submitted.id]
+    assert [w.id for w in listed.wishes] == [wish_id]
     stats = await api.wishes.GetWishStats(
         wish.GetWishStatsRequest(org_unit_id=community.community_id), metadata=api.admin
     )
-    assert stats.overdue == 1 and {c.state: c.count for c in stats.by_state} == {wish.WISH_STATE_PUBLISHED: 1}
+    assert {(c.state, c.count) for c in stats.by_state} == {(wish.WISH_STATE_NOT_FEASIBLE, 1)}
+    assert {(c.state, c.count) for c in stats.ended_by_state} == {(wish.WISH_STATE_NOT_FEASIBLE, 1)}
+    assert stats.closed == 0
 
 
-def metric(text: str, line_start: str) -> float:
-    """The value of the first sample whose line starts with `line_start` (0 when there is none)."""
-    for line in text.splitlines():
-        if line.startswith(line_start):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-async def test_metrics_count_transitions_time_in_state_and_breaches(api: Api, stack: LocalStack) -> None:
-    url = f"http://127.0.0.1:{stack.ports.wishes_metrics}/metrics"
-
-    async def scrape() -> str:
-        return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
-
-    before = await scrape()
+async def test_closing_as_a_duplicate_or_a_referral_names_the_original_or_the_body(api: Api, stack: LocalStack) -> None:
     community = await make_community(api)
-    member = await register_member(api, community.community_id)
-    wish_id = (await claimed(api, community, member, category=wish.WISH_CATEGORY_LEGAL_AID)).id
-    await fulfil(api, wish_id, member)
-    await api.wishes.ConfirmWish(
-        wish.ConfirmWishRequest(request_id=new_request_id(), wish_id=wish_id, confirm=wish.Confirmation(rating=3)),
-        metadata=api.admin,
-    )
-    unclaimed = await published(api, community, category=wish.WISH_CATEGORY_LEGAL_AID)
-    closed = 'linli_wish_transitions_total{category="legal_aid",state="closed"}'
-    in_fulfilled = 'linli_wish_state_seconds_count{state="fulfilled"}'
-    breached = 'linli_wish_sla_breaches_total{category="legal_aid",state="published"}'
-    escalated = 'linli_wish_escalations_total{category="legal_aid",level="street",state="published"}'
-
-    async def counted() -> bool:
-        after = await scrape()
-        return all(metric(after, name) > metric(before, name) for name in (closed, in_fulfilled, breached, escalated))
-
-    await eventually(counted, f"metrics moved for wishes {wish_id} and {unclaimed.id}")
-
-
-async def test_a_claimant_extends_a_claim_once(api: Api) -> None:
-    community = await make_community(api)
-    member = await register_member(api, community.community_id)
-    held = await claimed(api, community, member)
-    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
-    earlier, later = Timestamp(), Timestamp()
-    earlier.FromDatetime(datetime.now(UTC) + timedelta(days=1))
-    later.FromDatetime(held.deadline.ToDatetime(tzinfo=UTC) + timedelta(days=3))
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.ExtendClaim(
-            wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=earlier),
-            metadata=as_member,
+    original, copy, referred = [await submit(api, community) for _ in range(3)]
+    staff = staff_of(api, community)
+    duplicate = (
+        await api.wishes.CloseWish(
+            close_request(copy.id, wish.WISH_OUTCOME_DUPLICATE, duplicate_of=original.id, reason="同一位居民"),
+            metadata=staff,
         )
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("new_deadline:")
-    request = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later, reason="等配件")
-    extended = (await api.wishes.ExtendClaim(request, metadata=as_member)).wish
-    assert extended.claim_extended and extended.deadline == later and extended.state == wish.WISH_STATE_CLAIMED
-    assert (await api.wishes.ExtendClaim(request, metadata=as_member)).wish.version == extended.version  # a retry
-    again = wish.ExtendClaimRequest(request_id=new_request_id(), wish_id=held.id, new_deadline=later)
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.ExtendClaim(again, metadata=as_member)
-    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    ).wish
+    assert duplicate.state == wish.WISH_STATE_DUPLICATE and duplicate.duplicate_of == original.id
+    sent_on = (
+        await api.wishes.CloseWish(
+            close_request(referred.id, wish.WISH_OUTCOME_REFERRED, referred_to="区人社局", reason="就业问题"),
+            metadata=staff,
+        )
+    ).wish
+    assert sent_on.state == wish.WISH_STATE_REFERRED and sent_on.referred_to == "区人社局"
+    assert await workflow_ended(stack, copy.id) == "duplicate"
+    assert await workflow_ended(stack, referred.id) == "referred"
+    assert (await get(api, original.id)).state == wish.WISH_STATE_SUBMITTED
 
 
-async def test_a_member_of_a_paired_workplace_may_claim_in_the_paired_community(api: Api) -> None:
-    here, elsewhere = await make_community(api), await make_community(api)
-    outsider = await register_member(api, elsewhere.community_id)  # workplace 宝鸡市人民医院党委
-    wall_wish = await published(api, here)
-    claim = wish.ClaimWishRequest(request_id=new_request_id(), wish_id=wall_wish.id, member_id=outsider.id)
-    with pytest.raises(grpc.aio.AioRpcError) as error:
-        await api.wishes.ClaimWish(claim, metadata=api.admin)
-    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "paired" in error.value.details()
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    await api.registry.CreatePairing(
-        reg.CreatePairingRequest(
-            request_id=new_request_id(),
-            workplace_org=outsider.workplace_org,
-            community_id=here.community_id,
-            start_date=yesterday,
-        ),
-        metadata=api.admin,
+async def test_closing_checks_its_input_its_state_and_the_callers_scope(api: Api) -> None:
+    community, elsewhere = await make_community(api), await make_community(api)
+    target = await submit(api, community)
+    foreign = await submit(api, elsewhere)
+    close = api.wishes.CloseWish
+    staff = staff_of(api, community)
+    await refused(close(close_request(target.id, 0), metadata=staff), grpc.StatusCode.INVALID_ARGUMENT, "outcome")
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_NOT_FEASIBLE, reason=""), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "reason",
     )
-    claim.request_id = new_request_id()
-    claimed_by_pair = (await api.wishes.ClaimWish(claim, metadata=api.admin)).wish
-    assert claimed_by_pair.claimant_member_id == outsider.id
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_DUPLICATE), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "duplicate_of",
+    )
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_DUPLICATE, duplicate_of="999999999"), metadata=staff),
+        grpc.StatusCode.NOT_FOUND,
+        "duplicate_of",
+    )
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_DUPLICATE, duplicate_of=target.id), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "duplicate_of",
+    )
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_DUPLICATE, duplicate_of=foreign.id), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "duplicate_of",
+    )
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_REFERRED), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "referred_to",
+    )
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_NOT_FEASIBLE, referred_to="区民政局"), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "referred_to",
+    )
+    await refused(
+        close(close_request("999999999", wish.WISH_OUTCOME_NOT_FEASIBLE), metadata=staff),
+        grpc.StatusCode.NOT_FOUND,
+        "wish_id",
+    )
+    await refused(
+        close(close_request(foreign.id, wish.WISH_OUTCOME_NOT_FEASIBLE), metadata=staff),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "outside",
+    )
+    member = await register_member(api, community.community_id)
+    await refused(
+        close(
+            close_request(target.id, wish.WISH_OUTCOME_NOT_FEASIBLE),
+            metadata=api.token(Role.MEMBER, scope=community.community_id, subject=member.id),
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "role",
+    )
+    await close(close_request(target.id, wish.WISH_OUTCOME_WITHDRAWN), metadata=staff)
+    await refused(
+        close(close_request(target.id, wish.WISH_OUTCOME_NOT_FEASIBLE), metadata=staff),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "withdrawn",
+    )
+
+
+async def test_bulk_close_moves_each_wish_on_its_own_and_a_retry_is_safe(api: Api, stack: LocalStack) -> None:
+    community, elsewhere = await make_community(api), await make_community(api)
+    open_ones = [await submit(api, community) for _ in range(2)]
+    gone = await submit(api, community)
+    staff = staff_of(api, community)
+    await api.wishes.CloseWish(close_request(gone.id, wish.WISH_OUTCOME_WITHDRAWN), metadata=staff)
+    foreign = await submit(api, elsewhere)
+    request = wish.BulkCloseWishesRequest(
+        request_id=new_request_id(),
+        wish_ids=[open_ones[0].id, gone.id, "999999999", foreign.id, open_ones[1].id],
+        outcome=wish.WISH_OUTCOME_REFERRED,
+        reason="转交",
+        referred_to="区民政局",
+    )
+    # A wish outside the caller's scope refuses the whole request, before anything moves.
+    await refused(api.wishes.BulkCloseWishes(request, metadata=staff), grpc.StatusCode.PERMISSION_DENIED, "wish_ids[3]")
+    assert (await get(api, open_ones[0].id)).state == wish.WISH_STATE_SUBMITTED
+    del request.wish_ids[3]
+    first = await api.wishes.BulkCloseWishes(request, metadata=staff)
+    codes = [(r.wish_id, r.code) for r in first.results]
+    assert codes == [
+        (open_ones[0].id, "OK"),
+        (gone.id, "FAILED_PRECONDITION"),
+        ("999999999", "NOT_FOUND"),
+        (open_ones[1].id, "OK"),
+    ]
+    assert first.results[0].wish.state == wish.WISH_STATE_REFERRED and not first.results[2].HasField("wish")
+    retry = await api.wishes.BulkCloseWishes(request, metadata=staff)
+    assert [(r.wish_id, r.code) for r in retry.results] == codes
+    assert [r.wish.version for r in retry.results if r.code == "OK"] == [
+        r.wish.version for r in first.results if r.code == "OK"
+    ]
+    for w in open_ones:
+        assert await workflow_ended(stack, w.id) == "referred"
+
+    bulk = api.wishes.BulkCloseWishes
+    await refused(
+        bulk(wish.BulkCloseWishesRequest(request_id=new_request_id(), outcome=1, reason="x"), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "wish_ids",
+    )
+    await refused(
+        bulk(
+            wish.BulkCloseWishesRequest(
+                request_id=new_request_id(), wish_ids=[gone.id, gone.id], outcome=1, reason="x"
+            ),
+            metadata=staff,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "wish_ids",
+    )
+    await refused(
+        bulk(
+            wish.BulkCloseWishesRequest(request_id=new_request_id(), wish_ids=["1", "y"], outcome=1, reason="x"),
+            metadata=staff,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "wish_ids[1]",
+    )
+    await refused(
+        bulk(wish.BulkCloseWishesRequest(request_id=new_request_id(), wish_ids=[gone.id], reason="x"), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "outcome",
+    )

@@ -9,8 +9,9 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import reports_pb2 as rep
 
 from services.runtime.auth import Role
-from tests.e2e.authorisation_cases import Place, World, case, request_id
-from tests.e2e.conftest import new_id_number, register_member
+from tests.e2e.helpers.authorisation_cases import Place, World, case, request_id
+from tests.e2e.helpers.community import register_member
+from tests.e2e.helpers.ids import new_id_number
 
 R = "linli.registry.v1.RegistryService/"
 REPORTS = "linli.registry.v1.ReportService/"

@@ -1,25 +1,61 @@
-"""A notice given up on, over dispatch's real gRPC API: the worker's give-up step records the recipients it
-missed as failed with the reason, the organising org's undelivered notice names them in the activity's history,
-and the metrics count the give-up apart from the gateway's refusals. (The six hours of retries before it are
-run on the time-skipping server in tests/integration/test_activity_workflow.py.)"""
+"""Activity notices over dispatch's real gRPC API: a member may ask for a daily digest of their own notices only; and
+a notice given up on, where the worker's give-up step records the recipients it missed as failed with the reason,
+the organising org's undelivered notice names them in the activity's history, and the metrics count the give-up
+apart from the gateway's refusals. (The six hours of retries before it are run on the time-skipping server in
+tests/integration/test_activity_notice_delivery.py.)"""
 
 from __future__ import annotations
 
 import urllib.request
 
 import grpc
+import pytest
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
+from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
 from services.runtime.clients import service_channel
-from tests.e2e.conftest import make_community, new_request_id
-from tests.e2e.test_activity_api import proposal
+from tests.e2e.helpers.activities import proposal
+from tests.e2e.helpers.community import make_community, register_member
+from tests.e2e.helpers.ids import new_request_id
 from workflows.activity_notice_steps import ActivityNoticeSteps
 from workflows.activity_steps import GiveUp, NoticeRef
+
+
+async def test_a_member_may_ask_for_a_daily_digest_of_their_own_notices_only(
+    api: Api, stack: LocalStack, activities: activities_pb2_grpc.ActivityServiceStub
+) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    as_member = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+
+    def preference(recipient: str, daily_digest: bool = True) -> act.SetNoticePreferenceRequest:
+        return act.SetNoticePreferenceRequest(
+            request_id=new_request_id(), recipient=recipient, daily_digest=daily_digest
+        )
+
+    answer = await activities.SetNoticePreference(preference(f"member:{member.id}"), metadata=as_member)
+    assert (answer.recipient, answer.daily_digest) == (f"member:{member.id}", True)
+    # Asking for a digest makes sure the daily digest's schedule exists.
+    temporal = await Client.connect(stack.temporal_address or "")
+    described = await temporal.get_schedule_handle("activity-notice-digest").describe()
+    assert described.schedule.spec.time_zone_name == "Asia/Shanghai"
+
+    front_end = api.token(Role.SYSTEM, subject="community-app")
+    assert (await activities.SetNoticePreference(preference("resident:app-77", False), metadata=front_end)).recipient
+    for request, caller, code, says in (
+        (preference(f"member:{int(member.id) + 1}"), as_member, grpc.StatusCode.PERMISSION_DENIED, "recipient"),
+        (preference(f"org:{community.community_id}"), api.token(Role.STAFF), grpc.StatusCode.PERMISSION_DENIED, "role"),
+        (preference("phone:13800000000"), api.admin, grpc.StatusCode.INVALID_ARGUMENT, "recipient"),
+        (preference("member:abc"), api.admin, grpc.StatusCode.INVALID_ARGUMENT, "recipient"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await activities.SetNoticePreference(request, metadata=caller)
+        assert error.value.code() == code and says in (error.value.details() or "")
 
 
 async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_history(

@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.conftest import Community, make_community, register_member
+from tests.e2e.helpers.community import Community, make_community, register_member
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,13 @@ def case(method: str, *, members_anywhere: bool = False) -> Callable[[Builder], 
 
 def request_id() -> str:
     return f"matrix-{uuid.uuid4().hex}"
+
+
+async def once(world: World, key: tuple[str, ...], make: Callable[[], Awaitable[object]]) -> object:
+    """What `make` makes, made once per world under `key`: an object many cases build on."""
+    if key not in world.store:
+        world.store[key] = await make()
+    return world.store[key]
 
 
 async def make_place(api: Api) -> Place:

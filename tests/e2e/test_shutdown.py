@@ -1,4 +1,5 @@
-"""The worker as a process: it waits for Temporal, and SIGTERM stops it even while it waits."""
+"""SIGTERM stops a process cleanly: a service drains and exits, and a worker still waiting for Temporal stops even
+while it waits."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import signal
 import time
 
+from devstack.client import Api
 from devstack.stack import LocalStack
 
 
@@ -22,3 +24,14 @@ def test_sigterm_stops_a_worker_still_waiting_for_temporal(stack: LocalStack, re
         assert messages[-1] == "worker stopped before reaching temporal"
     finally:
         stack.processes.pop("worker-waiting").stop()
+
+
+async def test_sigterm_drains_and_exits_cleanly(api: Api, stack: LocalStack) -> None:
+    extra = stack.start_process("registry", "registry-extra")
+    try:
+        extra.process.send_signal(signal.SIGTERM)
+        assert extra.process.wait(15) == 0
+        log = [json.loads(line)["msg"] for line in extra.log_tail(20_000).splitlines() if line.startswith("{")]
+        assert log[-2:] == ["draining", "stopped"]
+    finally:
+        stack.processes.pop("registry-extra").stop()

@@ -20,8 +20,8 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime.auth import Role
-from tests.e2e.authorisation_cases import Place, World, case, request_id
-from tests.e2e.conftest import register_member
+from tests.e2e.helpers.authorisation_cases import Place, World, case, request_id
+from tests.e2e.helpers.community import register_member
 
 _SERVICE = "linli.wishes.v1.WishService"
 # Open wishes (the claimed ones hold a member's open claims; the others wait on 2 s limits here).
