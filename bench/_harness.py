@@ -15,10 +15,11 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devstack.ports import on_free_ports
 from devstack.postgres import EmbeddedPostgres
@@ -160,7 +161,7 @@ def ratio(ours: float, bare: float) -> float:
     return round(ours / bare, 3) if bare else float("nan")
 
 
-def main(benchmark: Callable[[], Awaitable[None]]) -> None:
+def main(benchmark: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         asyncio.run(benchmark())
     except KeyboardInterrupt:

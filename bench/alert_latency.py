@@ -166,7 +166,7 @@ async def benchmark() -> None:
             )
 
             async def raise_ours(i: int) -> str:
-                response = await dispatch.RaiseAlert(
+                response: dis.RaiseAlertResponse = await dispatch.RaiseAlert(
                     dis.RaiseAlertRequest(
                         request_id=f"bench-{i}",
                         kind=dis.ALERT_KIND_FALL,

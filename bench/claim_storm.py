@@ -26,6 +26,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import grpc
@@ -50,7 +51,7 @@ async def published_wishes(
 
     async def one(i: int) -> str:
         async with gate:
-            submitted = await stub.SubmitWish(
+            submitted: wish.SubmitWishResponse = await stub.SubmitWish(
                 wish.SubmitWishRequest(
                     request_id=uuid.uuid4().hex,
                     community_id=community_id,
@@ -158,7 +159,7 @@ async def serve_bare(port: int, database_url: str) -> None:
 
     class BareWishes(wishes_pb2_grpc.WishServiceServicer):
         async def ClaimWish(
-            self, request: wish.ClaimWishRequest, context: grpc.aio.ServicerContext
+            self, request: wish.ClaimWishRequest, context: grpc.aio.ServicerContext[Any, Any]
         ) -> wish.ClaimWishResponse:
             status = await pool.execute(
                 "update bench_bare_wishes set state = 'claimed', claimant = $2 where id = $1 and state = 'published'",

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import sys
 import uuid
+from typing import Any
 
 import grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -29,7 +30,7 @@ async def serve_bare(port: int, answer_hex: str) -> None:
     """A grpc.aio server that answers every call with the same fixed bytes (a serialized GetMemberResponse)."""
     answer = bytes.fromhex(answer_hex)
 
-    async def get(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    async def get(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
         return answer
 
     server = grpc.aio.server()

@@ -26,6 +26,7 @@ from services.registry.domain import id_number_check_char
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
 ROWS_PER_MESSAGE = 1000
+LEVELS = [reg.MANAGEMENT_LEVEL_CITY, reg.MANAGEMENT_LEVEL_DISTRICT, reg.MANAGEMENT_LEVEL_OTHER]
 SKILLS = [reg.SKILL_LEGAL, reg.SKILL_MEDICAL, reg.SKILL_REPAIR, reg.SKILL_EDUCATION, reg.SKILL_CULTURE_ARTS]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
@@ -46,8 +47,8 @@ async def make_tree(
 ) -> Tree:
     """A city and district with `streets` streets of `communities` communities of two grids each."""
 
-    async def create(parent: str, kind: int, name: str) -> str:
-        response = await stub.CreateOrgUnit(
+    async def create(parent: str, kind: reg.OrgUnitKind, name: str) -> str:
+        response: reg.CreateOrgUnitResponse = await stub.CreateOrgUnit(
             reg.CreateOrgUnitRequest(request_id=uuid.uuid4().hex, parent_id=parent, kind=kind, name=name),
             metadata=metadata,
         )
@@ -82,7 +83,7 @@ def synthetic_rows(count: int, grid_ids: list[str], offset: int = 0) -> list[reg
                 residence_unit_id=grid_ids[i % len(grid_ids)],
                 skills=[SKILLS[i % 5], SKILLS[(i // 5) % 5]],
                 tags=["志愿服务"],
-                management_level=1 + i % 3,
+                management_level=LEVELS[i % 3],
                 phone=f"13{i % 10}{i:08d}"[-11:],
                 id_number=id_number(i),
             )

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -42,7 +43,7 @@ class BareRanker(dispatch_pb2_grpc.DispatchServiceServicer):
         self.category = category
 
     async def RecommendClaimants(
-        self, request: dis.RecommendClaimantsRequest, context: grpc.aio.ServicerContext
+        self, request: dis.RecommendClaimantsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> dis.RecommendClaimantsResponse:
         best = matching.shortlist_pool(
             self.pool, lambda skills: matching.skill_points(self.category, skills), matching.Place(), {}, set(), 10

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Awaitable
 
 import asyncpg
 import grpc
@@ -85,12 +86,13 @@ async def benchmark() -> None:
             await fill(bench_servers.database_url, tree.grid_ids, count)
             fill_seconds = time.perf_counter() - began
 
-            def search(token: str = "") -> grpc.aio.UnaryUnaryCall:
-                return stub.SearchMembers(
+            def search(token: str = "") -> Awaitable[reg.SearchMembersResponse]:
+                call: Awaitable[reg.SearchMembersResponse] = stub.SearchMembers(
                     reg.SearchMembersRequest(org_unit_id=tree.district_id, page_size=PAGE_SIZE, page_token=token),
                     metadata=metadata,
                     timeout=10,
                 )
+                return call
 
             token = ""
             for _ in range(TARGET_PAGE - 1):

@@ -42,7 +42,8 @@ async def closed_workflow(temporal: Client, wish_id: str) -> str:
     """The result of the wish's workflow, once the relay has started it and it has ended."""
     while True:
         try:
-            return await temporal.get_workflow_handle(workflow_id(wish_id)).result()
+            state: str = await temporal.get_workflow_handle(workflow_id(wish_id)).result()
+            return state
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise

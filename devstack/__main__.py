@@ -439,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     import_parser.add_argument("--request-id", help="makes a retried import return the first result")
     import_parser.set_defaults(run=import_members)
     args = parser.parse_args(argv)
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

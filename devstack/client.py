@@ -45,4 +45,4 @@ async def connect(ports: Ports, auth_secret: str) -> AsyncIterator[Api]:
         )
     finally:
         for channel in channels:
-            await channel.close()
+            await channel.close(None)  # no grace: nothing is in flight by now

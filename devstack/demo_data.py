@@ -47,8 +47,8 @@ class DemoMember:
     community: str
     name: str
     workplace: str
-    skills: tuple[int, ...]
-    level: int
+    skills: tuple[reg.Skill, ...]
+    level: reg.ManagementLevel
     birth: str  # YYYYMMDD, for a valid (made-up) ID number
 
 
@@ -83,9 +83,9 @@ class DemoWish:
     community: str
     text: str
     resident: str
-    source: int
+    source: wsh.WishSource
     # How far the demo moves it: submitted, published or claimed (by the member named).
-    category: int = wsh.WISH_CATEGORY_UNSPECIFIED
+    category: wsh.WishCategory = wsh.WISH_CATEGORY_UNSPECIFIED
     publish: bool = False
     claimant: str = ""
 

@@ -46,10 +46,12 @@ class Ports:
         return cls(*pick(len(cls.__dataclass_fields__)))
 
     def grpc(self, service: str) -> int:
-        return getattr(self, service)
+        port: int = getattr(self, service)
+        return port
 
     def metrics(self, process: str) -> int:
-        return getattr(self, f"{process}_metrics")
+        port: int = getattr(self, f"{process}_metrics")
+        return port
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class LocalStack:
             durable=self.durable,
         )
         self.postgres.start()
+        assert self.postgres.port is not None  # start() set it
         self.ports = replace(self.ports, postgres=self.postgres.port)
         self.postgres.create_database("linli")
         self.database_url = self.postgres.url("linli")
