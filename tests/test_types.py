@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 # The generated code in protos/ (`./linli gen` writes it): followed for its types, its own errors ignored.
-GENERATED = "linli."
+GENERATED = ["linli.*"]
 ERROR = re.compile(r"^(?P<path>[^:\s]+\.pyi?):\d+(?::\d+)?: error: ", re.MULTILINE)
 
 
@@ -36,7 +36,7 @@ def _modules(override: dict[str, Any]) -> list[str]:
 
 
 def _is_exempt_list(override: dict[str, Any]) -> bool:
-    return bool(override.get("ignore_errors")) and not all(m.startswith(GENERATED) for m in _modules(override))
+    return bool(override.get("ignore_errors")) and _modules(override) != GENERATED
 
 
 def _exempt(config: dict[str, Any]) -> list[str]:
@@ -78,7 +78,7 @@ def test_mypy_reports_nothing(repo_root: Path) -> None:
 def test_every_exempt_module_still_has_errors(repo_root: Path, tmp_path: Path) -> None:
     exempt = _exempt(_config(repo_root))
     if not exempt:
-        pytest.skip("no module is exempt")
+        return  # nothing is exempt: the first test holds every module to strict
     ini = tmp_path / "mypy.ini"
     ini.write_text(_ini_without_exempt_list(_config(repo_root)))
     # A cache of its own: the exempt modules' options differ from the main run's, which keeps its cache warm.
