@@ -26,6 +26,7 @@ from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 from services.runtime.config import ConfigError, load_settings
+from services.runtime.enums import name_of
 from services.wishes.contract import workflow_id
 
 HOME = REPO / ".linli"
@@ -44,7 +45,7 @@ def dev_token(
     return issue_token(secrets.auth_secret, subject, role, scope, ttl)
 
 
-# What the local run sets itself for each process; the rest of the configuration table passes through from the
+# What the local run sets itself for each process; the rest of docs/configuration.md's variables pass through from the
 # environment of `./linli up` to every process.
 STACK_VARIABLES = frozenset(
     {
@@ -222,7 +223,7 @@ async def _demo(secrets: Secrets, ports: Ports) -> int:
         run = uuid.uuid4().hex[:8]
 
         def show(what: str, wish: wsh.Wish) -> None:
-            state = wsh.WishState.Name(wish.state).removeprefix("WISH_STATE_")
+            state = name_of(wsh.WishState, wish.state).upper()
             print(f"{what:<10} wish {wish.id}  state {state:<10} version {wish.version}")
 
         submitted = await api.wishes.SubmitWish(
@@ -289,8 +290,8 @@ async def _demo(secrets: Secrets, ports: Ports) -> int:
         ).events
         print("history:")
         for event in history:
-            state = wsh.WishState.Name(event.state).removeprefix("WISH_STATE_")
-            kind = wsh.WishEventKind.Name(event.kind).removeprefix("WISH_EVENT_KIND_").lower()
+            state = name_of(wsh.WishState, event.state).upper()
+            kind = name_of(wsh.WishEventKind, event.kind)
             what = f"→ {state}" if event.kind == wsh.WISH_EVENT_KIND_TRANSITION else kind
             print(f"  {event.time.ToDatetime():%H:%M:%S}  {what:<12} by {event.actor}")
         ui = f"http://127.0.0.1:{ports.temporal_ui}"

@@ -138,7 +138,7 @@ class LocalStack:
         self.temporal_address = f"127.0.0.1:{self.ports.temporal}"
 
     def env(self, process: str, **overrides: str) -> dict[str, str]:
-        """The environment of one linli process (the README's configuration table)."""
+        """The environment of one linli process (docs/configuration.md lists every variable)."""
         assert self.database_url and self.temporal_address, "start Postgres and Temporal first"
         env = {
             "PATH": os.environ.get("PATH", ""),

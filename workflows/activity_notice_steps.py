@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.dispatch.activities.domain import MAX_NOTE
+from services.runtime.enums import name_of
 from workflows.activity_steps import (
     PAGE,
     DigestRun,
@@ -120,7 +121,7 @@ class ActivityNoticeSteps:
         )
         if not give_up.tell or notice is None or notice.failed == 0:
             return NoticeRef(give_up.activity_id, 0)
-        kind = activities_pb2.ActivityNoticeKind.Name(notice.notice_kind).removeprefix("ACTIVITY_NOTICE_KIND_").lower()
+        kind = name_of(activities_pb2.ActivityNoticeKind, notice.notice_kind)
         # A retry after the failures were recorded no longer knows whom they were; the first record is returned.
         who = ", ".join(missed) if missed else "see the notice's record"
         note = (
@@ -141,7 +142,7 @@ class ActivityNoticeSteps:
     async def _send_one(
         self, notice: activities_pb2.ActivityEvent, about: activities_pb2.Activity, to: activities_pb2.NoticeRecipient
     ) -> None:
-        kind = activities_pb2.ActivityNoticeKind.Name(notice.notice_kind).removeprefix("ACTIVITY_NOTICE_KIND_").lower()
+        kind = name_of(activities_pb2.ActivityNoticeKind, notice.notice_kind)
         when = f"{about.start_time.ToDatetime(tzinfo=UTC):%Y-%m-%d %H:%M} UTC"
         message = Notice(
             key=f"activity-{about.id}/notice-{notice.sequence}/{to.delivery_id}",

@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.dispatch.activities.contract import RoleNeed
+from services.runtime.enums import name_of
 from workflows.steps import TIMEOUT_SECONDS, call, schedule_runs, step_failure
 
 PAGE = 500
@@ -143,7 +144,7 @@ def timestamp(seconds: float) -> Timestamp:
 
 
 def _state(number: int) -> str:
-    return activities_pb2.ActivityState.Name(number).removeprefix("ACTIVITY_STATE_").lower()
+    return name_of(activities_pb2.ActivityState, number)
 
 
 def _seconds(stamp: Timestamp) -> float:
@@ -155,7 +156,7 @@ def snapshot(message: activities_pb2.Activity) -> ActivitySnapshot:
         version=message.version,
         state=_state(message.state),
         org_unit_id=message.org_unit_id,
-        kind=activities_pb2.ActivityKind.Name(message.kind).removeprefix("ACTIVITY_KIND_").lower(),
+        kind=name_of(activities_pb2.ActivityKind, message.kind),
         start_time=_seconds(message.start_time),
         end_time=_seconds(message.end_time),
         signup_deadline=_seconds(message.signup_deadline),

@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from services.dispatch.alerts.contract import Callee
 from services.dispatch.alerts.domain import service_hours
+from services.runtime.enums import name_of
 from workflows.notices import GatewayRefused, Notice, Notifier
 from workflows.steps import TIMEOUT_SECONDS, call
 
@@ -52,10 +53,6 @@ class AlertStep:
     escalation: str = ""  # with "escalated": "community_staff" or "street"
 
 
-def _lower(name: str, prefix: str) -> str:
-    return name.removeprefix(prefix).lower()
-
-
 class EmergencySteps:
     def __init__(
         self,
@@ -76,12 +73,12 @@ class EmergencySteps:
         )
         return CallList(
             volunteers=[
-                Callee(c.member_id, _lower(dispatch_pb2.Nearness.Name(c.nearness), "NEARNESS_"), c.team_member_id)
+                Callee(c.member_id, name_of(dispatch_pb2.Nearness, c.nearness), c.team_member_id)
                 for c in response.volunteers
             ],
             community_id=response.community_id,
             street_id=response.street_id,
-            alert_kind=_lower(dispatch_pb2.AlertKind.Name(response.kind), "ALERT_KIND_"),
+            alert_kind=name_of(dispatch_pb2.AlertKind, response.kind),
             unit_id=response.unit_id,
         )
 
@@ -92,9 +89,7 @@ class EmergencySteps:
                 self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=TIMEOUT_SECONDS)
             )
         ).alert
-        return AlertSnapshot(
-            alert.version, _lower(dispatch_pb2.AlertState.Name(alert.state), "ALERT_STATE_"), alert.responder
-        )
+        return AlertSnapshot(alert.version, name_of(dispatch_pb2.AlertState, alert.state), alert.responder)
 
     @activity.defn
     async def record_alert_step(self, step: AlertStep) -> bool:
@@ -166,7 +161,7 @@ class EmergencySteps:
         hours = service_hours((closed - acknowledged).total_seconds())
         served_at = Timestamp()
         served_at.CopyFrom(alert.acknowledge_time)
-        outcome = _lower(dispatch_pb2.AlertOutcome.Name(alert.outcome), "ALERT_OUTCOME_")
+        outcome = name_of(dispatch_pb2.AlertOutcome, alert.outcome)
         record: registry_pb2.RecordServiceResponse = await call(
             self.registry.RecordService(
                 registry_pb2.RecordServiceRequest(
@@ -174,7 +169,7 @@ class EmergencySteps:
                     member_id=alert.responder.removeprefix("member:"),
                     kind=registry_pb2.SERVICE_KIND_ALERT,
                     source_id=alert.id,
-                    category=_lower(dispatch_pb2.AlertKind.Name(alert.kind), "ALERT_KIND_"),
+                    category=name_of(dispatch_pb2.AlertKind, alert.kind),
                     hours=hours,
                     served_at=served_at,
                     note=f"emergency alert {alert.id}: {outcome}",

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         HolidayActivityStatus,
         NoticeRecorded,
     )
+    from services.runtime.config import format_duration
     from workflows.activity_notice_steps import ActivityNoticeSteps
     from workflows.activity_steps import (
         ActivityRef,
@@ -196,7 +197,7 @@ class HolidayActivity:
                 return
             parent = await workflow.execute_activity_method(WishSteps.parent_org, OrgRef(approver), **_STEP_OPTIONS)
             approver = parent.org_unit_id or approver
-            waited = _humanise(limit * (1 if step == "approval_reminder" else 2))
+            waited = format_duration(limit * (1 if step == "approval_reminder" else 2))
             await self._notify(
                 params,
                 step,
@@ -325,7 +326,7 @@ class HolidayActivity:
     async def _give_up(self, ref: NoticeRef, kind: str, error: ActivityError) -> None:
         """Records the recipients a notice did not reach as failed, and tells the organising org who they are
         (unless this notice was that telling: then it is only recorded)."""
-        reason = f"not delivered after {_humanise(NOTICE_SCHEDULE_TO_CLOSE.total_seconds())} of retries: {_last(error)}"
+        reason = f"not delivered after {format_duration(NOTICE_SCHEDULE_TO_CLOSE.total_seconds())} of retries: {_last(error)}"
         tell = "" if kind == "undelivered" else f"org:{self.org_unit_id}"
         try:
             told = await workflow.execute_activity_method(
@@ -341,13 +342,6 @@ class HolidayActivity:
         if told.sequence:
             self.steps.append("undelivered")
             self._send(told, "undelivered")
-
-
-def _humanise(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
 
 
 def _last(error: BaseException) -> str:

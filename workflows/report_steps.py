@@ -18,6 +18,7 @@ from temporalio import activity
 
 from services.registry.reports.contract import WeeklyReportInput
 from services.registry.reports.domain import week_before, week_bounds, year_bounds
+from services.runtime.enums import name_of
 from workflows.steps import TIMEOUT_SECONDS, call, schedule_runs, step_failure
 
 _PAGE = 500
@@ -174,9 +175,7 @@ class ReportSteps:
             missing.append("wishes")
         else:
             report.wishes_by_state.extend(
-                reports_pb2.NamedCount(
-                    name=wishes_pb2.WishState.Name(c.state).removeprefix("WISH_STATE_").lower(), count=c.count
-                )
+                reports_pb2.NamedCount(name=name_of(wishes_pb2.WishState, c.state), count=c.count)
                 for c in wishes.by_state
             )
             report.wishes_submitted = wishes.submitted

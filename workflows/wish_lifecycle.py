@@ -34,6 +34,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from services.runtime.config import format_duration
     from services.wishes.contract import (
         STATUS_QUERY,
         TRANSITION_SIGNAL,
@@ -172,7 +173,7 @@ class WishLifecycle:
                 state,
                 version,
                 [f"org:{org.org_unit_id}"],
-                f"{_WAITING_FOR[state]} for {_humanise(limit * (level + 1))}: escalated to the {org.kind}{top}",
+                f"{_WAITING_FOR[state]} for {format_duration(limit * (level + 1))}: escalated to the {org.kind}{top}",
                 key=f"escalation-{level}",
                 level=org.kind,
             )
@@ -231,7 +232,7 @@ class WishLifecycle:
             "claimed",
             version,
             [parent],
-            f"past its deadline by {_humanise(grace)} more: escalated to the parent org and reopened for claiming",
+            f"past its deadline by {format_duration(grace)} more: escalated to the parent org and reopened for claiming",
         )
         snapshot = await workflow.execute_activity_method(
             WishSteps.act_on_limit,
@@ -259,7 +260,7 @@ class WishLifecycle:
                 wish_id=params.wish_id,
                 action="close_unconfirmed",
                 version=version,
-                note=f"not confirmed within {_humanise(limit)}: closed as confirmed by default",
+                note=f"not confirmed within {format_duration(limit)}: closed as confirmed by default",
             ),
             **_STEP_OPTIONS,
         )
@@ -302,7 +303,7 @@ class WishLifecycle:
     async def _remind(
         self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float, unit_id: str = ""
     ) -> None:
-        waited = _humanise(limit)
+        waited = format_duration(limit)
         if step == "reminder":
             unit_id = unit_id or params.community_id
             recipients = [f"org:{unit_id}"]
@@ -329,13 +330,6 @@ class WishLifecycle:
             # Recommendations help but are not essential: the community is reminded either way.
             workflow.logger.warning("no recommended claimants", extra={"wish_id": wish_id})
             return []
-
-
-def _humanise(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
 
 
 _WAITING_FOR = {

@@ -12,6 +12,7 @@ from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from services.runtime.enums import name_of
 from workflows.steps import TIMEOUT_SECONDS, call
 
 
@@ -73,7 +74,7 @@ class ReminderRequest:
 
 
 def state_name(number: int) -> str:
-    return wishes_pb2.WishState.Name(number).removeprefix("WISH_STATE_").lower()
+    return name_of(wishes_pb2.WishState, number)
 
 
 def snapshot_of(wish: wishes_pb2.Wish) -> WishSnapshot:
@@ -88,13 +89,11 @@ def snapshot_of(wish: wishes_pb2.Wish) -> WishSnapshot:
 
 
 def category_name(number: int) -> str:
-    if number == wishes_pb2.WISH_CATEGORY_UNSPECIFIED:
-        return ""
-    return wishes_pb2.WishCategory.Name(number).removeprefix("WISH_CATEGORY_").lower()
+    return name_of(wishes_pb2.WishCategory, number)
 
 
 def org_kind_name(number: int) -> str:
-    return registry_pb2.OrgUnitKind.Name(number).removeprefix("ORG_UNIT_KIND_").lower()
+    return name_of(registry_pb2.OrgUnitKind, number)
 
 
 def org_kind_number(name: str) -> int:

@@ -137,6 +137,14 @@ def parse_duration(name: str, text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
+def format_duration(seconds: float) -> str:
+    """A span as parse_duration reads it, in its largest whole unit: 172800 → "2d", 5400 → "90m", 1.5 → "1.5s"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
     """'k2:BASE64,k1:BASE64' -> ({'k2': ..., 'k1': ...}, 'k2'): the first key encrypts, all decrypt."""
     keys: dict[str, bytes] = {}

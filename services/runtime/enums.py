@@ -31,3 +31,14 @@ def names_of(enum_type: type[E]) -> EnumNames[E]:
         if number != 0:
             numbers[name.removeprefix(prefix).lower()] = number
     return EnumNames({number: name for name, number in numbers.items()}, numbers)
+
+
+def name_of(enum_type: type[E], number: int) -> str:
+    """One value's stored name; "" for UNSPECIFIED or a number this build does not know."""
+    names = _NAMES.get(enum_type)
+    if names is None:
+        names = _NAMES[enum_type] = names_of(enum_type).names
+    return names.get(number, "")
+
+
+_NAMES: dict[type, dict[int, str]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -11,6 +11,7 @@ from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.config import format_duration
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.wishes import domain
 from services.wishes.domain import Claim, Extension, Unclaimed, Wish
@@ -98,7 +99,7 @@ class Claims(WishHandling):
         longest = self.limits.by_category.get(wish.category or "", {}).get("extension", self.limits.extension)
         if new_deadline > current + longest:
             raise InvalidArgument(
-                f"may lie at most {_humanised(longest)} after the current deadline, so no later than "
+                f"may lie at most {format_duration(longest.total_seconds())} after the current deadline, so no later than "
                 f"{(current + longest).isoformat(timespec='minutes')}",
                 "new_deadline",
             )
@@ -276,11 +277,3 @@ class Claims(WishHandling):
             if not token:
                 return False
         return False
-
-
-def _humanised(span: timedelta) -> str:
-    seconds = span.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"

@@ -59,7 +59,7 @@ async def _running(up: ChildProcess, timeout: float = 120) -> str:
 async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_and_says_what_it_set(
     postgres_server: str, tmp_path: Path
 ) -> None:
-    """`./linli up` with two settings of the README's table: the wish's review reminder comes after 1 s, and the
+    """`./linli up` with two settings of docs/configuration.md: the wish's review reminder comes after 1 s, and the
     alert's call reaches the gateway the environment names; its own Temporal, a database of its own."""
     database = await create_database(postgres_server)
     gateway = NoticeGateway().up()
