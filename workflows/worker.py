@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.logs import configure_logging
+from services.runtime.temporal import connect_temporal
 from workflows.activity_notice_steps import ActivityNoticeSteps
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import ActivitySteps
@@ -55,7 +56,7 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
     """Every step the workflows take, registered by its method's name (the activity type name histories record)."""
 
     def channel(address: str) -> grpc.aio.Channel:
-        return service_channel(address, settings.auth_secret, "worker")
+        return service_channel(address, settings.auth_secret, "worker", settings.tls)
 
     wish = WishSteps(
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
@@ -137,11 +138,13 @@ async def connect(settings: Settings, runtime: Runtime) -> Client:
     delay = 0.2
     while True:
         try:
-            return await Client.connect(
-                settings.temporal_address, namespace=settings.temporal_namespace, runtime=runtime
-            )
+            return await connect_temporal(settings, runtime=runtime)
         except (RPCError, RuntimeError, OSError) as exc:
-            log.warning("temporal not reachable yet", extra={"error": type(exc).__name__, "retry_in_s": delay})
+            # The message says what a TLS mistake was (an unknown CA, a name the certificate does not carry).
+            detail = str(exc)[:500]
+            log.warning(
+                "temporal not reachable yet", extra={"error": type(exc).__name__, "detail": detail, "retry_in_s": delay}
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 

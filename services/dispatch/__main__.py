@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2, dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
-from temporalio.client import Client
 
 from services.dispatch.access import RULES
 from services.dispatch.activities.metrics import refresh_activity_gauges
@@ -27,6 +26,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
+from services.runtime.temporal import connect_temporal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name
@@ -37,12 +37,12 @@ async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="dispatch", migrations=MIGRATIONS, rules=RULES)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
-    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    temporal = await connect_temporal(settings, lazy=True)
     wishes = wishes_pb2_grpc.WishServiceStub(
-        service_channel(settings.wishes_address, settings.auth_secret, settings.service)
+        service_channel(settings.wishes_address, settings.auth_secret, settings.service, settings.tls)
     )
     registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service)
+        service_channel(settings.registry_address, settings.auth_secret, settings.service, settings.tls)
     )
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
-from temporalio.client import Client
 
 from services.registry.access import RULES
 from services.registry.reports.servicer import ReportServicer
@@ -17,6 +16,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
+from services.runtime.temporal import connect_temporal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
@@ -32,7 +32,7 @@ async def serve(settings: Settings) -> None:
     )
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
-    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    temporal = await connect_temporal(settings, lazy=True)
     reports_pb2_grpc.add_ReportServiceServicer_to_server(
         ReportServicer(
             ReportStore(host.pool), RegistryStore(host.pool), temporal, settings.task_queue, settings.timezone

@@ -21,6 +21,8 @@ from linli.registry.v1 import registry_pb2, reports_pb2
 from linli.wishes.v1 import wishes_pb2
 
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.config import TlsSettings
+from services.runtime.tls import channel_credentials, channel_options
 
 # The bound of a call between services that names none: the bound the services' calls had by hand before.
 DEFAULT_TIMEOUT_SECONDS = 5.0
@@ -156,10 +158,20 @@ class _StreamUnary(_StreamUnaryInterceptor):
         return await continuation(self._prepare(details), requests)
 
 
-def service_channel(address: str, auth_secret: str, caller_name: str) -> grpc.aio.Channel:
-    """An insecure (in-cluster) channel to another linli service that authenticates as `service:<caller_name>`."""
+def service_channel(
+    address: str, auth_secret: str, caller_name: str, tls: TlsSettings | None = None
+) -> grpc.aio.Channel:
+    """A channel to another linli service that authenticates as `service:<caller_name>`: over TLS when `tls` is
+    enabled (LINLI_TLS_CA_FILE / LINLI_TLS_CERT_FILE), else plaintext."""
     prepare = _CallDetails(_ServiceToken(auth_secret, f"service:{caller_name}"))
     options = [("grpc.enable_retries", 1), ("grpc.service_config", _SERVICE_CONFIG)]
     interceptors = [_UnaryUnary(prepare), _UnaryStream(prepare), _StreamUnary(prepare)]
     # grpc-stubs leave grpc.aio.ClientInterceptor a placeholder that no interceptor class matches.
+    if tls is not None and tls.enabled:
+        return grpc.aio.secure_channel(
+            address,
+            channel_credentials(tls),
+            options=[*options, *channel_options(tls)],
+            interceptors=interceptors,  # type: ignore[arg-type]
+        )
     return grpc.aio.insecure_channel(address, options=options, interceptors=interceptors)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Fixed default ports of the local run (the README lists them).
@@ -92,6 +93,114 @@ def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
 
 
 @dataclass(frozen=True)
+class TlsSettings:
+    """TLS of linli's own gRPC. A service serves its port with `cert_chain` and `private_key`, and requires a client
+    certificate signed by `client_ca` when one is given (mTLS). Channels to other services use TLS when `enabled`:
+    they verify the services' certificates against `ca` (the system's roots when empty), present `cert_chain` as
+    their client certificate when there is one, and check `server_name` instead of the host they dial when set."""
+
+    cert_chain: bytes = b""
+    private_key: bytes = field(default=b"", repr=False)
+    ca: bytes = b""
+    client_ca: bytes = b""
+    server_name: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.cert_chain or self.ca)
+
+
+def _pem_file(env: Mapping[str, str], name: str, kind: str) -> bytes:
+    """The contents of the PEM file the variable `name` points to (b"" when unset), which must hold a `kind`."""
+    path = env.get(name, "").strip()
+    if not path:
+        return b""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path}: {exc.strerror}") from exc
+    if f"-----BEGIN {kind}".encode() not in data and not (kind == "PRIVATE KEY" and b"PRIVATE KEY-----" in data):
+        raise ConfigError(f"{name}: {path} holds no PEM {kind.lower()}")
+    return data
+
+
+def _tls_settings(env: Mapping[str, str]) -> TlsSettings:
+    cert = _pem_file(env, "LINLI_TLS_CERT_FILE", "CERTIFICATE")
+    key = _pem_file(env, "LINLI_TLS_KEY_FILE", "PRIVATE KEY")
+    if bool(cert) != bool(key):
+        raise ConfigError("LINLI_TLS_CERT_FILE and LINLI_TLS_KEY_FILE: set both (certificate and its key) or neither")
+    client_ca = _pem_file(env, "LINLI_TLS_CLIENT_CA_FILE", "CERTIFICATE")
+    if client_ca and not cert:
+        raise ConfigError(
+            "LINLI_TLS_CLIENT_CA_FILE: client certificates are checked on a TLS port only; set LINLI_TLS_CERT_FILE"
+        )
+    return TlsSettings(
+        cert_chain=cert,
+        private_key=key,
+        ca=_pem_file(env, "LINLI_TLS_CA_FILE", "CERTIFICATE"),
+        client_ca=client_ca,
+        server_name=env.get("LINLI_TLS_SERVER_NAME", "").strip(),
+    )
+
+
+@dataclass(frozen=True)
+class TemporalTls:
+    """How a linli process reaches the Temporal frontend: over TLS when `enabled`, verifying the frontend against `ca`
+    (the system's roots when empty) and `server_name` (the host dialled when empty), presenting `cert_chain` and
+    `private_key` when Temporal asks for a client certificate, and sending `api_key` when one is set."""
+
+    enabled: bool = False
+    ca: bytes = b""
+    cert_chain: bytes = b""
+    private_key: bytes = field(default=b"", repr=False)
+    server_name: str = ""
+    api_key: str = field(default="", repr=False)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _temporal_tls(env: Mapping[str, str]) -> TemporalTls:
+    cert = _pem_file(env, "TEMPORAL_TLS_CERT_FILE", "CERTIFICATE")
+    key = _pem_file(env, "TEMPORAL_TLS_KEY_FILE", "PRIVATE KEY")
+    if bool(cert) != bool(key):
+        raise ConfigError(
+            "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both (certificate and its key) or neither"
+        )
+    ca = _pem_file(env, "TEMPORAL_TLS_CA_FILE", "CERTIFICATE")
+    server_name = env.get("TEMPORAL_TLS_SERVER_NAME", "").strip()
+    api_key = _secret(env, "TEMPORAL_API_KEY") or ""
+    switch = env.get("TEMPORAL_TLS", "").strip().lower()
+    if switch and switch not in _TRUE + _FALSE:
+        raise ConfigError(f"TEMPORAL_TLS: '{switch}' must be true or false")
+    # Unset: on as soon as anything about TLS (or an API key, which must not travel in the clear) is given.
+    enabled = switch in _TRUE if switch else bool(ca or cert or server_name or api_key)
+    return TemporalTls(enabled, ca, cert, key, server_name, api_key)
+
+
+# libpq's sslmode values, which asyncpg reads from DATABASE_URL (with sslrootcert, sslcert, sslkey).
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    """DATABASE_URL, its TLS parameters checked: a known sslmode, and a CA file that can be read."""
+    url = env.get("DATABASE_URL") or None
+    if url is None:
+        return None
+    query = parse_qs(urlsplit(url).query)
+    mode = query.get("sslmode", [""])[-1]
+    if mode and mode not in SSL_MODES:
+        raise ConfigError(f"DATABASE_URL: sslmode '{mode}' must be one of {', '.join(SSL_MODES)}")
+    for parameter in ("sslrootcert", "sslcert", "sslkey"):
+        for path in query.get(parameter, []):
+            try:
+                Path(path).read_bytes()
+            except OSError as exc:
+                raise ConfigError(f"DATABASE_URL: {parameter} {path} cannot be read: {exc.strerror}") from exc
+    return url
+
+
+@dataclass(frozen=True)
 class Settings:
     service: str
     database_url: str | None
@@ -124,6 +233,8 @@ class Settings:
     # report weeks and years begin and when report schedules run.
     timezone: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    temporal_tls: TemporalTls = field(default_factory=TemporalTls)
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
@@ -256,7 +367,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
 
     return Settings(
         service=service,
-        database_url=env.get("DATABASE_URL") or None,
+        database_url=_database_url(env),
         db_pool_max=_int(env, "LINLI_DB_POOL_MAX", 10),
         temporal_address=env.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
         temporal_namespace=env.get("TEMPORAL_NAMESPACE", "default"),
@@ -279,6 +390,8 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
+        tls=_tls_settings(env),
+        temporal_tls=_temporal_tls(env),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),

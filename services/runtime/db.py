@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,7 +104,11 @@ async def wait_for_database(pool: asyncpg.Pool, *, max_wait: float = 5.0) -> Non
             await pool.fetchval("select 1")
             return
         except CONNECTION_ERRORS as exc:
-            log.warning("database not reachable yet", extra={"error": type(exc).__name__, "retry_in_s": delay})
+            # An SSL error's message says what failed (an unknown CA, a host name the certificate does not carry).
+            detail = str(exc)[:500] if isinstance(exc, ssl.SSLError) else ""
+            log.warning(
+                "database not reachable yet", extra={"error": type(exc).__name__, "detail": detail, "retry_in_s": delay}
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_wait)
 

@@ -27,6 +27,7 @@ from services.runtime.db import create_pool, migrate, wait_for_database
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.logs import configure_logging
 from services.runtime.metrics import SERVICE_READY, serve_metrics
+from services.runtime.tls import server_credentials
 
 log = logging.getLogger("linli.server")
 
@@ -133,9 +134,21 @@ class ServiceHost:
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 
         address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
-        port = self.server.add_insecure_port(address)
+        tls = self.settings.tls
+        if tls.cert_chain:
+            port = self.server.add_secure_port(address, server_credentials(tls))
+        else:
+            port = self.server.add_insecure_port(address)
         await self.server.start()
-        log.info("listening", extra={"address": address, "port": port, "metrics_port": self.settings.metrics_port})
+        log.info(
+            "listening",
+            extra={
+                "address": address,
+                "port": port,
+                "metrics_port": self.settings.metrics_port,
+                "tls": "mutual" if tls.client_ca else "on" if tls.cert_chain else "off",
+            },
+        )
 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

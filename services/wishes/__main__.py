@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
-from temporalio.client import Client
 
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
+from services.runtime.temporal import connect_temporal
 from services.wishes.access import RULES
 from services.wishes.metrics import refresh_wish_gauges
 from services.wishes.relay import TransitionRelay
@@ -28,9 +28,9 @@ SERVICE_NAME = wishes_pb2.DESCRIPTOR.services_by_name["WishService"].full_name
 async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS, rules=RULES)
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
-    temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
+    temporal = await connect_temporal(settings, lazy=True)
     registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service)
+        service_channel(settings.registry_address, settings.auth_secret, settings.service, settings.tls)
     )
     store = WishStore(host.pool)
     relay = TransitionRelay(host.pool, temporal, settings)
