@@ -22,7 +22,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-import grpc
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -128,8 +127,8 @@ async def benchmark() -> None:
     ):
         metadata = admin_metadata(stack.secrets.auth_secret)
         async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as registry_channel,
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('dispatch')}") as dispatch_channel,
+            stack.channel(stack.ports.grpc("registry")) as registry_channel,
+            stack.channel(stack.ports.grpc("dispatch")) as dispatch_channel,
         ):
             registry = registry_pb2_grpc.RegistryServiceStub(registry_channel)
             dispatch = dispatch_pb2_grpc.DispatchServiceStub(dispatch_channel)

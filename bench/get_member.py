@@ -58,7 +58,7 @@ async def benchmark() -> None:
 
     async with servers(temporal=False) as bench_servers, platform_on(bench_servers, ("registry",)) as stack:
         metadata = admin_metadata(stack.secrets.auth_secret)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
+        async with stack.channel(stack.ports.grpc("registry")) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             tree = await make_tree(stub, metadata, streets=1, communities=5)
             rows = synthetic_rows(args.members, tree.grid_ids)

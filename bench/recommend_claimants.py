@@ -78,9 +78,9 @@ async def benchmark() -> None:
     ):
         metadata = admin_metadata(stack.secrets.auth_secret)
         async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as registry_channel,
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('wishes')}") as wishes_channel,
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('dispatch')}") as dispatch_channel,
+            stack.channel(stack.ports.grpc("registry")) as registry_channel,
+            stack.channel(stack.ports.grpc("wishes")) as wishes_channel,
+            stack.channel(stack.ports.grpc("dispatch")) as dispatch_channel,
         ):
             registry = registry_pb2_grpc.RegistryServiceStub(registry_channel)
             wishes = wishes_pb2_grpc.WishServiceStub(wishes_channel)

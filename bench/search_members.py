@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable
 
 import asyncpg
-import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
@@ -79,7 +78,7 @@ async def benchmark() -> None:
 
     async with servers(temporal=False) as bench_servers, platform_on(bench_servers, ("registry",)) as stack:
         metadata = admin_metadata(stack.secrets.auth_secret)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
+        async with stack.channel(stack.ports.grpc("registry")) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             tree = await make_tree(stub, metadata, streets=10, communities=10)
             began = time.perf_counter()

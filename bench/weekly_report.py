@@ -18,7 +18,6 @@ import time
 from datetime import UTC, datetime
 
 import asyncpg
-import grpc
 from linli.registry.v1 import registry_pb2_grpc, reports_pb2, reports_pb2_grpc
 from temporalio.client import Client
 
@@ -97,7 +96,7 @@ async def benchmark() -> None:
         platform_on(bench_servers, ("registry", "wishes", "dispatch", "worker"), LINLI_TIMEZONE=ZONE) as stack,
     ):
         metadata = admin_metadata(stack.secrets.auth_secret)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
+        async with stack.channel(stack.ports.grpc("registry")) as channel:
             registry = registry_pb2_grpc.RegistryServiceStub(channel)
             reports = reports_pb2_grpc.ReportServiceStub(channel)
             tree = await make_tree(registry, metadata, streets=5, communities=10)

@@ -20,7 +20,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
@@ -99,8 +98,8 @@ async def benchmark() -> None:
         confirmer = admin_metadata(stack.secrets.auth_secret, "bench-resident-desk")
         temporal = await Client.connect(bench_servers.temporal_address)
         async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as registry_channel,
-            grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('wishes')}") as wishes_channel,
+            stack.channel(stack.ports.grpc("registry")) as registry_channel,
+            stack.channel(stack.ports.grpc("wishes")) as wishes_channel,
         ):
             registry = registry_pb2_grpc.RegistryServiceStub(registry_channel)
             wishes = wishes_pb2_grpc.WishServiceStub(wishes_channel)

@@ -23,7 +23,7 @@ from linli.wishes.v1 import wishes_pb2 as wsh
 from devstack.client import connect
 from devstack.demo_data import load_demo_data
 from devstack.processes import port_open
-from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
+from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets, open_channel
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 from services.runtime.config import ConfigError, load_settings
 from services.runtime.enums import name_of
@@ -32,6 +32,7 @@ from services.wishes.contract import workflow_id
 HOME = REPO / ".linli"
 BENCH = REPO / "bench"
 SECRETS = HOME / "secrets.json"
+CA_FILE = HOME / "tls" / "ca.pem"
 DEV_TOKEN_TTL = 7 * 24 * 3600
 
 
@@ -62,6 +63,10 @@ STACK_VARIABLES = frozenset(
         "LINLI_DATA_KEYS_FILE",
         "LINLI_LOOKUP_KEY",
         "LINLI_LOOKUP_KEY_FILE",
+        "LINLI_TLS_CERT_FILE",
+        "LINLI_TLS_KEY_FILE",
+        "LINLI_TLS_CA_FILE",
+        "LINLI_TLS_CLIENT_CA_FILE",
     }
 )
 
@@ -127,7 +132,7 @@ def up(args: argparse.Namespace) -> int:
             step(process, lambda p=process: stack.start_process(p))
 
         async def load() -> None:
-            async with connect(stack.ports, secrets.auth_secret) as api:
+            async with connect(stack.ports, secrets.auth_secret, stack.ca_file) as api:
                 await load_demo_data(api)
 
         asyncio.run(load())
@@ -172,11 +177,23 @@ def print_endpoints(stack: LocalStack) -> None:
         "",
         f"  export TOKEN={dev_token(stack.secrets)}",
         "",
-        f'  .venv/bin/grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
+        f'  .venv/bin/grpcurl -cacert {_shown(stack.ca_file)} -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list'
+        if stack.ca_file
+        else f'  .venv/bin/grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
         "  ./linli demo    walks one wish through submit → review → publish → claim",
         "",
     ]
     print("\n".join(lines), flush=True)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user may type it: relative to the checkout when it lies inside."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def local_ca() -> Path | None:
+    """The local run's CA (`./linli up` makes it), for the commands that call the running platform."""
+    return CA_FILE if CA_FILE.exists() else None
 
 
 def redact(url: str) -> str:
@@ -207,11 +224,11 @@ def demo(args: argparse.Namespace) -> int:
     if not SECRETS.exists():
         print("linli: no local platform found; start it with ./linli up", file=sys.stderr)
         return 1
-    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports()))
+    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports(), local_ca()))
 
 
-async def _demo(secrets: Secrets, ports: Ports) -> int:
-    async with connect(ports, secrets.auth_secret) as api:
+async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None) -> int:
+    async with connect(ports, secrets.auth_secret, ca_file) as api:
         try:
             data = await load_demo_data(api, say=lambda _: None)
         except grpc.aio.AioRpcError as error:
@@ -385,7 +402,8 @@ def import_members(args: argparse.Namespace) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {len(lines):>9} rows sent", end="", file=sys.stderr)
 
     async def run() -> int:
-        async with grpc.aio.insecure_channel(address) as channel:
+        ca_file = Path(args.cacert) if args.cacert else None if args.plaintext else local_ca()
+        async with open_channel(address, ca_file) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             try:
                 result = await stub.ImportMembers(
@@ -438,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     import_parser.add_argument("--address", help="the registry's gRPC address (default: the local run's)")
     import_parser.add_argument("--token", help="bearer token (default: a development admin token)")
     import_parser.add_argument("--request-id", help="makes a retried import return the first result")
+    import_parser.add_argument("--cacert", help="the CA of the registry's certificate (default: the local run's)")
+    import_parser.add_argument("--plaintext", action="store_true", help="call a registry that takes no TLS")
     import_parser.set_defaults(run=import_members)
     args = parser.parse_args(argv)
     code: int = args.run(args)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-import grpc
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
-from devstack.stack import SERVICES, Ports
+from devstack.stack import SERVICES, Ports, open_channel
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
 Metadata = tuple[tuple[str, str], ...]
@@ -34,8 +34,9 @@ class Api:
 
 
 @asynccontextmanager
-async def connect(ports: Ports, auth_secret: str) -> AsyncIterator[Api]:
-    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{ports.grpc(service)}") for service in SERVICES]
+async def connect(ports: Ports, auth_secret: str, ca_file: Path | None = None) -> AsyncIterator[Api]:
+    """Stubs on channels to the services on loopback: over TLS, trusting `ca_file`, when one is given."""
+    channels = [open_channel(f"127.0.0.1:{ports.grpc(service)}", ca_file) for service in SERVICES]
     try:
         yield Api(
             auth_secret,

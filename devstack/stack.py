@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.certificates import LocalCertificates
 from devstack.ports import ATTEMPTS, on_free_ports, pick
 from devstack.postgres import EmbeddedPostgres
 from devstack.processes import ChildProcess
@@ -99,13 +100,30 @@ class LocalStack:
     # The local run's fixed ports are used as they are; otherwise a port taken first is replaced by a new one.
     fixed_ports: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Every gRPC port, every service-to-service channel and the embedded Postgres take TLS, with certificates of a
+    # local CA kept in home/tls (or the ones given).
+    tls: bool = True
+    certificates: LocalCertificates | None = None
     postgres: EmbeddedPostgres | None = None
     temporal: ChildProcess | None = None
     processes: dict[str, ChildProcess] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.tls and self.certificates is None:
+            self.certificates = LocalCertificates.load_or_create(self.home / "tls")
+
     @property
     def logs(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA the stack's certificates come from; None when it runs in plaintext."""
+        return self.certificates.ca_file if self.tls and self.certificates else None
+
+    def channel(self, port: int) -> grpc.aio.Channel:
+        """A channel to one of the stack's gRPC ports on loopback, over TLS when the stack takes TLS."""
+        return open_channel(f"127.0.0.1:{port}", self.ca_file)
 
     def start_postgres(self) -> None:
         if self.database_url:
@@ -151,6 +169,7 @@ class LocalStack:
             "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
             "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
             **self.secrets.as_environment(),
+            **(self.certificates.environment() if self.tls and self.certificates else {}),
             **self.extra_env,
             **overrides,
         }
@@ -187,7 +206,7 @@ class LocalStack:
             try:
                 child.wait_listening(ports)
                 if "grpc" in ports:
-                    wait_until_serving(ports["grpc"], child)
+                    wait_until_serving(ports["grpc"], child, ca_file=self.ca_file)
             except BaseException:
                 child.stop()
                 raise
@@ -221,10 +240,25 @@ class LocalStack:
             self.postgres.stop()
 
 
-def wait_until_serving(port: int, child: ChildProcess | None = None, timeout: float = 60.0) -> None:
-    """Polls the standard health check until the server reports SERVING."""
+def open_channel(address: str, ca_file: Path | None) -> grpc.aio.Channel:
+    """A channel as another system opens one: over TLS, trusting `ca_file`, when one is given; else plaintext."""
+    if ca_file is None:
+        return grpc.aio.insecure_channel(address)
+    return grpc.aio.secure_channel(address, grpc.ssl_channel_credentials(ca_file.read_bytes()))
+
+
+def wait_until_serving(
+    port: int, child: ChildProcess | None = None, timeout: float = 60.0, *, ca_file: Path | None = None
+) -> None:
+    """Polls the standard health check until the server reports SERVING (over TLS when given its CA)."""
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    address = f"127.0.0.1:{port}"
+    opened = (
+        grpc.secure_channel(address, grpc.ssl_channel_credentials(ca_file.read_bytes()))
+        if ca_file is not None
+        else grpc.insecure_channel(address)
+    )
+    with opened as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if child is not None and not child.alive():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import reports_pb2_grpc
@@ -64,13 +63,13 @@ async def alert_platform(stack: LocalStack, postgres_server: str) -> AsyncIterat
 
 @pytest.fixture(scope="module")
 async def activities(stack: LocalStack) -> AsyncIterator[activities_pb2_grpc.ActivityServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
+    async with stack.channel(stack.ports.dispatch) as channel:
         yield activities_pb2_grpc.ActivityServiceStub(channel)
 
 
 @pytest.fixture(scope="module")
 async def reports(stack: LocalStack) -> AsyncIterator[reports_pb2_grpc.ReportServiceStub]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.registry}") as channel:
+    async with stack.channel(stack.ports.registry) as channel:
         yield reports_pb2_grpc.ReportServiceStub(channel)
 
 

@@ -9,7 +9,6 @@ import time
 import urllib.request
 from datetime import timedelta
 
-import grpc
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -25,7 +24,7 @@ from tests.e2e.helpers.times import from_now
 async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: Api, stack: LocalStack) -> None:
     community = await make_community(api)
     member = await register_member(api, community.community_id, skills=(reg.SKILL_FIRST_AID,))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
+    async with stack.channel(stack.ports.dispatch) as channel:
         activities = activities_pb2_grpc.ActivityServiceStub(channel)
         proposed = (
             await activities.ProposeActivity(

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import asyncpg
-import grpc
 import pytest
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
@@ -53,7 +52,7 @@ async def test_a_proposal_committed_before_dispatch_died_still_starts_its_workfl
     doomed = stack.start_process("dispatch", "dispatch-doomed", TEMPORAL_ADDRESS=refused_address, **overrides)
     port = doomed.ports["grpc"]
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with stack.channel(port) as channel:
             proposed = await activities_pb2_grpc.ActivityServiceStub(channel).ProposeActivity(
                 act.ProposeActivityRequest(
                     request_id=new_request_id(),
@@ -117,7 +116,7 @@ async def test_a_notice_pending_when_the_worker_is_killed_is_sent_once_by_the_ne
     client = await Client.connect(stack.temporal_address or "")
     handle = None
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with stack.channel(port) as channel:
             activities = activities_pb2_grpc.ActivityServiceStub(channel)
             proposed = await activities.ProposeActivity(
                 act.ProposeActivityRequest(

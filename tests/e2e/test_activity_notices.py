@@ -19,6 +19,7 @@ from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
 from services.runtime.clients import service_channel
+from services.runtime.config import load_settings
 from tests.e2e.helpers.activities import proposal
 from tests.e2e.helpers.community import make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
@@ -63,7 +64,11 @@ async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_h
 ) -> None:
     community = await make_community(api)
     address = f"127.0.0.1:{stack.ports.dispatch}"
-    async with grpc.aio.insecure_channel(address) as plain, service_channel(address, api.auth_secret, "worker") as ch:
+    tls = load_settings("worker", stack.env("worker")).tls
+    async with (
+        stack.channel(stack.ports.dispatch) as plain,
+        service_channel(address, api.auth_secret, "worker", tls) as ch,
+    ):
         activities = activities_pb2_grpc.ActivityServiceStub(plain)
         proposed = await activities.ProposeActivity(proposal(community), metadata=api.admin)
         activity_id = proposed.activity.id

@@ -61,10 +61,9 @@ def expect_denied(rule: Rule, case: Case, caller: MatrixCaller, in_scope: bool) 
 
 
 async def call(stack: LocalStack, process: str, method: MethodDescriptor, request: object, metadata: object) -> None:
-    channel_target = f"127.0.0.1:{stack.ports.grpc(process)}"
     output = message_factory.GetMessageClass(method.output_type)
     path = f"/{full_name(method)}"
-    async with grpc.aio.insecure_channel(channel_target) as channel:
+    async with stack.channel(stack.ports.grpc(process)) as channel:
         codecs = {"request_serializer": lambda m: m.SerializeToString(), "response_deserializer": output.FromString}
         if method.client_streaming:
 

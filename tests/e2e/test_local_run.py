@@ -40,7 +40,7 @@ async def test_demo_data_loads_the_designed_places_and_a_second_load_changes_not
 async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(
     stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await _demo(stack.secrets, stack.ports) == 0
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file) == 0
     out = capsys.readouterr().out
     steps = [line.split()[0] for line in out.splitlines() if " state " in line]
     assert steps == ["submit", "review", "publish", "claim"]
@@ -81,7 +81,8 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
                 assert settings.items() <= child.environ().items()
 
         stack_ports = replace(Ports.pick(), **ports)
-        async with connect(stack_ports, Secrets.load_or_create(home / "secrets.json").auth_secret) as api:
+        auth_secret = Secrets.load_or_create(home / "secrets.json").auth_secret
+        async with connect(stack_ports, auth_secret, home / "tls" / "ca.pem") as api:
             data = await load_demo_data(api, say=lambda _: None)
             submitted = await api.wishes.SubmitWish(
                 wish.SubmitWishRequest(

@@ -81,7 +81,7 @@ async def make_fixture(api: Api, stack: LocalStack) -> District:
         ),
         metadata=api.admin,
     )
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.dispatch}") as channel:
+    async with stack.channel(stack.ports.dispatch) as channel:
         activities = activities_pb2_grpc.ActivityServiceStub(channel)
         ids = []
         for _ in range(2):

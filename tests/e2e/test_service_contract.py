@@ -38,7 +38,7 @@ OPEN_SERVICES = [
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_every_service_reports_serving_on_the_standard_health_check(stack: LocalStack, service: str) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+    async with stack.channel(stack.ports.grpc(service)) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         overall = await health.Check(health_pb2.HealthCheckRequest())
         named = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAMES[service]))
@@ -47,7 +47,7 @@ async def test_every_service_reports_serving_on_the_standard_health_check(stack:
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_reflection_lists_the_service_and_describes_it_without_a_token(stack: LocalStack, service: str) -> None:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+    async with stack.channel(stack.ports.grpc(service)) as channel:
         reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
         requests = [
             reflection_pb2.ServerReflectionRequest(list_services=""),
@@ -62,7 +62,7 @@ async def test_reflection_lists_the_service_and_describes_it_without_a_token(sta
 @pytest.mark.parametrize("service", SERVICES)
 async def test_a_reflection_v1_client_lists_and_describes_every_service(stack: LocalStack, service: str) -> None:
     names = [*HOSTED[service], *OPEN_SERVICES]
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc(service)}") as channel:
+    async with stack.channel(stack.ports.grpc(service)) as channel:
         # grpcio-reflection ships no v1 stubs; v1's messages are v1alpha's under a new package, the same on the wire.
         info = channel.stream_stream(
             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",

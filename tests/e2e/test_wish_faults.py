@@ -126,7 +126,7 @@ async def test_a_transition_committed_before_the_service_died_still_reaches_its_
     }
     doomed = stack.start_process("wishes", "wishes-doomed", TEMPORAL_ADDRESS=refused_address, **overrides)
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{doomed.ports['grpc']}") as channel:
+        async with stack.channel(doomed.ports["grpc"]) as channel:
             response = await wishes_pb2_grpc.WishServiceStub(channel).SubmitWish(
                 wish.SubmitWishRequest(
                     request_id=new_request_id(),
@@ -212,7 +212,7 @@ async def test_claims_and_retried_submissions_survive_a_postgres_restart(
     temporal = await Client.connect(stack.temporal_address)
     wish_ids: list[str] = []
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{wishes.ports['grpc']}") as channel:
+        async with stack.channel(wishes.ports["grpc"]) as channel:
             wishes = wishes_pb2_grpc.WishServiceStub(channel)
             community = await make_community(api)
             members = [await register_member(api, community.community_id, name=f"成员{i}") for i in range(10)]

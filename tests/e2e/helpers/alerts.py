@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import grpc
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -65,7 +64,7 @@ async def running_alert_platform(stack: LocalStack, postgres_server: str) -> Asy
     }
     platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port, database)  # type: ignore[arg-type]
     platform.start_worker()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    channel = stack.channel(port)
     platform.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
     try:
         yield platform
