@@ -102,6 +102,12 @@ class Load:
     errors: int = 0
     seconds: float = 0.0
 
+    def add(self, other: Load) -> None:
+        """Takes in another stretch of the same load (one of several turns)."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.seconds += other.seconds
+
     @property
     def calls_per_second(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0

@@ -1,6 +1,9 @@
 """GetMember at concurrency 32 for 20 s: calls/s, p50, p99, and the ratio to a bare grpc.aio server (its own
 process, like the registry) that answers with the same message, measured in the same run; the client parses
-both answers alike.
+both answers alike. The registry is measured twice in the same run, over TLS (the local CA's certificate, as the
+local run serves it) and in plaintext, two processes on one database loaded in turns (TLS, plaintext, TLS,
+plaintext, a quarter of the time each), and `tls_ratio` is TLS calls/s over plaintext calls/s. `ratio_to_bare` is
+the plaintext registry's, as before TLS was measured.
 
     ./linli bench get_member [--seconds 20] [--concurrency 32] [--quick]
 
@@ -14,13 +17,14 @@ import argparse
 import asyncio
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import registry_pb2_grpc
 
-from bench._harness import bare_server, emit, main, platform_on, ratio, run_load, servers
+from bench._harness import Load, bare_server, emit, main, platform_on, ratio, run_load, servers
 from bench.import_members import admin_metadata, make_tree, messages, stream, synthetic_rows
 
 BARE_METHOD = "/bench.Bare/Get"
@@ -74,10 +78,24 @@ async def benchmark() -> None:
             sample = await stub.GetMember(reg.GetMemberRequest(member_id=ids[0]), metadata=metadata)
             size = sample.ByteSize()
 
-            async def get_member(i: int) -> None:
-                await stub.GetMember(reg.GetMemberRequest(member_id=ids[i % len(ids)]), metadata=metadata, timeout=10)
+            # The same registry's code in plaintext beside it: its TLS variables set empty.
+            plain_process = stack.start_process(
+                "registry", "registry-plaintext", LINLI_TLS_CERT_FILE="", LINLI_TLS_KEY_FILE="", LINLI_TLS_CA_FILE=""
+            )
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{plain_process.ports['grpc']}") as plain_channel:
+                plain_stub = registry_pb2_grpc.RegistryServiceStub(plain_channel)
 
-            ours = await run_load(get_member, args.concurrency, seconds)
+                def caller(on: registry_pb2_grpc.RegistryServiceStub) -> Callable[[int], Awaitable[None]]:
+                    async def get_member(i: int) -> None:
+                        request = reg.GetMemberRequest(member_id=ids[i % len(ids)])
+                        await on.GetMember(request, metadata=metadata, timeout=10)
+
+                    return get_member
+
+                ours, plaintext = Load(), Load()
+                for _ in range(2):
+                    ours.add(await run_load(caller(stub), args.concurrency, seconds / 4))
+                    plaintext.add(await run_load(caller(plain_stub), args.concurrency, seconds / 4))
 
         bare = bare_server(
             "bare-registry",
@@ -106,9 +124,12 @@ async def benchmark() -> None:
         seconds=seconds,
         concurrency=args.concurrency,
         response_bytes=size,
+        tls=True,
         **ours.summary("get_member"),
+        **plaintext.summary("get_member_plaintext"),
+        tls_ratio=ratio(ours.calls_per_second, plaintext.calls_per_second),
         **baseline.summary("bare_grpc"),
-        ratio_to_bare=ratio(ours.calls_per_second, baseline.calls_per_second),
+        ratio_to_bare=ratio(plaintext.calls_per_second, baseline.calls_per_second),
     )
 
 

@@ -122,8 +122,11 @@ class LocalStack:
         return self.certificates.ca_file if self.tls and self.certificates else None
 
     def channel(self, port: int) -> grpc.aio.Channel:
-        """A channel to one of the stack's gRPC ports on loopback, over TLS when the stack takes TLS."""
-        return open_channel(f"127.0.0.1:{port}", self.ca_file)
+        """A channel to one of the stack's gRPC ports on loopback, over TLS when the stack takes TLS (presenting the
+        stack's certificate to a service that asks for a client certificate)."""
+        if self.tls and self.certificates:
+            return grpc.aio.secure_channel(f"127.0.0.1:{port}", self.certificates.credentials())
+        return grpc.aio.insecure_channel(f"127.0.0.1:{port}")
 
     def start_postgres(self) -> None:
         if self.database_url:
@@ -206,7 +209,9 @@ class LocalStack:
             try:
                 child.wait_listening(ports)
                 if "grpc" in ports:
-                    wait_until_serving(ports["grpc"], child, ca_file=self.ca_file)
+                    # Over TLS unless this one was told to serve plaintext (its certificate variable set empty).
+                    serves_tls = self.tls and bool(env.get("LINLI_TLS_CERT_FILE"))
+                    wait_until_serving(ports["grpc"], child, certificates=self.certificates if serves_tls else None)
             except BaseException:
                 child.stop()
                 raise
@@ -248,14 +253,18 @@ def open_channel(address: str, ca_file: Path | None) -> grpc.aio.Channel:
 
 
 def wait_until_serving(
-    port: int, child: ChildProcess | None = None, timeout: float = 60.0, *, ca_file: Path | None = None
+    port: int,
+    child: ChildProcess | None = None,
+    timeout: float = 60.0,
+    *,
+    certificates: LocalCertificates | None = None,
 ) -> None:
-    """Polls the standard health check until the server reports SERVING (over TLS when given its CA)."""
+    """Polls the standard health check until the server reports SERVING (over TLS when given the certificates)."""
     deadline = time.monotonic() + timeout
     address = f"127.0.0.1:{port}"
     opened = (
-        grpc.secure_channel(address, grpc.ssl_channel_credentials(ca_file.read_bytes()))
-        if ca_file is not None
+        grpc.secure_channel(address, certificates.credentials())
+        if certificates is not None
         else grpc.insecure_channel(address)
     )
     with opened as channel:
