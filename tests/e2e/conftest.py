@@ -49,7 +49,7 @@ async def stack(
 
 @pytest.fixture(scope="session")
 async def api(stack: LocalStack) -> AsyncIterator[Api]:
-    async with connect(stack.ports, stack.secrets.auth_secret) as client:
+    async with connect(stack.ports, stack.secrets.auth_secret, stack.ca_file) as client:
         yield client
 
 
