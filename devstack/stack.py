@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -21,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from devstack.certificates import LocalCertificates
 from devstack.ports import ATTEMPTS, on_free_ports, pick
 from devstack.postgres import EmbeddedPostgres
+from devstack.postgres_front import start_front
 from devstack.processes import ChildProcess
 from devstack.temporal import start_dev_server
 
@@ -105,6 +107,7 @@ class LocalStack:
     tls: bool = True
     certificates: LocalCertificates | None = None
     postgres: EmbeddedPostgres | None = None
+    postgres_front: ChildProcess | None = None
     temporal: ChildProcess | None = None
     processes: dict[str, ChildProcess] = field(default_factory=dict)
 
@@ -131,17 +134,25 @@ class LocalStack:
     def start_postgres(self) -> None:
         if self.database_url:
             return
+        public_port = self.ports.postgres if self.fixed_ports else None
         self.postgres = EmbeddedPostgres(
             self.home / "postgres",
             self.secrets.postgres_password,
-            self.ports.postgres if self.fixed_ports else None,
+            None if self.tls else public_port,  # behind the TLS front, Postgres itself listens where it may
             durable=self.durable,
         )
         self.postgres.start()
         assert self.postgres.port is not None  # start() set it
-        self.ports = replace(self.ports, postgres=self.postgres.port)
         self.postgres.create_database("linli")
         self.database_url = self.postgres.url("linli")
+        if self.tls and self.certificates:
+            self.postgres_front = start_front(
+                self.postgres.port, self.certificates, self.logs / "postgres-tls.log", public_port
+            )
+            self.database_url = verify_full(
+                self.database_url, self.postgres_front.ports["postgres"], self.certificates.ca_file
+            )
+        self.ports = replace(self.ports, postgres=urlsplit(self.database_url).port or 0)
 
     def start_temporal(self) -> None:
         if self.temporal_address:
@@ -241,8 +252,19 @@ class LocalStack:
         if self.temporal is not None:
             self.temporal.stop()
             self.temporal = None
+        if self.postgres_front is not None:
+            self.postgres_front.stop()
+            self.postgres_front = None
         if self.postgres is not None:
             self.postgres.stop()
+
+
+def verify_full(url: str, port: int, ca_file: Path) -> str:
+    """The database URL on another port, its server checked against the CA and the host name (sslmode=verify-full)."""
+    parts = urlsplit(url)
+    netloc = f"{parts.netloc.rpartition(':')[0]}:{port}"
+    query = urlencode({"sslmode": "verify-full", "sslrootcert": str(ca_file)}, safe="/")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def open_channel(address: str, ca_file: Path | None) -> grpc.aio.Channel:
