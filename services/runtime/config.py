@@ -235,6 +235,8 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     tls: TlsSettings = field(default_factory=TlsSettings)
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
+    # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
+    health_port: int = 0
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
@@ -392,6 +394,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         alerts=_alert_settings(env),
         tls=_tls_settings(env),
         temporal_tls=_temporal_tls(env),
+        health_port=_int(env, "LINLI_HEALTH_PORT", 0),
         wish_limits=WishLimits(
             review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),

@@ -111,6 +111,7 @@ class ServiceHost:
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
         )
+        self._health_server: grpc.aio.Server | None = None
         self._ready = False
         self._background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -140,6 +141,8 @@ class ServiceHost:
         else:
             port = self.server.add_insecure_port(address)
         await self.server.start()
+        if self.settings.health_port:
+            await self._serve_health_in_plaintext()
         log.info(
             "listening",
             extra={
@@ -158,6 +161,16 @@ class ServiceHost:
         await self._stopping.wait()
         starting.cancel()
         await self._drain()
+
+    async def _serve_health_in_plaintext(self) -> None:
+        """The health check alone on a plaintext port of its own: Kubernetes' gRPC probes speak no TLS. It tells only
+        SERVING or NOT_SERVING; every other call needs the main port."""
+        self._health_server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._health_server)
+        address = f"{self.settings.grpc_host}:{self.settings.health_port}"
+        self._health_server.add_insecure_port(address)
+        await self._health_server.start()
+        log.info("health check listening", extra={"address": address})
 
     async def _become_ready(self, service_names: Sequence[str]) -> None:
         await self.pool
@@ -192,6 +205,8 @@ class ServiceHost:
         await self.health.enter_graceful_shutdown()
         SERVICE_READY.labels(self.settings.service).set(0)
         await self.server.stop(grace)
+        if self._health_server is not None:
+            await self._health_server.stop(None)
         self._ready = False
         for task in self._tasks:
             task.cancel()
