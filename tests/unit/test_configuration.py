@@ -8,9 +8,11 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from devstack.certificates import LocalCertificates
 from devstack.stack import REPO, Secrets
 from services.runtime.config import ConfigError, load_settings, parse_data_keys, parse_duration
 
@@ -121,3 +123,56 @@ def test_durations_and_key_lists_parse() -> None:
     key = base64.b64encode(b"k" * 32).decode()
     keys, active = parse_data_keys("X", f"new:{key}, old:{key}")
     assert active == "new" and set(keys) == {"new", "old"}
+
+
+@pytest.fixture
+def authority(tmp_path: Path) -> LocalCertificates:
+    return LocalCertificates.load_or_create(tmp_path / "tls")
+
+
+def test_tls_files_are_read_at_start_and_the_key_stays_out_of_the_settings_repr(authority: LocalCertificates) -> None:
+    settings = load_settings("registry", _env(**authority.environment(client_ca=True)))
+    assert settings.tls.cert_chain == authority.cert_file.read_bytes() and settings.tls.enabled
+    assert settings.tls.ca == settings.tls.client_ca == authority.ca_file.read_bytes()
+    assert settings.tls.private_key == authority.key_file.read_bytes()
+    assert b"PRIVATE KEY" not in repr(settings).encode() and "PRIVATE KEY" not in repr(settings)
+    assert not load_settings("registry", _env()).tls.enabled  # plaintext unless configured
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"LINLI_TLS_CERT_FILE": "cert"}, "LINLI_TLS_CERT_FILE and LINLI_TLS_KEY_FILE"),
+        ({"LINLI_TLS_KEY_FILE": "key"}, "LINLI_TLS_CERT_FILE and LINLI_TLS_KEY_FILE"),
+        ({"LINLI_TLS_CA_FILE": "/nonexistent/ca.pem"}, "LINLI_TLS_CA_FILE: cannot read /nonexistent/ca.pem"),
+        ({"LINLI_TLS_CA_FILE": "key"}, "LINLI_TLS_CA_FILE: "),
+        ({"LINLI_TLS_CLIENT_CA_FILE": "ca"}, "LINLI_TLS_CLIENT_CA_FILE: "),
+        ({"TEMPORAL_TLS_CERT_FILE": "cert"}, "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE"),
+        ({"TEMPORAL_TLS": "maybe"}, "TEMPORAL_TLS: 'maybe'"),
+        ({"DATABASE_URL": "postgresql://u@h/d?sslmode=verify"}, "DATABASE_URL: sslmode 'verify'"),
+        ({"DATABASE_URL": "postgresql://u@h/d?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"}, "sslrootcert"),
+    ],
+)
+def test_a_tls_mistake_is_one_line_naming_the_variable_and_exit_code_2(
+    authority: LocalCertificates, variables: dict[str, str], named: str
+) -> None:
+    files = {"cert": authority.cert_file, "key": authority.key_file, "ca": authority.ca_file}
+    env = {name: str(files.get(value, value)) for name, value in variables.items()}
+    result = _run("services.registry", **{**GOOD, **env})
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert named in line and "Traceback" not in result.stderr
+
+
+def test_temporal_tls_is_on_with_a_ca_or_an_api_key_and_can_be_forced_off(authority: LocalCertificates) -> None:
+    assert not load_settings("worker", _env()).temporal_tls.enabled
+    with_ca = load_settings("worker", _env(TEMPORAL_TLS_CA_FILE=str(authority.ca_file)))
+    assert with_ca.temporal_tls.enabled and with_ca.temporal_tls.ca == authority.ca_file.read_bytes()
+    keyed = load_settings("worker", _env(TEMPORAL_API_KEY="k-123"))
+    assert keyed.temporal_tls.enabled and keyed.temporal_tls.api_key == "k-123" and "k-123" not in repr(keyed)
+    assert not load_settings("worker", _env(TEMPORAL_API_KEY="k", TEMPORAL_TLS="false")).temporal_tls.enabled
+
+
+def test_a_verify_full_database_url_with_a_readable_ca_is_taken_as_it_is(authority: LocalCertificates) -> None:
+    url = f"postgresql://linli@db.example:5432/linli?sslmode=verify-full&sslrootcert={authority.ca_file}"
+    assert load_settings("registry", _env(DATABASE_URL=url)).database_url == url
