@@ -38,7 +38,8 @@ def _error(code: str, message: str) -> bytes:
     return b"E" + struct.pack("!i", len(body) + 4) + body
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copies one direction of a connection until it ends, then closes the other side."""
     try:
         while data := await reader.read(65536):
             writer.write(data)
@@ -98,7 +99,7 @@ class Front:
             return
         if first:
             up_writer.write(first)
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
 def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
