@@ -73,7 +73,11 @@ STACK_VARIABLES = frozenset(
 
 def configuration_from(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """The configuration variables to pass on to every process, and those set that the local run sets itself."""
-    named = {k: v for k, v in environ.items() if k.startswith("LINLI_") or k == "TEMPORAL_NAMESPACE"}
+    named = {
+        k: v
+        for k, v in environ.items()
+        if k.startswith(("LINLI_", "TEMPORAL_TLS", "TEMPORAL_API_KEY")) or k == "TEMPORAL_NAMESPACE"
+    }
     return {k: v for k, v in named.items() if k not in STACK_VARIABLES}, sorted(set(named) & STACK_VARIABLES)
 
 

@@ -9,6 +9,7 @@ import base64
 import binascii
 import os
 import re
+import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -124,11 +125,24 @@ def _pem_file(env: Mapping[str, str], name: str, kind: str) -> bytes:
     return data
 
 
-def _tls_settings(env: Mapping[str, str]) -> TlsSettings:
-    cert = _pem_file(env, "LINLI_TLS_CERT_FILE", "CERTIFICATE")
-    key = _pem_file(env, "LINLI_TLS_KEY_FILE", "PRIVATE KEY")
+def _key_pair(env: Mapping[str, str], cert_name: str, key_name: str) -> tuple[bytes, bytes]:
+    """A certificate and its private key, both or neither, the key the certificate's (checked as TLS will use them)."""
+    cert = _pem_file(env, cert_name, "CERTIFICATE")
+    key = _pem_file(env, key_name, "PRIVATE KEY")
     if bool(cert) != bool(key):
-        raise ConfigError("LINLI_TLS_CERT_FILE and LINLI_TLS_KEY_FILE: set both (certificate and its key) or neither")
+        raise ConfigError(f"{cert_name} and {key_name}: set both (certificate and its key) or neither")
+    if cert:
+        try:  # an empty password: an encrypted key fails here instead of prompting for one
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(env[cert_name], env[key_name], password="")
+        except ssl.SSLError as exc:
+            raise ConfigError(
+                f"{key_name}: not an unencrypted private key of the certificate in {cert_name} ({exc.reason})"
+            ) from None
+    return cert, key
+
+
+def _tls_settings(env: Mapping[str, str]) -> TlsSettings:
+    cert, key = _key_pair(env, "LINLI_TLS_CERT_FILE", "LINLI_TLS_KEY_FILE")
     client_ca = _pem_file(env, "LINLI_TLS_CLIENT_CA_FILE", "CERTIFICATE")
     if client_ca and not cert:
         raise ConfigError(
@@ -161,12 +175,7 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _temporal_tls(env: Mapping[str, str]) -> TemporalTls:
-    cert = _pem_file(env, "TEMPORAL_TLS_CERT_FILE", "CERTIFICATE")
-    key = _pem_file(env, "TEMPORAL_TLS_KEY_FILE", "PRIVATE KEY")
-    if bool(cert) != bool(key):
-        raise ConfigError(
-            "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: set both (certificate and its key) or neither"
-        )
+    cert, key = _key_pair(env, "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE")
     ca = _pem_file(env, "TEMPORAL_TLS_CA_FILE", "CERTIFICATE")
     server_name = env.get("TEMPORAL_TLS_SERVER_NAME", "").strip()
     api_key = _secret(env, "TEMPORAL_API_KEY") or ""

@@ -147,6 +147,7 @@ def test_tls_files_are_read_at_start_and_the_key_stays_out_of_the_settings_repr(
         ({"LINLI_TLS_CA_FILE": "/nonexistent/ca.pem"}, "LINLI_TLS_CA_FILE: cannot read /nonexistent/ca.pem"),
         ({"LINLI_TLS_CA_FILE": "key"}, "LINLI_TLS_CA_FILE: "),
         ({"LINLI_TLS_CLIENT_CA_FILE": "ca"}, "LINLI_TLS_CLIENT_CA_FILE: "),
+        ({"LINLI_TLS_CERT_FILE": "cert", "LINLI_TLS_KEY_FILE": "ca-key"}, "LINLI_TLS_KEY_FILE: not an unencrypted"),
         ({"TEMPORAL_TLS_CERT_FILE": "cert"}, "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE"),
         ({"TEMPORAL_TLS": "maybe"}, "TEMPORAL_TLS: 'maybe'"),
         ({"DATABASE_URL": "postgresql://u@h/d?sslmode=verify"}, "DATABASE_URL: sslmode 'verify'"),
@@ -156,7 +157,12 @@ def test_tls_files_are_read_at_start_and_the_key_stays_out_of_the_settings_repr(
 def test_a_tls_mistake_is_one_line_naming_the_variable_and_exit_code_2(
     authority: LocalCertificates, variables: dict[str, str], named: str
 ) -> None:
-    files = {"cert": authority.cert_file, "key": authority.key_file, "ca": authority.ca_file}
+    files = {
+        "cert": authority.cert_file,
+        "key": authority.key_file,
+        "ca": authority.ca_file,
+        "ca-key": authority.ca_key_file,
+    }
     env = {name: str(files.get(value, value)) for name, value in variables.items()}
     result = _run("services.registry", **{**GOOD, **env})
     assert result.returncode == 2, result.stderr
