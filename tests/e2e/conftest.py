@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import reports_pb2_grpc
 from temporalio.client import Client
 
+from devstack.certificates import LocalCertificates
 from devstack.client import Api, connect
-from devstack.stack import LocalStack, Ports, Secrets
+from devstack.postgres_front import start_front
+from devstack.stack import LocalStack, Ports, Secrets, verify_full
 from tests.e2e.helpers.alerts import AlertPlatform, running_alert_platform
 from tests.helpers.databases import create_database, drop_database
 
@@ -29,21 +32,28 @@ LIMITS = {
 async def stack(
     postgres_server: str, temporal_dev_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[LocalStack]:
+    home = tmp_path_factory.mktemp("stack")
+    certificates = LocalCertificates.load_or_create(home / "tls")
+    # The stack's services reach their database over TLS with verify-full, as in the local run: through the TLS front
+    # (devstack/postgres_front.py) before the run's Postgres. Other tests' databases on it are reached directly.
+    front = start_front(urlsplit(postgres_server).port or 5432, certificates, home / "logs" / "postgres-tls.log", None)
     database = await create_database(postgres_server)
     platform = LocalStack(
-        home=tmp_path_factory.mktemp("stack"),
+        home=home,
         ports=Ports.pick(),
         secrets=Secrets.generate(),
-        database_url=database,
+        database_url=verify_full(database, front.ports["postgres"], certificates.ca_file),
         temporal_address=temporal_dev_server,
         durable=False,
         extra_env={**LIMITS, "LINLI_OUTBOX_POLL": "500ms", "LINLI_SHUTDOWN_GRACE": "5s"},
+        certificates=certificates,
     )
     try:
         platform.start()
         yield platform
     finally:
         platform.stop()
+        front.stop()
         await drop_database(postgres_server, database)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -11,8 +12,12 @@ from services.runtime.db import create_pool, migrate
 
 
 def _with_database(admin_url: str, database: str) -> str:
-    base, _, _ = admin_url.rpartition("/")
-    return f"{base}/{database}"
+    """The URL of another database on the same server, its parameters (sslmode, sslrootcert) kept."""
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{database}"))
+
+
+def database_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
 
 
 async def create_database(admin_url: str) -> str:
@@ -26,7 +31,7 @@ async def create_database(admin_url: str) -> str:
 
 
 async def drop_database(admin_url: str, url: str) -> None:
-    name = url.rpartition("/")[2]
+    name = database_of(url)
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'drop database if exists "{name}" with (force)')
