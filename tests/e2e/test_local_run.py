@@ -76,13 +76,16 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
         out = await _running(up)
         assert "LINLI_WISH_REVIEW_LIMIT=1s" in out and f"LINLI_NOTIFY_WEBHOOK_URL={gateway.url}" in out
         ports = {name: int(port) for name, port in re.findall(r"^  (\w+) +gRPC 127\.0\.0\.1:(\d+)", out, re.MULTILINE)}
+        ca_file = home / "tls" / "ca.pem"
+        assert f"grpcurl -cacert {ca_file}" in out  # TLS by default, and the way to call it shown
         for child in psutil.Process(up.pid).children(recursive=True):
             if "services.wishes" in child.cmdline() or "workflows.worker" in child.cmdline():
                 assert settings.items() <= child.environ().items()
+                assert child.environ()["LINLI_TLS_CA_FILE"] == str(ca_file)
 
         stack_ports = replace(Ports.pick(), **ports)
         auth_secret = Secrets.load_or_create(home / "secrets.json").auth_secret
-        async with connect(stack_ports, auth_secret, home / "tls" / "ca.pem") as api:
+        async with connect(stack_ports, auth_secret, ca_file) as api:
             data = await load_demo_data(api, say=lambda _: None)
             submitted = await api.wishes.SubmitWish(
                 wish.SubmitWishRequest(
