@@ -221,6 +221,12 @@ def watch(stack: LocalStack) -> None:
         if stack.temporal is not None and not stack.temporal.alive():
             print("\nlinli: the Temporal dev server exited unexpectedly", file=sys.stderr)
             return
+        if stack.postgres_front is not None and not stack.postgres_front.alive():
+            print(
+                f"\nlinli: Postgres' TLS front exited; its log ends:\n{stack.postgres_front.log_tail(2000)}",
+                file=sys.stderr,
+            )
+            return
 
 
 def demo(args: argparse.Namespace) -> int:
