@@ -166,6 +166,8 @@ async def test_the_csv_command_imports_a_file_and_names_bad_lines(api: Api, stac
         f"127.0.0.1:{stack.ports.grpc('registry')}",
         "--token",
         api.admin[0][1].removeprefix("Bearer "),
+        "--cacert",
+        str(stack.ca_file),
     ]
     env = {**os.environ, "PYTHONPATH": f"{repo}:{repo / 'protos'}"}
     done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
