@@ -96,7 +96,7 @@ async def benchmark() -> None:
         servers() as bench_servers,
         platform_on(bench_servers, ("registry", "wishes", "dispatch", "worker"), LINLI_TIMEZONE=ZONE) as stack,
     ):
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.grpc('registry')}") as channel:
             registry = registry_pb2_grpc.RegistryServiceStub(channel)
             reports = reports_pb2_grpc.ReportServiceStub(channel)

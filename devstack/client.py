@@ -13,20 +13,21 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from devstack.stack import SERVICES, Ports
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.token_keys import SigningKey
 
 Metadata = tuple[tuple[str, str], ...]
 
 
 @dataclass
 class Api:
-    auth_secret: str
+    issuer: SigningKey  # signs the tokens of the callers this client acts as
     registry: registry_pb2_grpc.RegistryServiceStub
     wishes: wishes_pb2_grpc.WishServiceStub
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
 
     def token(self, role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "linli-dev") -> Metadata:
         """Call metadata carrying a token for the given caller, valid for an hour."""
-        return (("authorization", f"Bearer {issue_token(self.auth_secret, subject, role, scope, 3600)}"),)
+        return (("authorization", f"Bearer {issue_token(self.issuer, subject, role, scope, 3600)}"),)
 
     @property
     def admin(self) -> Metadata:
@@ -34,11 +35,11 @@ class Api:
 
 
 @asynccontextmanager
-async def connect(ports: Ports, auth_secret: str) -> AsyncIterator[Api]:
+async def connect(ports: Ports, issuer: SigningKey) -> AsyncIterator[Api]:
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{ports.grpc(service)}") for service in SERVICES]
     try:
         yield Api(
-            auth_secret,
+            issuer,
             registry_pb2_grpc.RegistryServiceStub(channels[0]),
             wishes_pb2_grpc.WishServiceStub(channels[1]),
             dispatch_pb2_grpc.DispatchServiceStub(channels[2]),

@@ -29,7 +29,7 @@ GRPC_APIS = {"registry": "services.registry", "wishes": "services.wishes", "disp
 PROCESSES = {**GRPC_APIS, "worker": "workflows.worker"}
 SECRET_NAME = "linli-secrets"
 SECRET_MOUNT = "/var/run/secrets/linli"
-SECRET_KEYS = {"auth-secret", "data-keys", "lookup-key", "database-password"}
+SECRET_KEYS = {"token-keys", "data-keys", "lookup-key", "database-password"} | {f"signing-key-{p}" for p in PROCESSES}
 # Names of settings that hold secrets; only their *_FILE form, a path, may appear as a literal.
 SECRET_NAME_PATTERN = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|_KEYS)$")
 
@@ -302,7 +302,9 @@ def test_secret_files_are_mounted_where_the_settings_read_them(tree: str) -> Non
         assert set(files.values()) <= SECRET_KEYS, name
 
         file_settings = {key: value for key, value in environment(tree, deployment).items() if key.endswith("_FILE")}
-        assert "LINLI_AUTH_SECRET_FILE" in file_settings, name
+        assert {"LINLI_TOKEN_KEYS_FILE", "LINLI_SIGNING_KEY_FILE"} <= set(file_settings), name
+        # Each process holds its own signing key and no other: the worker's makes no admin tokens.
+        assert files["signing-key"] == f"signing-key-{name}", name
         for setting, path in file_settings.items():
             folder, _, file = path.rpartition("/")
             assert folder == SECRET_MOUNT and file in files, f"{name} {setting}={path} is not a mounted key"

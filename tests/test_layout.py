@@ -43,7 +43,9 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_no_hand_written_source_file_is_over_500_lines() -> None:
-    long = {str(p.relative_to(REPO)): n for p in _tracked_python() if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(REPO)): n for p in _tracked_python() if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}
 
 

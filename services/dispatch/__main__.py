@@ -39,10 +39,10 @@ async def serve(settings: Settings) -> None:
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     wishes = wishes_pb2_grpc.WishServiceStub(
-        service_channel(settings.wishes_address, settings.auth_secret, settings.service)
+        service_channel(settings.wishes_address, settings.signing_key, settings.service, settings.token_policy)
     )
     registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service)
+        service_channel(settings.registry_address, settings.signing_key, settings.service, settings.token_policy)
     )
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)

@@ -16,11 +16,17 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.runtime.auth import TokenPolicy
+from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set, parse_signing_key
+
 # Fixed default ports of the local run (the README lists them).
 GRPC_PORTS = {"registry": 50051, "wishes": 50052, "dispatch": 50053}
 METRICS_PORTS = {"registry": 9101, "wishes": 9102, "dispatch": 9103, "worker": 9104}
 # Only these hold personal data, so only they need the encryption and look-up keys.
 SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes", "dispatch"})
+# These call other services, so they sign their own (service-only) tokens; the registry signs only when it issues
+# calling systems' credentials.
+SIGNING_PROCESSES = frozenset({"wishes", "dispatch", "worker"})
 
 
 class ConfigError(ValueError):
@@ -106,7 +112,11 @@ class Settings:
     registry_address: str
     wishes_address: str
     dispatch_address: str
-    auth_secret: str = field(repr=False)
+    # The public keys every token is verified with, and what a token must carry besides (issuer, audience, lifetime).
+    token_keys: KeySet
+    token_policy: TokenPolicy
+    # This process's own private key: service-only for the services and the worker; None where nothing is signed.
+    signing_key: SigningKey | None = field(repr=False)
     # Encryption keys for personal data at rest by key id; the active one encrypts, all decrypt.
     # Empty for processes that hold no personal data.
     data_keys: dict[str, bytes] = field(repr=False)
@@ -241,13 +251,46 @@ def _timezone(env: Mapping[str, str]) -> str:
     return zone
 
 
+def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKey | None]:
+    retired = "LINLI_AUTH_SECRET"
+    if retired in env or f"{retired}_FILE" in env:
+        raise ConfigError(
+            "LINLI_AUTH_SECRET: replaced by LINLI_TOKEN_KEYS (public keys) and LINLI_SIGNING_KEY (this process's "
+            "private key); see docs/upgrades.md"
+        )
+    text = _secret(env, "LINLI_TOKEN_KEYS")
+    if not text:
+        raise ConfigError("LINLI_TOKEN_KEYS (or LINLI_TOKEN_KEYS_FILE) is required: the public keys of tokens (JWKS)")
+    try:
+        keys = parse_key_set(text)
+    except BadKey as exc:
+        raise ConfigError(f"LINLI_TOKEN_KEYS: {exc}") from exc
+    text = _secret(env, "LINLI_SIGNING_KEY")
+    if not text:
+        if service in SIGNING_PROCESSES:
+            raise ConfigError(f"LINLI_SIGNING_KEY (or LINLI_SIGNING_KEY_FILE) is required: {service} calls services")
+        return keys, None
+    try:
+        signing = parse_signing_key(text)
+    except BadKey as exc:
+        raise ConfigError(f"LINLI_SIGNING_KEY: {exc}") from exc
+    public = keys.get(signing.kid)
+    if public is None or public.key.public_bytes_raw() != signing.public.key.public_bytes_raw():
+        raise ConfigError(f"LINLI_SIGNING_KEY: key {signing.kid} is not in LINLI_TOKEN_KEYS, so no one would trust it")
+    if service in SIGNING_PROCESSES and public.roles != {"service"}:
+        raise ConfigError(
+            f"LINLI_SIGNING_KEY: {service} signs only as service; key {signing.kid} may sign for "
+            f"{', '.join(sorted(public.roles))}"
+        )
+    # What the key may sign for is what the public key set says, not what the private copy claims.
+    return keys, SigningKey(signing.kid, public.roles, signing.key)
+
+
 def load_settings(service: str, env: Mapping[str, str] | None = None) -> Settings:
     """Reads the settings of one process: 'registry', 'wishes', 'dispatch' or 'worker'."""
     env = os.environ if env is None else env
 
-    auth_secret = _secret(env, "LINLI_AUTH_SECRET")
-    if not auth_secret or len(auth_secret) < 32:
-        raise ConfigError("LINLI_AUTH_SECRET (or LINLI_AUTH_SECRET_FILE) must hold at least 32 characters")
+    token_keys, signing_key = _token_keys(env, service)
     data_keys: dict[str, bytes] = {}
     active, lookup_key = "", b""
     if service in SERVICES_WITH_PERSONAL_DATA:
@@ -268,7 +311,13 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         registry_address=env.get("LINLI_REGISTRY_ADDRESS", f"127.0.0.1:{GRPC_PORTS['registry']}"),
         wishes_address=env.get("LINLI_WISHES_ADDRESS", f"127.0.0.1:{GRPC_PORTS['wishes']}"),
         dispatch_address=env.get("LINLI_DISPATCH_ADDRESS", f"127.0.0.1:{GRPC_PORTS['dispatch']}"),
-        auth_secret=auth_secret,
+        token_keys=token_keys,
+        token_policy=TokenPolicy(
+            issuer=env.get("LINLI_TOKEN_ISSUER") or "linli",
+            audience=env.get("LINLI_TOKEN_AUDIENCE") or "linli",
+            max_lifetime_seconds=int(_duration(env, "LINLI_TOKEN_MAX_LIFETIME", "400d").total_seconds()),
+        ),
+        signing_key=signing_key,
         data_keys=data_keys,
         active_data_key=active,
         lookup_key=lookup_key,

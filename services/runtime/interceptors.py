@@ -183,8 +183,10 @@ else:
 
 
 class CallInterceptor(_ServerInterceptor):
-    def __init__(self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule]) -> None:
-        self.tokens = auth.TokenVerifier(auth_secret)
+    def __init__(
+        self, tokens: auth.TokenVerifier, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule]
+    ) -> None:
+        self.tokens = tokens
         self.is_ready = is_ready
         self.rules = rules  # the authorisation table's rules of this server's methods
         # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and

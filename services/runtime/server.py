@@ -21,7 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from services.runtime import access, paging
+from services.runtime import access, auth, paging
 from services.runtime.config import Settings
 from services.runtime.db import create_pool, migrate, wait_for_database
 from services.runtime.interceptors import CallInterceptor
@@ -102,8 +102,9 @@ class ServiceHost:
         self.migrations = migrations
         self.pool: asyncpg.Pool = create_pool(settings.database_url, schema, settings.db_pool_max)
         self.health = HealthServicer()
+        self.tokens = auth.TokenVerifier(settings.token_keys, settings.token_policy)
         self.server = grpc.aio.server(
-            interceptors=[CallInterceptor(settings.auth_secret, self.is_ready, rules=rules)],
+            interceptors=[CallInterceptor(self.tokens, self.is_ready, rules=rules)],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),

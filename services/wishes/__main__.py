@@ -30,7 +30,7 @@ async def serve(settings: Settings) -> None:
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
     temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, lazy=True)
     registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service)
+        service_channel(settings.registry_address, settings.signing_key, settings.service, settings.token_policy)
     )
     store = WishStore(host.pool)
     relay = TransitionRelay(host.pool, temporal, settings)

@@ -50,7 +50,7 @@ async def stack(
 
 @pytest.fixture(scope="session")
 async def api(stack: LocalStack) -> AsyncIterator[Api]:
-    async with connect(stack.ports, stack.secrets.auth_secret) as client:
+    async with connect(stack.ports, stack.secrets.issuer) as client:
         yield client
 
 

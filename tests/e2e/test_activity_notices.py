@@ -63,7 +63,10 @@ async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_h
 ) -> None:
     community = await make_community(api)
     address = f"127.0.0.1:{stack.ports.dispatch}"
-    async with grpc.aio.insecure_channel(address) as plain, service_channel(address, api.auth_secret, "worker") as ch:
+    async with (
+        grpc.aio.insecure_channel(address) as plain,
+        service_channel(address, stack.secrets.signing_key("worker"), "worker") as ch,
+    ):
         activities = activities_pb2_grpc.ActivityServiceStub(plain)
         proposed = await activities.ProposeActivity(proposal(community), metadata=api.admin)
         activity_id = proposed.activity.id

@@ -54,7 +54,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def admin_token(stack: LocalStack) -> str:
-    return issue_token(stack.secrets.auth_secret, "linli-dev", Role.ADMIN, WHOLE_DEPLOYMENT, 300)
+    return issue_token(stack.secrets.issuer, "linli-dev", Role.ADMIN, WHOLE_DEPLOYMENT, 300)
 
 
 def test_the_grpcurl_binary_runs() -> None:
