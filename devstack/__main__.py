@@ -25,6 +25,8 @@ from devstack.demo_data import load_demo_data
 from devstack.keys import add_parser as add_keys_parser
 from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets
+from devstack.systems import add_parser as add_systems_parser
+from devstack.systems import systems
 from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
 from services.runtime.config import ConfigError, load_settings
 from services.runtime.enums import name_of
@@ -131,7 +133,7 @@ def up(args: argparse.Namespace) -> int:
             step(process, lambda p=process: stack.start_process(p))
 
         async def load() -> None:
-            async with connect(stack.ports, secrets.issuer) as api:
+            async with connect(stack.ports, secrets) as api:
                 await load_demo_data(api)
 
         asyncio.run(load())
@@ -215,7 +217,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 async def _demo(secrets: Secrets, ports: Ports) -> int:
-    async with connect(ports, secrets.issuer) as api:
+    async with connect(ports, secrets) as api:
         try:
             data = await load_demo_data(api, say=lambda _: None)
         except grpc.aio.AioRpcError as error:
@@ -445,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     token_parser.add_argument("--audience", default=DEFAULT_POLICY.audience, help="with --key: LINLI_TOKEN_AUDIENCE")
     token_parser.set_defaults(run=token)
     add_keys_parser(commands)
+    add_systems_parser(commands).set_defaults(
+        run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
+    )
     commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)
     bench_parser.add_argument("name", nargs="?")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import grpc
 from linli.dispatch.v1 import dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2_grpc
+from linli.registry.v1 import registry_pb2_grpc, systems_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
-from devstack.stack import SERVICES, Ports
+from devstack.stack import SERVICES, Ports, Secrets
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 from services.runtime.token_keys import SigningKey
 
@@ -20,14 +20,21 @@ Metadata = tuple[tuple[str, str], ...]
 
 @dataclass
 class Api:
-    issuer: SigningKey  # signs the tokens of the callers this client acts as
+    issuer: SigningKey  # signs the tokens of the people and systems this client acts as
+    service_key: SigningKey  # signs its `service` tokens (a process's own key)
     registry: registry_pb2_grpc.RegistryServiceStub
     wishes: wishes_pb2_grpc.WishServiceStub
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
+    systems: systems_pb2_grpc.CallingSystemServiceStub  # calling systems' credentials, on the registry
 
     def token(self, role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "linli-dev") -> Metadata:
         """Call metadata carrying a token for the given caller, valid for an hour."""
-        return (("authorization", f"Bearer {issue_token(self.issuer, subject, role, scope, 3600)}"),)
+        return (
+            (
+                "authorization",
+                f"Bearer {issue_token(self.service_key if role is Role.SERVICE else self.issuer, subject, role, scope, 3600)}",
+            ),
+        )
 
     @property
     def admin(self) -> Metadata:
@@ -35,14 +42,16 @@ class Api:
 
 
 @asynccontextmanager
-async def connect(ports: Ports, issuer: SigningKey) -> AsyncIterator[Api]:
+async def connect(ports: Ports, secrets: Secrets) -> AsyncIterator[Api]:
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{ports.grpc(service)}") for service in SERVICES]
     try:
         yield Api(
-            issuer,
+            secrets.issuer,
+            secrets.signing_key("worker"),
             registry_pb2_grpc.RegistryServiceStub(channels[0]),
             wishes_pb2_grpc.WishServiceStub(channels[1]),
             dispatch_pb2_grpc.DispatchServiceStub(channels[2]),
+            systems_pb2_grpc.CallingSystemServiceStub(channels[0]),
         )
     finally:
         for channel in channels:

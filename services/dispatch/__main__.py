@@ -22,6 +22,7 @@ from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.metrics import refresh_dispatch_gauges
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
+from services.runtime import revocations
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
@@ -41,9 +42,11 @@ async def serve(settings: Settings) -> None:
     wishes = wishes_pb2_grpc.WishServiceStub(
         service_channel(settings.wishes_address, settings.signing_key, settings.service, settings.token_policy)
     )
-    registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.signing_key, settings.service, settings.token_policy)
+    to_registry = service_channel(
+        settings.registry_address, settings.signing_key, settings.service, settings.token_policy
     )
+    registry = registry_pb2_grpc.RegistryServiceStub(to_registry)
+    host.read_revocations_from(revocations.from_registry(to_registry))
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)
     zone = ZoneInfo(settings.timezone)

@@ -20,7 +20,7 @@ from typing import Any
 
 import jwt
 
-from services.runtime.errors import Unauthenticated
+from services.runtime.errors import Unauthenticated, Unavailable
 from services.runtime.token_keys import ALGORITHM, KeySet, SigningKey
 
 WHOLE_DEPLOYMENT = "*"
@@ -36,6 +36,15 @@ class Role(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Quota:
+    """What one calling system may ask of each replica; a 0 takes the deployment's default."""
+
+    calls_per_second: float = 0.0
+    burst: int = 0
+    max_streams: int = 0
+
+
+@dataclass(frozen=True)
 class Caller:
     subject: str
     role: Role
@@ -43,6 +52,7 @@ class Caller:
     token_id: str = ""
     credential: str = ""  # a calling system's credential id ("" for other callers)
     methods: frozenset[str] | None = None  # the methods a calling system's credential names (None: not narrowed)
+    quota: Quota | None = None  # a calling system's quota (None: the deployment's default)
 
     @property
     def key(self) -> str:
@@ -85,12 +95,14 @@ def issue_token(
     token_id: str = "",
     credential: str = "",
     methods: Sequence[str] | None = None,
+    issued_at: int | None = None,
     extra_claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """A token signed with `key`, which must be one that may sign for `role`."""
+    """A token signed with `key`, which must be one that may sign for `role`. Given the same arguments and
+    `issued_at`, it is the same token (Ed25519 signatures are deterministic)."""
     if role.value not in key.roles:
         raise ValueError(f"key {key.kid} may not sign tokens for role {role.value}")
-    now = int(time.time())
+    now = int(time.time()) if issued_at is None else issued_at
     claims: dict[str, Any] = {
         **(extra_claims or {}),
         "iss": policy.issuer,
@@ -110,17 +122,34 @@ def issue_token(
 
 
 class Revocations:
-    """Token ids refused from a moment on (a revoked or rotated credential's tokens), as last read."""
+    """Token ids refused from a moment on (a revoked or rotated credential's tokens), as last read.
 
-    def __init__(self) -> None:
+    A calling system's token is accepted only while the list is fresh (read within `max_age` seconds): a process that
+    cannot read it answers UNAVAILABLE to credential tokens rather than let a revoked one through."""
+
+    def __init__(self, max_age: float = 60.0) -> None:
+        self.max_age = max_age
         self._from: dict[str, float] = {}
+        self._read_at: float | None = None
 
-    def replace(self, entries: Mapping[str, float]) -> None:
+    def replace(self, entries: Mapping[str, float], read_at: float | None = None) -> None:
         self._from = dict(entries)
+        self._read_at = time.time() if read_at is None else read_at
 
     def revoked(self, token_id: str, now: float) -> bool:
         since = self._from.get(token_id)
         return since is not None and now >= since
+
+    def fresh(self, now: float) -> bool:
+        return self._read_at is not None and now - self._read_at <= self.max_age
+
+
+class Revoked(Unauthenticated):
+    """A revoked token was used: the refusal names the caller, so it can be audited."""
+
+    def __init__(self, caller: Caller) -> None:
+        super().__init__("the bearer token has been revoked")
+        self.caller = caller
 
 
 def _verified(keys: KeySet, policy: TokenPolicy, token: str) -> tuple[Caller, float]:
@@ -172,6 +201,11 @@ def _verified(keys: KeySet, policy: TokenPolicy, token: str) -> tuple[Caller, fl
     methods = claims.get("methods")
     if methods is not None and not (isinstance(methods, list) and all(isinstance(m, str) for m in methods)):
         raise Unauthenticated("the bearer token's methods are not a list of method names")
+    quota = claims.get("quota")
+    if quota is not None:
+        if not (isinstance(quota, list) and len(quota) == 3 and all(isinstance(q, int | float) for q in quota)):
+            raise Unauthenticated("the bearer token's quota is not [calls per second, burst, streams]")
+        quota = Quota(float(quota[0]), int(quota[1]), int(quota[2]))
     caller = Caller(
         subject=str(claims["sub"]),
         role=role,
@@ -179,6 +213,7 @@ def _verified(keys: KeySet, policy: TokenPolicy, token: str) -> tuple[Caller, fl
         token_id=str(claims["jti"]),
         credential=str(claims.get("cred", "")),
         methods=None if methods is None else frozenset(methods),
+        quota=quota,
     )
     return caller, float(expires)
 
@@ -228,7 +263,11 @@ class TokenVerifier:
                 self._verified.clear()
             self._verified[token] = (caller, expires)
         if self.revocations.revoked(caller.token_id, now):
-            raise Unauthenticated("the bearer token has been revoked")
+            raise Revoked(caller)
+        if caller.credential and not self.revocations.fresh(now):
+            raise Unavailable(
+                f"the revoked credentials could not be read in the last {self.revocations.max_age:g} s; retry shortly"
+            )
         return caller
 
 

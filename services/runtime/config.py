@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.runtime.auth import TokenPolicy
+from services.runtime.auth import Quota, TokenPolicy
 from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set, parse_signing_key
 
 # Fixed default ports of the local run (the README lists them).
@@ -117,6 +117,10 @@ class Settings:
     token_policy: TokenPolicy
     # This process's own private key: service-only for the services and the worker; None where nothing is signed.
     signing_key: SigningKey | None = field(repr=False)
+    # What one calling system may ask of each replica unless its credential says otherwise.
+    system_quota: Quota
+    # How often every service reads the revoked tokens (a revoked credential is refused within a minute).
+    revocation_refresh: timedelta
     # Encryption keys for personal data at rest by key id; the active one encrypts, all decrypt.
     # Empty for processes that hold no personal data.
     data_keys: dict[str, bytes] = field(repr=False)
@@ -202,6 +206,25 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name}: must be 1 or more, got {value}")
     return value
+
+
+def _revocation_refresh(env: Mapping[str, str]) -> timedelta:
+    every = _duration(env, "LINLI_REVOCATION_REFRESH", "10s")
+    if not timedelta(seconds=1) <= every <= timedelta(seconds=30):
+        raise ConfigError("LINLI_REVOCATION_REFRESH: must lie between 1s and 30s (revoked tokens go within a minute)")
+    return every
+
+
+def _system_quota(env: Mapping[str, str]) -> Quota:
+    name = "LINLI_SYSTEM_CALLS_PER_SECOND"
+    raw = env.get(name) or "50"
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a number of calls a second") from None
+    if not 0 < rate <= 10_000:
+        raise ConfigError(f"{name}: must lie above 0 and at most 10000, got {raw}")
+    return Quota(rate, _positive(env, "LINLI_SYSTEM_BURST", 100), _positive(env, "LINLI_SYSTEM_MAX_STREAMS", 2))
 
 
 def _escalation_level(env: Mapping[str, str]) -> str:
@@ -318,6 +341,8 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             max_lifetime_seconds=int(_duration(env, "LINLI_TOKEN_MAX_LIFETIME", "400d").total_seconds()),
         ),
         signing_key=signing_key,
+        system_quota=_system_quota(env),
+        revocation_refresh=_revocation_refresh(env),
         data_keys=data_keys,
         active_data_key=active,
         lookup_key=lookup_key,

@@ -38,7 +38,12 @@ async def stack(
         database_url=database,
         temporal_address=temporal_dev_server,
         durable=False,
-        extra_env={**LIMITS, "LINLI_OUTBOX_POLL": "500ms", "LINLI_SHUTDOWN_GRACE": "5s"},
+        extra_env={
+            **LIMITS,
+            "LINLI_OUTBOX_POLL": "500ms",
+            "LINLI_SHUTDOWN_GRACE": "5s",
+            "LINLI_REVOCATION_REFRESH": "1s",
+        },
     )
     try:
         platform.start()
@@ -50,7 +55,7 @@ async def stack(
 
 @pytest.fixture(scope="session")
 async def api(stack: LocalStack) -> AsyncIterator[Api]:
-    async with connect(stack.ports, stack.secrets.issuer) as client:
+    async with connect(stack.ports, stack.secrets) as client:
         yield client
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack.catalogue import SERVED_BY
 from devstack.stack import SERVICES, LocalStack
+from services.catalogue import SERVED_BY
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"

@@ -81,7 +81,7 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
                 assert settings.items() <= child.environ().items()
 
         stack_ports = replace(Ports.pick(), **ports)
-        async with connect(stack_ports, Secrets.load_or_create(home / "secrets.json").issuer) as api:
+        async with connect(stack_ports, Secrets.load_or_create(home / "secrets.json")) as api:
             data = await load_demo_data(api, say=lambda _: None)
             submitted = await api.wishes.SubmitWish(
                 wish.SubmitWishRequest(

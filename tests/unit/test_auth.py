@@ -10,7 +10,7 @@ import pytest
 
 from services.runtime import access
 from services.runtime.auth import Caller, Role, TokenPolicy, TokenVerifier, issue_token
-from services.runtime.errors import PermissionDenied, Unauthenticated
+from services.runtime.errors import PermissionDenied, Unauthenticated, Unavailable
 from services.runtime.token_keys import ALGORITHM, KeySet, SigningKey
 from tests.helpers.tokens import ISSUER, KEYS, SERVICE
 
@@ -164,3 +164,17 @@ def test_a_refused_token_is_not_remembered() -> None:
             tokens.caller(forged)
     with pytest.raises(Unauthenticated):
         tokens.caller((("authorization", "Basic abc"),))
+
+
+def test_a_credential_token_needs_a_fresh_list_of_revocations() -> None:
+    verifier = TokenVerifier(KEYS)
+    token = issue_token(ISSUER, "system:hotline", Role.SYSTEM, "42", 600, token_id="cred-7-g1", credential="7")
+    with pytest.raises(Unavailable, match="revoked credentials could not be read"):
+        _caller(token, verifier)  # never read: a revoked one could pass, so none does
+    verifier.revocations.replace({}, read_at=time.time())
+    assert _caller(token, verifier).credential == "7"
+    verifier.revocations.replace({}, read_at=time.time() - 61)  # the registry has not answered for a minute
+    with pytest.raises(Unavailable):
+        _caller(token, verifier)
+    # Tokens that are not a calling system's credential do not depend on the list.
+    assert _caller(issue_token(ISSUER, "ops", Role.ADMIN, "*", 60), verifier).subject == "ops"

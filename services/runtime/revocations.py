@@ -1,0 +1,56 @@
+"""Every replica of every service refuses a revoked credential's token within a minute: each reads the revoked token
+ids every LINLI_REVOCATION_REFRESH (10 s) — the registry from its own tables, the others from the registry over gRPC
+— and accepts calling systems' tokens only while what it read is under a minute old (auth.Revocations)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from linli.registry.v1 import systems_pb2, systems_pb2_grpc
+
+from services.runtime.auth import Revocations
+from services.runtime.db import CONNECTION_ERRORS
+from services.runtime.metrics import REVOCATION_READ_FAILURES, REVOCATIONS_READ, REVOKED_TOKENS
+
+log = logging.getLogger("linli.revocations")
+
+RevokedTokens = Callable[[], Awaitable[Mapping[str, datetime]]]
+
+
+def from_registry(channel: grpc.aio.Channel) -> RevokedTokens:
+    """The revoked tokens as the registry lists them (a service channel: the call is a service's)."""
+    stub = systems_pb2_grpc.CallingSystemServiceStub(channel)
+
+    async def read() -> Mapping[str, datetime]:
+        response = await stub.ListRevokedTokens(systems_pb2.ListRevokedTokensRequest(), timeout=5)
+        return {t.token_id: t.refused_from.ToDatetime() for t in response.tokens}
+
+    return read
+
+
+async def read_once(revocations: Revocations, source: RevokedTokens) -> bool:
+    try:
+        found = await source()
+    except CONNECTION_ERRORS + (grpc.RpcError,) as error:
+        REVOCATION_READ_FAILURES.inc()
+        log.warning("could not read the revoked tokens; keeping the last list", extra={"error": repr(error)[:200]})
+        return False
+    revocations.replace({token_id: _epoch(at) for token_id, at in found.items()})
+    REVOCATIONS_READ.set_to_current_time()
+    REVOKED_TOKENS.set(len(found))
+    return True
+
+
+async def keep_fresh(revocations: Revocations, source: RevokedTokens, every: timedelta) -> None:
+    while True:
+        await read_once(revocations, source)
+        await asyncio.sleep(every.total_seconds())
+
+
+def _epoch(moment: datetime) -> float:
+    # ToDatetime() is naive UTC; asyncpg's timestamptz is aware.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
