@@ -86,4 +86,6 @@ RULES: dict[str, Rule] = {
     _SYSTEMS + "RotateCredential": rule({Role.ADMIN}, DEPLOYMENT),
     _SYSTEMS + "RevokeCredential": rule({Role.ADMIN}, DEPLOYMENT),
     _SYSTEMS + "ListRevokedTokens": rule(WORKER, DEPLOYMENT),
+    # A front end (a calling system whose credential names it) obtains its users' tokens within its scope.
+    _SYSTEMS + "IssueUserToken": rule({Role.SYSTEM}, "request.scope_org_unit_id (a member: their residence)"),
 }

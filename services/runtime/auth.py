@@ -53,6 +53,7 @@ class Caller:
     credential: str = ""  # a calling system's credential id ("" for other callers)
     methods: frozenset[str] | None = None  # the methods a calling system's credential names (None: not narrowed)
     quota: Quota | None = None  # a calling system's quota (None: the deployment's default)
+    actor: str = ""  # the front end that obtained this user's token ("system:<name>"), if one did
 
     @property
     def key(self) -> str:
@@ -95,6 +96,7 @@ def issue_token(
     token_id: str = "",
     credential: str = "",
     methods: Sequence[str] | None = None,
+    actor: str = "",
     issued_at: int | None = None,
     extra_claims: Mapping[str, Any] | None = None,
 ) -> str:
@@ -118,6 +120,8 @@ def issue_token(
         claims["cred"] = credential
     if methods is not None:
         claims["methods"] = sorted(methods)
+    if actor:
+        claims["act"] = {"sub": actor}  # RFC 8693: who obtained the token for its subject
     return jwt.encode(claims, key.key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
@@ -130,15 +134,21 @@ class Revocations:
     def __init__(self, max_age: float = 60.0) -> None:
         self.max_age = max_age
         self._from: dict[str, float] = {}
+        self._credentials: frozenset[str] = frozenset()
         self._read_at: float | None = None
 
-    def replace(self, entries: Mapping[str, float], read_at: float | None = None) -> None:
+    def replace(
+        self, entries: Mapping[str, float], read_at: float | None = None, credentials: Iterable[str] = ()
+    ) -> None:
+        """The revoked token ids (each refused from a moment on) and the revoked credentials, whose every token
+        is refused — the users' tokens a front end obtained with it included."""
         self._from = dict(entries)
+        self._credentials = frozenset(credentials)
         self._read_at = time.time() if read_at is None else read_at
 
-    def revoked(self, token_id: str, now: float) -> bool:
-        since = self._from.get(token_id)
-        return since is not None and now >= since
+    def revoked(self, caller: Caller, now: float) -> bool:
+        since = self._from.get(caller.token_id)
+        return (since is not None and now >= since) or caller.credential in self._credentials
 
     def fresh(self, now: float) -> bool:
         return self._read_at is not None and now - self._read_at <= self.max_age
@@ -214,6 +224,7 @@ def _verified(keys: KeySet, policy: TokenPolicy, token: str) -> tuple[Caller, fl
         credential=str(claims.get("cred", "")),
         methods=None if methods is None else frozenset(methods),
         quota=quota,
+        actor=str(actor.get("sub", "")) if isinstance(actor := claims.get("act"), dict) else "",
     )
     return caller, float(expires)
 
@@ -262,7 +273,7 @@ class TokenVerifier:
                 # Rare (that many live tokens at once): start afresh rather than keep an LRU's bookkeeping per call.
                 self._verified.clear()
             self._verified[token] = (caller, expires)
-        if self.revocations.revoked(caller.token_id, now):
+        if self.revocations.revoked(caller, now):
             raise Revoked(caller)
         if caller.credential and not self.revocations.fresh(now):
             raise Unavailable(

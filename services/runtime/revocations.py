@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -18,16 +19,24 @@ from services.runtime.metrics import REVOCATION_READ_FAILURES, REVOCATIONS_READ,
 
 log = logging.getLogger("linli.revocations")
 
-RevokedTokens = Callable[[], Awaitable[Mapping[str, datetime]]]
+
+@dataclass(frozen=True)
+class RevokedList:
+    tokens: Mapping[str, datetime]  # token id → refused from
+    credentials: frozenset[str]  # revoked credentials' ids
+
+
+RevokedTokens = Callable[[], Awaitable[RevokedList]]
 
 
 def from_registry(channel: grpc.aio.Channel) -> RevokedTokens:
     """The revoked tokens as the registry lists them (a service channel: the call is a service's)."""
     stub = systems_pb2_grpc.CallingSystemServiceStub(channel)
 
-    async def read() -> Mapping[str, datetime]:
+    async def read() -> RevokedList:
         response = await stub.ListRevokedTokens(systems_pb2.ListRevokedTokensRequest(), timeout=5)
-        return {t.token_id: t.refused_from.ToDatetime() for t in response.tokens}
+        tokens = {t.token_id: t.refused_from.ToDatetime() for t in response.tokens}
+        return RevokedList(tokens, frozenset(response.revoked_credential_ids))
 
     return read
 
@@ -39,9 +48,9 @@ async def read_once(revocations: Revocations, source: RevokedTokens) -> bool:
         REVOCATION_READ_FAILURES.inc()
         log.warning("could not read the revoked tokens; keeping the last list", extra={"error": repr(error)[:200]})
         return False
-    revocations.replace({token_id: _epoch(at) for token_id, at in found.items()})
+    revocations.replace({token_id: _epoch(at) for token_id, at in found.tokens.items()}, credentials=found.credentials)
     REVOCATIONS_READ.set_to_current_time()
-    REVOKED_TOKENS.set(len(found))
+    REVOKED_TOKENS.set(len(found.tokens))
     return True
 
 

@@ -15,12 +15,13 @@ from linli.dispatch.v1 import dispatch_pb2
 from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import systems_pb2 as sys_pb
 from linli.wishes.v1 import wishes_pb2 as wish
+from linli.wishes.v1 import wishes_pb2_grpc
 
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.runtime.auth import Role
 from tests.e2e.helpers.checks import eventually, refused
-from tests.e2e.helpers.community import Community, make_community
+from tests.e2e.helpers.community import Community, make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
 
 Metadata = tuple[tuple[str, str], ...]
@@ -141,10 +142,30 @@ async def test_issuing_is_for_deployment_admins_and_checks_what_it_names(api: Ap
     assert (first.credential.id, first.token) == (second.credential.id, second.token)
 
 
-async def test_a_revoked_credential_is_refused_by_every_service(api: Api, stack: LocalStack) -> None:
+async def test_a_revoked_credential_is_refused_by_every_replica_of_every_service(api: Api, stack: LocalStack) -> None:
     community = await make_community(api)
     credential, system = await _issue(api, "party-info", community.street_id, ["GetOrgUnit", "GetWish", "GetAlert"])
+    second = stack.start_process("wishes", name="wishes-second")  # another replica, reading the list on its own
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{second.ports['grpc']}") as channel:
+            await _revoked_everywhere(
+                api, stack, community, credential, system, wishes_pb2_grpc.WishServiceStub(channel)
+            )
+    finally:
+        second.stop()
+        stack.processes.pop("wishes-second")
+
+
+async def _revoked_everywhere(
+    api: Api,
+    stack: LocalStack,
+    community: Community,
+    credential: sys_pb.Credential,
+    system: Metadata,
+    replica: wishes_pb2_grpc.WishServiceStub,
+) -> None:
     calls = {
+        "wishes (second replica)": lambda: replica.GetWish(wish.GetWishRequest(wish_id="999999999"), metadata=system),
         "registry": lambda: api.registry.GetOrgUnit(
             reg.GetOrgUnitRequest(org_unit_id=community.community_id), metadata=system
         ),
@@ -152,7 +173,7 @@ async def test_a_revoked_credential_is_refused_by_every_service(api: Api, stack:
         "dispatch": lambda: api.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id="999999999"), metadata=system),
     }
     assert (await calls["registry"]()).org_unit.id == community.community_id
-    for name in ("wishes", "dispatch"):  # served: not found, not refused
+    for name in ("wishes", "dispatch", "wishes (second replica)"):  # served: not found, not refused
         await refused(calls[name](), grpc.StatusCode.NOT_FOUND, "")
     revoked = await api.systems.RevokeCredential(
         sys_pb.RevokeCredentialRequest(request_id=new_request_id(), credential_id=credential.id, reason="leaked"),
@@ -239,3 +260,68 @@ def _check_retry_info(error: grpc.aio.AioRpcError) -> None:
     retry = error_details_pb2.RetryInfo()
     assert any(detail.Unpack(retry) for detail in status.details)
     assert retry.retry_delay.ToMilliseconds() > 0
+
+
+async def test_a_front_end_obtains_its_users_tokens_within_its_scope_and_loses_them_with_its_credential(
+    api: Api,
+) -> None:
+    community, elsewhere = await make_community(api), await make_community(api)
+    member = await register_member(api, community.grid_id)
+    stranger = await register_member(api, elsewhere.grid_id)
+    credential, front_end = await _issue(api, "wechat-miniapp", community.street_id, ["IssueUserToken"])
+
+    async def user_token(**fields: object) -> Metadata:
+        issued = await api.systems.IssueUserToken(sys_pb.IssueUserTokenRequest(**fields), metadata=front_end)  # type: ignore[arg-type]
+        return (("authorization", f"Bearer {issued.token}"),)
+
+    staff = await user_token(role=sys_pb.USER_ROLE_STAFF, subject="li.wei", scope_org_unit_id=community.community_id)
+    submitted = await api.wishes.SubmitWish(_submit(community), metadata=staff)  # staff act within their unit
+    assert submitted.wish.community_id == community.community_id
+    own = await user_token(role=sys_pb.USER_ROLE_MEMBER, subject=member.id)
+    summary = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(member_id=member.id), metadata=own
+    )
+    assert summary is not None
+    await refused(
+        api.systems.IssueUserToken(
+            sys_pb.IssueUserTokenRequest(
+                role=sys_pb.USER_ROLE_STAFF, subject="x", scope_org_unit_id=elsewhere.community_id
+            ),
+            metadata=front_end,
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "outside",
+    )
+    await refused(
+        api.systems.IssueUserToken(
+            sys_pb.IssueUserTokenRequest(role=sys_pb.USER_ROLE_MEMBER, subject=stranger.id), metadata=front_end
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "outside",
+    )
+    await refused(
+        api.systems.IssueUserToken(
+            sys_pb.IssueUserTokenRequest(
+                role=sys_pb.USER_ROLE_STAFF,
+                subject="li.wei",
+                scope_org_unit_id=community.community_id,
+                lifetime=_days(1),
+            ),
+            metadata=front_end,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "lifetime",
+    )
+    await api.systems.RevokeCredential(
+        sys_pb.RevokeCredentialRequest(request_id=new_request_id(), credential_id=credential.id, reason="retired"),
+        metadata=api.admin,
+    )
+
+    async def staff_refused() -> bool:
+        try:
+            await api.wishes.GetWish(wish.GetWishRequest(wish_id=submitted.wish.id), metadata=staff)
+        except grpc.aio.AioRpcError as error:
+            return error.code() == grpc.StatusCode.UNAUTHENTICATED
+        return False
+
+    await eventually(staff_refused, "a user's token goes with its front end's credential")

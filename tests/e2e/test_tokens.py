@@ -3,6 +3,8 @@ key makes only the tokens its role allows — the worker's key cannot act as adm
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from typing import Any
 
@@ -11,12 +13,13 @@ import jwt
 import pytest
 from linli.dispatch.v1 import dispatch_pb2
 from linli.registry.v1 import registry_pb2 as reg
+from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
-from devstack.stack import LocalStack
+from devstack.stack import ISSUER_ROLES, LocalStack
 from services.runtime.auth import Role, TokenPolicy, issue_token
-from services.runtime.token_keys import ALGORITHM, SigningKey
+from services.runtime.token_keys import ALGORITHM, KeySet, SigningKey
 from tests.e2e.helpers.community import make_community
 
 
@@ -85,3 +88,35 @@ async def test_the_workers_key_signs_service_tokens_that_reach_only_service_meth
         await api.registry.ImportMembers(iter([reg.ImportMembersRequest(request_id="r1")]), metadata=service)
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "ImportMembers" in (error.value.details() or "")
+
+
+async def test_during_a_key_rotation_tokens_of_both_keys_are_served_under_load(api: Api, stack: LocalStack) -> None:
+    """A replica started with the next key beside the current one (the rotation's first step) serves a steady load of
+    tokens signed by either; a replica that does not trust the next key yet refuses its tokens, naming the key."""
+    community = await make_community(api)
+    following = SigningKey.generate("local-issuer-next", ISSUER_ROLES)
+    keys = KeySet.of([*stack.secrets.key_set().keys.values(), following.public])
+    rotated = stack.start_process(
+        "registry",
+        name="registry-rotated",
+        LINLI_TOKEN_KEYS=json.dumps(keys.as_jwks()),
+        LINLI_SIGNING_KEY=json.dumps(following.as_jwk()),
+    )
+    old = _bearer(issue_token(stack.secrets.issuer, "ops", Role.ADMIN, "*", 600))
+    new = _bearer(issue_token(following, "ops", Role.ADMIN, "*", 600))
+    request = reg.GetOrgUnitRequest(org_unit_id=community.community_id)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{rotated.ports['grpc']}") as channel:
+            stub = registry_pb2_grpc.RegistryServiceStub(channel)
+            for _ in range(6):
+                answers = await asyncio.gather(
+                    *(stub.GetOrgUnit(request, metadata=(old, new)[i % 2]) for i in range(50)), return_exceptions=True
+                )
+                assert [a for a in answers if isinstance(a, BaseException)] == []
+    finally:
+        rotated.stop()
+        stack.processes.pop("registry-rotated")
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await api.registry.GetOrgUnit(request, metadata=new)
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "local-issuer-next" in (error.value.details() or "")

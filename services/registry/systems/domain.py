@@ -23,6 +23,9 @@ MAX_OVERLAP = timedelta(days=1)
 MAX_CALLS_PER_SECOND = 10_000.0
 MAX_BURST = 100_000
 MAX_STREAMS = 100
+USER_SUBJECT = re.compile(r"^[\w.@-]{1,100}$")
+USER_TOKEN_LIFETIME = timedelta(hours=1)
+MAX_USER_TOKEN_LIFETIME = timedelta(hours=12)
 
 
 @dataclass(frozen=True)

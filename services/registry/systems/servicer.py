@@ -3,7 +3,7 @@ whole deployment), and tells the services which tokens are revoked."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -11,13 +11,14 @@ from google.protobuf.duration_pb2 import Duration
 from linli.registry.v1 import systems_pb2 as pb
 from linli.registry.v1 import systems_pb2_grpc
 
+from services.registry.lookups import require_member_in_scope, require_unit_in_scope
 from services.registry.messages import after_id_of, page_of
 from services.registry.store import RegistryStore
 from services.registry.systems import domain
 from services.registry.systems.domain import Credential, IssuedToken
 from services.registry.systems.store import SystemStore
 from services.runtime import access, validate
-from services.runtime.auth import WHOLE_DEPLOYMENT, Role, TokenPolicy, current_caller
+from services.runtime.auth import WHOLE_DEPLOYMENT, Role, TokenPolicy, current_caller, issue_token
 from services.runtime.convert import to_timestamp
 from services.runtime.db import Connection
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -168,5 +169,53 @@ class CallingSystemServicer(systems_pb2_grpc.CallingSystemServiceServicer):
         access.require_whole_deployment(current_caller(), "read the revoked tokens")
         revoked = await self.store.revoked_tokens()
         return pb.ListRevokedTokensResponse(
-            tokens=[pb.RevokedToken(token_id=t, refused_from=to_timestamp(at)) for t, at in sorted(revoked.items())]
+            tokens=[
+                pb.RevokedToken(token_id=t, refused_from=to_timestamp(at)) for t, at in sorted(revoked.tokens.items())
+            ],
+            revoked_credential_ids=sorted(revoked.credentials),
         )
+
+    async def IssueUserToken(
+        self, request: pb.IssueUserTokenRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.IssueUserTokenResponse:
+        front_end = current_caller()
+        key = self._issuer()
+        lifetime = _span(
+            "lifetime", request.lifetime, default=domain.USER_TOKEN_LIFETIME, longest=domain.MAX_USER_TOKEN_LIFETIME
+        )
+        if request.role == pb.USER_ROLE_MEMBER:
+            member_id = validate.entity_id("subject", request.subject)
+            member = await self.registry.member(member_id)
+            if member is None or member.status != "active":
+                raise NotFound(f"no active member {member_id}", "subject")
+            require_member_in_scope(front_end, member)
+            if request.scope_org_unit_id and request.scope_org_unit_id != str(member.community_id):
+                raise InvalidArgument(
+                    "a member's token is scoped to their community; leave it unset", "scope_org_unit_id"
+                )
+            role, subject, scope = Role.MEMBER, str(member.id), str(member.community_id)
+        elif request.role == pb.USER_ROLE_STAFF:
+            subject = request.subject.strip()
+            if not domain.USER_SUBJECT.match(subject):
+                raise InvalidArgument("must be 1-100 letters, digits or . _ @ - (the user's login)", "subject")
+            unit_id = validate.entity_id("scope_org_unit_id", request.scope_org_unit_id)
+            unit = await self.registry.org_unit(unit_id)
+            if unit is None:
+                raise NotFound(f"org unit {unit_id} does not exist", "scope_org_unit_id")
+            require_unit_in_scope(front_end, unit, "the staff's org unit")
+            role, scope = Role.STAFF, str(unit.id)
+        else:
+            raise InvalidArgument("is required: USER_ROLE_STAFF or USER_ROLE_MEMBER", "role")
+        seconds = int(lifetime.total_seconds())
+        token = issue_token(
+            key,
+            subject,
+            role,
+            scope,
+            seconds,
+            policy=self.policy,
+            credential=front_end.credential,
+            actor=front_end.subject,
+        )
+        expires = datetime.now(UTC) + lifetime
+        return pb.IssueUserTokenResponse(token=token, expires_at=to_timestamp(expires), scope_org_unit_id=scope)

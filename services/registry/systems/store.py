@@ -12,6 +12,7 @@ from services.runtime.audit import write_audit
 from services.runtime.auth import Caller, Quota
 from services.runtime.db import Connection, one_row
 from services.runtime.errors import FailedPrecondition, NotFound
+from services.runtime.revocations import RevokedList
 
 _COLUMNS = """id, system, description, scope, methods, calls_per_second, burst, max_streams, issued_at, issued_by,
     expires_at, generation, revoked_at, revoked_by, revoke_reason"""
@@ -181,14 +182,18 @@ class SystemStore:
         await write_audit(conn, caller, "credential.revoke", "credential", credential_id, reason=reason)
         return _credential(row)
 
-    async def revoked_tokens(self) -> dict[str, datetime]:
-        """Token ids refused from a moment on, while they have not expired (an expired one is refused anyway)."""
+    async def revoked_tokens(self) -> RevokedList:
+        """Token ids refused from a moment on, while they have not expired (an expired one is refused anyway), and
+        the revoked credentials that have not expired."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 """select token_id, refused_from from credential_tokens
                    where refused_from is not null and expires_at > now()"""
             )
-        return {row["token_id"]: row["refused_from"] for row in rows}
+            revoked = await conn.fetch("select id from credentials where revoked_at is not null and expires_at > now()")
+        return RevokedList(
+            {row["token_id"]: row["refused_from"] for row in rows}, frozenset(str(row["id"]) for row in revoked)
+        )
 
 
 def _require_in_force(credential: Credential) -> None:

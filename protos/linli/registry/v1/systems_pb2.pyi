@@ -3,12 +3,44 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class UserRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    USER_ROLE_UNSPECIFIED: _ClassVar[UserRole]
+    USER_ROLE_STAFF: _ClassVar[UserRole]
+    USER_ROLE_MEMBER: _ClassVar[UserRole]
+USER_ROLE_UNSPECIFIED: UserRole
+USER_ROLE_STAFF: UserRole
+USER_ROLE_MEMBER: UserRole
+
+class IssueUserTokenRequest(_message.Message):
+    __slots__ = ("role", "subject", "scope_org_unit_id", "lifetime")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIFETIME_FIELD_NUMBER: _ClassVar[int]
+    role: UserRole
+    subject: str
+    scope_org_unit_id: str
+    lifetime: _duration_pb2.Duration
+    def __init__(self, role: _Optional[_Union[UserRole, str]] = ..., subject: _Optional[str] = ..., scope_org_unit_id: _Optional[str] = ..., lifetime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class IssueUserTokenResponse(_message.Message):
+    __slots__ = ("token", "expires_at", "scope_org_unit_id")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_at: _timestamp_pb2.Timestamp
+    scope_org_unit_id: str
+    def __init__(self, token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scope_org_unit_id: _Optional[str] = ...) -> None: ...
 
 class Quota(_message.Message):
     __slots__ = ("calls_per_second", "burst", "max_streams")
@@ -153,7 +185,9 @@ class RevokedToken(_message.Message):
     def __init__(self, token_id: _Optional[str] = ..., refused_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListRevokedTokensResponse(_message.Message):
-    __slots__ = ("tokens",)
+    __slots__ = ("tokens", "revoked_credential_ids")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_CREDENTIAL_IDS_FIELD_NUMBER: _ClassVar[int]
     tokens: _containers.RepeatedCompositeFieldContainer[RevokedToken]
-    def __init__(self, tokens: _Optional[_Iterable[_Union[RevokedToken, _Mapping]]] = ...) -> None: ...
+    revoked_credential_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[RevokedToken, _Mapping]]] = ..., revoked_credential_ids: _Optional[_Iterable[str]] = ...) -> None: ...

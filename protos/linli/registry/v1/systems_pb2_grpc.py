@@ -70,6 +70,11 @@ class CallingSystemServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.FromString,
                 _registered_method=True)
+        self.IssueUserToken = channel.unary_unary(
+                '/linli.registry.v1.CallingSystemService/IssueUserToken',
+                request_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenResponse.FromString,
+                _registered_method=True)
 
 
 class CallingSystemServiceServicer:
@@ -124,6 +129,14 @@ class CallingSystemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueUserToken(self, request, context):
+        """For a front end: a short-lived token for one of its users, a member or staff, within the front end's scope. The
+        token names the front end (its `act` claim) and is refused with it when its credential is revoked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CallingSystemServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -156,6 +169,11 @@ def add_CallingSystemServiceServicer_to_server(servicer, server):
                     servicer.ListRevokedTokens,
                     request_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.SerializeToString,
+            ),
+            'IssueUserToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueUserToken,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -326,6 +344,33 @@ class CallingSystemService:
             '/linli.registry.v1.CallingSystemService/ListRevokedTokens',
             linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueUserToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.CallingSystemService/IssueUserToken',
+            linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_systems__pb2.IssueUserTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -52,3 +52,10 @@ async def revoke_credential(world: World, place: Place, role: Role) -> pb.Revoke
 @case(S + "ListRevokedTokens")
 async def list_revoked_tokens(world: World, place: Place, role: Role) -> pb.ListRevokedTokensRequest:
     return pb.ListRevokedTokensRequest()
+
+
+@case(S + "IssueUserToken")
+async def issue_user_token(world: World, place: Place, role: Role) -> pb.IssueUserTokenRequest:
+    return pb.IssueUserTokenRequest(
+        role=pb.USER_ROLE_STAFF, subject="matrix.staff", scope_org_unit_id=place.community_id
+    )
