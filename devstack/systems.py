@@ -5,16 +5,117 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import sys
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import grpc
+import yaml
 from google.protobuf.duration_pb2 import Duration
 from linli.registry.v1 import systems_pb2 as pb
 from linli.registry.v1 import systems_pb2_grpc
 
+from services.registry.systems.domain import SYSTEM_NAME, checked_methods, checked_quota
+from services.runtime.auth import Quota
 from services.runtime.config import ConfigError, parse_duration
+from services.runtime.errors import ServiceError
+
+Metadata = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PlannedSystem:
+    """One entry of a deployment's calling-systems.yaml, checked as the registry would check it."""
+
+    name: str
+    description: str
+    scope: str
+    methods: tuple[str, ...]
+    lifetime: timedelta
+    quota: Quota
+
+
+def load_plan(path: Path) -> list[PlannedSystem]:
+    """A deployment's calling systems (deploy/k8s/overlays/*/calling-systems.yaml); ValueError names what is wrong."""
+    document = yaml.safe_load(path.read_text())
+    entries = document.get("systems") if isinstance(document, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: needs a list `systems`")
+    plan: list[PlannedSystem] = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{path}: system {number}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: is not a mapping")
+        unknown = set(entry) - {"name", "description", "scope", "methods", "expires", "quota"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+        name = str(entry.get("name", ""))
+        if not SYSTEM_NAME.match(name):
+            raise ValueError(f"{where}: name '{name}' must be lower-case letters, digits or '-'")
+        scope = str(entry.get("scope", ""))
+        if scope != "*" and not scope.isdigit():
+            raise ValueError(f"{where} ({name}): scope must be an org unit id or *")
+        limits = entry.get("quota") or {}
+        if not isinstance(limits, dict) or set(limits) - {"calls_per_second", "burst", "max_streams"}:
+            raise ValueError(f"{where} ({name}): quota takes calls_per_second, burst and max_streams")
+        try:
+            methods = checked_methods(entry.get("methods") or [])
+            quota = checked_quota(
+                float(limits.get("calls_per_second", 0)), int(limits.get("burst", 0)), int(limits.get("max_streams", 0))
+            )
+        except ServiceError as error:
+            raise ValueError(f"{where} ({name}): {error.details}") from None
+        try:
+            lifetime = parse_duration("expires", str(entry.get("expires", "365d")))
+        except ConfigError as error:
+            raise ValueError(f"{where} ({name}): {error}") from None
+        plan.append(PlannedSystem(name, str(entry.get("description", "")), scope, methods, lifetime, quota))
+    names = [p.name for p in plan]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: a system is named twice")
+    return plan
+
+
+async def _apply(stub: systems_pb2_grpc.CallingSystemServiceStub, metadata: Metadata, args: argparse.Namespace) -> None:
+    plan = load_plan(Path(args.file))
+    in_force: set[str] = set()
+    page_token = ""
+    while True:
+        page = await stub.ListCredentials(pb.ListCredentialsRequest(page_token=page_token), metadata=metadata)
+        in_force |= {c.system for c in page.credentials}
+        page_token = page.next_page_token
+        if not page_token:
+            break
+    folder = Path(args.tokens)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for planned in plan:
+        if planned.name in in_force:
+            print(f"{planned.name}: in force, kept")
+            continue
+        entry = json.dumps([planned.name, planned.scope, planned.methods, planned.lifetime.total_seconds()])
+        lifetime = Duration()
+        lifetime.FromTimedelta(planned.lifetime)
+        issued = await stub.IssueCredential(
+            pb.IssueCredentialRequest(
+                request_id="apply-" + hashlib.sha256(entry.encode()).hexdigest()[:32],  # a re-run is a retry
+                system=planned.name,
+                description=planned.description,
+                scope_org_unit_id=planned.scope,
+                methods=list(planned.methods),
+                lifetime=lifetime,
+                quota=pb.Quota(**asdict(planned.quota)),
+            ),
+            metadata=metadata,
+        )
+        token_file = folder / f"{planned.name}.token"
+        token_file.touch(mode=0o600)
+        token_file.chmod(0o600)
+        token_file.write_text(issued.token + "\n")
+        print(f"{planned.name}: issued credential {issued.credential.id}, token in {token_file}")
 
 
 def _duration(text: str, name: str) -> Duration:
@@ -41,7 +142,9 @@ async def _run(args: argparse.Namespace, token: str) -> int:
     async with grpc.aio.insecure_channel(args.address) as channel:
         stub = systems_pb2_grpc.CallingSystemServiceStub(channel)
         request_id = args.request_id or uuid.uuid4().hex
-        if args.action == "add":
+        if args.action == "apply":
+            await _apply(stub, metadata, args)
+        elif args.action == "add":
             quota = pb.Quota(calls_per_second=args.rate, burst=args.burst, max_streams=args.streams)
             issued = await stub.IssueCredential(
                 pb.IssueCredentialRequest(
@@ -94,7 +197,7 @@ def systems(args: argparse.Namespace, default_token: str | None) -> int:
         return 1
     try:
         return asyncio.run(_run(args, token))
-    except ConfigError as error:
+    except (ConfigError, ValueError, OSError) as error:
         print(f"linli systems: {error}", file=sys.stderr)
         return 2
     except grpc.aio.AioRpcError as error:
@@ -117,6 +220,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--rate", type=float, default=0, help="calls a second on each replica (0: the default)")
     add.add_argument("--burst", type=int, default=0, help="calls at once after a quiet spell (0: the default)")
     add.add_argument("--streams", type=int, default=0, help="streaming calls at once (0: the default)")
+    apply = actions.add_parser("apply", help="issues the systems of a calling-systems.yaml not yet in force")
+    apply.add_argument("file", help="e.g. deploy/k8s/overlays/baoji-jintai/calling-systems.yaml")
+    apply.add_argument("--tokens", required=True, help="folder for the new tokens (made 0700; files 0600)")
     listing = actions.add_parser("list", help="the credentials in force, newest first")
     listing.add_argument("--all", action="store_true", help="revoked ones too")
     rotate = actions.add_parser("rotate", help="a new token; the old one is refused after --overlap")

@@ -5,7 +5,11 @@ revocation and refused use is audited; and one system's burst is refused by its 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import asyncpg
 import grpc
@@ -18,7 +22,7 @@ from linli.wishes.v1 import wishes_pb2 as wish
 from linli.wishes.v1 import wishes_pb2_grpc
 
 from devstack.client import Api
-from devstack.stack import LocalStack
+from devstack.stack import REPO, LocalStack
 from services.runtime.auth import Role
 from tests.e2e.helpers.checks import eventually, refused
 from tests.e2e.helpers.community import Community, make_community, register_member
@@ -325,3 +329,39 @@ async def test_a_front_end_obtains_its_users_tokens_within_its_scope_and_loses_t
         return False
 
     await eventually(staff_refused, "a user's token goes with its front end's credential")
+
+
+async def test_a_deployments_calling_systems_are_applied_once(api: Api, stack: LocalStack, tmp_path: Path) -> None:
+    community = await make_community(api)
+    plan = tmp_path / "calling-systems.yaml"
+    plan.write_text(
+        "systems:\n"
+        f"  - {{name: hotline-apply, scope: '{community.street_id}', methods: [SubmitWish, GetWish], expires: 30d}}\n"
+        f"  - {{name: monitor-apply, scope: '{community.street_id}', methods: [RaiseAlert], quota: {{burst: 5}}}}\n"
+    )
+    tokens = tmp_path / "tokens"
+    command = [
+        sys.executable,
+        "-m",
+        "devstack",
+        "systems",
+        "--address",
+        f"127.0.0.1:{stack.ports.registry}",
+        "--token",
+        api.admin[0][1].removeprefix("Bearer "),
+        "apply",
+        str(plan),
+        "--tokens",
+        str(tokens),
+    ]
+    environ = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'protos'}"}
+    first = await asyncio.to_thread(subprocess.run, command, env=environ, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("issued credential") == 2
+    hotline = (tokens / "hotline-apply.token").read_text().strip()
+    assert (tokens / "hotline-apply.token").stat().st_mode & 0o777 == 0o600
+    submitted = await api.wishes.SubmitWish(_submit(community), metadata=(("authorization", f"Bearer {hotline}"),))
+    assert submitted.wish.id
+    again = await asyncio.to_thread(subprocess.run, command, env=environ, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == ["hotline-apply: in force, kept", "monitor-apply: in force, kept"]
