@@ -37,6 +37,7 @@ class PlannedSystem:
     methods: tuple[str, ...]
     lifetime: timedelta
     quota: Quota
+    client_certificate: bool = False
 
 
 def load_plan(path: Path) -> list[PlannedSystem]:
@@ -50,7 +51,7 @@ def load_plan(path: Path) -> list[PlannedSystem]:
         where = f"{path}: system {number}"
         if not isinstance(entry, dict):
             raise ValueError(f"{where}: is not a mapping")
-        unknown = set(entry) - {"name", "description", "scope", "methods", "expires", "quota"}
+        unknown = set(entry) - {"name", "description", "scope", "methods", "expires", "quota", "client_certificate"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         name = str(entry.get("name", ""))
@@ -73,7 +74,11 @@ def load_plan(path: Path) -> list[PlannedSystem]:
             lifetime = parse_duration("expires", str(entry.get("expires", "365d")))
         except ConfigError as error:
             raise ValueError(f"{where} ({name}): {error}") from None
-        plan.append(PlannedSystem(name, str(entry.get("description", "")), scope, methods, lifetime, quota))
+        certificate = entry.get("client_certificate", False)
+        if not isinstance(certificate, bool):
+            raise ValueError(f"{where} ({name}): client_certificate is true or false")
+        description = str(entry.get("description", ""))
+        plan.append(PlannedSystem(name, description, scope, methods, lifetime, quota, certificate))
     names = [p.name for p in plan]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: a system is named twice")
@@ -108,6 +113,7 @@ async def _apply(stub: systems_pb2_grpc.CallingSystemServiceStub, metadata: Meta
                 methods=list(planned.methods),
                 lifetime=lifetime,
                 quota=pb.Quota(**asdict(planned.quota)),
+                client_certificate=planned.client_certificate,
             ),
             metadata=metadata,
         )
@@ -155,6 +161,7 @@ async def _run(args: argparse.Namespace, token: str) -> int:
                     methods=[m for m in args.methods.split(",") if m.strip()],
                     lifetime=_duration(args.expires, "--expires"),
                     quota=quota,
+                    client_certificate=args.client_certificate,
                 ),
                 metadata=metadata,
             )
@@ -220,6 +227,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--rate", type=float, default=0, help="calls a second on each replica (0: the default)")
     add.add_argument("--burst", type=int, default=0, help="calls at once after a quiet spell (0: the default)")
     add.add_argument("--streams", type=int, default=0, help="streaming calls at once (0: the default)")
+    add.add_argument(
+        "--client-certificate", action="store_true", help="it may also call with a client certificate named NAME"
+    )
     apply = actions.add_parser("apply", help="issues the systems of a calling-systems.yaml not yet in force")
     apply.add_argument("file", help="e.g. deploy/k8s/overlays/baoji-jintai/calling-systems.yaml")
     apply.add_argument("--tokens", required=True, help="folder for the new tokens (made 0700; files 0600)")

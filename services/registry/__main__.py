@@ -55,7 +55,7 @@ async def serve(settings: Settings) -> None:
         CallingSystemServicer(systems, RegistryStore(host.pool), settings.signing_key, settings.token_policy),
         host.server,
     )
-    host.read_revocations_from(systems.revoked_tokens)
+    host.read_revocations_from(systems.credential_sync)
     await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME])
 
 

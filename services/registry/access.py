@@ -85,7 +85,7 @@ RULES: dict[str, Rule] = {
     _SYSTEMS + "ListCredentials": rule({Role.ADMIN}, DEPLOYMENT),
     _SYSTEMS + "RotateCredential": rule({Role.ADMIN}, DEPLOYMENT),
     _SYSTEMS + "RevokeCredential": rule({Role.ADMIN}, DEPLOYMENT),
-    _SYSTEMS + "ListRevokedTokens": rule(WORKER, DEPLOYMENT),
+    _SYSTEMS + "SyncCredentials": rule(WORKER, DEPLOYMENT),
     # A front end (a calling system whose credential names it) obtains its users' tokens within its scope.
     _SYSTEMS + "IssueUserToken": rule({Role.SYSTEM}, "request.scope_org_unit_id (a member: their residence)"),
 }

@@ -135,16 +135,35 @@ class Revocations:
         self.max_age = max_age
         self._from: dict[str, float] = {}
         self._credentials: frozenset[str] = frozenset()
+        self._by_certificate: dict[str, Caller] = {}
         self._read_at: float | None = None
 
     def replace(
-        self, entries: Mapping[str, float], read_at: float | None = None, credentials: Iterable[str] = ()
+        self,
+        entries: Mapping[str, float],
+        read_at: float | None = None,
+        credentials: Iterable[str] = (),
+        by_certificate: Mapping[str, Caller] | None = None,
     ) -> None:
         """The revoked token ids (each refused from a moment on) and the revoked credentials, whose every token
-        is refused — the users' tokens a front end obtained with it included."""
+        is refused — the users' tokens a front end obtained with it included; and the credentials in force that a
+        client certificate may stand for, by system name."""
         self._from = dict(entries)
         self._credentials = frozenset(credentials)
+        self._by_certificate = dict(by_certificate or {})
         self._read_at = time.time() if read_at is None else read_at
+
+    def certificate_caller(self, common_name: str, now: float) -> Caller:
+        """The calling system a verified client certificate names, while its credential is in force."""
+        if not self.fresh(now):
+            raise Unavailable(f"the credentials could not be read in the last {self.max_age:g} s; retry shortly")
+        caller = self._by_certificate.get(common_name)
+        if caller is None:
+            raise Unauthenticated(
+                f"the client certificate names '{common_name}', which has no credential in force that accepts "
+                "certificates, and the call has no bearer token"
+            )
+        return caller
 
     def revoked(self, caller: Caller, now: float) -> bool:
         since = self._from.get(caller.token_id)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import grpc
 from linli.registry.v1 import systems_pb2, systems_pb2_grpc
 
-from services.runtime.auth import Revocations
+from services.runtime.auth import Caller, Quota, Revocations, Role
 from services.runtime.db import CONNECTION_ERRORS
 from services.runtime.metrics import REVOCATION_READ_FAILURES, REVOCATIONS_READ, REVOKED_TOKENS
 
@@ -21,22 +21,24 @@ log = logging.getLogger("linli.revocations")
 
 
 @dataclass(frozen=True)
-class RevokedList:
+class CredentialSync:
     tokens: Mapping[str, datetime]  # token id → refused from
     credentials: frozenset[str]  # revoked credentials' ids
+    by_certificate: Mapping[str, Caller] = field(default_factory=dict)  # system name → its caller, for mTLS
 
 
-RevokedTokens = Callable[[], Awaitable[RevokedList]]
+RevokedTokens = Callable[[], Awaitable[CredentialSync]]
 
 
 def from_registry(channel: grpc.aio.Channel) -> RevokedTokens:
     """The revoked tokens as the registry lists them (a service channel: the call is a service's)."""
     stub = systems_pb2_grpc.CallingSystemServiceStub(channel)
 
-    async def read() -> RevokedList:
-        response = await stub.ListRevokedTokens(systems_pb2.ListRevokedTokensRequest(), timeout=5)
+    async def read() -> CredentialSync:
+        response = await stub.SyncCredentials(systems_pb2.SyncCredentialsRequest(), timeout=5)
         tokens = {t.token_id: t.refused_from.ToDatetime() for t in response.tokens}
-        return RevokedList(tokens, frozenset(response.revoked_credential_ids))
+        by_certificate = {c.system: _certificate_caller(c) for c in response.certificate_credentials}
+        return CredentialSync(tokens, frozenset(response.revoked_credential_ids), by_certificate)
 
     return read
 
@@ -63,3 +65,16 @@ async def keep_fresh(revocations: Revocations, source: RevokedTokens, every: tim
 def _epoch(moment: datetime) -> float:
     # ToDatetime() is naive UTC; asyncpg's timestamptz is aware.
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _certificate_caller(credential: systems_pb2.Credential) -> Caller:
+    quota = credential.quota
+    return Caller(
+        f"system:{credential.system}",
+        Role.SYSTEM,
+        credential.scope_org_unit_id,
+        token_id=f"certificate-{credential.id}",
+        credential=credential.id,
+        methods=frozenset(credential.methods),
+        quota=Quota(quota.calls_per_second, quota.burst, quota.max_streams),
+    )

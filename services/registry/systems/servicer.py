@@ -41,6 +41,7 @@ def credential_message(credential: Credential) -> pb.Credential:
         revoked_at=to_timestamp(credential.revoked_at),
         revoked_by=credential.revoked_by or "",
         revoke_reason=credential.revoke_reason or "",
+        client_certificate=credential.client_certificate,
     )
 
 
@@ -98,7 +99,9 @@ class CallingSystemServicer(systems_pb2_grpc.CallingSystemServiceServicer):
         lifetime = _span("lifetime", request.lifetime, default=min(domain.DEFAULT_LIFETIME, longest), longest=longest)
 
         async def issue(conn: Connection) -> pb.IssueCredentialResponse:
-            credential, _ = await self.store.issue(conn, caller, system, description, scope, methods, quota, lifetime)
+            credential, _ = await self.store.issue(
+                conn, caller, system, description, scope, methods, quota, lifetime, request.client_certificate
+            )
             return pb.IssueCredentialResponse(credential=credential_message(credential))
 
         # The stored answer holds no token: a retry gets the same one made again from what is stored.
@@ -163,16 +166,31 @@ class CallingSystemServicer(systems_pb2_grpc.CallingSystemServiceServicer):
             caller, request_id, "RevokeCredential", pb.RevokeCredentialResponse, revoke, f"credential:{credential_id}"
         )
 
-    async def ListRevokedTokens(
-        self, request: pb.ListRevokedTokensRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> pb.ListRevokedTokensResponse:
+    async def SyncCredentials(
+        self, request: pb.SyncCredentialsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.SyncCredentialsResponse:
         access.require_whole_deployment(current_caller(), "read the revoked tokens")
-        revoked = await self.store.revoked_tokens()
-        return pb.ListRevokedTokensResponse(
+        revoked = await self.store.credential_sync()
+        return pb.SyncCredentialsResponse(
             tokens=[
                 pb.RevokedToken(token_id=t, refused_from=to_timestamp(at)) for t, at in sorted(revoked.tokens.items())
             ],
             revoked_credential_ids=sorted(revoked.credentials),
+            certificate_credentials=[
+                pb.Credential(
+                    id=c.credential,
+                    system=c.subject.removeprefix("system:"),
+                    scope_org_unit_id=c.scope,
+                    methods=sorted(c.methods or ()),
+                    quota=pb.Quota(
+                        calls_per_second=c.quota.calls_per_second if c.quota else 0,
+                        burst=c.quota.burst if c.quota else 0,
+                        max_streams=c.quota.max_streams if c.quota else 0,
+                    ),
+                    client_certificate=True,
+                )
+                for c in revoked.by_certificate.values()
+            ],
         )
 
     async def IssueUserToken(

@@ -12,10 +12,10 @@ from services.runtime.audit import write_audit
 from services.runtime.auth import Caller, Quota
 from services.runtime.db import Connection, one_row
 from services.runtime.errors import FailedPrecondition, NotFound
-from services.runtime.revocations import RevokedList
+from services.runtime.revocations import CredentialSync
 
 _COLUMNS = """id, system, description, scope, methods, calls_per_second, burst, max_streams, issued_at, issued_by,
-    expires_at, generation, revoked_at, revoked_by, revoke_reason"""
+    expires_at, generation, revoked_at, revoked_by, revoke_reason, client_certificate"""
 
 
 def _credential(row: asyncpg.Record) -> Credential:
@@ -33,6 +33,7 @@ def _credential(row: asyncpg.Record) -> Credential:
         revoked_at=row["revoked_at"],
         revoked_by=row["revoked_by"],
         revoke_reason=row["revoke_reason"],
+        client_certificate=row["client_certificate"],
     )
 
 
@@ -50,12 +51,13 @@ class SystemStore:
         methods: tuple[str, ...],
         quota: Quota,
         lifetime: timedelta,
+        client_certificate: bool,
     ) -> tuple[Credential, IssuedToken]:
         row = await one_row(
             conn,
             f"""insert into credentials (system, description, scope, methods, calls_per_second, burst, max_streams,
-                    issued_by, expires_at)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, date_trunc('second', now()) + $9)
+                    issued_by, expires_at, client_certificate)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, date_trunc('second', now()) + $9, $10)
                 returning {_COLUMNS}""",
             system,
             description,
@@ -66,6 +68,7 @@ class SystemStore:
             quota.max_streams,
             caller.subject,
             lifetime,
+            client_certificate,
         )
         credential = _credential(row)
         issued = await self._add_token(conn, credential)
@@ -182,7 +185,7 @@ class SystemStore:
         await write_audit(conn, caller, "credential.revoke", "credential", credential_id, reason=reason)
         return _credential(row)
 
-    async def revoked_tokens(self) -> RevokedList:
+    async def credential_sync(self) -> CredentialSync:
         """Token ids refused from a moment on, while they have not expired (an expired one is refused anyway), and
         the revoked credentials that have not expired."""
         async with self.pool.acquire() as conn:
@@ -191,7 +194,7 @@ class SystemStore:
                    where refused_from is not null and expires_at > now()"""
             )
             revoked = await conn.fetch("select id from credentials where revoked_at is not null and expires_at > now()")
-        return RevokedList(
+        return CredentialSync(
             {row["token_id"]: row["refused_from"] for row in rows}, frozenset(str(row["id"]) for row in revoked)
         )
 

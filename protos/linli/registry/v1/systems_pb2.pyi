@@ -53,7 +53,7 @@ class Quota(_message.Message):
     def __init__(self, calls_per_second: _Optional[float] = ..., burst: _Optional[int] = ..., max_streams: _Optional[int] = ...) -> None: ...
 
 class Credential(_message.Message):
-    __slots__ = ("id", "system", "description", "scope_org_unit_id", "methods", "quota", "issued_at", "issued_by", "expires_at", "generation", "revoked_at", "revoked_by", "revoke_reason")
+    __slots__ = ("id", "system", "description", "scope_org_unit_id", "methods", "quota", "issued_at", "issued_by", "expires_at", "generation", "revoked_at", "revoked_by", "revoke_reason", "client_certificate")
     ID_FIELD_NUMBER: _ClassVar[int]
     SYSTEM_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class Credential(_message.Message):
     REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
     REVOKED_BY_FIELD_NUMBER: _ClassVar[int]
     REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     id: str
     system: str
     description: str
@@ -80,10 +81,11 @@ class Credential(_message.Message):
     revoked_at: _timestamp_pb2.Timestamp
     revoked_by: str
     revoke_reason: str
-    def __init__(self, id: _Optional[str] = ..., system: _Optional[str] = ..., description: _Optional[str] = ..., scope_org_unit_id: _Optional[str] = ..., methods: _Optional[_Iterable[str]] = ..., quota: _Optional[_Union[Quota, _Mapping]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_by: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_by: _Optional[str] = ..., revoke_reason: _Optional[str] = ...) -> None: ...
+    client_certificate: bool
+    def __init__(self, id: _Optional[str] = ..., system: _Optional[str] = ..., description: _Optional[str] = ..., scope_org_unit_id: _Optional[str] = ..., methods: _Optional[_Iterable[str]] = ..., quota: _Optional[_Union[Quota, _Mapping]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_by: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., generation: _Optional[int] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_by: _Optional[str] = ..., revoke_reason: _Optional[str] = ..., client_certificate: _Optional[bool] = ...) -> None: ...
 
 class IssueCredentialRequest(_message.Message):
-    __slots__ = ("request_id", "system", "description", "scope_org_unit_id", "methods", "lifetime", "quota")
+    __slots__ = ("request_id", "system", "description", "scope_org_unit_id", "methods", "lifetime", "quota", "client_certificate")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SYSTEM_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +93,7 @@ class IssueCredentialRequest(_message.Message):
     METHODS_FIELD_NUMBER: _ClassVar[int]
     LIFETIME_FIELD_NUMBER: _ClassVar[int]
     QUOTA_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     system: str
     description: str
@@ -98,7 +101,8 @@ class IssueCredentialRequest(_message.Message):
     methods: _containers.RepeatedScalarFieldContainer[str]
     lifetime: _duration_pb2.Duration
     quota: Quota
-    def __init__(self, request_id: _Optional[str] = ..., system: _Optional[str] = ..., description: _Optional[str] = ..., scope_org_unit_id: _Optional[str] = ..., methods: _Optional[_Iterable[str]] = ..., lifetime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., quota: _Optional[_Union[Quota, _Mapping]] = ...) -> None: ...
+    client_certificate: bool
+    def __init__(self, request_id: _Optional[str] = ..., system: _Optional[str] = ..., description: _Optional[str] = ..., scope_org_unit_id: _Optional[str] = ..., methods: _Optional[_Iterable[str]] = ..., lifetime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., quota: _Optional[_Union[Quota, _Mapping]] = ..., client_certificate: _Optional[bool] = ...) -> None: ...
 
 class IssueCredentialResponse(_message.Message):
     __slots__ = ("credential", "token")
@@ -172,7 +176,7 @@ class RevokeCredentialResponse(_message.Message):
     credential: Credential
     def __init__(self, credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
 
-class ListRevokedTokensRequest(_message.Message):
+class SyncCredentialsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
@@ -184,10 +188,12 @@ class RevokedToken(_message.Message):
     refused_from: _timestamp_pb2.Timestamp
     def __init__(self, token_id: _Optional[str] = ..., refused_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
-class ListRevokedTokensResponse(_message.Message):
-    __slots__ = ("tokens", "revoked_credential_ids")
+class SyncCredentialsResponse(_message.Message):
+    __slots__ = ("tokens", "revoked_credential_ids", "certificate_credentials")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     REVOKED_CREDENTIAL_IDS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     tokens: _containers.RepeatedCompositeFieldContainer[RevokedToken]
     revoked_credential_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tokens: _Optional[_Iterable[_Union[RevokedToken, _Mapping]]] = ..., revoked_credential_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    certificate_credentials: _containers.RepeatedCompositeFieldContainer[Credential]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[RevokedToken, _Mapping]]] = ..., revoked_credential_ids: _Optional[_Iterable[str]] = ..., certificate_credentials: _Optional[_Iterable[_Union[Credential, _Mapping]]] = ...) -> None: ...

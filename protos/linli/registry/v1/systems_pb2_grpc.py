@@ -30,7 +30,7 @@ class CallingSystemServiceStub:
     party-member information system, elderly-care monitoring, the volunteer-hours system, a front end. Each credential
     names its system, its org scope, the methods it may call, its expiry and its quota; its token is signed by the
     registry and shown once. A revoked (or rotated) credential's token is refused by every replica of every service
-    within a minute: each reads ListRevokedTokens every few seconds. Issuing, rotating, revoking and every refused use
+    within a minute: each reads SyncCredentials every few seconds. Issuing, rotating, revoking and every refused use
     are in the audit log.
     """
 
@@ -65,10 +65,10 @@ class CallingSystemServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.RevokeCredentialRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.RevokeCredentialResponse.FromString,
                 _registered_method=True)
-        self.ListRevokedTokens = channel.unary_unary(
-                '/linli.registry.v1.CallingSystemService/ListRevokedTokens',
-                request_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.SerializeToString,
-                response_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.FromString,
+        self.SyncCredentials = channel.unary_unary(
+                '/linli.registry.v1.CallingSystemService/SyncCredentials',
+                request_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsResponse.FromString,
                 _registered_method=True)
         self.IssueUserToken = channel.unary_unary(
                 '/linli.registry.v1.CallingSystemService/IssueUserToken',
@@ -82,7 +82,7 @@ class CallingSystemServiceServicer:
     party-member information system, elderly-care monitoring, the volunteer-hours system, a front end. Each credential
     names its system, its org scope, the methods it may call, its expiry and its quota; its token is signed by the
     registry and shown once. A revoked (or rotated) credential's token is refused by every replica of every service
-    within a minute: each reads ListRevokedTokens every few seconds. Issuing, rotating, revoking and every refused use
+    within a minute: each reads SyncCredentials every few seconds. Issuing, rotating, revoking and every refused use
     are in the audit log.
     """
 
@@ -122,8 +122,9 @@ class CallingSystemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListRevokedTokens(self, request, context):
-        """The ids of revoked tokens not yet expired, and when each is refused from. For linli's services only.
+    def SyncCredentials(self, request, context):
+        """What every service must know of credentials, read every few seconds: the revoked tokens and credentials, and
+        the credentials in force that identify their system by its client certificate. For linli's services only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -165,10 +166,10 @@ def add_CallingSystemServiceServicer_to_server(servicer, server):
                     request_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.RevokeCredentialRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.RevokeCredentialResponse.SerializeToString,
             ),
-            'ListRevokedTokens': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListRevokedTokens,
-                    request_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.FromString,
-                    response_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.SerializeToString,
+            'SyncCredentials': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncCredentials,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsResponse.SerializeToString,
             ),
             'IssueUserToken': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueUserToken,
@@ -188,7 +189,7 @@ class CallingSystemService:
     party-member information system, elderly-care monitoring, the volunteer-hours system, a front end. Each credential
     names its system, its org scope, the methods it may call, its expiry and its quota; its token is signed by the
     registry and shown once. A revoked (or rotated) credential's token is refused by every replica of every service
-    within a minute: each reads ListRevokedTokens every few seconds. Issuing, rotating, revoking and every refused use
+    within a minute: each reads SyncCredentials every few seconds. Issuing, rotating, revoking and every refused use
     are in the audit log.
     """
 
@@ -328,7 +329,7 @@ class CallingSystemService:
             _registered_method=True)
 
     @staticmethod
-    def ListRevokedTokens(request,
+    def SyncCredentials(request,
             target,
             options=(),
             channel_credentials=None,
@@ -341,9 +342,9 @@ class CallingSystemService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/linli.registry.v1.CallingSystemService/ListRevokedTokens',
-            linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensRequest.SerializeToString,
-            linli_dot_registry_dot_v1_dot_systems__pb2.ListRevokedTokensResponse.FromString,
+            '/linli.registry.v1.CallingSystemService/SyncCredentials',
+            linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_systems__pb2.SyncCredentialsResponse.FromString,
             options,
             channel_credentials,
             insecure,

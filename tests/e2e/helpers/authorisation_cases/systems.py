@@ -49,9 +49,9 @@ async def revoke_credential(world: World, place: Place, role: Role) -> pb.Revoke
     )
 
 
-@case(S + "ListRevokedTokens")
-async def list_revoked_tokens(world: World, place: Place, role: Role) -> pb.ListRevokedTokensRequest:
-    return pb.ListRevokedTokensRequest()
+@case(S + "SyncCredentials")
+async def list_credential_sync(world: World, place: Place, role: Role) -> pb.SyncCredentialsRequest:
+    return pb.SyncCredentialsRequest()
 
 
 @case(S + "IssueUserToken")
