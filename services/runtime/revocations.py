@@ -24,7 +24,8 @@ log = logging.getLogger("linli.revocations")
 class CredentialSync:
     tokens: Mapping[str, datetime]  # token id → refused from
     credentials: frozenset[str]  # revoked credentials' ids
-    by_certificate: Mapping[str, Caller] = field(default_factory=dict)  # system name → its caller, for mTLS
+    # The credentials in force that a client certificate may stand for, by system name.
+    by_certificate: Mapping[str, systems_pb2.Credential] = field(default_factory=dict)
 
 
 RevokedTokens = Callable[[], Awaitable[CredentialSync]]
@@ -37,7 +38,7 @@ def from_registry(channel: grpc.aio.Channel) -> RevokedTokens:
     async def read() -> CredentialSync:
         response = await stub.SyncCredentials(systems_pb2.SyncCredentialsRequest(), timeout=5)
         tokens = {t.token_id: t.refused_from.ToDatetime() for t in response.tokens}
-        by_certificate = {c.system: _certificate_caller(c) for c in response.certificate_credentials}
+        by_certificate = {c.system: c for c in response.certificate_credentials}
         return CredentialSync(tokens, frozenset(response.revoked_credential_ids), by_certificate)
 
     return read
@@ -67,7 +68,8 @@ def _epoch(moment: datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _certificate_caller(credential: systems_pb2.Credential) -> Caller:
+def certificate_caller(credential: systems_pb2.Credential) -> Caller:
+    """The caller a client certificate of the credential's system stands for: as its token would, less a token."""
     quota = credential.quota
     return Caller(
         f"system:{credential.system}",

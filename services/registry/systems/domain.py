@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.catalogue import rules
-from services.runtime.auth import Caller, Quota, Role, TokenPolicy, issue_token
+from services.runtime.auth import Quota, Role, TokenPolicy, issue_token
 from services.runtime.errors import InvalidArgument
 from services.runtime.token_keys import SigningKey
 
@@ -48,18 +48,6 @@ class Credential:
     @property
     def subject(self) -> str:
         return f"system:{self.system}"
-
-    def certificate_caller(self) -> Caller:
-        """The caller a client certificate of this system stands for: as its token would, less a token id."""
-        return Caller(
-            self.subject,
-            Role.SYSTEM,
-            self.scope,
-            token_id=f"certificate-{self.id}",
-            credential=str(self.id),
-            methods=frozenset(self.methods),
-            quota=self.quota,
-        )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from services.registry.messages import after_id_of, page_of
 from services.registry.store import RegistryStore
 from services.registry.systems import domain
 from services.registry.systems.domain import Credential, IssuedToken
+from services.registry.systems.messages import credential_message
 from services.registry.systems.store import SystemStore
 from services.runtime import access, validate
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, TokenPolicy, current_caller, issue_token
@@ -23,26 +24,6 @@ from services.runtime.convert import to_timestamp
 from services.runtime.db import Connection
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.token_keys import SigningKey
-
-
-def credential_message(credential: Credential) -> pb.Credential:
-    quota = credential.quota
-    return pb.Credential(
-        id=str(credential.id),
-        system=credential.system,
-        description=credential.description,
-        scope_org_unit_id=credential.scope,
-        methods=list(credential.methods),
-        quota=pb.Quota(calls_per_second=quota.calls_per_second, burst=quota.burst, max_streams=quota.max_streams),
-        issued_at=to_timestamp(credential.issued_at),
-        issued_by=credential.issued_by,
-        expires_at=to_timestamp(credential.expires_at),
-        generation=credential.generation,
-        revoked_at=to_timestamp(credential.revoked_at),
-        revoked_by=credential.revoked_by or "",
-        revoke_reason=credential.revoke_reason or "",
-        client_certificate=credential.client_certificate,
-    )
 
 
 def _span(field: str, value: Duration, *, default: timedelta, longest: timedelta, zero_ok: bool = False) -> timedelta:
@@ -176,21 +157,7 @@ class CallingSystemServicer(systems_pb2_grpc.CallingSystemServiceServicer):
                 pb.RevokedToken(token_id=t, refused_from=to_timestamp(at)) for t, at in sorted(revoked.tokens.items())
             ],
             revoked_credential_ids=sorted(revoked.credentials),
-            certificate_credentials=[
-                pb.Credential(
-                    id=c.credential,
-                    system=c.subject.removeprefix("system:"),
-                    scope_org_unit_id=c.scope,
-                    methods=sorted(c.methods or ()),
-                    quota=pb.Quota(
-                        calls_per_second=c.quota.calls_per_second if c.quota else 0,
-                        burst=c.quota.burst if c.quota else 0,
-                        max_streams=c.quota.max_streams if c.quota else 0,
-                    ),
-                    client_certificate=True,
-                )
-                for c in revoked.by_certificate.values()
-            ],
+            certificate_credentials=list(revoked.by_certificate.values()),
         )
 
     async def IssueUserToken(
