@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from services.runtime import access
-from services.runtime.auth import Caller, Role, TokenPolicy, TokenVerifier, issue_token
+from services.runtime.auth import Caller, Revocations, Role, TokenPolicy, TokenVerifier, issue_token
 from services.runtime.errors import PermissionDenied, Unauthenticated, Unavailable
 from services.runtime.token_keys import ALGORITHM, KeySet, SigningKey
 from tests.helpers.tokens import ISSUER, KEYS, SERVICE
@@ -178,3 +178,17 @@ def test_a_credential_token_needs_a_fresh_list_of_revocations() -> None:
         _caller(token, verifier)
     # Tokens that are not a calling system's credential do not depend on the list.
     assert _caller(issue_token(ISSUER, "ops", Role.ADMIN, "*", 60), verifier).subject == "ops"
+
+
+def test_a_client_certificate_stands_for_its_systems_credential_while_in_force() -> None:
+    revocations = Revocations()
+    monitor = Caller("system:elderly-care", Role.SYSTEM, "42", "certificate-9", "9", frozenset({"RaiseAlert"}))
+    with pytest.raises(Unavailable):
+        revocations.certificate_caller("elderly-care", time.time())  # nothing read yet
+    revocations.replace({}, by_certificate={"elderly-care": monitor})
+    assert revocations.certificate_caller("elderly-care", time.time()) == monitor
+    with pytest.raises(Unauthenticated, match="'hotline' has no credential in force"):
+        revocations.certificate_caller("hotline", time.time())
+    revocations.replace({}, by_certificate={})  # revoked: the registry no longer lists it
+    with pytest.raises(Unauthenticated):
+        revocations.certificate_caller("elderly-care", time.time())
