@@ -187,7 +187,7 @@ def test_a_client_certificate_stands_for_its_systems_credential_while_in_force()
         revocations.certificate_caller("elderly-care", time.time())  # nothing read yet
     revocations.replace({}, by_certificate={"elderly-care": monitor})
     assert revocations.certificate_caller("elderly-care", time.time()) == monitor
-    with pytest.raises(Unauthenticated, match="'hotline' has no credential in force"):
+    with pytest.raises(Unauthenticated, match="names 'hotline', which has no credential in force"):
         revocations.certificate_caller("hotline", time.time())
     revocations.replace({}, by_certificate={})  # revoked: the registry no longer lists it
     with pytest.raises(Unauthenticated):
