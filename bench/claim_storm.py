@@ -232,7 +232,7 @@ async def benchmark() -> None:
             LINLI_LOG_LEVEL="WARNING",
         ) as stack,
     ):
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         async with (
             stack.channel(stack.ports.grpc("registry")) as registry_channel,
             stack.channel(stack.ports.grpc("wishes")) as wishes_channel,

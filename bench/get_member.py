@@ -61,7 +61,7 @@ async def benchmark() -> None:
     seconds = 5.0 if args.quick else args.seconds
 
     async with servers(temporal=False) as bench_servers, platform_on(bench_servers, ("registry",)) as stack:
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         async with stack.channel(stack.ports.grpc("registry")) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             tree = await make_tree(stub, metadata, streets=1, communities=5)

@@ -23,6 +23,7 @@ from linli.registry.v1 import registry_pb2_grpc
 from bench._harness import emit, main, platform_on, ratio, servers
 from services.registry.domain import id_number_check_char
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.token_keys import SigningKey
 
 ROWS_PER_MESSAGE = 1000
 LEVELS = [reg.MANAGEMENT_LEVEL_CITY, reg.MANAGEMENT_LEVEL_DISTRICT, reg.MANAGEMENT_LEVEL_OTHER]
@@ -37,8 +38,8 @@ class Tree:
     grid_ids: list[str]
 
 
-def admin_metadata(auth_secret: str, subject: str = "bench") -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {issue_token(auth_secret, subject, Role.ADMIN, WHOLE_DEPLOYMENT, 7200)}"),)
+def admin_metadata(issuer: SigningKey, subject: str = "bench") -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {issue_token(issuer, subject, Role.ADMIN, WHOLE_DEPLOYMENT, 7200)}"),)
 
 
 async def make_tree(
@@ -138,7 +139,7 @@ async def benchmark() -> None:
     count = 20_000 if args.quick else args.rows
 
     async with servers(temporal=False) as bench_servers, platform_on(bench_servers, ("registry",)) as stack:
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         async with stack.channel(stack.ports.grpc("registry")) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             tree = await make_tree(stub, metadata, streets=5, communities=10)

@@ -95,7 +95,7 @@ async def benchmark() -> None:
         servers() as bench_servers,
         platform_on(bench_servers, ("registry", "wishes", "dispatch", "worker"), LINLI_TIMEZONE=ZONE) as stack,
     ):
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         async with stack.channel(stack.ports.grpc("registry")) as channel:
             registry = registry_pb2_grpc.RegistryServiceStub(channel)
             reports = reports_pb2_grpc.ReportServiceStub(channel)

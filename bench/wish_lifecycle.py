@@ -93,9 +93,9 @@ async def benchmark() -> None:
             LINLI_LOG_LEVEL="WARNING",
         ) as stack,
     ):
-        metadata = admin_metadata(stack.secrets.auth_secret)
+        metadata = admin_metadata(stack.secrets.issuer)
         # Whoever records a fulfilment never signs it off: the resident's confirmation comes through another caller.
-        confirmer = admin_metadata(stack.secrets.auth_secret, "bench-resident-desk")
+        confirmer = admin_metadata(stack.secrets.issuer, "bench-resident-desk")
         temporal = await Client.connect(bench_servers.temporal_address)
         async with (
             stack.channel(stack.ports.grpc("registry")) as registry_channel,

@@ -20,19 +20,23 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dsp
 from linli.wishes.v1 import wishes_pb2 as wsh
 
+from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
 from devstack.demo_data import load_demo_data
+from devstack.keys import add_parser as add_keys_parser
 from devstack.processes import port_open
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets, open_channel
-from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from devstack.systems import add_parser as add_systems_parser
+from devstack.systems import systems
+from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
 from services.runtime.config import ConfigError, load_settings
 from services.runtime.enums import name_of
+from services.runtime.token_keys import BadKey, parse_signing_key
 from services.wishes.contract import workflow_id
 
 HOME = REPO / ".linli"
 BENCH = REPO / "bench"
 SECRETS = HOME / "secrets.json"
-CA_FILE = HOME / "tls" / "ca.pem"
 DEV_TOKEN_TTL = 7 * 24 * 3600
 
 
@@ -43,7 +47,7 @@ def dev_token(
     subject: str = "linli-dev",
     ttl: int = DEV_TOKEN_TTL,
 ) -> str:
-    return issue_token(secrets.auth_secret, subject, role, scope, ttl)
+    return issue_token(secrets.issuer, subject, role, scope, ttl)
 
 
 # What the local run sets itself for each process; the rest of docs/configuration.md's variables pass through from the
@@ -57,8 +61,10 @@ STACK_VARIABLES = frozenset(
         "LINLI_REGISTRY_ADDRESS",
         "LINLI_WISHES_ADDRESS",
         "LINLI_DISPATCH_ADDRESS",
-        "LINLI_AUTH_SECRET",
-        "LINLI_AUTH_SECRET_FILE",
+        "LINLI_TOKEN_KEYS",
+        "LINLI_TOKEN_KEYS_FILE",
+        "LINLI_SIGNING_KEY",
+        "LINLI_SIGNING_KEY_FILE",
         "LINLI_DATA_KEYS",
         "LINLI_DATA_KEYS_FILE",
         "LINLI_LOOKUP_KEY",
@@ -89,7 +95,7 @@ def up(args: argparse.Namespace) -> int:
     passed_on, ignored = configuration_from(os.environ)
     for process in (*SERVICES, "worker"):  # a mistake in the configuration stops here, named, before anything runs
         try:
-            load_settings(process, {**passed_on, **Secrets().as_environment()})
+            load_settings(process, {**passed_on, **Secrets().as_environment(process)})
         except ConfigError as error:
             print(f"linli: {error}", file=sys.stderr)
             return 2
@@ -136,7 +142,7 @@ def up(args: argparse.Namespace) -> int:
             step(process, lambda p=process: stack.start_process(p))
 
         async def load() -> None:
-            async with connect(stack.ports, secrets.auth_secret, stack.ca_file) as api:
+            async with connect(stack.ports, secrets, stack.ca_file) as api:
                 await load_demo_data(api)
 
         asyncio.run(load())
@@ -195,11 +201,6 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
-def local_ca() -> Path | None:
-    """The local run's CA (`./linli up` makes it), for the commands that call the running platform."""
-    return CA_FILE if CA_FILE.exists() else None
-
-
 def redact(url: str) -> str:
     """A database URL without its password, for printing."""
     if "@" not in url or "://" not in url:
@@ -234,11 +235,11 @@ def demo(args: argparse.Namespace) -> int:
     if not SECRETS.exists():
         print("linli: no local platform found; start it with ./linli up", file=sys.stderr)
         return 1
-    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports(), local_ca()))
+    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports(), local_run_ca()))
 
 
 async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None) -> int:
-    async with connect(ports, secrets.auth_secret, ca_file) as api:
+    async with connect(ports, secrets, ca_file) as api:
         try:
             data = await load_demo_data(api, say=lambda _: None)
         except grpc.aio.AioRpcError as error:
@@ -327,6 +328,15 @@ async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None) -> int:
 
 
 def token(args: argparse.Namespace) -> int:
+    if args.key:  # a deployment's own key (./linli keys), for its first admin token
+        try:
+            key = parse_signing_key(Path(args.key).read_text())
+            policy = TokenPolicy(issuer=args.issuer, audience=args.audience)
+            print(issue_token(key, args.subject, Role(args.role), args.scope, args.ttl, policy=policy))
+        except (OSError, BadKey, ValueError) as error:
+            print(f"linli token: {args.key}: {error}", file=sys.stderr)
+            return 2
+        return 0
     if not SECRETS.exists():
         print("linli: no local secrets yet; ./linli up creates them", file=sys.stderr)
         return 1
@@ -412,8 +422,7 @@ def import_members(args: argparse.Namespace) -> int:
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {len(lines):>9} rows sent", end="", file=sys.stderr)
 
     async def run() -> int:
-        ca_file = Path(args.cacert) if args.cacert else None if args.plaintext else local_ca()
-        async with open_channel(address, ca_file) as channel:
+        async with open_channel(address, trusted_ca(args.cacert, args.plaintext)) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             try:
                 result = await stub.ImportMembers(
@@ -455,7 +464,14 @@ def main(argv: list[str] | None = None) -> int:
     token_parser.add_argument("--scope", default=WHOLE_DEPLOYMENT, help="an org unit id, or * for everything")
     token_parser.add_argument("--subject", default="linli-dev")
     token_parser.add_argument("--ttl", type=int, default=DEV_TOKEN_TTL, help="seconds")
+    token_parser.add_argument("--key", help="sign with this key file (a deployment's signing-key-registry)")
+    token_parser.add_argument("--issuer", default=DEFAULT_POLICY.issuer, help="with --key: LINLI_TOKEN_ISSUER")
+    token_parser.add_argument("--audience", default=DEFAULT_POLICY.audience, help="with --key: LINLI_TOKEN_AUDIENCE")
     token_parser.set_defaults(run=token)
+    add_keys_parser(commands)
+    add_systems_parser(commands).set_defaults(
+        run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
+    )
     commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)
     bench_parser.add_argument("name", nargs="?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devstack.catalogue import METHODS, full_name, rules
+from services.catalogue import METHODS, full_name, rules
 from services.runtime.access import PUBLIC
 from services.runtime.auth import Role
 
@@ -23,6 +23,10 @@ call whose handler did not check the caller's scope. A scope covers a unit and e
 tree is *now*. `public` means any caller of the roles named, in any scope. The roles: `admin` (platform
 operator), `staff` (community or street staff), `member` (a registered member acting for themselves), `system`
 (another government system), `service` (linli's own services and its worker, deployment-wide).
+
+A calling system's credential narrows its `system` column further: it may call only the methods its credential
+names (PERMISSION_DENIED naming any other), within the credential's scope, under its quota
+([calling-systems.md](calling-systems.md)).
 
 """
 

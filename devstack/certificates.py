@@ -29,6 +29,18 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 CA_LIFETIME = timedelta(days=3650)
 LIFETIME = timedelta(days=397)
 RENEW_BEFORE = timedelta(days=30)
+# The local run's CA (`./linli up` makes it in .linli/tls/), which the commands that call the running platform trust.
+LOCAL_RUN_CA = Path(__file__).resolve().parent.parent / ".linli" / "tls" / "ca.pem"
+
+
+def local_run_ca() -> Path | None:
+    return LOCAL_RUN_CA if LOCAL_RUN_CA.exists() else None
+
+
+def trusted_ca(cacert: str | None, plaintext: bool) -> Path | None:
+    """The CA a command trusts from its `--cacert` / `--plaintext` options: the one given, none (plaintext), or the
+    local run's when it exists."""
+    return Path(cacert) if cacert else None if plaintext else local_run_ca()
 
 
 def _write_private(path: Path, data: bytes) -> None:

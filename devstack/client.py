@@ -8,25 +8,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linli.dispatch.v1 import dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2_grpc
+from linli.registry.v1 import registry_pb2_grpc, systems_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
-from devstack.stack import SERVICES, Ports, open_channel
+from devstack.stack import SERVICES, Ports, Secrets, open_channel
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.token_keys import SigningKey
 
 Metadata = tuple[tuple[str, str], ...]
 
 
 @dataclass
 class Api:
-    auth_secret: str
+    issuer: SigningKey  # signs the tokens of the people and systems this client acts as
+    service_key: SigningKey  # signs its `service` tokens (a process's own key)
     registry: registry_pb2_grpc.RegistryServiceStub
     wishes: wishes_pb2_grpc.WishServiceStub
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
+    systems: systems_pb2_grpc.CallingSystemServiceStub  # calling systems' credentials, on the registry
 
     def token(self, role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "linli-dev") -> Metadata:
         """Call metadata carrying a token for the given caller, valid for an hour."""
-        return (("authorization", f"Bearer {issue_token(self.auth_secret, subject, role, scope, 3600)}"),)
+        return (
+            (
+                "authorization",
+                f"Bearer {issue_token(self.service_key if role is Role.SERVICE else self.issuer, subject, role, scope, 3600)}",
+            ),
+        )
 
     @property
     def admin(self) -> Metadata:
@@ -34,15 +42,17 @@ class Api:
 
 
 @asynccontextmanager
-async def connect(ports: Ports, auth_secret: str, ca_file: Path | None = None) -> AsyncIterator[Api]:
+async def connect(ports: Ports, secrets: Secrets, ca_file: Path | None = None) -> AsyncIterator[Api]:
     """Stubs on channels to the services on loopback: over TLS, trusting `ca_file`, when one is given."""
     channels = [open_channel(f"127.0.0.1:{ports.grpc(service)}", ca_file) for service in SERVICES]
     try:
         yield Api(
-            auth_secret,
+            secrets.issuer,
+            secrets.signing_key("worker"),
             registry_pb2_grpc.RegistryServiceStub(channels[0]),
             wishes_pb2_grpc.WishServiceStub(channels[1]),
             dispatch_pb2_grpc.DispatchServiceStub(channels[2]),
+            systems_pb2_grpc.CallingSystemServiceStub(channels[0]),
         )
     finally:
         for channel in channels:

@@ -25,6 +25,7 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.postgres_front import start_front
 from devstack.processes import ChildProcess
 from devstack.temporal import start_dev_server
+from services.runtime.token_keys import KeySet, SigningKey, parse_signing_key
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = ("registry", "wishes", "dispatch")
@@ -57,9 +58,23 @@ class Ports:
         return port
 
 
+def _private_jwk(kid: str, roles: tuple[str, ...]) -> str:
+    return json.dumps(SigningKey.generate(f"{kid}-{secrets.token_hex(4)}", roles).as_jwk())
+
+
+# Who signs what in the local run: the operator's key (./linli token) and the registry, which issues calling
+# systems' credentials, sign for people and systems; wishes, dispatch and the worker each hold a key of their own that
+# signs only service tokens.
+ISSUER_ROLES = ("admin", "staff", "member", "system")
+SERVICE_SIGNERS = ("wishes", "dispatch", "worker")
+
+
 @dataclass(frozen=True)
 class Secrets:
-    auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    issuer_key: str = field(default_factory=lambda: _private_jwk("local-issuer", ISSUER_ROLES))
+    service_keys: dict[str, str] = field(
+        default_factory=lambda: {name: _private_jwk(f"local-{name}", ("service",)) for name in SERVICE_SIGNERS}
+    )
     data_keys: str = field(default_factory=lambda: f"k1:{base64.b64encode(os.urandom(32)).decode()}")
     lookup_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
     postgres_password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -68,10 +83,25 @@ class Secrets:
     def generate(cls) -> Secrets:
         return cls()
 
-    def as_environment(self) -> dict[str, str]:
-        """The variables that hand these secrets to a linli process."""
+    @property
+    def issuer(self) -> SigningKey:
+        """The key that signs tokens for people and calling systems."""
+        return parse_signing_key(self.issuer_key)
+
+    def signing_key(self, process: str) -> SigningKey:
+        """The private key one process signs its tokens with."""
+        return parse_signing_key(self.service_keys.get(process, self.issuer_key))
+
+    def key_set(self) -> KeySet:
+        """The public keys every process verifies tokens with."""
+        signers = [self.issuer, *(parse_signing_key(key) for key in self.service_keys.values())]
+        return KeySet.of(signer.public for signer in signers)
+
+    def as_environment(self, process: str) -> dict[str, str]:
+        """The variables that hand these secrets to one linli process: every public key, its own private one."""
         return {
-            "LINLI_AUTH_SECRET": self.auth_secret,
+            "LINLI_TOKEN_KEYS": json.dumps(self.key_set().as_jwks()),
+            "LINLI_SIGNING_KEY": json.dumps(self.signing_key(process).as_jwk()),
             "LINLI_DATA_KEYS": self.data_keys,
             "LINLI_LOOKUP_KEY": self.lookup_key,
         }
@@ -182,7 +212,7 @@ class LocalStack:
             "LINLI_REGISTRY_ADDRESS": f"127.0.0.1:{self.ports.registry}",
             "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
             "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
-            **self.secrets.as_environment(),
+            **self.secrets.as_environment(process),
             **(self.certificates.environment() if self.tls and self.certificates else {}),
             **self.extra_env,
             **overrides,

@@ -4,7 +4,7 @@ that does not exist, and docs/authorisation.md is the table as it is."""
 from __future__ import annotations
 
 from devstack.authorisation_doc import DOC, render
-from devstack.catalogue import METHODS, full_name, rules
+from services.catalogue import METHODS, full_name, rules
 
 
 def test_every_method_of_every_service_has_a_rule_and_every_rule_a_method() -> None:

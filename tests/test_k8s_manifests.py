@@ -239,7 +239,9 @@ def test_secret_files_are_mounted_where_the_settings_read_them(tree: str) -> Non
         assert set(files.values()) <= SECRET_KEYS, name
 
         file_settings = {key: value for key, value in environment(tree, deployment).items() if key.endswith("_FILE")}
-        assert "LINLI_AUTH_SECRET_FILE" in file_settings, name
+        assert {"LINLI_TOKEN_KEYS_FILE", "LINLI_SIGNING_KEY_FILE"} <= set(file_settings), name
+        # Each process holds its own signing key and no other: the worker's makes no admin tokens.
+        assert files["signing-key"] == f"signing-key-{name}", name
         tls_files = tls_mount(deployment)
         for setting, path in file_settings.items():
             folder, _, file = path.rpartition("/")

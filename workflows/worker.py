@@ -56,7 +56,7 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
     """Every step the workflows take, registered by its method's name (the activity type name histories record)."""
 
     def channel(address: str) -> grpc.aio.Channel:
-        return service_channel(address, settings.auth_secret, "worker", settings.tls)
+        return service_channel(address, settings.signing_key, "worker", settings.token_policy, settings.tls)
 
     wish = WishSteps(
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),

@@ -21,6 +21,7 @@ from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.metrics import refresh_dispatch_gauges
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
+from services.runtime import revocations
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
@@ -39,11 +40,15 @@ async def serve(settings: Settings) -> None:
     # Lazy: the service starts while Temporal is down; the relay keeps alert changes until it is back.
     temporal = await connect_temporal(settings, lazy=True)
     wishes = wishes_pb2_grpc.WishServiceStub(
-        service_channel(settings.wishes_address, settings.auth_secret, settings.service, settings.tls)
+        service_channel(
+            settings.wishes_address, settings.signing_key, settings.service, settings.token_policy, settings.tls
+        )
     )
-    registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service, settings.tls)
+    to_registry = service_channel(
+        settings.registry_address, settings.signing_key, settings.service, settings.token_policy, settings.tls
     )
+    registry = registry_pb2_grpc.RegistryServiceStub(to_registry)
+    host.read_revocations_from(revocations.from_registry(to_registry))
     store = DispatchStore(host.pool)
     relay = AlertRelay(host.pool, temporal, settings)
     zone = ZoneInfo(settings.timezone)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
+from linli.registry.v1 import (
+    registry_pb2,
+    registry_pb2_grpc,
+    reports_pb2,
+    reports_pb2_grpc,
+    systems_pb2,
+    systems_pb2_grpc,
+)
 
 from services.registry.access import RULES
 from services.registry.reports.servicer import ReportServicer
 from services.registry.reports.store import ReportStore
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
+from services.registry.systems.servicer import CallingSystemServicer
+from services.registry.systems.store import SystemStore
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
@@ -21,6 +30,7 @@ from services.runtime.temporal import connect_temporal
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
 REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name
+SYSTEM_SERVICE_NAME = systems_pb2.DESCRIPTOR.services_by_name["CallingSystemService"].full_name
 
 
 async def serve(settings: Settings) -> None:
@@ -39,7 +49,14 @@ async def serve(settings: Settings) -> None:
         ),
         host.server,
     )
-    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME])
+    # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
+    systems = SystemStore(host.pool)
+    systems_pb2_grpc.add_CallingSystemServiceServicer_to_server(
+        CallingSystemServicer(systems, RegistryStore(host.pool), settings.signing_key, settings.token_policy),
+        host.server,
+    )
+    host.read_revocations_from(systems.credential_sync)
+    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from services.runtime.auth import Role
 
 _REGISTRY = "linli.registry.v1.RegistryService/"
 _REPORTS = "linli.registry.v1.ReportService/"
+_SYSTEMS = "linli.registry.v1.CallingSystemService/"
 
 # Staff and the other government systems that act for an office (the party-member information system, 12345).
 _OFFICES = STAFF | {Role.SYSTEM}
@@ -78,4 +79,13 @@ RULES: dict[str, Rule] = {
     _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
     _REPORTS + "StoreYearlyServiceReports": rule(WORKER, DEPLOYMENT),
+    # ---- calling systems' credentials: the deployment's admins issue them; every service reads the revoked ones
+    _SYSTEMS + "IssueCredential": rule({Role.ADMIN}, DEPLOYMENT),
+    _SYSTEMS + "GetCredential": rule({Role.ADMIN}, DEPLOYMENT),
+    _SYSTEMS + "ListCredentials": rule({Role.ADMIN}, DEPLOYMENT),
+    _SYSTEMS + "RotateCredential": rule({Role.ADMIN}, DEPLOYMENT),
+    _SYSTEMS + "RevokeCredential": rule({Role.ADMIN}, DEPLOYMENT),
+    _SYSTEMS + "SyncCredentials": rule(WORKER, DEPLOYMENT),
+    # A front end (a calling system whose credential names it) obtains its users' tokens within its scope.
+    _SYSTEMS + "IssueUserToken": rule({Role.SYSTEM}, "request.scope_org_unit_id (a member: their residence)"),
 }

@@ -20,9 +20,10 @@ from linli.dispatch.v1 import activities_pb2, dispatch_pb2
 from linli.registry.v1 import registry_pb2, reports_pb2
 from linli.wishes.v1 import wishes_pb2
 
-from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
 from services.runtime.config import TlsSettings
 from services.runtime.tls import channel_credentials, channel_options
+from services.runtime.token_keys import SigningKey
 
 # The bound of a call between services that names none: the bound the services' calls had by hand before.
 DEFAULT_TIMEOUT_SECONDS = 5.0
@@ -79,16 +80,19 @@ _SERVICE_CONFIG = json.dumps(
 class _ServiceToken:
     """A service token for this process, re-issued well before it expires."""
 
-    def __init__(self, secret: str, subject: str) -> None:
-        self._secret = secret
+    def __init__(self, key: SigningKey, subject: str, policy: TokenPolicy) -> None:
+        self._key = key
         self._subject = subject
+        self._policy = policy
         self._token = ""
         self._renew_at = 0.0
 
     def metadata(self) -> tuple[str, str]:
         now = time.monotonic()
         if now >= self._renew_at:
-            self._token = issue_token(self._secret, self._subject, Role.SERVICE, WHOLE_DEPLOYMENT, _TOKEN_TTL_SECONDS)
+            self._token = issue_token(
+                self._key, self._subject, Role.SERVICE, WHOLE_DEPLOYMENT, _TOKEN_TTL_SECONDS, policy=self._policy
+            )
             self._renew_at = now + _TOKEN_TTL_SECONDS / 2
         return ("authorization", f"Bearer {self._token}")
 
@@ -159,11 +163,18 @@ class _StreamUnary(_StreamUnaryInterceptor):
 
 
 def service_channel(
-    address: str, auth_secret: str, caller_name: str, tls: TlsSettings | None = None
+    address: str,
+    key: SigningKey | None,
+    caller_name: str,
+    policy: TokenPolicy = DEFAULT_POLICY,
+    tls: TlsSettings | None = None,
 ) -> grpc.aio.Channel:
-    """A channel to another linli service that authenticates as `service:<caller_name>`: over TLS when `tls` is
-    enabled (LINLI_TLS_CA_FILE / LINLI_TLS_CERT_FILE), else plaintext."""
-    prepare = _CallDetails(_ServiceToken(auth_secret, f"service:{caller_name}"))
+    """A channel to another linli service that authenticates as `service:<caller_name>`, with tokens signed by this
+    process's own service key: over TLS when `tls` is enabled (LINLI_TLS_CA_FILE / LINLI_TLS_CERT_FILE), else
+    plaintext."""
+    if key is None:
+        raise ValueError(f"{caller_name} holds no signing key, so it cannot call other services")
+    prepare = _CallDetails(_ServiceToken(key, f"service:{caller_name}", policy))
     options = [("grpc.enable_retries", 1), ("grpc.service_config", _SERVICE_CONFIG)]
     interceptors = [_UnaryUnary(prepare), _UnaryStream(prepare), _StreamUnary(prepare)]
     # grpc-stubs leave grpc.aio.ClientInterceptor a placeholder that no interceptor class matches.

@@ -18,11 +18,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.runtime.auth import Quota, TokenPolicy
+from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set, parse_signing_key
+
 # Fixed default ports of the local run (the README lists them).
 GRPC_PORTS = {"registry": 50051, "wishes": 50052, "dispatch": 50053}
 METRICS_PORTS = {"registry": 9101, "wishes": 9102, "dispatch": 9103, "worker": 9104}
 # Only these hold personal data, so only they need the encryption and look-up keys.
 SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes", "dispatch"})
+# These call other services, so they sign their own (service-only) tokens; the registry signs only when it issues
+# calling systems' credentials.
+SIGNING_PROCESSES = frozenset({"wishes", "dispatch", "worker"})
 
 
 class ConfigError(ValueError):
@@ -95,10 +101,7 @@ def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
 
 @dataclass(frozen=True)
 class TlsSettings:
-    """TLS of linli's own gRPC. A service serves its port with `cert_chain` and `private_key`, and requires a client
-    certificate signed by `client_ca` when one is given (mTLS). Channels to other services use TLS when `enabled`:
-    they verify the services' certificates against `ca` (the system's roots when empty), present `cert_chain` as
-    their client certificate when there is one, and check `server_name` instead of the host they dial when set."""
+    """linli's gRPC TLS (docs/configuration.md): a service's port, with a client CA for mTLS; channels when `enabled`."""
 
     cert_chain: bytes = b""
     private_key: bytes = field(default=b"", repr=False)
@@ -159,9 +162,7 @@ def _tls_settings(env: Mapping[str, str]) -> TlsSettings:
 
 @dataclass(frozen=True)
 class TemporalTls:
-    """How a linli process reaches the Temporal frontend: over TLS when `enabled`, verifying the frontend against `ca`
-    (the system's roots when empty) and `server_name` (the host dialled when empty), presenting `cert_chain` and
-    `private_key` when Temporal asks for a client certificate, and sending `api_key` when one is set."""
+    """How a linli process reaches the Temporal frontend: TLS when `enabled`, a client certificate, an API key."""
 
     enabled: bool = False
     ca: bytes = b""
@@ -200,12 +201,9 @@ def _database_url(env: Mapping[str, str]) -> str | None:
     mode = query.get("sslmode", [""])[-1]
     if mode and mode not in SSL_MODES:
         raise ConfigError(f"DATABASE_URL: sslmode '{mode}' must be one of {', '.join(SSL_MODES)}")
-    for parameter in ("sslrootcert", "sslcert", "sslkey"):
-        for path in query.get(parameter, []):
-            try:
-                Path(path).read_bytes()
-            except OSError as exc:
-                raise ConfigError(f"DATABASE_URL: {parameter} {path} cannot be read: {exc.strerror}") from exc
+    for parameter, path in ((p, path) for p in ("sslrootcert", "sslcert", "sslkey") for path in query.get(p, [])):
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"DATABASE_URL: {parameter} {path} cannot be read")
     return url
 
 
@@ -224,7 +222,15 @@ class Settings:
     registry_address: str
     wishes_address: str
     dispatch_address: str
-    auth_secret: str = field(repr=False)
+    # The public keys every token is verified with, and what a token must carry besides (issuer, audience, lifetime).
+    token_keys: KeySet
+    token_policy: TokenPolicy
+    # This process's own private key: service-only for the services and the worker; None where nothing is signed.
+    signing_key: SigningKey | None = field(repr=False)
+    # What one calling system may ask of each replica unless its credential says otherwise.
+    system_quota: Quota
+    # How often every service reads the revoked tokens (a revoked credential is refused within a minute).
+    revocation_refresh: timedelta
     # Encryption keys for personal data at rest by key id; the active one encrypts, all decrypt.
     # Empty for processes that hold no personal data.
     data_keys: dict[str, bytes] = field(repr=False)
@@ -316,6 +322,25 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _revocation_refresh(env: Mapping[str, str]) -> timedelta:
+    every = _duration(env, "LINLI_REVOCATION_REFRESH", "10s")
+    if not timedelta(seconds=1) <= every <= timedelta(seconds=30):
+        raise ConfigError("LINLI_REVOCATION_REFRESH: must lie between 1s and 30s (revoked tokens go within a minute)")
+    return every
+
+
+def _system_quota(env: Mapping[str, str]) -> Quota:
+    name = "LINLI_SYSTEM_CALLS_PER_SECOND"
+    raw = env.get(name) or "50"
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a number of calls a second") from None
+    if not 0 < rate <= 10_000:
+        raise ConfigError(f"{name}: must lie above 0 and at most 10000, got {raw}")
+    return Quota(rate, _positive(env, "LINLI_SYSTEM_BURST", 100), _positive(env, "LINLI_SYSTEM_MAX_STREAMS", 2))
+
+
 def _escalation_level(env: Mapping[str, str]) -> str:
     level = env.get("LINLI_WISH_ESCALATE_TO") or "district"
     if level not in ESCALATION_LEVELS:
@@ -363,13 +388,46 @@ def _timezone(env: Mapping[str, str]) -> str:
     return zone
 
 
+def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKey | None]:
+    retired = "LINLI_AUTH_SECRET"
+    if retired in env or f"{retired}_FILE" in env:
+        raise ConfigError(
+            "LINLI_AUTH_SECRET: replaced by LINLI_TOKEN_KEYS (public keys) and LINLI_SIGNING_KEY (this process's "
+            "private key); see docs/upgrades.md"
+        )
+    text = _secret(env, "LINLI_TOKEN_KEYS")
+    if not text:
+        raise ConfigError("LINLI_TOKEN_KEYS (or LINLI_TOKEN_KEYS_FILE) is required: the public keys of tokens (JWKS)")
+    try:
+        keys = parse_key_set(text)
+    except BadKey as exc:
+        raise ConfigError(f"LINLI_TOKEN_KEYS: {exc}") from exc
+    text = _secret(env, "LINLI_SIGNING_KEY")
+    if not text:
+        if service in SIGNING_PROCESSES:
+            raise ConfigError(f"LINLI_SIGNING_KEY (or LINLI_SIGNING_KEY_FILE) is required: {service} calls services")
+        return keys, None
+    try:
+        signing = parse_signing_key(text)
+    except BadKey as exc:
+        raise ConfigError(f"LINLI_SIGNING_KEY: {exc}") from exc
+    public = keys.get(signing.kid)
+    if public is None or public.key.public_bytes_raw() != signing.public.key.public_bytes_raw():
+        raise ConfigError(f"LINLI_SIGNING_KEY: key {signing.kid} is not in LINLI_TOKEN_KEYS, so no one would trust it")
+    if service in SIGNING_PROCESSES and public.roles != {"service"}:
+        raise ConfigError(
+            f"LINLI_SIGNING_KEY: {service} signs only as service; key {signing.kid} may sign for "
+            f"{', '.join(sorted(public.roles))}"
+        )
+    # What the key may sign for is what the public key set says, not what the private copy claims.
+    return keys, SigningKey(signing.kid, public.roles, signing.key)
+
+
 def load_settings(service: str, env: Mapping[str, str] | None = None) -> Settings:
     """Reads the settings of one process: 'registry', 'wishes', 'dispatch' or 'worker'."""
     env = os.environ if env is None else env
 
-    auth_secret = _secret(env, "LINLI_AUTH_SECRET")
-    if not auth_secret or len(auth_secret) < 32:
-        raise ConfigError("LINLI_AUTH_SECRET (or LINLI_AUTH_SECRET_FILE) must hold at least 32 characters")
+    token_keys, signing_key = _token_keys(env, service)
     data_keys: dict[str, bytes] = {}
     active, lookup_key = "", b""
     if service in SERVICES_WITH_PERSONAL_DATA:
@@ -390,7 +448,15 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         registry_address=env.get("LINLI_REGISTRY_ADDRESS", f"127.0.0.1:{GRPC_PORTS['registry']}"),
         wishes_address=env.get("LINLI_WISHES_ADDRESS", f"127.0.0.1:{GRPC_PORTS['wishes']}"),
         dispatch_address=env.get("LINLI_DISPATCH_ADDRESS", f"127.0.0.1:{GRPC_PORTS['dispatch']}"),
-        auth_secret=auth_secret,
+        token_keys=token_keys,
+        token_policy=TokenPolicy(
+            issuer=env.get("LINLI_TOKEN_ISSUER") or "linli",
+            audience=env.get("LINLI_TOKEN_AUDIENCE") or "linli",
+            max_lifetime_seconds=int(_duration(env, "LINLI_TOKEN_MAX_LIFETIME", "400d").total_seconds()),
+        ),
+        signing_key=signing_key,
+        system_quota=_system_quota(env),
+        revocation_refresh=_revocation_refresh(env),
         data_keys=data_keys,
         active_data_key=active,
         lookup_key=lookup_key,

@@ -67,6 +67,23 @@ class PermissionDenied(ServiceError):
     code = grpc.StatusCode.PERMISSION_DENIED
 
 
+class ResourceExhausted(ServiceError):
+    """The caller asked for more than its quota; it may retry after `retry_after` seconds (sent as RetryInfo)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_rich_status(self) -> status_pb2.Status:
+        status = super().to_rich_status()
+        delay = error_details_pb2.RetryInfo()
+        delay.retry_delay.FromMilliseconds(max(1, round(self.retry_after * 1000)))
+        status.details.add().Pack(delay)
+        return status
+
+
 class Unavailable(ServiceError):
     """A dependency (the database, another service) cannot be reached right now; retry later."""
 
@@ -82,5 +99,6 @@ _RPC_CODES = {
     grpc.StatusCode.UNAUTHENTICATED: code_pb2.UNAUTHENTICATED,
     grpc.StatusCode.PERMISSION_DENIED: code_pb2.PERMISSION_DENIED,
     grpc.StatusCode.UNAVAILABLE: code_pb2.UNAVAILABLE,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: code_pb2.RESOURCE_EXHAUSTED,
     grpc.StatusCode.INTERNAL: code_pb2.INTERNAL,
 }

@@ -18,9 +18,10 @@ import grpc
 
 from services.runtime import access, auth, clients
 from services.runtime.db import CONNECTION_ERRORS
-from services.runtime.errors import Aborted, FailedPrecondition, ServiceError, Unavailable
-from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, split_method
+from services.runtime.errors import Aborted, FailedPrecondition, PermissionDenied, ServiceError, Unavailable
+from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, SYSTEM_CALLS_REFUSED, split_method
 from services.runtime.pii import PersonalDataError
+from services.runtime.quotas import Quotas
 
 log = logging.getLogger("linli.rpc")
 
@@ -76,11 +77,14 @@ class _ObservedCall:
         method: str,
         metrics: _MethodMetrics,
         context: grpc.aio.ServicerContext[Any, Any],
+        streaming: bool,
     ) -> None:
         self.interceptor = interceptor
         self.method = method
         self.metrics = metrics
         self.context = context
+        self.streaming = streaming
+        self._stream_of: auth.Caller | None = None
         self.subject = "-"
         self._caller_token: Any = None
         self._deadline_token: Any = None
@@ -93,11 +97,13 @@ class _ObservedCall:
         try:
             if not self.interceptor.is_ready():
                 raise Unavailable("the service is starting or stopping; retry shortly")
-            caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
+            try:
+                caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
+            except auth.Revoked as revoked:
+                self._refused(revoked.caller, "revoked")
+                raise
             self.subject = caller.subject
-            rule = access.rule_for(self.interceptor.rules, self.method)
-            access.require_role(caller, rule, self.metrics.rpc)
-            self._scoped = rule.scoped
+            self._allow(caller)
         except ServiceError as exc:
             await self._fail(exc)
         self._checks_token = access.begin_call()
@@ -105,6 +111,31 @@ class _ObservedCall:
         # Calls this handler makes to other services get no more time than its caller gave it.
         self._deadline_token = clients.set_incoming_deadline(self.context.time_remaining())
         return self
+
+    def _allow(self, caller: auth.Caller) -> None:
+        """The authorisation table's rule, a calling system's own list of methods, then its quota."""
+        rpc = self.metrics.rpc
+        rule = access.rule_for(self.interceptor.rules, self.method)
+        try:
+            access.require_role(caller, rule, rpc)
+        except PermissionDenied:
+            self._refused(caller, "role")
+            raise
+        if caller.methods is not None and rpc not in caller.methods:
+            self._refused(caller, "method")
+            raise PermissionDenied(f"the credential of {caller.subject} does not name {rpc}, so it may not call it")
+        self._scoped = rule.scoped
+        if self.interceptor.quotas is not None:
+            self.interceptor.quotas.admit(caller, self.streaming)
+            if self.streaming:
+                self._stream_of = caller
+
+    def _refused(self, caller: auth.Caller, reason: str) -> None:
+        if caller.role is not auth.Role.SYSTEM:
+            return
+        SYSTEM_CALLS_REFUSED.labels(caller.subject, reason).inc()
+        if caller.credential and self.interceptor.on_refused is not None:
+            self.interceptor.on_refused(caller, self.metrics.rpc, reason)
 
     def answer_allowed(self) -> None:
         """Before anything is answered: a call its rule scopes must have checked the caller's scope (a handler that
@@ -120,6 +151,9 @@ class _ObservedCall:
                 self.answer_allowed()
             except UncheckedScope as unchecked:
                 exc = unchecked
+        if self._stream_of is not None and self.interceptor.quotas is not None:
+            self.interceptor.quotas.release(self._stream_of)
+            self._stream_of = None
         if self._caller_token is not None:
             auth.reset_current_caller(self._caller_token)
             clients.reset_incoming_deadline(self._deadline_token)
@@ -183,8 +217,18 @@ else:
 
 
 class CallInterceptor(_ServerInterceptor):
-    def __init__(self, auth_secret: str, is_ready: Callable[[], bool], *, rules: Mapping[str, access.Rule]) -> None:
-        self.tokens = auth.TokenVerifier(auth_secret)
+    def __init__(
+        self,
+        tokens: auth.TokenVerifier,
+        is_ready: Callable[[], bool],
+        *,
+        rules: Mapping[str, access.Rule],
+        quotas: Quotas | None = None,
+        on_refused: Callable[[auth.Caller, str, str], None] | None = None,
+    ) -> None:
+        self.tokens = tokens
+        self.quotas = quotas  # calling systems' quotas; None: not limited (in-process tests)
+        self.on_refused = on_refused  # told of each refused use of a calling system's credential
         self.is_ready = is_ready
         self.rules = rules  # the authorisation table's rules of this server's methods
         # method -> (the service's handler, our wrapper of it): grpc asks for the handler on every call, and
@@ -210,8 +254,10 @@ class CallInterceptor(_ServerInterceptor):
     def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
         metrics = _MethodMetrics(method)
 
+        streaming = not handler.unary_unary
+
         def observe(context: grpc.aio.ServicerContext[Any, Any]) -> _ObservedCall:
-            return _ObservedCall(self, method, metrics, context)
+            return _ObservedCall(self, method, metrics, context, streaming)
 
         # grpc-stubs type a handler's behaviours as grpc's sync ones taking a sync context; under grpc.aio they are
         # coroutine functions and async generators taking an aio context (hence the ignores below).

@@ -20,6 +20,19 @@ RPC_SECONDS = Histogram(
 )
 RPC_IN_FLIGHT = Gauge("grpc_server_in_flight", "RPCs being handled right now.", ["grpc_service"])
 SERVICE_READY = Gauge("linli_service_ready", "1 once the database answers and migrations are applied.", ["service"])
+# Calling systems: what was refused them, by system and why (method, quota, streams, revoked).
+SYSTEM_CALLS_REFUSED = Counter(
+    "linli_system_calls_refused_total",
+    "Calls of calling systems refused before their handler ran, by system and reason.",
+    ["system", "reason"],
+)
+REVOCATIONS_READ = Gauge(
+    "linli_revocations_read_timestamp_seconds", "When this process last read the revoked tokens (Unix time)."
+)
+REVOKED_TOKENS = Gauge("linli_revoked_tokens", "Revoked tokens not yet expired, as last read.")
+REVOCATION_READ_FAILURES = Counter(
+    "linli_revocation_read_failures_total", "Reads of the revoked tokens that failed (the last list is kept)."
+)
 
 
 def split_method(full_method: str) -> tuple[str, str]:

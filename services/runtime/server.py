@@ -21,12 +21,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from services.runtime import access, paging
+from services.runtime import access, auth, paging, revocations
+from services.runtime.audit import RefusalAudit
 from services.runtime.config import Settings
 from services.runtime.db import create_pool, migrate, wait_for_database
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.logs import configure_logging
 from services.runtime.metrics import SERVICE_READY, serve_metrics
+from services.runtime.quotas import Quotas
 from services.runtime.tls import server_credentials
 
 log = logging.getLogger("linli.server")
@@ -103,8 +105,16 @@ class ServiceHost:
         self.migrations = migrations
         self.pool: asyncpg.Pool = create_pool(settings.database_url, schema, settings.db_pool_max)
         self.health = HealthServicer()
+        self.tokens = auth.TokenVerifier(settings.token_keys, settings.token_policy)
+        interceptor = CallInterceptor(
+            self.tokens,
+            self.is_ready,
+            rules=rules,
+            quotas=Quotas(settings.system_quota),
+            on_refused=RefusalAudit(self.pool).refused,
+        )
         self.server = grpc.aio.server(
-            interceptors=[CallInterceptor(settings.auth_secret, self.is_ready, rules=rules)],
+            interceptors=[interceptor],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -119,6 +129,11 @@ class ServiceHost:
 
     def is_ready(self) -> bool:
         return self._ready
+
+    def read_revocations_from(self, source: revocations.RevokedTokens) -> None:
+        """Where this service reads the revoked tokens from, every LINLI_REVOCATION_REFRESH."""
+        every = self.settings.revocation_refresh
+        self.add_background(lambda: revocations.keep_fresh(self.tokens.revocations, source, every))
 
     def add_background(self, task: BackgroundTask) -> None:
         """A long-running coroutine started once the service is ready and cancelled at shutdown."""

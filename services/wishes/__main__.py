@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from linli.registry.v1 import registry_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 
+from services.runtime import revocations
 from services.runtime.clients import service_channel
 from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
@@ -29,9 +30,11 @@ async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="wishes", migrations=MIGRATIONS, rules=RULES)
     # Lazy: the service starts while Temporal is down; the relay keeps transitions until it is back.
     temporal = await connect_temporal(settings, lazy=True)
-    registry = registry_pb2_grpc.RegistryServiceStub(
-        service_channel(settings.registry_address, settings.auth_secret, settings.service, settings.tls)
+    to_registry = service_channel(
+        settings.registry_address, settings.signing_key, settings.service, settings.token_policy, settings.tls
     )
+    registry = registry_pb2_grpc.RegistryServiceStub(to_registry)
+    host.read_revocations_from(revocations.from_registry(to_registry))
     store = WishStore(host.pool)
     relay = TransitionRelay(host.pool, temporal, settings)
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)

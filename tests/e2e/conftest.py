@@ -45,7 +45,12 @@ async def stack(
         database_url=verify_full(database, front.ports["postgres"], certificates.ca_file),
         temporal_address=temporal_dev_server,
         durable=False,
-        extra_env={**LIMITS, "LINLI_OUTBOX_POLL": "500ms", "LINLI_SHUTDOWN_GRACE": "5s"},
+        extra_env={
+            **LIMITS,
+            "LINLI_OUTBOX_POLL": "500ms",
+            "LINLI_SHUTDOWN_GRACE": "5s",
+            "LINLI_REVOCATION_REFRESH": "1s",
+        },
         certificates=certificates,
     )
     try:
@@ -59,7 +64,7 @@ async def stack(
 
 @pytest.fixture(scope="session")
 async def api(stack: LocalStack) -> AsyncIterator[Api]:
-    async with connect(stack.ports, stack.secrets.auth_secret, stack.ca_file) as client:
+    async with connect(stack.ports, stack.secrets, stack.ca_file) as client:
         yield client
 
 

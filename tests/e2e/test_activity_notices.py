@@ -67,7 +67,7 @@ async def test_a_notice_given_up_on_is_recorded_failed_and_the_org_told_in_the_h
     tls = load_settings("worker", stack.env("worker")).tls
     async with (
         stack.channel(stack.ports.dispatch) as plain,
-        service_channel(address, api.auth_secret, "worker", tls) as ch,
+        service_channel(address, stack.secrets.signing_key("worker"), "worker", tls=tls) as ch,
     ):
         activities = activities_pb2_grpc.ActivityServiceStub(plain)
         proposed = await activities.ProposeActivity(proposal(community), metadata=api.admin)

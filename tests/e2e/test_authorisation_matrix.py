@@ -18,10 +18,11 @@ from google.protobuf.descriptor import MethodDescriptor
 import tests.e2e.helpers.authorisation_cases.activities
 import tests.e2e.helpers.authorisation_cases.dispatch
 import tests.e2e.helpers.authorisation_cases.registry
+import tests.e2e.helpers.authorisation_cases.systems
 import tests.e2e.helpers.authorisation_cases.wishes  # noqa: F401  (each module registers its cases)
-from devstack.catalogue import METHODS, full_name, rules
 from devstack.client import Api
 from devstack.stack import LocalStack
+from services.catalogue import METHODS, full_name, rules
 from services.runtime.access import DEPLOYMENT, Rule
 from services.runtime.auth import Role
 from tests.e2e.helpers.authorisation_cases import CASES, Case, World, make_place

@@ -15,9 +15,9 @@ from google.protobuf import descriptor, message_factory
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
-from devstack.catalogue import METHODS, SERVED_BY
 from devstack.client import Api
 from devstack.stack import LocalStack
+from services.catalogue import METHODS, SERVED_BY
 
 # What a caller's mistake may be answered with; anything else but OK is the service's fault.
 CALLERS_MISTAKES = {

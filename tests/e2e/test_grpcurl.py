@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack.catalogue import SERVED_BY
 from devstack.stack import SERVICES, LocalStack
+from services.catalogue import SERVED_BY
 from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"
@@ -57,7 +57,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def admin_token(stack: LocalStack) -> str:
-    return issue_token(stack.secrets.auth_secret, "linli-dev", Role.ADMIN, WHOLE_DEPLOYMENT, 300)
+    return issue_token(stack.secrets.issuer, "linli-dev", Role.ADMIN, WHOLE_DEPLOYMENT, 300)
 
 
 def test_the_grpcurl_binary_runs() -> None:

@@ -84,8 +84,7 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
                 assert child.environ()["LINLI_TLS_CA_FILE"] == str(ca_file)
 
         stack_ports = replace(Ports.pick(), **ports)
-        auth_secret = Secrets.load_or_create(home / "secrets.json").auth_secret
-        async with connect(stack_ports, auth_secret, ca_file) as api:
+        async with connect(stack_ports, Secrets.load_or_create(home / "secrets.json"), ca_file) as api:
             data = await load_demo_data(api, say=lambda _: None)
             submitted = await api.wishes.SubmitWish(
                 wish.SubmitWishRequest(

@@ -17,11 +17,10 @@ from services.runtime.temporal import connect_temporal
 from tests.helpers.tls_front import tls_front
 
 
-def settings(address: str, ca_file: Path, **more: str) -> Settings:
-    return load_settings(
-        "worker",
-        {"LINLI_AUTH_SECRET": "s" * 32, "TEMPORAL_ADDRESS": address, "TEMPORAL_TLS_CA_FILE": str(ca_file), **more},
-    )
+def settings(stack: LocalStack, address: str, ca_file: Path, **more: str) -> Settings:
+    """The worker's settings with Temporal at `address`, its frontend checked against `ca_file`."""
+    environment = {"TEMPORAL_ADDRESS": address, "TEMPORAL_TLS_CA_FILE": str(ca_file), **more}
+    return load_settings("worker", {**stack.secrets.as_environment("worker"), **environment})
 
 
 async def test_the_temporal_client_verifies_the_frontend_against_the_ca(
@@ -29,9 +28,9 @@ async def test_the_temporal_client_verifies_the_frontend_against_the_ca(
 ) -> None:
     assert stack.certificates is not None
     async with tls_front(temporal_dev_server, stack.certificates) as address:
-        client = await connect_temporal(settings(address, stack.certificates.ca_file))
+        client = await connect_temporal(settings(stack, address, stack.certificates.ca_file))
         assert await client.service_client.check_health()
-        named = settings(address.replace("127.0.0.1", "localhost"), stack.certificates.ca_file)
+        named = settings(stack, address.replace("127.0.0.1", "localhost"), stack.certificates.ca_file)
         assert await (await connect_temporal(named)).service_client.check_health()
 
 
@@ -42,9 +41,9 @@ async def test_a_temporal_client_trusting_another_ca_is_refused(
     stranger = LocalCertificates.load_or_create(tmp_path / "other-ca", "some other CA")
     async with tls_front(temporal_dev_server, stack.certificates) as address:
         with pytest.raises(RuntimeError, match="(?i)certificate|tls|transport"):
-            await connect_temporal(settings(address, stranger.ca_file))
+            await connect_temporal(settings(stack, address, stranger.ca_file))
         with pytest.raises(RuntimeError):  # nor does a plaintext client get through
-            await connect_temporal(settings(address, stack.certificates.ca_file, TEMPORAL_TLS="false"))
+            await connect_temporal(settings(stack, address, stack.certificates.ca_file, TEMPORAL_TLS="false"))
 
 
 async def test_the_worker_reaches_temporal_over_tls(stack: LocalStack, temporal_dev_server: str) -> None:

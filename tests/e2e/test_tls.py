@@ -166,7 +166,7 @@ async def test_a_server_can_tell_whom_a_verified_client_certificate_names(stack:
         return b""
 
     def server(env: dict[str, str]) -> tuple[grpc.aio.Server, int]:
-        settings = load_settings("worker", {"LINLI_AUTH_SECRET": "s" * 32, **env})
+        settings = load_settings("worker", {**stack.secrets.as_environment("worker"), **env})
         made = grpc.aio.server()
         handlers = {"WhoAmI": grpc.unary_unary_rpc_method_handler(whoami)}
         made.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Peer", handlers),))

@@ -25,7 +25,7 @@ GRPC_APIS = {"registry": "services.registry", "wishes": "services.wishes", "disp
 PROCESSES = {**GRPC_APIS, "worker": "workflows.worker"}
 SECRET_NAME = "linli-secrets"
 SECRET_MOUNT = "/var/run/secrets/linli"
-SECRET_KEYS = {"auth-secret", "data-keys", "lookup-key", "database-password"}
+SECRET_KEYS = {"token-keys", "data-keys", "lookup-key", "database-password"} | {f"signing-key-{p}" for p in PROCESSES}
 # Each process's certificate: a Secret linli-tls-<process> with cert-manager's keys, mounted by components/tls.
 TLS_MOUNT = "/var/run/secrets/linli-tls"
 TLS_SECRET_KEYS = {"tls.crt", "tls.key", "ca.crt"}

@@ -19,6 +19,7 @@ from services.dispatch.activities.store import ActivityStore
 from services.runtime.config import load_settings
 from services.runtime.db import create_pool, migrate
 from tests.helpers.notice_gateway import NoticeGateway, running_gateway
+from tests.helpers.tokens import token_environment
 from tests.integration.helpers.activity_town import TEST_KEY, Town
 from workflows.activity_schedules import ActivityNoticeDigest
 from workflows.holiday_activity import HolidayActivity
@@ -38,7 +39,7 @@ async def town(
     settings = load_settings(
         "dispatch",
         {
-            "LINLI_AUTH_SECRET": "s" * 40,
+            **token_environment("dispatch"),
             # Dispatch holds personal data (alerts' addresses), so its settings need the keys.
             "LINLI_DATA_KEYS": f"k1:{TEST_KEY}",
             "LINLI_LOOKUP_KEY": TEST_KEY,

@@ -18,20 +18,20 @@ from services.registry.access import RULES as REGISTRY_RULES
 from services.registry.domain import id_number_check_char
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
-from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.auth import WHOLE_DEPLOYMENT, Role
 from services.runtime.db import create_pool, migrate
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.pii import PersonalDataCipher
+from tests.helpers.tokens import bearer, verifier
 
-SECRET = "s" * 40
-ADMIN = (("authorization", f"Bearer {issue_token(SECRET, 'ops', Role.ADMIN, WHOLE_DEPLOYMENT, 600)}"),)
+ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT, 600)
 
 
 @asynccontextmanager
 async def registry(pool: asyncpg.Pool) -> AsyncIterator[registry_pb2_grpc.RegistryServiceStub]:
     cipher = PersonalDataCipher({"k1": os.urandom(32)}, "k1", os.urandom(32))
     servicer = RegistryServicer(RegistryStore(pool), cipher, import_chunk_rows=2)
-    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=REGISTRY_RULES)])
+    server = grpc.aio.server(interceptors=[CallInterceptor(verifier(), lambda: True, rules=REGISTRY_RULES)])
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -12,11 +12,11 @@ from google.protobuf import empty_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from services.runtime import access
-from services.runtime.auth import Role, current_caller, issue_token
+from services.runtime.auth import Role, current_caller
 from services.runtime.errors import FailedPrecondition
 from services.runtime.interceptors import CallInterceptor
+from tests.helpers.tokens import bearer, verifier
 
-SECRET = "interceptor-test-secret-0123456789"
 REFUSAL = FailedPrecondition("wish 7 is already claimed", "wish_id")
 EMPTY = empty_pb2.Empty()
 
@@ -96,7 +96,7 @@ def _handlers() -> grpc.GenericRpcHandler:
 
 @pytest.fixture(scope="module")
 async def channel() -> AsyncIterator[grpc.aio.Channel]:
-    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=RULES)])
+    server = grpc.aio.server(interceptors=[CallInterceptor(verifier(), lambda: True, rules=RULES)])
     server.add_generic_rpc_handlers((_handlers(),))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -107,7 +107,7 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
         await server.stop(grace=None)
 
 
-TOKEN = (("authorization", f"Bearer {issue_token(SECRET, '1', Role.ADMIN, '*', 3600)}"),)
+TOKEN = bearer("1", Role.ADMIN, "*", 3600)
 
 
 def _unary(channel: grpc.aio.Channel, method: str) -> Any:
@@ -198,14 +198,14 @@ async def test_a_method_without_a_rule_is_refused_to_everyone(channel: grpc.aio.
 
 
 async def test_a_role_the_rule_does_not_name_is_refused_before_the_handler_runs(channel: grpc.aio.Channel) -> None:
-    staff = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '7', 60)}"),)
+    staff = bearer("s", Role.STAFF, "7", 60)
     assert await _code(channel, "SystemOnly", staff) == grpc.StatusCode.PERMISSION_DENIED
     assert await _code(channel, "AnswerChecked", staff) == grpc.StatusCode.OK
 
 
 async def test_a_scoped_call_whose_handler_never_checked_the_scope_answers_nothing(channel: grpc.aio.Channel) -> None:
-    staff = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '7', 60)}"),)
+    staff = bearer("s", Role.STAFF, "7", 60)
     assert await _code(channel, "AnswerUnchecked", staff) == grpc.StatusCode.INTERNAL
     assert await _code(channel, "StreamUnchecked", staff, stream=True) == grpc.StatusCode.INTERNAL
-    out_of_scope = (("authorization", f"Bearer {issue_token(SECRET, 's', Role.STAFF, '8', 60)}"),)
+    out_of_scope = bearer("s", Role.STAFF, "8", 60)
     assert await _code(channel, "AnswerChecked", out_of_scope) == grpc.StatusCode.PERMISSION_DENIED

@@ -18,15 +18,15 @@ from prometheus_client import REGISTRY
 
 from services.registry.access import RULES as REGISTRY_RULES
 from services.runtime import clients
-from services.runtime.auth import Role, issue_token
+from services.runtime.auth import Role
 from services.runtime.clients import DEFAULT_TIMEOUT_SECONDS, service_channel
 from services.runtime.interceptors import CallInterceptor
+from tests.helpers.tokens import SERVICE, bearer, verifier
 
-SECRET = "deadline-test-secret-0123456789-abc"
 UNIT = registry_pb2.GetOrgUnitRequest(org_unit_id="7")
 # A timeout travels as the grpc-timeout header, rounded up: the server may see a few milliseconds more.
 SLACK = 0.05
-TOKEN = (("authorization", f"Bearer {issue_token(SECRET, 'staff:1', Role.ADMIN, '*', 3600)}"),)
+TOKEN = bearer("staff:1", Role.ADMIN, "*", 3600)
 
 
 class Inner(registry_pb2_grpc.RegistryServiceServicer):
@@ -99,8 +99,8 @@ async def servers() -> AsyncIterator[Servers]:
     inner_server = grpc.aio.server()
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(inner, inner_server)
     inner_address = f"127.0.0.1:{inner_server.add_insecure_port('127.0.0.1:0')}"
-    middle_server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=REGISTRY_RULES)])
-    to_inner = service_channel(inner_address, SECRET, "middle")
+    middle_server = grpc.aio.server(interceptors=[CallInterceptor(verifier(), lambda: True, rules=REGISTRY_RULES)])
+    to_inner = service_channel(inner_address, SERVICE, "middle")
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
         Middle(registry_pb2_grpc.RegistryServiceStub(to_inner)), middle_server
     )
@@ -125,7 +125,7 @@ def fresh(servers: Servers) -> Iterator[None]:
 
 
 async def test_a_call_made_for_a_caller_gets_no_more_than_the_callers_deadline(servers: Servers) -> None:
-    async with service_channel(servers.middle_address, SECRET, "caller") as channel:
+    async with service_channel(servers.middle_address, SERVICE, "caller") as channel:
         await registry_pb2_grpc.RegistryServiceStub(channel).GetOrgUnit(UNIT, timeout=1)
     [given] = servers.inner.given
     assert given is not None and given <= 1 + SLACK
@@ -141,7 +141,7 @@ async def test_a_call_made_for_a_caller_without_a_deadline_gets_the_channels_def
 async def test_streaming_calls_carry_the_token_and_inherit_the_deadline_too(servers: Servers) -> None:
     token = clients.set_incoming_deadline(1.0)
     try:
-        async with service_channel(servers.inner_address, SECRET, "middle") as channel:
+        async with service_channel(servers.inner_address, SERVICE, "middle") as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             [_] = [page async for page in stub.ExportMembers(registry_pb2.ExportMembersRequest())]
             await stub.ImportMembers(iter([registry_pb2.ImportMembersRequest()]))
@@ -155,7 +155,7 @@ async def test_streaming_calls_carry_the_token_and_inherit_the_deadline_too(serv
 async def test_a_call_made_after_the_callers_deadline_passed_is_not_sent(servers: Servers) -> None:
     token = clients.set_incoming_deadline(0.0)
     try:
-        async with service_channel(servers.inner_address, SECRET, "middle") as channel:
+        async with service_channel(servers.inner_address, SERVICE, "middle") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as error:
                 await registry_pb2_grpc.RegistryServiceStub(channel).GetOrgUnit(UNIT)
     finally:
@@ -167,14 +167,14 @@ async def test_a_call_made_after_the_callers_deadline_passed_is_not_sent(servers
 
 async def test_a_read_that_finds_the_service_unavailable_is_retried_by_the_channel(servers: Servers) -> None:
     servers.inner.refusals = 2
-    async with service_channel(servers.inner_address, SECRET, "middle") as channel:
+    async with service_channel(servers.inner_address, SERVICE, "middle") as channel:
         response = await registry_pb2_grpc.RegistryServiceStub(channel).GetOrgUnit(UNIT)
     assert response.org_unit.id == "7"
     assert servers.inner.attempts["GetOrgUnit"] == 3
 
 
 async def test_a_write_that_finds_the_service_unavailable_is_not_retried(servers: Servers) -> None:
-    async with service_channel(servers.inner_address, SECRET, "middle") as channel:
+    async with service_channel(servers.inner_address, SERVICE, "middle") as channel:
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await registry_pb2_grpc.RegistryServiceStub(channel).CreateOrgUnit(registry_pb2.CreateOrgUnitRequest())
     assert error.value.code() == grpc.StatusCode.UNAVAILABLE
@@ -187,7 +187,7 @@ async def test_a_call_whose_deadline_passed_is_counted_as_such_not_as_cancelled(
         return REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
 
     before = handled("DEADLINE_EXCEEDED"), handled("CANCELLED")
-    async with service_channel(servers.middle_address, SECRET, "caller") as channel:
+    async with service_channel(servers.middle_address, SERVICE, "caller") as channel:
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await registry_pb2_grpc.RegistryServiceStub(channel).GetOrgUnit(
                 registry_pb2.GetOrgUnitRequest(org_unit_id="slow"), timeout=0.2

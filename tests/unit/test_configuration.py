@@ -4,6 +4,7 @@ and key lists; and a mistake stops a process at once with one line naming the va
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -15,8 +16,17 @@ import pytest
 from devstack.certificates import LocalCertificates
 from devstack.stack import REPO, Secrets
 from services.runtime.config import ConfigError, load_settings, parse_data_keys, parse_duration
+from services.runtime.token_keys import SigningKey
+from tests.helpers.tokens import ISSUER, SERVICE, token_environment
 
-GOOD = {**Secrets().as_environment(), "DATABASE_URL": "postgresql://linli:pw@127.0.0.1:1/linli"}
+STRANGER = SigningKey.generate("stranger", ("admin",))
+SECRETS = Secrets()
+
+
+def good(process: str) -> dict[str, str]:
+    """A whole, good configuration of one process ('registry', ..., or its module 'services.registry')."""
+    name = process.rpartition(".")[2]
+    return {**SECRETS.as_environment(name), "DATABASE_URL": "postgresql://linli:pw@127.0.0.1:1/linli"}
 
 
 def _run(module: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -37,7 +47,7 @@ def _run(module: str, *args: str, **env: str) -> subprocess.CompletedProcess[str
     ],
 )
 def test_a_bad_variable_is_one_line_naming_it_and_exit_code_2(module: str, variable: str, value: str) -> None:
-    result = _run(module, **{**GOOD, variable: value})
+    result = _run(module, **{**good(module), variable: value})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.splitlines()
     assert variable in line and "Traceback" not in result.stderr
@@ -45,8 +55,8 @@ def test_a_bad_variable_is_one_line_naming_it_and_exit_code_2(module: str, varia
 
 def test_one_time_zone_setting_reaches_every_process() -> None:
     for service in ("registry", "wishes", "dispatch", "worker"):
-        assert load_settings(service, {**GOOD, "LINLI_TIMEZONE": "Asia/Urumqi"}).timezone == "Asia/Urumqi"
-    assert load_settings("worker", GOOD).timezone == "Asia/Shanghai"
+        assert load_settings(service, {**good(service), "LINLI_TIMEZONE": "Asia/Urumqi"}).timezone == "Asia/Urumqi"
+    assert load_settings("worker", good("worker")).timezone == "Asia/Shanghai"
 
 
 @pytest.mark.parametrize(
@@ -56,14 +66,14 @@ def test_one_time_zone_setting_reaches_every_process() -> None:
 def test_a_time_zone_variable_of_an_older_release_stops_the_start_naming_its_successor(
     module: str, variable: str
 ) -> None:
-    result = _run(module, **{**GOOD, variable: "Asia/Shanghai"})
+    result = _run(module, **{**good(module), variable: "Asia/Shanghai"})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.splitlines()
     assert f"{variable}: renamed to LINLI_TIMEZONE" in line
 
 
 def test_a_service_without_a_database_url_says_so() -> None:
-    result = _run("services.registry", **Secrets().as_environment())
+    result = _run("services.registry", **SECRETS.as_environment("registry"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "linli registry: DATABASE_URL is required: postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -77,31 +87,37 @@ def test_the_local_run_checks_the_configuration_before_starting_anything(tmp_pat
     assert "starting" not in result.stdout
 
 
-def _env(**extra: str) -> dict[str, str]:
+def _env(process: str = "registry", **extra: str) -> dict[str, str]:
     key = base64.b64encode(os.urandom(32)).decode()
-    return {"LINLI_AUTH_SECRET": "a" * 32, "LINLI_DATA_KEYS": f"k1:{key}", "LINLI_LOOKUP_KEY": key, **extra}
+    return {**token_environment(process), "LINLI_DATA_KEYS": f"k1:{key}", "LINLI_LOOKUP_KEY": key, **extra}
 
 
 def test_settings_have_local_defaults_and_take_overrides() -> None:
-    settings = load_settings("wishes", _env(LINLI_WISH_CLAIM_LIMIT="36h", LINLI_GRPC_PORT="6000"))
+    settings = load_settings("wishes", _env("wishes", LINLI_WISH_CLAIM_LIMIT="36h", LINLI_GRPC_PORT="6000"))
     assert settings.grpc_port == 6000 and settings.metrics_port == 9102
     assert settings.wish_limits.claim == timedelta(hours=36)
     assert settings.temporal_address == "127.0.0.1:7233"
 
 
 def test_secrets_can_come_from_mounted_files(tmp_path) -> None:
-    secret_file = tmp_path / "auth"
-    secret_file.write_text("f" * 40 + "\n")
     env = _env()
-    del env["LINLI_AUTH_SECRET"]
-    env["LINLI_AUTH_SECRET_FILE"] = str(secret_file)
-    assert load_settings("registry", env).auth_secret == "f" * 40
+    for name in ("LINLI_TOKEN_KEYS", "LINLI_SIGNING_KEY"):
+        (tmp_path / name).write_text(env.pop(name) + "\n")
+        env[f"{name}_FILE"] = str(tmp_path / name)
+    settings = load_settings("registry", env)
+    assert settings.signing_key is not None and settings.signing_key.kid == ISSUER.kid
+    assert set(settings.token_keys.keys) == {ISSUER.kid, SERVICE.kid}
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"LINLI_AUTH_SECRET": "short"}, "LINLI_AUTH_SECRET"),
+        ({"LINLI_AUTH_SECRET": "x" * 40}, "LINLI_AUTH_SECRET: replaced by LINLI_TOKEN_KEYS"),
+        ({"LINLI_TOKEN_KEYS": "{}"}, "LINLI_TOKEN_KEYS: is not a key set"),
+        ({"LINLI_TOKEN_KEYS": json.dumps({"keys": [{"kty": "RSA", "kid": "r"}]})}, "not an Ed25519 key"),
+        ({"LINLI_SIGNING_KEY": "{"}, "LINLI_SIGNING_KEY: is not JSON"),
+        ({"LINLI_SIGNING_KEY": json.dumps(STRANGER.as_jwk())}, "key stranger is not in LINLI_TOKEN_KEYS"),
+        ({"LINLI_TOKEN_MAX_LIFETIME": "forever"}, "LINLI_TOKEN_MAX_LIFETIME"),
         ({"LINLI_DATA_KEYS": "k1:notbase64!"}, "base64"),
         ({"LINLI_DATA_KEYS": "k1:" + base64.b64encode(b"x" * 16).decode()}, "32 bytes"),
         ({"LINLI_WISH_REVIEW_LIMIT": "soon"}, "duration"),
@@ -114,7 +130,15 @@ def test_bad_settings_stop_start_up_with_the_variable_named(env: dict[str, str],
 
 
 def test_the_worker_needs_no_personal_data_keys() -> None:
-    assert load_settings("worker", {"LINLI_AUTH_SECRET": "a" * 32}).data_keys == {}
+    assert load_settings("worker", token_environment("worker")).data_keys == {}
+
+
+def test_a_process_that_calls_services_signs_only_as_a_service() -> None:
+    with pytest.raises(ConfigError, match="LINLI_SIGNING_KEY .* is required: worker calls services"):
+        load_settings("worker", {"LINLI_TOKEN_KEYS": token_environment()["LINLI_TOKEN_KEYS"]})
+    with pytest.raises(ConfigError, match="worker signs only as service; key test-issuer may sign for admin"):
+        load_settings("worker", token_environment("registry"))
+    assert load_settings("registry", {**_env(), "LINLI_SIGNING_KEY": ""}).signing_key is None
 
 
 def test_durations_and_key_lists_parse() -> None:
@@ -164,19 +188,20 @@ def test_a_tls_mistake_is_one_line_naming_the_variable_and_exit_code_2(
         "ca-key": authority.ca_key_file,
     }
     env = {name: str(files.get(value, value)) for name, value in variables.items()}
-    result = _run("services.registry", **{**GOOD, **env})
+    result = _run("services.registry", **{**good("registry"), **env})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.splitlines()
     assert named in line and "Traceback" not in result.stderr
 
 
 def test_temporal_tls_is_on_with_a_ca_or_an_api_key_and_can_be_forced_off(authority: LocalCertificates) -> None:
-    assert not load_settings("worker", _env()).temporal_tls.enabled
-    with_ca = load_settings("worker", _env(TEMPORAL_TLS_CA_FILE=str(authority.ca_file)))
+    assert not load_settings("worker", _env("worker")).temporal_tls.enabled
+    with_ca = load_settings("worker", _env("worker", TEMPORAL_TLS_CA_FILE=str(authority.ca_file)))
     assert with_ca.temporal_tls.enabled and with_ca.temporal_tls.ca == authority.ca_file.read_bytes()
-    keyed = load_settings("worker", _env(TEMPORAL_API_KEY="k-123"))
+    keyed = load_settings("worker", _env("worker", TEMPORAL_API_KEY="k-123"))
     assert keyed.temporal_tls.enabled and keyed.temporal_tls.api_key == "k-123" and "k-123" not in repr(keyed)
-    assert not load_settings("worker", _env(TEMPORAL_API_KEY="k", TEMPORAL_TLS="false")).temporal_tls.enabled
+    forced_off = _env("worker", TEMPORAL_API_KEY="k", TEMPORAL_TLS="false")
+    assert not load_settings("worker", forced_off).temporal_tls.enabled
 
 
 def test_a_verify_full_database_url_with_a_readable_ca_is_taken_as_it_is(authority: LocalCertificates) -> None:

@@ -14,6 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.runtime.config import load_settings
 from services.runtime.outbox import Outbox, OutboxRelay, SignalWithStart
+from tests.helpers.tokens import token_environment
 
 OUTBOX = Outbox("test", "test_events", "object_id", "select e.id, e.object_id, e.at from test_events e", "e.kind = 'x'")
 
@@ -73,7 +74,7 @@ def rows(*pairs: tuple[int, int]) -> list[dict[str, Any]]:
 
 
 def relay(conn: Connection, temporal: Temporal) -> Relay:
-    settings = load_settings("worker", {"LINLI_AUTH_SECRET": "s" * 40})
+    settings = load_settings("worker", token_environment("worker"))
     return Relay(Pool(conn), temporal, settings, OUTBOX)  # type: ignore[arg-type]  # stand-ins
 
 

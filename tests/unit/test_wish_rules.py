@@ -15,10 +15,11 @@ from services.wishes import domain
 from services.wishes.claims import Claims
 from services.wishes.contract import WishLimits
 from services.wishes.relay import workflow_limits
+from tests.helpers.tokens import token_environment
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 ENV = {
-    "LINLI_AUTH_SECRET": "x" * 32,
+    **token_environment("wishes"),
     "LINLI_DATA_KEYS": f"k1:{base64.b64encode(bytes(32)).decode()}",
     "LINLI_LOOKUP_KEY": base64.b64encode(bytes(32)).decode(),
 }

@@ -19,17 +19,17 @@ from services.registry.domain import id_number_check_char
 from services.registry.imports.servicer import ImportLimits
 from services.registry.servicer import RegistryServicer
 from services.registry.store import RegistryStore
-from services.runtime.auth import WHOLE_DEPLOYMENT, Role, issue_token
+from services.runtime.auth import WHOLE_DEPLOYMENT, Role
 from services.runtime.db import create_pool, migrate
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.pii import PersonalDataCipher
+from tests.helpers.tokens import bearer, verifier
 
-SECRET = "s" * 40
 Metadata = tuple[tuple[str, str], ...]
 
 
 def token(role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "ops") -> Metadata:
-    return (("authorization", f"Bearer {issue_token(SECRET, subject, role, scope, 600)}"),)
+    return bearer(subject, role, scope, 600)
 
 
 ADMIN = token()
@@ -50,7 +50,7 @@ async def registry_service(
         await migrate(pool, "registry", MIGRATIONS)
         cipher = PersonalDataCipher({"k1": os.urandom(32)}, "k1", os.urandom(32))
         servicer = RegistryServicer(RegistryStore(pool), cipher, import_limits=limits)
-        server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=RULES)])
+        server = grpc.aio.server(interceptors=[CallInterceptor(verifier(), lambda: True, rules=RULES)])
         registry_pb2_grpc.add_RegistryServiceServicer_to_server(servicer, server)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()

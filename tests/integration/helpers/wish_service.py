@@ -14,7 +14,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2_grpc
 
 from services.runtime import access, auth
-from services.runtime.auth import Caller, Role, issue_token
+from services.runtime.auth import Caller, Role
 from services.runtime.config import WishLimits
 from services.runtime.db import create_pool, migrate
 from services.runtime.interceptors import CallInterceptor
@@ -24,8 +24,8 @@ from services.wishes.__main__ import MIGRATIONS
 from services.wishes.access import RULES
 from services.wishes.servicer import WishServicer
 from services.wishes.store import WishStore
+from tests.helpers.tokens import bearer, verifier
 
-SECRET = "s" * 40
 LOOKUP = os.urandom(32)
 LIMITS = WishLimits(review=timedelta(hours=48), publish=timedelta(hours=24), claim=timedelta(hours=72))
 # A city, a district, a street and two communities.
@@ -97,7 +97,7 @@ def calling(caller: Caller) -> Iterator[None]:
 @asynccontextmanager
 async def served(servicer: WishServicer) -> AsyncIterator[wishes_pb2_grpc.WishServiceStub]:
     """The servicer behind the call interceptor with the wishes service's authorisation table, on loopback."""
-    server = grpc.aio.server(interceptors=[CallInterceptor(SECRET, lambda: True, rules=RULES)])
+    server = grpc.aio.server(interceptors=[CallInterceptor(verifier(), lambda: True, rules=RULES)])
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -109,4 +109,4 @@ async def served(servicer: WishServicer) -> AsyncIterator[wishes_pb2_grpc.WishSe
 
 
 def token(role: Role, scope: str, subject: str = "ops") -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {issue_token(SECRET, subject, role, scope, 600)}"),)
+    return bearer(subject, role, scope, 600)
