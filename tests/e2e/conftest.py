@@ -42,6 +42,7 @@ async def stack(
         durable=False,
         extra_env={
             **LIMITS,
+            **QUOTA,
             "LINLI_OUTBOX_POLL": "500ms",
             "LINLI_SHUTDOWN_GRACE": "5s",
             "LINLI_REVOCATION_REFRESH": "1s",
