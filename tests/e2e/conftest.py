@@ -26,6 +26,8 @@ LIMITS = {
     # Only environment wishes close by default and lapse fast, so other tests can confirm at their own pace.
     "LINLI_WISH_CATEGORY_LIMITS": "environment:confirm=2s,overdue_grace=2s",
 }
+# The tests' calling systems call in bursts (the matrix, polling); the quota's own test gives its system a quota.
+QUOTA = {"LINLI_SYSTEM_CALLS_PER_SECOND": "1000", "LINLI_SYSTEM_BURST": "2000"}
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +49,7 @@ async def stack(
         durable=False,
         extra_env={
             **LIMITS,
+            **QUOTA,
             "LINLI_OUTBOX_POLL": "500ms",
             "LINLI_SHUTDOWN_GRACE": "5s",
             "LINLI_REVOCATION_REFRESH": "1s",

@@ -14,6 +14,7 @@ from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
 from devstack.stack import SERVICES, LocalStack
+from services.catalogue import SERVED_BY
 from services.runtime.auth import Role
 from tests.e2e.helpers.community import make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
@@ -24,11 +25,7 @@ SERVICE_NAMES = {
     "dispatch": "linli.dispatch.v1.DispatchService",
 }
 # Every service each process hosts, and those every process keeps open without a token.
-HOSTED = {
-    "registry": ["linli.registry.v1.RegistryService", "linli.registry.v1.ReportService"],
-    "wishes": ["linli.wishes.v1.WishService"],
-    "dispatch": ["linli.dispatch.v1.DispatchService", "linli.dispatch.v1.ActivityService"],
-}
+HOSTED = {process: [service.full_name for service in services] for process, services in SERVED_BY.items()}
 OPEN_SERVICES = [
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
