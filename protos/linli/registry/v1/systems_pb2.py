@@ -4,15 +4,18 @@
 # source: linli/registry/v1/systems.proto
 # Protobuf Python Version: 7.35.1
 """Generated protocol buffer code."""
-
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import runtime_version as _runtime_version
 from google.protobuf import symbol_database as _symbol_database
 from google.protobuf.internal import builder as _builder
-
 _runtime_version.ValidateProtobufRuntimeVersion(
-    _runtime_version.Domain.PUBLIC, 7, 35, 1, "", "linli/registry/v1/systems.proto"
+    _runtime_version.Domain.PUBLIC,
+    7,
+    35,
+    1,
+    '',
+    'linli/registry/v1/systems.proto'
 )
 # @@protoc_insertion_point(imports)
 
@@ -23,51 +26,49 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
-    b'\n\x1flinli/registry/v1/systems.proto\x12\x11linli.registry.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto"\x9b\x01\n\x15IssueUserTokenRequest\x12)\n\x04role\x18\x01 \x01(\x0e\x32\x1b.linli.registry.v1.UserRole\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x03 \x01(\t\x12+\n\x08lifetime\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration"r\n\x16IssueUserTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11scope_org_unit_id\x18\x03 \x01(\t"E\n\x05Quota\x12\x18\n\x10\x63\x61lls_per_second\x18\x01 \x01(\x01\x12\r\n\x05\x62urst\x18\x02 \x01(\x05\x12\x13\n\x0bmax_streams\x18\x03 \x01(\x05"\x8f\x03\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06system\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x04 \x01(\t\x12\x0f\n\x07methods\x18\x05 \x03(\t\x12\'\n\x05quota\x18\x06 \x01(\x0b\x32\x18.linli.registry.v1.Quota\x12-\n\tissued_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tissued_by\x18\x08 \x01(\t\x12.\n\nexpires_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\n \x01(\x05\x12.\n\nrevoked_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrevoked_by\x18\x0c \x01(\t\x12\x15\n\rrevoke_reason\x18\r \x01(\t\x12\x1a\n\x12\x63lient_certificate\x18\x0e \x01(\x08"\xef\x01\n\x16IssueCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06system\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x04 \x01(\t\x12\x0f\n\x07methods\x18\x05 \x03(\t\x12+\n\x08lifetime\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\'\n\x05quota\x18\x07 \x01(\x0b\x32\x18.linli.registry.v1.Quota\x12\x1a\n\x12\x63lient_certificate\x18\x08 \x01(\x08"[\n\x17IssueCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\x12\r\n\x05token\x18\x02 \x01(\t"-\n\x14GetCredentialRequest\x12\x15\n\rcredential_id\x18\x01 \x01(\t"J\n\x15GetCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential"X\n\x16ListCredentialsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x17\n\x0finclude_revoked\x18\x03 \x01(\x08"f\n\x17ListCredentialsResponse\x12\x32\n\x0b\x63redentials\x18\x01 \x03(\x0b\x32\x1d.linli.registry.v1.Credential\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t"p\n\x17RotateCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rcredential_id\x18\x02 \x01(\t\x12*\n\x07overlap\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration"\\\n\x18RotateCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\x12\r\n\x05token\x18\x02 \x01(\t"T\n\x17RevokeCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rcredential_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t"M\n\x18RevokeCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential"\x18\n\x16SyncCredentialsRequest"R\n\x0cRevokedToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x30\n\x0crefused_from\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp"\xaa\x01\n\x17SyncCredentialsResponse\x12/\n\x06tokens\x18\x01 \x03(\x0b\x32\x1f.linli.registry.v1.RevokedToken\x12\x1e\n\x16revoked_credential_ids\x18\x02 \x03(\t\x12>\n\x17\x63\x65rtificate_credentials\x18\x03 \x03(\x0b\x32\x1d.linli.registry.v1.Credential*P\n\x08UserRole\x12\x19\n\x15USER_ROLE_UNSPECIFIED\x10\x00\x12\x13\n\x0fUSER_ROLE_STAFF\x10\x01\x12\x14\n\x10USER_ROLE_MEMBER\x10\x02\x32\xf9\x05\n\x14\x43\x61llingSystemService\x12h\n\x0fIssueCredential\x12).linli.registry.v1.IssueCredentialRequest\x1a*.linli.registry.v1.IssueCredentialResponse\x12\x62\n\rGetCredential\x12\'.linli.registry.v1.GetCredentialRequest\x1a(.linli.registry.v1.GetCredentialResponse\x12h\n\x0fListCredentials\x12).linli.registry.v1.ListCredentialsRequest\x1a*.linli.registry.v1.ListCredentialsResponse\x12k\n\x10RotateCredential\x12*.linli.registry.v1.RotateCredentialRequest\x1a+.linli.registry.v1.RotateCredentialResponse\x12k\n\x10RevokeCredential\x12*.linli.registry.v1.RevokeCredentialRequest\x1a+.linli.registry.v1.RevokeCredentialResponse\x12h\n\x0fSyncCredentials\x12).linli.registry.v1.SyncCredentialsRequest\x1a*.linli.registry.v1.SyncCredentialsResponse\x12\x65\n\x0eIssueUserToken\x12(.linli.registry.v1.IssueUserTokenRequest\x1a).linli.registry.v1.IssueUserTokenResponseb\x06proto3'
-)
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flinli/registry/v1/systems.proto\x12\x11linli.registry.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x01\n\x15IssueUserTokenRequest\x12)\n\x04role\x18\x01 \x01(\x0e\x32\x1b.linli.registry.v1.UserRole\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x03 \x01(\t\x12+\n\x08lifetime\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"r\n\x16IssueUserTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11scope_org_unit_id\x18\x03 \x01(\t\"E\n\x05Quota\x12\x18\n\x10\x63\x61lls_per_second\x18\x01 \x01(\x01\x12\r\n\x05\x62urst\x18\x02 \x01(\x05\x12\x13\n\x0bmax_streams\x18\x03 \x01(\x05\"\x8f\x03\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06system\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x04 \x01(\t\x12\x0f\n\x07methods\x18\x05 \x03(\t\x12\'\n\x05quota\x18\x06 \x01(\x0b\x32\x18.linli.registry.v1.Quota\x12-\n\tissued_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tissued_by\x18\x08 \x01(\t\x12.\n\nexpires_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\n \x01(\x05\x12.\n\nrevoked_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrevoked_by\x18\x0c \x01(\t\x12\x15\n\rrevoke_reason\x18\r \x01(\t\x12\x1a\n\x12\x63lient_certificate\x18\x0e \x01(\x08\"\xef\x01\n\x16IssueCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06system\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11scope_org_unit_id\x18\x04 \x01(\t\x12\x0f\n\x07methods\x18\x05 \x03(\t\x12+\n\x08lifetime\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\'\n\x05quota\x18\x07 \x01(\x0b\x32\x18.linli.registry.v1.Quota\x12\x1a\n\x12\x63lient_certificate\x18\x08 \x01(\x08\"[\n\x17IssueCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\x12\r\n\x05token\x18\x02 \x01(\t\"-\n\x14GetCredentialRequest\x12\x15\n\rcredential_id\x18\x01 \x01(\t\"J\n\x15GetCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\"X\n\x16ListCredentialsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x17\n\x0finclude_revoked\x18\x03 \x01(\x08\"f\n\x17ListCredentialsResponse\x12\x32\n\x0b\x63redentials\x18\x01 \x03(\x0b\x32\x1d.linli.registry.v1.Credential\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"p\n\x17RotateCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rcredential_id\x18\x02 \x01(\t\x12*\n\x07overlap\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\\\n\x18RotateCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\x12\r\n\x05token\x18\x02 \x01(\t\"T\n\x17RevokeCredentialRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rcredential_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"M\n\x18RevokeCredentialResponse\x12\x31\n\ncredential\x18\x01 \x01(\x0b\x32\x1d.linli.registry.v1.Credential\"\x18\n\x16SyncCredentialsRequest\"R\n\x0cRevokedToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x30\n\x0crefused_from\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaa\x01\n\x17SyncCredentialsResponse\x12/\n\x06tokens\x18\x01 \x03(\x0b\x32\x1f.linli.registry.v1.RevokedToken\x12\x1e\n\x16revoked_credential_ids\x18\x02 \x03(\t\x12>\n\x17\x63\x65rtificate_credentials\x18\x03 \x03(\x0b\x32\x1d.linli.registry.v1.Credential*P\n\x08UserRole\x12\x19\n\x15USER_ROLE_UNSPECIFIED\x10\x00\x12\x13\n\x0fUSER_ROLE_STAFF\x10\x01\x12\x14\n\x10USER_ROLE_MEMBER\x10\x02\x32\xf9\x05\n\x14\x43\x61llingSystemService\x12h\n\x0fIssueCredential\x12).linli.registry.v1.IssueCredentialRequest\x1a*.linli.registry.v1.IssueCredentialResponse\x12\x62\n\rGetCredential\x12\'.linli.registry.v1.GetCredentialRequest\x1a(.linli.registry.v1.GetCredentialResponse\x12h\n\x0fListCredentials\x12).linli.registry.v1.ListCredentialsRequest\x1a*.linli.registry.v1.ListCredentialsResponse\x12k\n\x10RotateCredential\x12*.linli.registry.v1.RotateCredentialRequest\x1a+.linli.registry.v1.RotateCredentialResponse\x12k\n\x10RevokeCredential\x12*.linli.registry.v1.RevokeCredentialRequest\x1a+.linli.registry.v1.RevokeCredentialResponse\x12h\n\x0fSyncCredentials\x12).linli.registry.v1.SyncCredentialsRequest\x1a*.linli.registry.v1.SyncCredentialsResponse\x12\x65\n\x0eIssueUserToken\x12(.linli.registry.v1.IssueUserTokenRequest\x1a).linli.registry.v1.IssueUserTokenResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, "linli.registry.v1.systems_pb2", _globals)
+_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linli.registry.v1.systems_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-    DESCRIPTOR._loaded_options = None
-    _globals["_USERROLE"]._serialized_start = 2174
-    _globals["_USERROLE"]._serialized_end = 2254
-    _globals["_ISSUEUSERTOKENREQUEST"]._serialized_start = 120
-    _globals["_ISSUEUSERTOKENREQUEST"]._serialized_end = 275
-    _globals["_ISSUEUSERTOKENRESPONSE"]._serialized_start = 277
-    _globals["_ISSUEUSERTOKENRESPONSE"]._serialized_end = 391
-    _globals["_QUOTA"]._serialized_start = 393
-    _globals["_QUOTA"]._serialized_end = 462
-    _globals["_CREDENTIAL"]._serialized_start = 465
-    _globals["_CREDENTIAL"]._serialized_end = 864
-    _globals["_ISSUECREDENTIALREQUEST"]._serialized_start = 867
-    _globals["_ISSUECREDENTIALREQUEST"]._serialized_end = 1106
-    _globals["_ISSUECREDENTIALRESPONSE"]._serialized_start = 1108
-    _globals["_ISSUECREDENTIALRESPONSE"]._serialized_end = 1199
-    _globals["_GETCREDENTIALREQUEST"]._serialized_start = 1201
-    _globals["_GETCREDENTIALREQUEST"]._serialized_end = 1246
-    _globals["_GETCREDENTIALRESPONSE"]._serialized_start = 1248
-    _globals["_GETCREDENTIALRESPONSE"]._serialized_end = 1322
-    _globals["_LISTCREDENTIALSREQUEST"]._serialized_start = 1324
-    _globals["_LISTCREDENTIALSREQUEST"]._serialized_end = 1412
-    _globals["_LISTCREDENTIALSRESPONSE"]._serialized_start = 1414
-    _globals["_LISTCREDENTIALSRESPONSE"]._serialized_end = 1516
-    _globals["_ROTATECREDENTIALREQUEST"]._serialized_start = 1518
-    _globals["_ROTATECREDENTIALREQUEST"]._serialized_end = 1630
-    _globals["_ROTATECREDENTIALRESPONSE"]._serialized_start = 1632
-    _globals["_ROTATECREDENTIALRESPONSE"]._serialized_end = 1724
-    _globals["_REVOKECREDENTIALREQUEST"]._serialized_start = 1726
-    _globals["_REVOKECREDENTIALREQUEST"]._serialized_end = 1810
-    _globals["_REVOKECREDENTIALRESPONSE"]._serialized_start = 1812
-    _globals["_REVOKECREDENTIALRESPONSE"]._serialized_end = 1889
-    _globals["_SYNCCREDENTIALSREQUEST"]._serialized_start = 1891
-    _globals["_SYNCCREDENTIALSREQUEST"]._serialized_end = 1915
-    _globals["_REVOKEDTOKEN"]._serialized_start = 1917
-    _globals["_REVOKEDTOKEN"]._serialized_end = 1999
-    _globals["_SYNCCREDENTIALSRESPONSE"]._serialized_start = 2002
-    _globals["_SYNCCREDENTIALSRESPONSE"]._serialized_end = 2172
-    _globals["_CALLINGSYSTEMSERVICE"]._serialized_start = 2257
-    _globals["_CALLINGSYSTEMSERVICE"]._serialized_end = 3018
+  DESCRIPTOR._loaded_options = None
+  _globals['_USERROLE']._serialized_start=2174
+  _globals['_USERROLE']._serialized_end=2254
+  _globals['_ISSUEUSERTOKENREQUEST']._serialized_start=120
+  _globals['_ISSUEUSERTOKENREQUEST']._serialized_end=275
+  _globals['_ISSUEUSERTOKENRESPONSE']._serialized_start=277
+  _globals['_ISSUEUSERTOKENRESPONSE']._serialized_end=391
+  _globals['_QUOTA']._serialized_start=393
+  _globals['_QUOTA']._serialized_end=462
+  _globals['_CREDENTIAL']._serialized_start=465
+  _globals['_CREDENTIAL']._serialized_end=864
+  _globals['_ISSUECREDENTIALREQUEST']._serialized_start=867
+  _globals['_ISSUECREDENTIALREQUEST']._serialized_end=1106
+  _globals['_ISSUECREDENTIALRESPONSE']._serialized_start=1108
+  _globals['_ISSUECREDENTIALRESPONSE']._serialized_end=1199
+  _globals['_GETCREDENTIALREQUEST']._serialized_start=1201
+  _globals['_GETCREDENTIALREQUEST']._serialized_end=1246
+  _globals['_GETCREDENTIALRESPONSE']._serialized_start=1248
+  _globals['_GETCREDENTIALRESPONSE']._serialized_end=1322
+  _globals['_LISTCREDENTIALSREQUEST']._serialized_start=1324
+  _globals['_LISTCREDENTIALSREQUEST']._serialized_end=1412
+  _globals['_LISTCREDENTIALSRESPONSE']._serialized_start=1414
+  _globals['_LISTCREDENTIALSRESPONSE']._serialized_end=1516
+  _globals['_ROTATECREDENTIALREQUEST']._serialized_start=1518
+  _globals['_ROTATECREDENTIALREQUEST']._serialized_end=1630
+  _globals['_ROTATECREDENTIALRESPONSE']._serialized_start=1632
+  _globals['_ROTATECREDENTIALRESPONSE']._serialized_end=1724
+  _globals['_REVOKECREDENTIALREQUEST']._serialized_start=1726
+  _globals['_REVOKECREDENTIALREQUEST']._serialized_end=1810
+  _globals['_REVOKECREDENTIALRESPONSE']._serialized_start=1812
+  _globals['_REVOKECREDENTIALRESPONSE']._serialized_end=1889
+  _globals['_SYNCCREDENTIALSREQUEST']._serialized_start=1891
+  _globals['_SYNCCREDENTIALSREQUEST']._serialized_end=1915
+  _globals['_REVOKEDTOKEN']._serialized_start=1917
+  _globals['_REVOKEDTOKEN']._serialized_end=1999
+  _globals['_SYNCCREDENTIALSRESPONSE']._serialized_start=2002
+  _globals['_SYNCCREDENTIALSRESPONSE']._serialized_end=2172
+  _globals['_CALLINGSYSTEMSERVICE']._serialized_start=2257
+  _globals['_CALLINGSYSTEMSERVICE']._serialized_end=3018
 # @@protoc_insertion_point(module_scope)
