@@ -151,7 +151,7 @@ async def test_a_revoked_credential_is_refused_by_every_replica_of_every_service
     credential, system = await _issue(api, "party-info", community.street_id, ["GetOrgUnit", "GetWish", "GetAlert"])
     second = stack.start_process("wishes", name="wishes-second")  # another replica, reading the list on its own
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{second.ports['grpc']}") as channel:
+        async with stack.channel(second.ports["grpc"]) as channel:
             await _revoked_everywhere(
                 api, stack, community, credential, system, wishes_pb2_grpc.WishServiceStub(channel)
             )
@@ -349,6 +349,8 @@ async def test_a_deployments_calling_systems_are_applied_once(api: Api, stack: L
         f"127.0.0.1:{stack.ports.registry}",
         "--token",
         api.admin[0][1].removeprefix("Bearer "),
+        "--cacert",
+        str(stack.ca_file),
         "apply",
         str(plan),
         "--tokens",

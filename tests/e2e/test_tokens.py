@@ -106,7 +106,7 @@ async def test_during_a_key_rotation_tokens_of_both_keys_are_served_under_load(a
     new = _bearer(issue_token(following, "ops", Role.ADMIN, "*", 600))
     request = reg.GetOrgUnitRequest(org_unit_id=community.community_id)
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{rotated.ports['grpc']}") as channel:
+        async with stack.channel(rotated.ports["grpc"]) as channel:
             stub = registry_pb2_grpc.RegistryServiceStub(channel)
             for _ in range(6):
                 answers = await asyncio.gather(
