@@ -248,6 +248,10 @@ def _verified(keys: KeySet, policy: TokenPolicy, token: str) -> tuple[Caller, fl
     return caller, float(expires)
 
 
+def has_bearer_token(metadata: Iterable[tuple[str, str | bytes]] | None) -> bool:
+    return any(key == "authorization" for key, _ in metadata or ())
+
+
 def _bearer_token(metadata: Iterable[tuple[str, str | bytes]] | None) -> str:
     for key, value in metadata or ():
         if key == "authorization":

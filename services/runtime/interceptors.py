@@ -22,6 +22,7 @@ from services.runtime.errors import Aborted, FailedPrecondition, PermissionDenie
 from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, SYSTEM_CALLS_REFUSED, split_method
 from services.runtime.pii import PersonalDataError
 from services.runtime.quotas import Quotas
+from services.runtime.tls import peer_certificate
 
 log = logging.getLogger("linli.rpc")
 
@@ -98,7 +99,7 @@ class _ObservedCall:
             if not self.interceptor.is_ready():
                 raise Unavailable("the service is starting or stopping; retry shortly")
             try:
-                caller = self.interceptor.tokens.caller(self.context.invocation_metadata())
+                caller = self._caller()
             except auth.Revoked as revoked:
                 self._refused(revoked.caller, "revoked")
                 raise
@@ -111,6 +112,16 @@ class _ObservedCall:
         # Calls this handler makes to other services get no more time than its caller gave it.
         self._deadline_token = clients.set_incoming_deadline(self.context.time_remaining())
         return self
+
+    def _caller(self) -> auth.Caller:
+        """A bearer token says who calls; without one, a verified client certificate may (mTLS), when its common
+        name is a calling system whose credential in force accepts certificates."""
+        metadata = self.context.invocation_metadata()
+        if not auth.has_bearer_token(metadata):
+            certificate = peer_certificate(self.context)
+            if certificate is not None:
+                return self.interceptor.tokens.revocations.certificate_caller(certificate.common_name, time.time())
+        return self.interceptor.tokens.caller(metadata)
 
     def _allow(self, caller: auth.Caller) -> None:
         """The authorisation table's rule, a calling system's own list of methods, then its quota."""

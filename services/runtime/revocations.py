@@ -51,7 +51,11 @@ async def read_once(revocations: Revocations, source: RevokedTokens) -> bool:
         REVOCATION_READ_FAILURES.inc()
         log.warning("could not read the revoked tokens; keeping the last list", extra={"error": repr(error)[:200]})
         return False
-    revocations.replace({token_id: _epoch(at) for token_id, at in found.tokens.items()}, credentials=found.credentials)
+    revocations.replace(
+        {token_id: _epoch(at) for token_id, at in found.tokens.items()},
+        credentials=found.credentials,
+        by_certificate={name: certificate_caller(c) for name, c in found.by_certificate.items()},
+    )
     REVOCATIONS_READ.set_to_current_time()
     REVOKED_TOKENS.set(len(found.tokens))
     return True

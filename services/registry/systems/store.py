@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from services.registry.systems.domain import Credential, IssuedToken, token_id
+from services.registry.systems.messages import credential_message
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller, Quota
 from services.runtime.db import Connection, one_row
@@ -186,16 +187,23 @@ class SystemStore:
         return _credential(row)
 
     async def credential_sync(self) -> CredentialSync:
-        """Token ids refused from a moment on, while they have not expired (an expired one is refused anyway), and
-        the revoked credentials that have not expired."""
+        """Token ids refused from a moment on, while they have not expired (an expired one is refused anyway), the
+        revoked credentials that have not expired, and the credentials in force that accept client certificates."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 """select token_id, refused_from from credential_tokens
                    where refused_from is not null and expires_at > now()"""
             )
             revoked = await conn.fetch("select id from credentials where revoked_at is not null and expires_at > now()")
+            by_certificate = await conn.fetch(
+                f"""select {_COLUMNS} from credentials
+                    where client_certificate and revoked_at is null and expires_at > now() order by id"""
+            )
         return CredentialSync(
-            {row["token_id"]: row["refused_from"] for row in rows}, frozenset(str(row["id"]) for row in revoked)
+            {row["token_id"]: row["refused_from"] for row in rows},
+            frozenset(str(row["id"]) for row in revoked),
+            # The newest credential of a system wins should there be two.
+            {row["system"]: credential_message(_credential(row)) for row in by_certificate},
         )
 
 
