@@ -20,6 +20,7 @@ from services.runtime.auth import Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.enums import names_of
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, PermissionDenied
+from services.runtime.org_directory import OrgUnitInfo
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import mask_name, mask_phone
 from services.wishes import domain
@@ -35,6 +36,9 @@ from services.wishes.store import NewWish
 from services.wishes.store_lists import WishFilter
 
 _ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
+
+
+_BELOW_COMMUNITIES = frozenset({registry_pb2.ORG_UNIT_KIND_GRID, registry_pb2.ORG_UNIT_KIND_BUILDING})
 
 
 def _queue_key(last_key: list[Any] | None) -> tuple[datetime, int] | None:
@@ -203,7 +207,12 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         last_key = decode_page_token(request.page_token, query)
         after = _queue_key(last_key)
         communities = await self.org.communities_under(unit.id, "org_unit_id")
-        found = await self.store.office_queue(unit.id, communities, after, page_size + 1)
+        located_in: int | None = None
+        if not communities and unit.kind in _BELOW_COMMUNITIES:
+            # A grid or building: the wishes located in it, in the community above it.
+            communities = (await self._community_above(unit),)
+            located_in = int(unit.id)
+        found = await self.store.office_queue(unit.id, communities, after, page_size + 1, located_in)
         token = ""
         if len(found) > page_size:
             last = found[page_size - 1]
@@ -218,6 +227,13 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
             for e in found[:page_size]
         ]
         return pb.ListOfficeQueueResponse(items=items, next_page_token=token)
+
+    async def _community_above(self, unit: OrgUnitInfo) -> int:
+        for ancestor_id in reversed(unit.ancestor_ids):
+            ancestor = await self.org.unit(ancestor_id, "org_unit_id")
+            if ancestor.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY:
+                return int(ancestor.id)
+        raise InvalidArgument("lies under no community", "org_unit_id")
 
     async def ListWishWall(
         self, request: pb.ListWishWallRequest, context: grpc.aio.ServicerContext[Any, Any]

@@ -80,11 +80,17 @@ class WishLists:
         return [wish_of(row) for row in rows]
 
     async def office_queue(
-        self, office: str, communities: Sequence[int], after: tuple[datetime, int] | None, limit: int
+        self,
+        office: str,
+        communities: Sequence[int],
+        after: tuple[datetime, int] | None,
+        limit: int,
+        located_in: int | None = None,
     ) -> list[QueueEntry]:
-        """What waits for the office (an org unit's id) among the communities given, oldest first by the time it has
-        waited since, then id; keyset after (waiting_since, id). An escalation counts only at the wish's current
-        version: a wish that moved on since left the queue of the office it was escalated to."""
+        """What waits for the office (an org unit's id) among the communities given (and, for a grid or building,
+        only the wishes located in it), oldest first by the time it has waited since, then id; keyset after
+        (waiting_since, id). An escalation counts only at the wish's current version: a wish that moved on since
+        left the queue of the office it was escalated to."""
         rows = await self.pool.fetch(
             """select * from (
                   select w.*, q.reason, q.since from wishes w
@@ -102,6 +108,7 @@ class WishLists:
                   ) q
                   where w.community_id = any($2::bigint[])
                     and w.state = any($3::text[])
+                    and ($7::bigint is null or w.unit_id = $7)
                     and (q.reason = 'escalated' or w.state in ('submitted', 'approved')
                          or (w.state = 'claimed' and w.deadline < now()))
                 ) queued
@@ -114,6 +121,7 @@ class WishLists:
             after[0] if after else None,
             after[1] if after else 0,
             limit,
+            located_in,
         )
         return [QueueEntry(wish_of(row), row["reason"], row["since"]) for row in rows]
 

@@ -93,3 +93,13 @@ async def test_staff_see_only_the_queues_of_their_scope(api: Api) -> None:
         grpc.StatusCode.INVALID_ARGUMENT,
         "page_token",
     )
+
+
+async def test_a_grid_sees_the_wishes_located_in_it(api: Api) -> None:
+    community = await make_community(api)
+    grid_staff = api.token(Role.STAFF, scope=community.grid_id, subject="grid-staff")
+    in_grid = await submit(api, community, unit_id=community.grid_id)
+    elsewhere = await submit(api, community, text="我希望就近打工")
+    grid = {i.wish.id: i.reason for i in await queue_of(api, community.grid_id, grid_staff)}
+    assert grid == {in_grid.id: wish.QUEUE_REASON_UNREVIEWED}
+    assert elsewhere.id not in grid
