@@ -107,6 +107,10 @@ class WishNotices:
         except ActivityError as error:
             workflow.logger.error("wish notice not sent", extra={"wish_id": self.wish_id, "purpose": notice.purpose})
             self.sent.append(f"given_up:{notice.purpose}")
+            # Counted by the workflow (never again on replay): the step cannot know its last attempt.
+            workflow.metric_meter().create_counter(
+                "linli_wish_notices_given_up", "Wish notices given up on after six hours of retries, by purpose."
+            ).add(1, {"purpose": notice.purpose})
             if notice.purpose != "wish_undelivered":  # the telling itself failing is only recorded
                 await self._give_up(notice, key, last_failure(error))
 

@@ -161,3 +161,23 @@ async def test_with_the_gateway_down_for_a_minute_every_notice_still_arrives_exa
     await time_skipping_env.sleep(timedelta(minutes=10))
     assert len(received.taken) == 4
     assert_each_once(received)
+
+
+async def test_a_notice_not_delivered_within_six_hours_is_recorded_and_told_to_the_office_above(
+    time_skipping_env: WorkflowEnvironment, world: World, gateway: tuple[NoticeGateway, str]
+) -> None:
+    received = gateway[0]
+    received.down()
+    handle = await start(time_skipping_env, world, WishTransition(1, "submitted"))
+    await time_skipping_env.sleep(timedelta(hours=49))  # the community's reminder is due, and cannot go out
+    await time_skipping_env.sleep(timedelta(hours=7))  # past the six hours of retries: given up
+    await until(time_skipping_env, lambda: any("not delivered" in r.note for r in world.reminders))
+    [given_up] = [r for r in world.reminders if "not delivered" in r.note]
+    assert given_up.kind == "escalation" and given_up.recipients == ["org:4"]
+    assert given_up.request_id == f"{handle.id}/v1/reminder/undelivered"
+    assert "wish_reminder notice to 1 recipient(s) not delivered after 6h" in given_up.note
+    received.up()
+    await until(time_skipping_env, lambda: len(received.notices("wish_undelivered", recipient="org:4")) == 1)
+    assert "org:5" in received.notices("wish_undelivered")[0]["text"]
+    assert received.notices("wish_reminder") == []  # given up on: never sent late
+    assert_each_once(received)
