@@ -124,9 +124,9 @@ class WishLifecycle:
     async def run(self, params: WishLifecycleInput) -> str:
         await workflow.wait_condition(lambda: self.version > 0)
         while not self._ended():
-            self.notices.tell_resident(self.state, self.version, RESIDENT_NEWS)
+            self.notices.tell_resident(self.state, self.version, RESIDENT_NEWS, self.claimant_member_id)
             await self._follow_up(params)
-        self.notices.tell_resident(self.state, self.version, CLOSED_NEWS)
+        self.notices.tell_resident(self.state, self.version, CLOSED_NEWS, self.claimant_member_id)
         if self.state == "closed" and self.claimant_member_id:
             record = await workflow.execute_activity_method(
                 WishSteps.record_service, WishRef(params.wish_id), **_STEP_OPTIONS

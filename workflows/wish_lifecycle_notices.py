@@ -54,7 +54,7 @@ class WishNotices:
         self.wish_id = wish_id
         self.community_id = community_id
         self.state = state
-        self.told_resident = 0  # the version whose news the resident was last sent
+        self.told_resident = ("", "")  # the state and claimant the resident was last told of
         self.deliveries: list[asyncio.Task[None]] = []
         self.sent: list[str] = []  # purposes sent or given up on ("given_up:<purpose>"), for the status and tests
 
@@ -79,11 +79,12 @@ class WishNotices:
         )
         self.deliveries.append(asyncio.create_task(self._deliver(notice, key)))
 
-    def tell_resident(self, state: str, version: int, news: dict[str, str]) -> None:
-        """Tells the resident of the state the wish has reached, once per version."""
-        if state not in news or self.told_resident == version:
+    def tell_resident(self, state: str, version: int, news: dict[str, str], claimant: str = "") -> None:
+        """Tells the resident of the state the wish has reached: once for each state and claimant, so an extended
+        claim tells nothing new, and a claim given to another member does."""
+        if state not in news or self.told_resident == (state, claimant):
             return
-        self.told_resident = version
+        self.told_resident = (state, claimant)
         self.send(
             "",
             f"{version}/resident",

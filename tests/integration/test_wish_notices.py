@@ -181,3 +181,20 @@ async def test_a_notice_not_delivered_within_six_hours_is_recorded_and_told_to_t
     assert "org:5" in received.notices("wish_undelivered")[0]["text"]
     assert received.notices("wish_reminder") == []  # given up on: never sent late
     assert_each_once(received)
+
+
+async def test_an_extended_claim_tells_the_resident_nothing_new_and_the_claimant_of_the_new_deadline(
+    time_skipping_env: WorkflowEnvironment, world: World, gateway: tuple[NoticeGateway, str]
+) -> None:
+    received = gateway[0]
+    now = (await time_skipping_env.get_current_time()).timestamp()
+    handle = await start(time_skipping_env, world, WishTransition(4, "claimed", "11", "culture", now + 2 * 86400))
+    resident = f"resident:{handle.id.removeprefix('wish-')}"
+    await until(time_skipping_env, lambda: purposes(received, resident) == ["wish_claimed"], step=timedelta(seconds=1))
+    extended = WishTransition(5, "claimed", "11", "culture", now + 4 * 86400)
+    world.wish = WishSnapshot(5, "claimed", "11", "culture", extended.deadline)
+    await handle.signal(WishLifecycle.transition, extended)
+    await time_skipping_env.sleep(timedelta(days=3, hours=1))  # a day before the new deadline
+    await until(time_skipping_env, lambda: purposes(received, "member:11") == ["wish_claim_due"])
+    assert received.keys.count(f"{handle.id}/v5/claim-due/member:11") == 1
+    assert purposes(received, resident) == ["wish_claimed"]
