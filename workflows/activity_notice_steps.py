@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from services.dispatch.activities.domain import MAX_NOTE
 from services.runtime.enums import name_of
@@ -24,23 +23,10 @@ from workflows.activity_steps import (
     notify_request,
     timestamp,
 )
-from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier
+from workflows.notices import GatewayRefused, Notice, Notifier, clip, raise_first_failure, send_through
 from workflows.steps import TIMEOUT_SECONDS, call
 
 _SEND_PAGE = 50  # recipients sent to at once, then recorded together
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _raise_first_failure(results: Sequence[BaseException | None]) -> None:
-    """After recording what got through: a gateway that is down fails the attempt, to be retried with back-off."""
-    failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]
-    if failed:
-        if isinstance(failed[0], GatewayUnavailable):
-            raise ApplicationError(str(failed[0]), type="GatewayUnavailable")
-        raise failed[0]
 
 
 class ActivityNoticeSteps:
@@ -89,7 +75,7 @@ class ActivityNoticeSteps:
             )
             outcome.delivered += len(delivered)
             outcome.refused += len(refused)
-            _raise_first_failure(results)
+            raise_first_failure(results)
 
     @activity.defn
     async def give_up_notice(self, give_up: GiveUp) -> NoticeRef:
@@ -132,7 +118,7 @@ class ActivityNoticeSteps:
             request_id=f"activity-{give_up.activity_id}/undelivered/{give_up.sequence}",
             activity_id=give_up.activity_id,
             kind="undelivered",
-            note=_clip(note, MAX_NOTE),
+            note=clip(note, MAX_NOTE),
             include_signed_up=False,
             recipients=[give_up.tell],
         )
@@ -189,7 +175,7 @@ class ActivityNoticeSteps:
             )
             outcome.delivered += sum(1 for e in results if e is None)
             outcome.refused += sum(1 for e in results if isinstance(e, GatewayRefused))
-            _raise_first_failure(results)
+            raise_first_failure(results)
 
     async def _send_digest(self, day: str, digest: activities_pb2.NoticeDigest) -> None:
         lines = [
@@ -208,8 +194,4 @@ class ActivityNoticeSteps:
         await self._send(message)
 
     async def _send(self, message: Notice) -> None:
-        try:
-            for notifier in self.notifiers:
-                await notifier.send(message)
-        finally:
-            activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
+        await send_through(self.notifiers, message)

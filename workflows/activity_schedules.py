@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_notice_steps import ActivityNoticeSteps
     from workflows.activity_steps import ActivitySteps, DigestRun, NoticeOutcome, TemplateProposal
-    from workflows.holiday_activity import NOTICE_HEARTBEAT, NOTICE_RETRY, NOTICE_SCHEDULE_TO_CLOSE
+    from workflows.notices import NOTICE_HEARTBEAT, NOTICE_RETRY, NOTICE_SCHEDULE_TO_CLOSE
 
 
 @workflow.defn(name=RECURRING_RUN_WORKFLOW)

@@ -52,6 +52,13 @@ with workflow.unsafe.imports_passed_through():
         VolunteerQuery,
         VolunteerService,
     )
+    from workflows.notices import (
+        NOTICE_HEARTBEAT,
+        NOTICE_RETRY,
+        NOTICE_SCHEDULE_TO_CLOSE,
+        NOTICE_START_TO_CLOSE,
+        last_failure,
+    )
     from workflows.wish_steps import OrgRef, WishSteps
 
 FINAL_STATES = frozenset({"rejected", "closed", "cancelled", "expired"})
@@ -64,15 +71,6 @@ _STEP_OPTIONS: workflow.ActivityConfig = {
 }
 
 
-# Notices: retried with back-off (at most a minute apart) for up to six hours; the recipients still not reached
-# then are recorded as failed and the organising org is told who they are (RECORD_UNDELIVERED).
-NOTICE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
-)
-NOTICE_START_TO_CLOSE = timedelta(minutes=2)
-# The send activity heartbeats after every recipient: a worker that dies mid-attempt is noticed this soon.
-NOTICE_HEARTBEAT = timedelta(seconds=30)
-NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=6)
 # Release 3: notices are sent, not only recorded; a workflow that recorded its first notices without sending
 # them keeps doing so (its history has no send_activity_notice to replay).
 SEND_NOTICES = "send-notices"
@@ -326,7 +324,7 @@ class HolidayActivity:
     async def _give_up(self, ref: NoticeRef, kind: str, error: ActivityError) -> None:
         """Records the recipients a notice did not reach as failed, and tells the organising org who they are
         (unless this notice was that telling: then it is only recorded)."""
-        reason = f"not delivered after {format_duration(NOTICE_SCHEDULE_TO_CLOSE.total_seconds())} of retries: {_last(error)}"
+        reason = f"not delivered after {format_duration(NOTICE_SCHEDULE_TO_CLOSE.total_seconds())} of retries: {last_failure(error)}"
         tell = "" if kind == "undelivered" else f"org:{self.org_unit_id}"
         try:
             told = await workflow.execute_activity_method(
@@ -342,13 +340,6 @@ class HolidayActivity:
         if told.sequence:
             self.steps.append("undelivered")
             self._send(told, "undelivered")
-
-
-def _last(error: BaseException) -> str:
-    """The innermost failure's message: the last attempt's (the gateway's answer), not the time-out's."""
-    while error.__cause__ is not None:
-        error = error.__cause__
-    return str(getattr(error, "message", error))[:200]
 
 
 _IN = {"reminder_day_before": "tomorrow", "reminder_hour_before": "in an hour"}

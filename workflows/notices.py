@@ -1,5 +1,6 @@
 """Sending notices to people — whom an alert calls or stands down, an activity's participants and organisers, a
-recipient's daily digest: one interface, two real senders — the log and an HTTP webhook.
+wish's offices, claimants and resident, a recipient's daily digest: one interface, two real senders — the log and
+an HTTP webhook.
 
 The webhook is the SMS or app-push gateway. One POST is one attempt; retries with back-off are the Temporal
 retry policy of the step that sends (workflows/emergency_dispatch.py, workflows/holiday_activity.py), so they
@@ -14,12 +15,28 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Protocol
+
+from temporalio import activity
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 log = logging.getLogger("linli.notify")
 
 _TIMEOUT_SECONDS = 5.0
+
+# How a workflow's send step is retried: with back-off (at most a minute apart) for up to six hours; the recipients
+# still not reached then are given up on, recorded and told to the office above (HolidayActivity, WishLifecycle).
+NOTICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
+NOTICE_START_TO_CLOSE = timedelta(minutes=2)
+# The send step heartbeats after every recipient: a worker that dies mid-attempt is noticed this soon.
+NOTICE_HEARTBEAT = timedelta(seconds=30)
+NOTICE_SCHEDULE_TO_CLOSE = timedelta(hours=6)
 
 
 @dataclass
@@ -52,7 +69,8 @@ class LogNotifier:
 
     async def send(self, notice: Notice) -> None:
         log.info(
-            "alert notice" if notice.alert_id else "activity notice",  # activity notices carry no alert id
+            # Activity and wish notices carry no alert id; their purpose says which.
+            "alert notice" if notice.alert_id else f"{notice.purpose.split('_', 1)[0]} notice",
             extra={
                 "alert_id": notice.alert_id,
                 "purpose": notice.purpose,
@@ -99,3 +117,32 @@ def notifiers_for(webhook_url: str) -> list[Notifier]:
     if webhook_url:
         senders.append(WebhookNotifier(webhook_url))
     return senders
+
+
+async def send_through(notifiers: Sequence[Notifier], message: Notice) -> None:
+    """Sends one notice to one recipient through every sender, in a step: it has got through only when all took it."""
+    try:
+        for notifier in notifiers:
+            await notifier.send(message)
+    finally:
+        activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
+
+
+def raise_first_failure(results: Sequence[BaseException | None]) -> None:
+    """After recording what got through: a gateway that is down fails the attempt, to be retried with back-off."""
+    failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]
+    if failed:
+        if isinstance(failed[0], GatewayUnavailable):
+            raise ApplicationError(str(failed[0]), type="GatewayUnavailable")
+        raise failed[0]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def last_failure(error: BaseException) -> str:
+    """The innermost failure's message: the last attempt's (the gateway's answer), not the time-out's."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(getattr(error, "message", error))[:200]

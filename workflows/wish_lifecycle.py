@@ -18,6 +18,12 @@ the service is recorded to the claimant in the registry, once (the registry is i
 
 Not feasible, duplicate or referred (release 3, CloseWish): the workflow ends; nothing is recorded.
 
+Notices (release 5, "wish-notices"): every reminder and escalation is also sent, once per recipient, through the
+notice path (workflows/notices.py, step send_wish_notice) beside the timers: the offices it names, the recommended
+members ("a wish near you fits your skills"), the claimant before the deadline, at it and at the lapse, and the
+resident (`resident:<wish id>`) when the wish is published, claimed, fulfilled and closed. A notice not delivered
+within six hours of retries is recorded in the history and told to the office above the community.
+
 Versioning: each of those behaviours came in release 2 behind its own workflow.patched() id, so a wish whose
 history was written by release 1 replays the release-1 path at that point and stays deterministic, while
 every wish reaching the point after the upgrade takes the new one. Release 4's climb sits behind
@@ -27,7 +33,7 @@ replays stored histories of every release.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -43,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         WishLifecycleStatus,
         WishTransition,
     )
+    from workflows.wish_lifecycle_notices import CLOSED_NEWS, PATCH_NOTICES, RESIDENT_NEWS, WishNotices
     from workflows.wish_steps import (
         LimitActionRequest,
         OrgPathRequest,
@@ -85,6 +92,7 @@ class WishLifecycle:
         self.unit_id = ""  # the grid or building the wish lies in, learnt from a re-read (it never changes)
         self.reminders: list[str] = []
         self.service_record_id = ""
+        self.notices = WishNotices(params.wish_id, params.community_id, lambda: self.state)
 
     @workflow.signal(name=TRANSITION_SIGNAL)
     def transition(self, change: WishTransition) -> None:
@@ -116,12 +124,16 @@ class WishLifecycle:
     async def run(self, params: WishLifecycleInput) -> str:
         await workflow.wait_condition(lambda: self.version > 0)
         while not self._ended():
+            self.notices.tell_resident(self.state, self.version, RESIDENT_NEWS, self.claimant_member_id)
             await self._follow_up(params)
+        self.notices.tell_resident(self.state, self.version, CLOSED_NEWS, self.claimant_member_id)
         if self.state == "closed" and self.claimant_member_id:
             record = await workflow.execute_activity_method(
                 WishSteps.record_service, WishRef(params.wish_id), **_STEP_OPTIONS
             )
             self.service_record_id = record
+        # Nothing is left half-sent: every notice is through or given up on before the workflow ends.
+        await workflow.wait_condition(self.notices.all_done)
         return self.state
 
     async def _follow_up(self, params: WishLifecycleInput) -> None:
@@ -167,15 +179,23 @@ class WishLifecycle:
             if level > 1 and (await self._wait(version, limit) or await self._reread_moved(params, version)):
                 return
             top = " (the top level)" if level == len(path) else ""
+            waited = format_duration(limit * (level + 1))
             await self._record(
                 params,
                 "escalation",
                 state,
                 version,
                 [f"org:{org.org_unit_id}"],
-                f"{_WAITING_FOR[state]} for {format_duration(limit * (level + 1))}: escalated to the {org.kind}{top}",
+                f"{_WAITING_FOR[state]} for {waited}: escalated to the {org.kind}{top}",
                 key=f"escalation-{level}",
                 level=org.kind,
+            )
+            self.notices.send(
+                self.unit_id,
+                f"{version}/escalation-{level}",
+                "wish_escalation",
+                [f"org:{org.org_unit_id}"],
+                f"wish {params.wish_id} {_WAITING_FOR[state]} for {waited}: escalated to your office, please act on it",
             )
         await workflow.wait_condition(lambda: self.version != version)
 
@@ -211,17 +231,29 @@ class WishLifecycle:
         if not self.deadline:
             await workflow.wait_condition(lambda: self.version != version)
             return
+        grace = params.limits.seconds("overdue_grace", self.category)
+        claimant = f"member:{self.claimant_member_id}"
+        lapses = f"{datetime.fromtimestamp(self.deadline + grace, UTC):%Y-%m-%d %H:%M} UTC"
+        if await self._claim_due_notice(params, version, claimant, lapses):
+            return
         until_deadline = max(0.0, self.deadline - workflow.now().timestamp())
         if await self._wait(version, until_deadline) or await self._reread_moved(params, version):
             return
-        grace = params.limits.seconds("overdue_grace", self.category)
         await self._record(
             params,
             "reminder",
             "claimed",
             version,
-            [f"member:{self.claimant_member_id}", f"org:{params.community_id}"],
+            [claimant, f"org:{params.community_id}"],
             "past its deadline: reminded the claimant",
+        )
+        self.notices.send(
+            self.unit_id,
+            f"{version}/reminder",
+            "wish_claim_deadline",
+            [claimant],
+            f"your claim on wish {params.wish_id} has reached its deadline: it lapses at {lapses} unless fulfilled",
+            urgent=True,
         )
         if await self._wait(version, grace) or await self._reread_moved(params, version):
             return
@@ -246,6 +278,24 @@ class WishLifecycle:
             **_STEP_OPTIONS,
         )
         self._apply(snapshot)
+        if snapshot.state == "published":  # reopened (a move made meanwhile would have kept it from applying)
+            self.notices.send(
+                self.unit_id,
+                f"{version}/escalation",
+                "wish_claim_lapsed",
+                [claimant],
+                f"your claim on wish {params.wish_id} lapsed past its deadline: the wish is open for claiming again",
+                urgent=True,
+            )
+            self.notices.send(
+                self.unit_id,
+                f"{version}/reopened",
+                "wish_reopened",
+                [parent],
+                f"wish {params.wish_id}: its claim lapsed {format_duration(grace)} past the deadline; it is reopened for "
+                "claiming and escalated to your office",
+                urgent=True,
+            )
         await workflow.wait_condition(lambda: self.version != version)
 
     async def _follow_fulfilment(self, params: WishLifecycleInput, version: int) -> None:
@@ -300,6 +350,28 @@ class WishLifecycle:
         )
         self.reminders.append(f"{step}:{state}")
 
+    async def _claim_due_notice(self, params: WishLifecycleInput, version: int, claimant: str, lapses: str) -> bool:
+        """Before the deadline (release 5): tells the claimant when the claim lapses and that it can be extended
+        once. True when the wish moved on meanwhile."""
+        if not workflow.patched(PATCH_NOTICES):
+            return False
+        ahead = params.limits.seconds("claim_notice", self.category)
+        until = self.deadline - ahead - workflow.now().timestamp()
+        if until <= 0:
+            return False  # claimed at short notice: the deadline's own notice is the first
+        if await self._wait(version, until) or await self._reread_moved(params, version):
+            return True
+        when = f"{datetime.fromtimestamp(self.deadline, UTC):%Y-%m-%d %H:%M} UTC"
+        self.notices.send(
+            self.unit_id,
+            f"{version}/claim-due",
+            "wish_claim_due",
+            [claimant],
+            f"your claim on wish {params.wish_id} is due at {when} and lapses at {lapses} unless fulfilled; "
+            "a claim can be extended once before its deadline (ExtendClaim)",
+        )
+        return False
+
     async def _remind(
         self, params: WishLifecycleInput, step: str, state: str, version: int, limit: float, unit_id: str = ""
     ) -> None:
@@ -317,6 +389,25 @@ class WishLifecycle:
             recipients = [await self._parent(params)]
             note = f"{_WAITING_FOR[state]} for {waited} more: escalated to the parent org"
         await self._record(params, step, state, version, recipients, note)
+        if step != "reminder":
+            return  # the single escalation of releases 1-3: only wishes started before the climb take it
+        offices = [r for r in recipients if r.startswith("org:")]
+        members = [r for r in recipients if r.startswith("member:")]
+        self.notices.send(
+            self.unit_id,
+            f"{version}/reminder",
+            "wish_reminder",
+            offices,
+            f"wish {params.wish_id} {_WAITING_FOR[state]} for {waited}: please {_PLEASE[state]}",
+        )
+        if members:
+            self.notices.send(
+                self.unit_id,
+                f"{version}/reminder/recommended",
+                "wish_recommended",
+                members,
+                f"a wish near you fits your skills: wish {params.wish_id} on the wish wall is waiting for a member",
+            )
 
     async def _recommended_claimants(self, wish_id: str) -> list[str]:
         try:
@@ -331,6 +422,8 @@ class WishLifecycle:
             workflow.logger.warning("no recommended claimants", extra={"wish_id": wish_id})
             return []
 
+
+_PLEASE = {"submitted": "review it", "approved": "publish it", "published": "find a member to claim it"}
 
 _WAITING_FOR = {
     "submitted": "not reviewed",

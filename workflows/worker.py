@@ -36,6 +36,7 @@ from workflows.notices import notifiers_for
 from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
 from workflows.wish_lifecycle import WishLifecycle
+from workflows.wish_notice_steps import WishNoticeSteps
 from workflows.wish_steps import WishSteps
 
 log = logging.getLogger("linli.worker")
@@ -71,6 +72,7 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         wish.record_reminder,
         wish.act_on_limit,
         wish.record_service,
+        WishNoticeSteps(notifiers_for(settings.alerts.webhook_url)).send_wish_notice,
         *_activity_steps(channel, settings),
         *_report_steps(channel, settings),
         *_emergency_steps(channel, settings),

@@ -43,6 +43,7 @@ RULES: dict[str, Rule] = {
         "ConfirmWish": rule(_STAFF_OR_SYSTEM, _WISH),
         "WithdrawWish": rule(_STAFF_OR_SYSTEM, _WISH),
         "ListWishes": rule(_READERS, "request.org_unit_id"),
+        "ListOfficeQueue": rule(STAFF, "request.org_unit_id"),
         "ListWishWall": rule(ANYONE, PUBLIC),
         "GetWishStats": rule(_READERS, "request.org_unit_id"),
         "GetWishHistory": rule(

@@ -37,6 +37,8 @@ class WishLimits:
     # Release 4: the highest level an escalation climbs to (included): the district office runs the platform,
     # so nothing goes past it; a tree whose root lies lower stops at the root.
     escalate_to: str = "district"
+    # Release 5: how long before a claim's deadline the claimant is told when it lapses.
+    claim_notice_seconds: float = 24 * 3600
 
     def seconds(self, name: str, category: str = "") -> float:
         override = self.by_category.get(category, {}).get(name)

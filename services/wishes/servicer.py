@@ -17,8 +17,10 @@ from linli.wishes.v1 import wishes_pb2_grpc
 
 from services.runtime import access, validate
 from services.runtime.auth import Role, current_caller
+from services.runtime.convert import to_timestamp
 from services.runtime.enums import names_of
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, PermissionDenied
+from services.runtime.org_directory import OrgUnitInfo
 from services.runtime.paging import decode_page_token, encode_page_token
 from services.runtime.pii import mask_name, mask_phone
 from services.wishes import domain
@@ -34,6 +36,16 @@ from services.wishes.store import NewWish
 from services.wishes.store_lists import WishFilter
 
 _ORG_LEVELS = frozenset(names_of(registry_pb2.OrgUnitKind).names.values())
+
+
+_BELOW_COMMUNITIES = frozenset({registry_pb2.ORG_UNIT_KIND_GRID, registry_pb2.ORG_UNIT_KIND_BUILDING})
+
+
+def _queue_key(last_key: list[Any] | None) -> tuple[datetime, int] | None:
+    """The office queue's keyset position from a page token's last key (signed by us: its shape is ours)."""
+    if not last_key or len(last_key) != 2 or not isinstance(last_key[1], int):
+        return None
+    return datetime.fromisoformat(str(last_key[0])), last_key[1]
 
 
 class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.WishServiceServicer):
@@ -183,6 +195,45 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         )
         wishes, token = await self._page(where, request.page_token, page_size)
         return pb.ListWishesResponse(wishes=wishes, next_page_token=token)
+
+    async def ListOfficeQueue(
+        self, request: pb.ListOfficeQueueRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListOfficeQueueResponse:
+        caller = current_caller()
+        validate.entity_id("org_unit_id", request.org_unit_id)
+        page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
+        unit = await self.org.require_in_scope(caller, request.org_unit_id.strip(), "org_unit_id")
+        query = {"office_queue": unit.id}
+        last_key = decode_page_token(request.page_token, query)
+        after = _queue_key(last_key)
+        communities = await self.org.communities_under(unit.id, "org_unit_id")
+        located_in: int | None = None
+        if not communities and unit.kind in _BELOW_COMMUNITIES:
+            # A grid or building: the wishes located in it, in the community above it.
+            communities = (await self._community_above(unit),)
+            located_in = int(unit.id)
+        found = await self.store.office_queue(unit.id, communities, after, page_size + 1, located_in)
+        token = ""
+        if len(found) > page_size:
+            last = found[page_size - 1]
+            token = encode_page_token(query, [last.waiting_since.isoformat(), last.wish.id])
+        now = datetime.now(UTC)
+        items = [
+            pb.OfficeQueueItem(
+                wish=wish_message(e.wish, now),
+                reason=f"QUEUE_REASON_{e.reason.upper()}",  # an enum field takes its label
+                waiting_since=to_timestamp(e.waiting_since),
+            )
+            for e in found[:page_size]
+        ]
+        return pb.ListOfficeQueueResponse(items=items, next_page_token=token)
+
+    async def _community_above(self, unit: OrgUnitInfo) -> int:
+        for ancestor_id in reversed(unit.ancestor_ids):
+            ancestor = await self.org.unit(ancestor_id, "org_unit_id")
+            if ancestor.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY:
+                return int(ancestor.id)
+        raise InvalidArgument("lies under no community", "org_unit_id")
 
     async def ListWishWall(
         self, request: pb.ListWishWallRequest, context: grpc.aio.ServicerContext[Any, Any]

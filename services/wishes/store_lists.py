@@ -38,6 +38,17 @@ class WishStats:
     ended_by_state: dict[str, int]
 
 
+# States in which a wish can wait for an office: not yet reviewed, published, claimed or fulfilled.
+QUEUED_STATES = frozenset({"submitted", "approved", "published", "claimed"})
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    wish: Wish
+    reason: str  # "escalated", "overdue_claim", "unreviewed" or "unpublished"
+    waiting_since: datetime
+
+
 class WishLists:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -67,6 +78,52 @@ class WishLists:
             limit,
         )
         return [wish_of(row) for row in rows]
+
+    async def office_queue(
+        self,
+        office: str,
+        communities: Sequence[int],
+        after: tuple[datetime, int] | None,
+        limit: int,
+        located_in: int | None = None,
+    ) -> list[QueueEntry]:
+        """What waits for the office (an org unit's id) among the communities given (and, for a grid or building,
+        only the wishes located in it), oldest first by the time it has waited since, then id; keyset after
+        (waiting_since, id). An escalation counts only at the wish's current version: a wish that moved on since
+        left the queue of the office it was escalated to."""
+        rows = await self.pool.fetch(
+            """select * from (
+                  select w.*, q.reason, q.since from wishes w
+                  cross join lateral (
+                    select case when e.at is not null then 'escalated'
+                                when w.state = 'claimed' then 'overdue_claim'
+                                when w.state = 'submitted' then 'unreviewed'
+                                else 'unpublished' end as reason,
+                           case when e.at is not null then e.at
+                                when w.state = 'claimed' then w.deadline
+                                else w.updated_at end as since
+                    from (select max(at) as at from wish_events
+                          where wish_id = w.id and version = w.version and kind = 'escalation'
+                            and $1 = any(recipients)) e
+                  ) q
+                  where w.community_id = any($2::bigint[])
+                    and w.state = any($3::text[])
+                    and ($7::bigint is null or w.unit_id = $7)
+                    and (q.reason = 'escalated' or w.state in ('submitted', 'approved')
+                         or (w.state = 'claimed' and w.deadline < now()))
+                ) queued
+                where $4::timestamptz is null or (since, id) > ($4, $5)
+                order by since, id
+                limit $6""",
+            f"org:{office}",
+            list(communities),
+            list(QUEUED_STATES),
+            after[0] if after else None,
+            after[1] if after else 0,
+            limit,
+            located_in,
+        )
+        return [QueueEntry(wish_of(row), row["reason"], row["since"]) for row in rows]
 
     async def stats(self, communities: Sequence[int], start: datetime, end: datetime) -> WishStats:
         """Counts and averages over the wishes of the communities given, over [start, end)."""

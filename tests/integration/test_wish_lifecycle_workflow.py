@@ -6,14 +6,12 @@ exercise); they record what the workflow asked for, so each timer and escalation
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -33,9 +31,7 @@ async def world(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[World]:
     ):
         yield world
         # A workflow left running would hold the shared server's clock for the next test.
-        for handle in world.started:
-            with contextlib.suppress(RPCError):
-                await handle.terminate("test over")
+        await world.end_started()
 
 
 async def start(

@@ -3,12 +3,17 @@ the workflow asked of them (tests/integration/test_wish_lifecycle_workflow.py, w
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 
 from services.wishes.contract import WishLimits
+from workflows.notices import Notifier
+from workflows.wish_notice_steps import WishNotice, WishNoticeOutcome, WishNoticeSteps
 from workflows.wish_steps import (
     LimitActionRequest,
     OrgPathRequest,
@@ -43,6 +48,26 @@ class World:
     services_recorded: list[str] = field(default_factory=list)
     started: list[WorkflowHandle] = field(default_factory=list)
     task_queue: str = ""
+    # The notices the workflow sent; with notifiers (e.g. a WebhookNotifier to a test gateway) they are really sent.
+    notices: list[WishNotice] = field(default_factory=list)
+    notifiers: list[Notifier] | None = None
+
+    async def end_started(self) -> None:
+        """Terminates the workflows a test left running, each once its steps in flight (a notice sent beside the
+        timers) are done: a step left scheduled would hold the shared time-skipping server's clock for the next
+        test."""
+        for handle in self.started:
+            with contextlib.suppress(RPCError):
+                await handle.query("status")  # answered once the signals before it are handled: their steps scheduled
+                for _ in range(100):
+                    described = await handle.describe()
+                    if described.status is None or described.status.name != "RUNNING":
+                        break
+                    raw = described.raw_description
+                    if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
+                        await handle.terminate("test over")
+                        break
+                    await asyncio.sleep(0.05)
 
     def activities(self) -> list[object]:
         @activity.defn(name="read_wish")
@@ -93,4 +118,25 @@ class World:
                 self.services_recorded.append(ref.wish_id)
             return f"record-{ref.wish_id}"
 
-        return [read_wish, recommend_claimants, parent_org, org_path, record_reminder, act_on_limit, record_service]
+        sender = WishNoticeSteps(self.notifiers or [])
+
+        @activity.defn(name="send_wish_notice")
+        async def send_wish_notice(notice: WishNotice) -> WishNoticeOutcome:
+            if self.notifiers is not None:
+                outcome = await sender.send_wish_notice(notice)
+                self.notices.append(notice)
+                return outcome
+            if all(n.key != notice.key for n in self.notices):
+                self.notices.append(notice)
+            return WishNoticeOutcome(len(notice.recipients), 0)
+
+        return [
+            read_wish,
+            recommend_claimants,
+            parent_org,
+            org_path,
+            record_reminder,
+            act_on_limit,
+            record_service,
+            send_wish_notice,
+        ]

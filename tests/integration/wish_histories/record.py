@@ -141,6 +141,21 @@ async def grid_climb(env: WorkflowEnvironment, world: World, handle: WorkflowHan
     await handle.query(WishLifecycle.status)
 
 
+async def told_before_the_deadline(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Claimed with the deadline 3 days away: the claimant is told a day before it, then fulfils and the resident
+    confirms; the resident heard of the claim, the fulfilment and the close-out (release 5's notices)."""
+    deadline = (await env.get_current_time()).timestamp() + 3 * 86400
+    world.wish = WishSnapshot(5, "claimed", "11", "culture", deadline)
+    await handle.signal(WishLifecycle.transition, WishTransition(5, "claimed", "11", "culture", deadline))
+    await env.sleep(timedelta(days=2, hours=1))
+    world.wish = WishSnapshot(6, "fulfilled", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "fulfilled", "11", "culture"))
+    await env.sleep(timedelta(hours=1))
+    world.wish = WishSnapshot(7, "closed", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(7, "closed", "11", "culture"))
+    await handle.result()
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
@@ -153,6 +168,7 @@ SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "climbed-to-the-top": (WishTransition(3, "published"), climbed_to_the_top),
     "approved-mid-climb": (WishTransition(1, "submitted"), approved_mid_climb),
     "grid-climb": (WishTransition(3, "published"), grid_climb),
+    "told-before-the-deadline": (WishTransition(3, "published"), told_before_the_deadline),
 }
 # Scenarios release 1 could not run.
 SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
@@ -160,6 +176,8 @@ SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
 SINCE_V3 = {"not-feasible", "reassigned-then-duplicate"}
 # Scenarios that show release 4's climb up the org tree.
 SINCE_V4 = {"climbed-to-the-top", "approved-mid-climb", "grid-climb"}
+# Scenarios that show release 5's notices (every scenario sends them on release 5; this one tells a claimant early).
+SINCE_V5 = {"told-before-the-deadline"}
 
 
 async def record(tag: str, names: list[str]) -> None:

@@ -54,6 +54,14 @@ class WishSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WISH_SOURCE_HOTLINE: _ClassVar[WishSource]
     WISH_SOURCE_OTHER_SYSTEM: _ClassVar[WishSource]
 
+class QueueReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUEUE_REASON_UNSPECIFIED: _ClassVar[QueueReason]
+    QUEUE_REASON_ESCALATED: _ClassVar[QueueReason]
+    QUEUE_REASON_OVERDUE_CLAIM: _ClassVar[QueueReason]
+    QUEUE_REASON_UNREVIEWED: _ClassVar[QueueReason]
+    QUEUE_REASON_UNPUBLISHED: _ClassVar[QueueReason]
+
 class WishEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     WISH_EVENT_KIND_UNSPECIFIED: _ClassVar[WishEventKind]
@@ -98,6 +106,11 @@ WISH_SOURCE_VISIT: WishSource
 WISH_SOURCE_RESIDENT_APP: WishSource
 WISH_SOURCE_HOTLINE: WishSource
 WISH_SOURCE_OTHER_SYSTEM: WishSource
+QUEUE_REASON_UNSPECIFIED: QueueReason
+QUEUE_REASON_ESCALATED: QueueReason
+QUEUE_REASON_OVERDUE_CLAIM: QueueReason
+QUEUE_REASON_UNREVIEWED: QueueReason
+QUEUE_REASON_UNPUBLISHED: QueueReason
 WISH_EVENT_KIND_UNSPECIFIED: WishEventKind
 WISH_EVENT_KIND_TRANSITION: WishEventKind
 WISH_EVENT_KIND_REMINDER: WishEventKind
@@ -411,6 +424,34 @@ class ListWishesResponse(_message.Message):
     wishes: _containers.RepeatedCompositeFieldContainer[Wish]
     next_page_token: str
     def __init__(self, wishes: _Optional[_Iterable[_Union[Wish, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListOfficeQueueRequest(_message.Message):
+    __slots__ = ("org_unit_id", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class OfficeQueueItem(_message.Message):
+    __slots__ = ("wish", "reason", "waiting_since")
+    WISH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WAITING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    wish: Wish
+    reason: QueueReason
+    waiting_since: _timestamp_pb2.Timestamp
+    def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ..., reason: _Optional[_Union[QueueReason, str]] = ..., waiting_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListOfficeQueueResponse(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[OfficeQueueItem]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[OfficeQueueItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListWishWallRequest(_message.Message):
     __slots__ = ("community_id", "category", "page_size", "page_token")

@@ -91,6 +91,11 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.FromString,
                 _registered_method=True)
+        self.ListOfficeQueue = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ListOfficeQueue',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueResponse.FromString,
+                _registered_method=True)
         self.ListWishWall = channel.unary_unary(
                 '/linli.wishes.v1.WishService/ListWishWall',
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishWallRequest.SerializeToString,
@@ -239,6 +244,14 @@ class WishServiceServicer:
 
     def ListWishes(self, request, context):
         """Wishes in an org subtree, newest first, by state, category and overdue; keyset pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOfficeQueue(self, request, context):
+        """What waits for an office: the open wishes of its subtree escalated to it, claims past their deadline, and wishes
+        not yet reviewed or published, oldest first, each with why it is there; keyset pages.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -399,6 +412,11 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.ListWishes,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.SerializeToString,
+            ),
+            'ListOfficeQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOfficeQueue,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueResponse.SerializeToString,
             ),
             'ListWishWall': grpc.unary_unary_rpc_method_handler(
                     servicer.ListWishWall,
@@ -765,6 +783,33 @@ class WishService:
             '/linli.wishes.v1.WishService/ListWishes',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.ListWishesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOfficeQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ListOfficeQueue',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.ListOfficeQueueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -206,6 +206,11 @@ async def list_wishes(world: World, place: Place, role: Role) -> pb.ListWishesRe
     return pb.ListWishesRequest(org_unit_id=place.street_id)
 
 
+@wish_case("ListOfficeQueue")
+async def list_office_queue(world: World, place: Place, role: Role) -> pb.ListOfficeQueueRequest:
+    return pb.ListOfficeQueueRequest(org_unit_id=place.street_id)
+
+
 @wish_case("ListWishWall")
 async def list_wish_wall(world: World, place: Place, role: Role) -> pb.ListWishWallRequest:
     return pb.ListWishWallRequest(community_id=place.community_id)
