@@ -13,7 +13,6 @@ The server certificate is issued anew when it has less than 30 days left or was 
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from devstack.files import write_private, write_public
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 CA_LIFETIME = timedelta(days=3650)
@@ -41,22 +42,6 @@ def trusted_ca(cacert: str | None, plaintext: bool) -> Path | None:
     """The CA a command trusts from its `--cacert` / `--plaintext` options: the one given, none (plaintext), or the
     local run's when it exists."""
     return Path(cacert) if cacert else None if plaintext else local_run_ca()
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """A private key, readable by its owner only from the moment it exists; replaced whole (never half written)."""
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    staging.unlink(missing_ok=True)
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    staging.replace(path)
-
-
-def _write_public(path: Path, data: bytes) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    staging.write_bytes(data)
-    staging.replace(path)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -161,8 +146,8 @@ class LocalCertificates:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _write_private(self.ca_key_file, _key_pem(key))
-        _write_public(self.ca_file, certificate.public_bytes(serialization.Encoding.PEM))
+        write_private(self.ca_key_file, _key_pem(key))
+        write_public(self.ca_file, certificate.public_bytes(serialization.Encoding.PEM))
 
     def _ca(self) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         certificate = x509.load_pem_x509_certificate(self.ca_file.read_bytes())
@@ -210,6 +195,6 @@ class LocalCertificates:
             )
         certificate = builder.sign(ca_key, hashes.SHA256())
         cert_file, key_file = self.folder / f"{name}.pem", self.folder / f"{name}.key"
-        _write_private(key_file, _key_pem(key))
-        _write_public(cert_file, certificate.public_bytes(serialization.Encoding.PEM))
+        write_private(key_file, _key_pem(key))
+        write_public(cert_file, certificate.public_bytes(serialization.Encoding.PEM))
         return cert_file, key_file

@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+from devstack.files import write_private
 from devstack.stack import ISSUER_ROLES, SERVICE_SIGNERS
 from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set
 
@@ -24,12 +25,6 @@ KEY_SET = "token-keys"
 def _new_key(process: str) -> SigningKey:
     roles = ISSUER_ROLES if process == "registry" else ("service",)
     return SigningKey.generate(f"{process}-{time.strftime('%Y%m%d')}-{os.urandom(3).hex()}", roles)
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(text + "\n")
 
 
 def write_keys(folder: Path, rotate: list[str], drop: list[str]) -> list[str]:
@@ -43,7 +38,7 @@ def write_keys(folder: Path, rotate: list[str], drop: list[str]) -> list[str]:
         if private.exists() and process not in rotate:
             continue
         key = _new_key(process)
-        _write_private(private, json.dumps(key.as_jwk()))
+        write_private(private, json.dumps(key.as_jwk()) + "\n")
         public[key.kid] = key.public
         done.append(f"{private.name}: new key {key.kid} ({', '.join(sorted(key.roles))})")
     for kid in drop:

@@ -20,6 +20,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devstack.certificates import LocalCertificates
+from devstack.files import write_private
 from devstack.ports import ATTEMPTS, on_free_ports, pick
 from devstack.postgres import EmbeddedPostgres
 from devstack.postgres_front import start_front
@@ -114,9 +115,7 @@ class Secrets:
         loaded = cls(**{name: value for name, value in known.items() if name in cls.__dataclass_fields__})
         if known != asdict(loaded):
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.chmod(0o600)
-            path.write_text(json.dumps(asdict(loaded)))
+            write_private(path, json.dumps(asdict(loaded)))
         return loaded
 
 

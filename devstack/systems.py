@@ -20,6 +20,7 @@ from linli.registry.v1 import systems_pb2 as pb
 from linli.registry.v1 import systems_pb2_grpc
 
 from devstack.certificates import trusted_ca
+from devstack.files import write_private
 from devstack.stack import open_channel
 from services.registry.systems.domain import SYSTEM_NAME, checked_methods, checked_quota
 from services.runtime.auth import Quota
@@ -120,9 +121,7 @@ async def _apply(stub: systems_pb2_grpc.CallingSystemServiceStub, metadata: Meta
             metadata=metadata,
         )
         token_file = folder / f"{planned.name}.token"
-        token_file.touch(mode=0o600)
-        token_file.chmod(0o600)
-        token_file.write_text(issued.token + "\n")
+        write_private(token_file, issued.token + "\n")
         print(f"{planned.name}: issued credential {issued.credential.id}, token in {token_file}")
 
 
