@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         HolidayActivityStatus,
         NoticeRecorded,
     )
-    from services.runtime.config import format_duration
+    from services.runtime.env import format_duration
     from workflows.activity_notice_steps import ActivityNoticeSteps
     from workflows.activity_steps import (
         ActivityRef,

@@ -40,7 +40,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from services.runtime.config import format_duration
+    from services.runtime.env import format_duration
     from services.wishes.contract import (
         STATUS_QUERY,
         TRANSITION_SIGNAL,

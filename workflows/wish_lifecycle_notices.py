@@ -14,7 +14,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from services.runtime.config import format_duration
+    from services.runtime.env import format_duration
     from workflows.notices import (
         NOTICE_HEARTBEAT,
         NOTICE_RETRY,

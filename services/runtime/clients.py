@@ -21,8 +21,8 @@ from linli.registry.v1 import registry_pb2, reports_pb2
 from linli.wishes.v1 import wishes_pb2
 
 from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
-from services.runtime.config import TlsSettings
 from services.runtime.tls import channel_credentials, channel_options
+from services.runtime.tls_settings import TlsSettings
 from services.runtime.token_keys import SigningKey
 
 # The bound of a call between services that names none: the bound the services' calls had by hand before.

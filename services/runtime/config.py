@@ -9,16 +9,16 @@ import base64
 import binascii
 import os
 import re
-import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.runtime.auth import Quota, TokenPolicy
+from services.runtime.env import ConfigError, duration, integer, parse_duration, positive, secret
+from services.runtime.tls_settings import TemporalTls, TlsSettings, temporal_tls, tls_settings
 from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set, parse_signing_key
 
 # Fixed default ports of the local run (the README lists them).
@@ -29,10 +29,6 @@ SERVICES_WITH_PERSONAL_DATA = frozenset({"registry", "wishes", "dispatch"})
 # These call other services, so they sign their own (service-only) tokens; the registry signs only when it issues
 # calling systems' credentials.
 SIGNING_PROCESSES = frozenset({"wishes", "dispatch", "worker"})
-
-
-class ConfigError(ValueError):
-    """A variable is missing or malformed; the process cannot start."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +66,12 @@ def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta
         if not sep or not re.fullmatch(r"[a-z_]+", category):
             raise ConfigError(f"{name}: each entry is CATEGORY:LIMIT=DURATION[,LIMIT=DURATION...], separated by ;")
         for setting in filter(None, (s.strip() for s in settings.split(","))):
-            limit, eq, duration = setting.partition("=")
+            limit, eq, text_value = setting.partition("=")
             if not eq or limit.strip() not in WISH_LIMIT_NAMES:
                 raise ConfigError(
                     f"{name}: '{setting}' must be LIMIT=DURATION, LIMIT one of {', '.join(WISH_LIMIT_NAMES)}"
                 )
-            limits.setdefault(category, {})[limit.strip()] = parse_duration(name, duration)
+            limits.setdefault(category, {})[limit.strip()] = parse_duration(name, text_value)
     return limits
 
 
@@ -93,99 +89,10 @@ def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
     if url and not re.match(r"^https?://[^\s/]+", url):
         raise ConfigError("LINLI_NOTIFY_WEBHOOK_URL: must be an http:// or https:// URL")
     return AlertSettings(
-        ack_timeout=_duration(env, "LINLI_ALERT_ACK_TIMEOUT", "60s"),
-        staff_timeout=_duration(env, "LINLI_ALERT_STAFF_TIMEOUT", "5m"),
+        ack_timeout=duration(env, "LINLI_ALERT_ACK_TIMEOUT", "60s"),
+        staff_timeout=duration(env, "LINLI_ALERT_STAFF_TIMEOUT", "5m"),
         webhook_url=url,
     )
-
-
-@dataclass(frozen=True)
-class TlsSettings:
-    """linli's gRPC TLS (docs/configuration.md): a service's port, with a client CA for mTLS; channels when `enabled`."""
-
-    cert_chain: bytes = b""
-    private_key: bytes = field(default=b"", repr=False)
-    ca: bytes = b""
-    client_ca: bytes = b""
-    server_name: str = ""
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.cert_chain or self.ca)
-
-
-def _pem_file(env: Mapping[str, str], name: str, kind: str) -> bytes:
-    """The contents of the PEM file the variable `name` points to (b"" when unset), which must hold a `kind`."""
-    path = env.get(name, "").strip()
-    if not path:
-        return b""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{name}: cannot read {path}: {exc.strerror}") from exc
-    if f"-----BEGIN {kind}".encode() not in data and not (kind == "PRIVATE KEY" and b"PRIVATE KEY-----" in data):
-        raise ConfigError(f"{name}: {path} holds no PEM {kind.lower()}")
-    return data
-
-
-def _key_pair(env: Mapping[str, str], cert_name: str, key_name: str) -> tuple[bytes, bytes]:
-    """A certificate and its private key, both or neither, the key the certificate's (checked as TLS will use them)."""
-    cert = _pem_file(env, cert_name, "CERTIFICATE")
-    key = _pem_file(env, key_name, "PRIVATE KEY")
-    if bool(cert) != bool(key):
-        raise ConfigError(f"{cert_name} and {key_name}: set both (certificate and its key) or neither")
-    if cert:
-        try:  # an empty password: an encrypted key fails here instead of prompting for one
-            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(env[cert_name], env[key_name], password="")
-        except ssl.SSLError as exc:
-            raise ConfigError(
-                f"{key_name}: not an unencrypted private key of the certificate in {cert_name} ({exc.reason})"
-            ) from None
-    return cert, key
-
-
-def _tls_settings(env: Mapping[str, str]) -> TlsSettings:
-    cert, key = _key_pair(env, "LINLI_TLS_CERT_FILE", "LINLI_TLS_KEY_FILE")
-    client_ca = _pem_file(env, "LINLI_TLS_CLIENT_CA_FILE", "CERTIFICATE")
-    if client_ca and not cert:
-        raise ConfigError(
-            "LINLI_TLS_CLIENT_CA_FILE: client certificates are checked on a TLS port only; set LINLI_TLS_CERT_FILE"
-        )
-    return TlsSettings(
-        cert_chain=cert,
-        private_key=key,
-        ca=_pem_file(env, "LINLI_TLS_CA_FILE", "CERTIFICATE"),
-        client_ca=client_ca,
-        server_name=env.get("LINLI_TLS_SERVER_NAME", "").strip(),
-    )
-
-
-@dataclass(frozen=True)
-class TemporalTls:
-    """How a linli process reaches the Temporal frontend: TLS when `enabled`, a client certificate, an API key."""
-
-    enabled: bool = False
-    ca: bytes = b""
-    cert_chain: bytes = b""
-    private_key: bytes = field(default=b"", repr=False)
-    server_name: str = ""
-    api_key: str = field(default="", repr=False)
-
-
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-def _temporal_tls(env: Mapping[str, str]) -> TemporalTls:
-    cert, key = _key_pair(env, "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE")
-    ca = _pem_file(env, "TEMPORAL_TLS_CA_FILE", "CERTIFICATE")
-    server_name = env.get("TEMPORAL_TLS_SERVER_NAME", "").strip()
-    api_key = _secret(env, "TEMPORAL_API_KEY") or ""
-    switch = env.get("TEMPORAL_TLS", "").strip().lower()
-    if switch and switch not in _TRUE + _FALSE:
-        raise ConfigError(f"TEMPORAL_TLS: '{switch}' must be true or false")
-    # Unset: on as soon as anything about TLS (or an API key, which must not travel in the clear) is given.
-    enabled = switch in _TRUE if switch else bool(ca or cert or server_name or api_key)
-    return TemporalTls(enabled, ca, cert, key, server_name, api_key)
 
 
 # libpq's sslmode values, which asyncpg reads from DATABASE_URL (with sslrootcert, sslcert, sslkey).
@@ -254,25 +161,6 @@ class Settings:
     health_port: int = 0
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(name: str, text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ConfigError(f"{name}: '{text}' is not a duration such as 90s, 30m, 48h or 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-
-
-def format_duration(seconds: float) -> str:
-    """A span as parse_duration reads it, in its largest whole unit: 172800 → "2d", 5400 → "90m", 1.5 → "1.5s"."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
 def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
     """'k2:BASE64,k1:BASE64' -> ({'k2': ..., 'k1': ...}, 'k2'): the first key encrypts, all decrypt."""
     keys: dict[str, bytes] = {}
@@ -292,38 +180,8 @@ def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
     return keys, next(iter(keys))
 
 
-def _secret(env: Mapping[str, str], name: str) -> str | None:
-    """A secret comes from NAME, or from the file NAME_FILE points to (a mounted Kubernetes secret)."""
-    if env.get(name):
-        return env[name].strip()
-    path = env.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text().strip()
-        except OSError as exc:
-            raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
-    return None
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
-
-
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _int(env, name, default)
-    if value < 1:
-        raise ConfigError(f"{name}: must be 1 or more, got {value}")
-    return value
-
-
 def _revocation_refresh(env: Mapping[str, str]) -> timedelta:
-    every = _duration(env, "LINLI_REVOCATION_REFRESH", "10s")
+    every = duration(env, "LINLI_REVOCATION_REFRESH", "10s")
     if not timedelta(seconds=1) <= every <= timedelta(seconds=30):
         raise ConfigError("LINLI_REVOCATION_REFRESH: must lie between 1s and 30s (revoked tokens go within a minute)")
     return every
@@ -338,7 +196,7 @@ def _system_quota(env: Mapping[str, str]) -> Quota:
         raise ConfigError(f"{name}: '{raw}' is not a number of calls a second") from None
     if not 0 < rate <= 10_000:
         raise ConfigError(f"{name}: must lie above 0 and at most 10000, got {raw}")
-    return Quota(rate, _positive(env, "LINLI_SYSTEM_BURST", 100), _positive(env, "LINLI_SYSTEM_MAX_STREAMS", 2))
+    return Quota(rate, positive(env, "LINLI_SYSTEM_BURST", 100), positive(env, "LINLI_SYSTEM_MAX_STREAMS", 2))
 
 
 def _escalation_level(env: Mapping[str, str]) -> str:
@@ -349,14 +207,14 @@ def _escalation_level(env: Mapping[str, str]) -> str:
 
 
 def _data_keys(env: Mapping[str, str]) -> tuple[dict[str, bytes], str]:
-    text = _secret(env, "LINLI_DATA_KEYS")
+    text = secret(env, "LINLI_DATA_KEYS")
     if not text:
         raise ConfigError("LINLI_DATA_KEYS (or LINLI_DATA_KEYS_FILE) is required: KEY_ID:BASE64[,KEY_ID:BASE64...]")
     return parse_data_keys("LINLI_DATA_KEYS", text)
 
 
 def _lookup_key(env: Mapping[str, str]) -> bytes:
-    text = _secret(env, "LINLI_LOOKUP_KEY")
+    text = secret(env, "LINLI_LOOKUP_KEY")
     if not text:
         raise ConfigError("LINLI_LOOKUP_KEY (or LINLI_LOOKUP_KEY_FILE) is required: 32 bytes or more, base64")
     try:
@@ -366,10 +224,6 @@ def _lookup_key(env: Mapping[str, str]) -> bytes:
     if len(key) < 32:
         raise ConfigError("LINLI_LOOKUP_KEY must be at least 32 bytes")
     return key
-
-
-def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:
-    return parse_duration(name, env.get(name) or default)
 
 
 # One time zone for the whole deployment; a variable that once set part of it stops the start, naming its successor.
@@ -395,14 +249,14 @@ def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKe
             "LINLI_AUTH_SECRET: replaced by LINLI_TOKEN_KEYS (public keys) and LINLI_SIGNING_KEY (this process's "
             "private key); see docs/upgrades.md"
         )
-    text = _secret(env, "LINLI_TOKEN_KEYS")
+    text = secret(env, "LINLI_TOKEN_KEYS")
     if not text:
         raise ConfigError("LINLI_TOKEN_KEYS (or LINLI_TOKEN_KEYS_FILE) is required: the public keys of tokens (JWKS)")
     try:
         keys = parse_key_set(text)
     except BadKey as exc:
         raise ConfigError(f"LINLI_TOKEN_KEYS: {exc}") from exc
-    text = _secret(env, "LINLI_SIGNING_KEY")
+    text = secret(env, "LINLI_SIGNING_KEY")
     if not text:
         if service in SIGNING_PROCESSES:
             raise ConfigError(f"LINLI_SIGNING_KEY (or LINLI_SIGNING_KEY_FILE) is required: {service} calls services")
@@ -437,14 +291,14 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
     return Settings(
         service=service,
         database_url=_database_url(env),
-        db_pool_max=_int(env, "LINLI_DB_POOL_MAX", 10),
+        db_pool_max=integer(env, "LINLI_DB_POOL_MAX", 10),
         temporal_address=env.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
         temporal_namespace=env.get("TEMPORAL_NAMESPACE", "default"),
         task_queue=env.get("LINLI_TASK_QUEUE", "linli"),
         grpc_host=env.get("LINLI_GRPC_HOST", "127.0.0.1"),
-        grpc_port=_int(env, "LINLI_GRPC_PORT", GRPC_PORTS.get(service, 0)),
+        grpc_port=integer(env, "LINLI_GRPC_PORT", GRPC_PORTS.get(service, 0)),
         metrics_host=env.get("LINLI_METRICS_HOST", "127.0.0.1"),
-        metrics_port=_int(env, "LINLI_METRICS_PORT", METRICS_PORTS[service]),
+        metrics_port=integer(env, "LINLI_METRICS_PORT", METRICS_PORTS[service]),
         registry_address=env.get("LINLI_REGISTRY_ADDRESS", f"127.0.0.1:{GRPC_PORTS['registry']}"),
         wishes_address=env.get("LINLI_WISHES_ADDRESS", f"127.0.0.1:{GRPC_PORTS['wishes']}"),
         dispatch_address=env.get("LINLI_DISPATCH_ADDRESS", f"127.0.0.1:{GRPC_PORTS['dispatch']}"),
@@ -452,7 +306,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         token_policy=TokenPolicy(
             issuer=env.get("LINLI_TOKEN_ISSUER") or "linli",
             audience=env.get("LINLI_TOKEN_AUDIENCE") or "linli",
-            max_lifetime_seconds=int(_duration(env, "LINLI_TOKEN_MAX_LIFETIME", "400d").total_seconds()),
+            max_lifetime_seconds=int(duration(env, "LINLI_TOKEN_MAX_LIFETIME", "400d").total_seconds()),
         ),
         signing_key=signing_key,
         system_quota=_system_quota(env),
@@ -460,25 +314,25 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         data_keys=data_keys,
         active_data_key=active,
         lookup_key=lookup_key,
-        shutdown_grace=_duration(env, "LINLI_SHUTDOWN_GRACE", "10s"),
+        shutdown_grace=duration(env, "LINLI_SHUTDOWN_GRACE", "10s"),
         log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
-        outbox_poll_interval=_duration(env, "LINLI_OUTBOX_POLL", "2s"),
-        request_retention=_duration(env, "LINLI_REQUEST_RETENTION", "30d"),
-        activity_approval_limit=_duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
+        outbox_poll_interval=duration(env, "LINLI_OUTBOX_POLL", "2s"),
+        request_retention=duration(env, "LINLI_REQUEST_RETENTION", "30d"),
+        activity_approval_limit=duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
-        tls=_tls_settings(env),
-        temporal_tls=_temporal_tls(env),
-        health_port=_int(env, "LINLI_HEALTH_PORT", 0),
+        tls=tls_settings(env),
+        temporal_tls=temporal_tls(env),
+        health_port=integer(env, "LINLI_HEALTH_PORT", 0),
         wish_limits=WishLimits(
-            review=_duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
-            publish=_duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),
-            claim=_duration(env, "LINLI_WISH_CLAIM_LIMIT", "72h"),
-            overdue_grace=_duration(env, "LINLI_WISH_OVERDUE_GRACE", "48h"),
-            confirm=_duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
-            extension=_duration(env, "LINLI_WISH_MAX_EXTENSION", "7d"),
+            review=duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
+            publish=duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),
+            claim=duration(env, "LINLI_WISH_CLAIM_LIMIT", "72h"),
+            overdue_grace=duration(env, "LINLI_WISH_OVERDUE_GRACE", "48h"),
+            confirm=duration(env, "LINLI_WISH_CONFIRM_LIMIT", "7d"),
+            extension=duration(env, "LINLI_WISH_MAX_EXTENSION", "7d"),
             by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
-            max_open_claims=_positive(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
+            max_open_claims=positive(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
             escalate_to=_escalation_level(env),
         ),
     )

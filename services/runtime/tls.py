@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import grpc
 from temporalio.service import TLSConfig
 
-from services.runtime.config import TemporalTls, TlsSettings
+from services.runtime.tls_settings import TemporalTls, TlsSettings
 
 # What grpc's auth context names the parts of a peer's certificate.
 _COMMON_NAME = "x509_common_name"

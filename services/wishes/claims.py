@@ -11,7 +11,7 @@ from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
-from services.runtime.config import format_duration
+from services.runtime.env import format_duration
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.wishes import domain
 from services.wishes.domain import Claim, Extension, Unclaimed, Wish
