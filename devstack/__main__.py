@@ -29,8 +29,9 @@ from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets, open_chan
 from devstack.systems import add_parser as add_systems_parser
 from devstack.systems import systems
 from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
-from services.runtime.config import ConfigError, load_settings
+from services.runtime.config import load_settings
 from services.runtime.enums import name_of
+from services.runtime.env import ConfigError
 from services.runtime.token_keys import BadKey, parse_signing_key
 from services.wishes.contract import workflow_id
 

@@ -24,7 +24,7 @@ from devstack.files import write_private
 from devstack.stack import open_channel
 from services.registry.systems.domain import SYSTEM_NAME, checked_methods, checked_quota
 from services.runtime.auth import Quota
-from services.runtime.config import ConfigError, parse_duration
+from services.runtime.env import ConfigError, parse_duration
 from services.runtime.errors import ServiceError
 
 Metadata = tuple[tuple[str, str], ...]

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import kubernetes_validate
 
-from services.runtime.config import RENAMED, SERVICES_WITH_PERSONAL_DATA, parse_duration
+from services.runtime.config import RENAMED, SERVICES_WITH_PERSONAL_DATA
+from services.runtime.env import parse_duration
 from tests.helpers.k8s import (
     GRPC_APIS,
     OVERLAYS,

@@ -158,21 +158,23 @@ class ActivityNoticeSteps:
             if not page.digests:
                 return outcome
             results = await asyncio.gather(*(self._send_digest(day, d) for d in page.digests), return_exceptions=True)
-            delivered = [
-                i.delivery_id for d, e in zip(page.digests, results, strict=True) if e is None for i in d.items
-            ]
-            refused = [
-                activities_pb2.NoticeFailure(delivery_id=i.delivery_id, reason=str(e))
-                for d, e in zip(page.digests, results, strict=True)
-                if isinstance(e, GatewayRefused)
-                for i in d.items
-            ]
-            await call(
-                self.activities.RecordDigestDelivery(
-                    activities_pb2.RecordDigestDeliveryRequest(delivered=delivered, failed=refused),
-                    timeout=TIMEOUT_SECONDS,
-                )
+            taken = [d for d, e in zip(page.digests, results, strict=True) if e is None]
+            refused = [(d, str(e)) for d, e in zip(page.digests, results, strict=True) if isinstance(e, GatewayRefused)]
+            record = activities_pb2.RecordDigestDeliveryRequest(
+                delivered=[i.delivery_id for d in taken for i in d.items],
+                failed=[
+                    activities_pb2.NoticeFailure(delivery_id=i.delivery_id, reason=why)
+                    for d, why in refused
+                    for i in d.items
+                ],
+                held_delivered=[h.held_id for d in taken for h in d.held],
+                held_failed=[
+                    activities_pb2.NoticeFailure(delivery_id=h.held_id, reason=why)
+                    for d, why in refused
+                    for h in d.held
+                ],
             )
+            await call(self.activities.RecordDigestDelivery(record, timeout=TIMEOUT_SECONDS))
             outcome.delivered += sum(1 for e in results if e is None)
             outcome.refused += sum(1 for e in results if isinstance(e, GatewayRefused))
             raise_first_failure(results)
@@ -181,15 +183,17 @@ class ActivityNoticeSteps:
         lines = [
             f"{i.title} ({i.start_time.ToDatetime(tzinfo=UTC):%Y-%m-%d %H:%M} UTC, {i.place}): {i.note}"
             for i in digest.items
-        ]
+        ] + [h.text for h in digest.held]
+        # Named by what it holds first: a retry of the same digest has the same key.
+        first = f"{digest.items[0].delivery_id}" if digest.items else f"held-{digest.held[0].held_id}"
         message = Notice(
-            key=f"activity-digest-{day}/{digest.items[0].delivery_id}",
+            key=f"notice-digest-{day}/{first}",
             alert_id="",
-            purpose="activity_digest",
+            purpose="notice_digest",
             recipient=digest.recipient,
             alert_kind="",
             unit_id="",
-            text=f"{len(lines)} activity notice(s):\n" + "\n".join(lines),
+            text=f"{len(lines)} notice(s):\n" + "\n".join(lines),
         )
         await self._send(message)
 

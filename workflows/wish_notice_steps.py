@@ -11,12 +11,15 @@ so a retry sends only to the rest, and the key lets the gateway drop a repeat of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc
 from temporalio import activity
 
+from services.runtime.enums import name_of
 from workflows.notices import GatewayRefused, Notice, Notifier, raise_first_failure, send_through
+from workflows.steps import TIMEOUT_SECONDS, call
 
 
 @dataclass
@@ -38,8 +41,15 @@ class WishNoticeOutcome:
 
 
 class WishNoticeSteps:
-    def __init__(self, notifiers: Sequence[Notifier]) -> None:
+    def __init__(
+        self,
+        activities: activities_pb2_grpc.ActivityServiceStub,
+        notifiers: Sequence[Notifier],
+        daily_caps: Mapping[str, int],
+    ) -> None:
+        self.activities = activities  # dispatch: each recipient's digest preference and the purposes' daily caps
         self.notifiers = list(notifiers)
+        self.daily_caps = dict(daily_caps)  # purpose -> notices a day to one recipient at most ("wish_recommended")
 
     @activity.defn
     async def send_wish_notice(self, notice: WishNotice) -> WishNoticeOutcome:
@@ -48,15 +58,23 @@ class WishNoticeSteps:
         details = activity.info().heartbeat_details
         done: list[str] = list(details[0]) if details else []
         pending = [r for r in notice.recipients if r not in done]
+        routes = await self._routes(notice, pending)
+        held = [r for r in pending if routes[r] == "held"]
+        capped = [r for r in pending if routes[r] == "capped"]
+        pending = [r for r in pending if routes[r] == "send"]
         results = await asyncio.gather(*(self._send_one(notice, r) for r in pending), return_exceptions=True)
         delivered = [r for r, error in zip(pending, results, strict=True) if error is None]
         refused = [r for r, error in zip(pending, results, strict=True) if isinstance(error, GatewayRefused)]
-        done += delivered + refused  # a refusal is final: never sent again
+        done += held + capped + delivered + refused  # the digest sends what is held; a refusal is final
         activity.heartbeat(done)
         counter = activity.metric_meter().create_counter(
             "linli_wish_notices",
-            "Wish notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good).",
+            "Wish notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good; "
+            "held for the daily digest; capped: past the purpose's daily cap, not sent).",
         )
+        for outcome, recipients in (("held", held), ("capped", capped)):
+            if recipients:
+                counter.add(len(recipients), {"purpose": notice.purpose, "outcome": outcome})
         if delivered:
             counter.add(len(delivered), {"purpose": notice.purpose, "outcome": "delivered"})
         if refused:
@@ -66,6 +84,23 @@ class WishNoticeSteps:
             )
         raise_first_failure(results)
         return WishNoticeOutcome(delivered=len(delivered), refused=len(refused))
+
+    async def _routes(self, notice: WishNotice, recipients: list[str]) -> dict[str, str]:
+        """How each recipient takes the notice (dispatch decides: it keeps the preferences and the day's counts): an
+        urgent notice goes at once to everyone, without asking."""
+        if notice.urgent or not recipients:
+            return {r: "send" for r in recipients}
+        request = activities_pb2.RouteNoticeRequest(
+            request_id=notice.key,
+            purpose=notice.purpose,
+            text=notice.text,
+            recipients=recipients,
+            may_hold=True,
+            daily_cap=self.daily_caps.get(notice.purpose, 0),
+        )
+        response = await call(self.activities.RouteNotice(request, timeout=TIMEOUT_SECONDS))
+        routes = {r.recipient: name_of(activities_pb2.NoticeRoute, r.route) for r in response.routes}
+        return {r: routes.get(r) or "send" for r in recipients}  # a route this build does not know: at once
 
     async def _send_one(self, notice: WishNotice, recipient: str) -> None:
         message = Notice(

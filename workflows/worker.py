@@ -72,7 +72,11 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         wish.record_reminder,
         wish.act_on_limit,
         wish.record_service,
-        WishNoticeSteps(notifiers_for(settings.alerts.webhook_url)).send_wish_notice,
+        WishNoticeSteps(
+            activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+            notifiers_for(settings.alerts.webhook_url),
+            {"wish_recommended": settings.wish_limits.recommended_per_day},
+        ).send_wish_notice,
         *_activity_steps(channel, settings),
         *_report_steps(channel, settings),
         *_emergency_steps(channel, settings),

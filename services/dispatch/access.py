@@ -83,6 +83,7 @@ _ACTIVITY_RULES: dict[str, Rule] = {
     ),
     "GetNoticeDigests": rule(WORKER, PUBLIC),
     "RecordDigestDelivery": rule(WORKER, PUBLIC),
+    "RouteNotice": rule(WORKER, PUBLIC),
     "GetActivityStats": rule({*STAFF, SERVICE}, "the org unit"),
     "CreateRecurringActivity": rule(STAFF, "the template's organising community or street"),
     "GetRecurringActivity": rule({*STAFF, SERVICE}, "the recurring activity's organising unit"),

@@ -48,13 +48,15 @@ class WishLimits:
     by_category: dict[str, dict[str, timedelta]] = field(default_factory=dict)
     max_open_claims: int = 5  # claimed wishes one member may hold at once
     escalate_to: str = "district"  # the highest org level an unanswered wish is escalated to
+    claim_notice: timedelta = timedelta(hours=24)  # how long before a claim's deadline the claimant is told
+    recommended_per_day: int = 3  # "a wish near you" notices one member gets a day at most
 
 
 # The org levels above a community that a wish's escalation may stop at.
 ESCALATION_LEVELS = ("street", "district", "city")
 
 
-WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm", "extension")
+WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm", "extension", "claim_notice")
 
 
 def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta]]:
@@ -334,6 +336,8 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             by_category=parse_category_limits("LINLI_WISH_CATEGORY_LIMITS", env.get("LINLI_WISH_CATEGORY_LIMITS", "")),
             max_open_claims=positive(env, "LINLI_WISH_MAX_OPEN_CLAIMS", 5),
             escalate_to=_escalation_level(env),
+            claim_notice=duration(env, "LINLI_WISH_CLAIM_NOTICE", "24h"),
+            recommended_per_day=positive(env, "LINLI_WISH_RECOMMENDED_PER_DAY", 3),
         ),
     )
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncpg
 from temporalio.client import Client
 
-from services.runtime.config import ConfigError, Settings
+from services.runtime.config import Settings
 from services.runtime.config import WishLimits as WishLimitSettings
+from services.runtime.env import ConfigError
 from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
 from services.wishes import contract
 from services.wishes.domain import CATEGORY_NUMBERS
@@ -43,6 +44,7 @@ def workflow_limits(limits: WishLimitSettings) -> contract.WishLimits:
             for category, overrides in limits.by_category.items()
         },
         escalate_to=limits.escalate_to,
+        claim_notice_seconds=limits.claim_notice.total_seconds(),
     )
 
 

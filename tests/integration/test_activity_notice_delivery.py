@@ -194,8 +194,8 @@ async def test_non_urgent_notices_wait_for_the_daily_digest_of_who_asked_for_it_
         ActivityNoticeDigest.run, NoticeDigestInput(), id=f"digest-{uuid.uuid4().hex}", task_queue=town.task_queue
     )
     assert digest == NoticeOutcome(1, 0)
-    [sent] = town.gateway.notices("activity_digest")
-    assert sent["recipient"] == "org:4" and sent["text"].startswith("2 activity notice(s):")
+    [sent] = town.gateway.notices("notice_digest")
+    assert sent["recipient"] == "org:4" and sent["text"].startswith("2 notice(s):")
     assert sent["text"].count("open for sign-ups until") == 2
     for activity_id in (festival, lesson):
         published = (await town.notices(activity_id))[0]
@@ -204,4 +204,4 @@ async def test_non_urgent_notices_wait_for_the_daily_digest_of_who_asked_for_it_
     again = await town.env.client.execute_workflow(
         ActivityNoticeDigest.run, NoticeDigestInput(), id=f"digest-{uuid.uuid4().hex}", task_queue=town.task_queue
     )
-    assert again == NoticeOutcome(0, 0) and len(town.gateway.notices("activity_digest")) == 1
+    assert again == NoticeOutcome(0, 0) and len(town.gateway.notices("notice_digest")) == 1

@@ -15,7 +15,8 @@ import pytest
 
 from devstack.certificates import LocalCertificates
 from devstack.stack import REPO, Secrets
-from services.runtime.config import ConfigError, load_settings, parse_data_keys, parse_duration
+from services.runtime.config import load_settings, parse_data_keys
+from services.runtime.env import ConfigError, parse_duration
 from services.runtime.token_keys import SigningKey
 from tests.helpers.tokens import ISSUER, SERVICE, token_environment
 

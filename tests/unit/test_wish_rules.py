@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.runtime.config import ConfigError, load_settings, parse_category_limits
+from services.runtime.config import load_settings, parse_category_limits
+from services.runtime.env import ConfigError
 from services.runtime.errors import InvalidArgument
 from services.wishes import domain
 from services.wishes.claims import Claims

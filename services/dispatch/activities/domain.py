@@ -96,6 +96,8 @@ MAX_CAPACITY = 10_000
 MAX_DURATION = timedelta(days=7)
 MAX_RESIDENT_REF = 64
 MAX_RECIPIENTS = 100
+# Recipients of one notice routed at once (RouteNotice): a wish's recommended members and offices.
+MAX_ROUTED_RECIPIENTS = 500
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from linli.dispatch.v1 import activities_pb2 as pb
 from linli.registry.v1 import registry_pb2
 
 from services.dispatch.activities import domain
+from services.dispatch.activities.digest_store import Digest
 from services.dispatch.activities.domain import Activity, Event, SignUp
 from services.runtime import validate
 from services.runtime.convert import to_timestamp
@@ -110,3 +111,35 @@ def read_roles(roles: list[pb.ActivityRole], prefix: str = "roles") -> tuple[dom
         )
         checked.append(domain.Role(name, role.count, skills))
     return tuple(checked)
+
+
+def digest_message(recipient: str, digest: Digest) -> pb.NoticeDigest:
+    return pb.NoticeDigest(
+        recipient=recipient,
+        items=[
+            pb.DigestItem(
+                delivery_id=i.delivery_id,
+                activity_id=str(i.activity_id),
+                org_unit_id=str(i.org_unit_id),
+                title=i.title,
+                place=i.place,
+                start_time=to_timestamp(i.start_time),
+                notice_kind=domain.NOTICE_KIND_NUMBERS[i.notice_kind],
+                note=i.note,
+            )
+            for i in digest.items
+        ],
+        held=[
+            pb.HeldNotice(held_id=h.held_id, purpose=h.purpose, text=h.text, held_at=to_timestamp(h.held_at))
+            for h in digest.held
+        ],
+    )
+
+
+ROUTE_NUMBERS = {"send": pb.NOTICE_ROUTE_SEND, "held": pb.NOTICE_ROUTE_HELD, "capped": pb.NOTICE_ROUTE_CAPPED}
+
+
+def routes_message(routes: dict[str, str]) -> pb.RouteNoticeResponse:
+    return pb.RouteNoticeResponse(
+        routes=[pb.RecipientRoute(recipient=r, route=ROUTE_NUMBERS[route]) for r, route in routes.items()]
+    )

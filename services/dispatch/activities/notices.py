@@ -3,7 +3,9 @@ recipient's daily digest (每日汇总), and each recipient's preference for it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import grpc
 from linli.dispatch.v1 import activities_pb2 as pb
@@ -11,12 +13,17 @@ from linli.dispatch.v1 import activities_pb2 as pb
 from services.dispatch.activities import domain
 from services.dispatch.activities.calls import ActivityCalls
 from services.dispatch.activities.domain import Activity, Event
-from services.dispatch.activities.messages import activity_message, event_message, required_time
+from services.dispatch.activities.messages import (
+    activity_message,
+    digest_message,
+    event_message,
+    required_time,
+    routes_message,
+)
 from services.dispatch.activities.metrics import NOTICE_DELIVERIES
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import access, validate
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
-from services.runtime.convert import to_timestamp
 from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
 
 # The organising units of a resident's sign-ups looked at, at most: a resident signs up in a few places.
@@ -120,27 +127,7 @@ class NoticeServicer(ActivityCalls):
         before = required_time("before", request.before)
         page_size = validate.page_size("page_size", request.page_size, default=50, maximum=200)
         held = await self.store.held_for_digest(before, page_size)
-        return pb.GetNoticeDigestsResponse(
-            digests=[
-                pb.NoticeDigest(
-                    recipient=recipient,
-                    items=[
-                        pb.DigestItem(
-                            delivery_id=i.delivery_id,
-                            activity_id=str(i.activity_id),
-                            org_unit_id=str(i.org_unit_id),
-                            title=i.title,
-                            place=i.place,
-                            start_time=to_timestamp(i.start_time),
-                            notice_kind=domain.NOTICE_KIND_NUMBERS[i.notice_kind],
-                            note=i.note,
-                        )
-                        for i in items
-                    ],
-                )
-                for recipient, items in held.items()
-            ]
-        )
+        return pb.GetNoticeDigestsResponse(digests=[digest_message(r, digest) for r, digest in held.items()])
 
     async def RecordDigestDelivery(
         self, request: pb.RecordDigestDeliveryRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -149,5 +136,38 @@ class NoticeServicer(ActivityCalls):
             (f.delivery_id, validate.text(f"failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
             for i, f in enumerate(request.failed)
         ]
-        await self.store.record_digest(list(request.delivered), failed)
+        held_failed = [
+            (f.delivery_id, validate.text(f"held_failed[{i}].reason", f.reason, max_length=domain.MAX_REASON))
+            for i, f in enumerate(request.held_failed)
+        ]
+        await self.store.record_digest(list(request.delivered), failed, list(request.held_delivered), held_failed)
         return pb.RecordDigestDeliveryResponse()
+
+    async def RouteNotice(
+        self, request: pb.RouteNoticeRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.RouteNoticeResponse:
+        caller = current_caller()
+        key = caller.retry_key(validate.request_id(request.request_id))
+        purpose = validate.text("purpose", request.purpose, max_length=64)
+        text = validate.text("text", request.text, max_length=domain.MAX_NOTE)
+        if not 0 < len(request.recipients) <= domain.MAX_ROUTED_RECIPIENTS:
+            raise InvalidArgument(f"1 to {domain.MAX_ROUTED_RECIPIENTS} recipients", "recipients")
+        recipients = []
+        for i, raw in enumerate(request.recipients):
+            recipient = domain.check_recipient(raw)
+            if recipient is None:
+                raise InvalidArgument("must be member:<id>, resident:<ref> or org:<id>", f"recipients[{i}]")
+            recipients.append(recipient)
+        if request.daily_cap < 0:
+            raise InvalidArgument("must be 0 (no cap) or more", "daily_cap")
+        day = datetime.now(ZoneInfo(self.relay.timezone)).date()
+        routes = await self.store.route_notice(
+            key,
+            purpose,
+            text,
+            list(dict.fromkeys(recipients)),
+            may_hold=request.may_hold,
+            daily_cap=request.daily_cap,
+            day=day,
+        )
+        return routes_message(routes)

@@ -4,7 +4,6 @@ preferences for a daily digest (每日汇总), and the digests. In dispatch's ow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -43,20 +42,6 @@ class PendingDelivery:
 
     delivery_id: int
     recipient: str
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    """A notice held for a recipient's daily digest."""
-
-    delivery_id: int
-    activity_id: int
-    org_unit_id: int
-    title: str
-    place: str
-    start_time: datetime
-    notice_kind: str
-    note: str
 
 
 class NoticeStore:
@@ -218,64 +203,3 @@ class NoticeStore:
             limit,
         )
         return [r["org_unit_id"] for r in rows]
-
-    async def held_for_digest(self, before: datetime, recipients: int) -> dict[str, list[DigestItem]]:
-        """The first `recipients` recipients (by reference) with notices held for their digest, recorded before
-        `before`, each with those notices in the order they were recorded."""
-        rows = await self.pool.fetch(
-            """with due as (
-                   select distinct n.recipient from activity_notice_recipients n
-                   join activity_events e on e.id = n.event_id
-                   where n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
-                   order by n.recipient limit $2)
-               select n.id, n.recipient, e.activity_id, a.org_unit_id, a.title, a.place, a.start_time,
-                      e.notice_kind, e.note
-               from activity_notice_recipients n
-               join activity_events e on e.id = n.event_id
-               join activities a on a.id = e.activity_id
-               where n.recipient in (select recipient from due)
-                 and n.digest and n.delivered_at is null and n.failed_at is null and e.at < $1
-               order by n.recipient, n.id""",
-            before,
-            recipients,
-        )
-        digests: dict[str, list[DigestItem]] = {}
-        for r in rows:
-            digests.setdefault(r["recipient"], []).append(
-                DigestItem(
-                    r["id"],
-                    r["activity_id"],
-                    r["org_unit_id"],
-                    r["title"],
-                    r["place"],
-                    r["start_time"],
-                    r["notice_kind"],
-                    r["note"],
-                )
-            )
-        return digests
-
-    async def record_digest(self, delivered: list[int], failed: list[tuple[int, str]]) -> None:
-        """Marks held deliveries as taken or refused; a notice with nothing left to deliver is sent."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                """update activity_notice_recipients set delivered_at = now()
-                   where id = any($1::bigint[]) and digest and delivered_at is null and failed_at is null""",
-                delivered,
-            )
-            await conn.execute(
-                """update activity_notice_recipients r set failed_at = now(), failure = f.reason
-                   from unnest($1::bigint[], $2::text[]) as f(id, reason)
-                   where r.id = f.id and r.digest and r.delivered_at is null and r.failed_at is null""",
-                [delivery_id for delivery_id, _ in failed],
-                [reason for _, reason in failed],
-            )
-            await conn.execute(
-                """update activity_events e set sent_at = now()
-                   where e.sent_at is null and e.id in (
-                       select event_id from activity_notice_recipients where id = any($1::bigint[]))
-                     and not exists (
-                       select 1 from activity_notice_recipients r
-                       where r.event_id = e.id and r.delivered_at is null and r.failed_at is null)""",
-                delivered + [delivery_id for delivery_id, _ in failed],
-            )

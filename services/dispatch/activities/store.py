@@ -15,6 +15,7 @@ from typing import assert_never
 
 import asyncpg
 
+from services.dispatch.activities.digest_store import DigestStore
 from services.dispatch.activities.domain import (
     CLOSE_OUT,
     Activity,
@@ -29,7 +30,7 @@ from services.dispatch.activities.domain import (
     summary,
     volunteer_hours,
 )
-from services.dispatch.activities.notices_store import EVENT_COLUMNS, NoticeStore, event_row
+from services.dispatch.activities.notices_store import EVENT_COLUMNS, event_row
 from services.dispatch.activities.stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
 from services.runtime.db import Connection, assignments, one_row
@@ -114,7 +115,7 @@ def _columns(change: ActivityChange | None) -> dict[str, object]:
     assert_never(change)
 
 
-class ActivityStore(NoticeStore, ActivityStatsStore):
+class ActivityStore(DigestStore, ActivityStatsStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

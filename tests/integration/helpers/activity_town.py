@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from linli.dispatch.v1 import activities_pb2 as pb
@@ -21,11 +21,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from services.dispatch.activities import domain
 from services.dispatch.activities.contract import RoleNeed, workflow_id
+from services.dispatch.activities.messages import digest_message, routes_message
 from services.dispatch.activities.relay import ActivityRelay
 from services.dispatch.activities.servicer import activity_message, event_message
 from services.dispatch.activities.store import ActivityStore, NewActivity, WrongState
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
-from services.runtime.convert import to_timestamp
 from tests.helpers.notice_gateway import NoticeGateway
 from workflows.activity_notice_steps import ActivityNoticeSteps
 from workflows.activity_steps import (
@@ -74,10 +74,11 @@ def snapshot_of(a: domain.Activity) -> ActivitySnapshot:
 
 
 class StoreAsService:
-    """The two ActivityService calls the send activity makes, answered from the store as the servicer does."""
+    """The ActivityService calls the send steps make, answered from the store as the servicer does."""
 
     def __init__(self, store: ActivityStore) -> None:
         self.store = store
+        self.day = date(2026, 6, 19)  # the deployment's day RouteNotice counts a capped purpose by
 
     async def GetNoticeDelivery(self, request: pb.GetNoticeDeliveryRequest, timeout: float) -> Any:
         notice = await self.store.notice(int(request.activity_id), request.sequence)
@@ -95,6 +96,18 @@ class StoreAsService:
         _, _, pending, notice = await self.store.record_deliveries(request.sequence, list(request.delivered), failed)
         return pb.RecordNoticeDeliveryResponse(pending=pending, notice=event_message(notice))
 
+    async def RouteNotice(self, request: pb.RouteNoticeRequest, timeout: float) -> Any:
+        routes = await self.store.route_notice(
+            WORKER.retry_key(request.request_id),
+            request.purpose,
+            request.text,
+            list(request.recipients),
+            may_hold=request.may_hold,
+            daily_cap=request.daily_cap,
+            day=self.day,
+        )
+        return routes_message(routes)
+
     async def NotifyParticipants(self, request: pb.NotifyParticipantsRequest, timeout: float) -> Any:
         kind = domain.NOTICE_KINDS[request.kind]
         notice, recorded = await self.store.notify(
@@ -110,28 +123,15 @@ class StoreAsService:
 
     async def GetNoticeDigests(self, request: pb.GetNoticeDigestsRequest, timeout: float) -> Any:
         held = await self.store.held_for_digest(request.before.ToDatetime(tzinfo=UTC), request.page_size)
-        return pb.GetNoticeDigestsResponse(
-            digests=[
-                pb.NoticeDigest(
-                    recipient=recipient,
-                    items=[
-                        pb.DigestItem(
-                            delivery_id=i.delivery_id,
-                            activity_id=str(i.activity_id),
-                            title=i.title,
-                            place=i.place,
-                            start_time=to_timestamp(i.start_time),
-                            note=i.note,
-                        )
-                        for i in items
-                    ],
-                )
-                for recipient, items in held.items()
-            ]
-        )
+        return pb.GetNoticeDigestsResponse(digests=[digest_message(r, digest) for r, digest in held.items()])
 
     async def RecordDigestDelivery(self, request: pb.RecordDigestDeliveryRequest, timeout: float) -> Any:
-        await self.store.record_digest(list(request.delivered), [(f.delivery_id, f.reason) for f in request.failed])
+        await self.store.record_digest(
+            list(request.delivered),
+            [(f.delivery_id, f.reason) for f in request.failed],
+            list(request.held_delivered),
+            [(f.delivery_id, f.reason) for f in request.held_failed],
+        )
         return pb.RecordDigestDeliveryResponse()
 
 

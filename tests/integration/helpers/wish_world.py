@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from linli.dispatch.v1 import activities_pb2 as pb
 from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
@@ -29,6 +30,15 @@ HOUR = 3600
 
 
 LIMITS = WishLimits(review_seconds=48 * HOUR, publish_seconds=24 * HOUR, claim_seconds=72 * HOUR)
+
+
+class SendToEveryone:
+    """Dispatch's routing of notices as a deployment where nobody asked for a digest and no purpose is capped."""
+
+    async def RouteNotice(self, request: pb.RouteNoticeRequest, timeout: float) -> pb.RouteNoticeResponse:
+        return pb.RouteNoticeResponse(
+            routes=[pb.RecipientRoute(recipient=r, route=pb.NOTICE_ROUTE_SEND) for r in request.recipients]
+        )
 
 
 @dataclass
@@ -118,7 +128,7 @@ class World:
                 self.services_recorded.append(ref.wish_id)
             return f"record-{ref.wish_id}"
 
-        sender = WishNoticeSteps(self.notifiers or [])
+        sender = WishNoticeSteps(SendToEveryone(), self.notifiers or [], {})  # type: ignore[arg-type]
 
         @activity.defn(name="send_wish_notice")
         async def send_wish_notice(notice: WishNotice) -> WishNoticeOutcome:

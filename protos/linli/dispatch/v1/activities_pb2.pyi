@@ -68,6 +68,13 @@ class ActivityStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTIVITY_STEP_START: _ClassVar[ActivityStep]
     ACTIVITY_STEP_CLOSE_OUT: _ClassVar[ActivityStep]
     ACTIVITY_STEP_EXPIRE: _ClassVar[ActivityStep]
+
+class NoticeRoute(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTICE_ROUTE_UNSPECIFIED: _ClassVar[NoticeRoute]
+    NOTICE_ROUTE_SEND: _ClassVar[NoticeRoute]
+    NOTICE_ROUTE_HELD: _ClassVar[NoticeRoute]
+    NOTICE_ROUTE_CAPPED: _ClassVar[NoticeRoute]
 ACTIVITY_KIND_UNSPECIFIED: ActivityKind
 ACTIVITY_KIND_HOLIDAY: ActivityKind
 ACTIVITY_KIND_SMALL: ActivityKind
@@ -108,6 +115,10 @@ ACTIVITY_STEP_CLOSE_SIGNUPS: ActivityStep
 ACTIVITY_STEP_START: ActivityStep
 ACTIVITY_STEP_CLOSE_OUT: ActivityStep
 ACTIVITY_STEP_EXPIRE: ActivityStep
+NOTICE_ROUTE_UNSPECIFIED: NoticeRoute
+NOTICE_ROUTE_SEND: NoticeRoute
+NOTICE_ROUTE_HELD: NoticeRoute
+NOTICE_ROUTE_CAPPED: NoticeRoute
 
 class ActivityRole(_message.Message):
     __slots__ = ("name", "count", "skills", "filled", "came", "service_hours")
@@ -566,12 +577,26 @@ class DigestItem(_message.Message):
     def __init__(self, delivery_id: _Optional[int] = ..., activity_id: _Optional[str] = ..., title: _Optional[str] = ..., place: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notice_kind: _Optional[_Union[ActivityNoticeKind, str]] = ..., note: _Optional[str] = ..., org_unit_id: _Optional[str] = ...) -> None: ...
 
 class NoticeDigest(_message.Message):
-    __slots__ = ("recipient", "items")
+    __slots__ = ("recipient", "items", "held")
     RECIPIENT_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
     recipient: str
     items: _containers.RepeatedCompositeFieldContainer[DigestItem]
-    def __init__(self, recipient: _Optional[str] = ..., items: _Optional[_Iterable[_Union[DigestItem, _Mapping]]] = ...) -> None: ...
+    held: _containers.RepeatedCompositeFieldContainer[HeldNotice]
+    def __init__(self, recipient: _Optional[str] = ..., items: _Optional[_Iterable[_Union[DigestItem, _Mapping]]] = ..., held: _Optional[_Iterable[_Union[HeldNotice, _Mapping]]] = ...) -> None: ...
+
+class HeldNotice(_message.Message):
+    __slots__ = ("held_id", "purpose", "text", "held_at")
+    HELD_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    held_id: int
+    purpose: str
+    text: str
+    held_at: _timestamp_pb2.Timestamp
+    def __init__(self, held_id: _Optional[int] = ..., purpose: _Optional[str] = ..., text: _Optional[str] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetNoticeDigestsResponse(_message.Message):
     __slots__ = ("digests",)
@@ -580,12 +605,46 @@ class GetNoticeDigestsResponse(_message.Message):
     def __init__(self, digests: _Optional[_Iterable[_Union[NoticeDigest, _Mapping]]] = ...) -> None: ...
 
 class RecordDigestDeliveryRequest(_message.Message):
-    __slots__ = ("delivered", "failed")
+    __slots__ = ("delivered", "failed", "held_delivered", "held_failed")
     DELIVERED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
+    HELD_DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FAILED_FIELD_NUMBER: _ClassVar[int]
     delivered: _containers.RepeatedScalarFieldContainer[int]
     failed: _containers.RepeatedCompositeFieldContainer[NoticeFailure]
-    def __init__(self, delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ...) -> None: ...
+    held_delivered: _containers.RepeatedScalarFieldContainer[int]
+    held_failed: _containers.RepeatedCompositeFieldContainer[NoticeFailure]
+    def __init__(self, delivered: _Optional[_Iterable[int]] = ..., failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ..., held_delivered: _Optional[_Iterable[int]] = ..., held_failed: _Optional[_Iterable[_Union[NoticeFailure, _Mapping]]] = ...) -> None: ...
+
+class RouteNoticeRequest(_message.Message):
+    __slots__ = ("request_id", "purpose", "text", "recipients", "may_hold", "daily_cap")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    MAY_HOLD_FIELD_NUMBER: _ClassVar[int]
+    DAILY_CAP_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    purpose: str
+    text: str
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    may_hold: bool
+    daily_cap: int
+    def __init__(self, request_id: _Optional[str] = ..., purpose: _Optional[str] = ..., text: _Optional[str] = ..., recipients: _Optional[_Iterable[str]] = ..., may_hold: _Optional[bool] = ..., daily_cap: _Optional[int] = ...) -> None: ...
+
+class RecipientRoute(_message.Message):
+    __slots__ = ("recipient", "route")
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    recipient: str
+    route: NoticeRoute
+    def __init__(self, recipient: _Optional[str] = ..., route: _Optional[_Union[NoticeRoute, str]] = ...) -> None: ...
+
+class RouteNoticeResponse(_message.Message):
+    __slots__ = ("routes",)
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    routes: _containers.RepeatedCompositeFieldContainer[RecipientRoute]
+    def __init__(self, routes: _Optional[_Iterable[_Union[RecipientRoute, _Mapping]]] = ...) -> None: ...
 
 class RecordDigestDeliveryResponse(_message.Message):
     __slots__ = ()

@@ -123,6 +123,11 @@ class ActivityServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.FromString,
                 _registered_method=True)
+        self.RouteNotice = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/RouteNotice',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeResponse.FromString,
+                _registered_method=True)
         self.GetActivityStats = channel.unary_unary(
                 '/linli.dispatch.v1.ActivityService/GetActivityStats',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.GetActivityStatsRequest.SerializeToString,
@@ -278,6 +283,15 @@ class ActivityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RouteNotice(self, request, context):
+        """How each recipient of another process's notice (a wish's, docs/wishes.md) takes it: at once, held for their
+        daily digest, or not at all, past the purpose's cap for the day. A retry with the same request id gets the
+        routes first given. For linli's worker only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetActivityStats(self, request, context):
         """Activities, sign-ups and attendance over an org subtree and period (for weekly reports).
         """
@@ -392,6 +406,11 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     servicer.RecordDigestDelivery,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.SerializeToString,
+            ),
+            'RouteNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RouteNotice,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeResponse.SerializeToString,
             ),
             'GetActivityStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetActivityStats,
@@ -877,6 +896,33 @@ class ActivityService:
             '/linli.dispatch.v1.ActivityService/RecordDigestDelivery',
             linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_activities__pb2.RecordDigestDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RouteNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/RouteNotice',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.RouteNoticeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -228,6 +228,13 @@ async def record_digest_delivery(world: World, place: Place, role: Role) -> Mess
     return act.RecordDigestDeliveryRequest()
 
 
+@case(f"{ACTIVITIES}/RouteNotice")
+async def route_notice(world: World, place: Place, role: Role) -> Message:
+    return act.RouteNoticeRequest(
+        request_id=request_id(), purpose="wish_published", text="a notice", recipients=[f"member:{place.member_id}"]
+    )
+
+
 @case(f"{ACTIVITIES}/GetActivityStats")
 async def get_activity_stats(world: World, place: Place, role: Role) -> Message:
     return act.GetActivityStatsRequest(
