@@ -196,6 +196,7 @@ class WishLifecycle:
                 "wish_escalation",
                 [f"org:{org.org_unit_id}"],
                 f"wish {params.wish_id} {_WAITING_FOR[state]} for {waited}: escalated to your office, please act on it",
+                urgent=True,
             )
         await workflow.wait_condition(lambda: self.version != version)
 

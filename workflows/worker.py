@@ -29,6 +29,8 @@ from services.runtime.temporal import connect_temporal
 from workflows.activity_notice_steps import ActivityNoticeSteps
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import ActivitySteps
+from workflows.duty_gap_notice import DutyGapNotice
+from workflows.duty_steps import DutySteps
 from workflows.emergency_dispatch import EmergencyDispatch
 from workflows.emergency_steps import EmergencySteps
 from workflows.holiday_activity import HolidayActivity
@@ -50,6 +52,7 @@ WORKFLOWS = [
     WeeklyReports,
     WeeklyReport,
     YearlyServiceReports,
+    DutyGapNotice,
 ]
 
 
@@ -80,7 +83,18 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_activity_steps(channel, settings),
         *_report_steps(channel, settings),
         *_emergency_steps(channel, settings),
+        *_duty_steps(channel, settings),
     ]
+
+
+def _duty_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
+    """The steps of DutyGapNotice: tomorrow's uncovered duty days, and their notices."""
+    steps = DutySteps(
+        dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        notifiers_for(settings.alerts.webhook_url),
+        settings.timezone,
+    )
+    return [steps.uncovered_tomorrow, steps.send_duty_notice]
 
 
 def _emergency_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:

@@ -17,6 +17,7 @@ from services.dispatch.activities.relay import ActivityRelay
 from services.dispatch.activities.servicer import ActivityServicer
 from services.dispatch.activities.store import ActivityStore
 from services.dispatch.alerts.relay import AlertRelay
+from services.dispatch.duty import contract as duty_contract
 from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.metrics import refresh_dispatch_gauges
 from services.dispatch.servicer import DispatchServicer
@@ -27,7 +28,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.org_directory import OrgDirectory
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
-from services.runtime.temporal import connect_temporal
+from services.runtime.temporal import connect_temporal, keep_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name
@@ -59,6 +60,8 @@ async def serve(settings: Settings) -> None:
     host.add_background(relay.run)
     host.add_background(lambda: store.seal_at_rest(cipher))
     host.add_background(lambda: refresh_dispatch_gauges(store, zone))
+    gap_notices = duty_contract.duty_gap_schedule(settings.task_queue, settings.timezone)
+    host.add_background(lambda: keep_schedule(temporal, duty_contract.SCHEDULE_ID, gap_notices))
     # Activities (活动): a HolidayActivity workflow each, told of committed transitions by their own outbox relay.
     activity_store = ActivityStore(host.pool)
     activity_relay = ActivityRelay(host.pool, temporal, settings)

@@ -36,6 +36,7 @@ _DISPATCH_RULES: dict[str, Rule] = {
     "GetDutyRoster": rule(ANYONE, "the community", members="their own community's"),
     "GetOnDuty": rule(ANYONE, "the community", members="their own community's"),
     "GetDutyGaps": rule(ANYONE, "the community", members="their own community's"),
+    "ListUncoveredDutyDays": rule({*STAFF, SYSTEM, SERVICE}, "the org unit"),
     "DeclareUnavailability": rule({*STAFF, MEMBER}, "the community", members="only their own, in their community"),
     "WithdrawUnavailability": rule({*STAFF, MEMBER}, "the absence's community", members="only their own"),
     "ListUnavailability": rule(ANYONE, "the community", members="only their own, in their community"),

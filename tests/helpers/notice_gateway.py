@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ class NoticeGateway:
         self.status = 204
         self.received: list[tuple[dict[str, Any], str]] = []  # (notice, Idempotency-Key), refused ones too
         self._taken: list[tuple[dict[str, Any], str]] = []
+        self._times: list[float] = []  # when each of _taken was taken
         self._port = HeldPort()  # down until up(): connections are refused
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
@@ -35,6 +37,15 @@ class NoticeGateway:
         """The notices it answered with success, in order."""
         with self._lock:
             return [notice for notice, _ in self._taken]
+
+    @property
+    def taken_at(self) -> dict[str, float]:
+        """When (time.time()) each Idempotency-Key was first taken."""
+        with self._lock:
+            first: dict[str, float] = {}
+            for key, at in zip((key for _, key in self._taken), self._times, strict=True):
+                first.setdefault(key, at)
+            return first
 
     @property
     def keys(self) -> list[str]:
@@ -61,6 +72,7 @@ class NoticeGateway:
                     gateway.received.append((body, key))
                     if gateway.status < 300:
                         gateway._taken.append((body, key))
+                        gateway._times.append(time.time())
                 self.send_response(gateway.status)
                 self.end_headers()
 

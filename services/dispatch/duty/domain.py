@@ -12,6 +12,8 @@ MINUTES_PER_DAY = 1440
 MAX_DAY_SLOTS = 50
 MAX_PATTERN_SLOTS = 200
 MAX_GAP_DAYS = 92
+# Days ListUncoveredDutyDays looks at once (it reads every rostered community of the subtree).
+MAX_UNCOVERED_LIST_DAYS = 31
 MAX_ABSENCE_DAYS = 366
 
 
@@ -139,6 +141,11 @@ def gaps(slots: Sequence[Slot]) -> list[tuple[int, int]]:
     if at < MINUTES_PER_DAY:
         uncovered.append((at, MINUTES_PER_DAY))
     return uncovered
+
+
+def nobody_all_day(day_gaps: Sequence[tuple[int, int]]) -> bool:
+    """An uncovered duty day: one gap, the whole day."""
+    return list(day_gaps) == [(0, MINUTES_PER_DAY)]
 
 
 def local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:

@@ -15,10 +15,11 @@ from services.dispatch.calls import DispatchCalls
 from services.dispatch.duty import domain
 from services.dispatch.duty.domain import Slot, Volunteer
 from services.dispatch.duty.store import Absence, NotOnDuty
+from services.dispatch.scope import require_unit_in_scope
 from services.runtime import access, validate
-from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
-from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound
+from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.org_directory import OrgUnitInfo
 from services.runtime.paging import decode_page_token, encode_page_token
 
@@ -239,7 +240,7 @@ class DutyServicer(DispatchCalls):
         gaps: list[pb.DutyGap] = []
         uncovered_days, minutes = 0, 0
         for day, day_gaps in (await self.store.duty_gaps(int(community.id), first, last, self.zone)).items():
-            if day_gaps == [(0, domain.MINUTES_PER_DAY)]:
+            if domain.nobody_all_day(day_gaps):
                 uncovered_days += 1
             for start, end in day_gaps:
                 minutes += end - start
@@ -247,6 +248,58 @@ class DutyServicer(DispatchCalls):
                     pb.DutyGap(date=day.isoformat(), start_time=domain.clock(start), end_time=domain.clock(end))
                 )
         return pb.GetDutyGapsResponse(gaps=gaps, uncovered_days=uncovered_days, uncovered_hours=round(minutes / 60, 2))
+
+    async def ListUncoveredDutyDays(
+        self, request: pb.ListUncoveredDutyDaysRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListUncoveredDutyDaysResponse:
+        caller = current_caller()
+        first = domain.parse_date("start_date", request.start_date)
+        last = domain.parse_date("end_date", request.end_date)
+        if last < first:
+            raise InvalidArgument("must not be before start_date", "end_date")
+        if (last - first).days >= domain.MAX_UNCOVERED_LIST_DAYS:
+            raise InvalidArgument(f"the period may span at most {domain.MAX_UNCOVERED_LIST_DAYS} days", "end_date")
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        unit_id = validate.entity_id("org_unit_id", request.org_unit_id, required=False)
+        if unit_id is not None:
+            await require_unit_in_scope(self.org, caller, unit_id, "org_unit_id")
+        elif caller.scope == WHOLE_DEPLOYMENT:
+            access.checked_otherwise()
+        else:
+            raise PermissionDenied(
+                "the whole deployment lies outside the caller's scope: name an org unit", "org_unit_id"
+            )
+        query = {
+            "uncovered_in": unit_id or "*",
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "caller": caller.key,
+        }
+        after = decode_page_token(request.page_token, query)
+        after_key = (int(after[0]), str(after[1])) if after else (0, "")
+        days: list[pb.UncoveredDutyDay] = []
+        for community_id in await self.store.rostered_communities():
+            if community_id < after_key[0] or not await self._lies_in(community_id, unit_id):
+                continue
+            for day, day_gaps in (await self.store.duty_gaps(community_id, first, last, self.zone)).items():
+                if domain.nobody_all_day(day_gaps) and (community_id, day.isoformat()) > after_key:
+                    days.append(pb.UncoveredDutyDay(community_id=str(community_id), date=day.isoformat()))
+            if len(days) > page_size:
+                break
+        token = ""
+        if len(days) > page_size:
+            token = encode_page_token(query, [int(days[page_size - 1].community_id), days[page_size - 1].date])
+        return pb.ListUncoveredDutyDaysResponse(days=days[:page_size], next_page_token=token)
+
+    async def _lies_in(self, community_id: int, unit_id: int | None) -> bool:
+        """Whether the community lies in the unit's subtree as the tree is now (a community gone from it: no)."""
+        if unit_id is None or community_id == unit_id:
+            return True
+        try:
+            community = await self.org.unit(str(community_id), "org_unit_id")
+        except NotFound:
+            return False
+        return str(unit_id) in community.ancestor_ids
 
     # -- absences (请假) --------------------------------------------------------------------------------------
 

@@ -400,6 +400,36 @@ class ListUnavailabilityResponse(_message.Message):
     next_page_token: str
     def __init__(self, unavailability: _Optional[_Iterable[_Union[Unavailability, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ListUncoveredDutyDaysRequest(_message.Message):
+    __slots__ = ("org_unit_id", "start_date", "end_date", "page_size", "page_token")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    END_DATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    start_date: str
+    end_date: str
+    page_size: int
+    page_token: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class UncoveredDutyDay(_message.Message):
+    __slots__ = ("community_id", "date")
+    COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    community_id: str
+    date: str
+    def __init__(self, community_id: _Optional[str] = ..., date: _Optional[str] = ...) -> None: ...
+
+class ListUncoveredDutyDaysResponse(_message.Message):
+    __slots__ = ("days", "next_page_token")
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    days: _containers.RepeatedCompositeFieldContainer[UncoveredDutyDay]
+    next_page_token: str
+    def __init__(self, days: _Optional[_Iterable[_Union[UncoveredDutyDay, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class GetDutyGapsResponse(_message.Message):
     __slots__ = ("gaps", "uncovered_days", "uncovered_hours")
     GAPS_FIELD_NUMBER: _ClassVar[int]

@@ -75,6 +75,11 @@ class DispatchServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
                 _registered_method=True)
+        self.ListUncoveredDutyDays = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/ListUncoveredDutyDays',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysResponse.FromString,
+                _registered_method=True)
         self.DeclareUnavailability = channel.unary_unary(
                 '/linli.dispatch.v1.DispatchService/DeclareUnavailability',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.DeclareUnavailabilityRequest.SerializeToString,
@@ -195,6 +200,15 @@ class DispatchServiceServicer:
 
     def GetDutyGaps(self, request, context):
         """Days and hours in a period with nobody on duty (those rostered but away count as nobody).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUncoveredDutyDays(self, request, context):
+        """The days of a period with nobody on duty at all in the communities of an org subtree (the whole deployment
+        when org_unit_id is empty, for a deployment-wide caller), counted as GetDutyGaps counts them; by community and
+        day, paged. The worker tells each community's office of tomorrow's the day before.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -331,6 +345,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetDutyGaps,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.SerializeToString,
+            ),
+            'ListUncoveredDutyDays': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUncoveredDutyDays,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysResponse.SerializeToString,
             ),
             'DeclareUnavailability': grpc.unary_unary_rpc_method_handler(
                     servicer.DeclareUnavailability,
@@ -610,6 +629,33 @@ class DispatchService:
             '/linli.dispatch.v1.DispatchService/GetDutyGaps',
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDutyGapsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUncoveredDutyDays(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/ListUncoveredDutyDays',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUncoveredDutyDaysResponse.FromString,
             options,
             channel_credentials,
             insecure,

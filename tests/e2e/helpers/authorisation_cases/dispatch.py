@@ -159,6 +159,13 @@ async def get_duty_gaps(world: World, place: Place, role: Role) -> Message:
     return dis.GetDutyGapsRequest(community_id=place.community_id, start_date="2031-01-01", end_date="2031-01-07")
 
 
+@case(f"{DISPATCH}/ListUncoveredDutyDays")
+async def list_uncovered_duty_days(world: World, place: Place, role: Role) -> Message:
+    return dis.ListUncoveredDutyDaysRequest(
+        org_unit_id=place.community_id, start_date="2031-01-01", end_date="2031-01-07"
+    )
+
+
 def _far_absence(days: int = 0) -> tuple[Timestamp, Timestamp]:
     """An absence years ahead, so nobody the alerts' cases call is away now."""
     start = datetime(2031, 6, 1, tzinfo=UTC) + timedelta(days=days)
