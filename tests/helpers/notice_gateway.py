@@ -21,6 +21,7 @@ class _Server(ThreadingHTTPServer):
 class NoticeGateway:
     def __init__(self) -> None:
         self.status = 204
+        self.unavailable_to: set[str] = set()  # recipients it answers 503 for, whatever `status` says
         self.received: list[tuple[dict[str, Any], str]] = []  # (notice, Idempotency-Key), refused ones too
         self._taken: list[tuple[dict[str, Any], str]] = []
         self._times: list[float] = []  # when each of _taken was taken
@@ -70,10 +71,11 @@ class NoticeGateway:
                 key = self.headers.get("Idempotency-Key", "")
                 with gateway._lock:
                     gateway.received.append((body, key))
-                    if gateway.status < 300:
+                    status = 503 if body.get("recipient") in gateway.unavailable_to else gateway.status
+                    if status < 300:
                         gateway._taken.append((body, key))
                         gateway._times.append(time.time())
-                self.send_response(gateway.status)
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:
