@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from temporalio import activity
 
+from workflows.metrics import WISH_NOTICES
 from workflows.notices import GatewayRefused, Notice, Notifier, raise_first_failure, send_through
 
 
@@ -53,10 +54,7 @@ class WishNoticeSteps:
         refused = [r for r, error in zip(pending, results, strict=True) if isinstance(error, GatewayRefused)]
         done += delivered + refused  # a refusal is final: never sent again
         activity.heartbeat(done)
-        counter = activity.metric_meter().create_counter(
-            "linli_wish_notices",
-            "Wish notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good).",
-        )
+        counter = activity.metric_meter().create_counter(*WISH_NOTICES)
         if delivered:
             counter.add(len(delivered), {"purpose": notice.purpose, "outcome": "delivered"})
         if refused:

@@ -18,7 +18,7 @@ from services.dispatch.activities.servicer import ActivityServicer
 from services.dispatch.activities.store import ActivityStore
 from services.dispatch.alerts.relay import AlertRelay
 from services.dispatch.matching.members import MemberDirectory
-from services.dispatch.metrics import refresh_dispatch_gauges
+from services.dispatch.metrics import export_alert_limits, refresh_dispatch_gauges
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
 from services.runtime import revocations
@@ -58,6 +58,7 @@ async def serve(settings: Settings) -> None:
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)
     host.add_background(lambda: store.seal_at_rest(cipher))
+    export_alert_limits(settings.alerts)
     host.add_background(lambda: refresh_dispatch_gauges(store, zone))
     # Activities (活动): a HolidayActivity workflow each, told of committed transitions by their own outbox relay.
     activity_store = ActivityStore(host.pool)
