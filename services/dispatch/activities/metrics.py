@@ -8,7 +8,7 @@ import logging
 import asyncpg
 from prometheus_client import Counter, Gauge
 
-from services.dispatch.activities.domain import NOTICE_KINDS
+from services.dispatch.activities.domain import KINDS, NOTICE_KINDS, STATES
 from services.dispatch.activities.store import ActivityStore
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,9 @@ async def refresh_activity_gauges(store: ActivityStore) -> None:
     for notice_kind in NOTICE_KINDS.values():
         for outcome in NOTICE_OUTCOMES:
             NOTICE_DELIVERIES.labels(notice_kind, outcome)
-    seen: set[tuple[str, str]] = set()
+    seen = {(state, kind) for state in STATES.values() for kind in KINDS.values()}
+    for state, kind in seen:
+        ACTIVITIES.labels(state, kind)  # "none in this state" reads 0, not "no data"
     while True:
         try:
             counts = await store.count_by_state()
