@@ -39,7 +39,7 @@ class Monitored:
 @pytest.fixture
 async def own_alert_platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[AlertPlatform]:
     """A dispatch and worker of this test's own, so no other test's alert is left waiting in its database."""
-    async with running_alert_platform(stack, postgres_server) as platform:
+    async with running_alert_platform(stack, postgres_server, tag="monitored", first_alert_id=60000000) as platform:
         yield platform
 
 
@@ -49,7 +49,7 @@ def monitored(stack: LocalStack, own_alert_platform: AlertPlatform, tmp_path: Pa
     # Its dispatch, not the main stack's: replicas of one deployment share its time-outs, and the main stack's are
     # the defaults (the limit would be the larger of the two).
     targets["linli-dispatch"] = [own_alert_platform.metrics_port]
-    targets["linli-worker"].append(stack.processes["worker-alerts"].ports["metrics"])
+    targets["linli-worker"].append(stack.processes["worker-monitored"].ports["metrics"])
     rules = rule_files(tmp_path / "rules", shorten_for="1s")
     config = write_config(tmp_path / "prometheus.yaml", targets, rules, interval="1s")
 
