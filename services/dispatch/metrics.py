@@ -65,7 +65,7 @@ def export_alert_limits(alerts: AlertSettings) -> None:
 
 
 async def refresh_dispatch_gauges(store: DispatchStore, zone: ZoneInfo) -> None:
-    """Keeps the open-alert and duty-gap gauges current (runs for the life of the service)."""
+    """Keeps the open-alert and duty gauges current (runs for the life of the service)."""
     # Every open state and level is a series from the start, so "none open" reads 0, not "no data".
     for state in OPEN_STATES:
         for escalation in ESCALATIONS.values():
@@ -76,31 +76,35 @@ async def refresh_dispatch_gauges(store: DispatchStore, zone: ZoneInfo) -> None:
     rostered: set[str] = set()
     while True:
         try:
-            counts = await store.count_open()
-            oldest = await store.oldest_unacknowledged()
-            today = datetime.now(zone).date()
-            gaps = {
-                str(community_id): await duty_gaps_by_day(store, zone, community_id, today)
-                for community_id in await store.rostered_communities()
-            }
+            rostered = await refresh_once(store, zone, rostered)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("cannot refresh dispatch gauges", extra={"error": type(exc).__name__})
-        else:
-            open_now = {(state, escalation): n for state, escalation, n in counts}
-            for state in OPEN_STATES:
-                for escalation in ESCALATIONS.values():
-                    ALERTS_OPEN.labels(state, escalation).set(open_now.get((state, escalation), 0))
-            OLDEST_UNACKNOWLEDGED.set(oldest.timestamp() if oldest else 0)
-            tomorrow = today + timedelta(days=1)
-            for community_id, by_day in gaps.items():
-                DUTY_GAP_SECONDS.labels(community_id).set(sum(by_day.values()))
-                DUTY_UNCOVERED_TOMORROW.labels(community_id).set(1 if by_day.get(tomorrow) else 0)
-            # A community no longer rostered has no gaps to report: its series go, rather than freeze.
-            for gone in rostered - set(gaps):
-                DUTY_GAP_SECONDS.remove(gone)
-                DUTY_UNCOVERED_TOMORROW.remove(gone)
-            rostered = set(gaps)
         await asyncio.sleep(_REFRESH_SECONDS)
+
+
+async def refresh_once(store: DispatchStore, zone: ZoneInfo, rostered: set[str]) -> set[str]:
+    """Reads the figures once and sets the gauges; takes and returns the communities rostered, whose series a
+    community that is no longer rostered loses (removed, rather than frozen at its last value)."""
+    counts = await store.count_open()
+    oldest = await store.oldest_unacknowledged()
+    today = datetime.now(zone).date()
+    gaps = {
+        str(community_id): await duty_gaps_by_day(store, zone, community_id, today)
+        for community_id in await store.rostered_communities()
+    }
+    open_now = {(state, escalation): n for state, escalation, n in counts}
+    for state in OPEN_STATES:
+        for escalation in ESCALATIONS.values():
+            ALERTS_OPEN.labels(state, escalation).set(open_now.get((state, escalation), 0))
+    OLDEST_UNACKNOWLEDGED.set(oldest.timestamp() if oldest else 0)
+    tomorrow = today + timedelta(days=1)
+    for community_id, by_day in gaps.items():
+        DUTY_GAP_SECONDS.labels(community_id).set(sum(by_day.values()))
+        DUTY_UNCOVERED_TOMORROW.labels(community_id).set(1 if by_day.get(tomorrow) else 0)
+    for gone in rostered - set(gaps):
+        DUTY_GAP_SECONDS.remove(gone)
+        DUTY_UNCOVERED_TOMORROW.remove(gone)
+    return set(gaps)
 
 
 async def duty_gaps_by_day(store: DispatchStore, zone: ZoneInfo, community_id: int, first: date) -> dict[date, int]:
