@@ -4,7 +4,7 @@ answered, every open state at 0, and a community no longer rostered losing its s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from prometheus_client import REGISTRY
@@ -31,8 +31,12 @@ class FakeStore:
     async def rostered_communities(self) -> list[int]:
         return self.communities
 
-    async def duty_gaps(self, community_id: int, first: date, last: date, zone: tzinfo) -> dict[date, Any]:
-        days = {first + timedelta(days=n): [] for n in range((last - first).days + 1)}
+    async def duty_gaps(
+        self, community_id: int, first: date, last: date, zone: tzinfo
+    ) -> dict[date, list[tuple[int, int]]]:
+        days: dict[date, list[tuple[int, int]]] = {
+            first + timedelta(days=n): [] for n in range((last - first).days + 1)
+        }
         if community_id == 7:
             days[first + timedelta(days=1)] = [(8 * 60, 9 * 60)]
         return days
