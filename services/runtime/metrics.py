@@ -14,14 +14,18 @@ from google.protobuf import descriptor_pool
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 _METHOD = ["grpc_type", "grpc_service", "grpc_method"]
-RPC_STARTED = Counter("grpc_server_started_total", "RPCs started on the server.", _METHOD)
+RPC_STARTED = Counter("grpc_server_started_total", "Total number of RPCs started on the server.", _METHOD)
 RPC_HANDLED = Counter(
     "grpc_server_handled_total",
-    "RPCs completed on the server, regardless of success or failure.",
+    "Total number of RPCs completed on the server, regardless of success or failure.",
     [*_METHOD, "grpc_code"],
 )
-RPC_MSG_RECEIVED = Counter("grpc_server_msg_received_total", "RPC stream messages received on the server.", _METHOD)
-RPC_MSG_SENT = Counter("grpc_server_msg_sent_total", "gRPC stream messages sent by the server.", _METHOD)
+RPC_MSG_RECEIVED = Counter(
+    "grpc_server_msg_received_total", "Total number of RPC stream messages received on the server.", _METHOD
+)
+RPC_MSG_SENT = Counter(
+    "grpc_server_msg_sent_total", "Total number of gRPC stream messages sent by the server.", _METHOD
+)
 RPC_SECONDS = Histogram(
     "grpc_server_handling_seconds",
     "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
