@@ -44,6 +44,7 @@ class Ports:
     wishes_metrics: int = 9102
     dispatch_metrics: int = 9103
     worker_metrics: int = 9104
+    prometheus: int = 9090  # with ./linli up --monitoring
 
     @classmethod
     def pick(cls) -> Ports:
