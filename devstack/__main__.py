@@ -347,7 +347,13 @@ def token(args: argparse.Namespace) -> int:
 def gen(_: argparse.Namespace) -> int:
     from devstack.protogen import main
 
-    return main()
+    status = main()
+    if status == 0:
+        from devstack.monitoring import dashboards
+
+        for path in dashboards.write():
+            print(path.relative_to(dashboards.REPO))
+    return status
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -472,7 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     add_systems_parser(commands).set_defaults(
         run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
     )
-    commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
+    commands.add_parser(
+        "gen", help="regenerates the Python code from protos/, the authorisation table's doc and the dashboards"
+    ).set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)
     bench_parser.add_argument("name", nargs="?")
     bench_parser.add_argument("options", nargs=argparse.REMAINDER)
