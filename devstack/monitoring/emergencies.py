@@ -4,7 +4,7 @@ time to acknowledge, and the hours with nobody on duty in each community."""
 from __future__ import annotations
 
 from devstack.monitoring import metrics as m
-from devstack.monitoring.grafana import Dashboard, Panel, Query, Row, counted, from_database, quantile
+from devstack.monitoring.grafana import Dashboard, Panel, Query, Row, counted, from_database, quantile, selector
 
 _ALERT = ("state", "escalation")
 _HOUR = "1h"
@@ -33,24 +33,25 @@ NOW = Row(
             height=5,
         ),
         Panel(
-            "Communities with a duty gap",
-            "Communities with a time in the next 7 days when nobody is on duty (those rostered but away count as "
+            "Oldest unacknowledged alert",
+            "How long the oldest alert nobody has acknowledged has waited (none waiting: 0).",
+            "s",
+            (Query(f"max(time() - ({from_database(m.ALERT_OLDEST_UNACKNOWLEDGED, ())} > 0)) or vector(0)"),),
+            kind="stat",
+            width=6,
+            height=5,
+            red_from=60,
+        ),
+        Panel(
+            "Communities uncovered tomorrow",
+            "Communities with some stretch of tomorrow when nobody is on duty (those rostered but away count as "
             "nobody).",
             "short",
-            (Query(f"count({from_database(m.DUTY_GAP, ('community_id',))} > 0) or vector(0)"),),
+            (Query(from_database(m.DUTY_UNCOVERED_TOMORROW, ("community_id",), ())),),
             kind="stat",
             width=6,
             height=5,
             red_from=1,
-        ),
-        Panel(
-            "Time to acknowledge, p90 (last day)",
-            "90th percentile of the time from an alert being raised to its first acknowledgement, over a day.",
-            "s",
-            (Query(quantile(0.9, m.ALERT_ACKNOWLEDGE_SECONDS, "1d")),),
-            kind="stat",
-            width=6,
-            height=5,
         ),
         Panel(
             "Open alerts by state",
@@ -76,8 +77,13 @@ RESPONSE = Row(
             "Time to acknowledge",
             "Time from an alert being raised to its first acknowledgement (alerts acknowledged in the last hour).",
             "s",
-            tuple(
-                Query(quantile(q, m.ALERT_ACKNOWLEDGE_SECONDS, _HOUR), f"p{round(q * 100)}") for q in (0.5, 0.9, 0.99)
+            (
+                *(
+                    Query(quantile(q, m.ALERT_ACKNOWLEDGE_SECONDS, _HOUR), f"p{round(q * 100)}")
+                    for q in (0.5, 0.9, 0.99)
+                ),
+                # The settings' limits, against which an answer is late and the next one is called.
+                Query(f"max by (called) ({selector(m.ALERT_ACKNOWLEDGE_LIMIT)})", "limit {{called}}"),
             ),
         ),
         Panel(
@@ -114,11 +120,17 @@ DUTY = Row(
     (
         Panel(
             "Duty gaps by community",
-            "Time with nobody on duty in the next 7 days, by community id (GetDutyGaps names the hours).",
-            m.DUTY_GAP_UNIT,
-            (Query(from_database(m.DUTY_GAP, ("community_id",)) + " > 0", "community {{community_id}}"),),
+            "Time with nobody on duty in the next 7 days, by community id, where there is any (GetDutyGaps names "
+            "the hours).",
+            "s",
+            (Query(from_database(m.DUTY_GAP, ("community_id",)) + " > 0", "community {{community_id}} {{namespace}}"),),
             kind="bargauge",
-            width=24,
+        ),
+        Panel(
+            "Communities with a duty gap",
+            "Communities with a time in the next 7 days when nobody is on duty.",
+            "short",
+            (Query(f"count({from_database(m.DUTY_GAP, ('community_id',))} > 0) or vector(0)"),),
         ),
     ),
 )

@@ -275,10 +275,10 @@ def counted(metric: str, window: str, by: tuple[str, ...] = (), *labels: str) ->
 
 
 def from_database(metric: str, dimensions: tuple[str, ...], by: tuple[str, ...] | None = None, *labels: str) -> str:
-    """A gauge every replica reads from the database: max over the replicas for each of its `dimensions` (its own
-    labels), then summed over the dimensions not in `by`, if any."""
-    one = f"max by ({', '.join(dimensions)}) ({selector(metric, *labels)})"
-    if by is None or set(by) == set(dimensions):
+    """A gauge every replica reads from the database: max over the replicas of one namespace (district) for each of
+    its `dimensions` (its own labels), then, given `by`, summed over the rest (districts and dimensions not in it)."""
+    one = f"max by ({', '.join(('namespace', *dimensions))}) ({selector(metric, *labels)})"
+    if by is None:
         return one
     return f"sum {_by(by)}({one})"
 

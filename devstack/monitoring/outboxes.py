@@ -13,10 +13,10 @@ RELAY = Row(
     (
         Panel(
             "Pending",
-            "Changes of the relay's last batch not yet delivered, by outbox (the largest over the replicas: they take "
-            "batches from the same table). Staying above 0 means Temporal is not taking the signals.",
+            "Changes of the relays' last batches not yet delivered, by outbox, over the replicas (each takes its own "
+            "batch). Staying above 0 means Temporal is not taking the signals.",
             "short",
-            (Query(f"max by (outbox) ({selector(m.OUTBOX_PENDING)})", "{{outbox}}"),),
+            (Query(f"sum by (outbox) ({selector(m.OUTBOX_PENDING)})", "{{outbox}}"),),
             red_from=1,
         ),
         Panel(

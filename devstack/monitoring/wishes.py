@@ -86,7 +86,7 @@ NOW = Row(
             "Overdue by category",
             "Open wishes past their deadline, by category.",
             "short",
-            (Query(from_database(m.WISHES_OVERDUE, ("category",), None, _CATEGORY), "{{category}}"),),
+            (Query(from_database(m.WISHES_OVERDUE, ("category",), ("category",), _CATEGORY), "{{category}}"),),
             stacked=True,
             width=24,
         ),

@@ -8,7 +8,6 @@ from devstack.monitoring import metrics as m
 from devstack.monitoring.grafana import Dashboard, Panel, Query, Row, Variable, counted, quantile, selector
 
 _WINDOW = "$__rate_interval"
-_MS = m.TEMPORAL_LATENCY_UNIT
 _TASK_QUEUE = 'task_queue=~"$task_queue"'
 
 FAILURES = Row(
@@ -60,7 +59,7 @@ LATENCY = Row(
         Panel(
             "Workflow task schedule-to-start",
             "Time workflow tasks waited on the task queue for a worker: growing means too few workers.",
-            _MS,
+            "s",
             tuple(
                 Query(
                     quantile(q, m.TEMPORAL_WORKFLOW_TASK_SCHEDULE_TO_START, _WINDOW, (), _TASK_QUEUE),
@@ -73,7 +72,7 @@ LATENCY = Row(
         Panel(
             "Step schedule-to-start",
             "Time steps (Temporal activities) waited on the task queue for a worker.",
-            _MS,
+            "s",
             tuple(
                 Query(
                     quantile(q, m.TEMPORAL_ACTIVITY_SCHEDULE_TO_START, _WINDOW, (), _TASK_QUEUE), f"p{round(q * 100)}"
@@ -85,7 +84,7 @@ LATENCY = Row(
         Panel(
             "Step run time p99",
             "99th percentile of the time one attempt of a step ran, by step.",
-            _MS,
+            "s",
             (
                 Query(
                     quantile(0.99, m.TEMPORAL_ACTIVITY_EXECUTION, _WINDOW, ("activity_type",), _TASK_QUEUE),
