@@ -5,12 +5,16 @@ all."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import yaml
 
 from devstack.monitoring import dashboards, kubernetes
 from tests.helpers.k8s import (
+    K8S,
     OVERLAYS,
     PROCESSES,
     Doc,
@@ -18,6 +22,7 @@ from tests.helpers.k8s import (
     connects,
     deployments,
     environment,
+    kubectl,
     name_of,
     of_kind,
     operator_schema_errors,
@@ -124,3 +129,24 @@ def test_every_pod_monitor_and_the_prometheus_rule_match_the_operator_s_schemas(
     assert len(found) == len(PROCESSES) + 1
     failures = [f"{doc['kind']}/{name_of(doc)}: {error}" for doc in found for error in operator_schema_errors(doc)]
     assert failures == []
+
+
+def test_the_readme_s_patch_labels_the_operator_s_objects_alone(tmp_path: Path) -> None:
+    """The component's README shows how to add the label a Prometheus selects by: it reaches the PodMonitors and the
+    PrometheusRule, not the Deployments."""
+    readme = (kubernetes.COMPONENT / "README.md").read_text()
+    (example,) = re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    overlay = tmp_path / "labelled"
+    overlay.mkdir()
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [os.path.relpath(K8S / "overlays" / "baoji-jintai", overlay)],
+        "patches": yaml.safe_load(example)["patches"],
+    }
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    result = subprocess.run([kubectl(), "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    labelled = {f"{d['kind']}/{name_of(d)}" for d in docs if d["metadata"].get("labels", {}).get("release")}
+    assert labelled == {f"PodMonitor/linli-{name}" for name in PROCESSES} | {"PrometheusRule/linli"}
