@@ -301,9 +301,13 @@ def token(args: argparse.Namespace) -> int:
 
 
 def gen(_: argparse.Namespace) -> int:
+    from devstack.monitoring.kubernetes import write_all
     from devstack.protogen import main
 
-    return main()
+    status = main()
+    for path in write_all() if status == 0 else []:
+        print(path.relative_to(REPO))
+    return status
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -429,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     add_systems_parser(commands).set_defaults(
         run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
     )
-    commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
+    commands.add_parser("gen", help="regenerates code, docs and dashboards").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)
     bench_parser.add_argument("name", nargs="?")
     bench_parser.add_argument("options", nargs=argparse.REMAINDER)
