@@ -24,7 +24,14 @@ from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
 from devstack.demo_data import load_demo_data
 from devstack.keys import add_parser as add_keys_parser
-from devstack.monitoring import HOW_TO_GET, JOBS, prometheus_binary, rule_files, start_prometheus, write_config
+from devstack.monitoring.prometheus import (
+    HOW_TO_GET,
+    JOBS,
+    prometheus_binary,
+    rule_files,
+    start_prometheus,
+    write_config,
+)
 from devstack.processes import port_open
 from devstack.running import print_endpoints, redact, watch
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets, open_channel

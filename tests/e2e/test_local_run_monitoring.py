@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from devstack import monitoring
+from devstack.monitoring import prometheus as monitoring
 from devstack.processes import ChildProcess
 from devstack.stack import REPO
 from tests.e2e.helpers.checks import eventually

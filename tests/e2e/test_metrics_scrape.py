@@ -1,5 +1,6 @@
-"""The four processes' /metrics, scraped from a running platform: every metric an alert or recording rule reads is
-exported by one of them, and `promtool check metrics` has nothing to say about any scrape."""
+"""The four processes' /metrics, scraped from a running platform: every metric an alert or recording rule reads, and
+every metric a dashboard's query reads, is exported by one of them, every query parses, and `promtool check
+metrics` has nothing to say about any scrape."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ import asyncio
 import subprocess
 import uuid
 
+import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dis
 from prometheus_client.parser import text_string_to_metric_families
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from devstack.client import Api
+from devstack.monitoring.dashboards import all_queries
 from devstack.stack import REPO, LocalStack
+from services.dispatch.duty import contract as duty
+from services.wishes.contract import TRANSITION_SIGNAL, WORKFLOW, WishLifecycleInput, WishLimits, WishTransition
 from tests.e2e.helpers.checks import eventually
 from tests.e2e.helpers.community import make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
-from tests.helpers.promql import base_metrics, metric_names, promtool, recording_rules, rules
+from tests.helpers.promql import base_metrics, check_expressions_parse, metric_names, promtool, recording_rules, rules
 from tests.helpers.scrape import sample_value, scrape
 
 PROCESSES = ("registry", "wishes", "dispatch", "worker")
@@ -89,6 +94,52 @@ async def test_every_metric_the_rules_read_is_exported_and_promtool_finds_every_
             [promtool(), "check", "metrics"], input=body, capture_output=True, text=True, check=False
         )
         assert (checked.returncode, checked.stdout + checked.stderr) == (0, ""), f"{process}'s /metrics"
+
+
+def declared_names(body: str) -> set[str]:
+    """The sample names of every family a scrape declares (# TYPE), samples or not yet: a labelled counter that has
+    counted nothing is exported all the same, and a dashboard panel shows it as 0."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+    return {
+        family.name + suffix
+        for family in text_string_to_metric_families(body)
+        for suffix in suffixes.get(family.type, ("",))
+    }
+
+
+async def the_worker_completed_and_failed_a_workflow(temporal: Client, stack: LocalStack) -> None:
+    """The SDK's workflow and step metrics appear at their first event: one run completed (the evening duty
+    notice, which finds nothing to tell here or something), and one failed on a step (the lifecycle of a wish that
+    does not exist: its re-read is refused for good)."""
+    await temporal.execute_workflow(
+        duty.WORKFLOW, duty.DutyGapNoticeInput(), id=f"metrics-duty-{uuid.uuid4()}", task_queue="linli"
+    )
+    limits = WishLimits(review_seconds=0.5, publish_seconds=0.5, claim_seconds=0.5)
+    lost = await temporal.start_workflow(
+        WORKFLOW,
+        WishLifecycleInput(wish_id="987654321", community_id="1", limits=limits),
+        id=f"metrics-lost-wish-{uuid.uuid4()}",
+        task_queue="linli",
+        start_signal=TRANSITION_SIGNAL,
+        start_signal_args=[WishTransition(1, "submitted")],
+    )
+    with pytest.raises(WorkflowFailureError):
+        await lost.result()
+    await a_workflow_task_failed(temporal, stack)
+
+
+async def test_every_dashboard_query_parses_and_reads_only_metrics_the_platform_exports(
+    stack: LocalStack, temporal: Client
+) -> None:
+    await the_worker_completed_and_failed_a_workflow(temporal, stack)
+    queries = all_queries()
+    check_expressions_parse(queries)
+    bodies = await scrapes(stack)
+    exported = set().union(*(sample_names(body) | declared_names(body) for body in bodies.values()))
+    read = set().union(*(metric_names(query) for query in queries))
+    assert len(read) >= 40  # every dashboard read
+    missing = sorted(read - SYNTHETIC - exported)
+    assert missing == [], f"metrics the dashboards read that no process exports: {missing}"
 
 
 def test_a_scrape_that_breaks_the_conventions_is_not_clean() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dis
 
-from devstack import monitoring
 from devstack.client import Api
-from devstack.monitoring import JOBS, alerts, rule_files, start_prometheus, write_config
+from devstack.monitoring import prometheus as monitoring
+from devstack.monitoring.prometheus import JOBS, alerts, rule_files, start_prometheus, write_config
 from devstack.ports import on_free_ports
 from devstack.processes import ChildProcess
 from devstack.stack import LocalStack

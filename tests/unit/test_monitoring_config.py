@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from devstack.monitoring import JOBS, RULES, rule_files, write_config
+from devstack.monitoring.prometheus import JOBS, RULES, rule_files, write_config
 from tests.helpers.promql import rules
 
 

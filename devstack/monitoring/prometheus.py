@@ -20,7 +20,7 @@ import yaml
 
 from devstack.processes import ChildProcess
 
-RULES = Path(__file__).resolve().parent.parent / "deploy/monitoring/rules"
+RULES = Path(__file__).resolve().parents[2] / "deploy/monitoring/rules"
 # The job of each process, as the rules and docs/metrics.md name them.
 JOBS = {"registry": "linli-registry", "wishes": "linli-wishes", "dispatch": "linli-dispatch", "worker": "linli-worker"}
 HOW_TO_GET = "install Debian's prometheus package: sudo apt-get install -y prometheus (docs/monitoring.md)"
