@@ -171,6 +171,8 @@ class ReportSteps:
             report.services = registry.services
             report.service_hours = registry.hours
             report.service_totals.extend(registry.totals)
+            report.team_volunteer_services = registry.team_volunteer_services
+            report.team_volunteer_hours = registry.team_volunteer_hours
         if wishes is None:
             missing.append("wishes")
         else:

@@ -1,4 +1,5 @@
-"""Service records' SQL (纪实) and the registry's stats: what members did, where they lived when they did it."""
+"""Service records' SQL (纪实) and the registry's stats: what members did, where they lived when they did it, and
+what team volunteers who are not members did, where their team is."""
 
 from __future__ import annotations
 
@@ -7,24 +8,36 @@ from datetime import datetime
 
 import asyncpg
 
-from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal
+from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTotal, Team, TeamMember
 from services.registry.rows import totals_of, under
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.db import one_row
 
-_RECORD_COLUMNS = "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at"
+_RECORD_COLUMNS = (
+    "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at, team_id, team_member_id"
+)
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    """A team volunteer who is not a member, with their team and its unit (where their service counts)."""
+
+    team_member: TeamMember
+    team: Team
+    unit: OrgUnit
 
 
 @dataclass(frozen=True)
 class NewService:
-    member: Member
+    member: Member | None  # None for a team volunteer
     kind: str
     source_id: str
     category: str
     hours: float
     served_at: datetime
     note: str
+    volunteer: Volunteer | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,8 @@ class RegistryStats:
     members_registered: int
     members_active: int
     totals: list[ServiceTotal]
+    team_volunteer_services: int = 0
+    team_volunteer_hours: float = 0.0
 
 
 def _service_record(row: asyncpg.Record) -> ServiceRecord:
@@ -45,6 +60,8 @@ def _service_record(row: asyncpg.Record) -> ServiceRecord:
         served_at=row["served_at"],
         note=row["note"],
         recorded_at=row["recorded_at"],
+        team_id=row["team_id"],
+        team_member_id=row["team_member_id"],
     )
 
 
@@ -52,32 +69,42 @@ class RecordStore:
     pool: asyncpg.Pool
 
     async def record_service(self, caller: Caller, request_id: str, new: NewService) -> tuple[ServiceRecord, bool]:
-        """Records the service, or returns the record of the same (member, kind, source) with created=False."""
-        member = new.member
-        residence_path = ".".join(str(i) for i in member.residence_ancestor_ids)
+        """Records the service, or returns the record of the same (member or team volunteer, kind, source) with
+        created=False."""
+        if new.volunteer is not None:
+            who_column, who, path = "team_member_id", new.volunteer.team_member.id, new.volunteer.unit.path
+            conflict = "(team_member_id, kind, source_id) where team_member_id is not null"
+            team_id: int | None = new.volunteer.team.id
+        else:
+            assert new.member is not None
+            who_column, who, team_id = "member_id", new.member.id, None
+            path = ".".join(str(i) for i in new.member.residence_ancestor_ids)
+            conflict = "(member_id, kind, source_id)"
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
-                f"""insert into service_records (member_id, kind, source_id, category, hours, served_at, note,
-                        residence_path, created_by, request_id)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8::public.ltree, $9, $10)
-                    on conflict (member_id, kind, source_id) do nothing
+                f"""insert into service_records ({who_column}, kind, source_id, category, hours, served_at, note,
+                        residence_path, created_by, request_id, team_id)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8::public.ltree, $9, $10, $11)
+                    on conflict {conflict} do nothing
                     returning {_RECORD_COLUMNS}""",
-                member.id,
+                who,
                 new.kind,
                 new.source_id,
                 new.category,
                 new.hours,
                 new.served_at,
                 new.note,
-                residence_path,
+                path,
                 caller.subject,
                 request_id,
+                team_id,
             )
             if row is None:
                 row = await one_row(
                     conn,
-                    f"select {_RECORD_COLUMNS} from service_records where member_id = $1 and kind = $2 and source_id = $3",
-                    member.id,
+                    f"""select {_RECORD_COLUMNS} from service_records
+                        where {who_column} = $1 and kind = $2 and source_id = $3""",
+                    who,
                     new.kind,
                     new.source_id,
                 )
@@ -87,8 +114,8 @@ class RecordStore:
                 conn,
                 caller,
                 "record_service",
-                "member",
-                member.id,
+                "team_member" if new.volunteer is not None else "member",
+                who,
                 record_id=record.id,
                 kind=new.kind,
                 source_id=new.source_id,
@@ -133,11 +160,22 @@ class RecordStore:
             rows = await conn.fetch(
                 """select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
                    from service_records
-                   where residence_path ~ $1::public.lquery
+                   where residence_path ~ $1::public.lquery and member_id is not null
                      and ($2::timestamptz is null or served_at >= $2) and served_at < $3
                    group by kind, category order by kind, category""",
                 path,
                 start,
                 end,
             )
-        return RegistryStats(registered, active, totals_of(rows))
+            volunteers = await one_row(
+                conn,
+                """select count(*)::int as count, coalesce(sum(hours), 0) as hours from service_records
+                   where residence_path ~ $1::public.lquery and team_member_id is not null
+                     and ($2::timestamptz is null or served_at >= $2) and served_at < $3""",
+                path,
+                start,
+                end,
+            )
+        return RegistryStats(
+            registered, active, totals_of(rows), volunteers["count"], round(float(volunteers["hours"]), 2)
+        )
