@@ -68,7 +68,9 @@ RULES: dict[str, Rule] = {
     _REGISTRY + "ListPairings": rule(ANYONE, "request.org_unit_id", _MEMBER_COMMUNITY),
     # ---- service records (纪实) and stats
     _REGISTRY + "RecordService": rule(STAFF | WORKER, "the member's residence (a team volunteer: their team's unit)"),
-    _REGISTRY + "GetMemberServiceSummary": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "GetMemberServiceSummary": rule(
+        ANYONE, "the member's residence (a team volunteer: their team's unit)", _MEMBER_OWN
+    ),
     _REGISTRY + "GetRegistryStats": rule(_READERS, "request.org_unit_id"),
     # ---- reports (周报, 年报)
     _REPORTS + "GetWeeklyReport": rule(_READERS, "request.org_unit_id"),

@@ -10,6 +10,7 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from services.runtime.auth import Role
+from tests.e2e.helpers.checks import refused
 from tests.e2e.helpers.community import make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
 from tests.e2e.helpers.times import stamp
@@ -238,6 +239,18 @@ async def test_a_team_volunteer_who_is_not_a_member_has_service_recorded_once_co
     )
     assert as_member.record.member_id == member.id and as_member.record.team_member_id == ""
 
+    summary = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(team_member_id=resident.id), metadata=staff
+    )
+    assert (summary.member_id, summary.team_member_id, summary.count, summary.hours) == ("", resident.id, 1, 2.0)
+    member_token = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    await refused(
+        api.registry.GetMemberServiceSummary(
+            reg.GetMemberServiceSummaryRequest(team_member_id=resident.id), metadata=member_token
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "team_member_id",
+    )
     stats = await api.registry.GetRegistryStats(
         reg.GetRegistryStatsRequest(org_unit_id=community.street_id), metadata=api.admin
     )
@@ -245,7 +258,7 @@ async def test_a_team_volunteer_who_is_not_a_member_has_service_recorded_once_co
     assert (stats.team_volunteer_services, stats.team_volunteer_hours) == (1, 2.0)
 
     elsewhere = await make_community(api)
-    refused = [
+    bad_requests = [
         (
             dict(member_id=member.id, team_member_id=resident.id),
             staff,
@@ -262,7 +275,7 @@ async def test_a_team_volunteer_who_is_not_a_member_has_service_recorded_once_co
             "",
         ),
     ]
-    for who, metadata, code, field in refused:
+    for who, metadata, code, field in bad_requests:
         bad = reg.RecordServiceRequest(
             request_id=new_request_id(),
             kind=reg.SERVICE_KIND_OTHER,

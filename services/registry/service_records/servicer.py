@@ -15,7 +15,7 @@ from services.registry.lookups import Lookups, require_may_read_member, require_
 from services.registry.messages import service_record_message, service_total_messages
 from services.registry.service_records.store import Volunteer
 from services.registry.store import NewService
-from services.runtime import validate
+from services.runtime import access, validate
 from services.runtime.auth import current_caller
 from services.runtime.errors import InvalidArgument, NotFound
 
@@ -75,7 +75,24 @@ class RecordCalls(Lookups):
         start = validate.optional_time("start_time", request.start_time)
         end = validate.optional_time("end_time", request.end_time)
         domain.check_period(start, end)
-        member = await self._member("member_id", request.member_id)
+        if request.team_member_id.strip():
+            if request.member_id.strip():
+                raise InvalidArgument("give a member_id or a team_member_id, not both", "team_member_id")
+            member, volunteer = await self._volunteer("", request.team_member_id)
+        else:
+            member, volunteer = await self._member("member_id", request.member_id), None
+        if volunteer is not None:
+            # A member reads only their own record, and a team volunteer who is not a member has no linli account.
+            access.require_self(caller, "", "team_member_id", "read only their own record")
+            require_unit_in_scope(caller, volunteer.unit, "the team's unit")
+            totals = await self.store.service_summary(volunteer.team_member.id, start, end, team_volunteer=True)
+            return pb.GetMemberServiceSummaryResponse(
+                team_member_id=str(volunteer.team_member.id),
+                totals=service_total_messages(totals),
+                count=sum(t.count for t in totals),
+                hours=round(sum(t.hours for t in totals), 2),
+            )
+        assert member is not None
         require_may_read_member(caller, member)
         totals = await self.store.service_summary(member.id, start, end)
         return pb.GetMemberServiceSummaryResponse(

@@ -122,11 +122,16 @@ class RecordStore:
             )
             return record, True
 
-    async def service_summary(self, member_id: int, start: datetime | None, end: datetime | None) -> list[ServiceTotal]:
+    async def service_summary(
+        self, member_id: int, start: datetime | None, end: datetime | None, *, team_volunteer: bool = False
+    ) -> list[ServiceTotal]:
+        """A member's services by kind and category in [start, end); with team_volunteer, member_id is a team
+        volunteer's TeamMember id."""
+        who = "team_member_id" if team_volunteer else "member_id"
         rows = await self.pool.fetch(
-            """select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
+            f"""select kind, category, count(*)::int as count, coalesce(sum(hours), 0) as hours
                from service_records
-               where member_id = $1 and ($2::timestamptz is null or served_at >= $2)
+               where {who} = $1 and ($2::timestamptz is null or served_at >= $2)
                  and ($3::timestamptz is null or served_at < $3)
                group by kind, category order by kind, category""",
             member_id,

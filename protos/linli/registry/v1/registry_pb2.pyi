@@ -354,14 +354,16 @@ class RecordServiceResponse(_message.Message):
     def __init__(self, record: _Optional[_Union[ServiceRecord, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class GetMemberServiceSummaryRequest(_message.Message):
-    __slots__ = ("member_id", "start_time", "end_time")
+    __slots__ = ("member_id", "start_time", "end_time", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class ServiceTotal(_message.Message):
     __slots__ = ("kind", "category", "count", "hours")
@@ -376,16 +378,18 @@ class ServiceTotal(_message.Message):
     def __init__(self, kind: _Optional[_Union[ServiceKind, str]] = ..., category: _Optional[str] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
 
 class GetMemberServiceSummaryResponse(_message.Message):
-    __slots__ = ("member_id", "totals", "count", "hours")
+    __slots__ = ("member_id", "totals", "count", "hours", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
     count: int
     hours: float
-    def __init__(self, member_id: _Optional[str] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class GetRegistryStatsRequest(_message.Message):
     __slots__ = ("org_unit_id", "start_time", "end_time")
