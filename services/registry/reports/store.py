@@ -43,11 +43,13 @@ class ReportStore:
         return report
 
     async def weekly_in_subtree(self, org_unit_id: int, week: date) -> list[dict[str, Any]]:
+        """The unit's and its subtree's reports of the week, level by level, siblings by id: ltree compares labels
+        as text, which put unit 10 before unit 9."""
         rows = await self.pool.fetch(
             """select r.report from weekly_reports r join org_units u on u.id = r.org_unit_id
                where r.week_start = $2
                  and u.path operator(public.<@) (select path from org_units where id = $1)
-               order by public.nlevel(u.path), u.path""",
+               order by public.nlevel(u.path), string_to_array(u.path::text, '.')::bigint[]""",
             org_unit_id,
             week,
         )
