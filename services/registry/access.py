@@ -77,7 +77,9 @@ RULES: dict[str, Rule] = {
     _REPORTS + "ExportWeeklyReports": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ProduceWeeklyReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "ProduceYearlyServiceReports": rule(STAFF, "request.org_unit_id"),
-    _REPORTS + "GetYearlyServiceReport": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REPORTS + "GetYearlyServiceReport": rule(
+        ANYONE, "the member's residence (a team volunteer: their team's unit)", _MEMBER_OWN
+    ),
     _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
     _REPORTS + "StoreYearlyServiceReports": rule(WORKER, DEPLOYMENT),

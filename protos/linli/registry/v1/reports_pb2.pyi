@@ -135,20 +135,22 @@ class ProduceWeeklyReportsResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
 
 class YearlyServiceReport(_message.Message):
-    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time")
+    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
     SERVICES_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     PRODUCE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     year: int
     services: int
     hours: float
     totals: _containers.RepeatedCompositeFieldContainer[_registry_pb2.ServiceTotal]
     produce_time: _timestamp_pb2.Timestamp
-    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class ProduceYearlyServiceReportsRequest(_message.Message):
     __slots__ = ("request_id", "org_unit_id", "year")
@@ -167,12 +169,14 @@ class ProduceYearlyServiceReportsResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
 
 class GetYearlyServiceReportRequest(_message.Message):
-    __slots__ = ("member_id", "year")
+    __slots__ = ("member_id", "year", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     year: int
-    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class GetYearlyServiceReportResponse(_message.Message):
     __slots__ = ("report",)

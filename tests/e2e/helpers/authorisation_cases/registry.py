@@ -384,6 +384,9 @@ async def produce_yearly_reports(world: World, place: Place, role: Role) -> rep.
 
 @case(REPORTS + "GetYearlyServiceReport")
 async def get_yearly_report(world: World, place: Place, role: Role) -> rep.GetYearlyServiceReportRequest:
+    if role == Role.STAFF:  # a team volunteer's year, in the team's scope
+        volunteer = await team_volunteer(world, place)
+        return rep.GetYearlyServiceReportRequest(team_member_id=volunteer.id, year=YEAR)
     return rep.GetYearlyServiceReportRequest(member_id=place.member_id, year=YEAR)
 
 
