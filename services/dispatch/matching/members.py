@@ -50,6 +50,8 @@ class MemberDirectory:
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
         # Grouped for ranking, built once for each load of a unit's members (kept beside the list it was built from).
         self._pools: dict[str, tuple[list[Candidate], CandidatePool]] = {}
+        # A community's members with the street's paired ones, kept beside both lists it was built from.
+        self._paired_pools: dict[str, tuple[list[Candidate], list[Candidate], CandidatePool]] = {}
         self._hours: ShortLived[str, float] = ShortLived(ttl_seconds, _MAX_MEMBERS)
         self._teams: ShortLived[str, dict[str, registry_pb2.Team]] = ShortLived(ttl_seconds, _MAX_UNITS)
         self._team_members: ShortLived[str, dict[str, registry_pb2.TeamMember]] = ShortLived(ttl_seconds, _MAX_UNITS)
@@ -96,10 +98,10 @@ class MemberDirectory:
         if not workplaces or not street_id:
             return await self.pool_in(community_id)
         members, street = await asyncio.gather(self.in_unit(community_id), self.in_unit(street_id))
-        key = f"{community_id}+paired:{'|'.join(sorted(workplaces))}"
-        cached = self._pools.get(key)
-        if cached is not None and cached[0] is street:
-            return cached[1]
+        key = f"{community_id}:{'|'.join(sorted(workplaces))}"
+        cached = self._paired_pools.get(key)
+        if cached is not None and cached[0] is members and cached[1] is street:
+            return cached[2]
         inside = {c.member_id for c in members}
         paired = [
             dataclasses.replace(c, paired=True)
@@ -107,9 +109,9 @@ class MemberDirectory:
             if c.member_id not in inside and c.workplace_org in workplaces
         ]
         pool = CandidatePool.of([*members, *paired])
-        if len(self._pools) >= _MAX_UNITS:
-            self._pools.clear()
-        self._pools[key] = (street, pool)
+        if len(self._paired_pools) >= _MAX_UNITS:
+            self._paired_pools.clear()
+        self._paired_pools[key] = (members, street, pool)
         return pool
 
     async def paired_workplaces(self, community_id: str, today: str) -> frozenset[str]:
