@@ -4,6 +4,8 @@ participant has the hours recorded."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -105,6 +107,16 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
         reg.GetRegistryStatsRequest(org_unit_id=community.community_id), metadata=api.admin
     )
     assert (stats.services, stats.team_volunteer_services, stats.team_volunteer_hours) == (2, 1, 3)
+    exported = "".join(
+        [
+            chunk.csv
+            async for chunk in api.wishes.ExportWishes(
+                wish.ExportWishesRequest(org_unit_id=community.community_id), metadata=api.admin
+            )
+        ]
+    )
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert rows[target.id]["participant_team_member_ids"] == resident.id
 
 
 async def test_a_participant_at_the_open_claim_cap_blocks_a_group_claim_until_a_claim_is_released(api: Api) -> None:
