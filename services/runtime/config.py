@@ -194,6 +194,8 @@ class Settings:
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
     # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
     health_port: int = 0
+    # The units whose weekly and yearly report Schedules the registry keeps: ids, or name paths from the root.
+    report_units: tuple[str, ...] = ()
 
 
 def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
@@ -275,6 +277,17 @@ def _timezone(env: Mapping[str, str]) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"LINLI_TIMEZONE: '{zone}' is not a time zone name such as Asia/Shanghai") from exc
     return zone
+
+
+def _report_units(env: Mapping[str, str]) -> tuple[str, ...]:
+    """'陕西省/宝鸡市/金台区,42' -> each unit by its id or by the names of its path from the root."""
+    units = []
+    for entry in filter(None, (part.strip() for part in env.get("LINLI_REPORT_UNITS", "").split(","))):
+        names = [name.strip() for name in entry.split("/")]
+        if not entry.isdigit() and not all(names):
+            raise ConfigError(f"LINLI_REPORT_UNITS: '{entry}' must be an org unit id or a path of names such as A/B/C")
+        units.append(entry if entry.isdigit() else "/".join(names))
+    return tuple(dict.fromkeys(units))
 
 
 def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKey | None]:
@@ -359,6 +372,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         tls=tls_settings(env),
         temporal_tls=temporal_tls(env),
         health_port=integer(env, "LINLI_HEALTH_PORT", 0),
+        report_units=_report_units(env),
         wish_limits=WishLimits(
             review=duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),
