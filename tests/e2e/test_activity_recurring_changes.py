@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 from devstack.client import Api
 from devstack.stack import LocalStack
 from services.dispatch.__main__ import MIGRATIONS
+from services.runtime.auth import Role
 from tests.e2e.helpers.activities import proposal
 from tests.e2e.helpers.checks import eventually, refused
 from tests.e2e.helpers.community import Community, make_community
@@ -120,6 +121,13 @@ async def test_recurring_activities_are_listed_changed_and_deleted_and_their_sch
             act.UpdateRecurringActivityRequest(request_id=new_request_id(), recurring_activity=changed),
             metadata=api.admin,
         ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "recurring_activity_id",
+    )
+    # A run that started just before the deletion proposes nothing (for good: the step does not retry it).
+    run = proposal(community, recurring_activity_id=made[1].id)
+    await refused(
+        activities.ProposeActivity(run, metadata=api.token(Role.SERVICE, subject="service:worker")),
         grpc.StatusCode.FAILED_PRECONDITION,
         "recurring_activity_id",
     )
