@@ -28,6 +28,7 @@ from services.dispatch.activities.recurring_store import COLUMNS, Recurring, Rec
 from services.dispatch.activities.store import NewActivity
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import access, validate
+from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
 from services.runtime.convert import to_timestamp
 from services.runtime.db import one_row
@@ -108,22 +109,25 @@ class RecurringActivities:
         request_id = validate.request_id(request.request_id)
         given = request.recurring_activity
         new, template = await self._checked(caller, given, check_proposal)
-        row = await self.pool.fetchrow(
-            f"""insert into recurring_activities (org_unit_id, org_path, template, every_days, day_of_month, lead_hours,
-                    duration_minutes, created_by, request_id)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                on conflict (created_by, request_id) do nothing
-                returning {COLUMNS}""",
-            new.org_unit_id,
-            list(new.org_path),
-            template,
-            given.every_days,
-            given.day_of_month,
-            given.lead_hours,
-            given.duration_minutes,
-            caller.key,
-            request_id,
-        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"""insert into recurring_activities (org_unit_id, org_path, template, every_days, day_of_month,
+                        lead_hours, duration_minutes, created_by, request_id)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    on conflict (created_by, request_id) do nothing
+                    returning {COLUMNS}""",
+                new.org_unit_id,
+                list(new.org_path),
+                template,
+                given.every_days,
+                given.day_of_month,
+                given.lead_hours,
+                given.duration_minutes,
+                caller.key,
+                request_id,
+            )
+            if row is not None:
+                await write_audit(conn, caller, "create_recurring_activity", "recurring_activity", row["id"], version=1)
         if row is None:  # this caller's retry: its answer is checked as a fresh call would be
             row = await one_row(
                 self.pool,
