@@ -122,7 +122,7 @@ async def test_recurring_activities_are_listed_changed_and_deleted_and_their_sch
             metadata=api.admin,
         ),
         grpc.StatusCode.FAILED_PRECONDITION,
-        "recurring_activity_id",
+        "recurring_activity.id",
     )
     # A run that started just before the deletion proposes nothing (for good: the step does not retry it).
     run = proposal(community, recurring_activity_id=made[1].id)

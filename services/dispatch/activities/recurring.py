@@ -225,6 +225,7 @@ class RecurringActivities:
                 "duration_minutes": given.duration_minutes,
             },
             expected_version=request.expected_version,
+            field="recurring_activity.id",
         )
         return pb.UpdateRecurringActivityResponse(recurring_activity=await self._changed(caller, request_id, changed))
 

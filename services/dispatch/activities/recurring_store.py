@@ -151,6 +151,7 @@ class RecurringStore:
         *,
         expected_version: int = 0,
         note: str = "",
+        field: str = "recurring_activity_id",
     ) -> Recurring | Stored:
         """Commits one change (the columns given, a new version) with its record and audit row; a retry of this
         caller's gets its first answer instead (Stored). Refused for a deleted recurring activity, and ABORTED when
@@ -163,7 +164,7 @@ class RecurringStore:
                 )
                 before = recurring_of(current)
                 if before.deleted_at is not None:
-                    raise FailedPrecondition(f"recurring activity {recurring_id} was deleted", "recurring_activity_id")
+                    raise FailedPrecondition(f"recurring activity {recurring_id} was deleted", field)
                 if expected_version and before.version != expected_version:
                     raise Aborted(
                         f"recurring activity {recurring_id} is at version {before.version}, not {expected_version}",
