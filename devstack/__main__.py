@@ -22,6 +22,7 @@ from linli.wishes.v1 import wishes_pb2 as wsh
 
 from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
+from devstack.demo_data import REPORT_UNITS as DEMO_REPORT_UNITS
 from devstack.demo_data import load_demo_data
 from devstack.keys import add_parser as add_keys_parser
 from devstack.monitoring.prometheus import (
@@ -103,9 +104,11 @@ def up(args: argparse.Namespace) -> int:
     database_url = os.environ.get("DATABASE_URL") or None
     temporal_address = os.environ.get("TEMPORAL_ADDRESS") or None
     passed_on, ignored = configuration_from(os.environ)
+    # The demo's districts get their report Schedules, unless the environment names other units.
+    configuration = {"LINLI_REPORT_UNITS": DEMO_REPORT_UNITS, **passed_on}
     for process in (*SERVICES, "worker"):  # a mistake in the configuration stops here, named, before anything runs
         try:
-            load_settings(process, {**passed_on, **Secrets().as_environment(process)})
+            load_settings(process, {**configuration, **Secrets().as_environment(process)})
         except ConfigError as error:
             print(f"linli: {error}", file=sys.stderr)
             return 2
@@ -136,7 +139,7 @@ def up(args: argparse.Namespace) -> int:
         durable=True,
         temporal_ui=True,
         fixed_ports=not args.any_ports,
-        extra_env=passed_on,
+        extra_env=configuration,
     )
     if ignored:
         print(f"linli: the local run sets these itself, so they are not passed on: {', '.join(ignored)}")

@@ -38,6 +38,9 @@ PLACES: list[tuple[str, ...]] = [
     ("陕西省", "宝鸡市", "金台区", "中山东路街道", "行政西路社区"),
     ("陕西省", "宝鸡市", "金台区", "中山东路街道", "大庆路社区"),
 ]
+# Every district of the demo tree, by the names of its path: the local run's LINLI_REPORT_UNITS, so the registry
+# keeps their weekly and yearly report Schedules once the demo data has made them.
+REPORT_UNITS = ",".join(dict.fromkeys("/".join(place[:3]) for place in PLACES))
 KINDS = [K.ORG_UNIT_KIND_PROVINCE, K.ORG_UNIT_KIND_CITY, K.ORG_UNIT_KIND_DISTRICT, K.ORG_UNIT_KIND_STREET]
 KINDS += [K.ORG_UNIT_KIND_COMMUNITY, K.ORG_UNIT_KIND_GRID]
 

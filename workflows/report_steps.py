@@ -143,7 +143,10 @@ class ReportSteps:
                 )
             ),
             _optional(
-                self.wishes.GetWishStats(wishes_pb2.GetWishStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
+                # Wishes by state as they stood at the week's end, not when the report runs.
+                self.wishes.GetWishStats(
+                    wishes_pb2.GetWishStatsRequest(**period, as_of_time=_stamp(end)), timeout=_STATSTIMEOUT_SECONDS
+                )
             ),
             _optional(
                 self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)

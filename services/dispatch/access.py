@@ -89,6 +89,11 @@ _ACTIVITY_RULES: dict[str, Rule] = {
     "CreateRecurringActivity": rule(STAFF, "the template's organising community or street"),
     "GetRecurringActivity": rule({*STAFF, SERVICE}, "the recurring activity's organising unit"),
     "SetRecurringActivityPaused": rule(STAFF, "the recurring activity's organising unit"),
+    "ListRecurringActivities": rule({*STAFF, SERVICE}, "the org unit"),
+    "UpdateRecurringActivity": rule(
+        STAFF, "the recurring activity's organising unit, and the new template's community or street"
+    ),
+    "DeleteRecurringActivity": rule(STAFF, "the recurring activity's organising unit"),
 }
 
 RULES: dict[str, Rule] = {

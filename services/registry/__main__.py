@@ -15,6 +15,7 @@ from linli.registry.v1 import (
 )
 
 from services.registry.access import RULES
+from services.registry.reports.scheduling import keep_report_schedules
 from services.registry.reports.servicer import ReportServicer
 from services.registry.reports.store import ReportStore
 from services.registry.servicer import RegistryServicer
@@ -48,6 +49,12 @@ async def serve(settings: Settings) -> None:
             ReportStore(host.pool), RegistryStore(host.pool), temporal, settings.task_queue, settings.timezone
         ),
         host.server,
+    )
+    # The deployment's own report Schedules (LINLI_REPORT_UNITS), kept from the start: nothing else asks for them.
+    host.add_background(
+        lambda: keep_report_schedules(
+            host.pool, temporal, settings.report_units, settings.timezone, settings.task_queue
+        )
     )
     # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
     systems = SystemStore(host.pool)

@@ -125,13 +125,31 @@ class WishLists:
         )
         return [QueueEntry(wish_of(row), row["reason"], row["since"]) for row in rows]
 
-    async def stats(self, communities: Sequence[int], start: datetime, end: datetime) -> WishStats:
-        """Counts and averages over the wishes of the communities given, over [start, end)."""
+    async def stats(
+        self, communities: Sequence[int], start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> WishStats:
+        """Counts and averages over the wishes of the communities given, over [start, end); wishes by state now, or
+        as they stood at `as_of` (each in the state of its last transition at or before it)."""
         ids = list(communities)
         async with self.pool.acquire() as conn:
-            by_state = await conn.fetch(
-                "select state, count(*) as n from wishes where community_id = any($1::bigint[]) group by state", ids
-            )
+            if as_of is None:
+                by_state = await conn.fetch(
+                    "select state, count(*) as n from wishes where community_id = any($1::bigint[]) group by state",
+                    ids,
+                )
+            else:
+                # Every move is a transition row (its state after the move) committed with it; a wish's first is
+                # its submission, so a wish submitted after `as_of` has none before it and is not counted.
+                by_state = await conn.fetch(
+                    """select state, count(*) as n from (
+                           select distinct on (e.wish_id) e.state
+                             from wish_events e join wishes w on w.id = e.wish_id
+                            where w.community_id = any($1::bigint[]) and e.kind = 'transition' and e.at <= $2
+                            order by e.wish_id, e.at desc, e.id desc
+                       ) as stood group by state""",
+                    ids,
+                    as_of,
+                )
             row = await one_row(
                 conn,
                 """select

@@ -25,6 +25,8 @@ LIMITS = {
     "LINLI_WISH_CLAIM_LIMIT": "2s",
     # Only environment wishes close by default and lapse fast, so other tests can confirm at their own pace.
     "LINLI_WISH_CATEGORY_LIMITS": "environment:confirm=2s,overdue_grace=2s",
+    # One category's standard deadline set by the deployment, the others their defaults.
+    "LINLI_WISH_CATEGORY_DEADLINES": "legal_aid=5d",
 }
 # The tests' calling systems call in bursts (the matrix, polling); the quota's own test gives its system a quota.
 QUOTA = {"LINLI_SYSTEM_CALLS_PER_SECOND": "1000", "LINLI_SYSTEM_BURST": "2000"}

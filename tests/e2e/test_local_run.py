@@ -14,7 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
+from temporalio.client import Client
 
 from devstack.__main__ import _demo
 from devstack.client import Api, connect
@@ -115,6 +117,19 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
                 if reminded and called:
                     break
                 assert time.monotonic() < deadline, f"reminded: {reminded}, called: {called}"
+                await asyncio.sleep(0.3)
+            # The demo's districts get their report Schedules without anyone asking (LINLI_REPORT_UNITS).
+            community = await api.registry.GetOrgUnit(
+                reg.GetOrgUnitRequest(org_unit_id=data.org_units["陈仓园社区"]), metadata=api.admin
+            )
+            district_id = community.org_unit.ancestor_ids[2]  # province, city, district
+            temporal_address = re.findall(r"^  Temporal +(\S+)", out, re.MULTILINE)[0]
+            temporal = await Client.connect(temporal_address)
+            while True:
+                ids = [s.id async for s in await temporal.list_schedules()]
+                if {f"reports-weekly-{district_id}", f"reports-yearly-{district_id}"} <= set(ids):
+                    break
+                assert time.monotonic() < deadline, f"schedules: {ids}"
                 await asyncio.sleep(0.3)
     finally:
         up.process.send_signal(signal.SIGTERM)

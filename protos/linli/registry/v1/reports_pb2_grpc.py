@@ -124,7 +124,9 @@ class ReportServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ScheduleReports(self, request, context):
-        """Creates the Temporal Schedules of a district's (or street's) reports: weekly on Monday, yearly on 2 January.
+        """Creates the Temporal Schedules of a district's (or street's) reports: weekly on Monday, yearly on 2 January;
+        one that exists is left as it is. The registry makes them itself at its start for the units LINLI_REPORT_UNITS
+        names; this call is for others.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

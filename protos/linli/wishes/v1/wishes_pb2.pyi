@@ -474,14 +474,16 @@ class ListWishWallResponse(_message.Message):
     def __init__(self, wishes: _Optional[_Iterable[_Union[Wish, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetWishStatsRequest(_message.Message):
-    __slots__ = ("org_unit_id", "start_time", "end_time")
+    __slots__ = ("org_unit_id", "start_time", "end_time", "as_of_time")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WishStateCount(_message.Message):
     __slots__ = ("state", "count")

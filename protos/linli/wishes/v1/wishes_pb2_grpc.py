@@ -183,7 +183,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReviewWish(self, request, context):
-        """Approves a wish with a category, a service standard and a deadline, or rejects it with a reason (审定).
+        """Approves a wish with a category, a service standard and a deadline (the category's standard deadline when none
+        is given), or rejects it with a reason (审定).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -265,7 +266,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetWishStats(self, request, context):
-        """Counts and averages over an org subtree and period (for weekly reports).
+        """Counts and averages over an org subtree and period (for weekly reports); wishes by state now, or as they stood
+        at as_of_time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
