@@ -27,10 +27,11 @@ def pair_message(pair: CarePair) -> pb.CarePair:
         last_visit_at=to_timestamp(pair.last_visit_at),
         next_visit_due=to_timestamp(pair.next_visit_due),
         ended_at=to_timestamp(pair.ended_at),
-        end_reason=domain.END_REASON_NUMBERS[pair.end_reason] if pair.end_reason else 0,
+        end_reason=domain.END_REASON_NUMBERS.get(pair.end_reason or "", pb.CARE_END_REASON_UNSPECIFIED),
         end_note=pair.end_note,
         version=pair.version,
         visits=pair.visits,
+        last_visit_id=str(pair.last_visit_id or 0),
     )
 
 
