@@ -134,6 +134,7 @@ def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+        care_pb2_grpc.CarePairServiceStub(channel(settings.registry_address)),
     )
     return [
         steps.plan_weekly_reports,
