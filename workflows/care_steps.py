@@ -73,7 +73,7 @@ class CareSteps:
             version=pair.version,
             state=_STATES.get(pair.state, ""),
             cadence_days=pair.cadence_days,
-            started_at=pair.created_at.ToMicroseconds() / 1e6,
+            started_at=pair.began_at.ToMicroseconds() / 1e6,
             last_visit_id=pair.last_visit_id or "0",
             last_visit_at=pair.last_visit_at.ToMicroseconds() / 1e6 if pair.HasField("last_visit_at") else 0.0,
         )

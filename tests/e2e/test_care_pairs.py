@@ -14,6 +14,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from devstack.client import Api
+from devstack.stack import LocalStack
+from services.registry.care.contract import CarePairStatus
 from services.runtime.auth import Role
 from tests.e2e.helpers.checks import eventually, refused
 from tests.e2e.helpers.community import Community, make_community, register_member
@@ -54,7 +56,7 @@ async def test_a_pair_is_masked_read_by_its_carer_only_and_listed_per_unit_in_pa
     first = (await api.care.CreateCarePair(request, metadata=api.admin)).pair
     assert (first.resident_name, first.contact, first.address[:4]) == ("李**", "138****5678", "温泉街道")
     assert "银泉" not in first.address and first.state == pb.CARE_PAIR_STATE_ACTIVE
-    assert first.next_visit_due.ToDatetime(UTC) - first.created_at.ToDatetime(UTC) == timedelta(days=3)
+    assert first.next_visit_due.ToDatetime(UTC) - first.began_at.ToDatetime(UTC) == timedelta(days=3)
     assert (await api.care.CreateCarePair(request, metadata=api.admin)).pair == first  # a retry: the first answer
     again = pb.CreateCarePairRequest()
     again.CopyFrom(request)
@@ -151,3 +153,54 @@ async def test_the_pairs_workflow_runs_from_its_first_change_and_ends_with_the_p
     )
     stats = await api.care.GetCareStats(pb.GetCareStatsRequest(org_unit_id=community.street_id), metadata=api.admin)
     assert (stats.pairs_active, stats.pairs_begun, stats.pairs_ended, stats.visits_made) == (0, 1, 1, 0)
+
+
+async def test_a_pair_overdue_from_the_start_reminds_its_carers_then_tells_the_office(
+    api: Api, temporal: Client, stack: LocalStack
+) -> None:
+    """A pairing entered after it began, its cadence already run out: the workflow records the missed period and
+    reminds the carers at once, then tells the office after the grace (2 s here), through the real worker."""
+    community = await make_community(api)
+    carer = await register_member(api, community.grid_id)
+    request = pb.CreateCarePairRequest(
+        request_id=new_request_id(),
+        unit_id=community.grid_id,
+        resident_ref="resident-overdue",
+        caree_kind=pb.CAREE_KIND_RESIDENT,
+        carer_member_ids=[carer.id],
+        cadence_days=3,
+    )
+    request.began_at.FromDatetime(datetime.now(UTC) - timedelta(days=3, minutes=1))
+    pair = (await api.care.CreateCarePair(request, metadata=api.admin)).pair
+    handle = temporal.get_workflow_handle(f"care-pair-{pair.id}")
+
+    async def told_office() -> bool:
+        try:
+            status = await handle.query("status", result_type=CarePairStatus)
+        except RPCError:
+            return False
+        return (status.reminded, status.escalated) == (1, 1)
+
+    await eventually(told_office, "the carers reminded and the office told", timeout=60)
+    key = f"care-pair-{pair.id}/after-0/1"
+    sent = [f"{key}/reminder/member:{carer.id}", f"{key}/office/org:{community.grid_id}"]
+    # The shared platform's worker sends through the log (ids only): each notice once, under its key.
+    await eventually(lambda: all(k in (stack.logs / "worker.log").read_text() for k in sent), "both notices sent")
+    assert "resident-overdue" not in (stack.logs / "worker.log").read_text()
+    stats = await api.care.GetCareStats(pb.GetCareStatsRequest(org_unit_id=community.community_id), metadata=api.admin)
+    assert (stats.visits_missed, stats.visits_due, stats.visits_made) == (1, 1, 0)
+    visited = await api.care.RecordVisit(
+        pb.RecordVisitRequest(request_id=new_request_id(), pair_id=pair.id, member_ids=[carer.id]),
+        metadata=api.admin,
+    )
+
+    async def clock_restarted() -> bool:
+        status = await handle.query("status", result_type=CarePairStatus)
+        return status.reminded == 0 and status.version == visited.pair.version
+
+    await eventually(clock_restarted, "the visit started the clock again")
+    await api.care.EndCarePair(
+        pb.EndCarePairRequest(request_id=new_request_id(), pair_id=pair.id, reason=pb.CARE_END_REASON_MOVED),
+        metadata=api.admin,
+    )
+    assert await handle.result() == "ended"

@@ -32,6 +32,7 @@ PAIR = CarePair(
     state="active",
     created_at=NOW - timedelta(days=10),
     created_by="staff:li",
+    began_at=NOW - timedelta(days=10),
     last_visit_id=None,
     last_visit_at=None,
     visits=0,
@@ -75,7 +76,7 @@ def test_a_pair_needs_a_member_or_a_team_and_carers_are_named_once() -> None:
 
 
 def test_the_next_visit_is_due_a_cadence_after_the_last_visit_or_the_pairing() -> None:
-    assert PAIR.next_visit_due == PAIR.created_at + timedelta(days=3)
+    assert PAIR.next_visit_due == PAIR.began_at + timedelta(days=3)
     visited = replace(PAIR, last_visit_at=NOW - timedelta(days=1), last_visit_id=501)
     assert visited.next_visit_due == NOW + timedelta(days=2)
     assert replace(PAIR, state="ended").next_visit_due is None
@@ -102,8 +103,15 @@ def test_a_visit_is_now_when_unset_and_never_in_the_future_before_the_pair_or_a_
     assert care.visit_time(NOW + timedelta(minutes=1), NOW, PAIR) == NOW  # a clock a little ahead
     _refused(InvalidArgument, "visited_at", care.visit_time, NOW + timedelta(hours=1), NOW, PAIR)
     _refused(InvalidArgument, "visited_at", care.visit_time, NOW - timedelta(days=11), NOW, PAIR)
-    old = replace(PAIR, created_at=NOW - timedelta(days=100))
+    old = replace(PAIR, began_at=NOW - timedelta(days=100))
     _refused(InvalidArgument, "visited_at", care.visit_time, NOW - timedelta(days=31), NOW, old)
+
+
+def test_a_pairing_begins_now_or_up_to_a_year_ago_never_later() -> None:
+    assert care.began_at(None, NOW) == NOW
+    assert care.began_at(NOW - timedelta(days=200), NOW) == NOW - timedelta(days=200)
+    _refused(InvalidArgument, "began_at", care.began_at, NOW + timedelta(days=1), NOW)
+    _refused(InvalidArgument, "began_at", care.began_at, NOW - timedelta(days=366), NOW)
 
 
 def test_an_ended_pair_takes_no_visits_and_other_says_what_happened() -> None:

@@ -26,6 +26,7 @@ MAX_CONTACT = 50
 DEFAULT_VISIT_HOURS = 1.0
 # A visit is recorded soon after it is made; one from longer ago is more likely a mistake than a late entry.
 MAX_VISIT_AGE = timedelta(days=30)
+MAX_BEGAN_AGO = timedelta(days=365)
 CLOCK_SKEW = timedelta(minutes=5)  # other systems' clocks may run a little ahead of ours
 # The kinds of unit a pair belongs to: where the resident lives.
 PAIR_UNIT_KINDS = frozenset({"community", "grid", "building"})
@@ -47,6 +48,7 @@ class CarePair:
     state: str
     created_at: datetime
     created_by: str
+    began_at: datetime
     last_visit_id: int | None
     last_visit_at: datetime | None
     visits: int
@@ -59,7 +61,7 @@ class CarePair:
     def next_visit_due(self) -> datetime | None:
         if self.state != "active":
             return None
-        return next_due(self.created_at, self.last_visit_at, self.cadence_days)
+        return next_due(self.began_at, self.last_visit_at, self.cadence_days)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,16 @@ def carers(member_ids: Iterable[int], team_id: int | None) -> tuple[int, ...]:
     return unique
 
 
+def began_at(began: datetime | None, now: datetime) -> datetime:
+    """When a pairing began: now when unset; an earlier one (on paper before linli) at most a year ago."""
+    moment = began or now
+    if moment > now + CLOCK_SKEW:
+        raise InvalidArgument("must not lie in the future", "began_at")
+    if moment < now - MAX_BEGAN_AGO:
+        raise InvalidArgument(f"must lie within the last {MAX_BEGAN_AGO.days} days", "began_at")
+    return min(moment, now)
+
+
 def end_note(reason: str, note: str) -> str:
     if reason == "other" and not note:
         raise InvalidArgument("is required when the reason is OTHER: say what happened", "note")
@@ -120,7 +132,7 @@ def visit_time(visited_at: datetime | None, now: datetime, pair: CarePair) -> da
     moment = visited_at or now
     if moment > now + CLOCK_SKEW:
         raise InvalidArgument("must not lie in the future", "visited_at")
-    if moment < pair.created_at - CLOCK_SKEW:
+    if moment < pair.began_at - CLOCK_SKEW:
         raise InvalidArgument("must not lie before the pair began", "visited_at")
     if moment < now - MAX_VISIT_AGE:
         raise InvalidArgument(f"must lie within the last {MAX_VISIT_AGE.days} days", "visited_at")

@@ -32,6 +32,7 @@ def pair_message(pair: CarePair) -> pb.CarePair:
         version=pair.version,
         visits=pair.visits,
         last_visit_id=str(pair.last_visit_id or 0),
+        began_at=to_timestamp(pair.began_at),
     )
 
 

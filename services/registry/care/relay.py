@@ -16,7 +16,7 @@ OUTBOX = Outbox(
     "care",
     "care_events",
     "pair_id",
-    """select e.id, e.pair_id, e.at, p.version, p.state, p.unit_id, p.cadence_days, p.created_at, p.last_visit_id,
+    """select e.id, e.pair_id, e.at, p.version, p.state, p.unit_id, p.cadence_days, p.began_at, p.last_visit_id,
               p.last_visit_at
        from care_events e join care_pairs p on p.id = e.pair_id""",
 )
@@ -39,7 +39,7 @@ class CareRelay(OutboxRelay):
                 version=row["version"],
                 state=row["state"],
                 cadence_days=row["cadence_days"],
-                started_at=row["created_at"].timestamp(),
+                started_at=row["began_at"].timestamp(),
                 last_visit_id=str(row["last_visit_id"] or 0),
                 last_visit_at=last_visit.timestamp() if last_visit else 0.0,
             ),

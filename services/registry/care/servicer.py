@@ -103,6 +103,7 @@ class CarePairServicer(Lookups, care_pb2_grpc.CarePairServiceServicer):
         address = validate.text("address", request.address, max_length=domain.MAX_ADDRESS, required=False)
         contact = validate.text("contact", request.contact, max_length=domain.MAX_CONTACT, required=False)
         cadence = domain.cadence("cadence_days", request.cadence_days)
+        began = domain.began_at(validate.optional_time("began_at", request.began_at), datetime.now(UTC))
         unit = await self._residence("unit_id", request.unit_id, open_only=True)
         require_unit_in_scope(caller, unit)
         carers, team_id = await self._carers(unit, list(request.carer_member_ids), request.team_id)
@@ -120,6 +121,7 @@ class CarePairServicer(Lookups, care_pb2_grpc.CarePairServiceServicer):
             carer_member_ids=carers,
             team_id=team_id,
             cadence_days=cadence,
+            began_at=began,
         )
 
         async def create(conn: Connection) -> pb.CreateCarePairResponse:

@@ -18,7 +18,7 @@ from services.runtime.db import Connection, one_row
 from services.runtime.errors import AlreadyExists, NotFound
 
 _PAIR_COLUMNS = """p.id, p.unit_id, p.resident_ref, p.caree_kind, p.people, p.resident_name_masked, p.address_masked,
-    p.contact_masked, p.team_id, p.cadence_days, p.state, p.created_at, p.created_by, p.last_visit_id,
+    p.contact_masked, p.team_id, p.cadence_days, p.state, p.created_at, p.created_by, p.began_at, p.last_visit_id,
     p.last_visit_at, p.visits, p.ended_at, p.end_reason, p.end_note, p.version,
     array(select c.member_id from care_pair_carers c where c.pair_id = p.id order by c.member_id) as carers"""
 _VISIT_COLUMNS = "id, pair_id, member_ids, visited_at, note, hours, recorded_by"
@@ -39,6 +39,7 @@ class NewPair:
     carer_member_ids: tuple[int, ...]
     team_id: int | None
     cadence_days: int
+    began_at: datetime
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def _pair(row: asyncpg.Record) -> CarePair:
         state=row["state"],
         created_at=row["created_at"],
         created_by=row["created_by"],
+        began_at=row["began_at"],
         last_visit_id=row["last_visit_id"],
         last_visit_at=row["last_visit_at"],
         visits=row["visits"],
@@ -142,8 +144,8 @@ class CareStore:
                 pair_id = await conn.fetchval(
                     """insert into care_pairs (unit_id, resident_ref, caree_kind, people, resident_name_sealed,
                            resident_name_masked, address_sealed, address_masked, contact_sealed, contact_masked,
-                           team_id, cadence_days, created_by, version)
-                       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0) returning id""",
+                           team_id, cadence_days, created_by, began_at, version)
+                       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0) returning id""",
                     new.unit.id,
                     new.resident_ref,
                     new.caree_kind,
@@ -157,6 +159,7 @@ class CareStore:
                     new.team_id,
                     new.cadence_days,
                     caller.subject,
+                    new.began_at,
                 )
         except asyncpg.UniqueViolationError:
             raise AlreadyExists(
@@ -346,11 +349,11 @@ class CareStore:
             row = await one_row(
                 conn,
                 """select
-                     count(*) filter (where p.created_at < $3 and (p.ended_at is null or p.ended_at >= $3))::int
+                     count(*) filter (where p.began_at < $3 and (p.ended_at is null or p.ended_at >= $3))::int
                        as active,
-                     coalesce(sum(p.people) filter (where p.created_at < $3
+                     coalesce(sum(p.people) filter (where p.began_at < $3
                        and (p.ended_at is null or p.ended_at >= $3)), 0)::int as people,
-                     count(*) filter (where ($2::timestamptz is null or p.created_at >= $2) and p.created_at < $3)::int
+                     count(*) filter (where ($2::timestamptz is null or p.began_at >= $2) and p.began_at < $3)::int
                        as begun,
                      count(*) filter (where ($2::timestamptz is null or p.ended_at >= $2) and p.ended_at < $3)::int
                        as ended
@@ -388,6 +391,6 @@ class CareStore:
         return int(
             await self.pool.fetchval(
                 """select count(*) from care_pairs where state = 'active'
-                   and coalesce(last_visit_at, created_at) + make_interval(days => cadence_days) < now()"""
+                   and coalesce(last_visit_at, began_at) + make_interval(days => cadence_days) < now()"""
             )
         )

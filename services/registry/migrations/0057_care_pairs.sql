@@ -15,6 +15,8 @@ create table care_pairs (
     team_id bigint references teams (id),
     cadence_days integer not null check (cadence_days between 1 and 90),
     state text not null default 'active' check (state in ('active', 'ended')),
+    -- When the pairing began: now, or earlier for a pair that already existed on paper. Its clock runs from here.
+    began_at timestamptz not null default now(),
     created_at timestamptz not null default now(),
     created_by text not null,
     last_visit_id bigint,

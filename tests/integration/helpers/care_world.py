@@ -66,7 +66,7 @@ class CareRegistry:
                 version=self.version,
                 state=pb.CARE_PAIR_STATE_ACTIVE if self.state == "active" else pb.CARE_PAIR_STATE_ENDED,
                 cadence_days=self.cadence_days,
-                created_at=_at(self.started_at),
+                began_at=_at(self.started_at),
                 last_visit_id=self.last_visit_id,
                 last_visit_at=_at(self.last_visit_at) if self.last_visit_at else None,
             )

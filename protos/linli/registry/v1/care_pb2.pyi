@@ -42,7 +42,7 @@ CARE_END_REASON_NO_LONGER_NEEDED: CareEndReason
 CARE_END_REASON_OTHER: CareEndReason
 
 class CarePair(_message.Message):
-    __slots__ = ("id", "resident_ref", "caree_kind", "people", "resident_name", "address", "contact", "unit_id", "carer_member_ids", "team_id", "cadence_days", "state", "created_at", "last_visit_at", "next_visit_due", "ended_at", "end_reason", "end_note", "version", "visits", "last_visit_id")
+    __slots__ = ("id", "resident_ref", "caree_kind", "people", "resident_name", "address", "contact", "unit_id", "carer_member_ids", "team_id", "cadence_days", "state", "created_at", "last_visit_at", "next_visit_due", "ended_at", "end_reason", "end_note", "version", "visits", "last_visit_id", "began_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_REF_FIELD_NUMBER: _ClassVar[int]
     CAREE_KIND_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,7 @@ class CarePair(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     VISITS_FIELD_NUMBER: _ClassVar[int]
     LAST_VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    BEGAN_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     resident_ref: str
     caree_kind: CareeKind
@@ -85,7 +86,8 @@ class CarePair(_message.Message):
     version: int
     visits: int
     last_visit_id: str
-    def __init__(self, id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., caree_kind: _Optional[_Union[CareeKind, str]] = ..., people: _Optional[int] = ..., resident_name: _Optional[str] = ..., address: _Optional[str] = ..., contact: _Optional[str] = ..., unit_id: _Optional[str] = ..., carer_member_ids: _Optional[_Iterable[str]] = ..., team_id: _Optional[str] = ..., cadence_days: _Optional[int] = ..., state: _Optional[_Union[CarePairState, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_visit_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_visit_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[CareEndReason, str]] = ..., end_note: _Optional[str] = ..., version: _Optional[int] = ..., visits: _Optional[int] = ..., last_visit_id: _Optional[str] = ...) -> None: ...
+    began_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., caree_kind: _Optional[_Union[CareeKind, str]] = ..., people: _Optional[int] = ..., resident_name: _Optional[str] = ..., address: _Optional[str] = ..., contact: _Optional[str] = ..., unit_id: _Optional[str] = ..., carer_member_ids: _Optional[_Iterable[str]] = ..., team_id: _Optional[str] = ..., cadence_days: _Optional[int] = ..., state: _Optional[_Union[CarePairState, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_visit_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_visit_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[CareEndReason, str]] = ..., end_note: _Optional[str] = ..., version: _Optional[int] = ..., visits: _Optional[int] = ..., last_visit_id: _Optional[str] = ..., began_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CareVisit(_message.Message):
     __slots__ = ("id", "pair_id", "member_ids", "visited_at", "note", "hours", "recorded_by")
@@ -106,7 +108,7 @@ class CareVisit(_message.Message):
     def __init__(self, id: _Optional[str] = ..., pair_id: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., visited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., hours: _Optional[float] = ..., recorded_by: _Optional[str] = ...) -> None: ...
 
 class CreateCarePairRequest(_message.Message):
-    __slots__ = ("request_id", "unit_id", "resident_ref", "caree_kind", "people", "resident_name", "address", "contact", "carer_member_ids", "team_id", "cadence_days")
+    __slots__ = ("request_id", "unit_id", "resident_ref", "caree_kind", "people", "resident_name", "address", "contact", "carer_member_ids", "team_id", "cadence_days", "began_at")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_REF_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +120,7 @@ class CreateCarePairRequest(_message.Message):
     CARER_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     CADENCE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BEGAN_AT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     unit_id: str
     resident_ref: str
@@ -129,7 +132,8 @@ class CreateCarePairRequest(_message.Message):
     carer_member_ids: _containers.RepeatedScalarFieldContainer[str]
     team_id: str
     cadence_days: int
-    def __init__(self, request_id: _Optional[str] = ..., unit_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., caree_kind: _Optional[_Union[CareeKind, str]] = ..., people: _Optional[int] = ..., resident_name: _Optional[str] = ..., address: _Optional[str] = ..., contact: _Optional[str] = ..., carer_member_ids: _Optional[_Iterable[str]] = ..., team_id: _Optional[str] = ..., cadence_days: _Optional[int] = ...) -> None: ...
+    began_at: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., unit_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., caree_kind: _Optional[_Union[CareeKind, str]] = ..., people: _Optional[int] = ..., resident_name: _Optional[str] = ..., address: _Optional[str] = ..., contact: _Optional[str] = ..., carer_member_ids: _Optional[_Iterable[str]] = ..., team_id: _Optional[str] = ..., cadence_days: _Optional[int] = ..., began_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateCarePairResponse(_message.Message):
     __slots__ = ("pair",)
