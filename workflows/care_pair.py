@@ -41,8 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.wish_steps import OrgRef, WishSteps
 
 DAY = 86400.0
-# A pair may last years: past this many events its history starts afresh (continue-as-new), carrying the clock.
-HISTORY_LIMIT = 10_000
 
 _STEP: workflow.ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -105,7 +103,8 @@ class CarePair:
     async def run(self, params: CarePairInput) -> str:
         await workflow.wait_condition(lambda: self.clock.version > 0)
         while self.clock.state == "active":
-            if self._history_long() and all(d.done() for d in self.deliveries):
+            # A pair may last years: past the limit its history starts afresh, carrying the clock.
+            if self._history_long(params) and all(d.done() for d in self.deliveries):
                 workflow.continue_as_new(replace(params, clock=self.clock))
             kind, period, at = self._next()
             seen = self.clock.version
@@ -129,9 +128,9 @@ class CarePair:
             return False
         return True
 
-    def _history_long(self) -> bool:
+    def _history_long(self, params: CarePairInput) -> bool:
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > params.timings.history_limit
 
     async def _reread(self, params: CarePairInput) -> None:
         snapshot = await workflow.execute_activity_method(

@@ -107,3 +107,25 @@ async def test_a_notice_that_cannot_get_through_for_six_hours_is_given_up_and_th
         assert [n["key"].rsplit("/", 2)[-2:] for n in above] == [[f"org:{UNIT}", "undelivered"]]
         await world.tell(registry.end())
         assert await world.handle.result() == "ended"
+
+
+async def test_a_long_history_continues_as_new_carrying_the_clock(
+    time_skipping_env: WorkflowEnvironment, gateway: tuple[NoticeGateway, str]
+) -> None:
+    receiver, url = gateway
+    env, queue = time_skipping_env, _queue()
+    registry = await new_pair(env, cadence_days=3)
+    async with care_worker(env, queue, registry, url):
+        world = await start(env, queue, registry, history_limit=20)
+        first_run = (await world.handle.describe()).run_id
+        for n in range(8):
+            await env.sleep(DAY)
+            await world.tell(registry.visit(f"70{n}", (await env.get_current_time()).timestamp()))
+        await env.sleep(3 * DAY + HOUR)  # no visit after the last one: reminded from it
+        latest = env.client.get_workflow_handle(world.handle.id)
+        assert (await latest.describe()).run_id != first_run
+        status: CarePairStatus = await latest.query(STATUS_QUERY, result_type=CarePairStatus)
+        assert (status.version, status.reminded) == (registry.version, 1)
+        assert {n["key"].rsplit("/", 2)[0] for n in receiver.taken} == {f"care-pair-{registry.pair_id}/after-707/1"}
+        await world.tell(registry.end())
+        assert await latest.result() == "ended"

@@ -1,6 +1,7 @@
 """Care pairs on a real Postgres over real gRPC (the registry's servicers, no worker): the resident's data sealed at
 rest and re-sealed by a key rotation; concurrent visits all counted, the clock at the latest; a late entry of an
-older visit never moves the clock back; a unit with an active pair is not closed; a missed period recorded once."""
+older visit never moves the clock back; a unit with an active pair is not closed; a missed period recorded once, told
+only to carers still active."""
 
 from __future__ import annotations
 
@@ -189,8 +190,15 @@ async def test_a_unit_with_an_active_pair_is_not_closed_and_a_missed_period_is_r
         first = await api.care.RecordCareMiss(miss, metadata=WORKER)
         again = await api.care.RecordCareMiss(miss, metadata=WORKER)
         assert (first.created, again.created, list(first.carer_member_ids)) == (True, False, members[:1])
+        await api.registry.DeregisterMember(
+            reg.DeregisterMemberRequest(request_id="gone", member_id=members[0], reason="moved away"), metadata=ADMIN
+        )
+        later = pb.RecordCareMissRequest(request_id="miss-2", pair_id=pair.id, after_visit_id="0", period=2)
+        assert (
+            list((await api.care.RecordCareMiss(later, metadata=WORKER)).carer_member_ids) == []
+        )  # its one carer has left
         stats = await api.care.GetCareStats(pb.GetCareStatsRequest(org_unit_id=grid), metadata=ADMIN)
-        assert (stats.pairs_active, stats.people_cared_for, stats.visits_missed, stats.visits_due) == (1, 2, 1, 1)
+        assert (stats.pairs_active, stats.people_cared_for, stats.visits_missed, stats.visits_due) == (1, 2, 2, 2)
         await api.care.EndCarePair(
             pb.EndCarePairRequest(request_id="end", pair_id=pair.id, reason=pb.CARE_END_REASON_MOVED), metadata=ADMIN
         )

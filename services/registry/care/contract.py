@@ -20,9 +20,11 @@ def workflow_id(pair_id: str) -> str:
 
 @dataclass
 class CareTimings:
-    """How long after a missed visit's reminder to the carers the unit's office is told."""
+    """How long after a missed visit's reminder to the carers the unit's office is told, and how long a history
+    grows before the workflow continues as new (a pair may last years)."""
 
     grace_seconds: float = 86400.0
+    history_limit: int = 10_000
 
 
 @dataclass

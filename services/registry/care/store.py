@@ -199,16 +199,15 @@ class CareStore:
         return [_pair(row) for row in rows]
 
     async def carers_of(self, pair: CarePair, conn: Connection | None = None) -> frozenset[int]:
-        """The pair's member carers and the registered members of its team."""
-        team: list[int] = []
-        if pair.team_id is not None:
-            team = [
-                row["member_id"]
-                for row in await (conn or self.pool).fetch(
-                    "select member_id from team_members where team_id = $1 and member_id is not null", pair.team_id
-                )
-            ]
-        return frozenset((*pair.carer_member_ids, *team))
+        """The pair's member carers and the registered members of its team, those still active (a deregistered
+        member is reminded of nothing and records nothing)."""
+        rows = await (conn or self.pool).fetch(
+            """select id from members where status = 'active' and (id = any($1::bigint[]) or id in (
+                   select member_id from team_members where team_id = $2 and member_id is not null))""",
+            list(pair.carer_member_ids),
+            pair.team_id,
+        )
+        return frozenset(row["id"] for row in rows)
 
     async def record_visit(
         self, conn: Connection, caller: Caller, request_id: str, new: NewVisit

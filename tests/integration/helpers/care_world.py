@@ -112,12 +112,16 @@ def care_worker(env: WorkflowEnvironment, queue: str, registry: CareRegistry, ur
 
 
 async def start(
-    env: WorkflowEnvironment, queue: str, registry: CareRegistry, grace: timedelta = timedelta(days=1)
+    env: WorkflowEnvironment,
+    queue: str,
+    registry: CareRegistry,
+    grace: timedelta = timedelta(days=1),
+    history_limit: int = 10_000,
 ) -> CareWorld:
     """Starts the pair's workflow as the outbox relay does: signal-with-start carrying its first change."""
     handle = await env.client.start_workflow(
         "CarePair",
-        CarePairInput(registry.pair_id, UNIT, CareTimings(grace.total_seconds())),
+        CarePairInput(registry.pair_id, UNIT, CareTimings(grace.total_seconds(), history_limit)),
         id=workflow_id(registry.pair_id),
         task_queue=queue,
         start_signal=CHANGED_SIGNAL,
