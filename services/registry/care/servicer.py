@@ -243,9 +243,6 @@ class CarePairServicer(Lookups, care_pb2_grpc.CarePairServiceServicer):
         domain.require_active(pair)
 
         async def end(conn: Connection) -> pb.EndCarePairResponse:
-            current = await self.care.pair(pair.id, conn, lock=True)
-            assert current is not None
-            domain.require_active(current)  # ended meanwhile by someone else
             return pb.EndCarePairResponse(pair=pair_message(await self.care.end(conn, caller, pair.id, reason, note)))
 
         answer = await self.store.once(caller, request_id, "EndCarePair", pb.EndCarePairResponse, end, target)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.registry.care.domain import CarePair, CareVisit
+from services.registry.care.domain import CarePair, CareVisit, require_active
 from services.registry.domain import Member, OrgUnit, ServiceRecord
 from services.registry.rows import under
 from services.registry.service_records.store import NewService, insert_service_record
@@ -215,6 +215,7 @@ class CareStore:
         """The visit, the pair's clock moved on (never back: a late entry of an older visit leaves it), and the
         service recorded to each member who went — in one transaction."""
         pair = await self._locked(conn, new.pair.id)
+        require_active(pair)  # ended meanwhile by someone else
         row = await one_row(
             conn,
             f"""insert into care_visits (pair_id, member_ids, visited_at, note, hours, recorded_by)
@@ -268,6 +269,7 @@ class CareStore:
         self, conn: Connection, caller: Caller, pair_id: int, member_ids: tuple[int, ...], team_id: int | None
     ) -> CarePair:
         pair = await self._locked(conn, pair_id)
+        require_active(pair)
         await conn.execute("update care_pairs set team_id = $2 where id = $1", pair.id, team_id)
         await self._set_carers(conn, pair.id, member_ids)
         await write_audit(
@@ -277,6 +279,7 @@ class CareStore:
 
     async def end(self, conn: Connection, caller: Caller, pair_id: int, reason: str, note: str) -> CarePair:
         pair = await self._locked(conn, pair_id)
+        require_active(pair)
         await conn.execute(
             """update care_pairs set state = 'ended', ended_at = now(), ended_by = $2, end_reason = $3, end_note = $4
                where id = $1""",
