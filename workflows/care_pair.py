@@ -99,6 +99,17 @@ class CarePair:
                 return "office", clock.escalated + 1, office_at
         return "reminder", clock.reminded + 1, remind_at
 
+    def _catch_up(self, now: float) -> None:
+        """A clock far behind (a pairing entered long after it began, a worker away for days) acts on the latest
+        period only: the carers are reminded once, not once for every period gone by."""
+        clock = self.clock
+        cadence = clock.cadence_days * DAY
+        if cadence <= 0:
+            return
+        passed = int((now - (clock.last_visit_at or clock.started_at)) // cadence)
+        if passed > clock.reminded + 1:
+            clock.reminded = clock.escalated = passed - 1
+
     @workflow.run
     async def run(self, params: CarePairInput) -> str:
         await workflow.wait_condition(lambda: self.clock.version > 0)
@@ -106,6 +117,7 @@ class CarePair:
             # A pair may last years: past the limit its history starts afresh, carrying the clock.
             if self._history_long(params) and all(d.done() for d in self.deliveries):
                 workflow.continue_as_new(replace(params, clock=self.clock))
+            self._catch_up(workflow.now().timestamp())
             kind, period, at = self._next()
             seen = self.clock.version
             if await self._changed_within(seen, at - workflow.now().timestamp()):

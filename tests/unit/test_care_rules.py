@@ -169,3 +169,14 @@ def test_the_clock_carried_across_continue_as_new_is_a_copy() -> None:
     workflow = CarePairWorkflow(CarePairInput("7", "40", clock=carried))
     workflow.clock.reminded = 3
     assert carried.reminded == 1 and workflow._next()[0] == "office"
+
+
+def test_a_clock_far_behind_reminds_once_for_the_latest_period_not_for_every_one_gone_by() -> None:
+    workflow = _clock()  # began at 1000, every 3 days
+    workflow._catch_up(1000 + 10 * DAY)  # entered 10 days on: periods 1 to 3 have run out
+    assert workflow._next() == ("reminder", 3, 1000 + 9 * DAY)
+    workflow._catch_up(1000 + 10 * DAY)  # nothing more to skip
+    assert workflow._next() == ("reminder", 3, 1000 + 9 * DAY)
+    fresh = _clock()
+    fresh._catch_up(1000 + 4 * DAY)  # only the first period has run out: it is acted on as usual
+    assert fresh._next() == ("reminder", 1, 1000 + 3 * DAY)
