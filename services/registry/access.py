@@ -84,7 +84,9 @@ RULES: dict[str, Rule] = {
     # ---- care pairs (结对帮扶): the unit's office pairs and ends; a carer reads and records their own visits
     _CARE + "CreateCarePair": rule(_OFFICES, "request.unit_id"),
     _CARE + "GetCarePair": rule(ANYONE, "the care pair's unit", _CARER),
-    _CARE + "ListCarePairs": rule(_READERS, "request.org_unit_id"),
+    _CARE + "ListCarePairs": rule(
+        ANYONE, "request.org_unit_id", "only the pairs they are a carer of (carer_member_id)"
+    ),
     _CARE + "RecordVisit": rule(
         STAFF | {Role.MEMBER}, "the care pair's unit", "only their own visit, as a carer of the pair"
     ),

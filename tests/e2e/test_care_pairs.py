@@ -89,6 +89,13 @@ async def test_a_pair_is_masked_read_by_its_carer_only_and_listed_per_unit_in_pa
         if not token:
             break
     assert seen == [second.id, first.id]  # newest first, the grid's pairs under their community
+    mine = await api.care.ListCarePairs(pb.ListCarePairsRequest(carer_member_id=carer.id), metadata=as_carer)
+    assert [p.id for p in mine.pairs] == [second.id, first.id]  # the pairs they visit, wherever they lie
+    await refused(
+        api.care.ListCarePairs(pb.ListCarePairsRequest(carer_member_id=carer.id), metadata=as_other),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "carer_member_id",
+    )
 
 
 async def test_a_carers_visit_is_their_service_once_and_staff_record_for_the_carers_who_went(api: Api) -> None:

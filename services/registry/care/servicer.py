@@ -145,10 +145,19 @@ class CarePairServicer(Lookups, care_pb2_grpc.CarePairServiceServicer):
     ) -> pb.ListCarePairsResponse:
         state = domain.STATES.get(validate.enum("state", request.state, pb.CarePairState, required=False), "")
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
-        subtree = await self._org_unit("org_unit_id", request.org_unit_id)
-        require_unit_in_scope(current_caller(), subtree)
-        query = {"care_pairs": subtree.id, "state": state}
-        found = await self.care.pairs_page(subtree, state, after_id_of(request.page_token, query), page_size + 1)
+        carer = validate.entity_id("carer_member_id", request.carer_member_id, required=False) or 0
+        caller = current_caller()
+        subtree: OrgUnit | None = None
+        if caller.role == Role.MEMBER:
+            # A member lists the pairs they visit, wherever those lie.
+            access.require_self(caller, carer, "carer_member_id", "list only the care pairs they are a carer of")
+            if request.org_unit_id:
+                subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+        else:
+            subtree = await self._org_unit("org_unit_id", request.org_unit_id)
+            require_unit_in_scope(caller, subtree)
+        query = {"care_pairs": subtree.id if subtree else 0, "state": state, "carer": carer}
+        found = await self.care.pairs_page(subtree, state, carer, after_id_of(request.page_token, query), page_size + 1)
         page, token = page_of(found, page_size, query, lambda p: [p.id])
         return pb.ListCarePairsResponse(pairs=[pair_message(p) for p in page], next_page_token=token)
 

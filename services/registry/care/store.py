@@ -185,16 +185,23 @@ class CareStore:
         )
         return await self._changed(conn, caller, pair_id, "created")
 
-    async def pairs_page(self, subtree: OrgUnit, state: str, before_id: int, limit: int) -> list[CarePair]:
-        """The pairs whose unit lies in the subtree as the tree is now, newest first, ids below `before_id`."""
+    async def pairs_page(
+        self, subtree: OrgUnit | None, state: str, carer: int, before_id: int, limit: int
+    ) -> list[CarePair]:
+        """The pairs whose unit lies in the subtree as the tree is now (anywhere: None), those `carer` visits (named
+        or on the team; any: 0), newest first, ids below `before_id`."""
         rows = await self.pool.fetch(
             f"""select {_PAIR_COLUMNS} from care_pairs p join org_units u on u.id = p.unit_id
-                where u.path ~ $1::public.lquery and ($2 = '' or p.state = $2) and ($3 = 0 or p.id < $3)
+                where ($1::public.lquery is null or u.path ~ $1::public.lquery) and ($2 = '' or p.state = $2)
+                  and ($3 = 0 or p.id < $3)
+                  and ($5 = 0 or exists (select 1 from care_pair_carers c where c.pair_id = p.id and c.member_id = $5)
+                       or p.team_id in (select t.team_id from team_members t where t.member_id = $5))
                 order by p.id desc limit $4""",
-            under(subtree),
+            under(subtree) if subtree else None,
             state,
             before_id,
             limit,
+            carer,
         )
         return [_pair(row) for row in rows]
 

@@ -154,16 +154,18 @@ class GetCarePairResponse(_message.Message):
     def __init__(self, pair: _Optional[_Union[CarePair, _Mapping]] = ...) -> None: ...
 
 class ListCarePairsRequest(_message.Message):
-    __slots__ = ("org_unit_id", "state", "page_size", "page_token")
+    __slots__ = ("org_unit_id", "state", "page_size", "page_token", "carer_member_id")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CARER_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     state: CarePairState
     page_size: int
     page_token: str
-    def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[CarePairState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    carer_member_id: str
+    def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[CarePairState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., carer_member_id: _Optional[str] = ...) -> None: ...
 
 class ListCarePairsResponse(_message.Message):
     __slots__ = ("pairs", "next_page_token")

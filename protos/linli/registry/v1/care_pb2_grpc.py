@@ -116,7 +116,7 @@ class CarePairServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCarePairs(self, request, context):
-        """The pairs of a unit and every unit below it, newest first.
+        """The pairs of a unit and every unit below it, newest first; or the pairs a member visits.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

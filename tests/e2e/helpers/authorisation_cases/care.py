@@ -47,7 +47,8 @@ async def get_care_pair(world: World, place: Place, role: Role) -> pb.GetCarePai
 
 @case(C + "ListCarePairs")
 async def list_care_pairs(world: World, place: Place, role: Role) -> pb.ListCarePairsRequest:
-    return pb.ListCarePairsRequest(org_unit_id=place.community_id, page_size=5)
+    mine = place.member_id if role == Role.MEMBER else ""
+    return pb.ListCarePairsRequest(org_unit_id=place.community_id, page_size=5, carer_member_id=mine)
 
 
 @case(C + "RecordVisit")
