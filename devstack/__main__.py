@@ -24,7 +24,16 @@ from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
 from devstack.demo_data import load_demo_data
 from devstack.keys import add_parser as add_keys_parser
+from devstack.monitoring.prometheus import (
+    HOW_TO_GET,
+    JOBS,
+    prometheus_binary,
+    rule_files,
+    start_prometheus,
+    write_config,
+)
 from devstack.processes import port_open
+from devstack.running import print_endpoints, redact, watch
 from devstack.stack import REPO, SERVICES, LocalStack, Ports, Secrets, open_channel
 from devstack.systems import add_parser as add_systems_parser
 from devstack.systems import systems
@@ -107,6 +116,11 @@ def up(args: argparse.Namespace) -> int:
         wanted.pop("postgres")
     if temporal_address:
         wanted.pop("temporal"), wanted.pop("temporal_ui")
+    prometheus = prometheus_binary() if args.monitoring else None
+    if args.monitoring and not prometheus:
+        print(f"linli: --monitoring: Prometheus is not installed; {HOW_TO_GET}. Starting without it.", file=sys.stderr)
+    if not prometheus:
+        wanted.pop("prometheus")
     taken = [f"{name} ({port})" for name, port in wanted.items() if port_open(port)]
     if taken:
         print(f"linli: ports already in use: {', '.join(taken)}. Is linli already running?", file=sys.stderr)
@@ -147,7 +161,9 @@ def up(args: argparse.Namespace) -> int:
                 await load_demo_data(api)
 
         asyncio.run(load())
-        print_endpoints(stack)
+        if prometheus:
+            step("Prometheus", lambda: monitor(stack, prometheus))
+        print_endpoints(stack, dev_token(stack.secrets), monitoring=bool(prometheus))
         watch(stack)
     except KeyboardInterrupt:
         pass
@@ -156,6 +172,14 @@ def up(args: argparse.Namespace) -> int:
         stack.stop()
         print("linli: stopped", flush=True)
     return 0
+
+
+def monitor(stack: LocalStack, binary: str) -> None:
+    """Prometheus with linli's rules, scraping the local run, its data in .linli/prometheus (kept across runs)."""
+    home = stack.home / "prometheus"
+    targets = {job: [stack.ports.metrics(process)] for process, job in JOBS.items()}
+    config = write_config(home / "prometheus.yaml", targets, rule_files(home))
+    stack.processes["prometheus"] = start_prometheus(binary, home, stack.ports.prometheus, config)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -167,68 +191,6 @@ def step(name: str, start: object) -> None:
     print(f"linli: starting {name} …", end="", flush=True)
     start()  # type: ignore[operator]
     print(f" ok ({time.monotonic() - began:.1f}s)", flush=True)
-
-
-def print_endpoints(stack: LocalStack) -> None:
-    p = stack.ports
-    lines = [
-        "",
-        "linli is running. Ctrl-C stops everything.",
-        "",
-        f"  registry   gRPC 127.0.0.1:{p.registry}   metrics http://127.0.0.1:{p.registry_metrics}/metrics",
-        f"  wishes     gRPC 127.0.0.1:{p.wishes}   metrics http://127.0.0.1:{p.wishes_metrics}/metrics",
-        f"  dispatch   gRPC 127.0.0.1:{p.dispatch}   metrics http://127.0.0.1:{p.dispatch_metrics}/metrics",
-        f"  worker                          metrics http://127.0.0.1:{p.worker_metrics}/metrics",
-        f"  Postgres   {redact(stack.database_url or '')}",
-        f"  Temporal   {stack.temporal_address}"
-        + (f"   web UI http://127.0.0.1:{p.temporal_ui}" if stack.temporal is not None else ""),
-        f"  logs       {stack.logs}",
-        "",
-        "Development token (admin, whole deployment, 7 days; `./linli token` prints another):",
-        "",
-        f"  export TOKEN={dev_token(stack.secrets)}",
-        "",
-        f'  .venv/bin/grpcurl -cacert {_shown(stack.ca_file)} -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list'
-        if stack.ca_file
-        else f'  .venv/bin/grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:{p.wishes} list',
-        "  ./linli demo    walks one wish through submit → review → publish → claim",
-        "",
-    ]
-    print("\n".join(lines), flush=True)
-
-
-def _shown(path: Path) -> str:
-    """A path as the user may type it: relative to the checkout when it lies inside."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
-
-
-def redact(url: str) -> str:
-    """A database URL without its password, for printing."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}@{host}"
-
-
-def watch(stack: LocalStack) -> None:
-    """Waits for Ctrl-C; if a process dies on its own, says so and stops the rest."""
-    while True:
-        time.sleep(1)
-        for name, child in stack.processes.items():
-            if not child.alive():
-                print(f"\nlinli: {name} exited unexpectedly; its log ends:\n{child.log_tail(2000)}", file=sys.stderr)
-                return
-        if stack.temporal is not None and not stack.temporal.alive():
-            print("\nlinli: the Temporal dev server exited unexpectedly", file=sys.stderr)
-            return
-        if stack.postgres_front is not None and not stack.postgres_front.alive():
-            print(
-                f"\nlinli: Postgres' TLS front exited; its log ends:\n{stack.postgres_front.log_tail(2000)}",
-                file=sys.stderr,
-            )
-            return
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -346,9 +308,13 @@ def token(args: argparse.Namespace) -> int:
 
 
 def gen(_: argparse.Namespace) -> int:
+    from devstack.monitoring.kubernetes import write_all
     from devstack.protogen import main
 
-    return main()
+    status = main()
+    for path in write_all() if status == 0 else []:
+        print(path.relative_to(REPO))
+    return status
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -458,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     up_parser.add_argument(
         "--any-ports", action="store_true", help="ports picked free instead of the fixed ones, for a second local run"
     )
+    up_parser.add_argument("--monitoring", action="store_true", help="also Prometheus with linli's alert rules")
     up_parser.set_defaults(run=up)
     commands.add_parser("demo", help=demo.__doc__).set_defaults(run=demo)
     token_parser = commands.add_parser("token", help="prints a development bearer token")
@@ -473,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     add_systems_parser(commands).set_defaults(
         run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
     )
-    commands.add_parser("gen", help="regenerates the Python code from protos/").set_defaults(run=gen)
+    commands.add_parser("gen", help="regenerates code, docs and dashboards").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)
     bench_parser.add_argument("name", nargs="?")
     bench_parser.add_argument("options", nargs=argparse.REMAINDER)

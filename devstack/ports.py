@@ -21,7 +21,7 @@ import psutil
 T = TypeVar("T")
 ATTEMPTS = 5
 # The local run's fixed ports (devstack/stack.py Ports): never handed out, so a test run beside `./linli up` works.
-_RESERVED = frozenset({5432, 7233, 8233, 9101, 9102, 9103, 9104, 50051, 50052, 50053, 55432})
+_RESERVED = frozenset({5432, 7233, 8233, 9090, 9101, 9102, 9103, 9104, 50051, 50052, 50053, 55432})
 
 
 class PortTaken(Exception):

@@ -44,6 +44,7 @@ class Ports:
     wishes_metrics: int = 9102
     dispatch_metrics: int = 9103
     worker_metrics: int = 9104
+    prometheus: int = 9090  # with ./linli up --monitoring
 
     @classmethod
     def pick(cls) -> Ports:
@@ -211,6 +212,8 @@ class LocalStack:
             "LINLI_REGISTRY_ADDRESS": f"127.0.0.1:{self.ports.registry}",
             "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
             "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
+            # The stack's own dev server registers them (devstack/temporal.py).
+            "LINLI_SEARCH_ATTRIBUTES": "true",
             **self.secrets.as_environment(process),
             **(self.certificates.environment() if self.tls and self.certificates else {}),
             **self.extra_env,

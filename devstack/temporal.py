@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devstack.ports import on_free_ports, pick
 from devstack.processes import ChildProcess
+from services.runtime.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
 
@@ -46,6 +47,7 @@ def dev_server(ports: dict[str, int], log_path: Path, *, db_file: Path | None = 
         str(ports["metrics"]),
         "--log-level",
         "warn",
+        *dev_server_flags(),  # linli's search attributes, so the UI finds a wish by community, state or category
     ]
     if db_file is not None:
         args += ["--db-filename", str(db_file)]

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from services.dispatch.duty.contract import WORKFLOW, DutyGapNoticeInput
     from workflows.duty_steps import DutyNotice, DutySteps, UncoveredDay, UncoveredQuery
+    from workflows.metrics import DUTY_NOTICES_GIVEN_UP
     from workflows.notices import NOTICE_RETRY, NOTICE_SCHEDULE_TO_CLOSE, NOTICE_START_TO_CLOSE
     from workflows.wish_steps import OrgRef, WishSteps
 
@@ -54,9 +55,7 @@ class DutyGapNotice:
         try:
             await workflow.execute_activity_method(DutySteps.send_duty_notice, notice, **_SEND)
         except ActivityError:
-            workflow.metric_meter().create_counter(
-                "linli_duty_notices_given_up", "Duty notices given up on after six hours of retries, by purpose."
-            ).add(1, {"purpose": notice.purpose})
+            workflow.metric_meter().create_counter(*DUTY_NOTICES_GIVEN_UP).add(1, {"purpose": notice.purpose})
             workflow.logger.error("duty notice not sent", extra={"community_id": day.community_id, "day": day.date})
             await self._tell_above(notice)
 

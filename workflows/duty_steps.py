@@ -13,6 +13,7 @@ from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from workflows.metrics import DUTY_NOTICES
 from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier, send_through
 from workflows.steps import TIMEOUT_SECONDS, call
 
@@ -74,9 +75,7 @@ class DutySteps:
             unit_id=notice.community_id,
             text=notice.text,
         )
-        counter = activity.metric_meter().create_counter(
-            "linli_duty_notices", "Duty notices per recipient, by purpose and outcome (delivered, refused for good)."
-        )
+        counter = activity.metric_meter().create_counter(*DUTY_NOTICES)
         try:
             await send_through(self.notifiers, message)
         except GatewayRefused:

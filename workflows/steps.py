@@ -12,6 +12,8 @@ from temporalio import activity
 from temporalio.common import MetricCounter
 from temporalio.exceptions import ApplicationError
 
+from workflows.metrics import SCHEDULE_RUNS
+
 T = TypeVar("T")
 
 # A caller's mistake or a missing record will not heal by retrying.
@@ -44,6 +46,4 @@ async def call(rpc: Awaitable[T]) -> T:
 
 def schedule_runs() -> MetricCounter:
     """Runs of linli's Temporal Schedules, by schedule kind and outcome (among the SDK's metrics, on the worker)."""
-    return activity.metric_meter().create_counter(
-        "linli_schedule_runs", "Runs of linli's Temporal Schedules, by schedule kind and outcome."
-    )
+    return activity.metric_meter().create_counter(*SCHEDULE_RUNS)

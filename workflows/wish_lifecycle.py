@@ -41,6 +41,8 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from services.runtime.env import format_duration
+    from services.runtime.search_attributes import CATEGORY as SEARCH_CATEGORY
+    from services.runtime.search_attributes import STATE as SEARCH_STATE
     from services.wishes.contract import (
         STATUS_QUERY,
         TRANSITION_SIGNAL,
@@ -72,6 +74,8 @@ PATCH_CLOSING_OUTCOMES = "closing-outcomes"
 OUTCOME_STATES = frozenset({"not_feasible", "duplicate", "referred"})
 # Release 4: a wish left waiting keeps climbing the org tree, one level per further limit, up to the top level.
 PATCH_CLIMB = "escalation-climb"
+# Release 6: a wish started with linli's search attributes keeps them current.
+PATCH_SEARCH_ATTRIBUTES = "search-attributes"
 
 
 _STEP_OPTIONS: workflow.ActivityConfig = {
@@ -124,8 +128,10 @@ class WishLifecycle:
     async def run(self, params: WishLifecycleInput) -> str:
         await workflow.wait_condition(lambda: self.version > 0)
         while not self._ended():
+            self._keep_searchable()
             self.notices.tell_resident(self.state, self.version, RESIDENT_NEWS, self.claimant_member_id)
             await self._follow_up(params)
+        self._keep_searchable()
         self.notices.tell_resident(self.state, self.version, CLOSED_NEWS, self.claimant_member_id)
         if self.state == "closed" and self.claimant_member_id:
             record = await workflow.execute_activity_method(
@@ -135,6 +141,16 @@ class WishLifecycle:
         # Nothing is left half-sent: every notice is through or given up on before the workflow ends.
         await workflow.wait_condition(self.notices.all_done)
         return self.state
+
+    def _keep_searchable(self) -> None:
+        """A wish started with linli's search attributes keeps its state and category in them, for the Temporal UI
+        (release 6, behind its patch; a wish started without them is left so)."""
+        current = workflow.info().typed_search_attributes
+        if current.get(SEARCH_STATE) is None or not workflow.patched(PATCH_SEARCH_ATTRIBUTES):
+            return
+        if (current.get(SEARCH_STATE), current.get(SEARCH_CATEGORY) or "") != (self.state, self.category):
+            category = SEARCH_CATEGORY.value_set(self.category) if self.category else SEARCH_CATEGORY.value_unset()
+            workflow.upsert_search_attributes([SEARCH_STATE.value_set(self.state), category])
 
     async def _follow_up(self, params: WishLifecycleInput) -> None:
         """Waits for the wish to move on; if a limit passes first, reminds, then escalates, then waits on."""

@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from services.runtime.env import format_duration
+    from workflows.metrics import WISH_NOTICES_GIVEN_UP
     from workflows.notices import (
         NOTICE_HEARTBEAT,
         NOTICE_RETRY,
@@ -109,9 +110,7 @@ class WishNotices:
             workflow.logger.error("wish notice not sent", extra={"wish_id": self.wish_id, "purpose": notice.purpose})
             self.sent.append(f"given_up:{notice.purpose}")
             # Counted by the workflow (never again on replay): the step cannot know its last attempt.
-            workflow.metric_meter().create_counter(
-                "linli_wish_notices_given_up", "Wish notices given up on after six hours of retries, by purpose."
-            ).add(1, {"purpose": notice.purpose})
+            workflow.metric_meter().create_counter(*WISH_NOTICES_GIVEN_UP).add(1, {"purpose": notice.purpose})
             if notice.purpose != "wish_undelivered":  # the telling itself failing is only recorded
                 await self._give_up(notice, key, last_failure(error))
 

@@ -18,6 +18,7 @@ from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc
 from temporalio import activity
 
 from services.runtime.enums import name_of
+from workflows.metrics import WISH_NOTICES
 from workflows.notices import GatewayRefused, Notice, Notifier, raise_first_failure, send_through
 from workflows.steps import TIMEOUT_SECONDS, call
 
@@ -67,11 +68,7 @@ class WishNoticeSteps:
         refused = [r for r, error in zip(pending, results, strict=True) if isinstance(error, GatewayRefused)]
         done += held + capped + delivered + refused  # the digest sends what is held; a refusal is final
         activity.heartbeat(done)
-        counter = activity.metric_meter().create_counter(
-            "linli_wish_notices",
-            "Wish notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good; "
-            "held for the daily digest; capped: past the purpose's daily cap, not sent).",
-        )
+        counter = activity.metric_meter().create_counter(*WISH_NOTICES)
         for outcome, recipients in (("held", held), ("capped", capped)):
             if recipients:
                 counter.add(len(recipients), {"purpose": notice.purpose, "outcome": outcome})

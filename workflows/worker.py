@@ -18,7 +18,7 @@ from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
 from linli.registry.v1 import care_pb2_grpc, registry_pb2_grpc, reports_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
@@ -36,6 +36,7 @@ from workflows.duty_steps import DutySteps
 from workflows.emergency_dispatch import EmergencyDispatch
 from workflows.emergency_steps import EmergencySteps
 from workflows.holiday_activity import HolidayActivity
+from workflows.metrics import initialise_worker_metrics, prometheus_config
 from workflows.notices import notifiers_for
 from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
@@ -186,10 +187,9 @@ async def connect(settings: Settings, runtime: Runtime) -> Client:
 async def run(settings: Settings) -> None:
     configure_logging("worker", settings.log_level)
     runtime = Runtime(
-        telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(bind_address=f"{settings.metrics_host}:{settings.metrics_port}")
-        )
+        telemetry=TelemetryConfig(metrics=prometheus_config(f"{settings.metrics_host}:{settings.metrics_port}"))
     )
+    initialise_worker_metrics(runtime.metric_meter)
     # Signal handlers first, so SIGTERM stops a worker still waiting for Temporal to come up.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

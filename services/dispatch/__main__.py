@@ -19,7 +19,7 @@ from services.dispatch.activities.store import ActivityStore
 from services.dispatch.alerts.relay import AlertRelay
 from services.dispatch.duty import contract as duty_contract
 from services.dispatch.matching.members import MemberDirectory
-from services.dispatch.metrics import refresh_dispatch_gauges
+from services.dispatch.metrics import export_alert_limits, refresh_dispatch_gauges
 from services.dispatch.servicer import DispatchServicer
 from services.dispatch.store import DispatchStore
 from services.runtime import revocations
@@ -59,6 +59,7 @@ async def serve(settings: Settings) -> None:
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)
     host.add_background(lambda: store.seal_at_rest(cipher))
+    export_alert_limits(settings.alerts)
     host.add_background(lambda: refresh_dispatch_gauges(store, zone))
     gap_notices = duty_contract.duty_gap_schedule(settings.task_queue, settings.timezone)
     host.add_background(lambda: keep_schedule(temporal, duty_contract.SCHEDULE_ID, gap_notices))

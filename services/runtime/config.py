@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.runtime.auth import Quota, TokenPolicy
-from services.runtime.env import ConfigError, duration, integer, parse_duration, positive, secret
+from services.runtime.env import ConfigError, boolean, duration, integer, parse_duration, positive, secret
 from services.runtime.tls_settings import TemporalTls, TlsSettings, temporal_tls, tls_settings
 from services.runtime.token_keys import BadKey, KeySet, SigningKey, parse_key_set, parse_signing_key
 
@@ -163,6 +163,8 @@ class Settings:
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
     # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
     health_port: int = 0
+    # Whether the outbox sets linli's search attributes on the workflows it starts (registered on the cluster first).
+    search_attributes: bool = False
 
 
 def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
@@ -329,6 +331,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         tls=tls_settings(env),
         temporal_tls=temporal_tls(env),
         health_port=integer(env, "LINLI_HEALTH_PORT", 0),
+        search_attributes=bool(boolean(env, "LINLI_SEARCH_ATTRIBUTES", False)),
         wish_limits=WishLimits(
             review=duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
             publish=duration(env, "LINLI_WISH_PUBLISH_LIMIT", "24h"),

@@ -95,3 +95,16 @@ def key_pair(env: Mapping[str, str], cert_name: str, key_name: str) -> tuple[byt
                 f"{key_name}: not an unencrypted private key of the certificate in {cert_name} ({exc.reason})"
             ) from None
     return cert, key
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def boolean(env: Mapping[str, str], name: str, default: bool | None) -> bool | None:
+    """true/false (1/0, yes/no, on/off); `default` when unset, None to let the caller decide."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE + _FALSE:
+        raise ConfigError(f"{name}: '{raw}' must be true or false")
+    return raw in _TRUE

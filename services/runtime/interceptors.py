@@ -19,7 +19,17 @@ import grpc
 from services.runtime import access, auth, clients
 from services.runtime.db import CONNECTION_ERRORS
 from services.runtime.errors import Aborted, FailedPrecondition, PermissionDenied, ServiceError, Unavailable
-from services.runtime.metrics import RPC_HANDLED, RPC_IN_FLIGHT, RPC_SECONDS, SYSTEM_CALLS_REFUSED, split_method
+from services.runtime.metrics import (
+    GO_CODE_NAMES,
+    RPC_HANDLED,
+    RPC_MSG_RECEIVED,
+    RPC_MSG_SENT,
+    RPC_SECONDS,
+    RPC_STARTED,
+    SYSTEM_CALLS_REFUSED,
+    grpc_type,
+    split_method,
+)
 from services.runtime.pii import PersonalDataError
 from services.runtime.quotas import Quotas
 from services.runtime.tls import peer_certificate
@@ -56,17 +66,17 @@ class UncheckedScope(Exception):
 class _MethodMetrics:
     """The metric series of one method, looked up once: `labels()` takes a lock and builds a key every call."""
 
-    def __init__(self, method: str) -> None:
+    def __init__(self, method: str, kind: str) -> None:
         self.service, self.rpc = split_method(method)
-        self.in_flight = RPC_IN_FLIGHT.labels(self.service)
-        self.seconds = RPC_SECONDS.labels(self.service, self.rpc)
-        self._handled: dict[grpc.StatusCode, Any] = {}
+        labels = (kind, self.service, self.rpc)
+        self.started = RPC_STARTED.labels(*labels)
+        self.received = RPC_MSG_RECEIVED.labels(*labels)
+        self.sent = RPC_MSG_SENT.labels(*labels)
+        self.seconds = RPC_SECONDS.labels(*labels)
+        self._handled = {code: RPC_HANDLED.labels(*labels, name) for code, name in GO_CODE_NAMES.items()}
 
     def handled(self, code: grpc.StatusCode) -> Any:
-        counter = self._handled.get(code)
-        if counter is None:
-            counter = self._handled[code] = RPC_HANDLED.labels(self.service, self.rpc, code.name)
-        return counter
+        return self._handled[code]
 
 
 class _ObservedCall:
@@ -94,7 +104,7 @@ class _ObservedCall:
 
     async def __aenter__(self) -> _ObservedCall:
         self.started = time.perf_counter()
-        self.metrics.in_flight.inc()
+        self.metrics.started.inc()
         try:
             if not self.interceptor.is_ready():
                 raise Unavailable("the service is starting or stopping; retry shortly")
@@ -201,7 +211,6 @@ class _ObservedCall:
     def _record(self, code: grpc.StatusCode, field: str | None = None) -> None:
         elapsed = time.perf_counter() - self.started
         metrics = self.metrics
-        metrics.in_flight.dec()
         metrics.handled(code).inc()
         metrics.seconds.observe(elapsed)
         if not log.isEnabledFor(logging.INFO):
@@ -263,9 +272,14 @@ class CallInterceptor(_ServerInterceptor):
         return wrapped
 
     def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], method: str) -> grpc.RpcMethodHandler[Any, Any]:
-        metrics = _MethodMetrics(method)
+        metrics = _MethodMetrics(method, grpc_type(handler.request_streaming, handler.response_streaming))
 
         streaming = not handler.unary_unary
+
+        async def counted(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+            async for request in requests:
+                metrics.received.inc()
+                yield request
 
         def observe(context: grpc.aio.ServicerContext[Any, Any]) -> _ObservedCall:
             return _ObservedCall(self, method, metrics, context, streaming)
@@ -281,8 +295,11 @@ class CallInterceptor(_ServerInterceptor):
             inner_uu: _Unary = handler.unary_unary  # type: ignore[assignment]
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                metrics.received.inc()
                 async with observe(context):
-                    return await inner_uu(request, context)
+                    response = await inner_uu(request, context)
+                metrics.sent.inc()  # only an answer that was sent: an error leaves the block by raising
+                return response
 
             return grpc.unary_unary_rpc_method_handler(unary_unary, **codecs)
 
@@ -290,10 +307,12 @@ class CallInterceptor(_ServerInterceptor):
             inner_us: _Streaming = handler.unary_stream  # type: ignore[assignment]
 
             async def unary_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+                metrics.received.inc()
                 async with observe(context) as call:
                     async for response in inner_us(request, context):
                         call.answer_allowed()
                         yield response
+                        metrics.sent.inc()
 
             return grpc.unary_stream_rpc_method_handler(unary_stream, **codecs)
 
@@ -302,7 +321,9 @@ class CallInterceptor(_ServerInterceptor):
 
             async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 async with observe(context):
-                    return await inner_su(requests, context)
+                    response = await inner_su(counted(requests), context)
+                metrics.sent.inc()
+                return response
 
             return grpc.stream_unary_rpc_method_handler(stream_unary, **codecs)
 
@@ -312,8 +333,9 @@ class CallInterceptor(_ServerInterceptor):
             requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             async with observe(context) as call:
-                async for response in inner_ss(requests, context):
+                async for response in inner_ss(counted(requests), context):
                     call.answer_allowed()
                     yield response
+                    metrics.sent.inc()
 
         return grpc.stream_stream_rpc_method_handler(stream_stream, **codecs)

@@ -29,7 +29,7 @@ from typing import Any
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -60,6 +60,8 @@ class SignalWithStart:
     workflow_id: str
     signal: str
     signal_arg: object
+    # Set on the workflow it starts, when the deployment has them (services/runtime/search_attributes.py).
+    search_attributes: TypedSearchAttributes | None = None
 
 
 # One outbox row: as the loop reads it (a Record) or as a handler has it in hand after its commit (a mapping).
@@ -94,6 +96,7 @@ class OutboxRelay:
         self.temporal = temporal
         self.task_queue = settings.task_queue
         self.poll_interval = settings.outbox_poll_interval.total_seconds()
+        self.search_attributes = settings.search_attributes
         self.outbox = outbox
         self._undelivered = outbox.undelivered()
         self._wake = asyncio.Event()
@@ -169,6 +172,7 @@ class OutboxRelay:
                 task_queue=self.task_queue,
                 start_signal=letter.signal,
                 start_signal_args=[letter.signal_arg],
+                search_attributes=letter.search_attributes if self.search_attributes else None,
                 # An object's workflow runs once: never a second one after it has closed.
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 rpc_timeout=timedelta(seconds=5),

@@ -27,7 +27,7 @@ from services.runtime.config import Settings
 from services.runtime.db import create_pool, migrate, wait_for_database
 from services.runtime.interceptors import CallInterceptor
 from services.runtime.logs import configure_logging
-from services.runtime.metrics import SERVICE_READY, serve_metrics
+from services.runtime.metrics import SERVICE_READY, initialise_rpc_metrics, serve_metrics
 from services.runtime.quotas import Quotas
 from services.runtime.tls import server_credentials
 
@@ -142,6 +142,8 @@ class ServiceHost:
     async def run(self, service_names: Sequence[str]) -> None:
         """Serves until SIGTERM or SIGINT."""
         configure_logging(self.settings.service, self.settings.log_level)
+        initialise_rpc_metrics(service_names)
+        SERVICE_READY.labels(self.settings.service).set(0)  # a series from the start: "not ready" is visible
         serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name

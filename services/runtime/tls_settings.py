@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.runtime.env import ConfigError, key_pair, pem_file, secret
+from services.runtime.env import ConfigError, boolean, key_pair, pem_file, secret
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,12 @@ class TemporalTls:
     api_key: str = field(default="", repr=False)
 
 
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
 def temporal_tls(env: Mapping[str, str]) -> TemporalTls:
     cert, key = key_pair(env, "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE")
     ca = pem_file(env, "TEMPORAL_TLS_CA_FILE", "CERTIFICATE")
     server_name = env.get("TEMPORAL_TLS_SERVER_NAME", "").strip()
     api_key = secret(env, "TEMPORAL_API_KEY") or ""
-    switch = env.get("TEMPORAL_TLS", "").strip().lower()
-    if switch and switch not in _TRUE + _FALSE:
-        raise ConfigError(f"TEMPORAL_TLS: '{switch}' must be true or false")
+    switch = boolean(env, "TEMPORAL_TLS", None)
     # Unset: on as soon as anything about TLS (or an API key, which must not travel in the clear) is given.
-    enabled = switch in _TRUE if switch else bool(ca or cert or server_name or api_key)
+    enabled = switch if switch is not None else bool(ca or cert or server_name or api_key)
     return TemporalTls(enabled, ca, cert, key, server_name, api_key)

@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
-from services.wishes.domain import Wish
+from services.wishes.domain import CATEGORIES, STATES, Wish
 from services.wishes.store import WishStore
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ DUPLICATES_SCORED = Histogram(
     "Open wishes a new wish's duplicate check scored its text against (bounded per submission; retries score none).",
     buckets=(0, 5, 10, 25, 50, 100, 250, 500),
 )
-# Every replica reports the same totals from the database: aggregate with max(), not sum().
+# Every replica reports the same totals from the database: aggregate with max(), not sum() (docs/metrics.md).
 WISHES = Gauge("linli_wishes", "Wishes by state and category, read from the database.", ["state", "category"])
 OVERDUE = Gauge(
     "linli_wishes_overdue", "Open wishes past their deadline, by category, read from the database.", ["category"]
@@ -62,8 +62,13 @@ _REFRESH_SECONDS = 15
 
 async def refresh_wish_gauges(store: WishStore) -> None:
     """Keeps the wishes-by-state gauge current (runs for the life of the service)."""
-    seen: set[tuple[str, str]] = set()
-    overdue_seen: set[str] = set()
+    # Every state and category is a series from the start, so "none" reads 0, not "no data".
+    seen = {(state, category) for state in STATES.values() for category in CATEGORIES.values()}
+    overdue_seen = set(CATEGORIES.values())
+    for state, category in seen:
+        WISHES.labels(state, category)
+    for category in overdue_seen:
+        OVERDUE.labels(category)
     while True:
         try:
             counts = await store.count_by_state()

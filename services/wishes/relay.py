@@ -12,6 +12,7 @@ from services.runtime.config import Settings
 from services.runtime.config import WishLimits as WishLimitSettings
 from services.runtime.env import ConfigError
 from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
+from services.runtime.search_attributes import search_attributes
 from services.wishes import contract
 from services.wishes.domain import CATEGORY_NUMBERS
 
@@ -70,4 +71,5 @@ class TransitionRelay(OutboxRelay):
                 row["category"] or "",
                 row["deadline"].timestamp() if row["deadline"] else 0.0,
             ),
+            search_attributes=search_attributes(str(row["community_id"]), row["state"], row["category"] or ""),
         )

@@ -78,7 +78,7 @@ async def test_the_nearest_volunteer_is_called_first_answers_and_the_service_is_
         'linli_alerts_raised_total{kind="fall"}',
         'linli_alerts_acknowledged_total{kind="fall"}',
         'linli_alerts_resolved_total{outcome="taken_to_hospital"}',
-        "linli_alert_seconds_to_acknowledge_count",
+        "linli_alert_acknowledge_seconds_count",
     ):
         assert any(m.startswith(line) and float(m.split()[-1]) >= 1 for m in metrics.splitlines()), line
     for kind in (dis.ALERT_EVENT_KIND_DELIVERED, dis.ALERT_EVENT_KIND_ACKNOWLEDGED, dis.ALERT_EVENT_KIND_ARRIVED):

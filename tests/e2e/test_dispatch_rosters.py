@@ -14,7 +14,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from devstack.client import Api
 from devstack.demo_data import MEMBERS, load_demo_data
 from devstack.stack import LocalStack
-from services.dispatch.metrics import duty_gap_hours
+from services.dispatch.metrics import duty_gap_seconds
 from services.dispatch.store import DispatchStore
 from services.runtime.auth import Role
 from services.runtime.db import create_pool
@@ -278,10 +278,10 @@ async def test_team_volunteers_stand_duty_beside_members_and_absences_take_peopl
     )
     assert week.uncovered_hours == 2
     async with create_pool(stack.database_url, "dispatch", 1) as pool:
-        gauge_hours = await duty_gap_hours(
+        gauge_seconds = await duty_gap_seconds(
             DispatchStore(pool), ZoneInfo("Asia/Shanghai"), int(community.community_id), date.fromisoformat(FRIDAY)
         )
-    assert gauge_hours == week.uncovered_hours
+    assert gauge_seconds == week.uncovered_hours * 3600
     roster = await api.dispatch.GetDutyRoster(
         dis.GetDutyRosterRequest(community_id=community.community_id, date=FRIDAY), metadata=api.admin
     )

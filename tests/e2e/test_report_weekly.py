@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from tests.e2e.helpers.community import register_member
 from tests.e2e.helpers.ids import new_request_id
 from tests.e2e.helpers.reports import ZONE, District, make_district, record_service
 from tests.e2e.helpers.times import stamp
+from tests.helpers.scrape import sample_value, scrape
 from workflows.reports import WeeklyReports
 
 
@@ -236,10 +236,10 @@ async def test_the_weekly_report_counts_what_happened_and_is_stored_once(
         ("浮山街道", "1", "1.0"),
     ]
     assert rows[1]["wishes_by_state"] == "approved=1;rejected=1"
-    worker_metrics = urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.worker_metrics}/metrics", timeout=5).read()
-    runs = [line for line in worker_metrics.decode().splitlines() if line.startswith("linli_schedule_runs")]
-    assert any('outcome="stored"' in line and 'schedule="weekly_report"' in line for line in runs), runs
-    assert any('outcome="already_stored"' in line for line in runs), runs
+    worker_metrics = scrape(stack.ports.worker_metrics)
+    runs = "linli_schedule_runs_total"
+    assert sample_value(worker_metrics, runs, schedule="weekly_report", outcome="stored") >= 1
+    assert sample_value(worker_metrics, runs, schedule="weekly_report", outcome="already_stored") >= 1
 
 
 @pytest.mark.parametrize(

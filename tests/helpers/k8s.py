@@ -1,10 +1,12 @@
 """deploy/k8s as the tests read it: each tree (the base, every overlay) rendered with `kubectl kustomize`, the
-parts of a Deployment the checks look at, and a small NetworkPolicy evaluator."""
+parts of a Deployment the checks look at, the Prometheus Operator's schemas for its kinds, and a small NetworkPolicy
+evaluator."""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import re
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -34,6 +37,14 @@ SECRET_NAME_PATTERN = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|_KEYS)$")
 
 Doc = dict[str, Any]
 
+# The Prometheus Operator's kinds, which the Kubernetes schemas do not know: their CRDs' schemas, vendored
+# (tests/schemas/prometheus-operator/README.md says from where).
+OPERATOR_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas" / "prometheus-operator"
+OPERATOR_KINDS = {
+    ("monitoring.coreos.com/v1", "PodMonitor"): "podmonitor-monitoring-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule-monitoring-v1.json",
+}
+
 trees = pytest.mark.parametrize("tree", list(TREES), ids=list(TREES))
 overlays = pytest.mark.parametrize("district", list(OVERLAYS), ids=list(OVERLAYS))
 
@@ -54,6 +65,38 @@ def render(tree: str) -> tuple[Doc, ...]:
     )
     assert result.returncode == 0, f"kubectl kustomize {tree} failed:\n{result.stderr}"
     return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with unknown fields refused wherever it names the fields, as kubernetes_validate's strict mode
+    does: the API server would drop a misspelt field silently, and the scrape or rule it meant with it."""
+    if isinstance(schema, list):
+        return [_closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    closed = {key: _closed(value) for key, value in schema.items()}
+    if "properties" in schema and "additionalProperties" not in schema:
+        if not schema.get("x-kubernetes-preserve-unknown-fields"):
+            closed["additionalProperties"] = False
+    return closed
+
+
+@functools.cache
+def _operator_validator(file: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(_closed(json.loads((OPERATOR_SCHEMAS / file).read_text())))
+
+
+def is_operator_kind(doc: Doc) -> bool:
+    return (doc.get("apiVersion"), doc.get("kind")) in OPERATOR_KINDS
+
+
+def operator_schema_errors(doc: Doc) -> list[str]:
+    """What the Prometheus Operator's CRD schema refuses in a PodMonitor or PrometheusRule, one line each."""
+    validator = _operator_validator(OPERATOR_KINDS[doc["apiVersion"], doc["kind"]])
+    return [
+        f"{'.'.join(str(part) for part in error.path)}: {error.message}"
+        for error in sorted(validator.iter_errors(doc), key=lambda error: list(map(str, error.path)))
+    ]
 
 
 def of_kind(tree: str, kind: str) -> list[Doc]:

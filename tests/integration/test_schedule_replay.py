@@ -1,5 +1,5 @@
 """Safe upgrades: stored histories of the workflows Temporal Schedules start — the weekly reports and each unit's
-report, the yearly service reports, a recurring activity's run, the daily notice digest — replay on the current code.
+report, the yearly service reports, a recurring activity's run, the daily notice digest, the evening duty-gap notice — replay on the current code.
 
 A schedule may fire while a release rolls out; its run must finish on the new worker as it began on the old one.
 schedule_histories/v1-* were recorded by the release that added this test
@@ -21,7 +21,14 @@ HISTORIES = sorted((Path(__file__).parent / "schedule_histories").glob("*.json")
 
 def test_every_scheduled_workflow_has_a_stored_history() -> None:
     names = {path.stem.split("-", 1)[1] for path in HISTORIES}
-    assert names >= {"weekly-reports", "weekly-report", "yearly-reports", "recurring-run", "notice-digest"}
+    assert names >= {
+        "weekly-reports",
+        "weekly-report",
+        "yearly-reports",
+        "recurring-run",
+        "notice-digest",
+        "duty-gap-notice",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -183,10 +183,15 @@ async def test_a_write_that_finds_the_service_unavailable_is_not_retried(servers
 
 async def test_a_call_whose_deadline_passed_is_counted_as_such_not_as_cancelled(servers: Servers) -> None:
     def handled(code: str) -> float:
-        labels = {"grpc_service": "linli.registry.v1.RegistryService", "grpc_method": "GetOrgUnit", "grpc_code": code}
+        labels = {
+            "grpc_type": "unary",
+            "grpc_service": "linli.registry.v1.RegistryService",
+            "grpc_method": "GetOrgUnit",
+            "grpc_code": code,
+        }
         return REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
 
-    before = handled("DEADLINE_EXCEEDED"), handled("CANCELLED")
+    before = handled("DeadlineExceeded"), handled("Canceled")  # as Go spells them
     async with service_channel(servers.middle_address, SERVICE, "caller") as channel:
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await registry_pb2_grpc.RegistryServiceStub(channel).GetOrgUnit(
@@ -194,7 +199,7 @@ async def test_a_call_whose_deadline_passed_is_counted_as_such_not_as_cancelled(
             )
     assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     for _ in range(100):  # the server records the call once grpc has cancelled its handler
-        if handled("DEADLINE_EXCEEDED") > before[0]:
+        if handled("DeadlineExceeded") > before[0]:
             break
         await asyncio.sleep(0.01)
-    assert (handled("DEADLINE_EXCEEDED"), handled("CANCELLED")) == (before[0] + 1, before[1])
+    assert (handled("DeadlineExceeded"), handled("Canceled")) == (before[0] + 1, before[1])

@@ -8,6 +8,7 @@ import logging
 import asyncpg
 from prometheus_client import Counter, Gauge
 
+from services.dispatch.activities.domain import KINDS, NOTICE_KINDS, STATES
 from services.dispatch.activities.store import ActivityStore
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ NOTICE_DELIVERIES = Counter(
     "of retries (given_up), per recipient, by notice kind.",
     ["notice_kind", "outcome"],
 )
-# Every replica reports the same totals from the database: aggregate with max(), not sum().
+NOTICE_OUTCOMES = ("delivered", "refused", "given_up")
+# Every replica reports the same totals from the database: aggregate with max(), not sum() (docs/metrics.md).
 ACTIVITIES = Gauge("linli_activities", "Activities by state and kind, read from the database.", ["state", "kind"])
 
 _REFRESH_SECONDS = 15
@@ -38,7 +40,13 @@ _REFRESH_SECONDS = 15
 
 async def refresh_activity_gauges(store: ActivityStore) -> None:
     """Keeps the activities-by-state gauge current (runs for the life of the service)."""
-    seen: set[tuple[str, str]] = set()
+    # Every kind and outcome of a notice is a series from the start, so the first refusal is an increase.
+    for notice_kind in NOTICE_KINDS.values():
+        for outcome in NOTICE_OUTCOMES:
+            NOTICE_DELIVERIES.labels(notice_kind, outcome)
+    seen = {(state, kind) for state in STATES.values() for kind in KINDS.values()}
+    for state, kind in seen:
+        ACTIVITIES.labels(state, kind)  # "none in this state" reads 0, not "no data"
     while True:
         try:
             counts = await store.count_by_state()

@@ -16,6 +16,7 @@ from services.dispatch.activities import contract
 from services.runtime.config import Settings
 from services.runtime.errors import Unavailable
 from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
+from services.runtime.search_attributes import search_attributes
 
 # Transitions and the notices the service records itself (the workflow's own are delivered as it records them).
 OUTBOX = Outbox(
@@ -49,6 +50,7 @@ class ActivityRelay(OutboxRelay):
             workflow_id=contract.workflow_id(activity_id),
             signal=signal,
             signal_arg=argument,
+            search_attributes=search_attributes(str(row["org_unit_id"])),  # its state is not kept: read the workflow
         )
 
     async def ensure_digest_schedule(self) -> None:

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from services.dispatch.alerts import contract
 from services.runtime.config import Settings
 from services.runtime.outbox import Outbox, OutboxRelay, Row, SignalWithStart
+from services.runtime.search_attributes import search_attributes
 
 if TYPE_CHECKING:
     from services.dispatch.alerts.store import Alert
@@ -57,6 +58,8 @@ class AlertRelay(OutboxRelay):
             workflow_id=contract.workflow_id(alert_id),
             signal=contract.CHANGED_SIGNAL,
             signal_arg=contract.AlertChange(row["version"], row["kind"], row["recipient"]),
+            # The alert's kind only: its state changes many times a minute, its unit and kind never.
+            search_attributes=search_attributes(str(row["community_id"]), category=row["alert_kind"]),
         )
 
     def deliver_soon(self, alert: Alert) -> None:

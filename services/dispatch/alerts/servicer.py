@@ -25,12 +25,12 @@ from services.dispatch.duty.domain import Slot
 from services.dispatch.matching import domain as matching
 from services.dispatch.matching.domain import Place
 from services.dispatch.metrics import (
+    ACKNOWLEDGE_SECONDS,
     ALERTS_ACKNOWLEDGED,
     ALERTS_CANCELLED,
     ALERTS_ESCALATED,
     ALERTS_RAISED,
     ALERTS_RESOLVED,
-    SECONDS_TO_ACKNOWLEDGE,
 )
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import access, validate
@@ -259,7 +259,7 @@ class AlertServicer(DispatchCalls):
         moved = await self._move(caller, request_id, alert, domain.ACKNOWLEDGE, "", domain.Acknowledgement(responder))
         if moved.acknowledged_at and moved.responder == responder and moved.version == alert.version + 1:
             ALERTS_ACKNOWLEDGED.labels(moved.kind).inc()
-            SECONDS_TO_ACKNOWLEDGE.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
+            ACKNOWLEDGE_SECONDS.observe((moved.acknowledged_at - moved.raised_at).total_seconds())
         return pb.AcknowledgeAlertResponse(alert=alert_message(moved))
 
     async def _may_answer(self, alert: Alert, volunteer: str) -> bool:

@@ -371,6 +371,11 @@ class AlertStore:
         )
         return [(row["state"], row["escalation"], row["n"]) for row in rows]
 
+    async def oldest_unacknowledged(self) -> datetime | None:
+        """When the oldest alert still waiting for someone to answer was raised; None when none waits."""
+        raised: datetime | None = await self.pool.fetchval("select min(raised_at) from alerts where state = 'raised'")
+        return raised
+
     # -- personal data at rest ---------------------------------------------------------------------------------
 
     async def seal_at_rest(self, cipher: PersonalDataCipher) -> None:

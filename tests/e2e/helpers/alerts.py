@@ -31,26 +31,30 @@ class AlertPlatform:
     worker_env: dict[str, str] = field(default_factory=dict)
     metrics_port: int = 0
     database: str = ""
+    tag: str = "alerts"  # its processes are dispatch-<tag> and worker-<tag>, its task queue <tag>-e2e
 
     def restart_worker(self) -> None:
-        self.stack.processes.pop("worker-alerts").stop()
+        self.stack.processes.pop(f"worker-{self.tag}").stop()
         self.start_worker()
 
     def start_worker(self) -> None:
-        self.stack.start_process("worker", "worker-alerts", **self.worker_env)
+        self.stack.start_process("worker", f"worker-{self.tag}", **self.worker_env)
 
 
 @asynccontextmanager
-async def running_alert_platform(stack: LocalStack, postgres_server: str) -> AsyncIterator[AlertPlatform]:
+async def running_alert_platform(
+    stack: LocalStack, postgres_server: str, tag: str = "alerts", first_alert_id: int = 50000000
+) -> AsyncIterator[AlertPlatform]:
     """Its own dispatch database (alert ids far above the main stack's, as both share one Temporal namespace) and
-    task queue, so its time-outs and webhook touch no other test."""
+    task queue, so its time-outs and webhook touch no other test. A second one beside it takes another `tag` and
+    `first_alert_id`."""
     database = await create_database(postgres_server)
-    await migrate_with_ids_from(database, "dispatch", MIGRATIONS, "alerts", 50000000)
+    await migrate_with_ids_from(database, "dispatch", MIGRATIONS, "alerts", first_alert_id)
     receiver = NoticeGateway().up()
-    shared = {"DATABASE_URL": database, "LINLI_TASK_QUEUE": "alerts-e2e"}
+    shared = {"DATABASE_URL": database, "LINLI_TASK_QUEUE": f"{tag}-e2e"}
     dispatch = stack.start_process(
         "dispatch",
-        "dispatch-alerts",
+        f"dispatch-{tag}",
         LINLI_ALERT_ACK_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_ALERT_STAFF_TIMEOUT=f"{ACK_TIMEOUT:g}s",
         LINLI_OUTBOX_POLL="500ms",
@@ -62,7 +66,7 @@ async def running_alert_platform(stack: LocalStack, postgres_server: str) -> Asy
         "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{port}",
         "LINLI_NOTIFY_WEBHOOK_URL": receiver.url,
     }
-    platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port, database)  # type: ignore[arg-type]
+    platform = AlertPlatform(stack, None, receiver, worker_env, metrics_port, database, tag)  # type: ignore[arg-type]
     platform.start_worker()
     channel = stack.channel(port)
     platform.dispatch = dispatch_pb2_grpc.DispatchServiceStub(channel)
@@ -70,7 +74,7 @@ async def running_alert_platform(stack: LocalStack, postgres_server: str) -> Asy
         yield platform
     finally:
         await channel.close()
-        for name in ("worker-alerts", "dispatch-alerts"):
+        for name in (f"worker-{tag}", f"dispatch-{tag}"):
             if name in stack.processes:
                 stack.processes.pop(name).stop()
         receiver.down()

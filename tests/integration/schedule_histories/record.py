@@ -1,7 +1,7 @@
 """Records histories of the workflows that Temporal Schedules start (the weekly and yearly reports, a recurring
-activity's run, the daily notice digest) for the replay test: `./linli test` never runs this; a release does.
+activity's run, the daily notice digest, the evening duty-gap notice) for the replay test: `./linli test` never runs this; a release does.
 
-    PYTHONPATH=.:protos .venv/bin/python -m tests.integration.schedule_histories.record TAG
+    PYTHONPATH=.:protos .venv/bin/python -m tests.integration.schedule_histories.record TAG [NAME ...]
 
 runs each workflow once on the time-skipping server with the stand-in activities below and writes
 tests/integration/schedule_histories/TAG-<workflow>.json. Histories recorded by an older release are kept as they
@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from devstack.temporal import test_server_binary
 from services.dispatch.activities.contract import ActivityTemplate, NoticeDigestInput, RecurringRunInput, RoleNeed
+from services.dispatch.duty.contract import DutyGapNoticeInput
 from services.registry.reports.contract import (
     WeeklyReportInput,
     WeeklyReportsInput,
@@ -30,12 +31,21 @@ from services.registry.reports.contract import (
 )
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import DigestRun, NoticeOutcome, TemplateProposal
+from workflows.duty_gap_notice import DutyGapNotice
+from workflows.duty_steps import DutyNotice, UncoveredDay, UncoveredQuery
 from workflows.report_steps import StoredWeekly, StoreWeeklyRequest, WeeklyPlan, WeeklyPlanRequest, YearlyReportsRequest
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record-schedules"
-WORKFLOWS = [WeeklyReports, WeeklyReport, YearlyServiceReports, RecurringActivityRun, ActivityNoticeDigest]
+WORKFLOWS = [
+    WeeklyReports,
+    WeeklyReport,
+    YearlyServiceReports,
+    RecurringActivityRun,
+    ActivityNoticeDigest,
+    DutyGapNotice,
+]
 
 
 @activity.defn(name="plan_weekly_reports")
@@ -68,7 +78,19 @@ async def send_notice_digests(run: DigestRun) -> NoticeOutcome:
     return NoticeOutcome(delivered=5, refused=0)
 
 
+@activity.defn(name="uncovered_tomorrow")
+async def uncovered_tomorrow(query: UncoveredQuery) -> list[UncoveredDay]:
+    return [UncoveredDay("41", "2026-06-20"), UncoveredDay("42", "2026-06-20")]
+
+
+@activity.defn(name="send_duty_notice")
+async def send_duty_notice(notice: DutyNotice) -> bool:
+    return True
+
+
 ACTIVITIES = [
+    uncovered_tomorrow,
+    send_duty_notice,
     plan_weekly_reports,
     gather_weekly_figures,
     store_weekly_report,
@@ -85,10 +107,15 @@ async def _record(client: Client, tag: str, name: str, run: Any, arg: Any) -> No
     print(f"recorded {tag}-{name}.json")
 
 
-async def record(tag: str) -> None:
+async def record(tag: str, only: set[str]) -> None:
+    """Records every scheduled workflow's history, or those named in `only` (e.g. a workflow new in this release)."""
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
     try:
         async with Worker(env.client, task_queue=TASK_QUEUE, workflows=WORKFLOWS, activities=ACTIVITIES):
+            if only:
+                if "duty-gap-notice" in only:
+                    await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
+                return
             await _record(env.client, tag, "weekly-reports", WeeklyReports.run, WeeklyReportsInput("20"))
             child = env.client.get_workflow_handle(weekly_report_workflow_id("21", "2026-06-15"))
             (HERE / f"{tag}-weekly-report.json").write_text((await child.fetch_history()).to_json())
@@ -98,9 +125,10 @@ async def record(tag: str) -> None:
                 env.client, tag, "recurring-run", RecurringActivityRun.run, RecurringRunInput("9", template, 48, 90)
             )
             await _record(env.client, tag, "notice-digest", ActivityNoticeDigest.run, NoticeDigestInput())
+            await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1]))
+    asyncio.run(record(sys.argv[1], set(sys.argv[2:])))

@@ -20,7 +20,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from devstack.temporal import test_server_binary
+from devstack.temporal import dev_server_binary, test_server_binary
+from services.runtime.search_attributes import dev_server_flags, search_attributes
 from services.wishes.contract import WishLifecycleInput, WishTransition, workflow_id
 from tests.integration.helpers.wish_world import LIMITS, World
 from workflows.wish_lifecycle import WishLifecycle
@@ -30,7 +31,7 @@ HERE = Path(__file__).parent
 Scenario = Callable[[WorkflowEnvironment, World, WorkflowHandle], Awaitable[None]]
 
 
-async def _start(client: Client, world: World, first: WishTransition) -> WorkflowHandle:
+async def _start(client: Client, world: World, first: WishTransition, searchable: bool = False) -> WorkflowHandle:
     wish_id = uuid.uuid4().hex[:8]
     return await client.start_workflow(
         WishLifecycle.run,
@@ -39,6 +40,7 @@ async def _start(client: Client, world: World, first: WishTransition) -> Workflo
         task_queue=world.task_queue,
         start_signal="transition",
         start_signal_args=[first],
+        search_attributes=search_attributes("5", first.state) if searchable else None,
     )
 
 
@@ -156,6 +158,18 @@ async def told_before_the_deadline(env: WorkflowEnvironment, world: World, handl
     await handle.result()
 
 
+async def searchable(env: WorkflowEnvironment, world: World, handle: WorkflowHandle) -> None:
+    """Started with linli's search attributes (release 6): reviewed, published, claimed and closed, its state and
+    category kept in them all the way."""
+    for version, state, claimant in ((2, "approved", ""), (3, "published", ""), (4, "claimed", "11")):
+        world.wish = WishSnapshot(version, state, claimant, "culture")
+        await handle.signal(WishLifecycle.transition, WishTransition(version, state, claimant, "culture"))
+        await env.sleep(timedelta(seconds=1))
+    world.wish = WishSnapshot(6, "closed", "11", "culture")
+    await handle.signal(WishLifecycle.transition, WishTransition(6, "closed", "11", "culture"))
+    await handle.result()
+
+
 SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "reminded-then-claimed": (WishTransition(1, "submitted"), reminded_then_claimed),
     "rejected": (WishTransition(1, "submitted"), rejected),
@@ -169,6 +183,7 @@ SCENARIOS: dict[str, tuple[WishTransition, Scenario]] = {
     "approved-mid-climb": (WishTransition(1, "submitted"), approved_mid_climb),
     "grid-climb": (WishTransition(3, "published"), grid_climb),
     "told-before-the-deadline": (WishTransition(3, "published"), told_before_the_deadline),
+    "searchable": (WishTransition(1, "submitted"), searchable),
 }
 # Scenarios release 1 could not run.
 SINCE_V2 = {"claim-lapsed-and-reopened", "confirmed", "withdrawn"}
@@ -178,10 +193,18 @@ SINCE_V3 = {"not-feasible", "reassigned-then-duplicate"}
 SINCE_V4 = {"climbed-to-the-top", "approved-mid-climb", "grid-climb"}
 # Scenarios that show release 5's notices (every scenario sends them on release 5; this one tells a claimant early).
 SINCE_V5 = {"told-before-the-deadline"}
+# Scenarios started with linli's search attributes, as the outbox starts wishes since release 6.
+SINCE_V6 = {"searchable"}
 
 
 async def record(tag: str, names: list[str]) -> None:
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
+    if names and set(names) <= SINCE_V6:
+        # The time-skipping server knows no custom search attributes: these run on a dev server that registers them.
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(dev_server_binary()), dev_server_extra_args=dev_server_flags()
+        )
+    else:
+        env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(test_server_binary()))
     try:
         for name in names or list(SCENARIOS):
             first, scenario = SCENARIOS[name]
@@ -193,7 +216,7 @@ async def record(tag: str, names: list[str]) -> None:
             async with Worker(
                 env.client, task_queue=world.task_queue, workflows=[WishLifecycle], activities=world.activities()
             ):
-                handle = await _start(env.client, world, first)
+                handle = await _start(env.client, world, first, searchable=name in SINCE_V6)
                 await scenario(env, world, handle)
                 history = await handle.fetch_history()
                 (HERE / f"{tag}-{name}.json").write_text(history.to_json())
