@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         CarePairStatus,
     )
     from workflows.care_steps import CareMiss, CareNotice, CarePairRef, CareSteps
+    from workflows.metrics import CARE_NOTICES_GIVEN_UP, CARE_VISITS_OVERDUE
     from workflows.notices import NOTICE_HEARTBEAT, NOTICE_RETRY, NOTICE_SCHEDULE_TO_CLOSE, NOTICE_START_TO_CLOSE
     from workflows.wish_steps import OrgRef, WishSteps
 
@@ -171,9 +172,7 @@ class CarePair:
         )
         unit = recipients.unit_id or params.unit_id
         days = self.clock.cadence_days * period
-        workflow.metric_meter().create_counter(
-            "linli_care_visits_overdue", "Care visits not made within the cadence, by who was told."
-        ).add(1, {"told": "office" if office else "carers"})
+        workflow.metric_meter().create_counter(*CARE_VISITS_OVERDUE).add(1, {"told": "office" if office else "carers"})
         if office:
             self.clock.escalated = period
             self._send(
@@ -211,9 +210,7 @@ class CarePair:
             self.steps.append(f"sent:{notice.recipient}")
             return
         except ActivityError:
-            workflow.metric_meter().create_counter(
-                "linli_care_notices_given_up", "Care pair notices given up on after six hours of retries."
-            ).add(1, {"purpose": notice.purpose})
+            workflow.metric_meter().create_counter(*CARE_NOTICES_GIVEN_UP).add(1, {"purpose": notice.purpose})
             workflow.logger.error("care notice not sent", extra={"key": notice.key})
             self.steps.append(f"given_up:{notice.recipient}")
         if notice.purpose == "care_undelivered":

@@ -12,6 +12,7 @@ from linli.registry.v1 import care_pb2, care_pb2_grpc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from workflows.metrics import CARE_NOTICES
 from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier, send_through
 from workflows.steps import TIMEOUT_SECONDS, call
 
@@ -107,9 +108,7 @@ class CareSteps:
             unit_id=notice.unit_id,
             text=notice.text,
         )
-        counter = activity.metric_meter().create_counter(
-            "linli_care_notices", "Care pair notices per recipient, by purpose and outcome (delivered, refused)."
-        )
+        counter = activity.metric_meter().create_counter(*CARE_NOTICES)
         try:
             await send_through(self.notifiers, message)
         except GatewayRefused:
