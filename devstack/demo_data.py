@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.registry.v1 import care_pb2 as care
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wsh
 
@@ -158,6 +160,7 @@ async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoDa
     say(f"demo: {len(wishes)} wishes")
     rostered = await _load_duty_rosters(api, org_units, members)
     say(f"demo: weekly duty rosters in {rostered} communities")
+    say(f"demo: {await _load_care_pairs(api, org_units, members)} care pairs")
     return DemoData(org_units, members, wishes)
 
 
@@ -194,6 +197,37 @@ async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[
 
 
 RESCUE_TEAM_COMMUNITY = "祥富里社区"
+
+
+# Care pairs (结对帮扶): (community, resident reference, the resident's name, household size, carers, cadence in days).
+CARE_PAIRS = [
+    ("祥富里社区", "resident-qian", "钱奶奶", 1, ("郑红",), 3),  # living alone: a visit every few days (隔三差五)
+    ("陈仓园社区", "household-chen", "陈大爷", 3, ("王芳", "孙丽"), 7),
+    ("安达社区", "resident-bai", "白大娘", 1, ("高娃",), 2),  # 话疗: companionship talks
+]
+
+
+async def _load_care_pairs(api: Api, org_units: dict[str, str], members: dict[str, str]) -> int:
+    for community, ref, name, people, carers, cadence in CARE_PAIRS:
+        try:
+            await api.care.CreateCarePair(
+                care.CreateCarePairRequest(
+                    request_id=f"demo:care:{ref}",
+                    unit_id=org_units[community],
+                    resident_ref=ref,
+                    caree_kind=care.CAREE_KIND_RESIDENT if people == 1 else care.CAREE_KIND_HOUSEHOLD,
+                    people=people,
+                    resident_name=name,
+                    carer_member_ids=[members[c] for c in carers],
+                    cadence_days=cadence,
+                ),
+                metadata=api.admin,
+            )
+        except grpc.aio.AioRpcError as error:
+            # Loaded before, longer ago than the request ids are kept: the pair is there.
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+    return len(CARE_PAIRS)
 
 
 async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]:

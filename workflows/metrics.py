@@ -35,6 +35,19 @@ DUTY_NOTICES_GIVEN_UP = (
     "Duty notices given up on after six hours of retries, by purpose.",
 )
 
+CARE_NOTICES = (
+    "linli_care_notices",
+    "Care pair notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good).",
+)
+CARE_NOTICES_GIVEN_UP = (
+    "linli_care_notices_given_up",
+    "Care pair notices given up on after six hours of retries, by purpose.",
+)
+CARE_VISITS_OVERDUE = (
+    "linli_care_visits_overdue",
+    "Care visits not made within the cadence, by who was told (carers: reminded; office: after the grace).",
+)
+
 
 def prometheus_config(bind_address: str) -> PrometheusConfig:
     """Prometheus' conventions for the SDK's metrics: counters end in _total, durations are seconds and say so."""
@@ -54,3 +67,8 @@ def initialise_worker_metrics(meter: MetricMeter) -> None:
     meter.create_counter(*WISH_NOTICES_GIVEN_UP).add(0)
     meter.create_counter(*DUTY_NOTICES).add(0)
     meter.create_counter(*DUTY_NOTICES_GIVEN_UP).add(0)
+    meter.create_counter(*CARE_NOTICES).add(0)
+    meter.create_counter(*CARE_NOTICES_GIVEN_UP).add(0)
+    overdue = meter.create_counter(*CARE_VISITS_OVERDUE)
+    for told in ("carers", "office"):
+        overdue.add(0, {"told": told})

@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 
 from linli.registry.v1 import (
+    care_pb2,
+    care_pb2_grpc,
     registry_pb2,
     registry_pb2_grpc,
     reports_pb2,
@@ -15,6 +17,10 @@ from linli.registry.v1 import (
 )
 
 from services.registry.access import RULES
+from services.registry.care.metrics import refresh_care_gauges
+from services.registry.care.relay import CareRelay
+from services.registry.care.servicer import CarePairServicer
+from services.registry.care.store import CareStore
 from services.registry.reports.scheduling import keep_report_schedules
 from services.registry.reports.servicer import ReportServicer
 from services.registry.reports.store import ReportStore
@@ -32,6 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
 REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name
 SYSTEM_SERVICE_NAME = systems_pb2.DESCRIPTOR.services_by_name["CallingSystemService"].full_name
+CARE_SERVICE_NAME = care_pb2.DESCRIPTOR.services_by_name["CarePairService"].full_name
 
 
 async def serve(settings: Settings) -> None:
@@ -63,7 +70,15 @@ async def serve(settings: Settings) -> None:
         host.server,
     )
     host.read_revocations_from(systems.credential_sync)
-    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME])
+    # Care pairs (结对帮扶): a CarePair workflow each, told of committed changes by their own outbox relay.
+    care = CareStore(host.pool)
+    care_relay = CareRelay(host.pool, temporal, settings)
+    care_pb2_grpc.add_CarePairServiceServicer_to_server(
+        CarePairServicer(RegistryStore(host.pool), care, cipher, care_relay), host.server
+    )
+    host.add_background(care_relay.run)
+    host.add_background(lambda: refresh_care_gauges(care))
+    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME, CARE_SERVICE_NAME])
 
 
 if __name__ == "__main__":

@@ -186,6 +186,8 @@ class Settings:
     request_retention: timedelta = timedelta(days=30)
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
+    # A care pair's visit missed: after its carers are reminded, how long before the unit's office is told.
+    care_grace: timedelta = timedelta(hours=24)
     # The deployment's local time (an IANA zone name): duty rosters' days and hours, the daily digest's hour, where
     # report weeks and years begin and when report schedules run.
     timezone: str = "Asia/Shanghai"
@@ -369,6 +371,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         outbox_poll_interval=duration(env, "LINLI_OUTBOX_POLL", "2s"),
         request_retention=duration(env, "LINLI_REQUEST_RETENTION", "30d"),
         activity_approval_limit=duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
+        care_grace=duration(env, "LINLI_CARE_GRACE", "24h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
         tls=tls_settings(env),

@@ -55,6 +55,8 @@ async def stack(
             "LINLI_OUTBOX_POLL": "500ms",
             "LINLI_SHUTDOWN_GRACE": "5s",
             "LINLI_REVOCATION_REFRESH": "1s",
+            # A missed care visit's office is told this long after the carers' reminder.
+            "LINLI_CARE_GRACE": "2s",
         },
         certificates=certificates,
     )

@@ -16,6 +16,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor
 
 import tests.e2e.helpers.authorisation_cases.activities
+import tests.e2e.helpers.authorisation_cases.care
 import tests.e2e.helpers.authorisation_cases.dispatch
 import tests.e2e.helpers.authorisation_cases.registry
 import tests.e2e.helpers.authorisation_cases.systems

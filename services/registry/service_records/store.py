@@ -11,7 +11,7 @@ from services.registry.domain import Member, OrgUnit, ServiceRecord, ServiceTota
 from services.registry.rows import totals_of, under
 from services.runtime.audit import write_audit
 from services.runtime.auth import Caller
-from services.runtime.db import one_row
+from services.runtime.db import Connection, one_row
 
 _RECORD_COLUMNS = "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at"
 
@@ -48,52 +48,53 @@ def _service_record(row: asyncpg.Record) -> ServiceRecord:
     )
 
 
+async def insert_service_record(
+    conn: Connection, caller: Caller, request_id: str, new: NewService
+) -> tuple[ServiceRecord, bool]:
+    """Records the service in the caller's transaction, or returns the record of the same (member, kind, source)
+    with created=False: every kind of service (a wish, an alert, a care visit) is recorded by this one insert."""
+    member = new.member
+    residence_path = ".".join(str(i) for i in member.residence_ancestor_ids)
+    row = await conn.fetchrow(
+        f"""insert into service_records (member_id, kind, source_id, category, hours, served_at, note,
+                residence_path, created_by, request_id)
+            values ($1, $2, $3, $4, $5, $6, $7, $8::public.ltree, $9, $10)
+            on conflict (member_id, kind, source_id) do nothing
+            returning {_RECORD_COLUMNS}""",
+        member.id,
+        new.kind,
+        new.source_id,
+        new.category,
+        new.hours,
+        new.served_at,
+        new.note,
+        residence_path,
+        caller.subject,
+        request_id,
+    )
+    if row is None:
+        row = await one_row(
+            conn,
+            f"select {_RECORD_COLUMNS} from service_records where member_id = $1 and kind = $2 and source_id = $3",
+            member.id,
+            new.kind,
+            new.source_id,
+        )
+        return _service_record(row), False
+    record = _service_record(row)
+    await write_audit(
+        conn, caller, "record_service", "member", member.id, record_id=record.id, kind=new.kind, source_id=new.source_id
+    )
+    return record, True
+
+
 class RecordStore:
     pool: asyncpg.Pool
 
     async def record_service(self, caller: Caller, request_id: str, new: NewService) -> tuple[ServiceRecord, bool]:
         """Records the service, or returns the record of the same (member, kind, source) with created=False."""
-        member = new.member
-        residence_path = ".".join(str(i) for i in member.residence_ancestor_ids)
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                f"""insert into service_records (member_id, kind, source_id, category, hours, served_at, note,
-                        residence_path, created_by, request_id)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8::public.ltree, $9, $10)
-                    on conflict (member_id, kind, source_id) do nothing
-                    returning {_RECORD_COLUMNS}""",
-                member.id,
-                new.kind,
-                new.source_id,
-                new.category,
-                new.hours,
-                new.served_at,
-                new.note,
-                residence_path,
-                caller.subject,
-                request_id,
-            )
-            if row is None:
-                row = await one_row(
-                    conn,
-                    f"select {_RECORD_COLUMNS} from service_records where member_id = $1 and kind = $2 and source_id = $3",
-                    member.id,
-                    new.kind,
-                    new.source_id,
-                )
-                return _service_record(row), False
-            record = _service_record(row)
-            await write_audit(
-                conn,
-                caller,
-                "record_service",
-                "member",
-                member.id,
-                record_id=record.id,
-                kind=new.kind,
-                source_id=new.source_id,
-            )
-            return record, True
+            return await insert_service_record(conn, caller, request_id, new)
 
     async def service_summary(self, member_id: int, start: datetime | None, end: datetime | None) -> list[ServiceTotal]:
         rows = await self.pool.fetch(

@@ -62,6 +62,7 @@ class ServiceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SERVICE_KIND_ACTIVITY: _ClassVar[ServiceKind]
     SERVICE_KIND_SERVICE_POST: _ClassVar[ServiceKind]
     SERVICE_KIND_OTHER: _ClassVar[ServiceKind]
+    SERVICE_KIND_CARE_VISIT: _ClassVar[ServiceKind]
 
 class OrgUnitEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -127,6 +128,7 @@ SERVICE_KIND_ALERT: ServiceKind
 SERVICE_KIND_ACTIVITY: ServiceKind
 SERVICE_KIND_SERVICE_POST: ServiceKind
 SERVICE_KIND_OTHER: ServiceKind
+SERVICE_KIND_CARE_VISIT: ServiceKind
 ORG_UNIT_EVENT_KIND_UNSPECIFIED: OrgUnitEventKind
 ORG_UNIT_EVENT_KIND_CREATED: OrgUnitEventKind
 ORG_UNIT_EVENT_KIND_RENAMED: OrgUnitEventKind

@@ -19,7 +19,7 @@ class NamedCount(_message.Message):
     def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class WeeklyReport(_message.Message):
-    __slots__ = ("org_unit_id", "org_unit_name", "week_start", "start_time", "end_time", "members_registered", "members_active", "services", "service_hours", "service_totals", "wishes_by_state", "wishes_submitted", "wishes_closed", "wishes_overdue", "average_hours_to_claim", "average_hours_to_close", "alerts_raised", "alerts_acknowledged", "alerts_escalated", "alerts_resolved", "median_seconds_to_acknowledge", "p90_seconds_to_acknowledge", "activities_proposed", "activities_held", "activities_cancelled", "activity_sign_ups", "activity_check_ins", "missing_sections", "produce_time", "pairings_active", "pairings_started")
+    __slots__ = ("org_unit_id", "org_unit_name", "week_start", "start_time", "end_time", "members_registered", "members_active", "services", "service_hours", "service_totals", "wishes_by_state", "wishes_submitted", "wishes_closed", "wishes_overdue", "average_hours_to_claim", "average_hours_to_close", "alerts_raised", "alerts_acknowledged", "alerts_escalated", "alerts_resolved", "median_seconds_to_acknowledge", "p90_seconds_to_acknowledge", "activities_proposed", "activities_held", "activities_cancelled", "activity_sign_ups", "activity_check_ins", "missing_sections", "produce_time", "pairings_active", "pairings_started", "care_pairs_active", "care_people", "care_visits_due", "care_visits_made", "care_visits_missed")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
     WEEK_START_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +51,11 @@ class WeeklyReport(_message.Message):
     PRODUCE_TIME_FIELD_NUMBER: _ClassVar[int]
     PAIRINGS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     PAIRINGS_STARTED_FIELD_NUMBER: _ClassVar[int]
+    CARE_PAIRS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    CARE_PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_DUE_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_MADE_FIELD_NUMBER: _ClassVar[int]
+    CARE_VISITS_MISSED_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     org_unit_name: str
     week_start: str
@@ -82,7 +87,12 @@ class WeeklyReport(_message.Message):
     produce_time: _timestamp_pb2.Timestamp
     pairings_active: int
     pairings_started: int
-    def __init__(self, org_unit_id: _Optional[str] = ..., org_unit_name: _Optional[str] = ..., week_start: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., service_hours: _Optional[float] = ..., service_totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., wishes_by_state: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., wishes_submitted: _Optional[int] = ..., wishes_closed: _Optional[int] = ..., wishes_overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ..., alerts_raised: _Optional[int] = ..., alerts_acknowledged: _Optional[int] = ..., alerts_escalated: _Optional[int] = ..., alerts_resolved: _Optional[int] = ..., median_seconds_to_acknowledge: _Optional[float] = ..., p90_seconds_to_acknowledge: _Optional[float] = ..., activities_proposed: _Optional[int] = ..., activities_held: _Optional[int] = ..., activities_cancelled: _Optional[int] = ..., activity_sign_ups: _Optional[int] = ..., activity_check_ins: _Optional[int] = ..., missing_sections: _Optional[_Iterable[str]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pairings_active: _Optional[int] = ..., pairings_started: _Optional[int] = ...) -> None: ...
+    care_pairs_active: int
+    care_people: int
+    care_visits_due: int
+    care_visits_made: int
+    care_visits_missed: int
+    def __init__(self, org_unit_id: _Optional[str] = ..., org_unit_name: _Optional[str] = ..., week_start: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., service_hours: _Optional[float] = ..., service_totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., wishes_by_state: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., wishes_submitted: _Optional[int] = ..., wishes_closed: _Optional[int] = ..., wishes_overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ..., alerts_raised: _Optional[int] = ..., alerts_acknowledged: _Optional[int] = ..., alerts_escalated: _Optional[int] = ..., alerts_resolved: _Optional[int] = ..., median_seconds_to_acknowledge: _Optional[float] = ..., p90_seconds_to_acknowledge: _Optional[float] = ..., activities_proposed: _Optional[int] = ..., activities_held: _Optional[int] = ..., activities_cancelled: _Optional[int] = ..., activity_sign_ups: _Optional[int] = ..., activity_check_ins: _Optional[int] = ..., missing_sections: _Optional[_Iterable[str]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pairings_active: _Optional[int] = ..., pairings_started: _Optional[int] = ..., care_pairs_active: _Optional[int] = ..., care_people: _Optional[int] = ..., care_visits_due: _Optional[int] = ..., care_visits_made: _Optional[int] = ..., care_visits_missed: _Optional[int] = ...) -> None: ...
 
 class GetWeeklyReportRequest(_message.Message):
     __slots__ = ("org_unit_id", "week_start")
