@@ -179,7 +179,7 @@ async def chunks(args: argparse.Namespace, channel: grpc.aio.Channel, metadata: 
         request = reg.ExportMembersRequest(org_unit_id=args.org_unit, status=status)
         header = True
         async for batch in registry.ExportMembers(request, metadata=metadata):
-            yield Chunk(member_rows(list(batch.members), header), len(batch.members))
+            yield Chunk(member_rows(list(batch.members), header), len(batch.members), batch.total_rows or None)
             header = False
         if header:
             yield Chunk(member_rows([], True), 0)
@@ -205,7 +205,7 @@ async def chunks(args: argparse.Namespace, channel: grpc.aio.Channel, metadata: 
             end_time=_stamp(end),
         )
         async for part_w in wishes.ExportWishes(request_w, metadata=metadata):
-            yield Chunk(part_w.csv, part_w.rows)
+            yield Chunk(part_w.csv, part_w.rows, part_w.total_rows or None)
     elif args.what == "weekly":
         if not (start and end):
             raise ExportError("weekly needs --from and --to (the weeks that begin between them)")

@@ -163,7 +163,7 @@ async def test_the_yearly_reports_of_a_subtree_are_exported(api: Api, stack: Loc
     ]
 
 
-def _export(stack: LocalStack, api: Api, *options: str) -> subprocess.CompletedProcess[str]:
+def _export(stack: LocalStack, api: Api, *options: str, service: str = "registry") -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -171,7 +171,7 @@ def _export(stack: LocalStack, api: Api, *options: str) -> subprocess.CompletedP
         "export",
         *options,
         "--address",
-        f"127.0.0.1:{stack.ports.registry}",
+        f"127.0.0.1:{stack.ports.grpc(service)}",
         "--token",
         api.admin[0][1].removeprefix("Bearer "),
         "--cacert",
@@ -195,10 +195,23 @@ async def test_the_export_command_writes_the_file_with_a_progress_bar(
     members = tmp_path / "members.csv"
     done = await asyncio.to_thread(_export, stack, api, "members", "--org-unit", community.grid_id, "-o", str(members))
     assert done.returncode == 0, done.stderr
+    assert "2 of 2 rows" in done.stderr
     exported = list(csv.DictReader(members.open(encoding="utf-8")))
     assert sorted(r["name"] for r in exported) == ["张伟", "李红"]
     assert all("*" in r["id_number"] and "*" in r["phone"] for r in exported)
     assert {r["skills"] for r in exported} == {"medical"}
+    # Wishes come from the wishes service; weekly reports a week at a time (none stored here: the header alone).
+    wishes = await asyncio.to_thread(
+        _export, stack, api, "wishes", "--org-unit", community.community_id, service="wishes"
+    )
+    assert wishes.returncode == 0, wishes.stderr
+    assert wishes.stdout.startswith("id,community_id,state,") and ": 0 rows" in wishes.stderr
+    weekly = tmp_path / "weekly.csv"
+    options = ("--org-unit", community.street_id, "--from", "2026-06-15", "--to", "2026-06-29", "-o", str(weekly))
+    done = await asyncio.to_thread(_export, stack, api, "weekly", *options)
+    assert done.returncode == 0, done.stderr
+    assert weekly.read_text(encoding="utf-8").splitlines()[0].startswith("org_unit_id,org_unit_name,week_start")
+    assert len(weekly.read_text(encoding="utf-8").splitlines()) == 1
     # A refused export leaves no file behind.
     refused = tmp_path / "refused.csv"
     done = await asyncio.to_thread(

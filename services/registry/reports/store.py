@@ -89,7 +89,7 @@ class ReportStore:
 
     async def count_yearly_in_subtree(self, subtree: OrgUnit, year: int) -> int:
         """Stored yearly reports of the members living in the subtree now (as the yearly run chooses them)."""
-        path = ".".join(map(str, (*subtree.ancestor_ids, subtree.id)))
+        path = subtree.path
         count: int = await self.pool.fetchval(
             f"""select count(*) from yearly_service_reports y join members on members.id = y.member_id
                 where {IN_SUBTREE} and y.year = $3""",
@@ -103,7 +103,7 @@ class ReportStore:
         self, subtree: OrgUnit, year: int, after_member_id: int, limit: int
     ) -> list[tuple[int, str, int, dict[str, Any]]]:
         """(member id, name, community id, report) by member id, after `after_member_id`."""
-        path = ".".join(map(str, (*subtree.ancestor_ids, subtree.id)))
+        path = subtree.path
         rows = await self.pool.fetch(
             f"""select members.id, members.name, members.community_id, y.report
                 from yearly_service_reports y join members on members.id = y.member_id

@@ -679,10 +679,12 @@ class ExportMembersRequest(_message.Message):
     def __init__(self, org_unit_id: _Optional[str] = ..., status: _Optional[_Union[MemberStatus, str]] = ...) -> None: ...
 
 class ExportMembersResponse(_message.Message):
-    __slots__ = ("members",)
+    __slots__ = ("members", "total_rows")
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
     members: _containers.RepeatedCompositeFieldContainer[Member]
-    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+    total_rows: int
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class RotatePersonalDataKeysRequest(_message.Message):
     __slots__ = ("batch_size",)
