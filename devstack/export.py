@@ -272,6 +272,9 @@ def export(args: argparse.Namespace, default_token: str | None) -> int:
     except OSError as error:
         print(f"\nlinli export: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nlinli export: interrupted; no file written", file=sys.stderr)
+        return 130
     finally:
         if partial is not None and partial.exists():
             partial.unlink()

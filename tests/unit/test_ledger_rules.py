@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from linli.registry.v1 import registry_pb2 as reg
 
-from devstack.export import ExportError, Progress, _choice, _without_header, mondays, parse_moment
+from devstack.export import ExportError, Progress, _choice, _without_header, member_rows, mondays, parse_moment
 from services.registry.domain import OrgUnit, ServiceRecord
 from services.registry.reports.domain import yearly_csv
 from services.registry.service_records.exports import records_csv
@@ -133,3 +133,23 @@ def test_the_progress_bar_counts_rows_and_of_how_many_when_known() -> None:
     progress.done()
     assert out.getvalue().endswith("\r" + progress.line() + "\n")
     assert _without_header("a,b\n1,2\n") == "1,2\n" and _without_header("a,b") == ""
+
+
+def test_the_members_csv_names_skills_and_levels_and_neutralises_a_formula_in_a_name() -> None:
+    member = reg.Member(
+        id="5",
+        name="=1+1",
+        skills=[reg.SKILL_MEDICAL, reg.SKILL_LEGAL],
+        management_level=reg.MANAGEMENT_LEVEL_CITY,
+        phone="139****5678",
+        id_number="110105********123X",
+        status=reg.MEMBER_STATUS_ACTIVE,
+    )
+    row = next(csv.DictReader(io.StringIO(member_rows([member], header=True))))
+    assert (row["name"], row["skills"], row["management_level"], row["status"]) == (
+        "'=1+1",
+        "medical;legal",
+        "city",
+        "active",
+    )
+    assert (row["phone"], row["id_number"], row["register_time"]) == ("139****5678", "110105********123X", "")
