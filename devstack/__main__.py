@@ -1,4 +1,4 @@
-"""The developer commands behind ./linli: up, demo, token, gen, bench."""
+"""The developer commands behind ./linli: up, demo, token, gen, bench (systems, keys and export in their own modules)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
 from devstack.demo_data import REPORT_UNITS as DEMO_REPORT_UNITS
 from devstack.demo_data import load_demo_data
+from devstack.export import add_parser as add_export_parser
+from devstack.export import export
 from devstack.keys import add_parser as add_keys_parser
 from devstack.monitoring.prometheus import (
     HOW_TO_GET,
@@ -442,6 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     add_keys_parser(commands)
     add_systems_parser(commands).set_defaults(
         run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
+    )
+    add_export_parser(commands).set_defaults(
+        run=lambda args: export(
+            args, dev_token(Secrets.load_or_create(SECRETS), ttl=3600) if SECRETS.exists() else None
+        )
     )
     commands.add_parser("gen", help="regenerates code, docs and dashboards").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)

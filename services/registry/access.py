@@ -72,9 +72,16 @@ RULES: dict[str, Rule] = {
     _REGISTRY + "RecordService": rule(STAFF | WORKER, "the member's residence"),
     _REGISTRY + "GetMemberServiceSummary": rule(ANYONE, "the member's residence", _MEMBER_OWN),
     _REGISTRY + "GetRegistryStats": rule(_READERS, "request.org_unit_id"),
+    _REGISTRY + "ListServiceRecords": rule(
+        ANYONE, "request.org_unit_id, or the member's residence", "only their own records (member_id)"
+    ),
+    _REGISTRY + "ExportServiceRecords": rule(_READERS, "request.org_unit_id, or the member's residence"),
+    # ---- the audit log: its rows name no org unit, so only the deployment's admins read it (docs/audit.md)
+    _REGISTRY + "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),
     # ---- reports (周报, 年报)
     _REPORTS + "GetWeeklyReport": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ExportWeeklyReports": rule(_READERS, "request.org_unit_id"),
+    _REPORTS + "ExportYearlyServiceReports": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ProduceWeeklyReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "ProduceYearlyServiceReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "GetYearlyServiceReport": rule(ANYONE, "the member's residence", _MEMBER_OWN),

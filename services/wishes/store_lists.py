@@ -217,6 +217,21 @@ class WishLists:
         )
         return [wish_of(row) for row in rows]
 
+    async def count_export(
+        self, communities: Sequence[int], state: str | None, start: datetime | None, end: datetime | None
+    ) -> int:
+        """How many wishes an export will hold (the progress bar's "of how many")."""
+        count: int = await self.pool.fetchval(
+            """select count(*) from wishes
+               where community_id = any($1::bigint[]) and ($2::text is null or state = $2)
+                 and ($3::timestamptz is null or submitted_at >= $3) and ($4::timestamptz is null or submitted_at < $4)""",
+            list(communities),
+            state,
+            start,
+            end,
+        )
+        return count
+
     async def duplicate_candidates(self, community_id: int, shortest: int, limit: int) -> list[Wish]:
         """The community's most recent open wishes (not yet fulfilled or closed) of at least `shortest` characters:
         what a new wish may duplicate."""

@@ -292,6 +292,16 @@ class MemberStore:
     async def members_page(self, subtree: OrgUnit, status: str, after_id: int, limit: int) -> list[Member]:
         return await self.search_members(subtree, status, None, after_id, limit)
 
+    async def count_members(self, subtree: OrgUnit, status: str) -> int:
+        """How many members an export of the subtree will hold (the progress bar's "of how many")."""
+        count: int = await self.pool.fetchval(
+            f"select count(*) from members where {IN_SUBTREE} and status = $3",
+            subtree.path,
+            subtree_end(subtree.path),
+            status,
+        )
+        return count
+
     async def reseal_batch(
         self, active_key_id: str, limit: int, reseal: Callable[[bytes, str], bytes]
     ) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from services.runtime.auth import Caller
 from services.runtime.db import Connection, one_row
 
 _RECORD_COLUMNS = "id, member_id, kind, source_id, category, hours, served_at, note, recorded_at"
+_S_COLUMNS = ", ".join(f"s.{c}" for c in _RECORD_COLUMNS.split(", "))
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,47 @@ class NewService:
     hours: float
     served_at: datetime
     note: str
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """Which service records to read: one member's, or those given while their member lived in a subtree (the
+    path of the day, so past work stays where it was done); optionally of one kind, in [start, end)."""
+
+    member_id: int | None = None
+    subtree: OrgUnit | None = None
+    kind: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def where(self, first: int = 1) -> tuple[str, list[object]]:
+        """The SQL condition (on `s`, service_records) and its arguments, numbered from `first`. Only the predicates
+        asked for are written, so the planner sees each query's own shape."""
+        parts: list[str] = []
+        args: list[object] = []
+
+        def add(condition: str, value: object) -> None:
+            args.append(value)
+            parts.append(condition.format(f"${first + len(args) - 1}"))
+
+        if self.member_id is not None:
+            add("s.member_id = {}", self.member_id)
+        if self.subtree is not None:
+            add("s.residence_path ~ {}::public.lquery", under(self.subtree))
+        if self.kind is not None:
+            add("s.kind = {}", self.kind)
+        if self.start is not None:
+            add("s.served_at >= {}", self.start)
+        if self.end is not None:
+            add("s.served_at < {}", self.end)
+        return " and ".join(parts) or "true", args
+
+
+@dataclass(frozen=True)
+class ExportedRecord:
+    record: ServiceRecord
+    member_name: str
+    residence_unit_id: int  # where the member lived when they served
 
 
 @dataclass(frozen=True)
@@ -142,3 +184,43 @@ class RecordStore:
                 end,
             )
         return RegistryStats(registered, active, totals_of(rows))
+
+    async def service_records(
+        self, query: RecordQuery, before: tuple[datetime, int] | None, limit: int
+    ) -> list[ServiceRecord]:
+        """Newest service first, below the keyset position `before` (served_at, id) when given."""
+        where, args = query.where()
+        if before is not None:
+            where += f" and (s.served_at, s.id) < (${len(args) + 1}, ${len(args) + 2})"
+            args += list(before)
+        rows = await self.pool.fetch(
+            f"""select {_S_COLUMNS} from service_records s where {where}
+                order by s.served_at desc, s.id desc limit ${len(args) + 1}""",
+            *args,
+            limit,
+        )
+        return [_service_record(r) for r in rows]
+
+    async def count_service_records(self, query: RecordQuery) -> int:
+        where, args = query.where()
+        count: int = await self.pool.fetchval(f"select count(*) from service_records s where {where}", *args)
+        return count
+
+    async def export_service_records(
+        self, query: RecordQuery, after: tuple[datetime, int] | None, limit: int
+    ) -> list[ExportedRecord]:
+        """Oldest service first, above the keyset position `after` (served_at, id) when given, with the member's
+        name and where they lived then."""
+        where, args = query.where()
+        if after is not None:
+            where += f" and (s.served_at, s.id) > (${len(args) + 1}, ${len(args) + 2})"
+            args += list(after)
+        rows = await self.pool.fetch(
+            f"""select {_S_COLUMNS}, m.name as member_name,
+                       public.subpath(s.residence_path, -1)::text::bigint as residence_unit_id
+                from service_records s join members m on m.id = s.member_id
+                where {where} order by s.served_at, s.id limit ${len(args) + 1}""",
+            *args,
+            limit,
+        )
+        return [ExportedRecord(_service_record(r), r["member_name"], r["residence_unit_id"]) for r in rows]

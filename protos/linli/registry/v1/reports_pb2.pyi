@@ -229,3 +229,21 @@ class StoreYearlyServiceReportsResponse(_message.Message):
     CREATED_FIELD_NUMBER: _ClassVar[int]
     created: int
     def __init__(self, created: _Optional[int] = ...) -> None: ...
+
+class ExportYearlyServiceReportsRequest(_message.Message):
+    __slots__ = ("org_unit_id", "year")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    year: int
+    def __init__(self, org_unit_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class ExportYearlyServiceReportsResponse(_message.Message):
+    __slots__ = ("csv", "rows", "total_rows")
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
+    csv: str
+    rows: int
+    total_rows: int
+    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...

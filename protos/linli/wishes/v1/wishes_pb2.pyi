@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from linli.wishes.v1 import audit_pb2 as _audit_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -666,12 +667,14 @@ class ExportWishesRequest(_message.Message):
     def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[WishState, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ExportWishesResponse(_message.Message):
-    __slots__ = ("csv", "rows")
+    __slots__ = ("csv", "rows", "total_rows")
     CSV_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
     csv: str
     rows: int
-    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ...) -> None: ...
+    total_rows: int
+    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class BulkResult(_message.Message):
     __slots__ = ("wish_id", "code", "message", "wish")
