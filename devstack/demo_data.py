@@ -7,7 +7,7 @@ loading twice (each `./linli up`) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -149,10 +149,13 @@ class DemoData:
     org_units: dict[str, str]  # community (or grid) name → id
     members: dict[str, str]  # member name → id
     wishes: dict[str, str]  # wish key → id
+    units: dict[str, str] = field(default_factory=dict)  # every unit of the tree (districts, streets, …) by name
 
 
 async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoData:
-    org_units = await _load_places(api)
+    units = await _load_places(api)
+    communities = {place[index] for place in PLACES for index in range(4, len(place))}
+    org_units = {name: unit_id for name, unit_id in units.items() if name in communities}
     say(f"demo: {len(org_units)} communities and grids in {len(PLACES)} places")
     members = await _load_members(api, org_units)
     say(f"demo: {len(members)} members")
@@ -161,7 +164,7 @@ async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoDa
     rostered = await _load_duty_rosters(api, org_units, members)
     say(f"demo: weekly duty rosters in {rostered} communities")
     say(f"demo: {await _load_care_pairs(api, org_units, members)} care pairs")
-    return DemoData(org_units, members, wishes)
+    return DemoData(org_units, members, wishes, units)
 
 
 async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[str, str]) -> int:
@@ -252,6 +255,7 @@ async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]
 
 
 async def _load_places(api: Api) -> dict[str, str]:
+    """Every unit of the demo tree by its name (names do not repeat across levels here)."""
     ids: dict[tuple[str, ...], str] = {}
     for place in PLACES:
         for depth in range(1, len(place) + 1):
@@ -268,7 +272,7 @@ async def _load_places(api: Api) -> dict[str, str]:
                 metadata=api.admin,
             )
             ids[path] = response.org_unit.id
-    return {path[-1]: unit_id for path, unit_id in ids.items() if len(path) >= 5}
+    return {path[-1]: unit_id for path, unit_id in ids.items()}
 
 
 async def _load_members(api: Api, org_units: dict[str, str]) -> dict[str, str]:

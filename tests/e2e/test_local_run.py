@@ -50,6 +50,37 @@ async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(
     assert "刘秀英" not in out  # the resident's name is shown masked
 
 
+async def test_the_demo_walks_an_alert_from_raised_to_resolved_by_the_volunteer_on_duty(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "alert") == 0
+    out = capsys.readouterr().out
+    steps = [line.split()[0] for line in out.splitlines() if " state " in line]
+    assert steps == ["raise", "answer", "arrive", "resolve"]
+    assert "state RESOLVED" in out and "called     member:" in out
+    assert "called" in out.split("timeline:")[1] and "resolved" in out.split("timeline:")[1]
+    assert "3号楼2单元301" not in out  # the address is shown masked
+
+
+async def test_the_demo_walks_the_festival_from_proposed_to_signed_up(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "activity") == 0
+    out = capsys.readouterr().out
+    steps = [line.split()[0] for line in out.splitlines() if " state " in line]
+    assert steps == ["propose", "approve", "publish"]
+    assert "state PUBLISHED" in out
+    assert out.count("sign up    ") == 2 and "refused" not in out
+
+
+async def test_the_demo_walks_last_weeks_report_of_the_district(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "report") == 0
+    out = capsys.readouterr().out
+    assert "金台区: the week of " in out and "members registered " in out and "wishes at the week's end" in out
+
+
 async def _running(up: ChildProcess, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while "linli is running" not in (out := up.log_tail(20_000)):
