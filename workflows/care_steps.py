@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 
 from linli.registry.v1 import care_pb2, care_pb2_grpc
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from workflows.metrics import CARE_NOTICES
-from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier, send_through
+from workflows.notices import Notice, Notifier, send_one_counted
 from workflows.steps import TIMEOUT_SECONDS, call
 
 
@@ -108,14 +107,4 @@ class CareSteps:
             unit_id=notice.unit_id,
             text=notice.text,
         )
-        counter = activity.metric_meter().create_counter(*CARE_NOTICES)
-        try:
-            await send_through(self.notifiers, message)
-        except GatewayRefused:
-            counter.add(1, {"purpose": notice.purpose, "outcome": "refused"})
-            activity.logger.warning("care notice refused", extra={"key": notice.key})
-            return False
-        except GatewayUnavailable as error:
-            raise ApplicationError(str(error), type="GatewayUnavailable") from None
-        counter.add(1, {"purpose": notice.purpose, "outcome": "delivered"})
-        return True
+        return await send_one_counted(self.notifiers, message, CARE_NOTICES)
