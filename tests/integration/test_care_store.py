@@ -33,8 +33,8 @@ from services.runtime.pii import PersonalDataCipher
 from tests.helpers.tokens import bearer, verifier
 
 OLD, NEW, LOOKUP = os.urandom(32), os.urandom(32), os.urandom(32)
-ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT, 600)
-WORKER = bearer("service:worker", Role.SERVICE, WHOLE_DEPLOYMENT, 600)
+ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT)
+WORKER = bearer("service:worker", Role.SERVICE, WHOLE_DEPLOYMENT)
 
 
 @dataclass
