@@ -46,7 +46,7 @@ async def serve(settings: Settings) -> None:
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(RegistryStore(host.pool), cipher), host.server
+        RegistryServicer(RegistryStore(host.pool), cipher, timezone=settings.timezone), host.server
     )
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
