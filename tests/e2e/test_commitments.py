@@ -4,6 +4,8 @@ committed; the registry keeps the mid-year check's Schedule."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -102,6 +104,15 @@ async def test_a_commitment_is_set_read_with_its_progress_and_set_against_the_ye
         rep.GetYearlyServiceReportRequest(member_id=behind.id, year=year), metadata=api.admin
     )
     assert (missed.report.services, missed.report.commitment.services, missed.report.commitment_met) == (0, 400, False)
+    exported = [
+        chunk.csv
+        async for chunk in reports.ExportYearlyServiceReports(
+            rep.ExportYearlyServiceReportsRequest(org_unit_id=community, year=year), metadata=api.admin
+        )
+    ]
+    rows = {r["member_id"]: r for r in csv.DictReader(io.StringIO("".join(exported)))}
+    assert (rows[keen.id]["committed"], rows[keen.id]["commitment_met"]) == ("services=2;hours=3", "yes")
+    assert (rows[behind.id]["committed"], rows[behind.id]["commitment_met"]) == ("services=400;hours=0", "no")
 
 
 async def test_bad_commitments_are_refused_naming_the_field(api: Api) -> None:
