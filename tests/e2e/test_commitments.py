@@ -123,6 +123,7 @@ async def test_bad_commitments_are_refused_naming_the_field(api: Api) -> None:
         (com.SetServiceCommitmentRequest(member_id=member.id, year=year), "services"),
         (com.SetServiceCommitmentRequest(member_id=member.id, year=year - 1, services=3), "year"),
         (com.SetServiceCommitmentRequest(member_id=member.id, year=year, hours=-1), "hours"),
+        (com.SetServiceCommitmentRequest(member_id=member.id, year=year, hours=0.001), "services"),  # no hour at all
     ]:
         request.request_id = new_request_id()
         with pytest.raises(grpc.aio.AioRpcError) as error:

@@ -5,6 +5,7 @@ A member sets and reads their own; staff those of members living in their scope.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,9 +70,11 @@ class CommitmentCalls(Lookups):
         share = domain.elapsed_share(datetime.now(UTC), start, end)
         done = await self.store.done_in(commitments, start, end)
         nothing = Done(0, 0.0, False)
-        return {
-            c.member_id: domain.progress(c, *_figures(done.get(c.member_id, nothing)), share=share) for c in commitments
-        }
+        progress = {}
+        for c in commitments:
+            d = done.get(c.member_id, nothing)
+            progress[c.member_id] = domain.progress(c, d.services, d.hours, d.post_held, share)
+        return progress
 
     async def SetServiceCommitment(
         self, request: cpb.SetServiceCommitmentRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -81,7 +84,9 @@ class CommitmentCalls(Lookups):
         year = _year(request.year)
         domain.check_year(year, datetime.now(ZoneInfo(self.timezone)).year)
         post_id = validate.entity_id("post_id", request.post_id, required=False)
-        domain.check_terms(request.services, request.hours, post_id is not None)
+        # Hours are kept to the hundredth: 0.001 h is no commitment at all.
+        hours = round(request.hours, 2) if math.isfinite(request.hours) else request.hours
+        domain.check_terms(request.services, hours, post_id is not None)
         member = await self._member("member_id", request.member_id)
         # A member sets only their own; staff for the members living in their scope.
         require_may_read_member(caller, member)
@@ -94,7 +99,7 @@ class CommitmentCalls(Lookups):
 
         async def commit(conn: Connection) -> cpb.SetServiceCommitmentResponse:
             commitment = await self.store.set_commitment(
-                conn, caller, member.id, year, post_id, request.services, round(request.hours, 2)
+                conn, caller, member.id, year, post_id, request.services, hours
             )
             return cpb.SetServiceCommitmentResponse(commitment=commitment_message(commitment))
 
@@ -142,7 +147,3 @@ class CommitmentCalls(Lookups):
         # The token follows the last commitment looked at, lagging or not, so a page may be short.
         token = encode_page_token(query, [page[-1][0].member_id]) if more else ""
         return cpb.ListLaggingCommitmentsResponse(commitments=lagging, next_page_token=token)
-
-
-def _figures(done: Done) -> tuple[int, float, bool]:
-    return done.services, done.hours, done.post_held
