@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dsp
 from linli.registry.v1 import care_pb2 as care
+from linli.registry.v1 import commitments_pb2 as com
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wsh
 
@@ -164,6 +166,7 @@ async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoDa
     rostered = await _load_duty_rosters(api, org_units, members)
     say(f"demo: weekly duty rosters in {rostered} communities")
     say(f"demo: {await _load_care_pairs(api, org_units, members)} care pairs")
+    say(f"demo: {await _load_commitments(api, members)} service commitments for this year")
     return DemoData(org_units, members, wishes, units)
 
 
@@ -231,6 +234,26 @@ async def _load_care_pairs(api: Api, org_units: dict[str, str], members: dict[st
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
     return len(CARE_PAIRS)
+
+
+# Service commitments (服务承诺) made at registration: (member, services, hours) for the year.
+COMMITMENTS = [("郑红", 24, 48.0), ("王芳", 12, 0.0), ("赵敏", 0, 30.0)]
+
+
+async def _load_commitments(api: Api, members: dict[str, str]) -> int:
+    year = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).year  # LINLI_TIMEZONE's default, the local run's
+    for name, services, hours in COMMITMENTS:
+        await api.registry.SetServiceCommitment(
+            com.SetServiceCommitmentRequest(
+                request_id=f"demo:commitment:{name}:{year}",
+                member_id=members[name],
+                year=year,
+                services=services,
+                hours=hours,
+            ),
+            metadata=api.admin,
+        )
+    return len(COMMITMENTS)
 
 
 async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]:

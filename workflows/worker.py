@@ -31,6 +31,8 @@ from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivity
 from workflows.activity_steps import ActivitySteps
 from workflows.care_pair import CarePair
 from workflows.care_steps import CareSteps
+from workflows.commitment_check import CommitmentCheck
+from workflows.commitment_steps import CommitmentSteps
 from workflows.duty_gap_notice import DutyGapNotice
 from workflows.duty_steps import DutySteps
 from workflows.emergency_dispatch import EmergencyDispatch
@@ -57,6 +59,7 @@ WORKFLOWS = [
     YearlyServiceReports,
     DutyGapNotice,
     CarePair,
+    CommitmentCheck,
 ]
 
 
@@ -89,6 +92,7 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_emergency_steps(channel, settings),
         *_duty_steps(channel, settings),
         *_care_steps(channel, settings),
+        *_commitment_steps(channel, settings),
     ]
 
 
@@ -99,6 +103,16 @@ def _care_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) 
         notifiers_for(settings.alerts.webhook_url),
     )
     return [steps.read_care_pair, steps.record_care_miss, steps.send_care_notice]
+
+
+def _commitment_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
+    """The steps of CommitmentCheck: the year's lagging service commitments, and their notices."""
+    steps = CommitmentSteps(
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+        notifiers_for(settings.alerts.webhook_url),
+        settings.timezone,
+    )
+    return [steps.lagging_commitments, steps.send_commitment_notice]
 
 
 def _duty_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:

@@ -21,6 +21,7 @@ from services.registry.care.metrics import refresh_care_gauges
 from services.registry.care.relay import CareRelay
 from services.registry.care.servicer import CarePairServicer
 from services.registry.care.store import CareStore
+from services.registry.commitments import contract as commitments_contract
 from services.registry.reports.scheduling import keep_report_schedules
 from services.registry.reports.servicer import ReportServicer
 from services.registry.reports.store import ReportStore
@@ -32,7 +33,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
-from services.runtime.temporal import connect_temporal
+from services.runtime.temporal import connect_temporal, keep_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
@@ -46,7 +47,7 @@ async def serve(settings: Settings) -> None:
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(RegistryStore(host.pool), cipher), host.server
+        RegistryServicer(RegistryStore(host.pool), cipher, timezone=settings.timezone), host.server
     )
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
@@ -63,6 +64,9 @@ async def serve(settings: Settings) -> None:
             host.pool, temporal, settings.report_units, settings.timezone, settings.task_queue
         )
     )
+    # Service commitments (服务承诺): the mid-year check of lagging ones, a Schedule the deployment always has.
+    commitment_check = commitments_contract.commitment_check_schedule(settings.task_queue, settings.timezone)
+    host.add_background(lambda: keep_schedule(temporal, commitments_contract.SCHEDULE_ID, commitment_check))
     # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
     systems = SystemStore(host.pool)
     systems_pb2_grpc.add_CallingSystemServiceServicer_to_server(

@@ -76,6 +76,10 @@ RULES: dict[str, Rule] = {
         ANYONE, "request.org_unit_id, or the member's residence", "only their own records (member_id)"
     ),
     _REGISTRY + "ExportServiceRecords": rule(_READERS, "request.org_unit_id, or the member's residence"),
+    # ---- service commitments (服务承诺): a member sets and reads their own; the worker lists the lagging for reminders
+    _REGISTRY + "SetServiceCommitment": rule(STAFF | {Role.MEMBER}, "the member's residence", "only for themselves"),
+    _REGISTRY + "GetServiceCommitment": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "ListLaggingCommitments": rule(WORKER, DEPLOYMENT),
     # ---- the audit log: its rows name no org unit, so only the deployment's admins read it (docs/audit.md)
     _REGISTRY + "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),
     # ---- reports (周报, 年报)

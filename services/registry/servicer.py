@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from linli.registry.v1 import audit_pb2, registry_pb2_grpc
 
+from services.registry.commitments.servicer import CommitmentCalls
 from services.registry.groups.servicer import GroupCalls
 from services.registry.imports.servicer import ImportCalls, ImportLimits
 from services.registry.members.servicer import MemberCalls
@@ -21,7 +22,13 @@ from services.runtime.pii import PersonalDataCipher
 
 
 class RegistryServicer(
-    OrgTreeCalls, MemberCalls, GroupCalls, RecordExports, ImportCalls, registry_pb2_grpc.RegistryServiceServicer
+    OrgTreeCalls,
+    MemberCalls,
+    GroupCalls,
+    RecordExports,
+    ImportCalls,
+    CommitmentCalls,
+    registry_pb2_grpc.RegistryServiceServicer,
 ):
     def __init__(
         self,
@@ -30,8 +37,10 @@ class RegistryServicer(
         *,
         import_chunk_rows: int | None = None,
         import_limits: ImportLimits | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         super().__init__(store, cipher)
+        self.timezone = timezone  # LINLI_TIMEZONE: the year of a service commitment is the deployment's
         limits = import_limits or ImportLimits()
         if import_chunk_rows is not None:
             limits = ImportLimits(limits.rows, limits.bytes, limits.receive_seconds, import_chunk_rows)

@@ -17,6 +17,7 @@ from google.protobuf.descriptor import MethodDescriptor
 
 import tests.e2e.helpers.authorisation_cases.activities
 import tests.e2e.helpers.authorisation_cases.care
+import tests.e2e.helpers.authorisation_cases.commitments
 import tests.e2e.helpers.authorisation_cases.dispatch
 import tests.e2e.helpers.authorisation_cases.ledger
 import tests.e2e.helpers.authorisation_cases.registry

@@ -9,11 +9,14 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psutil
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.registry.v1 import commitments_pb2 as com
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 from temporalio.client import Client
@@ -37,6 +40,11 @@ async def test_demo_data_loads_the_designed_places_and_a_second_load_changes_not
     claimed = await api.wishes.GetWish(wish.GetWishRequest(wish_id=first.wishes["dance"]), metadata=api.admin)
     assert claimed.wish.state == wish.WISH_STATE_CLAIMED
     assert claimed.wish.claimant_member_id == first.members["赵敏"]
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    committed = await api.registry.GetServiceCommitment(
+        com.GetServiceCommitmentRequest(member_id=first.members["郑红"], year=year), metadata=api.admin
+    )
+    assert (committed.commitment.services, committed.commitment.hours) == (24, 48.0)
 
 
 async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(

@@ -99,8 +99,11 @@ def test_yearly_csv_puts_the_totals_by_kind_and_category_in_one_cell() -> None:
             {"kind": "SERVICE_KIND_ALERT", "count": 1, "hours": 1},
         ],
     }
-    rows = list(csv.reader(io.StringIO(yearly_csv([(5, "+李红", 3, report)], header=True))))
-    assert rows[1] == ["5", "'+李红", "3", "2025", "3", "4.5", "wish/culture=2:3.5h;alert=1:1h"]
+    committed = {**report, "commitment": {"services": 12, "hours": 40.0, "post_id": "7"}, "commitment_met": False}
+    rows = list(csv.reader(io.StringIO(yearly_csv([(5, "+李红", 3, report), (6, "王芳", 3, committed)], header=True))))
+    assert rows[1] == ["5", "'+李红", "3", "2025", "3", "4.5", "wish/culture=2:3.5h;alert=1:1h", "", ""]
+    # A member who made a service commitment (服务承诺): what they committed, and that the year's work fell short.
+    assert rows[2][-2:] == ["services=12;hours=40;post=7", "no"]
 
 
 def test_the_weeks_of_a_period_are_the_mondays_that_begin_in_it() -> None:

@@ -85,12 +85,23 @@ def weekly_csv(reports: list[dict[str, Any]]) -> str:
     return csv_text(rows, [header for header, _ in WEEKLY_COLUMNS] + ["wishes_by_state", "missing_sections"])
 
 
-YEARLY_COLUMNS = ("member_id", "member_name", "community_id", "year", "services", "hours", "by_kind_and_category")
+YEARLY_COLUMNS = (
+    "member_id",
+    "member_name",
+    "community_id",
+    "year",
+    "services",
+    "hours",
+    "by_kind_and_category",
+    "committed",
+    "commitment_met",
+)
 
 
 def yearly_csv(rows: list[tuple[int, str, int, dict[str, Any]]], header: bool) -> str:
     """Stored yearly reports (in their JSON form) as CSV, one member a row; the totals by kind and category in one
-    cell, "wish/culture=2:3.5h;alert=1:1h"."""
+    cell, "wish/culture=2:3.5h;alert=1:1h"; the service commitment (服务承诺) in one, "services=12;hours=40;post=7",
+    and whether it was met ("yes", "no"; both empty without a commitment)."""
 
     def totals(report: dict[str, Any]) -> str:
         return ";".join(
@@ -98,6 +109,15 @@ def yearly_csv(rows: list[tuple[int, str, int, dict[str, Any]]], header: bool) -
             f"{'/' + t['category'] if t.get('category') else ''}={t.get('count', 0)}:{t.get('hours', 0):g}h"
             for t in report.get("totals", [])
         )
+
+    def committed(report: dict[str, Any]) -> list[str]:
+        commitment = report.get("commitment")
+        if not commitment:
+            return ["", ""]
+        terms = [f"services={commitment.get('services', 0)}", f"hours={commitment.get('hours', 0):g}"]
+        if commitment.get("post_id"):
+            terms.append(f"post={commitment['post_id']}")
+        return [";".join(terms), "yes" if report.get("commitment_met") else "no"]
 
     return csv_text(
         (
@@ -109,6 +129,7 @@ def yearly_csv(rows: list[tuple[int, str, int, dict[str, Any]]], header: bool) -
                 report.get("services", 0),
                 f"{report.get('hours', 0):g}",
                 totals(report),
+                *committed(report),
             ]
             for member_id, name, community_id, report in rows
         ),

@@ -18,6 +18,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from services.registry.commitments.yearly import fill_commitments
 from services.registry.domain import OrgUnit
 from services.registry.lookups import require_member_in_scope, require_unit_in_scope
 from services.registry.reports import contract
@@ -230,7 +231,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         if len(request.reports) > MAX_YEARLY_BATCH:
             raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")
         now = datetime.now(UTC)
-        rows = []
+        reports = []
         for i, given in enumerate(request.reports):
             member_id = validate.entity_id(f"reports[{i}].member_id", given.member_id)
             assert member_id is not None
@@ -238,8 +239,11 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
                 raise InvalidArgument("must be a year between 2000 and 2100", f"reports[{i}].year")
             report = pb.YearlyServiceReport()
             report.CopyFrom(given)
+            report.member_id = str(member_id)
             report.produce_time.FromDatetime(now)
-            rows.append((member_id, given.year, _as_dict(report)))
+            reports.append(report)
+        await fill_commitments(self.registry, reports)  # 服务承诺: what was committed, and whether it was met
+        rows = [(int(r.member_id), r.year, _as_dict(r)) for r in reports]
         try:
             created = await self.reports.store_yearly(rows)
         except asyncpg.ForeignKeyViolationError as exc:

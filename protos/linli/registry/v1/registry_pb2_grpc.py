@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from linli.registry.v1 import audit_pb2 as linli_dot_registry_dot_v1_dot_audit__pb2
+from linli.registry.v1 import commitments_pb2 as linli_dot_registry_dot_v1_dot_commitments__pb2
 from linli.registry.v1 import registry_pb2 as linli_dot_registry_dot_v1_dot_registry__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -236,6 +237,21 @@ class RegistryServiceStub:
                 '/linli.registry.v1.RegistryService/ListAuditEvents',
                 request_serializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+        self.SetServiceCommitment = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/SetServiceCommitment',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.FromString,
+                _registered_method=True)
+        self.GetServiceCommitment = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/GetServiceCommitment',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.FromString,
+                _registered_method=True)
+        self.ListLaggingCommitments = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListLaggingCommitments',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.FromString,
                 _registered_method=True)
 
 
@@ -531,6 +547,26 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetServiceCommitment(self, request, context):
+        """Service commitments (服务承诺, commitments.proto): a member's commitment for a year, set (replacing an earlier one),
+        read with its progress, and the lagging ones of a year for the worker's mid-year reminder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetServiceCommitment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLaggingCommitments(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -733,6 +769,21 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEvents,
                     request_deserializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'SetServiceCommitment': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetServiceCommitment,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.SerializeToString,
+            ),
+            'GetServiceCommitment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServiceCommitment,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.SerializeToString,
+            ),
+            'ListLaggingCommitments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLaggingCommitments,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1817,6 +1868,87 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/ListAuditEvents',
             linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetServiceCommitment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/SetServiceCommitment',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServiceCommitment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/GetServiceCommitment',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLaggingCommitments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListLaggingCommitments',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from linli.registry.v1 import commitments_pb2 as _commitments_pb2
 from linli.registry.v1 import registry_pb2 as _registry_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -141,20 +142,24 @@ class ProduceWeeklyReportsResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
 
 class YearlyServiceReport(_message.Message):
-    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time")
+    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time", "commitment", "commitment_met")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
     SERVICES_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     PRODUCE_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_MET_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     year: int
     services: int
     hours: float
     totals: _containers.RepeatedCompositeFieldContainer[_registry_pb2.ServiceTotal]
     produce_time: _timestamp_pb2.Timestamp
-    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    commitment: _commitments_pb2.ServiceCommitment
+    commitment_met: bool
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment: _Optional[_Union[_commitments_pb2.ServiceCommitment, _Mapping]] = ..., commitment_met: _Optional[bool] = ...) -> None: ...
 
 class ProduceYearlyServiceReportsRequest(_message.Message):
     __slots__ = ("request_id", "org_unit_id", "year")
