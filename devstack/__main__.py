@@ -1,4 +1,4 @@
-"""The developer commands behind ./linli: up, demo, token, gen, bench."""
+"""The developer commands behind ./linli: up, demo, token, gen, bench (systems, keys and export in their own modules)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,18 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
-from linli.dispatch.v1 import dispatch_pb2 as dsp
-from linli.wishes.v1 import wishes_pb2 as wsh
 
 from devstack.certificates import local_run_ca, trusted_ca
 from devstack.client import connect
+from devstack.demo_data import REPORT_UNITS as DEMO_REPORT_UNITS
 from devstack.demo_data import load_demo_data
+from devstack.demo_walks import WALKS
+from devstack.export import add_parser as add_export_parser
+from devstack.export import export
 from devstack.keys import add_parser as add_keys_parser
 from devstack.monitoring.prometheus import (
     HOW_TO_GET,
@@ -39,10 +40,8 @@ from devstack.systems import add_parser as add_systems_parser
 from devstack.systems import systems
 from services.runtime.auth import DEFAULT_POLICY, WHOLE_DEPLOYMENT, Role, TokenPolicy, issue_token
 from services.runtime.config import load_settings
-from services.runtime.enums import name_of
 from services.runtime.env import ConfigError
 from services.runtime.token_keys import BadKey, parse_signing_key
-from services.wishes.contract import workflow_id
 
 HOME = REPO / ".linli"
 BENCH = REPO / "bench"
@@ -103,9 +102,11 @@ def up(args: argparse.Namespace) -> int:
     database_url = os.environ.get("DATABASE_URL") or None
     temporal_address = os.environ.get("TEMPORAL_ADDRESS") or None
     passed_on, ignored = configuration_from(os.environ)
+    # The demo's districts get their report Schedules, unless the environment names other units.
+    configuration = {"LINLI_REPORT_UNITS": DEMO_REPORT_UNITS, **passed_on}
     for process in (*SERVICES, "worker"):  # a mistake in the configuration stops here, named, before anything runs
         try:
-            load_settings(process, {**passed_on, **Secrets().as_environment(process)})
+            load_settings(process, {**configuration, **Secrets().as_environment(process)})
         except ConfigError as error:
             print(f"linli: {error}", file=sys.stderr)
             return 2
@@ -136,7 +137,7 @@ def up(args: argparse.Namespace) -> int:
         durable=True,
         temporal_ui=True,
         fixed_ports=not args.any_ports,
-        extra_env=passed_on,
+        extra_env=configuration,
     )
     if ignored:
         print(f"linli: the local run sets these itself, so they are not passed on: {', '.join(ignored)}")
@@ -194,14 +195,14 @@ def step(name: str, start: object) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Walks one new wish through submit → review → publish → claim against the running platform."""
+    """Walks the field's work through the running platform: a wish (the default), an alert, an activity, a report."""
     if not SECRETS.exists():
         print("linli: no local platform found; start it with ./linli up", file=sys.stderr)
         return 1
-    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports(), local_run_ca()))
+    return asyncio.run(_demo(Secrets.load_or_create(SECRETS), Ports(), local_run_ca(), args.walk))
 
 
-async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None) -> int:
+async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None, walk: str = "wish") -> int:
     async with connect(ports, secrets, ca_file) as api:
         try:
             data = await load_demo_data(api, say=lambda _: None)
@@ -210,84 +211,7 @@ async def _demo(secrets: Secrets, ports: Ports, ca_file: Path | None) -> int:
                 f"linli: the platform does not answer ({error.code().name}); start it with ./linli up", file=sys.stderr
             )
             return 1
-        community, community_id = "陈仓园社区", data.org_units["陈仓园社区"]
-        run = uuid.uuid4().hex[:8]
-
-        def show(what: str, wish: wsh.Wish) -> None:
-            state = name_of(wsh.WishState, wish.state).upper()
-            print(f"{what:<10} wish {wish.id}  state {state:<10} version {wish.version}")
-
-        submitted = await api.wishes.SubmitWish(
-            wsh.SubmitWishRequest(
-                request_id=f"demo-{run}-submit",
-                community_id=community_id,
-                text="楼道灯坏了，晚上老人上下楼不方便",
-                source=wsh.WISH_SOURCE_WISH_BOX,
-                resident_name="刘秀英",
-                resident_contact="13800001234",
-            ),
-            metadata=api.admin,
-        )
-        wish = submitted.wish
-        print(
-            f"{community}: 楼道灯坏了，晚上老人上下楼不方便 (resident shown as {wish.resident_name}, "
-            f"{wish.resident_contact})"
-        )
-        show("submit", wish)
-
-        deadline = Timestamp()
-        deadline.FromDatetime(datetime.now(UTC) + timedelta(days=3))
-        approval = wsh.Approval(
-            category=wsh.WISH_CATEGORY_CONVENIENCE, service_standard="三日内修好楼道灯", deadline=deadline
-        )
-        wish = (
-            await api.wishes.ReviewWish(
-                wsh.ReviewWishRequest(request_id=f"demo-{run}-review", wish_id=wish.id, approve=approval),
-                metadata=api.admin,
-            )
-        ).wish
-        show("review", wish)
-
-        wish = (
-            await api.wishes.PublishWish(
-                wsh.PublishWishRequest(request_id=f"demo-{run}-publish", wish_id=wish.id), metadata=api.admin
-            )
-        ).wish
-        show("publish", wish)
-
-        ranked = (
-            await api.dispatch.RecommendClaimants(
-                dsp.RecommendClaimantsRequest(wish_id=wish.id, limit=3), metadata=api.admin
-            )
-        ).recommendations
-        for place, rec in enumerate(ranked, start=1):
-            print(f"  recommended #{place}: {rec.member_name} (score {rec.score:.2f}; {'; '.join(rec.reasons)})")
-        if not ranked:
-            print(f"linli: nobody is registered in {community}", file=sys.stderr)
-            return 1
-
-        claimant = ranked[0].member_id
-        wish = (
-            await api.wishes.ClaimWish(
-                wsh.ClaimWishRequest(request_id=f"demo-{run}-claim", wish_id=wish.id, member_id=claimant),
-                metadata=api.admin,
-            )
-        ).wish
-        show("claim", wish)
-        print(f"claimed by {ranked[0].member_name}")
-
-        history = (
-            await api.wishes.GetWishHistory(wsh.GetWishHistoryRequest(wish_id=wish.id), metadata=api.admin)
-        ).events
-        print("history:")
-        for event in history:
-            state = name_of(wsh.WishState, event.state).upper()
-            kind = name_of(wsh.WishEventKind, event.kind)
-            what = f"→ {state}" if event.kind == wsh.WISH_EVENT_KIND_TRANSITION else kind
-            print(f"  {event.time.ToDatetime():%H:%M:%S}  {what:<12} by {event.actor}")
-        ui = f"http://127.0.0.1:{ports.temporal_ui}"
-        print(f"Its WishLifecycle workflow is {workflow_id(wish.id)} in the Temporal UI ({ui}).")
-    return 0
+        return await WALKS[walk](api, data, uuid.uuid4().hex[:8], ports.temporal_ui)
 
 
 def token(args: argparse.Namespace) -> int:
@@ -426,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     up_parser.add_argument("--monitoring", action="store_true", help="also Prometheus with linli's alert rules")
     up_parser.set_defaults(run=up)
-    commands.add_parser("demo", help=demo.__doc__).set_defaults(run=demo)
+    demo_parser = commands.add_parser("demo", help=demo.__doc__)
+    demo_parser.add_argument("walk", nargs="?", choices=sorted(WALKS), default="wish")
+    demo_parser.set_defaults(run=demo)
     token_parser = commands.add_parser("token", help="prints a development bearer token")
     token_parser.add_argument("--role", default=Role.ADMIN.value, choices=[r.value for r in Role])
     token_parser.add_argument("--scope", default=WHOLE_DEPLOYMENT, help="an org unit id, or * for everything")
@@ -439,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     add_keys_parser(commands)
     add_systems_parser(commands).set_defaults(
         run=lambda args: systems(args, dev_token(Secrets.load_or_create(SECRETS)) if SECRETS.exists() else None)
+    )
+    add_export_parser(commands).set_defaults(
+        run=lambda args: export(
+            args, dev_token(Secrets.load_or_create(SECRETS), ttl=3600) if SECRETS.exists() else None
+        )
     )
     commands.add_parser("gen", help="regenerates code, docs and dashboards").set_defaults(run=gen)
     bench_parser = commands.add_parser("bench", help=bench.__doc__)

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from linli.dispatch.v1 import dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2_grpc, systems_pb2_grpc
+from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
+from linli.registry.v1 import care_pb2_grpc, registry_pb2_grpc, reports_pb2_grpc, systems_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 
 from devstack.stack import SERVICES, Ports, Secrets, open_channel
@@ -26,6 +26,9 @@ class Api:
     wishes: wishes_pb2_grpc.WishServiceStub
     dispatch: dispatch_pb2_grpc.DispatchServiceStub
     systems: systems_pb2_grpc.CallingSystemServiceStub  # calling systems' credentials, on the registry
+    care: care_pb2_grpc.CarePairServiceStub  # care pairs (结对帮扶), on the registry
+    activities: activities_pb2_grpc.ActivityServiceStub  # activities (活动), on dispatch
+    reports: reports_pb2_grpc.ReportServiceStub  # weekly and yearly reports, on the registry
 
     def token(self, role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "linli-dev") -> Metadata:
         """Call metadata carrying a token for the given caller, valid for an hour."""
@@ -53,6 +56,9 @@ async def connect(ports: Ports, secrets: Secrets, ca_file: Path | None = None) -
             wishes_pb2_grpc.WishServiceStub(channels[1]),
             dispatch_pb2_grpc.DispatchServiceStub(channels[2]),
             systems_pb2_grpc.CallingSystemServiceStub(channels[0]),
+            care_pb2_grpc.CarePairServiceStub(channels[0]),
+            activities_pb2_grpc.ActivityServiceStub(channels[2]),
+            reports_pb2_grpc.ReportServiceStub(channels[0]),
         )
     finally:
         for channel in channels:

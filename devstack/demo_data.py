@@ -7,11 +7,15 @@ loading twice (each `./linli up`) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.registry.v1 import care_pb2 as care
+from linli.registry.v1 import commitments_pb2 as com
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wsh
 
@@ -38,6 +42,9 @@ PLACES: list[tuple[str, ...]] = [
     ("陕西省", "宝鸡市", "金台区", "中山东路街道", "行政西路社区"),
     ("陕西省", "宝鸡市", "金台区", "中山东路街道", "大庆路社区"),
 ]
+# Every district of the demo tree, by the names of its path: the local run's LINLI_REPORT_UNITS, so the registry
+# keeps their weekly and yearly report Schedules once the demo data has made them.
+REPORT_UNITS = ",".join(dict.fromkeys("/".join(place[:3]) for place in PLACES))
 KINDS = [K.ORG_UNIT_KIND_PROVINCE, K.ORG_UNIT_KIND_CITY, K.ORG_UNIT_KIND_DISTRICT, K.ORG_UNIT_KIND_STREET]
 KINDS += [K.ORG_UNIT_KIND_COMMUNITY, K.ORG_UNIT_KIND_GRID]
 
@@ -144,10 +151,13 @@ class DemoData:
     org_units: dict[str, str]  # community (or grid) name → id
     members: dict[str, str]  # member name → id
     wishes: dict[str, str]  # wish key → id
+    units: dict[str, str] = field(default_factory=dict)  # every unit of the tree (districts, streets, …) by name
 
 
 async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoData:
-    org_units = await _load_places(api)
+    units = await _load_places(api)
+    communities = {place[index] for place in PLACES for index in range(4, len(place))}
+    org_units = {name: unit_id for name, unit_id in units.items() if name in communities}
     say(f"demo: {len(org_units)} communities and grids in {len(PLACES)} places")
     members = await _load_members(api, org_units)
     say(f"demo: {len(members)} members")
@@ -155,7 +165,9 @@ async def load_demo_data(api: Api, say: Callable[[str], None] = print) -> DemoDa
     say(f"demo: {len(wishes)} wishes")
     rostered = await _load_duty_rosters(api, org_units, members)
     say(f"demo: weekly duty rosters in {rostered} communities")
-    return DemoData(org_units, members, wishes)
+    say(f"demo: {await _load_care_pairs(api, org_units, members)} care pairs")
+    say(f"demo: {await _load_commitments(api, members)} service commitments for this year")
+    return DemoData(org_units, members, wishes, units)
 
 
 async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[str, str]) -> int:
@@ -193,6 +205,57 @@ async def _load_duty_rosters(api: Api, org_units: dict[str, str], members: dict[
 RESCUE_TEAM_COMMUNITY = "祥富里社区"
 
 
+# Care pairs (结对帮扶): (community, resident reference, the resident's name, household size, carers, cadence in days).
+CARE_PAIRS = [
+    ("祥富里社区", "resident-qian", "钱奶奶", 1, ("郑红",), 3),  # living alone: a visit every few days (隔三差五)
+    ("陈仓园社区", "household-chen", "陈大爷", 3, ("王芳", "孙丽"), 7),
+    ("安达社区", "resident-bai", "白大娘", 1, ("高娃",), 2),  # 话疗: companionship talks
+]
+
+
+async def _load_care_pairs(api: Api, org_units: dict[str, str], members: dict[str, str]) -> int:
+    for community, ref, name, people, carers, cadence in CARE_PAIRS:
+        try:
+            await api.care.CreateCarePair(
+                care.CreateCarePairRequest(
+                    request_id=f"demo:care:{ref}",
+                    unit_id=org_units[community],
+                    resident_ref=ref,
+                    caree_kind=care.CAREE_KIND_RESIDENT if people == 1 else care.CAREE_KIND_HOUSEHOLD,
+                    people=people,
+                    resident_name=name,
+                    carer_member_ids=[members[c] for c in carers],
+                    cadence_days=cadence,
+                ),
+                metadata=api.admin,
+            )
+        except grpc.aio.AioRpcError as error:
+            # Loaded before, longer ago than the request ids are kept: the pair is there.
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+    return len(CARE_PAIRS)
+
+
+# Service commitments (服务承诺) made at registration: (member, services, hours) for the year.
+COMMITMENTS = [("郑红", 24, 48.0), ("王芳", 12, 0.0), ("赵敏", 0, 30.0)]
+
+
+async def _load_commitments(api: Api, members: dict[str, str]) -> int:
+    year = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).year  # LINLI_TIMEZONE's default, the local run's
+    for name, services, hours in COMMITMENTS:
+        await api.registry.SetServiceCommitment(
+            com.SetServiceCommitmentRequest(
+                request_id=f"demo:commitment:{name}:{year}",
+                member_id=members[name],
+                year=year,
+                services=services,
+                hours=hours,
+            ),
+            metadata=api.admin,
+        )
+    return len(COMMITMENTS)
+
+
 async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]:
     team = await api.registry.CreateTeam(
         reg.CreateTeamRequest(
@@ -215,6 +278,7 @@ async def _rescue_team_volunteer(api: Api, community_id: str) -> tuple[str, str]
 
 
 async def _load_places(api: Api) -> dict[str, str]:
+    """Every unit of the demo tree by its name (names do not repeat across levels here)."""
     ids: dict[tuple[str, ...], str] = {}
     for place in PLACES:
         for depth in range(1, len(place) + 1):
@@ -231,7 +295,7 @@ async def _load_places(api: Api) -> dict[str, str]:
                 metadata=api.admin,
             )
             ids[path] = response.org_unit.id
-    return {path[-1]: unit_id for path, unit_id in ids.items() if len(path) >= 5}
+    return {path[-1]: unit_id for path, unit_id in ids.items()}
 
 
 async def _load_members(api: Api, org_units: dict[str, str]) -> dict[str, str]:

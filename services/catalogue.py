@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from linli.dispatch.v1 import activities_pb2, dispatch_pb2
-from linli.registry.v1 import registry_pb2, reports_pb2, systems_pb2
+from linli.registry.v1 import care_pb2, registry_pb2, reports_pb2, systems_pb2
 from linli.wishes.v1 import wishes_pb2
 
 from services.runtime.access import Rule
@@ -14,6 +14,7 @@ SERVED_BY: dict[str, list[ServiceDescriptor]] = {
         registry_pb2.DESCRIPTOR.services_by_name["RegistryService"],
         reports_pb2.DESCRIPTOR.services_by_name["ReportService"],
         systems_pb2.DESCRIPTOR.services_by_name["CallingSystemService"],
+        care_pb2.DESCRIPTOR.services_by_name["CarePairService"],
     ],
     "wishes": [wishes_pb2.DESCRIPTOR.services_by_name["WishService"]],
     "dispatch": [

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from workflows.metrics import DUTY_NOTICES
-from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier, send_through
+from workflows.notices import Notice, Notifier, send_one_counted
 from workflows.steps import TIMEOUT_SECONDS, call
 
 _PAGE = 500
@@ -75,14 +74,4 @@ class DutySteps:
             unit_id=notice.community_id,
             text=notice.text,
         )
-        counter = activity.metric_meter().create_counter(*DUTY_NOTICES)
-        try:
-            await send_through(self.notifiers, message)
-        except GatewayRefused:
-            counter.add(1, {"purpose": notice.purpose, "outcome": "refused"})
-            activity.logger.warning("duty notice refused", extra={"key": notice.key})
-            return False
-        except GatewayUnavailable as error:
-            raise ApplicationError(str(error), type="GatewayUnavailable") from None
-        counter.add(1, {"purpose": notice.purpose, "outcome": "delivered"})
-        return True
+        return await send_one_counted(self.notifiers, message, DUTY_NOTICES)

@@ -15,6 +15,7 @@ SCHEDULE_OUTCOMES = {
     "weekly_report": ("stored", "already_stored", "failed"),
     "yearly_report": ("stored",),
     "recurring_activity": ("done", "failed"),
+    "commitment_check": ("done",),
 }
 WISH_NOTICES = (
     "linli_wish_notices",
@@ -33,6 +34,29 @@ DUTY_NOTICES = (
 DUTY_NOTICES_GIVEN_UP = (
     "linli_duty_notices_given_up",
     "Duty notices given up on after six hours of retries, by purpose.",
+)
+
+CARE_NOTICES = (
+    "linli_care_notices",
+    "Care pair notices per recipient, by purpose and outcome (delivered: every sender took it; refused for good).",
+)
+CARE_NOTICES_GIVEN_UP = (
+    "linli_care_notices_given_up",
+    "Care pair notices given up on after six hours of retries, by purpose.",
+)
+CARE_VISITS_OVERDUE = (
+    "linli_care_visits_overdue",
+    "Care visits not made within the cadence, by who was told (carers: reminded; office: after the grace).",
+)
+
+COMMITMENT_NOTICES = (
+    "linli_commitment_notices",
+    "Service commitment notices (a commitment lagging mid-year) per recipient, by purpose and outcome (delivered: "
+    "every sender took it; refused for good).",
+)
+COMMITMENT_NOTICES_GIVEN_UP = (
+    "linli_commitment_notices_given_up",
+    "Service commitment notices given up on after six hours of retries, by purpose.",
 )
 
 
@@ -54,3 +78,10 @@ def initialise_worker_metrics(meter: MetricMeter) -> None:
     meter.create_counter(*WISH_NOTICES_GIVEN_UP).add(0)
     meter.create_counter(*DUTY_NOTICES).add(0)
     meter.create_counter(*DUTY_NOTICES_GIVEN_UP).add(0)
+    meter.create_counter(*CARE_NOTICES).add(0)
+    meter.create_counter(*CARE_NOTICES_GIVEN_UP).add(0)
+    meter.create_counter(*COMMITMENT_NOTICES).add(0)
+    meter.create_counter(*COMMITMENT_NOTICES_GIVEN_UP).add(0)
+    overdue = meter.create_counter(*CARE_VISITS_OVERDUE)
+    for told in ("carers", "office"):
+        overdue.add(0, {"told": told})

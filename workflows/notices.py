@@ -128,6 +128,23 @@ async def send_through(notifiers: Sequence[Notifier], message: Notice) -> None:
         activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
 
 
+async def send_one_counted(notifiers: Sequence[Notifier], message: Notice, counter: tuple[str, str]) -> bool:
+    """A step's one notice to one recipient (a duty gap's, a care visit's), counted in `counter` (its name and help,
+    from workflows/metrics.py) by purpose and outcome: False when the gateway refused it for good (never sent again);
+    a gateway that is down fails the attempt, to be retried with back-off."""
+    sent = activity.metric_meter().create_counter(*counter)
+    try:
+        await send_through(notifiers, message)
+    except GatewayRefused:
+        sent.add(1, {"purpose": message.purpose, "outcome": "refused"})
+        activity.logger.warning("notice refused", extra={"key": message.key, "purpose": message.purpose})
+        return False
+    except GatewayUnavailable as error:
+        raise ApplicationError(str(error), type="GatewayUnavailable") from None
+    sent.add(1, {"purpose": message.purpose, "outcome": "delivered"})
+    return True
+
+
 def raise_first_failure(results: Sequence[BaseException | None]) -> None:
     """After recording what got through: a gateway that is down fails the attempt, to be retried with back-off."""
     failed = [e for e in results if e is not None and not isinstance(e, GatewayRefused)]

@@ -13,7 +13,7 @@ import grpc
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.dispatch.v1 import activities_pb2, activities_pb2_grpc, dispatch_pb2, dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
+from linli.registry.v1 import care_pb2, care_pb2_grpc, registry_pb2, registry_pb2_grpc, reports_pb2, reports_pb2_grpc
 from linli.wishes.v1 import wishes_pb2, wishes_pb2_grpc
 from temporalio import activity
 
@@ -82,12 +82,14 @@ class ReportSteps:
         wishes: wishes_pb2_grpc.WishServiceStub,
         dispatch: dispatch_pb2_grpc.DispatchServiceStub,
         activities: activities_pb2_grpc.ActivityServiceStub,
+        care: care_pb2_grpc.CarePairServiceStub | None = None,
     ) -> None:
         self.registry = registry
         self.reports = reports
         self.wishes = wishes
         self.dispatch = dispatch
         self.activities = activities
+        self.care = care
 
     @activity.defn
     async def plan_weekly_reports(self, request: WeeklyPlanRequest) -> WeeklyPlan:
@@ -132,7 +134,7 @@ class ReportSteps:
         is named in missing_sections rather than reported as zero."""
         start, end = week_bounds(datetime.fromisoformat(params.week_start).date(), params.timezone)
         period: _Period = {"org_unit_id": params.org_unit_id, "start_time": _stamp(start), "end_time": _stamp(end)}
-        unit, registry, wishes, alerts, pairings, activities = await asyncio.gather(
+        unit, registry, wishes, alerts, pairings, activities, care = await asyncio.gather(
             call(
                 self.registry.GetOrgUnit(
                     registry_pb2.GetOrgUnitRequest(org_unit_id=params.org_unit_id), timeout=TIMEOUT_SECONDS
@@ -144,7 +146,10 @@ class ReportSteps:
                 )
             ),
             _optional(
-                self.wishes.GetWishStats(wishes_pb2.GetWishStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
+                # Wishes by state as they stood at the week's end, not when the report runs.
+                self.wishes.GetWishStats(
+                    wishes_pb2.GetWishStatsRequest(**period, as_of_time=_stamp(end)), timeout=_STATSTIMEOUT_SECONDS
+                )
             ),
             _optional(
                 self.dispatch.GetAlertStats(dispatch_pb2.GetAlertStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
@@ -155,6 +160,7 @@ class ReportSteps:
                     activities_pb2.GetActivityStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS
                 )
             ),
+            self._care_stats(period),
         )
         report = reports_pb2.WeeklyReport(
             org_unit_id=params.org_unit_id,
@@ -204,8 +210,23 @@ class ReportSteps:
             report.activity_sign_ups = activities.signed_up
             report.activity_check_ins = activities.checked_in
         report.pairings_active, report.pairings_started = pairings
+        if care is None:
+            missing.append("care")
+        else:
+            report.care_pairs_active, report.care_people = care.pairs_active, care.people_cared_for
+            report.care_visits_due, report.care_visits_made = care.visits_due, care.visits_made
+            report.care_visits_missed = care.visits_missed
         report.missing_sections.extend(missing)
         return json_format.MessageToDict(report, preserving_proto_field_name=True)
+
+    async def _care_stats(self, period: _Period) -> care_pb2.GetCareStatsResponse | None:
+        """Care pairs' figures (结对帮扶); None when this worker was given no CarePairService."""
+        if self.care is None:
+            return None
+        response: care_pb2.GetCareStatsResponse | None = await _optional(
+            self.care.GetCareStats(care_pb2.GetCareStatsRequest(**period), timeout=_STATSTIMEOUT_SECONDS)
+        )
+        return response
 
     async def _pairings(self, org_unit_id: str, week_start: str) -> tuple[int, int]:
         """Pairings (结对共建) in force on the week's last day in the subtree, and how many of them began in the week."""

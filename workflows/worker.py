@@ -15,7 +15,7 @@ from typing import Any
 
 import grpc
 from linli.dispatch.v1 import activities_pb2_grpc, dispatch_pb2_grpc
-from linli.registry.v1 import registry_pb2_grpc, reports_pb2_grpc
+from linli.registry.v1 import care_pb2_grpc, registry_pb2_grpc, reports_pb2_grpc
 from linli.wishes.v1 import wishes_pb2_grpc
 from temporalio.client import Client
 from temporalio.runtime import Runtime, TelemetryConfig
@@ -29,6 +29,10 @@ from services.runtime.temporal import connect_temporal
 from workflows.activity_notice_steps import ActivityNoticeSteps
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import ActivitySteps
+from workflows.care_pair import CarePair
+from workflows.care_steps import CareSteps
+from workflows.commitment_check import CommitmentCheck
+from workflows.commitment_steps import CommitmentSteps
 from workflows.duty_gap_notice import DutyGapNotice
 from workflows.duty_steps import DutySteps
 from workflows.emergency_dispatch import EmergencyDispatch
@@ -54,6 +58,8 @@ WORKFLOWS = [
     WeeklyReport,
     YearlyServiceReports,
     DutyGapNotice,
+    CarePair,
+    CommitmentCheck,
 ]
 
 
@@ -85,7 +91,28 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_report_steps(channel, settings),
         *_emergency_steps(channel, settings),
         *_duty_steps(channel, settings),
+        *_care_steps(channel, settings),
+        *_commitment_steps(channel, settings),
     ]
+
+
+def _care_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
+    """The steps of CarePair: the pair re-read, a missed visit recorded, and its notices."""
+    steps = CareSteps(
+        care_pb2_grpc.CarePairServiceStub(channel(settings.registry_address)),
+        notifiers_for(settings.alerts.webhook_url),
+    )
+    return [steps.read_care_pair, steps.record_care_miss, steps.send_care_notice]
+
+
+def _commitment_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
+    """The steps of CommitmentCheck: the year's lagging service commitments, and their notices."""
+    steps = CommitmentSteps(
+        registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+        notifiers_for(settings.alerts.webhook_url),
+        settings.timezone,
+    )
+    return [steps.lagging_commitments, steps.send_commitment_notice]
 
 
 def _duty_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings) -> list[Callable[..., Any]]:
@@ -122,6 +149,7 @@ def _report_steps(channel: Callable[[str], grpc.aio.Channel], settings: Settings
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
         activities_pb2_grpc.ActivityServiceStub(channel(settings.dispatch_address)),
+        care_pb2_grpc.CarePairServiceStub(channel(settings.registry_address)),
     )
     return [
         steps.plan_weekly_reports,

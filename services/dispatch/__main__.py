@@ -67,16 +67,12 @@ async def serve(settings: Settings) -> None:
     activity_store = ActivityStore(host.pool)
     activity_relay = ActivityRelay(host.pool, temporal, settings)
     activity_org = OrgDirectory(registry)
+    recurring = RecurringActivities(host.pool, temporal, settings.task_queue, activity_org)
     activities_pb2_grpc.add_ActivityServiceServicer_to_server(
-        ActivityServicer(
-            activity_store,
-            activity_relay,
-            activity_org,
-            registry,
-            RecurringActivities(host.pool, temporal, settings.task_queue, activity_org),
-        ),
-        host.server,
+        ActivityServicer(activity_store, activity_relay, activity_org, registry, recurring), host.server
     )
+    # Recurring activities changed while Temporal was away get their Schedules once it is back (as an outbox would).
+    host.add_background(lambda: recurring.keep_schedules_in_step(settings.outbox_poll_interval))
     host.add_background(activity_relay.run)
     host.add_background(lambda: refresh_activity_gauges(activity_store))
     await host.run([SERVICE_NAME, ACTIVITY_SERVICE_NAME])

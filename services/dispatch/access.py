@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from linli.dispatch.v1 import activities_pb2, dispatch_pb2
 
-from services.runtime.access import ANYONE, PUBLIC, STAFF, WORKER, Rule, rule
+from services.runtime.access import ANYONE, DEPLOYMENT, PUBLIC, STAFF, WORKER, Rule, rule
 from services.runtime.auth import Role
 
 _DISPATCH = dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name
@@ -59,6 +59,9 @@ _DISPATCH_RULES: dict[str, Rule] = {
     "GetAlertStats": rule({*STAFF, SYSTEM, SERVICE}, "the org unit"),
     "GetAlertCallList": rule(WORKER, PUBLIC),
     "RecordAlertEvent": rule(WORKER, PUBLIC),
+    # The audit log of the whole dispatch schema (alerts, duty and activities alike); its rows name no org unit, so
+    # the deployment's admins read it (docs/audit.md).
+    "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),
 }
 
 _ACTIVITY_RULES: dict[str, Rule] = {
@@ -89,6 +92,11 @@ _ACTIVITY_RULES: dict[str, Rule] = {
     "CreateRecurringActivity": rule(STAFF, "the template's organising community or street"),
     "GetRecurringActivity": rule({*STAFF, SERVICE}, "the recurring activity's organising unit"),
     "SetRecurringActivityPaused": rule(STAFF, "the recurring activity's organising unit"),
+    "ListRecurringActivities": rule({*STAFF, SERVICE}, "the org unit"),
+    "UpdateRecurringActivity": rule(
+        STAFF, "the recurring activity's organising unit, and the new template's community or street"
+    ),
+    "DeleteRecurringActivity": rule(STAFF, "the recurring activity's organising unit"),
 }
 
 RULES: dict[str, Rule] = {

@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 
 from linli.registry.v1 import (
+    care_pb2,
+    care_pb2_grpc,
     registry_pb2,
     registry_pb2_grpc,
     reports_pb2,
@@ -15,6 +17,12 @@ from linli.registry.v1 import (
 )
 
 from services.registry.access import RULES
+from services.registry.care.metrics import refresh_care_gauges
+from services.registry.care.relay import CareRelay
+from services.registry.care.servicer import CarePairServicer
+from services.registry.care.store import CareStore
+from services.registry.commitments import contract as commitments_contract
+from services.registry.reports.scheduling import keep_report_schedules
 from services.registry.reports.servicer import ReportServicer
 from services.registry.reports.store import ReportStore
 from services.registry.servicer import RegistryServicer
@@ -25,12 +33,13 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
-from services.runtime.temporal import connect_temporal
+from services.runtime.temporal import connect_temporal, keep_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
 REPORT_SERVICE_NAME = reports_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name
 SYSTEM_SERVICE_NAME = systems_pb2.DESCRIPTOR.services_by_name["CallingSystemService"].full_name
+CARE_SERVICE_NAME = care_pb2.DESCRIPTOR.services_by_name["CarePairService"].full_name
 
 
 async def serve(settings: Settings) -> None:
@@ -38,7 +47,7 @@ async def serve(settings: Settings) -> None:
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(RegistryStore(host.pool), cipher), host.server
+        RegistryServicer(RegistryStore(host.pool), cipher, timezone=settings.timezone), host.server
     )
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
@@ -49,6 +58,15 @@ async def serve(settings: Settings) -> None:
         ),
         host.server,
     )
+    # The deployment's own report Schedules (LINLI_REPORT_UNITS), kept from the start: nothing else asks for them.
+    host.add_background(
+        lambda: keep_report_schedules(
+            host.pool, temporal, settings.report_units, settings.timezone, settings.task_queue
+        )
+    )
+    # Service commitments (服务承诺): the mid-year check of lagging ones, a Schedule the deployment always has.
+    commitment_check = commitments_contract.commitment_check_schedule(settings.task_queue, settings.timezone)
+    host.add_background(lambda: keep_schedule(temporal, commitments_contract.SCHEDULE_ID, commitment_check))
     # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
     systems = SystemStore(host.pool)
     systems_pb2_grpc.add_CallingSystemServiceServicer_to_server(
@@ -56,7 +74,15 @@ async def serve(settings: Settings) -> None:
         host.server,
     )
     host.read_revocations_from(systems.credential_sync)
-    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME])
+    # Care pairs (结对帮扶): a CarePair workflow each, told of committed changes by their own outbox relay.
+    care = CareStore(host.pool)
+    care_relay = CareRelay(host.pool, temporal, settings)
+    care_pb2_grpc.add_CarePairServiceServicer_to_server(
+        CarePairServicer(RegistryStore(host.pool), care, cipher, care_relay), host.server
+    )
+    host.add_background(care_relay.run)
+    host.add_background(lambda: refresh_care_gauges(care))
+    await host.run([SERVICE_NAME, REPORT_SERVICE_NAME, SYSTEM_SERVICE_NAME, CARE_SERVICE_NAME])
 
 
 if __name__ == "__main__":

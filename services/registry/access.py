@@ -1,4 +1,4 @@
-"""Who may call each method of the registry service and its ReportService: their part of the authorisation table
+"""Who may call each method of the registry service, its ReportService and CarePairService: their part of the authorisation table
 (services/runtime/access.py; docs/authorisation.md is written from it).
 
 What is public, and why:
@@ -21,12 +21,14 @@ from services.runtime.auth import Role
 _REGISTRY = "linli.registry.v1.RegistryService/"
 _REPORTS = "linli.registry.v1.ReportService/"
 _SYSTEMS = "linli.registry.v1.CallingSystemService/"
+_CARE = "linli.registry.v1.CarePairService/"
 
 # Staff and the other government systems that act for an office (the party-member information system, 12345).
 _OFFICES = STAFF | {Role.SYSTEM}
 _READERS = _OFFICES | WORKER
 _MEMBER_OWN = "only their own record"
 _MEMBER_COMMUNITY = "only their own community's (their token's scope)"
+_CARER = "only the pairs they are a carer of (directly or on its team)"
 
 RULES: dict[str, Rule] = {
     # ---- the org tree (组织)
@@ -72,9 +74,20 @@ RULES: dict[str, Rule] = {
         ANYONE, "the member's residence (a team volunteer: their team's unit)", _MEMBER_OWN
     ),
     _REGISTRY + "GetRegistryStats": rule(_READERS, "request.org_unit_id"),
+    _REGISTRY + "ListServiceRecords": rule(
+        ANYONE, "request.org_unit_id, or the member's residence", "only their own records (member_id)"
+    ),
+    _REGISTRY + "ExportServiceRecords": rule(_READERS, "request.org_unit_id, or the member's residence"),
+    # ---- service commitments (服务承诺): a member sets and reads their own; the worker lists the lagging for reminders
+    _REGISTRY + "SetServiceCommitment": rule(STAFF | {Role.MEMBER}, "the member's residence", "only for themselves"),
+    _REGISTRY + "GetServiceCommitment": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "ListLaggingCommitments": rule(WORKER, DEPLOYMENT),
+    # ---- the audit log: its rows name no org unit, so only the deployment's admins read it (docs/audit.md)
+    _REGISTRY + "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),
     # ---- reports (周报, 年报)
     _REPORTS + "GetWeeklyReport": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ExportWeeklyReports": rule(_READERS, "request.org_unit_id"),
+    _REPORTS + "ExportYearlyServiceReports": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ProduceWeeklyReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "ProduceYearlyServiceReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "GetYearlyServiceReport": rule(
@@ -83,6 +96,21 @@ RULES: dict[str, Rule] = {
     _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
     _REPORTS + "StoreYearlyServiceReports": rule(WORKER, DEPLOYMENT),
+    # ---- care pairs (结对帮扶): the unit's office pairs and ends; a carer reads and records their own visits
+    _CARE + "CreateCarePair": rule(_OFFICES, "request.unit_id"),
+    _CARE + "GetCarePair": rule(ANYONE, "the care pair's unit", _CARER),
+    _CARE + "ListCarePairs": rule(
+        ANYONE, "request.org_unit_id", "only the pairs they are a carer of (carer_member_id)"
+    ),
+    _CARE + "RecordVisit": rule(
+        STAFF | {Role.MEMBER}, "the care pair's unit", "only their own visit, as a carer of the pair"
+    ),
+    _CARE + "ListVisits": rule(ANYONE, "the care pair's unit", _CARER),
+    _CARE + "ChangeCarers": rule(STAFF, "the care pair's unit"),
+    _CARE + "EndCarePair": rule(_OFFICES, "the care pair's unit"),
+    _CARE + "RevealCarePairResident": rule(STAFF, "the care pair's unit"),
+    _CARE + "GetCareStats": rule(_READERS, "request.org_unit_id"),
+    _CARE + "RecordCareMiss": rule(WORKER, "the care pair's unit"),
     # ---- calling systems' credentials: the deployment's admins issue them; every service reads the revoked ones
     _SYSTEMS + "IssueCredential": rule({Role.ADMIN}, DEPLOYMENT),
     _SYSTEMS + "GetCredential": rule({Role.ADMIN}, DEPLOYMENT),

@@ -1,7 +1,7 @@
 """The registry's SQL. Everything here runs against the `registry` schema and no other.
 
 `RegistryStore` is the one store the servicers use; its SQL lives by sub-domain in the packages beside it
-(org_tree/, members/, groups/, service_records/, imports/: each a store.py). Here: idempotent writes and the audit log.
+(org_tree/, members/, groups/, service_records/, imports/, commitments/: each a store.py). Here: idempotent writes and the audit log.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import asyncpg
 from google.protobuf.message import Message
 
+from services.registry.commitments.store import CommitmentStore
 from services.registry.groups.store import GroupStore
 from services.registry.imports.store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
 from services.registry.members.store import DuplicatePerson, MemberStore, NewMember
@@ -40,7 +41,7 @@ __all__ = [
 Response = TypeVar("Response", bound=Message)
 
 
-class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore):
+class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore, CommitmentStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

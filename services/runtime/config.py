@@ -50,10 +50,43 @@ class WishLimits:
     escalate_to: str = "district"  # the highest org level an unanswered wish is escalated to
     claim_notice: timedelta = timedelta(hours=24)  # how long before a claim's deadline the claimant is told
     recommended_per_day: int = 3  # "a wish near you" notices one member gets a day at most
+    # The service standard's time limit (服务时限) of each category: the deadline an approval without one gets.
+    deadlines: dict[str, timedelta] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
 
 
 # The org levels above a community that a wish's escalation may stop at.
 ESCALATION_LEVELS = ("street", "district", "city")
+
+
+# Each category's standard time limit (服务时限) from approval, as the field runs it: care and mediation cannot wait,
+# legal aid and help out of poverty take longer; LINLI_WISH_CATEGORY_DEADLINES overrides any of them.
+DEFAULT_DEADLINES: dict[str, timedelta] = {
+    "policy_publicity": timedelta(days=7),
+    "legal_aid": timedelta(days=14),
+    "medical_care": timedelta(days=3),
+    "poverty_relief": timedelta(days=14),
+    "convenience": timedelta(days=7),
+    "culture": timedelta(days=14),
+    "security_mediation": timedelta(days=3),
+    "environment": timedelta(days=7),
+}
+
+
+def parse_category_deadlines(name: str, text: str) -> dict[str, timedelta]:
+    """'medical_care=3d;legal_aid=14d' -> the defaults with those two replaced; each at least an hour."""
+    deadlines = dict(DEFAULT_DEADLINES)
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        category, eq, value = item.partition("=")
+        category = category.strip()
+        if not eq or category not in DEFAULT_DEADLINES:
+            raise ConfigError(
+                f"{name}: '{item}' must be CATEGORY=DURATION, CATEGORY one of {', '.join(DEFAULT_DEADLINES)}"
+            )
+        deadline = parse_duration(name, value)
+        if deadline < timedelta(hours=1):
+            raise ConfigError(f"{name}: {category}'s deadline must be an hour or more")
+        deadlines[category] = deadline
+    return deadlines
 
 
 WISH_LIMIT_NAMES = ("review", "publish", "claim", "overdue_grace", "confirm", "extension", "claim_notice")
@@ -153,6 +186,8 @@ class Settings:
     request_retention: timedelta = timedelta(days=30)
     # The parent org's time to approve a proposed activity before a reminder, and again before an escalation.
     activity_approval_limit: timedelta = timedelta(hours=48)
+    # A care pair's visit missed: after its carers are reminded, how long before the unit's office is told.
+    care_grace: timedelta = timedelta(hours=24)
     # The deployment's local time (an IANA zone name): duty rosters' days and hours, the daily digest's hour, where
     # report weeks and years begin and when report schedules run.
     timezone: str = "Asia/Shanghai"
@@ -161,6 +196,8 @@ class Settings:
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
     # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
     health_port: int = 0
+    # The units whose weekly and yearly report Schedules the registry keeps: ids, or name paths from the root.
+    report_units: tuple[str, ...] = ()
     # Whether the outbox sets linli's search attributes on the workflows it starts (registered on the cluster first).
     search_attributes: bool = False
 
@@ -246,6 +283,17 @@ def _timezone(env: Mapping[str, str]) -> str:
     return zone
 
 
+def _report_units(env: Mapping[str, str]) -> tuple[str, ...]:
+    """'陕西省/宝鸡市/金台区,42' -> each unit by its id or by the names of its path from the root."""
+    units = []
+    for entry in filter(None, (part.strip() for part in env.get("LINLI_REPORT_UNITS", "").split(","))):
+        names = [name.strip() for name in entry.split("/")]
+        if not entry.isdigit() and not all(names):
+            raise ConfigError(f"LINLI_REPORT_UNITS: '{entry}' must be an org unit id or a path of names such as A/B/C")
+        units.append(entry if entry.isdigit() else "/".join(names))
+    return tuple(dict.fromkeys(units))
+
+
 def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKey | None]:
     retired = "LINLI_AUTH_SECRET"
     if retired in env or f"{retired}_FILE" in env:
@@ -323,11 +371,13 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         outbox_poll_interval=duration(env, "LINLI_OUTBOX_POLL", "2s"),
         request_retention=duration(env, "LINLI_REQUEST_RETENTION", "30d"),
         activity_approval_limit=duration(env, "LINLI_ACTIVITY_APPROVAL_LIMIT", "48h"),
+        care_grace=duration(env, "LINLI_CARE_GRACE", "24h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
         tls=tls_settings(env),
         temporal_tls=temporal_tls(env),
         health_port=integer(env, "LINLI_HEALTH_PORT", 0),
+        report_units=_report_units(env),
         search_attributes=bool(boolean(env, "LINLI_SEARCH_ATTRIBUTES", False)),
         wish_limits=WishLimits(
             review=duration(env, "LINLI_WISH_REVIEW_LIMIT", "48h"),
@@ -341,6 +391,9 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
             escalate_to=_escalation_level(env),
             claim_notice=duration(env, "LINLI_WISH_CLAIM_NOTICE", "24h"),
             recommended_per_day=positive(env, "LINLI_WISH_RECOMMENDED_PER_DAY", 3),
+            deadlines=parse_category_deadlines(
+                "LINLI_WISH_CATEGORY_DEADLINES", env.get("LINLI_WISH_CATEGORY_DEADLINES", "")
+            ),
         ),
     )
 

@@ -74,13 +74,16 @@ class Exports(WishHandling):
             start_time=start.isoformat() if start else None,
             end_time=end.isoformat() if end else None,
         )
+        total = await self.store.count_export(communities, state_name, start, end)
         after_id, header = 0, True
         now = datetime.now(UTC)
         while True:
             wishes = await self.store.export_page(communities, state_name, start, end, after_id, _EXPORT_BATCH)
             if not wishes:
                 break
-            yield pb.ExportWishesResponse(csv=_csv_rows(wishes, now, header), rows=len(wishes))
+            yield pb.ExportWishesResponse(
+                csv=_csv_rows(wishes, now, header), rows=len(wishes), total_rows=total if header else 0
+            )
             header = False
             after_id = wishes[-1].id
         if header:  # nothing matched: the header alone

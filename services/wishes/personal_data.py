@@ -1,14 +1,17 @@
 """The residents' personal data of wishes: revealed to staff in scope so they can reach the resident, and re-sealed
-under the active key after a rotation — each audited, as the registry does for members."""
+under the active key after a rotation — each audited, as the registry does for members; and the audit log itself,
+read by the deployment's admins (docs/audit.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import grpc
+from linli.wishes.v1 import audit_pb2
 from linli.wishes.v1 import wishes_pb2 as pb
 
 from services.runtime import access, validate
+from services.runtime.audit import list_audit_events
 from services.runtime.auth import current_caller
 from services.runtime.errors import NotFound
 from services.wishes import domain
@@ -52,4 +55,11 @@ class PersonalData(WishHandling):
         await self.store.audit(caller, "rotate_personal_data_keys", "key", cipher.active_key_id, resealed=resealed)
         return pb.RotatePersonalDataKeysResponse(
             resealed=resealed, remaining=remaining, active_key_id=cipher.active_key_id
+        )
+
+    async def ListAuditEvents(
+        self, request: audit_pb2.ListAuditEventsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> audit_pb2.ListAuditEventsResponse:
+        return await list_audit_events(
+            self.store.pool, request, audit_pb2.ListAuditEventsResponse, audit_pb2.AuditEvent
         )

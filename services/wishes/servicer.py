@@ -144,7 +144,12 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
             standard = validate.text(
                 "approve.service_standard", request.approve.service_standard, max_length=domain.MAX_STANDARD
             )
-            deadline = validate.future_time("approve.deadline", request.approve.deadline)
+            # Without a deadline the category's standard time limit (服务时限) applies, counted from the approval.
+            deadline = (
+                validate.future_time("approve.deadline", request.approve.deadline)
+                if request.approve.HasField("deadline")
+                else datetime.now(UTC) + self.limits.deadlines[category]
+            )
         else:
             reason = validate.text("reject.reason", request.reject.reason, max_length=domain.MAX_REASON)
         wish = await self._wish(request.wish_id)
@@ -272,8 +277,11 @@ class WishServicer(Claims, CloseOut, Exports, PersonalData, wishes_pb2_grpc.Wish
         start = validate.optional_time("start_time", request.start_time) or end - timedelta(days=7)
         if start >= end:
             raise InvalidArgument("must lie after start_time", "end_time")
+        as_of = validate.optional_time("as_of_time", request.as_of_time)
+        if as_of is not None and as_of >= datetime.now(UTC):
+            as_of = None  # the future's states are not known yet: as they are now
         unit = await self.org.require_in_scope(caller, request.org_unit_id.strip(), "org_unit_id")
-        stats = await self.store.stats(await self.org.communities_under(unit.id, "org_unit_id"), start, end)
+        stats = await self.store.stats(await self.org.communities_under(unit.id, "org_unit_id"), start, end, as_of)
         return pb.GetWishStatsResponse(
             by_state=[
                 pb.WishStateCount(state=domain.STATE_NUMBERS[state], count=n)

@@ -125,13 +125,31 @@ class WishLists:
         )
         return [QueueEntry(wish_of(row), row["reason"], row["since"]) for row in rows]
 
-    async def stats(self, communities: Sequence[int], start: datetime, end: datetime) -> WishStats:
-        """Counts and averages over the wishes of the communities given, over [start, end)."""
+    async def stats(
+        self, communities: Sequence[int], start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> WishStats:
+        """Counts and averages over the wishes of the communities given, over [start, end); wishes by state now, or
+        as they stood at `as_of` (each in the state of its last transition at or before it)."""
         ids = list(communities)
         async with self.pool.acquire() as conn:
-            by_state = await conn.fetch(
-                "select state, count(*) as n from wishes where community_id = any($1::bigint[]) group by state", ids
-            )
+            if as_of is None:
+                by_state = await conn.fetch(
+                    "select state, count(*) as n from wishes where community_id = any($1::bigint[]) group by state",
+                    ids,
+                )
+            else:
+                # Every move is a transition row (its state after the move) committed with it; a wish's first is
+                # its submission, so a wish submitted after `as_of` has none before it and is not counted.
+                by_state = await conn.fetch(
+                    """select state, count(*) as n from (
+                           select distinct on (e.wish_id) e.state
+                             from wish_events e join wishes w on w.id = e.wish_id
+                            where w.community_id = any($1::bigint[]) and e.kind = 'transition' and e.at <= $2
+                            order by e.wish_id, e.at desc, e.id desc
+                       ) as stood group by state""",
+                    ids,
+                    as_of,
+                )
             row = await one_row(
                 conn,
                 """select
@@ -198,6 +216,21 @@ class WishLists:
             limit,
         )
         return [wish_of(row) for row in rows]
+
+    async def count_export(
+        self, communities: Sequence[int], state: str | None, start: datetime | None, end: datetime | None
+    ) -> int:
+        """How many wishes an export will hold (the progress bar's "of how many")."""
+        count: int = await self.pool.fetchval(
+            """select count(*) from wishes
+               where community_id = any($1::bigint[]) and ($2::text is null or state = $2)
+                 and ($3::timestamptz is null or submitted_at >= $3) and ($4::timestamptz is null or submitted_at < $4)""",
+            list(communities),
+            state,
+            start,
+            end,
+        )
+        return count
 
     async def duplicate_candidates(self, community_id: int, shortest: int, limit: int) -> list[Wish]:
         """The community's most recent open wishes (not yet fulfilled or closed) of at least `shortest` characters:

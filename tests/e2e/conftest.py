@@ -25,6 +25,8 @@ LIMITS = {
     "LINLI_WISH_CLAIM_LIMIT": "2s",
     # Only environment wishes close by default and lapse fast, so other tests can confirm at their own pace.
     "LINLI_WISH_CATEGORY_LIMITS": "environment:confirm=2s,overdue_grace=2s",
+    # One category's standard deadline set by the deployment, the others their defaults.
+    "LINLI_WISH_CATEGORY_DEADLINES": "legal_aid=5d",
 }
 # The tests' calling systems call in bursts (the matrix, polling); the quota's own test gives its system a quota.
 QUOTA = {"LINLI_SYSTEM_CALLS_PER_SECOND": "1000", "LINLI_SYSTEM_BURST": "2000"}
@@ -53,6 +55,8 @@ async def stack(
             "LINLI_OUTBOX_POLL": "500ms",
             "LINLI_SHUTDOWN_GRACE": "5s",
             "LINLI_REVOCATION_REFRESH": "1s",
+            # A missed care visit's office is told this long after the carers' reminder.
+            "LINLI_CARE_GRACE": "2s",
         },
         certificates=certificates,
     )

@@ -16,7 +16,10 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor
 
 import tests.e2e.helpers.authorisation_cases.activities
+import tests.e2e.helpers.authorisation_cases.care
+import tests.e2e.helpers.authorisation_cases.commitments
 import tests.e2e.helpers.authorisation_cases.dispatch
+import tests.e2e.helpers.authorisation_cases.ledger
 import tests.e2e.helpers.authorisation_cases.registry
 import tests.e2e.helpers.authorisation_cases.systems
 import tests.e2e.helpers.authorisation_cases.wishes  # noqa: F401  (each module registers its cases)

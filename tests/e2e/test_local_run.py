@@ -9,12 +9,17 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psutil
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dsp
+from linli.registry.v1 import commitments_pb2 as com
+from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
+from temporalio.client import Client
 
 from devstack.__main__ import _demo
 from devstack.client import Api, connect
@@ -35,6 +40,11 @@ async def test_demo_data_loads_the_designed_places_and_a_second_load_changes_not
     claimed = await api.wishes.GetWish(wish.GetWishRequest(wish_id=first.wishes["dance"]), metadata=api.admin)
     assert claimed.wish.state == wish.WISH_STATE_CLAIMED
     assert claimed.wish.claimant_member_id == first.members["赵敏"]
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    committed = await api.registry.GetServiceCommitment(
+        com.GetServiceCommitmentRequest(member_id=first.members["郑红"], year=year), metadata=api.admin
+    )
+    assert (committed.commitment.services, committed.commitment.hours) == (24, 48.0)
 
 
 async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(
@@ -46,6 +56,37 @@ async def test_the_demo_walks_one_wish_to_claimed_and_prints_each_step(
     assert steps == ["submit", "review", "publish", "claim"]
     assert "state CLAIMED" in out and "recommended #1" in out
     assert "刘秀英" not in out  # the resident's name is shown masked
+
+
+async def test_the_demo_walks_an_alert_from_raised_to_resolved_by_the_volunteer_on_duty(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "alert") == 0
+    out = capsys.readouterr().out
+    steps = [line.split()[0] for line in out.splitlines() if " state " in line]
+    assert steps == ["raise", "answer", "arrive", "resolve"]
+    assert "state RESOLVED" in out and "called     member:" in out
+    assert "called" in out.split("timeline:")[1] and "resolved" in out.split("timeline:")[1]
+    assert "3号楼2单元301" not in out  # the address is shown masked
+
+
+async def test_the_demo_walks_the_festival_from_proposed_to_signed_up(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "activity") == 0
+    out = capsys.readouterr().out
+    steps = [line.split()[0] for line in out.splitlines() if " state " in line]
+    assert steps == ["propose", "approve", "publish"]
+    assert "state PUBLISHED" in out
+    assert out.count("sign up    ") == 2 and "refused" not in out
+
+
+async def test_the_demo_walks_last_weeks_report_of_the_district(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _demo(stack.secrets, stack.ports, stack.ca_file, "report") == 0
+    out = capsys.readouterr().out
+    assert "金台区: the week of " in out and "members registered " in out and "wishes at the week's end" in out
 
 
 async def _running(up: ChildProcess, timeout: float = 120) -> str:
@@ -115,6 +156,19 @@ async def test_the_local_run_passes_the_configuration_table_on_to_its_processes_
                 if reminded and called:
                     break
                 assert time.monotonic() < deadline, f"reminded: {reminded}, called: {called}"
+                await asyncio.sleep(0.3)
+            # The demo's districts get their report Schedules without anyone asking (LINLI_REPORT_UNITS).
+            community = await api.registry.GetOrgUnit(
+                reg.GetOrgUnitRequest(org_unit_id=data.org_units["陈仓园社区"]), metadata=api.admin
+            )
+            district_id = community.org_unit.ancestor_ids[2]  # province, city, district
+            temporal_address = re.findall(r"^  Temporal +(\S+)", out, re.MULTILINE)[0]
+            temporal = await Client.connect(temporal_address)
+            while True:
+                ids = [s.id async for s in await temporal.list_schedules()]
+                if {f"reports-weekly-{district_id}", f"reports-yearly-{district_id}"} <= set(ids):
+                    break
+                assert time.monotonic() < deadline, f"schedules: {ids}"
                 await asyncio.sleep(0.3)
     finally:
         up.process.send_signal(signal.SIGTERM)

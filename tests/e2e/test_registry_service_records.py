@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -256,6 +258,23 @@ async def test_a_team_volunteer_who_is_not_a_member_has_service_recorded_once_co
     )
     assert (stats.services, stats.hours) == (1, 1.0)
     assert (stats.team_volunteer_services, stats.team_volunteer_hours) == (1, 2.0)
+
+    # The ledger (纪实) of the subtree holds both, the volunteer's by ids only, counted at the team's unit.
+    ledger = await api.registry.ListServiceRecords(
+        reg.ListServiceRecordsRequest(org_unit_id=community.community_id), metadata=staff
+    )
+    assert sorted((r.member_id, r.team_member_id) for r in ledger.records) == [("", resident.id), (member.id, "")]
+    chunks = [
+        c
+        async for c in api.registry.ExportServiceRecords(
+            reg.ExportServiceRecordsRequest(org_unit_id=community.community_id), metadata=staff
+        )
+    ]
+    rows = list(csv.DictReader(io.StringIO("".join(c.csv for c in chunks))))
+    assert chunks[0].total_rows == len(rows) == 2
+    volunteer_row = next(r for r in rows if r["team_member_id"])
+    assert (volunteer_row["member_id"], volunteer_row["member_name"], volunteer_row["team_id"]) == ("", "", team.id)
+    assert volunteer_row["residence_unit_id"] == community.community_id and "郑" not in "".join(c.csv for c in chunks)
 
     elsewhere = await make_community(api)
     bad_requests = [

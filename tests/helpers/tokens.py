@@ -13,8 +13,11 @@ KEYS = KeySet.of([ISSUER.public, SERVICE.public])
 
 Metadata = tuple[tuple[str, str], ...]
 
+# Tests make their tokens when their module is imported, at the start of the run: they must outlive the whole run.
+RUN_TTL = 6 * 3600
 
-def bearer(subject: str, role: Role, scope: str = WHOLE_DEPLOYMENT, ttl: int = 600) -> Metadata:
+
+def bearer(subject: str, role: Role, scope: str = WHOLE_DEPLOYMENT, ttl: int = RUN_TTL) -> Metadata:
     """Call metadata with a token for that caller, signed by the key that may sign for its role."""
     key = SERVICE if role is Role.SERVICE else ISSUER
     return (("authorization", f"Bearer {issue_token(key, subject, role, scope, ttl)}"),)

@@ -24,7 +24,7 @@ from services.runtime.interceptors import CallInterceptor
 from services.runtime.pii import PersonalDataCipher
 from tests.helpers.tokens import bearer, verifier
 
-ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT, 600)
+ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT)
 
 
 @asynccontextmanager

@@ -24,7 +24,7 @@ from services.runtime.pii import PersonalDataCipher
 from tests.helpers.tokens import bearer, verifier
 
 OLD, NEW, LOOKUP = os.urandom(32), os.urandom(32), os.urandom(32)
-ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT, 600)
+ADMIN = bearer("ops", Role.ADMIN, WHOLE_DEPLOYMENT)
 
 
 @asynccontextmanager

@@ -1,5 +1,5 @@
 """Safe upgrades: stored histories of the workflows Temporal Schedules start — the weekly reports and each unit's
-report, the yearly service reports, a recurring activity's run, the daily notice digest, the evening duty-gap notice — replay on the current code.
+report, the yearly service reports, a recurring activity's run, the daily notice digest, the evening duty-gap notice, the mid-year commitment check — replay on the current code.
 
 A schedule may fire while a release rolls out; its run must finish on the new worker as it began on the old one.
 schedule_histories/v1-* were recorded by the release that added this test
@@ -28,6 +28,7 @@ def test_every_scheduled_workflow_has_a_stored_history() -> None:
         "recurring-run",
         "notice-digest",
         "duty-gap-notice",
+        "commitment-check",
     }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import ScheduleOverlapPolicy
 
 from services.dispatch.activities import domain
 from services.dispatch.activities.contract import ActivityTemplate, RecurringRunInput, RoleNeed, schedule_for
+from services.dispatch.activities.recurring_store import Recurring
 from workflows.activity_steps import VolunteerService
 
 START = datetime(2026, 6, 19, 9, 0, tzinfo=UTC)  # 端午 2026
@@ -93,6 +95,16 @@ def test_a_recurring_activity_runs_every_few_days_or_monthly_without_overlapping
     monthly = schedule_for(run, every_days=0, day_of_month=1, task_queue="linli", paused=True)
     assert monthly.spec.calendars[0].day_of_month[0].start == 1
     assert monthly.state.paused
+
+
+def test_a_recurring_activity_whose_schedule_is_behind_its_last_change_says_so() -> None:
+    template = {"org_unit_id": "4", "title": "小型活动", "kind": 2, "place": "红色驿站", "capacity": 30}
+    row = Recurring(7, 4, ("1", "4"), template, 3, 0, 48, 90, False, START, version=3, schedule_version=2)
+    assert row.message().schedule_pending and row.message().version == 3
+    assert not row.message().HasField("delete_time")
+    caught_up = dataclasses.replace(row, schedule_version=3, deleted_at=START + timedelta(days=1))
+    assert not caught_up.message().schedule_pending and caught_up.message().delete_time.seconds > 0
+    assert row.run_input().template.title == "小型活动" and row.run_input().recurring_activity_id == "7"
 
 
 def test_a_notice_recipient_is_a_member_a_resident_or_an_org() -> None:

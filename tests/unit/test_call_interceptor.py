@@ -107,7 +107,7 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
         await server.stop(grace=None)
 
 
-TOKEN = bearer("1", Role.ADMIN, "*", 3600)
+TOKEN = bearer("1", Role.ADMIN, "*")
 
 
 def _unary(channel: grpc.aio.Channel, method: str) -> Any:

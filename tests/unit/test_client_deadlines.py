@@ -26,7 +26,7 @@ from tests.helpers.tokens import SERVICE, bearer, verifier
 UNIT = registry_pb2.GetOrgUnitRequest(org_unit_id="7")
 # A timeout travels as the grpc-timeout header, rounded up: the server may see a few milliseconds more.
 SLACK = 0.05
-TOKEN = bearer("staff:1", Role.ADMIN, "*", 3600)
+TOKEN = bearer("staff:1", Role.ADMIN, "*")
 
 
 class Inner(registry_pb2_grpc.RegistryServiceServicer):

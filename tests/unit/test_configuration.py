@@ -208,3 +208,11 @@ def test_temporal_tls_is_on_with_a_ca_or_an_api_key_and_can_be_forced_off(author
 def test_a_verify_full_database_url_with_a_readable_ca_is_taken_as_it_is(authority: LocalCertificates) -> None:
     url = f"postgresql://linli@db.example:5432/linli?sslmode=verify-full&sslrootcert={authority.ca_file}"
     assert load_settings("registry", _env(DATABASE_URL=url)).database_url == url
+
+
+def test_report_units_are_ids_or_paths_of_names_and_a_path_with_an_empty_name_stops_the_start() -> None:
+    env = {**good("registry"), "LINLI_REPORT_UNITS": " 42, 陕西省 / 宝鸡市/金台区 ,42,"}
+    assert load_settings("registry", env).report_units == ("42", "陕西省/宝鸡市/金台区")
+    assert load_settings("registry", good("registry")).report_units == ()
+    with pytest.raises(ConfigError, match="LINLI_REPORT_UNITS"):
+        load_settings("registry", {**good("registry"), "LINLI_REPORT_UNITS": "陕西省//金台区"})

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.runtime.config import load_settings, parse_category_limits
+from services.runtime.config import DEFAULT_DEADLINES, load_settings, parse_category_limits
 from services.runtime.env import ConfigError
 from services.runtime.errors import InvalidArgument
 from services.wishes import domain
@@ -169,3 +169,18 @@ def test_a_category_may_bound_its_claims_extension_on_its_own() -> None:
     assert error.value.field == "new_deadline"
     culture = dataclasses.replace(held, category="culture")
     Claims._require_extensible(claims, culture, held.deadline + timedelta(days=3))  # type: ignore[arg-type]
+
+
+def test_every_category_has_a_standard_deadline_and_the_deployment_may_change_some() -> None:
+    assert set(DEFAULT_DEADLINES) == set(domain.CATEGORIES.values())
+    settings = load_settings("wishes", {**ENV, "LINLI_WISH_CATEGORY_DEADLINES": "medical_care=2d; legal_aid=21d"})
+    deadlines = settings.wish_limits.deadlines
+    assert deadlines["medical_care"] == timedelta(days=2) and deadlines["legal_aid"] == timedelta(days=21)
+    assert deadlines["culture"] == DEFAULT_DEADLINES["culture"] == timedelta(days=14)
+    assert load_settings("wishes", ENV).wish_limits.deadlines == DEFAULT_DEADLINES
+
+
+@pytest.mark.parametrize("text", ["medical_care", "gardening=3d", "medical_care=soon", "medical_care=30m"])
+def test_a_malformed_category_deadline_stops_the_start(text: str) -> None:
+    with pytest.raises(ConfigError, match="LINLI_WISH_CATEGORY_DEADLINES"):
+        load_settings("wishes", {**ENV, "LINLI_WISH_CATEGORY_DEADLINES": text})

@@ -62,6 +62,13 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         recurring_id = validate.entity_id("recurring_activity_id", request.recurring_activity_id, required=False)
         if recurring_id is not None and caller.role != Role.SERVICE:
             raise PermissionDenied("only a recurring activity's schedule sets it", "recurring_activity_id")
+        if recurring_id is not None:
+            # A run started just before its recurring activity was deleted proposes nothing.
+            recurring = await self.recurring.store.get(recurring_id)
+            if recurring is None or recurring.deleted_at is not None:
+                raise FailedPrecondition(
+                    f"recurring activity {recurring_id} was deleted or never was", "recurring_activity_id"
+                )
         new = await self.new_activity(caller, request, recurring_id)
         # A retry is this caller's own (the key is theirs), and its answer is checked as a fresh call would be.
         earlier = await self.store.activity_by_request(caller, request_id)
@@ -389,3 +396,18 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         self, request: pb.SetRecurringActivityPausedRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetRecurringActivityPausedResponse:
         return await self.recurring.set_paused(current_caller(), request)
+
+    async def ListRecurringActivities(
+        self, request: pb.ListRecurringActivitiesRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListRecurringActivitiesResponse:
+        return await self.recurring.list_page(current_caller(), request, self._organisers_under)
+
+    async def UpdateRecurringActivity(
+        self, request: pb.UpdateRecurringActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.UpdateRecurringActivityResponse:
+        return await self.recurring.update(current_caller(), request, self.new_activity)
+
+    async def DeleteRecurringActivity(
+        self, request: pb.DeleteRecurringActivityRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.DeleteRecurringActivityResponse:
+        return await self.recurring.delete(current_caller(), request)

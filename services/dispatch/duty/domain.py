@@ -81,6 +81,16 @@ def parse_date(field: str, text: str) -> date:
         raise InvalidArgument(f"'{text[:20]}' is not a date such as 2026-06-19", field) from exc
 
 
+def parse_days(start_date: str, end_date: str, most: int) -> tuple[date, date]:
+    """A period of whole days, both inclusive (`start_date`, `end_date`), of at most `most` days."""
+    first, last = parse_date("start_date", start_date), parse_date("end_date", end_date)
+    if last < first:
+        raise InvalidArgument("must not be before start_date", "end_date")
+    if (last - first).days >= most:
+        raise InvalidArgument(f"the period may span at most {most} days", "end_date")
+    return first, last
+
+
 def slot_from(
     field: str, member_id: int, start_time: str, end_time: str, team_id: int = 0, team_member_id: int = 0
 ) -> Slot:

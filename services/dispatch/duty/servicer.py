@@ -230,12 +230,7 @@ class DutyServicer(DispatchCalls):
         self, request: pb.GetDutyGapsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetDutyGapsResponse:
         caller = current_caller()
-        first = domain.parse_date("start_date", request.start_date)
-        last = domain.parse_date("end_date", request.end_date)
-        if last < first:
-            raise InvalidArgument("must not be before start_date", "end_date")
-        if (last - first).days >= domain.MAX_GAP_DAYS:
-            raise InvalidArgument(f"the period may span at most {domain.MAX_GAP_DAYS} days", "end_date")
+        first, last = domain.parse_days(request.start_date, request.end_date, domain.MAX_GAP_DAYS)
         community = await self._community(caller, request.community_id)
         gaps: list[pb.DutyGap] = []
         uncovered_days, minutes = 0, 0
@@ -253,12 +248,7 @@ class DutyServicer(DispatchCalls):
         self, request: pb.ListUncoveredDutyDaysRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListUncoveredDutyDaysResponse:
         caller = current_caller()
-        first = domain.parse_date("start_date", request.start_date)
-        last = domain.parse_date("end_date", request.end_date)
-        if last < first:
-            raise InvalidArgument("must not be before start_date", "end_date")
-        if (last - first).days >= domain.MAX_UNCOVERED_LIST_DAYS:
-            raise InvalidArgument(f"the period may span at most {domain.MAX_UNCOVERED_LIST_DAYS} days", "end_date")
+        first, last = domain.parse_days(request.start_date, request.end_date, domain.MAX_UNCOVERED_LIST_DAYS)
         page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
         unit_id = validate.entity_id("org_unit_id", request.org_unit_id, required=False)
         if unit_id is not None:

@@ -287,12 +287,14 @@ class MemberCalls(Lookups):
         require_unit_in_scope(caller, subtree)
         # Audited before the first member leaves: a client that stops reading early still leaves its trace.
         await self.store.audit(caller, "export_members", "org_unit", subtree.id, status=status)
+        total: int | None = await self.store.count_members(subtree, status)
         after_id = 0
         while True:
             members = await self.store.members_page(subtree, status, after_id, domain.EXPORT_BATCH)
             if not members:
                 break
-            yield pb.ExportMembersResponse(members=[member_message(m) for m in members])
+            yield pb.ExportMembersResponse(members=[member_message(m) for m in members], total_rows=total or 0)
+            total = None  # said once, in the first message
             after_id = members[-1].id
 
     async def RotatePersonalDataKeys(

@@ -292,15 +292,30 @@ class MemberStore:
     async def members_page(self, subtree: OrgUnit, status: str, after_id: int, limit: int) -> list[Member]:
         return await self.search_members(subtree, status, None, after_id, limit)
 
+    async def count_members(self, subtree: OrgUnit, status: str) -> int:
+        """How many members an export of the subtree will hold (the progress bar's "of how many")."""
+        count: int = await self.pool.fetchval(
+            f"select count(*) from members where {IN_SUBTREE} and status = $3",
+            subtree.path,
+            subtree_end(subtree.path),
+            status,
+        )
+        return count
+
     async def reseal_batch(
         self, active_key_id: str, limit: int, reseal: Callable[[bytes, str], bytes]
     ) -> tuple[int, int]:
-        """Re-encrypts up to `limit` members' and volunteers' personal data sealed under another key than the
+        """Re-encrypts up to `limit` members', volunteers' and cared-for residents' personal data sealed under another key than the
         active one. Returns (resealed rows, rows still sealed under an old key)."""
         key_of = "convert_from(substring({column} from 3 for get_byte({column}, 1)), 'UTF8')"
         targets = (
             ("members", ("phone_sealed", "id_number_sealed"), ("member.phone", "member.id_number")),
             ("team_members", ("phone_sealed", "name_sealed"), ("team_member.phone", "team_member.name")),
+            (
+                "care_pairs",
+                ("resident_name_sealed", "address_sealed", "contact_sealed"),
+                ("care.resident_name", "care.address", "care.contact"),
+            ),
         )
         resealed = remaining = 0
         async with self.pool.acquire() as conn, conn.transaction():
@@ -315,9 +330,8 @@ class MemberStore:
                     values = [
                         reseal(row[c], f) if row[c] is not None else None for c, f in zip(columns, fields, strict=True)
                     ]
-                    await conn.execute(
-                        f"update {table} set {columns[0]} = $2, {columns[1]} = $3 where id = $1", row["id"], *values
-                    )
+                    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+                    await conn.execute(f"update {table} set {assignments} where id = $1", row["id"], *values)
                 resealed += len(rows)
                 remaining += await conn.fetchval(f"select count(*) from {table} where {stale}", active_key_id)
         return resealed, remaining

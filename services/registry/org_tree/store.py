@@ -193,6 +193,11 @@ class OrgTreeStore:
         )
         if living:
             raise FailedPrecondition(f"{living} active members live in it; transfer or deregister them first")
+        cared_for = await conn.fetchval(
+            "select count(*) from care_pairs where unit_id = $1 and state = 'active'", unit.id
+        )
+        if cared_for:
+            raise FailedPrecondition(f"{cared_for} care pairs in it are active; end them first")
         row = await one_row(
             conn,
             f"update org_units set closed_at = now(), close_reason = $2 where id = $1 returning {ORG_COLUMNS}",

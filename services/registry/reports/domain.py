@@ -85,3 +85,55 @@ def weekly_csv(reports: list[dict[str, Any]]) -> str:
         by_state = ";".join(f"{c['name']}={c.get('count', 0)}" for c in report.get("wishes_by_state", []))
         rows.append([*row, by_state, ";".join(report.get("missing_sections", []))])
     return csv_text(rows, [header for header, _ in WEEKLY_COLUMNS] + ["wishes_by_state", "missing_sections"])
+
+
+YEARLY_COLUMNS = (
+    "member_id",
+    "member_name",
+    "community_id",
+    "year",
+    "services",
+    "hours",
+    "by_kind_and_category",
+    "committed",
+    "commitment_met",
+)
+
+
+def yearly_csv(rows: list[tuple[int, str, int, dict[str, Any]]], header: bool) -> str:
+    """Stored yearly reports (in their JSON form) as CSV, one member a row; the totals by kind and category in one
+    cell, "wish/culture=2:3.5h;alert=1:1h"; the service commitment (服务承诺) in one, "services=12;hours=40;post=7",
+    and whether it was met ("yes", "no"; both empty without a commitment)."""
+
+    def totals(report: dict[str, Any]) -> str:
+        return ";".join(
+            f"{t.get('kind', '').removeprefix('SERVICE_KIND_').lower()}"
+            f"{'/' + t['category'] if t.get('category') else ''}={t.get('count', 0)}:{t.get('hours', 0):g}h"
+            for t in report.get("totals", [])
+        )
+
+    def committed(report: dict[str, Any]) -> list[str]:
+        commitment = report.get("commitment")
+        if not commitment:
+            return ["", ""]
+        terms = [f"services={commitment.get('services', 0)}", f"hours={commitment.get('hours', 0):g}"]
+        if commitment.get("post_id"):
+            terms.append(f"post={commitment['post_id']}")
+        return [";".join(terms), "yes" if report.get("commitment_met") else "no"]
+
+    return csv_text(
+        (
+            [
+                member_id,
+                name,
+                community_id,
+                report.get("year", ""),
+                report.get("services", 0),
+                f"{report.get('hours', 0):g}",
+                totals(report),
+                *committed(report),
+            ]
+            for member_id, name, community_id, report in rows
+        ),
+        YEARLY_COLUMNS if header else None,
+    )

@@ -3,6 +3,7 @@ stores what the workflows produce (once per unit and period)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,10 +18,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from services.registry.commitments.yearly import fill_commitments
 from services.registry.domain import OrgUnit
 from services.registry.lookups import require_member_in_scope, require_unit_in_scope
 from services.registry.reports import contract
-from services.registry.reports.domain import parse_week, weekly_csv
+from services.registry.reports.domain import parse_week, weekly_csv, yearly_csv
 from services.registry.reports.metrics import REPORTS_STORED
 from services.registry.reports.store import ReportStore
 from services.registry.store import RegistryStore
@@ -30,6 +32,7 @@ from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFoun
 
 _REPORTING_KINDS = ("city", "district", "street")
 MAX_YEARLY_BATCH = 1000
+YEARLY_EXPORT_BATCH = 1000
 
 
 def _as_dict(message: Any) -> dict[str, Any]:
@@ -83,6 +86,28 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         stored = await self.reports.weekly_in_subtree(unit.id, week)
         # Stored reports carry every field; a missing number in JSON form means zero.
         return pb.ExportWeeklyReportsResponse(csv=weekly_csv(stored), rows=len(stored))
+
+    async def ExportYearlyServiceReports(
+        self, request: pb.ExportYearlyServiceReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[pb.ExportYearlyServiceReportsResponse]:  # 年报
+        caller = current_caller()
+        if not 2000 <= request.year <= 2100:
+            raise InvalidArgument("must be a year between 2000 and 2100", "year")
+        unit = await self._unit(caller, request.org_unit_id)
+        # Audited before the first row leaves: a client that stops reading early still leaves its trace.
+        await self.registry.audit(caller, "export_yearly_service_reports", "org_unit", unit.id, year=request.year)
+        total = await self.reports.count_yearly_in_subtree(unit, request.year)
+        after, first = 0, True
+        while True:
+            rows = await self.reports.yearly_in_subtree(unit, request.year, after, YEARLY_EXPORT_BATCH)
+            if not rows and not first:
+                break
+            yield pb.ExportYearlyServiceReportsResponse(
+                csv=yearly_csv(rows, first), rows=len(rows), total_rows=total if first else 0
+            )
+            if len(rows) < YEARLY_EXPORT_BATCH:
+                break
+            first, after = False, rows[-1][0]
 
     async def ProduceWeeklyReports(
         self, request: pb.ProduceWeeklyReportsRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -232,7 +257,7 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         if len(request.reports) > MAX_YEARLY_BATCH:
             raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")
         now = datetime.now(UTC)
-        rows: list[tuple[int, int, dict[str, Any]]] = []
+        reports: list[pb.YearlyServiceReport] = []
         volunteer_rows: list[tuple[int, int, dict[str, Any]]] = []
         for i, given in enumerate(request.reports):
             # A member's, or a team volunteer's who is not a member (kept apart).
@@ -246,7 +271,16 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
             report = pb.YearlyServiceReport()
             report.CopyFrom(given)
             report.produce_time.FromDatetime(now)
-            (volunteer_rows if volunteer else rows).append((who, given.year, _as_dict(report)))
+            if volunteer:
+                # A team volunteer who is not a member makes no service commitment (服务承诺 is a member's).
+                report.ClearField("commitment")
+                report.commitment_met = False
+                volunteer_rows.append((who, given.year, _as_dict(report)))
+            else:
+                report.member_id = str(who)
+                reports.append(report)
+        await fill_commitments(self.registry, reports)  # 服务承诺: what was committed, and whether it was met
+        rows = [(int(r.member_id), r.year, _as_dict(r)) for r in reports]
         try:
             created = await self.reports.store_yearly(rows)
             created += await self.reports.store_yearly(volunteer_rows, team_volunteers=True)

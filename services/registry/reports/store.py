@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.registry.domain import OrgUnit
+from services.registry.rows import IN_SUBTREE, subtree_end
 from services.runtime.auth import Caller
 
 
@@ -96,3 +98,33 @@ class ReportStore:
         )
         report: dict[str, Any] | None = await self.pool.fetchval(query, member_id, year)
         return report
+
+    async def count_yearly_in_subtree(self, subtree: OrgUnit, year: int) -> int:
+        """Stored yearly reports of the members living in the subtree now (as the yearly run chooses them)."""
+        path = subtree.path
+        count: int = await self.pool.fetchval(
+            f"""select count(*) from yearly_service_reports y join members on members.id = y.member_id
+                where {IN_SUBTREE} and y.year = $3""",
+            path,
+            subtree_end(path),
+            year,
+        )
+        return count
+
+    async def yearly_in_subtree(
+        self, subtree: OrgUnit, year: int, after_member_id: int, limit: int
+    ) -> list[tuple[int, str, int, dict[str, Any]]]:
+        """(member id, name, community id, report) by member id, after `after_member_id`."""
+        path = subtree.path
+        rows = await self.pool.fetch(
+            f"""select members.id, members.name, members.community_id, y.report
+                from yearly_service_reports y join members on members.id = y.member_id
+                where {IN_SUBTREE} and y.year = $3 and members.id > $4
+                order by members.id limit $5""",
+            path,
+            subtree_end(path),
+            year,
+            after_member_id,
+            limit,
+        )
+        return [(r["id"], r["name"], r["community_id"], r["report"]) for r in rows]

@@ -3,21 +3,24 @@ and what team volunteers who are not members did, counted where their team is.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as pb
 
 from services.registry import domain
 from services.registry.domain import Member
 from services.registry.lookups import Lookups, require_may_read_member, require_member_in_scope, require_unit_in_scope
 from services.registry.messages import service_record_message, service_total_messages
-from services.registry.service_records.store import Volunteer
+from services.registry.service_records.store import RecordQuery, Volunteer
 from services.registry.store import NewService
 from services.runtime import access, validate
-from services.runtime.auth import current_caller
-from services.runtime.errors import InvalidArgument, NotFound
+from services.runtime.auth import Caller, Role, current_caller
+from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from services.runtime.paging import decode_page_token, encode_page_token
 
 # Clocks of other systems may run a little ahead of ours.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -122,3 +125,69 @@ class RecordCalls(Lookups):
             team_volunteer_services=stats.team_volunteer_services,
             team_volunteer_hours=stats.team_volunteer_hours,
         )
+
+    async def _record_query(
+        self, caller: Caller, member_id: str, org_unit_id: str, kind: int, start_time: Timestamp, end_time: Timestamp
+    ) -> RecordQuery:
+        """Whose records a ListServiceRecords or ExportServiceRecords request asks for, checked against the caller: a
+        member reads only their own; everyone else a member living in their scope, or a subtree within it."""
+        if bool(member_id.strip()) == bool(org_unit_id.strip()):
+            raise InvalidArgument("give exactly one of member_id and org_unit_id", "member_id")
+        kind_number = validate.enum("kind", kind, pb.ServiceKind, required=False)
+        start = validate.optional_time("start_time", start_time)
+        end = validate.optional_time("end_time", end_time)
+        domain.check_period(start, end)
+        chosen = RecordQuery(kind=domain.SERVICE_KINDS[kind_number] if kind_number else None, start=start, end=end)
+        if member_id.strip():
+            member = await self._member("member_id", member_id)
+            require_may_read_member(caller, member)
+            return replace(chosen, member_id=member.id)
+        validate.entity_id("org_unit_id", org_unit_id)
+        if caller.role == Role.MEMBER:
+            raise PermissionDenied("a member may list only their own service records", "member_id")
+        subtree = await self._org_unit("org_unit_id", org_unit_id)
+        require_unit_in_scope(caller, subtree)
+        return replace(chosen, subtree=subtree)
+
+    async def ListServiceRecords(
+        self, request: pb.ListServiceRecordsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListServiceRecordsResponse:  # 纪实
+        caller = current_caller()
+        page_size = validate.page_size("page_size", request.page_size, default=100, maximum=500)
+        chosen = await self._record_query(
+            caller, request.member_id, request.org_unit_id, request.kind, request.start_time, request.end_time
+        )
+        query = record_query_key(chosen)
+        before = keyset_position(decode_page_token(request.page_token, query))
+        records = await self.store.service_records(chosen, before, page_size + 1)
+        token = ""
+        if len(records) > page_size:
+            records = records[:page_size]
+            token = encode_page_token(query, [records[-1].served_at.isoformat(), records[-1].id])
+        return pb.ListServiceRecordsResponse(
+            records=[service_record_message(r) for r in records], next_page_token=token
+        )
+
+
+def record_query_key(chosen: RecordQuery) -> dict[str, Any]:
+    """What a page token of service records is bound to."""
+    return {
+        "records_of": chosen.member_id,
+        "under": chosen.subtree.id if chosen.subtree else None,
+        "kind": chosen.kind,
+        "start": chosen.start.isoformat() if chosen.start else None,
+        "end": chosen.end.isoformat() if chosen.end else None,
+    }
+
+
+def keyset_position(key: list[Any] | None) -> tuple[datetime, int] | None:
+    """(served_at, id) of the previous page's last record, from a token signed by us."""
+    if key is None:
+        return None
+    try:
+        served_at, record_id = key
+        if isinstance(record_id, int):
+            return datetime.fromisoformat(served_at), record_id
+    except (TypeError, ValueError):
+        pass
+    raise InvalidArgument("is not a page token this service issued", "page_token")

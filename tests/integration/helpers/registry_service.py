@@ -29,7 +29,7 @@ Metadata = tuple[tuple[str, str], ...]
 
 
 def token(role: Role = Role.ADMIN, scope: str = WHOLE_DEPLOYMENT, subject: str = "ops") -> Metadata:
-    return bearer(subject, role, scope, 600)
+    return bearer(subject, role, scope)
 
 
 ADMIN = token()

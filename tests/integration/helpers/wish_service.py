@@ -109,4 +109,4 @@ async def served(servicer: WishServicer) -> AsyncIterator[wishes_pb2_grpc.WishSe
 
 
 def token(role: Role, scope: str, subject: str = "ops") -> tuple[tuple[str, str], ...]:
-    return bearer(subject, role, scope, 600)
+    return bearer(subject, role, scope)

@@ -69,7 +69,7 @@ class World:
         for handle in self.started:
             with contextlib.suppress(RPCError):
                 await handle.query("status")  # answered once the signals before it are handled: their steps scheduled
-                for _ in range(100):
+                for _ in range(200):
                     described = await handle.describe()
                     if described.status is None or described.status.name != "RUNNING":
                         break
@@ -78,6 +78,10 @@ class World:
                         await handle.terminate("test over")
                         break
                     await asyncio.sleep(0.05)
+                else:
+                    # A loaded machine's steps may take longer still: never leave it running past its worker, whose
+                    # next workflow task nobody would take, holding the clock of every test after it.
+                    await handle.terminate("test over, steps still in flight")
 
     def activities(self) -> list[object]:
         @activity.defn(name="read_wish")

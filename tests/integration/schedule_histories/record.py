@@ -1,5 +1,5 @@
 """Records histories of the workflows that Temporal Schedules start (the weekly and yearly reports, a recurring
-activity's run, the daily notice digest, the evening duty-gap notice) for the replay test: `./linli test` never runs this; a release does.
+activity's run, the daily notice digest, the evening duty-gap notice, the mid-year commitment check) for the replay test: `./linli test` never runs this; a release does.
 
     PYTHONPATH=.:protos .venv/bin/python -m tests.integration.schedule_histories.record TAG [NAME ...]
 
@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 from devstack.temporal import test_server_binary
 from services.dispatch.activities.contract import ActivityTemplate, NoticeDigestInput, RecurringRunInput, RoleNeed
 from services.dispatch.duty.contract import DutyGapNoticeInput
+from services.registry.commitments.contract import CommitmentCheckInput
 from services.registry.reports.contract import (
     WeeklyReportInput,
     WeeklyReportsInput,
@@ -31,6 +32,8 @@ from services.registry.reports.contract import (
 )
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import DigestRun, NoticeOutcome, TemplateProposal
+from workflows.commitment_check import CommitmentCheck
+from workflows.commitment_steps import CommitmentNotice, LaggingMember, LaggingPage, LaggingQuery
 from workflows.duty_gap_notice import DutyGapNotice
 from workflows.duty_steps import DutyNotice, UncoveredDay, UncoveredQuery
 from workflows.report_steps import StoredWeekly, StoreWeeklyRequest, WeeklyPlan, WeeklyPlanRequest, YearlyReportsRequest
@@ -45,6 +48,7 @@ WORKFLOWS = [
     RecurringActivityRun,
     ActivityNoticeDigest,
     DutyGapNotice,
+    CommitmentCheck,
 ]
 
 
@@ -88,7 +92,21 @@ async def send_duty_notice(notice: DutyNotice) -> bool:
     return True
 
 
+@activity.defn(name="lagging_commitments")
+async def lagging_commitments(query: LaggingQuery) -> LaggingPage:
+    if query.page_token:
+        return LaggingPage(2026, [LaggingMember("12", "41", 12, 2, 40.0, 3.5)])
+    return LaggingPage(2026, [LaggingMember("11", "41", 6, 0, 0.0, 0.0, "5", False)], "more")
+
+
+@activity.defn(name="send_commitment_notice")
+async def send_commitment_notice(notice: CommitmentNotice) -> bool:
+    return True
+
+
 ACTIVITIES = [
+    lagging_commitments,
+    send_commitment_notice,
     uncovered_tomorrow,
     send_duty_notice,
     plan_weekly_reports,
@@ -115,6 +133,8 @@ async def record(tag: str, only: set[str]) -> None:
             if only:
                 if "duty-gap-notice" in only:
                     await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
+                if "commitment-check" in only:
+                    await _record(env.client, tag, "commitment-check", CommitmentCheck.run, CommitmentCheckInput())
                 return
             await _record(env.client, tag, "weekly-reports", WeeklyReports.run, WeeklyReportsInput("20"))
             child = env.client.get_workflow_handle(weekly_report_workflow_id("21", "2026-06-15"))
@@ -126,6 +146,7 @@ async def record(tag: str, only: set[str]) -> None:
             )
             await _record(env.client, tag, "notice-digest", ActivityNoticeDigest.run, NoticeDigestInput())
             await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
+            await _record(env.client, tag, "commitment-check", CommitmentCheck.run, CommitmentCheckInput())
     finally:
         await env.shutdown()
 

@@ -695,7 +695,7 @@ class GetActivityStatsResponse(_message.Message):
     def __init__(self, by_state: _Optional[_Iterable[_Union[ActivityStateCount, _Mapping]]] = ..., proposed: _Optional[int] = ..., held: _Optional[int] = ..., signed_up: _Optional[int] = ..., checked_in: _Optional[int] = ..., cancelled: _Optional[int] = ..., volunteer_hours: _Optional[float] = ...) -> None: ...
 
 class RecurringActivity(_message.Message):
-    __slots__ = ("id", "template", "every_days", "day_of_month", "lead_hours", "duration_minutes", "paused", "schedule_id", "create_time")
+    __slots__ = ("id", "template", "every_days", "day_of_month", "lead_hours", "duration_minutes", "paused", "schedule_id", "create_time", "version", "update_time", "delete_time", "schedule_pending")
     ID_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     EVERY_DAYS_FIELD_NUMBER: _ClassVar[int]
@@ -705,6 +705,10 @@ class RecurringActivity(_message.Message):
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_PENDING_FIELD_NUMBER: _ClassVar[int]
     id: str
     template: ProposeActivityRequest
     every_days: int
@@ -714,7 +718,11 @@ class RecurringActivity(_message.Message):
     paused: bool
     schedule_id: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., template: _Optional[_Union[ProposeActivityRequest, _Mapping]] = ..., every_days: _Optional[int] = ..., day_of_month: _Optional[int] = ..., lead_hours: _Optional[int] = ..., duration_minutes: _Optional[int] = ..., paused: _Optional[bool] = ..., schedule_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    version: int
+    update_time: _timestamp_pb2.Timestamp
+    delete_time: _timestamp_pb2.Timestamp
+    schedule_pending: bool
+    def __init__(self, id: _Optional[str] = ..., template: _Optional[_Union[ProposeActivityRequest, _Mapping]] = ..., every_days: _Optional[int] = ..., day_of_month: _Optional[int] = ..., lead_hours: _Optional[int] = ..., duration_minutes: _Optional[int] = ..., paused: _Optional[bool] = ..., schedule_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_pending: _Optional[bool] = ...) -> None: ...
 
 class CreateRecurringActivityRequest(_message.Message):
     __slots__ = ("request_id", "recurring_activity")
@@ -759,6 +767,58 @@ class SetRecurringActivityPausedRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., recurring_activity_id: _Optional[str] = ..., paused: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class SetRecurringActivityPausedResponse(_message.Message):
+    __slots__ = ("recurring_activity",)
+    RECURRING_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    recurring_activity: RecurringActivity
+    def __init__(self, recurring_activity: _Optional[_Union[RecurringActivity, _Mapping]] = ...) -> None: ...
+
+class ListRecurringActivitiesRequest(_message.Message):
+    __slots__ = ("org_unit_id", "page_size", "page_token", "include_deleted")
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DELETED_FIELD_NUMBER: _ClassVar[int]
+    org_unit_id: str
+    page_size: int
+    page_token: str
+    include_deleted: bool
+    def __init__(self, org_unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_deleted: _Optional[bool] = ...) -> None: ...
+
+class ListRecurringActivitiesResponse(_message.Message):
+    __slots__ = ("recurring_activities", "next_page_token")
+    RECURRING_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    recurring_activities: _containers.RepeatedCompositeFieldContainer[RecurringActivity]
+    next_page_token: str
+    def __init__(self, recurring_activities: _Optional[_Iterable[_Union[RecurringActivity, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateRecurringActivityRequest(_message.Message):
+    __slots__ = ("request_id", "recurring_activity", "expected_version")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RECURRING_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    recurring_activity: RecurringActivity
+    expected_version: int
+    def __init__(self, request_id: _Optional[str] = ..., recurring_activity: _Optional[_Union[RecurringActivity, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class UpdateRecurringActivityResponse(_message.Message):
+    __slots__ = ("recurring_activity",)
+    RECURRING_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    recurring_activity: RecurringActivity
+    def __init__(self, recurring_activity: _Optional[_Union[RecurringActivity, _Mapping]] = ...) -> None: ...
+
+class DeleteRecurringActivityRequest(_message.Message):
+    __slots__ = ("request_id", "recurring_activity_id", "note")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RECURRING_ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    recurring_activity_id: str
+    note: str
+    def __init__(self, request_id: _Optional[str] = ..., recurring_activity_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class DeleteRecurringActivityResponse(_message.Message):
     __slots__ = ("recurring_activity",)
     RECURRING_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     recurring_activity: RecurringActivity

@@ -148,6 +148,21 @@ class ActivityServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedResponse.FromString,
                 _registered_method=True)
+        self.ListRecurringActivities = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/ListRecurringActivities',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesResponse.FromString,
+                _registered_method=True)
+        self.UpdateRecurringActivity = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/UpdateRecurringActivity',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityResponse.FromString,
+                _registered_method=True)
+        self.DeleteRecurringActivity = channel.unary_unary(
+                '/linli.dispatch.v1.ActivityService/DeleteRecurringActivity',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityResponse.FromString,
+                _registered_method=True)
 
 
 class ActivityServiceServicer:
@@ -319,6 +334,30 @@ class ActivityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRecurringActivities(self, request, context):
+        """The recurring activities organised by an org unit or any unit below it, as the tree is now, oldest first, in
+        signed keyset pages; deleted ones only when asked for.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRecurringActivity(self, request, context):
+        """Replaces a recurring activity's template and rhythm; its Temporal Schedule follows. Activities its runs proposed
+        before keep what they were proposed with.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteRecurringActivity(self, request, context):
+        """Deletes a recurring activity: its Temporal Schedule is deleted, so it proposes nothing more; the record is kept,
+        marked deleted, and the activities it proposed stay as they are.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ActivityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -431,6 +470,21 @@ def add_ActivityServiceServicer_to_server(servicer, server):
                     servicer.SetRecurringActivityPaused,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedResponse.SerializeToString,
+            ),
+            'ListRecurringActivities': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecurringActivities,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesResponse.SerializeToString,
+            ),
+            'UpdateRecurringActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRecurringActivity,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityResponse.SerializeToString,
+            ),
+            'DeleteRecurringActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRecurringActivity,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1031,6 +1085,87 @@ class ActivityService:
             '/linli.dispatch.v1.ActivityService/SetRecurringActivityPaused',
             linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_activities__pb2.SetRecurringActivityPausedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecurringActivities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/ListRecurringActivities',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.ListRecurringActivitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRecurringActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/UpdateRecurringActivity',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.UpdateRecurringActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRecurringActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.ActivityService/DeleteRecurringActivity',
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_activities__pb2.DeleteRecurringActivityResponse.FromString,
             options,
             channel_credentials,
             insecure,

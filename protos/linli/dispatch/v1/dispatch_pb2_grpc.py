@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from linli.dispatch.v1 import audit_pb2 as linli_dot_dispatch_dot_v1_dot_audit__pb2
 from linli.dispatch.v1 import dispatch_pb2 as linli_dot_dispatch_dot_v1_dot_dispatch__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -139,6 +140,11 @@ class DispatchServiceStub:
                 '/linli.dispatch.v1.DispatchService/RecordAlertEvent',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/ListAuditEvents',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
                 _registered_method=True)
 
 
@@ -303,6 +309,13 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAuditEvents(self, request, context):
+        """This service's audit log, newest first, paged. Deployment-wide admins only; every read is itself audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -410,6 +423,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.RecordAlertEvent,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -980,6 +998,33 @@ class DispatchService:
             '/linli.dispatch.v1.DispatchService/RecordAlertEvent',
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/ListAuditEvents',
+            linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,6 +2,8 @@ import datetime
 
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from linli.registry.v1 import audit_pb2 as _audit_pb2
+from linli.registry.v1 import commitments_pb2 as _commitments_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -62,6 +64,7 @@ class ServiceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SERVICE_KIND_ACTIVITY: _ClassVar[ServiceKind]
     SERVICE_KIND_SERVICE_POST: _ClassVar[ServiceKind]
     SERVICE_KIND_OTHER: _ClassVar[ServiceKind]
+    SERVICE_KIND_CARE_VISIT: _ClassVar[ServiceKind]
 
 class OrgUnitEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -127,6 +130,7 @@ SERVICE_KIND_ALERT: ServiceKind
 SERVICE_KIND_ACTIVITY: ServiceKind
 SERVICE_KIND_SERVICE_POST: ServiceKind
 SERVICE_KIND_OTHER: ServiceKind
+SERVICE_KIND_CARE_VISIT: ServiceKind
 ORG_UNIT_EVENT_KIND_UNSPECIFIED: OrgUnitEventKind
 ORG_UNIT_EVENT_KIND_CREATED: OrgUnitEventKind
 ORG_UNIT_EVENT_KIND_RENAMED: OrgUnitEventKind
@@ -694,10 +698,12 @@ class ExportMembersRequest(_message.Message):
     def __init__(self, org_unit_id: _Optional[str] = ..., status: _Optional[_Union[MemberStatus, str]] = ...) -> None: ...
 
 class ExportMembersResponse(_message.Message):
-    __slots__ = ("members",)
+    __slots__ = ("members", "total_rows")
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
     members: _containers.RepeatedCompositeFieldContainer[Member]
-    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+    total_rows: int
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class RotatePersonalDataKeysRequest(_message.Message):
     __slots__ = ("batch_size",)
@@ -1098,3 +1104,53 @@ class LookupMemberResponse(_message.Message):
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     members: _containers.RepeatedCompositeFieldContainer[Member]
     def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
+class ListServiceRecordsRequest(_message.Message):
+    __slots__ = ("member_id", "org_unit_id", "kind", "start_time", "end_time", "page_size", "page_token")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    org_unit_id: str
+    kind: ServiceKind
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, member_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListServiceRecordsResponse(_message.Message):
+    __slots__ = ("records", "next_page_token")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[ServiceRecord]
+    next_page_token: str
+    def __init__(self, records: _Optional[_Iterable[_Union[ServiceRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ExportServiceRecordsRequest(_message.Message):
+    __slots__ = ("member_id", "org_unit_id", "kind", "start_time", "end_time")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    org_unit_id: str
+    kind: ServiceKind
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, member_id: _Optional[str] = ..., org_unit_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportServiceRecordsResponse(_message.Message):
+    __slots__ = ("csv", "rows", "total_rows")
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
+    csv: str
+    rows: int
+    total_rows: int
+    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...

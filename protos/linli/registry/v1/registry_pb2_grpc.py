@@ -3,6 +3,8 @@
 import grpc
 import warnings
 
+from linli.registry.v1 import audit_pb2 as linli_dot_registry_dot_v1_dot_audit__pb2
+from linli.registry.v1 import commitments_pb2 as linli_dot_registry_dot_v1_dot_commitments__pb2
 from linli.registry.v1 import registry_pb2 as linli_dot_registry_dot_v1_dot_registry__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -220,6 +222,36 @@ class RegistryServiceStub:
                 '/linli.registry.v1.RegistryService/GetRegistryStats',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.FromString,
+                _registered_method=True)
+        self.ListServiceRecords = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListServiceRecords',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsResponse.FromString,
+                _registered_method=True)
+        self.ExportServiceRecords = channel.unary_stream(
+                '/linli.registry.v1.RegistryService/ExportServiceRecords',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListAuditEvents',
+                request_serializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+        self.SetServiceCommitment = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/SetServiceCommitment',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.FromString,
+                _registered_method=True)
+        self.GetServiceCommitment = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/GetServiceCommitment',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.FromString,
+                _registered_method=True)
+        self.ListLaggingCommitments = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ListLaggingCommitments',
+                request_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.FromString,
                 _registered_method=True)
 
 
@@ -493,6 +525,49 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListServiceRecords(self, request, context):
+        """The service records (纪实) of one member, or those given in an org subtree (where the member lived then),
+        optionally of one kind and period; newest first, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportServiceRecords(self, request, context):
+        """The same records as CSV in chunks, oldest first; audited before the first row leaves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """The registry's audit log (its reports' and calling systems' too), newest first, paged. Deployment-wide
+        admins only; every read is itself audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetServiceCommitment(self, request, context):
+        """Service commitments (服务承诺, commitments.proto): a member's commitment for a year, set (replacing an earlier one),
+        read with its progress, and the lagging ones of a year for the worker's mid-year reminder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetServiceCommitment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLaggingCommitments(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -680,6 +755,36 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.GetRegistryStats,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.SerializeToString,
+            ),
+            'ListServiceRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListServiceRecords,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsResponse.SerializeToString,
+            ),
+            'ExportServiceRecords': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportServiceRecords,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+            'SetServiceCommitment': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetServiceCommitment,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.SerializeToString,
+            ),
+            'GetServiceCommitment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServiceCommitment,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.SerializeToString,
+            ),
+            'ListLaggingCommitments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLaggingCommitments,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1683,6 +1788,168 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/GetRegistryStats',
             linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.GetRegistryStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListServiceRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListServiceRecords',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ListServiceRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportServiceRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ExportServiceRecords',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListAuditEvents',
+            linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetServiceCommitment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/SetServiceCommitment',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.SetServiceCommitmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServiceCommitment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/GetServiceCommitment',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.GetServiceCommitmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLaggingCommitments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ListLaggingCommitments',
+            linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_commitments__pb2.ListLaggingCommitmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

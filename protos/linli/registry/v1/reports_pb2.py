@@ -23,54 +23,59 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from linli.registry.v1 import commitments_pb2 as linli_dot_registry_dot_v1_dot_commitments__pb2
 from linli.registry.v1 import registry_pb2 as linli_dot_registry_dot_v1_dot_registry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flinli/registry/v1/reports.proto\x12\x11linli.registry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a linli/registry/v1/registry.proto\")\n\nNamedCount\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xfe\x07\n\x0cWeeklyReport\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x15\n\rorg_unit_name\x18\x02 \x01(\t\x12\x12\n\nweek_start\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12members_registered\x18\x06 \x01(\x05\x12\x16\n\x0emembers_active\x18\x07 \x01(\x05\x12\x10\n\x08services\x18\x08 \x01(\x05\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x37\n\x0eservice_totals\x18\n \x03(\x0b\x32\x1f.linli.registry.v1.ServiceTotal\x12\x36\n\x0fwishes_by_state\x18\x0b \x03(\x0b\x32\x1d.linli.registry.v1.NamedCount\x12\x18\n\x10wishes_submitted\x18\x0c \x01(\x05\x12\x15\n\rwishes_closed\x18\r \x01(\x05\x12\x16\n\x0ewishes_overdue\x18\x0e \x01(\x05\x12\x1e\n\x16\x61verage_hours_to_claim\x18\x0f \x01(\x01\x12\x1e\n\x16\x61verage_hours_to_close\x18\x10 \x01(\x01\x12\x15\n\ralerts_raised\x18\x11 \x01(\x05\x12\x1b\n\x13\x61lerts_acknowledged\x18\x12 \x01(\x05\x12\x18\n\x10\x61lerts_escalated\x18\x13 \x01(\x05\x12\x17\n\x0f\x61lerts_resolved\x18\x14 \x01(\x05\x12%\n\x1dmedian_seconds_to_acknowledge\x18\x15 \x01(\x01\x12\"\n\x1ap90_seconds_to_acknowledge\x18\x16 \x01(\x01\x12\x1b\n\x13\x61\x63tivities_proposed\x18\x17 \x01(\x05\x12\x17\n\x0f\x61\x63tivities_held\x18\x18 \x01(\x05\x12\x1c\n\x14\x61\x63tivities_cancelled\x18\x19 \x01(\x05\x12\x19\n\x11\x61\x63tivity_sign_ups\x18\x1a \x01(\x05\x12\x1a\n\x12\x61\x63tivity_check_ins\x18\x1b \x01(\x05\x12\x18\n\x10missing_sections\x18\x1c \x03(\t\x12\x30\n\x0cproduce_time\x18\x1d \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fpairings_active\x18\x1e \x01(\x05\x12\x18\n\x10pairings_started\x18\x1f \x01(\x05\x12\x1f\n\x17team_volunteer_services\x18  \x01(\x05\x12\x1c\n\x14team_volunteer_hours\x18! \x01(\x01\"A\n\x16GetWeeklyReportRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x12\n\nweek_start\x18\x02 \x01(\t\"J\n\x17GetWeeklyReportResponse\x12/\n\x06report\x18\x01 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\"E\n\x1a\x45xportWeeklyReportsRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x12\n\nweek_start\x18\x02 \x01(\t\"8\n\x1b\x45xportWeeklyReportsResponse\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x05\"Z\n\x1bProduceWeeklyReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\x12\x12\n\nweek_start\x18\x03 \x01(\t\"3\n\x1cProduceWeeklyReportsResponse\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\"\xd2\x01\n\x13YearlyServiceReport\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x10\n\x08services\x18\x03 \x01(\x05\x12\r\n\x05hours\x18\x04 \x01(\x01\x12/\n\x06totals\x18\x05 \x03(\x0b\x32\x1f.linli.registry.v1.ServiceTotal\x12\x30\n\x0cproduce_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eteam_member_id\x18\x07 \x01(\t\"[\n\"ProduceYearlyServiceReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\":\n#ProduceYearlyServiceReportsResponse\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\"X\n\x1dGetYearlyServiceReportRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x16\n\x0eteam_member_id\x18\x03 \x01(\t\"X\n\x1eGetYearlyServiceReportResponse\x12\x36\n\x06report\x18\x01 \x01(\x0b\x32&.linli.registry.v1.YearlyServiceReport\"A\n\x16ScheduleReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\"/\n\x17ScheduleReportsResponse\x12\x14\n\x0cschedule_ids\x18\x01 \x03(\t\"_\n\x18StoreWeeklyReportRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12/\n\x06report\x18\x02 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\"]\n\x19StoreWeeklyReportResponse\x12/\n\x06report\x18\x01 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"o\n StoreYearlyServiceReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x37\n\x07reports\x18\x02 \x03(\x0b\x32&.linli.registry.v1.YearlyServiceReport\"4\n!StoreYearlyServiceReportsResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x32\xd9\x07\n\rReportService\x12h\n\x0fGetWeeklyReport\x12).linli.registry.v1.GetWeeklyReportRequest\x1a*.linli.registry.v1.GetWeeklyReportResponse\x12t\n\x13\x45xportWeeklyReports\x12-.linli.registry.v1.ExportWeeklyReportsRequest\x1a..linli.registry.v1.ExportWeeklyReportsResponse\x12w\n\x14ProduceWeeklyReports\x12..linli.registry.v1.ProduceWeeklyReportsRequest\x1a/.linli.registry.v1.ProduceWeeklyReportsResponse\x12\x8c\x01\n\x1bProduceYearlyServiceReports\x12\x35.linli.registry.v1.ProduceYearlyServiceReportsRequest\x1a\x36.linli.registry.v1.ProduceYearlyServiceReportsResponse\x12}\n\x16GetYearlyServiceReport\x12\x30.linli.registry.v1.GetYearlyServiceReportRequest\x1a\x31.linli.registry.v1.GetYearlyServiceReportResponse\x12h\n\x0fScheduleReports\x12).linli.registry.v1.ScheduleReportsRequest\x1a*.linli.registry.v1.ScheduleReportsResponse\x12n\n\x11StoreWeeklyReport\x12+.linli.registry.v1.StoreWeeklyReportRequest\x1a,.linli.registry.v1.StoreWeeklyReportResponse\x12\x86\x01\n\x19StoreYearlyServiceReports\x12\x33.linli.registry.v1.StoreYearlyServiceReportsRequest\x1a\x34.linli.registry.v1.StoreYearlyServiceReportsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flinli/registry/v1/reports.proto\x12\x11linli.registry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#linli/registry/v1/commitments.proto\x1a linli/registry/v1/registry.proto\")\n\nNamedCount\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\xfd\x08\n\x0cWeeklyReport\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x15\n\rorg_unit_name\x18\x02 \x01(\t\x12\x12\n\nweek_start\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12members_registered\x18\x06 \x01(\x05\x12\x16\n\x0emembers_active\x18\x07 \x01(\x05\x12\x10\n\x08services\x18\x08 \x01(\x05\x12\x15\n\rservice_hours\x18\t \x01(\x01\x12\x37\n\x0eservice_totals\x18\n \x03(\x0b\x32\x1f.linli.registry.v1.ServiceTotal\x12\x36\n\x0fwishes_by_state\x18\x0b \x03(\x0b\x32\x1d.linli.registry.v1.NamedCount\x12\x18\n\x10wishes_submitted\x18\x0c \x01(\x05\x12\x15\n\rwishes_closed\x18\r \x01(\x05\x12\x16\n\x0ewishes_overdue\x18\x0e \x01(\x05\x12\x1e\n\x16\x61verage_hours_to_claim\x18\x0f \x01(\x01\x12\x1e\n\x16\x61verage_hours_to_close\x18\x10 \x01(\x01\x12\x15\n\ralerts_raised\x18\x11 \x01(\x05\x12\x1b\n\x13\x61lerts_acknowledged\x18\x12 \x01(\x05\x12\x18\n\x10\x61lerts_escalated\x18\x13 \x01(\x05\x12\x17\n\x0f\x61lerts_resolved\x18\x14 \x01(\x05\x12%\n\x1dmedian_seconds_to_acknowledge\x18\x15 \x01(\x01\x12\"\n\x1ap90_seconds_to_acknowledge\x18\x16 \x01(\x01\x12\x1b\n\x13\x61\x63tivities_proposed\x18\x17 \x01(\x05\x12\x17\n\x0f\x61\x63tivities_held\x18\x18 \x01(\x05\x12\x1c\n\x14\x61\x63tivities_cancelled\x18\x19 \x01(\x05\x12\x19\n\x11\x61\x63tivity_sign_ups\x18\x1a \x01(\x05\x12\x1a\n\x12\x61\x63tivity_check_ins\x18\x1b \x01(\x05\x12\x18\n\x10missing_sections\x18\x1c \x03(\t\x12\x30\n\x0cproduce_time\x18\x1d \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fpairings_active\x18\x1e \x01(\x05\x12\x18\n\x10pairings_started\x18\x1f \x01(\x05\x12\x19\n\x11\x63\x61re_pairs_active\x18  \x01(\x05\x12\x13\n\x0b\x63\x61re_people\x18! \x01(\x05\x12\x17\n\x0f\x63\x61re_visits_due\x18\" \x01(\x05\x12\x18\n\x10\x63\x61re_visits_made\x18# \x01(\x05\x12\x1a\n\x12\x63\x61re_visits_missed\x18$ \x01(\x05\x12\x1f\n\x17team_volunteer_services\x18% \x01(\x05\x12\x1c\n\x14team_volunteer_hours\x18& \x01(\x01\"A\n\x16GetWeeklyReportRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x12\n\nweek_start\x18\x02 \x01(\t\"J\n\x17GetWeeklyReportResponse\x12/\n\x06report\x18\x01 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\"E\n\x1a\x45xportWeeklyReportsRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x12\n\nweek_start\x18\x02 \x01(\t\"8\n\x1b\x45xportWeeklyReportsResponse\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x05\"Z\n\x1bProduceWeeklyReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\x12\x12\n\nweek_start\x18\x03 \x01(\t\"3\n\x1cProduceWeeklyReportsResponse\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\"\xa4\x02\n\x13YearlyServiceReport\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x10\n\x08services\x18\x03 \x01(\x05\x12\r\n\x05hours\x18\x04 \x01(\x01\x12/\n\x06totals\x18\x05 \x03(\x0b\x32\x1f.linli.registry.v1.ServiceTotal\x12\x30\n\x0cproduce_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\ncommitment\x18\x07 \x01(\x0b\x32$.linli.registry.v1.ServiceCommitment\x12\x16\n\x0e\x63ommitment_met\x18\x08 \x01(\x08\x12\x16\n\x0eteam_member_id\x18\t \x01(\t\"[\n\"ProduceYearlyServiceReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\x12\x0c\n\x04year\x18\x03 \x01(\x05\":\n#ProduceYearlyServiceReportsResponse\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\"X\n\x1dGetYearlyServiceReportRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x16\n\x0eteam_member_id\x18\x03 \x01(\t\"X\n\x1eGetYearlyServiceReportResponse\x12\x36\n\x06report\x18\x01 \x01(\x0b\x32&.linli.registry.v1.YearlyServiceReport\"A\n\x16ScheduleReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0borg_unit_id\x18\x02 \x01(\t\"/\n\x17ScheduleReportsResponse\x12\x14\n\x0cschedule_ids\x18\x01 \x03(\t\"_\n\x18StoreWeeklyReportRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12/\n\x06report\x18\x02 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\"]\n\x19StoreWeeklyReportResponse\x12/\n\x06report\x18\x01 \x01(\x0b\x32\x1f.linli.registry.v1.WeeklyReport\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"o\n StoreYearlyServiceReportsRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x37\n\x07reports\x18\x02 \x03(\x0b\x32&.linli.registry.v1.YearlyServiceReport\"4\n!StoreYearlyServiceReportsResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\"F\n!ExportYearlyServiceReportsRequest\x12\x13\n\x0borg_unit_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"S\n\"ExportYearlyServiceReportsResponse\x12\x0b\n\x03\x63sv\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x05\x12\x12\n\ntotal_rows\x18\x03 \x01(\x03\x32\xe7\x08\n\rReportService\x12h\n\x0fGetWeeklyReport\x12).linli.registry.v1.GetWeeklyReportRequest\x1a*.linli.registry.v1.GetWeeklyReportResponse\x12t\n\x13\x45xportWeeklyReports\x12-.linli.registry.v1.ExportWeeklyReportsRequest\x1a..linli.registry.v1.ExportWeeklyReportsResponse\x12\x8b\x01\n\x1a\x45xportYearlyServiceReports\x12\x34.linli.registry.v1.ExportYearlyServiceReportsRequest\x1a\x35.linli.registry.v1.ExportYearlyServiceReportsResponse0\x01\x12w\n\x14ProduceWeeklyReports\x12..linli.registry.v1.ProduceWeeklyReportsRequest\x1a/.linli.registry.v1.ProduceWeeklyReportsResponse\x12\x8c\x01\n\x1bProduceYearlyServiceReports\x12\x35.linli.registry.v1.ProduceYearlyServiceReportsRequest\x1a\x36.linli.registry.v1.ProduceYearlyServiceReportsResponse\x12}\n\x16GetYearlyServiceReport\x12\x30.linli.registry.v1.GetYearlyServiceReportRequest\x1a\x31.linli.registry.v1.GetYearlyServiceReportResponse\x12h\n\x0fScheduleReports\x12).linli.registry.v1.ScheduleReportsRequest\x1a*.linli.registry.v1.ScheduleReportsResponse\x12n\n\x11StoreWeeklyReport\x12+.linli.registry.v1.StoreWeeklyReportRequest\x1a,.linli.registry.v1.StoreWeeklyReportResponse\x12\x86\x01\n\x19StoreYearlyServiceReports\x12\x33.linli.registry.v1.StoreYearlyServiceReportsRequest\x1a\x34.linli.registry.v1.StoreYearlyServiceReportsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linli.registry.v1.reports_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_NAMEDCOUNT']._serialized_start=121
-  _globals['_NAMEDCOUNT']._serialized_end=162
-  _globals['_WEEKLYREPORT']._serialized_start=165
-  _globals['_WEEKLYREPORT']._serialized_end=1187
-  _globals['_GETWEEKLYREPORTREQUEST']._serialized_start=1189
-  _globals['_GETWEEKLYREPORTREQUEST']._serialized_end=1254
-  _globals['_GETWEEKLYREPORTRESPONSE']._serialized_start=1256
-  _globals['_GETWEEKLYREPORTRESPONSE']._serialized_end=1330
-  _globals['_EXPORTWEEKLYREPORTSREQUEST']._serialized_start=1332
-  _globals['_EXPORTWEEKLYREPORTSREQUEST']._serialized_end=1401
-  _globals['_EXPORTWEEKLYREPORTSRESPONSE']._serialized_start=1403
-  _globals['_EXPORTWEEKLYREPORTSRESPONSE']._serialized_end=1459
-  _globals['_PRODUCEWEEKLYREPORTSREQUEST']._serialized_start=1461
-  _globals['_PRODUCEWEEKLYREPORTSREQUEST']._serialized_end=1551
-  _globals['_PRODUCEWEEKLYREPORTSRESPONSE']._serialized_start=1553
-  _globals['_PRODUCEWEEKLYREPORTSRESPONSE']._serialized_end=1604
-  _globals['_YEARLYSERVICEREPORT']._serialized_start=1607
-  _globals['_YEARLYSERVICEREPORT']._serialized_end=1817
-  _globals['_PRODUCEYEARLYSERVICEREPORTSREQUEST']._serialized_start=1819
-  _globals['_PRODUCEYEARLYSERVICEREPORTSREQUEST']._serialized_end=1910
-  _globals['_PRODUCEYEARLYSERVICEREPORTSRESPONSE']._serialized_start=1912
-  _globals['_PRODUCEYEARLYSERVICEREPORTSRESPONSE']._serialized_end=1970
-  _globals['_GETYEARLYSERVICEREPORTREQUEST']._serialized_start=1972
-  _globals['_GETYEARLYSERVICEREPORTREQUEST']._serialized_end=2060
-  _globals['_GETYEARLYSERVICEREPORTRESPONSE']._serialized_start=2062
-  _globals['_GETYEARLYSERVICEREPORTRESPONSE']._serialized_end=2150
-  _globals['_SCHEDULEREPORTSREQUEST']._serialized_start=2152
-  _globals['_SCHEDULEREPORTSREQUEST']._serialized_end=2217
-  _globals['_SCHEDULEREPORTSRESPONSE']._serialized_start=2219
-  _globals['_SCHEDULEREPORTSRESPONSE']._serialized_end=2266
-  _globals['_STOREWEEKLYREPORTREQUEST']._serialized_start=2268
-  _globals['_STOREWEEKLYREPORTREQUEST']._serialized_end=2363
-  _globals['_STOREWEEKLYREPORTRESPONSE']._serialized_start=2365
-  _globals['_STOREWEEKLYREPORTRESPONSE']._serialized_end=2458
-  _globals['_STOREYEARLYSERVICEREPORTSREQUEST']._serialized_start=2460
-  _globals['_STOREYEARLYSERVICEREPORTSREQUEST']._serialized_end=2571
-  _globals['_STOREYEARLYSERVICEREPORTSRESPONSE']._serialized_start=2573
-  _globals['_STOREYEARLYSERVICEREPORTSRESPONSE']._serialized_end=2625
-  _globals['_REPORTSERVICE']._serialized_start=2628
-  _globals['_REPORTSERVICE']._serialized_end=3613
+  _globals['_NAMEDCOUNT']._serialized_start=158
+  _globals['_NAMEDCOUNT']._serialized_end=199
+  _globals['_WEEKLYREPORT']._serialized_start=202
+  _globals['_WEEKLYREPORT']._serialized_end=1351
+  _globals['_GETWEEKLYREPORTREQUEST']._serialized_start=1353
+  _globals['_GETWEEKLYREPORTREQUEST']._serialized_end=1418
+  _globals['_GETWEEKLYREPORTRESPONSE']._serialized_start=1420
+  _globals['_GETWEEKLYREPORTRESPONSE']._serialized_end=1494
+  _globals['_EXPORTWEEKLYREPORTSREQUEST']._serialized_start=1496
+  _globals['_EXPORTWEEKLYREPORTSREQUEST']._serialized_end=1565
+  _globals['_EXPORTWEEKLYREPORTSRESPONSE']._serialized_start=1567
+  _globals['_EXPORTWEEKLYREPORTSRESPONSE']._serialized_end=1623
+  _globals['_PRODUCEWEEKLYREPORTSREQUEST']._serialized_start=1625
+  _globals['_PRODUCEWEEKLYREPORTSREQUEST']._serialized_end=1715
+  _globals['_PRODUCEWEEKLYREPORTSRESPONSE']._serialized_start=1717
+  _globals['_PRODUCEWEEKLYREPORTSRESPONSE']._serialized_end=1768
+  _globals['_YEARLYSERVICEREPORT']._serialized_start=1771
+  _globals['_YEARLYSERVICEREPORT']._serialized_end=2063
+  _globals['_PRODUCEYEARLYSERVICEREPORTSREQUEST']._serialized_start=2065
+  _globals['_PRODUCEYEARLYSERVICEREPORTSREQUEST']._serialized_end=2156
+  _globals['_PRODUCEYEARLYSERVICEREPORTSRESPONSE']._serialized_start=2158
+  _globals['_PRODUCEYEARLYSERVICEREPORTSRESPONSE']._serialized_end=2216
+  _globals['_GETYEARLYSERVICEREPORTREQUEST']._serialized_start=2218
+  _globals['_GETYEARLYSERVICEREPORTREQUEST']._serialized_end=2306
+  _globals['_GETYEARLYSERVICEREPORTRESPONSE']._serialized_start=2308
+  _globals['_GETYEARLYSERVICEREPORTRESPONSE']._serialized_end=2396
+  _globals['_SCHEDULEREPORTSREQUEST']._serialized_start=2398
+  _globals['_SCHEDULEREPORTSREQUEST']._serialized_end=2463
+  _globals['_SCHEDULEREPORTSRESPONSE']._serialized_start=2465
+  _globals['_SCHEDULEREPORTSRESPONSE']._serialized_end=2512
+  _globals['_STOREWEEKLYREPORTREQUEST']._serialized_start=2514
+  _globals['_STOREWEEKLYREPORTREQUEST']._serialized_end=2609
+  _globals['_STOREWEEKLYREPORTRESPONSE']._serialized_start=2611
+  _globals['_STOREWEEKLYREPORTRESPONSE']._serialized_end=2704
+  _globals['_STOREYEARLYSERVICEREPORTSREQUEST']._serialized_start=2706
+  _globals['_STOREYEARLYSERVICEREPORTSREQUEST']._serialized_end=2817
+  _globals['_STOREYEARLYSERVICEREPORTSRESPONSE']._serialized_start=2819
+  _globals['_STOREYEARLYSERVICEREPORTSRESPONSE']._serialized_end=2871
+  _globals['_EXPORTYEARLYSERVICEREPORTSREQUEST']._serialized_start=2873
+  _globals['_EXPORTYEARLYSERVICEREPORTSREQUEST']._serialized_end=2943
+  _globals['_EXPORTYEARLYSERVICEREPORTSRESPONSE']._serialized_start=2945
+  _globals['_EXPORTYEARLYSERVICEREPORTSRESPONSE']._serialized_end=3028
+  _globals['_REPORTSERVICE']._serialized_start=3031
+  _globals['_REPORTSERVICE']._serialized_end=4158
 # @@protoc_insertion_point(module_scope)

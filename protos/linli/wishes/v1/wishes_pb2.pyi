@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from linli.wishes.v1 import audit_pb2 as _audit_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -476,14 +477,16 @@ class ListWishWallResponse(_message.Message):
     def __init__(self, wishes: _Optional[_Iterable[_Union[Wish, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetWishStatsRequest(_message.Message):
-    __slots__ = ("org_unit_id", "start_time", "end_time")
+    __slots__ = ("org_unit_id", "start_time", "end_time", "as_of_time")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    as_of_time: _timestamp_pb2.Timestamp
+    def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WishStateCount(_message.Message):
     __slots__ = ("state", "count")
@@ -668,12 +671,14 @@ class ExportWishesRequest(_message.Message):
     def __init__(self, org_unit_id: _Optional[str] = ..., state: _Optional[_Union[WishState, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ExportWishesResponse(_message.Message):
-    __slots__ = ("csv", "rows")
+    __slots__ = ("csv", "rows", "total_rows")
     CSV_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
     csv: str
     rows: int
-    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ...) -> None: ...
+    total_rows: int
+    def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class BulkResult(_message.Message):
     __slots__ = ("wish_id", "code", "message", "wish")

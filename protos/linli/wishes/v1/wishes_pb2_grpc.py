@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from linli.wishes.v1 import audit_pb2 as linli_dot_wishes_dot_v1_dot_audit__pb2
 from linli.wishes.v1 import wishes_pb2 as linli_dot_wishes_dot_v1_dot_wishes__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -161,6 +162,11 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/linli.wishes.v1.WishService/ListAuditEvents',
+                request_serializer=linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class WishServiceServicer:
@@ -183,7 +189,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReviewWish(self, request, context):
-        """Approves a wish with a category, a service standard and a deadline, or rejects it with a reason (审定).
+        """Approves a wish with a category, a service standard and a deadline (the category's standard deadline when none
+        is given), or rejects it with a reason (审定).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -265,7 +272,8 @@ class WishServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetWishStats(self, request, context):
-        """Counts and averages over an org subtree and period (for weekly reports).
+        """Counts and averages over an org subtree and period (for weekly reports); wishes by state now, or as they stood
+        at as_of_time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -350,6 +358,13 @@ class WishServiceServicer:
     def RotatePersonalDataKeys(self, request, context):
         """Re-encrypts residents' personal data sealed under older keys with the active key, one batch per call; a
         deployment-wide admin only; audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """This service's audit log, newest first, paged. Deployment-wide admins only; every read is itself audited.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -482,6 +497,11 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.RotatePersonalDataKeys,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1161,6 +1181,33 @@ class WishService:
             '/linli.wishes.v1.WishService/RotatePersonalDataKeys',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/ListAuditEvents',
+            linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -285,3 +285,25 @@ async def set_recurring_activity_paused(world: World, place: Place, role: Role) 
     return act.SetRecurringActivityPausedRequest(
         request_id=request_id(), recurring_activity_id=await _a_recurring(world, place), paused=True
     )
+
+
+@case(f"{ACTIVITIES}/ListRecurringActivities")
+async def list_recurring_activities(world: World, place: Place, role: Role) -> Message:
+    await _a_recurring(world, place)
+    return act.ListRecurringActivitiesRequest(org_unit_id=place.street_id)
+
+
+@case(f"{ACTIVITIES}/UpdateRecurringActivity")
+async def update_recurring_activity(world: World, place: Place, role: Role) -> Message:
+    changed = _recurring(place).recurring_activity
+    changed.id = await _a_recurring(world, place)
+    changed.every_days = 5
+    return act.UpdateRecurringActivityRequest(request_id=request_id(), recurring_activity=changed)
+
+
+@case(f"{ACTIVITIES}/DeleteRecurringActivity")
+async def delete_recurring_activity(world: World, place: Place, role: Role) -> Message:
+    created = await activities(world).CreateRecurringActivity(_recurring(place), metadata=world.api.admin)
+    return act.DeleteRecurringActivityRequest(
+        request_id=request_id(), recurring_activity_id=created.recurring_activity.id
+    )

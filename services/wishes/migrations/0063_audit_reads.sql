@@ -1,0 +1,5 @@
+-- ListAuditEvents pages the audit log newest first by id, filtered by actor, action or time (by object it has
+-- audit_log_subject already).
+create index audit_log_actor on audit_log (actor, id);
+create index audit_log_action on audit_log (action, id);
+create index audit_log_at on audit_log (at);
