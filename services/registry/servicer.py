@@ -11,6 +11,7 @@ import grpc
 from linli.registry.v1 import audit_pb2, registry_pb2_grpc
 
 from services.registry.groups.servicer import GroupCalls
+from services.registry.imports.org_servicer import OrgImportCalls
 from services.registry.imports.servicer import ImportCalls, ImportLimits
 from services.registry.members.servicer import MemberCalls
 from services.registry.org_tree.servicer import OrgTreeCalls
@@ -21,7 +22,13 @@ from services.runtime.pii import PersonalDataCipher
 
 
 class RegistryServicer(
-    OrgTreeCalls, MemberCalls, GroupCalls, RecordExports, ImportCalls, registry_pb2_grpc.RegistryServiceServicer
+    OrgTreeCalls,
+    MemberCalls,
+    GroupCalls,
+    RecordExports,
+    ImportCalls,
+    OrgImportCalls,
+    registry_pb2_grpc.RegistryServiceServicer,
 ):
     def __init__(
         self,

@@ -13,6 +13,7 @@ import asyncpg
 from google.protobuf.message import Message
 
 from services.registry.groups.store import GroupStore
+from services.registry.imports.org_store import OrgImportStore
 from services.registry.imports.store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
 from services.registry.members.store import DuplicatePerson, MemberStore, NewMember
 from services.registry.org_tree.store import DuplicateName, OrgTreeStore
@@ -40,7 +41,7 @@ __all__ = [
 Response = TypeVar("Response", bound=Message)
 
 
-class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore):
+class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore, OrgImportStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

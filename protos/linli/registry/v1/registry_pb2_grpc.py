@@ -137,6 +137,11 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.FromString,
                 _registered_method=True)
+        self.ImportOrgTree = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ImportOrgTree',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.FromString,
+                _registered_method=True)
         self.ExportMembers = channel.unary_stream(
                 '/linli.registry.v1.RegistryService/ExportMembers',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.SerializeToString,
@@ -382,6 +387,15 @@ class RegistryServiceServicer:
     def ImportMembers(self, request_iterator, context):
         """Bulk sync from the party-member information system: upserts by ID number. A bad row is reported with its
         row number and does not stop the others; sending the same rows again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportOrgTree(self, request, context):
+        """Sets up a part of the org tree in one call (./linli import-org FILE): units, the party organisations on them
+        and teams, below an existing root unit. Matched by name, so sending the same rows again changes nothing and
+        says so; all or nothing: one bad row (named by its line and field in the BadRequest details) writes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -633,6 +647,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.ImportMembers,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.SerializeToString,
+            ),
+            'ImportOrgTree': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportOrgTree,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.SerializeToString,
             ),
             'ExportMembers': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportMembers,
@@ -1277,6 +1296,33 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/ImportMembers',
             linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportOrgTree(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ImportOrgTree',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.FromString,
             options,
             channel_credentials,
             insecure,
