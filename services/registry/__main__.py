@@ -45,9 +45,9 @@ async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="registry", migrations=MIGRATIONS, rules=RULES)
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
-    registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(RegistryStore(host.pool), cipher), host.server
-    )
+    registry_servicer = RegistryServicer(RegistryStore(host.pool), cipher)
+    registry_servicer.retention = settings.retention
+    registry_pb2_grpc.add_RegistryServiceServicer_to_server(registry_servicer, host.server)
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
     temporal = await connect_temporal(settings, lazy=True)

@@ -1207,3 +1207,17 @@ class ExportServiceRecordsResponse(_message.Message):
     rows: int
     total_rows: int
     def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataResponse(_message.Message):
+    __slots__ = ("erased", "more")
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    erased: int
+    more: bool
+    def __init__(self, erased: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...
