@@ -40,6 +40,8 @@ from workflows.metrics import initialise_worker_metrics, prometheus_config
 from workflows.notices import notifiers_for
 from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
+from workflows.retention import PersonalDataRetention
+from workflows.retention_steps import RetentionSteps
 from workflows.wish_lifecycle import WishLifecycle
 from workflows.wish_notice_steps import WishNoticeSteps
 from workflows.wish_steps import WishSteps
@@ -57,6 +59,7 @@ WORKFLOWS = [
     YearlyServiceReports,
     DutyGapNotice,
     CarePair,
+    PersonalDataRetention,
 ]
 
 
@@ -89,6 +92,11 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_emergency_steps(channel, settings),
         *_duty_steps(channel, settings),
         *_care_steps(channel, settings),
+        RetentionSteps(
+            registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+            wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
+            dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        ).erase_expired_batch,
     ]
 
 

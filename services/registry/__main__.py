@@ -16,6 +16,7 @@ from linli.registry.v1 import (
     systems_pb2_grpc,
 )
 
+from services.registry import retention_contract
 from services.registry.access import RULES
 from services.registry.care.metrics import refresh_care_gauges
 from services.registry.care.relay import CareRelay
@@ -32,7 +33,7 @@ from services.runtime.config import Settings, settings_or_exit
 from services.runtime.db import forget_old_request_results
 from services.runtime.pii import PersonalDataCipher
 from services.runtime.server import ServiceHost
-from services.runtime.temporal import connect_temporal
+from services.runtime.temporal import connect_temporal, keep_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = registry_pb2.DESCRIPTOR.services_by_name["RegistryService"].full_name
@@ -63,6 +64,9 @@ async def serve(settings: Settings) -> None:
             host.pool, temporal, settings.report_units, settings.timezone, settings.task_queue
         )
     )
+    # The nightly erasure of personal data past its retention period (workflows/retention.py), kept from the start.
+    retention = retention_contract.retention_schedule(settings.task_queue, settings.timezone)
+    host.add_background(lambda: keep_schedule(temporal, retention_contract.SCHEDULE_ID, retention))
     # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
     systems = SystemStore(host.pool)
     systems_pb2_grpc.add_CallingSystemServiceServicer_to_server(

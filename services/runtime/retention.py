@@ -37,6 +37,9 @@ class Erasure:
     pick: str
     erase: str
 
+    def __post_init__(self) -> None:
+        PERSONAL_DATA_ERASED.labels(self.service, self.kind)  # the series exists at 0 from the start
+
 
 async def erase_expired(
     pool: asyncpg.Pool, caller: Caller, erasure: Erasure, args: Sequence[object], batch_size: int

@@ -28,6 +28,7 @@ def test_every_scheduled_workflow_has_a_stored_history() -> None:
         "recurring-run",
         "notice-digest",
         "duty-gap-notice",
+        "personal-data-retention",
     }
 
 
