@@ -9,6 +9,7 @@ import asyncio
 import uuid
 
 import asyncpg
+from linli.dispatch.v1 import dispatch_pb2 as dis
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wsh
 from temporalio.client import Client
@@ -89,6 +90,44 @@ async def test_the_retention_run_erases_old_residents_and_members_and_reads_say_
     finally:
         await conn.close()
     assert audited == 1
+
+
+async def test_a_closed_alerts_address_is_erased_after_its_days_and_a_reveal_says_so(
+    api: Api, stack: LocalStack
+) -> None:
+    community = await make_community(api)
+    raised = await api.dispatch.RaiseAlert(
+        dis.RaiseAlertRequest(
+            request_id=new_request_id(),
+            kind=dis.ALERT_KIND_FALL,
+            unit_id=community.grid_id,
+            address="2单元301",
+            device_id="nanny-0042",
+        ),
+        metadata=api.token(Role.SYSTEM, subject="elder-care-monitoring"),
+    )
+    alert_id = raised.alert.id
+    await api.dispatch.CancelAlert(
+        dis.CancelAlertRequest(request_id=new_request_id(), alert_id=alert_id, reason="误报"), metadata=api.admin
+    )
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        await conn.execute(
+            "update dispatch.alerts set closed_at = now() - interval '31 days' where id = $1", int(alert_id)
+        )
+    finally:
+        await conn.close()
+    worker = api.token(Role.SERVICE, subject="service:test")
+    while (
+        await api.dispatch.EraseExpiredPersonalData(
+            dis.EraseExpiredPersonalDataRequest(batch_size=100), metadata=worker
+        )
+    ).more:
+        pass
+    got = await api.dispatch.GetAlert(
+        dis.GetAlertRequest(alert_id=alert_id, reveal_personal_data=True), metadata=api.admin
+    )
+    assert (got.alert.address, got.alert.device_id, got.alert.state) == (ERASED, ERASED, dis.ALERT_STATE_CANCELLED)
 
 
 async def test_the_registry_keeps_the_nightly_retention_schedule(temporal: Client) -> None:
