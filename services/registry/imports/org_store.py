@@ -55,7 +55,10 @@ class OrgImportStore:
         plan: Plan,
         places: dict[Path, tuple[int, str]],
     ) -> None:
-        """Creates what the plan names, parents first, with each unit's history row, and one audit row."""
+        """Creates what the plan names, parents first, with each unit's history row, and one audit row; a plan with
+        nothing new writes nothing at all."""
+        if not (plan.units or plan.party_orgs or plan.teams):
+            return
         ids = await conn.fetch(
             "select nextval(pg_get_serial_sequence('org_units', 'id')) as id from generate_series(1, $1)",
             len(plan.units),
