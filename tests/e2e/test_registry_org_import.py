@@ -102,6 +102,27 @@ async def test_a_bad_row_writes_nothing_and_every_bad_row_is_named_by_line_and_f
     assert await subtree(api, city) == []
 
 
+async def test_a_file_with_hundreds_of_bad_rows_is_refused_with_the_first_twenty_named(api: Api) -> None:
+    city = await new_city(api)
+    units = [
+        reg.ImportedOrgUnit(
+            line=n + 2, path=["某某区", f"第{n}个很长名字的社区居民委员会"], kind=reg.ORG_UNIT_KIND_COMMUNITY
+        )
+        for n in range(300)
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await api.registry.ImportOrgTree(
+            reg.ImportOrgTreeRequest(request_id=uuid.uuid4().hex, root_org_unit_id=city, units=units),
+            metadata=api.admin,
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "300 bad rows" in (raised.value.details() or "")
+    trailers = dict(raised.value.trailing_metadata() or ())  # type: ignore[arg-type]
+    bad = error_details_pb2.BadRequest()
+    assert status_pb2.Status.FromString(trailers["grpc-status-details-bin"]).details[0].Unpack(bad)
+    assert len(bad.field_violations) == 20 and bad.field_violations[0].description.startswith("line 2:")
+
+
 async def test_a_retry_with_the_same_request_id_returns_the_first_answer(api: Api) -> None:
     city = await new_city(api)
     request = reg.ImportOrgTreeRequest(
