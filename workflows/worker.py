@@ -42,6 +42,8 @@ from workflows.metrics import initialise_worker_metrics, prometheus_config
 from workflows.notices import notifiers_for
 from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
+from workflows.retention import PersonalDataRetention
+from workflows.retention_steps import RetentionSteps
 from workflows.wish_lifecycle import WishLifecycle
 from workflows.wish_notice_steps import WishNoticeSteps
 from workflows.wish_steps import WishSteps
@@ -60,6 +62,7 @@ WORKFLOWS = [
     DutyGapNotice,
     CarePair,
     CommitmentCheck,
+    PersonalDataRetention,
 ]
 
 
@@ -93,6 +96,11 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_duty_steps(channel, settings),
         *_care_steps(channel, settings),
         *_commitment_steps(channel, settings),
+        RetentionSteps(
+            registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+            wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
+            dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        ).erase_expired_batch,
     ]
 
 

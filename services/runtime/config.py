@@ -111,6 +111,15 @@ def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept once it is no longer needed; then the worker's Schedule erases it."""
+
+    resident_months: int = 12  # residents' names and contacts, after their wish closed (in any closing state)
+    deregistered_months: int = 24  # a deregistered member's name, phone and ID number
+    alert_address_days: int = 30  # a closed alert's address and device id
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     """Emergency dispatch: how long each party called has to acknowledge, and where notices go."""
 
@@ -192,6 +201,7 @@ class Settings:
     # report weeks and years begin and when report schedules run.
     timezone: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    retention: Retention = field(default_factory=Retention)
     tls: TlsSettings = field(default_factory=TlsSettings)
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
     # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
@@ -374,6 +384,11 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         care_grace=duration(env, "LINLI_CARE_GRACE", "24h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
+        retention=Retention(
+            resident_months=positive(env, "LINLI_RETAIN_RESIDENT_MONTHS", 12),
+            deregistered_months=positive(env, "LINLI_RETAIN_DEREGISTERED_MONTHS", 24),
+            alert_address_days=positive(env, "LINLI_RETAIN_ALERT_ADDRESS_DAYS", 30),
+        ),
         tls=tls_settings(env),
         temporal_tls=temporal_tls(env),
         health_port=integer(env, "LINLI_HEALTH_PORT", 0),
