@@ -123,7 +123,9 @@ def test_alerts_have_a_worker_of_their_own_and_the_worker_the_rest(tree: str) ->
     # One ConfigMap names both queues, so the services start alerts where worker-emergency polls.
     assert emergency["LINLI_EMERGENCY_TASK_QUEUE"] == bulk["LINLI_EMERGENCY_TASK_QUEUE"] != bulk["LINLI_TASK_QUEUE"]
     for service in GRPC_APIS:
-        assert environment(tree, found[service])["LINLI_EMERGENCY_TASK_QUEUE"] == emergency["LINLI_EMERGENCY_TASK_QUEUE"]
+        assert (
+            environment(tree, found[service])["LINLI_EMERGENCY_TASK_QUEUE"] == emergency["LINLI_EMERGENCY_TASK_QUEUE"]
+        )
     # Its own pods and resources: nothing the general worker does takes its CPU.
     selectors = {name: found[name]["spec"]["selector"]["matchLabels"] for name in WORKERS}
     for name in WORKERS:

@@ -102,9 +102,7 @@ async def test_a_dns_target_whose_name_the_certificate_lacks_is_refused(certific
     cert, key = certificates.issue("elsewhere", "elsewhere.example", ("elsewhere.example",))
     server = grpc.aio.server()
     registry_pb2_grpc.add_RegistryServiceServicer_to_server(Replica("elsewhere"), server)
-    port = server.add_secure_port(
-        "127.0.0.1:0", grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())])
-    )
+    port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())]))
     await server.start()
     try:
         with pytest.raises(grpc.aio.AioRpcError) as refused:

@@ -57,4 +57,7 @@ def test_the_general_queue_keeps_emergency_dispatch_for_alerts_begun_there() -> 
 
 def test_a_service_ends_connections_after_five_minutes_unless_told_otherwise() -> None:
     assert load_settings("worker", worker_env()).grpc_max_connection_age.total_seconds() == 300
-    assert load_settings("worker", worker_env(LINLI_GRPC_MAX_CONNECTION_AGE="0s")).grpc_max_connection_age.total_seconds() == 0
+    assert (
+        load_settings("worker", worker_env(LINLI_GRPC_MAX_CONNECTION_AGE="0s")).grpc_max_connection_age.total_seconds()
+        == 0
+    )
