@@ -15,6 +15,7 @@ import asyncpg
 import grpc
 import pytest
 from linli.dispatch.v1 import dispatch_pb2 as dis
+from linli.dispatch.v1 import dispatch_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
 from linli.wishes.v1 import wishes_pb2 as wish
 from temporalio.api.enums.v1 import EventType
@@ -278,9 +279,8 @@ async def test_schedules_kept_by_two_replicas_are_one_and_run_once_per_trigger(
     assert await _runs(platform.temporal, duty.WORKFLOW) == [WorkflowExecutionStatus.COMPLETED] * 2
 
 
-async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(
-    platform: ReplicaPlatform, community: Community
-) -> None:
+async def _on_duty(platform: ReplicaPlatform, community: Community) -> str:
+    """A volunteer on duty in the community every day of the week."""
     volunteer = (await register_member(platform.api, community.community_id, name="值班员")).id
     await platform.api.dispatch.SetWeeklyDutyPattern(
         dis.SetWeeklyDutyPatternRequest(
@@ -290,7 +290,13 @@ async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(
         ),
         metadata=platform.api.admin,
     )
-    raised = await platform.api.dispatch.RaiseAlert(
+    return volunteer
+
+
+async def _raised_and_called(
+    platform: ReplicaPlatform, dispatch: dispatch_pb2_grpc.DispatchServiceStub, community: Community, volunteer: str
+) -> str:
+    raised = await dispatch.RaiseAlert(
         dis.RaiseAlertRequest(
             request_id=new_request_id(),
             kind=dis.ALERT_KIND_FALL,
@@ -303,9 +309,54 @@ async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(
     alert_id = raised.alert.id
 
     async def volunteer_called() -> bool:
-        got = await platform.api.dispatch.GetAlert(dis.GetAlertRequest(alert_id=alert_id), metadata=platform.api.admin)
+        got = await dispatch.GetAlert(dis.GetAlertRequest(alert_id=alert_id), metadata=platform.api.admin)
         return f"member:{volunteer}" in [e.recipient for e in got.timeline if e.kind == dis.ALERT_EVENT_KIND_CALLED]
 
     await eventually(volunteer_called, "the volunteer on duty called")
+    return alert_id
+
+
+async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(
+    platform: ReplicaPlatform, community: Community
+) -> None:
+    volunteer = await _on_duty(platform, community)
+    alert_id = await _raised_and_called(platform, platform.api.dispatch, community, volunteer)
     described = await platform.temporal.get_workflow_handle(alerts.workflow_id(alert_id)).describe()
     assert described.task_queue == f"{TASK_QUEUE}-emergency"
+
+
+async def test_an_alert_begun_on_the_general_queue_before_the_upgrade_finishes_there(
+    platform: ReplicaPlatform, community: Community
+) -> None:
+    """A rolling upgrade: dispatch as it was before alerts had a queue of their own (it started them on the general
+    one) raises an alert; the upgraded dispatch takes its answers, and the general queue's worker sees it through."""
+    volunteer = await _on_duty(platform, community)
+    before_the_split = {"LINLI_TASK_QUEUE": f"{TASK_QUEUE}-before", "LINLI_EMERGENCY_TASK_QUEUE": TASK_QUEUE}
+    await asyncio.to_thread(platform.processes["dispatch-b"].stop)  # so the old one alone relays the alert's start
+    await asyncio.to_thread(platform.restart, "dispatch", "a", **before_the_split)
+    port = platform.processes["dispatch-a"].ports["grpc"]
+    async with platform.stack.channel(port) as old:
+        alert_id = await _raised_and_called(platform, dispatch_pb2_grpc.DispatchServiceStub(old), community, volunteer)
+    handle = platform.temporal.get_workflow_handle(alerts.workflow_id(alert_id))
+    assert (await handle.describe()).task_queue == TASK_QUEUE
+
+    await asyncio.to_thread(platform.restart, "dispatch", "a")  # the upgrade
+    me = platform.api.token(Role.MEMBER, scope=community.community_id, subject=volunteer)
+    async with platform.stack.channel(port) as new:
+        upgraded = dispatch_pb2_grpc.DispatchServiceStub(new)
+        await upgraded.AcknowledgeAlert(
+            dis.AcknowledgeAlertRequest(request_id=new_request_id(), alert_id=alert_id, member_id=volunteer),
+            metadata=me,
+        )
+        await upgraded.ResolveAlert(
+            dis.ResolveAlertRequest(
+                request_id=new_request_id(), alert_id=alert_id, outcome=dis.ALERT_OUTCOME_HELPED_ON_SITE, note="扶起"
+            ),
+            metadata=me,
+        )
+
+    async def finished() -> bool:
+        return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+    await eventually(finished, "the alert's workflow finished on the general queue")
+    assert (await handle.describe()).task_queue == TASK_QUEUE

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -41,6 +41,13 @@ class ReplicaPlatform:
     temporal: Client  # in the platform's own namespace
     databases: dict[str, str]
     processes: dict[str, ChildProcess] = field(default_factory=dict)  # "wishes-b", "worker-a", ...
+    start: Callable[..., ChildProcess] | None = None  # (process, replica, **env): one started again, on its ports
+
+    def restart(self, process: str, replica: str, **env: str) -> None:
+        """Stops one replica (SIGTERM, by its pid) and starts it again on its ports, with `env` over its settings."""
+        assert self.start is not None
+        self.stack.processes.pop(_name(process, replica)).stop()
+        self.processes[f"{process}-{replica}"] = self.start(process, replica, **env)
 
 
 def _name(process: str, replica: str) -> str:
@@ -75,14 +82,14 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
         "LINLI_OUTBOX_POLL": "300ms",
     }
 
-    def start(process: str, replica: str) -> ChildProcess:
+    def start(process: str, replica: str, **env: str) -> ChildProcess:
         if process == "worker":
             given = {"LINLI_METRICS_PORT": str(workers[replica])}
         else:
             grpc_port, metrics_port = ports[process, replica]
             given = {"LINLI_GRPC_PORT": str(grpc_port), "LINLI_METRICS_PORT": str(metrics_port)}
             given["DATABASE_URL"] = databases[process]
-        return stack.start_process(process, _name(process, replica), **shared, **given)
+        return stack.start_process(process, _name(process, replica), **{**shared, **given, **env})
 
     channels = []
     platform: ReplicaPlatform | None = None
@@ -114,6 +121,7 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
             temporal,
             databases,
             processes,
+            start,
         )
         yield platform
     finally:
