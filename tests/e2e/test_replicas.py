@@ -71,7 +71,7 @@ async def _published(platform: ReplicaPlatform, community: Community, replica: s
         wish.ReviewWishRequest(request_id=new_request_id(), wish_id=wish_id, approve=approval), metadata=admin
     )
     await wishes.PublishWish(wish.PublishWishRequest(request_id=new_request_id(), wish_id=wish_id), metadata=admin)
-    return wish_id
+    return str(wish_id)
 
 
 async def _claim(platform: ReplicaPlatform, replica: str, wish_id: str, member_id: str) -> grpc.StatusCode:
@@ -192,7 +192,7 @@ async def _submit_until_taken(
                 metadata=platform.api.admin,
                 timeout=5,
             )
-            return response.wish.id
+            return str(response.wish.id)
         except grpc.aio.AioRpcError as error:
             if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 raise
@@ -313,7 +313,7 @@ async def _raised_and_called(
         return f"member:{volunteer}" in [e.recipient for e in got.timeline if e.kind == dis.ALERT_EVENT_KIND_CALLED]
 
     await eventually(volunteer_called, "the volunteer on duty called")
-    return alert_id
+    return str(alert_id)
 
 
 async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -27,7 +28,7 @@ class Replica(registry_pb2_grpc.RegistryServiceServicer):
         self.name = name
 
     async def GetOrgUnit(
-        self, request: registry_pb2.GetOrgUnitRequest, context: grpc.aio.ServicerContext
+        self, request: registry_pb2.GetOrgUnitRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> registry_pb2.GetOrgUnitResponse:
         return registry_pb2.GetOrgUnitResponse(org_unit=registry_pb2.OrgUnit(id=request.org_unit_id, name=self.name))
 
