@@ -208,18 +208,25 @@ async def test_a_wishes_replica_and_a_worker_killed_mid_load_lose_nothing(
     done: list[str] = []
     refused: list[str] = []
     gate = asyncio.Semaphore(4)
+    third, killed = asyncio.Event(), asyncio.Event()
 
     async def submit(n: int) -> str:
+        if n >= 2 * SUBMITTED // 3:
+            await killed.wait()  # the last third surely after the kill; the middle one races it
         async with gate:
             wish_id = await _submit_until_taken(platform, community, "ab"[n % 2], request_ids[n], refused)
             done.append(wish_id)
+            if len(done) == SUBMITTED // 3:
+                third.set()
             return wish_id
 
-    load = asyncio.gather(*(submit(n) for n in range(SUBMITTED)))
-    await eventually(lambda: len(done) >= SUBMITTED // 3, "a third of the wishes submitted")
-    for name in ("wishes-b", "worker-b"):
-        await asyncio.to_thread(platform.processes[name].kill)
-    wish_ids = await load
+    async def kill() -> None:
+        await third.wait()
+        for name in ("wishes-b", "worker-b"):
+            await asyncio.to_thread(platform.processes[name].kill)
+        killed.set()
+
+    wish_ids, _ = await asyncio.gather(asyncio.gather(*(submit(n) for n in range(SUBMITTED))), kill())
     # The kill happened mid-load: calls that went to the killed replica were refused and taken by the other.
     assert not platform.processes["wishes-b"].alive() and refused and set(refused) == {"b"}
 
