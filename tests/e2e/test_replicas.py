@@ -1,7 +1,8 @@
-"""Replicas everywhere: two registries, two wishes services, two dispatch services and two workers on one Postgres and
-one Temporal (tests/e2e/helpers/replicas.py), under load. Claims stay exactly once across replicas, every committed
-transition reaches its workflow, each Schedule is one however many replicas keep it and runs once per trigger, and a
-replica SIGKILLed mid-load loses nothing."""
+"""Replicas everywhere: two registries, two wishes services, two dispatch services, two workers of the general queue
+and one of the emergency queue on one Postgres and one Temporal (tests/e2e/helpers/replicas.py), under load. Claims
+stay exactly once across replicas, every committed transition reaches its workflow, each Schedule is one however many
+replicas keep it and runs once per trigger, a replica SIGKILLed mid-load loses nothing, and alerts run on their own
+queue — those begun on the general one before the split finishing there."""
 
 from __future__ import annotations
 
@@ -327,6 +328,7 @@ async def test_an_alert_runs_on_the_emergency_queue_beside_the_bulk(
     platform: ReplicaPlatform, community: Community
 ) -> None:
     volunteer = await _on_duty(platform, community)
+    # Called at all: the general queue's workers do not poll the emergency queue, so the emergency worker ran it.
     alert_id = await _raised_and_called(platform, platform.api.dispatch, community, volunteer)
     described = await platform.temporal.get_workflow_handle(alerts.workflow_id(alert_id)).describe()
     assert described.task_queue == f"{TASK_QUEUE}-emergency"
@@ -336,7 +338,8 @@ async def test_an_alert_begun_on_the_general_queue_before_the_upgrade_finishes_t
     platform: ReplicaPlatform, community: Community
 ) -> None:
     """A rolling upgrade: dispatch as it was before alerts had a queue of their own (it started them on the general
-    one) raises an alert; the upgraded dispatch takes its answers, and the general queue's worker sees it through."""
+    one) raises an alert; the upgraded dispatch takes its answers, and the general queue's workers (LINLI_WORKER_QUEUES
+    bulk) see it through."""
     volunteer = await _on_duty(platform, community)
     before_the_split = {"LINLI_TASK_QUEUE": f"{TASK_QUEUE}-before", "LINLI_EMERGENCY_TASK_QUEUE": TASK_QUEUE}
     await asyncio.to_thread(platform.processes["dispatch-b"].stop)  # so the old one alone relays the alert's start

@@ -2,7 +2,8 @@
 service share that service's), its own Temporal namespace (so its Schedules, whose ids are fixed, are its own) and
 task queue — beside the main stack, touching no other test.
 
-Each process calls the others through a target naming both replicas (`ipv4:127.0.0.1:P1,127.0.0.1:P2`, what DNS gives
+Its workers are Kubernetes' (deploy/k8s/base): two of the general queue (LINLI_WORKER_QUEUES=bulk) and one of emergency
+dispatch alone. Each process calls the others through a target naming both replicas (`ipv4:127.0.0.1:P1,127.0.0.1:P2`, what DNS gives
 for a headless Service), its calls balanced round robin over them; the certificate is checked against `localhost`.
 """
 
@@ -31,6 +32,8 @@ from tests.helpers.databases import create_database, drop_database
 TASK_QUEUE = "replicas-e2e"
 REPORT_UNIT = "宝鸡市"  # the city make_community puts every community under: both registries keep its Schedules
 REPLICAS = ("a", "b")
+# As on Kubernetes: two workers of the general queue, and one of the emergency queue alone.
+WORKERS = {"a": "bulk", "b": "bulk", "emergency": "emergency"}
 
 
 @dataclass
@@ -66,7 +69,7 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
     databases = {service: await create_database(postgres_server) for service in SERVICES}
     # Ports chosen up front: each process is told where both replicas of the others will be.
     ports = {(service, replica): pick(2) for service in SERVICES for replica in REPLICAS}
-    workers = {replica: pick(1)[0] for replica in REPLICAS}
+    workers = {replica: pick(1)[0] for replica in WORKERS}
     both = {
         f"LINLI_{service.upper()}_ADDRESS": "ipv4:" + ",".join(f"127.0.0.1:{ports[service, r][0]}" for r in REPLICAS)
         for service in SERVICES
@@ -84,7 +87,7 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
 
     def start(process: str, replica: str, **env: str) -> ChildProcess:
         if process == "worker":
-            given = {"LINLI_METRICS_PORT": str(workers[replica])}
+            given = {"LINLI_METRICS_PORT": str(workers[replica]), "LINLI_WORKER_QUEUES": WORKERS[replica]}
         else:
             grpc_port, metrics_port = ports[process, replica]
             given = {"LINLI_GRPC_PORT": str(grpc_port), "LINLI_METRICS_PORT": str(metrics_port)}
@@ -95,10 +98,9 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
     platform: ReplicaPlatform | None = None
     try:
         # Both replicas of a service start at once on its empty database: its migrations are applied once.
-        started = await asyncio.gather(
-            *(asyncio.to_thread(start, p, r) for p in (*SERVICES, "worker") for r in REPLICAS)
-        )
-        processes = dict(zip((f"{p}-{r}" for p in (*SERVICES, "worker") for r in REPLICAS), started, strict=True))
+        every = [(p, r) for p in SERVICES for r in REPLICAS] + [("worker", r) for r in WORKERS]
+        started = await asyncio.gather(*(asyncio.to_thread(start, p, r) for p, r in every))
+        processes = dict(zip((f"{p}-{r}" for p, r in every), started, strict=True))
         by_replica = {
             (service, replica): stack.channel(ports[service, replica][0])
             for service in SERVICES
@@ -127,9 +129,8 @@ async def running_replica_platform(stack: LocalStack, api: Api, postgres_server:
     finally:
         for channel in channels:
             await channel.close(None)
-        for process in ("worker", *SERVICES):
-            for replica in REPLICAS:
-                if _name(process, replica) in stack.processes:
-                    stack.processes.pop(_name(process, replica)).stop()
+        for process, replica in [("worker", r) for r in WORKERS] + [(p, r) for p in SERVICES for r in REPLICAS]:
+            if _name(process, replica) in stack.processes:
+                stack.processes.pop(_name(process, replica)).stop()
         for url in databases.values():
             await drop_database(postgres_server, url)
