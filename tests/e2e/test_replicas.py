@@ -26,6 +26,8 @@ from devstack.client import Api
 from devstack.stack import LocalStack
 from services.dispatch.alerts import contract as alerts
 from services.dispatch.duty import contract as duty
+from services.registry import retention_contract as retention
+from services.registry.commitments import contract as commitments
 from services.registry.reports import contract as reports
 from services.runtime.auth import Role
 from services.wishes.contract import TRANSITION_SIGNAL, workflow_id
@@ -262,7 +264,9 @@ async def test_schedules_kept_by_two_replicas_are_one_and_run_once_per_trigger(
         reg.GetOrgUnitRequest(org_unit_id=community.street_id), metadata=platform.api.admin
     )
     city_id = street.org_unit.ancestor_ids[0]  # the root of the tree: 宝鸡市, LINLI_REPORT_UNITS of both registries
-    expected = {duty.SCHEDULE_ID, *(schedule_id for schedule_id, _ in reports.report_schedules(city_id, "UTC", "-"))}
+    # Every Schedule a deployment always has (dispatch's and the registry's), and the city's reports.
+    kept = {duty.SCHEDULE_ID, commitments.SCHEDULE_ID, retention.SCHEDULE_ID}
+    expected = kept | {schedule_id for schedule_id, _ in reports.report_schedules(city_id, "UTC", "-")}
 
     async def schedule_ids() -> list[str]:
         return [s.id async for s in await platform.temporal.list_schedules()]
@@ -270,7 +274,7 @@ async def test_schedules_kept_by_two_replicas_are_one_and_run_once_per_trigger(
     async def all_made() -> bool:
         return expected <= set(await schedule_ids())
 
-    # Two dispatch replicas keep the duty-gap Schedule, two registries the city's report Schedules: one of each.
+    # Two dispatch replicas keep the duty-gap Schedule, two registries theirs and the city's reports: one of each.
     await eventually(all_made, f"the schedules {expected}")
     assert Counter(await schedule_ids()) == Counter(expected)
 
