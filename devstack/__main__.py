@@ -1,4 +1,5 @@
-"""The developer commands behind ./linli: up, demo, token, gen, bench (systems, keys and export in their own modules)."""
+"""The developer commands behind ./linli: up, demo, token, gen, bench (systems, keys, export and import-org in their own
+modules)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from devstack.demo_data import load_demo_data
 from devstack.demo_walks import WALKS
 from devstack.export import add_parser as add_export_parser
 from devstack.export import export
+from devstack.import_org import add_parser as add_import_org_parser
+from devstack.import_org import import_org
 from devstack.keys import add_parser as add_keys_parser
 from devstack.monitoring.prometheus import (
     HOW_TO_GET,
@@ -368,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_export_parser(commands).set_defaults(
         run=lambda args: export(
+            args, dev_token(Secrets.load_or_create(SECRETS), ttl=3600) if SECRETS.exists() else None
+        )
+    )
+    add_import_org_parser(commands).set_defaults(
+        run=lambda args: import_org(
             args, dev_token(Secrets.load_or_create(SECRETS), ttl=3600) if SECRETS.exists() else None
         )
     )

@@ -209,9 +209,11 @@ class LocalStack:
             "TEMPORAL_ADDRESS": self.temporal_address,
             "LINLI_GRPC_PORT": str(self.ports.grpc(process)) if process in SERVICES else "0",
             "LINLI_METRICS_PORT": str(self.ports.metrics(process)),
-            "LINLI_REGISTRY_ADDRESS": f"127.0.0.1:{self.ports.registry}",
-            "LINLI_WISHES_ADDRESS": f"127.0.0.1:{self.ports.wishes}",
-            "LINLI_DISPATCH_ADDRESS": f"127.0.0.1:{self.ports.dispatch}",
+            # As on Kubernetes, targets a resolver gives addresses for (localhost: the certificate's name), their
+            # calls balanced round robin over them.
+            "LINLI_REGISTRY_ADDRESS": f"dns:///localhost:{self.ports.registry}",
+            "LINLI_WISHES_ADDRESS": f"dns:///localhost:{self.ports.wishes}",
+            "LINLI_DISPATCH_ADDRESS": f"dns:///localhost:{self.ports.dispatch}",
             # The stack's own dev server registers them (devstack/temporal.py).
             "LINLI_SEARCH_ATTRIBUTES": "true",
             **self.secrets.as_environment(process),

@@ -12,6 +12,7 @@ from services.runtime.config import RENAMED, SERVICES_WITH_PERSONAL_DATA
 from services.runtime.env import parse_duration
 from tests.helpers.k8s import (
     GRPC_APIS,
+    IDENTITY,
     OVERLAYS,
     PROCESSES,
     SECRET_KEYS,
@@ -20,6 +21,7 @@ from tests.helpers.k8s import (
     SECRET_NAME_PATTERN,
     TLS_MOUNT,
     TLS_SECRET_KEYS,
+    WORKERS,
     Doc,
     config_maps,
     container,
@@ -105,11 +107,31 @@ def test_every_service_probes_its_grpc_health(tree: str) -> None:
 
 @trees
 def test_worker_liveness_reads_its_metrics_endpoint(tree: str) -> None:
-    worker = deployments(tree)["worker"]
-    metrics_port = port_named(worker, "metrics")
-    assert int(environment(tree, worker)["LINLI_METRICS_PORT"]) == metrics_port == 9104
-    probe = container(worker)["livenessProbe"]["httpGet"]
-    assert (probe["path"], probe["port"]) == ("/metrics", metrics_port)
+    for name in WORKERS:
+        worker = deployments(tree)[name]
+        metrics_port = port_named(worker, "metrics")
+        assert int(environment(tree, worker)["LINLI_METRICS_PORT"]) == metrics_port == 9104, name
+        probe = container(worker)["livenessProbe"]["httpGet"]
+        assert (probe["path"], probe["port"]) == ("/metrics", metrics_port), name
+
+
+@trees
+def test_alerts_have_a_worker_of_their_own_and_the_worker_the_rest(tree: str) -> None:
+    found = deployments(tree)
+    emergency, bulk = (environment(tree, found[name]) for name in ("worker-emergency", "worker"))
+    assert (emergency["LINLI_WORKER_QUEUES"], bulk["LINLI_WORKER_QUEUES"]) == ("emergency", "bulk")
+    # One ConfigMap names both queues, so the services start alerts where worker-emergency polls.
+    assert emergency["LINLI_EMERGENCY_TASK_QUEUE"] == bulk["LINLI_EMERGENCY_TASK_QUEUE"] != bulk["LINLI_TASK_QUEUE"]
+    for service in GRPC_APIS:
+        assert (
+            environment(tree, found[service])["LINLI_EMERGENCY_TASK_QUEUE"] == emergency["LINLI_EMERGENCY_TASK_QUEUE"]
+        )
+    # Its own pods and resources: nothing the general worker does takes its CPU.
+    selectors = {name: found[name]["spec"]["selector"]["matchLabels"] for name in WORKERS}
+    for name in WORKERS:
+        other = (WORKERS - {name}).pop()
+        assert not selectors[name].items() <= found[other]["spec"]["template"]["metadata"]["labels"].items(), name
+    assert container(found["worker-emergency"])["resources"]["requests"]["cpu"] == "250m"
 
 
 @trees
@@ -142,7 +164,7 @@ def test_every_pod_carries_the_recommended_labels(tree: str) -> None:
 
 @trees
 def test_every_service_selects_the_pods_of_one_deployment(tree: str) -> None:
-    services = of_kind(tree, "Service")
+    services = [service for service in of_kind(tree, "Service") if service["spec"].get("clusterIP") != "None"]
     assert {name_of(service) for service in services} == set(GRPC_APIS)
     for service in services:
         selector = service["spec"]["selector"]
@@ -166,15 +188,37 @@ def test_every_service_selects_the_pods_of_one_deployment(tree: str) -> None:
 
 
 @trees
-def test_service_addresses_in_the_config_reach_the_services(tree: str) -> None:
+def test_each_grpc_api_has_a_headless_service_beside_its_cluster_ip_one(tree: str) -> None:
+    services = {name_of(service): service for service in of_kind(tree, "Service")}
+    for name in GRPC_APIS:
+        headless, cluster_ip = services[f"{name}-headless"], services[name]
+        assert headless["spec"]["clusterIP"] == "None", name
+        assert "clusterIP" not in cluster_ip["spec"] and cluster_ip["spec"]["type"] == "ClusterIP", name
+        # The same pods, and the gRPC port of the same number: only how a caller finds them differs.
+        assert headless["spec"]["selector"] == cluster_ip["spec"]["selector"], name
+        [port] = headless["spec"]["ports"]
+        served = next(p for p in cluster_ip["spec"]["ports"] if p["name"] == "grpc")
+        assert (port["name"], port["port"], port["targetPort"], port["appProtocol"]) == (
+            "grpc",
+            served["port"],
+            served["targetPort"],
+            "grpc",
+        ), name
+
+
+@trees
+def test_service_addresses_in_the_config_reach_every_pod_of_the_services(tree: str) -> None:
+    """linli's own calls dial the headless Services by DNS, so each channel balances over every pod (round robin)."""
     services = {name_of(service): service for service in of_kind(tree, "Service")}
     for deployment in deployments(tree).values():
         env = environment(tree, deployment)
         for name in GRPC_APIS:
-            host, _, port = env[f"LINLI_{name.upper()}_ADDRESS"].rpartition(":")
-            assert host in services, f"LINLI_{name.upper()}_ADDRESS names no Service"
-            grpc = next(p for p in services[host]["spec"]["ports"] if p["name"] == "grpc")
-            assert int(port) == grpc["port"], f"LINLI_{name.upper()}_ADDRESS port"
+            variable = f"LINLI_{name.upper()}_ADDRESS"
+            scheme, _, target = env[variable].partition(":///")
+            assert scheme == "dns", f"{variable} is no dns:/// target: {env[variable]}"
+            host, _, port = target.rpartition(":")
+            assert host == f"{name}-headless" and services[host]["spec"]["clusterIP"] == "None", variable
+            assert int(port) == services[host]["spec"]["ports"][0]["port"], f"{variable} port"
 
 
 @trees
@@ -247,12 +291,12 @@ def test_secret_files_are_mounted_where_the_settings_read_them(tree: str) -> Non
         file_settings = {key: value for key, value in environment(tree, deployment).items() if key.endswith("_FILE")}
         assert {"LINLI_TOKEN_KEYS_FILE", "LINLI_SIGNING_KEY_FILE"} <= set(file_settings), name
         # Each process holds its own signing key and no other: the worker's makes no admin tokens.
-        assert files["signing-key"] == f"signing-key-{name}", name
+        assert files["signing-key"] == f"signing-key-{IDENTITY[name]}", name
         tls_files = tls_mount(deployment)
         for setting, path in file_settings.items():
             folder, _, file = path.rpartition("/")
             if folder == TLS_MOUNT:
-                assert file in tls_files, f"{name} {setting}={path} is not a mounted key of linli-tls-{name}"
+                assert file in tls_files, f"{name} {setting}={path} is not a mounted key of its linli-tls Secret"
                 continue
             assert folder == SECRET_MOUNT and file in files, f"{name} {setting}={path} is not a mounted key"
 
@@ -263,7 +307,7 @@ def tls_mount(deployment: Doc) -> dict[str, str]:
     for mount in container(deployment)["volumeMounts"]:
         secret = volumes[mount["name"]].get("secret", {})
         if mount["mountPath"] == TLS_MOUNT:
-            assert secret.get("secretName") == f"linli-tls-{name_of(deployment)}", name_of(deployment)
+            assert secret.get("secretName") == f"linli-tls-{IDENTITY[name_of(deployment)]}", name_of(deployment)
             assert mount.get("readOnly") is True and secret.get("defaultMode", 0o644) & 0o040, name_of(deployment)
             return {item["path"]: item["key"] for item in secret["items"]}
     return {}
@@ -334,10 +378,10 @@ def test_baoji_jintai_reaches_its_postgres_and_the_shared_temporal() -> None:
         assert env["TEMPORAL_NAMESPACE"] == "baoji-jintai", name
 
 
-def test_baoji_jintai_autoscales_each_grpc_api_on_cpu() -> None:
+def test_baoji_jintai_autoscales_each_grpc_api_and_the_emergency_worker_on_cpu() -> None:
     tree = "overlays/baoji-jintai"
     autoscalers = {name_of(hpa): hpa for hpa in of_kind(tree, "HorizontalPodAutoscaler")}
-    assert set(autoscalers) == set(GRPC_APIS)
+    assert set(autoscalers) == {*GRPC_APIS, "worker-emergency"}
     for name, hpa in autoscalers.items():
         target = hpa["spec"]["scaleTargetRef"]
         assert (target["kind"], target["name"]) == ("Deployment", name)

@@ -1,8 +1,9 @@
 """`python -m workflows.worker`: runs linli's workflows and their steps (Temporal activities) until SIGTERM.
 
 Workflows keep their state in Temporal, so a worker may be killed at any point: another (or the same,
-restarted) worker picks up where it stopped. Metrics (workflow and activity counts, latencies, failures)
-are served by the Temporal SDK's Prometheus endpoint.
+restarted) worker picks up where it stopped. LINLI_WORKER_QUEUES chooses the task queues it polls: the
+general one, emergency dispatch's own, or both (the default). Metrics (workflow and activity counts,
+latencies, failures) are served by the Temporal SDK's Prometheus endpoint.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import grpc
@@ -42,6 +44,8 @@ from workflows.metrics import initialise_worker_metrics, prometheus_config
 from workflows.notices import notifiers_for
 from workflows.report_steps import ReportSteps
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
+from workflows.retention import PersonalDataRetention
+from workflows.retention_steps import RetentionSteps
 from workflows.wish_lifecycle import WishLifecycle
 from workflows.wish_notice_steps import WishNoticeSteps
 from workflows.wish_steps import WishSteps
@@ -60,15 +64,23 @@ WORKFLOWS = [
     DutyGapNotice,
     CarePair,
     CommitmentCheck,
+    PersonalDataRetention,
 ]
+# Alerts have a queue of their own (LINLI_EMERGENCY_TASK_QUEUE). EmergencyDispatch stays in WORKFLOWS too: an alert
+# whose workflow started on the general queue before that queue existed finishes there (docs/upgrades.md).
+EMERGENCY_WORKFLOWS = [EmergencyDispatch]
+
+
+def _channels(settings: Settings) -> Callable[[str], grpc.aio.Channel]:
+    def channel(address: str) -> grpc.aio.Channel:
+        return service_channel(address, settings.signing_key, "worker", settings.token_policy, settings.tls)
+
+    return channel
 
 
 def steps(settings: Settings) -> list[Callable[..., Any]]:
     """Every step the workflows take, registered by its method's name (the activity type name histories record)."""
-
-    def channel(address: str) -> grpc.aio.Channel:
-        return service_channel(address, settings.signing_key, "worker", settings.token_policy, settings.tls)
-
+    channel = _channels(settings)
     wish = WishSteps(
         wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
         dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
@@ -93,6 +105,11 @@ def steps(settings: Settings) -> list[Callable[..., Any]]:
         *_duty_steps(channel, settings),
         *_care_steps(channel, settings),
         *_commitment_steps(channel, settings),
+        RetentionSteps(
+            registry_pb2_grpc.RegistryServiceStub(channel(settings.registry_address)),
+            wishes_pb2_grpc.WishServiceStub(channel(settings.wishes_address)),
+            dispatch_pb2_grpc.DispatchServiceStub(channel(settings.dispatch_address)),
+        ).erase_expired_batch,
     ]
 
 
@@ -218,18 +235,39 @@ async def run(settings: Settings) -> None:
         return
     stop_requested.cancel()
     client = connecting.result()
-    worker = Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=WORKFLOWS,
-        activities=steps(settings),
-        graceful_shutdown_timeout=settings.shutdown_grace,
-    )
-    log.info("worker running", extra={"task_queue": settings.task_queue, "temporal": settings.temporal_address})
-    async with worker:
+    async with AsyncExitStack() as running:
+        for worker in workers(client, settings):
+            await running.enter_async_context(worker)
+        queues = [queue for queue, _ in queues_served(settings)]
+        log.info("worker running", extra={"task_queues": queues, "temporal": settings.temporal_address})
         await stopping.wait()
         log.info("worker draining")
     log.info("worker stopped")
+
+
+def queues_served(settings: Settings) -> list[tuple[str, bool]]:
+    """The task queues this worker polls (LINLI_WORKER_QUEUES), each with whether it is the emergency one."""
+    served = []
+    if settings.worker_queues in ("all", "bulk"):
+        served.append((settings.task_queue, False))
+    if settings.worker_queues in ("all", "emergency"):
+        served.append((settings.emergency_task_queue, True))
+    return served
+
+
+def workers(client: Client, settings: Settings) -> list[Worker]:
+    """One Temporal worker per queue served, each with its own pollers, slots and channels to the services, so a
+    backlog of imports or reports on the general queue never holds up an alert's next step."""
+    return [
+        Worker(
+            client,
+            task_queue=queue,
+            workflows=EMERGENCY_WORKFLOWS if emergency else WORKFLOWS,
+            activities=_emergency_steps(_channels(settings), settings) if emergency else steps(settings),
+            graceful_shutdown_timeout=settings.shutdown_grace,
+        )
+        for queue, emergency in queues_served(settings)
+    ]
 
 
 if __name__ == "__main__":

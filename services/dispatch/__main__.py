@@ -56,6 +56,7 @@ async def serve(settings: Settings) -> None:
     servicer = DispatchServicer(
         wishes, registry, store, relay, OrgDirectory(registry), MemberDirectory(registry), zone, cipher
     )
+    servicer.retention = settings.retention
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)
     host.add_background(lambda: store.seal_at_rest(cipher))

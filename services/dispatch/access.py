@@ -59,6 +59,8 @@ _DISPATCH_RULES: dict[str, Rule] = {
     "GetAlertStats": rule({*STAFF, SYSTEM, SERVICE}, "the org unit"),
     "GetAlertCallList": rule(WORKER, PUBLIC),
     "RecordAlertEvent": rule(WORKER, PUBLIC),
+    # The retention Schedule's batches (workflows/retention.py): the worker only, over the whole deployment.
+    "EraseExpiredPersonalData": rule(WORKER, DEPLOYMENT),
     # The audit log of the whole dispatch schema (alerts, duty and activities alike); its rows name no org unit, so
     # the deployment's admins read it (docs/audit.md).
     "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),

@@ -16,6 +16,7 @@ from linli.registry.v1 import (
     systems_pb2_grpc,
 )
 
+from services.registry import retention_contract
 from services.registry.access import RULES
 from services.registry.care.metrics import refresh_care_gauges
 from services.registry.care.relay import CareRelay
@@ -46,9 +47,9 @@ async def serve(settings: Settings) -> None:
     host = ServiceHost(settings, schema="registry", migrations=MIGRATIONS, rules=RULES)
     host.add_background(lambda: forget_old_request_results(host.pool, settings.request_retention))
     cipher = PersonalDataCipher(settings.data_keys, settings.active_data_key, settings.lookup_key)
-    registry_pb2_grpc.add_RegistryServiceServicer_to_server(
-        RegistryServicer(RegistryStore(host.pool), cipher, timezone=settings.timezone), host.server
-    )
+    registry_servicer = RegistryServicer(RegistryStore(host.pool), cipher, timezone=settings.timezone)
+    registry_servicer.retention = settings.retention
+    registry_pb2_grpc.add_RegistryServiceServicer_to_server(registry_servicer, host.server)
     # Reports (周报, 年报): stored here, produced by workflows on Temporal Schedules. Lazy: the service starts while
     # Temporal is down; only producing and scheduling reports need it.
     temporal = await connect_temporal(settings, lazy=True)
@@ -67,6 +68,9 @@ async def serve(settings: Settings) -> None:
     # Service commitments (服务承诺): the mid-year check of lagging ones, a Schedule the deployment always has.
     commitment_check = commitments_contract.commitment_check_schedule(settings.task_queue, settings.timezone)
     host.add_background(lambda: keep_schedule(temporal, commitments_contract.SCHEDULE_ID, commitment_check))
+    # The nightly erasure of personal data past its retention period (workflows/retention.py), kept from the start.
+    retention = retention_contract.retention_schedule(settings.task_queue, settings.timezone)
+    host.add_background(lambda: keep_schedule(temporal, retention_contract.SCHEDULE_ID, retention))
     # Calling systems' credentials: issued here, their revocations read by every service (this one from its tables).
     systems = SystemStore(host.pool)
     systems_pb2_grpc.add_CallingSystemServiceServicer_to_server(

@@ -53,8 +53,11 @@ RULES: dict[str, Rule] = {
     _REGISTRY + "ListMemberResidences": rule(ANYONE, "the member's residence", _MEMBER_OWN),
     _REGISTRY + "DeregisterMember": rule(_OFFICES, "the member's residence"),
     _REGISTRY + "ImportMembers": rule(_OFFICES, PUBLIC),
+    _REGISTRY + "ImportOrgTree": rule(STAFF, "request.root_org_unit_id (none: deployment-wide callers only)"),
     _REGISTRY + "ExportMembers": rule(_OFFICES, "request.org_unit_id"),
     _REGISTRY + "RotatePersonalDataKeys": rule({Role.ADMIN}, DEPLOYMENT),
+    # The retention Schedule's batches (workflows/retention.py): the worker only, over the whole deployment.
+    _REGISTRY + "EraseExpiredPersonalData": rule(WORKER, DEPLOYMENT),
     # ---- service posts (服务岗位), teams (志愿服务队), pairings (结对共建)
     _REGISTRY + "CreateServicePost": rule(STAFF, "request.community_id"),
     _REGISTRY + "ListServicePosts": rule(ANYONE, "request.community_id", _MEMBER_COMMUNITY),

@@ -12,7 +12,9 @@ from linli.registry.v1 import audit_pb2, registry_pb2_grpc
 
 from services.registry.commitments.servicer import CommitmentCalls
 from services.registry.groups.servicer import GroupCalls
+from services.registry.imports.org_servicer import OrgImportCalls
 from services.registry.imports.servicer import ImportCalls, ImportLimits
+from services.registry.members.retention import MemberRetention
 from services.registry.members.servicer import MemberCalls
 from services.registry.org_tree.servicer import OrgTreeCalls
 from services.registry.service_records.exports import RecordExports
@@ -28,6 +30,8 @@ class RegistryServicer(
     RecordExports,
     ImportCalls,
     CommitmentCalls,
+    OrgImportCalls,
+    MemberRetention,
     registry_pb2_grpc.RegistryServiceServicer,
 ):
     def __init__(

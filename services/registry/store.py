@@ -14,6 +14,7 @@ from google.protobuf.message import Message
 
 from services.registry.commitments.store import CommitmentStore
 from services.registry.groups.store import GroupStore
+from services.registry.imports.org_store import OrgImportStore
 from services.registry.imports.store import IMPORT_COLUMNS, ImportCounts, ImportStore, StagedChunk
 from services.registry.members.store import DuplicatePerson, MemberStore, NewMember
 from services.registry.org_tree.store import DuplicateName, OrgTreeStore
@@ -41,7 +42,7 @@ __all__ = [
 Response = TypeVar("Response", bound=Message)
 
 
-class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore, CommitmentStore):
+class RegistryStore(OrgTreeStore, MemberStore, GroupStore, RecordStore, ImportStore, CommitmentStore, OrgImportStore):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 

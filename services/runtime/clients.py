@@ -4,7 +4,8 @@ Deadlines travel: every call on a service channel is bounded by its own timeout 
 the call passes one) and, when it is made while handling an incoming call, by what is left of that call's
 deadline. Reads retry by policy: the unary reads of linli's services (Get*, List*, Lookup*, Search*,
 Recommend*) are retried by the channel on UNAVAILABLE; writes are not (they carry request ids and their
-callers retry them).
+callers retry them). Calls spread over a service's replicas: the channel balances round robin over every address its
+target resolves to (`dns:///registry-headless:50051`, a headless Service's pod addresses), one call at a time.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def _read_methods() -> list[dict[str, str]]:
     ]
 
 
-# A read that found the service unreachable (restarting, a connection reset) is safe to send again.
+# A read that found the service unreachable (restarting, a connection reset) is safe to send again. Round robin, not
+# gRPC's default pick_first: one HTTP/2 connection would carry every call to one replica however many there are.
 _SERVICE_CONFIG = json.dumps(
     {
+        "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
                 "name": _read_methods(),

@@ -111,6 +111,15 @@ def parse_category_limits(name: str, text: str) -> dict[str, dict[str, timedelta
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept once it is no longer needed; then the worker's Schedule erases it."""
+
+    resident_months: int = 12  # residents' names and contacts, after their wish closed (in any closing state)
+    deregistered_months: int = 24  # a deregistered member's name, phone and ID number
+    alert_address_days: int = 30  # a closed alert's address and device id
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     """Emergency dispatch: how long each party called has to acknowledge, and where notices go."""
 
@@ -192,6 +201,7 @@ class Settings:
     # report weeks and years begin and when report schedules run.
     timezone: str = "Asia/Shanghai"
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    retention: Retention = field(default_factory=Retention)
     tls: TlsSettings = field(default_factory=TlsSettings)
     temporal_tls: TemporalTls = field(default_factory=TemporalTls)
     # A plaintext port serving the health check alone (0: none), for probes that cannot speak TLS (Kubernetes').
@@ -200,6 +210,13 @@ class Settings:
     report_units: tuple[str, ...] = ()
     # Whether the outbox sets linli's search attributes on the workflows it starts (registered on the cluster first).
     search_attributes: bool = False
+    # Emergency dispatch's own task queue, so imports, reports and notices queued on task_queue never delay an alert.
+    emergency_task_queue: str = "linli-emergency"
+    # Which queues this worker serves: "all" (both), "emergency" (only emergency_task_queue) or "bulk" (task_queue).
+    worker_queues: str = "all"
+    # A service closes each client connection after this long (calls in flight finish), so clients resolve its
+    # replicas again and reach ones added since they connected; zero: never.
+    grpc_max_connection_age: timedelta = timedelta(minutes=5)
 
 
 def parse_data_keys(name: str, text: str) -> tuple[dict[str, bytes], str]:
@@ -294,6 +311,23 @@ def _report_units(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(units))
 
 
+WORKER_QUEUES = ("all", "emergency", "bulk")
+
+
+def _task_queues(env: Mapping[str, str]) -> tuple[str, str, str]:
+    """The general task queue, the emergency one (never the same: that would put alerts back behind the bulk), and
+    which of them this worker serves."""
+    general = env.get("LINLI_TASK_QUEUE") or "linli"
+    # Derived by default, so every deployment (or test platform) with a queue of its own has its own emergency queue.
+    emergency = env.get("LINLI_EMERGENCY_TASK_QUEUE") or f"{general}-emergency"
+    if emergency == general:
+        raise ConfigError(f"LINLI_EMERGENCY_TASK_QUEUE: must differ from LINLI_TASK_QUEUE ('{general}')")
+    serves = env.get("LINLI_WORKER_QUEUES") or "all"
+    if serves not in WORKER_QUEUES:
+        raise ConfigError(f"LINLI_WORKER_QUEUES: '{serves}' must be one of {', '.join(WORKER_QUEUES)}")
+    return general, emergency, serves
+
+
 def _token_keys(env: Mapping[str, str], service: str) -> tuple[KeySet, SigningKey | None]:
     retired = "LINLI_AUTH_SECRET"
     if retired in env or f"{retired}_FILE" in env:
@@ -334,6 +368,7 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
     env = os.environ if env is None else env
 
     token_keys, signing_key = _token_keys(env, service)
+    task_queue, emergency_task_queue, worker_queues = _task_queues(env)
     data_keys: dict[str, bytes] = {}
     active, lookup_key = "", b""
     if service in SERVICES_WITH_PERSONAL_DATA:
@@ -346,7 +381,9 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         db_pool_max=integer(env, "LINLI_DB_POOL_MAX", 10),
         temporal_address=env.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
         temporal_namespace=env.get("TEMPORAL_NAMESPACE", "default"),
-        task_queue=env.get("LINLI_TASK_QUEUE", "linli"),
+        task_queue=task_queue,
+        emergency_task_queue=emergency_task_queue,
+        worker_queues=worker_queues,
         grpc_host=env.get("LINLI_GRPC_HOST", "127.0.0.1"),
         grpc_port=integer(env, "LINLI_GRPC_PORT", GRPC_PORTS.get(service, 0)),
         metrics_host=env.get("LINLI_METRICS_HOST", "127.0.0.1"),
@@ -374,9 +411,15 @@ def load_settings(service: str, env: Mapping[str, str] | None = None) -> Setting
         care_grace=duration(env, "LINLI_CARE_GRACE", "24h"),
         timezone=_timezone(env),
         alerts=_alert_settings(env),
+        retention=Retention(
+            resident_months=positive(env, "LINLI_RETAIN_RESIDENT_MONTHS", 12),
+            deregistered_months=positive(env, "LINLI_RETAIN_DEREGISTERED_MONTHS", 24),
+            alert_address_days=positive(env, "LINLI_RETAIN_ALERT_ADDRESS_DAYS", 30),
+        ),
         tls=tls_settings(env),
         temporal_tls=temporal_tls(env),
         health_port=integer(env, "LINLI_HEALTH_PORT", 0),
+        grpc_max_connection_age=duration(env, "LINLI_GRPC_MAX_CONNECTION_AGE", "5m"),
         report_units=_report_units(env),
         search_attributes=bool(boolean(env, "LINLI_SEARCH_ATTRIBUTES", False)),
         wish_limits=WishLimits(

@@ -39,6 +39,30 @@ class InvalidArgument(ServiceError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
 
+class InvalidRows(InvalidArgument):
+    """Several fields are wrong at once (the rows of an all-or-nothing import): every one is a field violation."""
+
+    # The details travel in trailing metadata, which callers cap (8 KiB by default): the first ones only.
+    MAX_DETAILED = 20
+
+    def __init__(self, violations: list[tuple[str, str]], what: str = "rows") -> None:
+        first_field, first = violations[0]
+        super().__init__(f"{len(violations)} bad {what}; the first: {first}", first_field)
+        self.violations = violations[: self.MAX_DETAILED]
+
+    def to_rich_status(self) -> status_pb2.Status:
+        status = status_pb2.Status(code=_RPC_CODES[self.code], message=self.details)
+        status.details.add().Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
+                    for field, description in self.violations
+                ]
+            )
+        )
+        return status
+
+
 class NotFound(ServiceError):
     code = grpc.StatusCode.NOT_FOUND
 

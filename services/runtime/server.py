@@ -86,6 +86,12 @@ def add_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> Non
     server.add_registered_method_handlers(REFLECTION_V1, handlers)  # type: ignore[attr-defined]
 
 
+def _connection_age(seconds: float) -> list[tuple[str, int]]:
+    """A connection's end after `seconds` (GOAWAY: calls in flight finish, streams included, as no grace is set), so
+    a client balancing over a headless Service resolves it again and finds replicas added since it connected."""
+    return [("grpc.max_connection_age_ms", int(seconds * 1000))] if seconds > 0 else []
+
+
 class ServiceHost:
     def __init__(
         self,
@@ -119,6 +125,7 @@ class ServiceHost:
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                *_connection_age(settings.grpc_max_connection_age.total_seconds()),
             ],
         )
         self._health_server: grpc.aio.Server | None = None

@@ -46,6 +46,7 @@ async def serve(settings: Settings) -> None:
         cipher,
         settings.wish_limits,
         ZoneInfo(settings.timezone),
+        retention=settings.retention,
     )
     wishes_pb2_grpc.add_WishServiceServicer_to_server(servicer, host.server)
     host.add_background(relay.run)

@@ -61,6 +61,8 @@ RULES: dict[str, Rule] = {
         "BulkAssignWishes": rule(STAFF, _EACH_WISH),
         "RevealWishResident": rule(STAFF, _WISH),
         "RotatePersonalDataKeys": rule({Role.ADMIN}, DEPLOYMENT),
+        # The retention Schedule's batches (workflows/retention.py): the worker only, over the whole deployment.
+        "EraseExpiredPersonalData": rule(WORKER, DEPLOYMENT),
         # Audit rows name no org unit: the deployment's admins read them (docs/audit.md).
         "ListAuditEvents": rule({Role.ADMIN}, DEPLOYMENT),
     }.items()

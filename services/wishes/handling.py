@@ -16,7 +16,7 @@ from linli.wishes.v1 import wishes_pb2 as pb
 from services.runtime import access, validate
 from services.runtime.auth import WHOLE_DEPLOYMENT, Caller, Role
 from services.runtime.cache import ShortLived
-from services.runtime.config import WishLimits
+from services.runtime.config import Retention, WishLimits
 from services.runtime.errors import (
     Aborted,
     FailedPrecondition,
@@ -48,8 +48,10 @@ class WishHandling:
         cipher: PersonalDataCipher,
         limits: WishLimits,
         local_zone: tzinfo = UTC,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
+        self.retention = retention or Retention()  # when residents' names and contacts are erased
         self.reads = BatchedReads(store)
         self.relay = relay
         self.org = org

@@ -14,11 +14,29 @@ from services.runtime import access, validate
 from services.runtime.audit import list_audit_events
 from services.runtime.auth import current_caller
 from services.runtime.errors import NotFound
+from services.runtime.retention import ERASED, Erasure, erase_expired
 from services.wishes import domain
 from services.wishes.handling import WishHandling
 from services.wishes.store import RESIDENT_FIELDS
 
 _NAME_FIELD, _CONTACT_FIELD = (field for _, field in RESIDENT_FIELDS)
+
+
+RESIDENT_ERASURE = Erasure(
+    service="wishes",
+    kind="wish_resident",
+    subject_kind="wish",
+    # Any closing state: closed_at is set by every one (rejected, closed, withdrawn, not feasible, …).
+    pick="""select id from wishes
+            where personal_data_erased_at is null and closed_at is not null
+              and closed_at < now() - make_interval(months => $1) and state = any($2::text[])
+            order by closed_at, id""",
+    erase=f"""update wishes set resident_name_sealed = null, resident_contact_sealed = null,
+                 resident_name_masked = '{ERASED}',
+                 resident_contact_masked = case when resident_contact_masked = '' then '' else '{ERASED}' end,
+                 personal_data_erased_at = now()
+             where id = any($1::bigint[])""",
+)
 
 
 class PersonalData(WishHandling):
@@ -35,7 +53,8 @@ class PersonalData(WishHandling):
             raise NotFound(f"no wish {wish.id}", "wish_id") from exc
         return pb.RevealWishResidentResponse(
             wish_id=str(wish.id),
-            resident_name=self.cipher.open(name_sealed, _NAME_FIELD),
+            # Erased once the wish had been closed long enough (EraseExpiredPersonalData): said so, never a failure.
+            resident_name=self.cipher.open(name_sealed, _NAME_FIELD) if name_sealed else ERASED,
             resident_contact=self.cipher.open(contact_sealed, _CONTACT_FIELD) if contact_sealed else "",
         )
 
@@ -56,6 +75,21 @@ class PersonalData(WishHandling):
         return pb.RotatePersonalDataKeysResponse(
             resealed=resealed, remaining=remaining, active_key_id=cipher.active_key_id
         )
+
+    async def EraseExpiredPersonalData(
+        self, request: pb.EraseExpiredPersonalDataRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.EraseExpiredPersonalDataResponse:
+        caller = current_caller()
+        access.require_whole_deployment(caller, "erase expired personal data")
+        batch = validate.page_size("batch_size", request.batch_size, default=1000, maximum=10_000)
+        erased, more = await erase_expired(
+            self.store.pool,
+            caller,
+            RESIDENT_ERASURE,
+            (self.retention.resident_months, sorted(domain.CLOSED_STATES)),
+            batch,
+        )
+        return pb.EraseExpiredPersonalDataResponse(erased=erased, more=more)
 
     async def ListAuditEvents(
         self, request: audit_pb2.ListAuditEventsRequest, context: grpc.aio.ServicerContext[Any, Any]

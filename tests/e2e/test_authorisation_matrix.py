@@ -21,6 +21,7 @@ import tests.e2e.helpers.authorisation_cases.commitments
 import tests.e2e.helpers.authorisation_cases.dispatch
 import tests.e2e.helpers.authorisation_cases.ledger
 import tests.e2e.helpers.authorisation_cases.registry
+import tests.e2e.helpers.authorisation_cases.retention
 import tests.e2e.helpers.authorisation_cases.systems
 import tests.e2e.helpers.authorisation_cases.wishes  # noqa: F401  (each module registers its cases)
 from devstack.client import Api

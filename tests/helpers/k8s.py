@@ -25,10 +25,15 @@ OVERLAYS = {path.parent.name: path.parent for path in sorted((K8S / "overlays").
 TREES = {"base": BASE, **{f"overlays/{name}": path for name, path in OVERLAYS.items()}}
 
 GRPC_APIS = {"registry": "services.registry", "wishes": "services.wishes", "dispatch": "services.dispatch"}
-PROCESSES = {**GRPC_APIS, "worker": "workflows.worker"}
+PROCESSES = {**GRPC_APIS, "worker": "workflows.worker", "worker-emergency": "workflows.worker"}
+# The emergency worker is the worker on another queue: it holds the worker's signing key and certificate.
+IDENTITY = {**{name: name for name in PROCESSES}, "worker-emergency": "worker"}
+WORKERS = {"worker", "worker-emergency"}
 SECRET_NAME = "linli-secrets"
 SECRET_MOUNT = "/var/run/secrets/linli"
-SECRET_KEYS = {"token-keys", "data-keys", "lookup-key", "database-password"} | {f"signing-key-{p}" for p in PROCESSES}
+SECRET_KEYS = {"token-keys", "data-keys", "lookup-key", "database-password"} | {
+    f"signing-key-{p}" for p in set(IDENTITY.values())
+}
 # Each process's certificate: a Secret linli-tls-<process> with cert-manager's keys, mounted by components/tls.
 TLS_MOUNT = "/var/run/secrets/linli-tls"
 TLS_SECRET_KEYS = {"tls.crt", "tls.key", "ca.crt"}

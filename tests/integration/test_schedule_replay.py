@@ -29,6 +29,7 @@ def test_every_scheduled_workflow_has_a_stored_history() -> None:
         "notice-digest",
         "duty-gap-notice",
         "commitment-check",
+        "personal-data-retention",
     }
 
 

@@ -38,6 +38,9 @@ OUTBOX = Outbox(
 class AlertRelay(OutboxRelay):
     def __init__(self, pool: asyncpg.Pool, temporal: Client, settings: Settings) -> None:
         super().__init__(pool, temporal, settings, OUTBOX)
+        # Alerts start on a queue of their own, served by workers that run nothing else. An alert whose workflow
+        # started on the general queue before the upgrade is only signalled here: it finishes where it began.
+        self.task_queue = settings.emergency_task_queue
         self.ack_timeout = settings.alerts.ack_timeout.total_seconds()
         self.staff_timeout = settings.alerts.staff_timeout.total_seconds()
 

@@ -38,6 +38,7 @@ from services.runtime.auth import Caller, Role, current_caller
 from services.runtime.convert import to_timestamp
 from services.runtime.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.runtime.org_directory import OrgUnitInfo
+from services.runtime.retention import ERASED
 
 # How long after an alert closed its responder may still read its address (a follow-up visit, the report).
 REVEAL_AFTER_CLOSE = timedelta(hours=24)
@@ -69,6 +70,11 @@ _NEARNESS_OF_WORD = {
 def alert_message(alert: Alert, revealed: tuple[str, str] | None = None) -> pb.Alert:
     """The alert with its address and device id masked, or in the clear when `revealed` gives them."""
     address, device_id = revealed or (alert.address_masked, alert.device_id_masked)
+    # Erased once the alert had been closed long enough (EraseExpiredPersonalData): a reveal says so.
+    if revealed and not address and alert.address_masked == ERASED:
+        address = ERASED
+    if revealed and not device_id and alert.device_id_masked == ERASED:
+        device_id = ERASED
     return pb.Alert(
         id=str(alert.id),
         kind=domain.ALERT_KIND_NUMBERS[alert.kind],

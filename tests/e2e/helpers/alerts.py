@@ -31,7 +31,8 @@ class AlertPlatform:
     worker_env: dict[str, str] = field(default_factory=dict)
     metrics_port: int = 0
     database: str = ""
-    tag: str = "alerts"  # its processes are dispatch-<tag> and worker-<tag>, its task queue <tag>-e2e
+    # Its processes are dispatch-<tag> and worker-<tag>, its task queues <tag>-e2e and (alerts) <tag>-e2e-emergency.
+    tag: str = "alerts"
 
     def restart_worker(self) -> None:
         self.stack.processes.pop(f"worker-{self.tag}").stop()

@@ -1,5 +1,6 @@
 """Records histories of the workflows that Temporal Schedules start (the weekly and yearly reports, a recurring
-activity's run, the daily notice digest, the evening duty-gap notice, the mid-year commitment check) for the replay test: `./linli test` never runs this; a release does.
+activity's run, the daily notice digest, the evening duty-gap notice, the mid-year commitment check, the nightly
+personal-data retention) for the replay test: `./linli test` never runs this; a release does.
 
     PYTHONPATH=.:protos .venv/bin/python -m tests.integration.schedule_histories.record TAG [NAME ...]
 
@@ -30,6 +31,7 @@ from services.registry.reports.contract import (
     YearlyReportsInput,
     weekly_report_workflow_id,
 )
+from services.registry.retention_contract import RetentionInput
 from workflows.activity_schedules import ActivityNoticeDigest, RecurringActivityRun
 from workflows.activity_steps import DigestRun, NoticeOutcome, TemplateProposal
 from workflows.commitment_check import CommitmentCheck
@@ -38,6 +40,8 @@ from workflows.duty_gap_notice import DutyGapNotice
 from workflows.duty_steps import DutyNotice, UncoveredDay, UncoveredQuery
 from workflows.report_steps import StoredWeekly, StoreWeeklyRequest, WeeklyPlan, WeeklyPlanRequest, YearlyReportsRequest
 from workflows.reports import WeeklyReport, WeeklyReports, YearlyServiceReports
+from workflows.retention import PersonalDataRetention
+from workflows.retention_steps import EraseBatch, Erased
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record-schedules"
@@ -49,6 +53,7 @@ WORKFLOWS = [
     ActivityNoticeDigest,
     DutyGapNotice,
     CommitmentCheck,
+    PersonalDataRetention,
 ]
 
 
@@ -104,9 +109,21 @@ async def send_commitment_notice(notice: CommitmentNotice) -> bool:
     return True
 
 
+@activity.defn(name="erase_expired_batch")
+async def erase_expired_batch(batch: EraseBatch) -> Erased:
+    # Two batches of wishes' residents, one of each of the others: the history holds a loop and its end.
+    erased_before = ERASED_SO_FAR.get(batch.service, 0)
+    ERASED_SO_FAR[batch.service] = erased_before + batch.batch_size
+    more = batch.service == "wishes" and erased_before == 0
+    return Erased(batch.batch_size, more)
+
+
+ERASED_SO_FAR: dict[str, int] = {}
+
 ACTIVITIES = [
     lagging_commitments,
     send_commitment_notice,
+    erase_expired_batch,
     uncovered_tomorrow,
     send_duty_notice,
     plan_weekly_reports,
@@ -135,6 +152,9 @@ async def record(tag: str, only: set[str]) -> None:
                     await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
                 if "commitment-check" in only:
                     await _record(env.client, tag, "commitment-check", CommitmentCheck.run, CommitmentCheckInput())
+                if "personal-data-retention" in only:
+                    retention = RetentionInput(batch_size=3)
+                    await _record(env.client, tag, "personal-data-retention", PersonalDataRetention.run, retention)
                 return
             await _record(env.client, tag, "weekly-reports", WeeklyReports.run, WeeklyReportsInput("20"))
             child = env.client.get_workflow_handle(weekly_report_workflow_id("21", "2026-06-15"))
@@ -147,6 +167,8 @@ async def record(tag: str, only: set[str]) -> None:
             await _record(env.client, tag, "notice-digest", ActivityNoticeDigest.run, NoticeDigestInput())
             await _record(env.client, tag, "duty-gap-notice", DutyGapNotice.run, DutyGapNoticeInput())
             await _record(env.client, tag, "commitment-check", CommitmentCheck.run, CommitmentCheckInput())
+            retention = RetentionInput(batch_size=3)
+            await _record(env.client, tag, "personal-data-retention", PersonalDataRetention.run, retention)
     finally:
         await env.shutdown()
 

@@ -684,3 +684,17 @@ class RecordAlertEventResponse(_message.Message):
     recorded: bool
     address: str
     def __init__(self, recorded: _Optional[bool] = ..., address: _Optional[str] = ...) -> None: ...
+
+class EraseExpiredPersonalDataRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataResponse(_message.Message):
+    __slots__ = ("erased", "more")
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    erased: int
+    more: bool
+    def __init__(self, erased: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...

@@ -141,6 +141,11 @@ class DispatchServiceStub:
                 request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
                 response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
                 _registered_method=True)
+        self.EraseExpiredPersonalData = channel.unary_unary(
+                '/linli.dispatch.v1.DispatchService/EraseExpiredPersonalData',
+                request_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+                response_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/linli.dispatch.v1.DispatchService/ListAuditEvents',
                 request_serializer=linli_dot_dispatch_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
@@ -309,6 +314,14 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseExpiredPersonalData(self, request, context):
+        """Erases closed alerts' addresses and device ids (LINLI_RETAIN_ALERT_ADDRESS_DAYS after closing), one batch per call, for the worker's retention Schedule: the masked values read "（已删除）".
+        Calling it again erases nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """This service's audit log, newest first, paged. Deployment-wide admins only; every read is itself audited.
         """
@@ -423,6 +436,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.RecordAlertEvent,
                     request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.FromString,
                     response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.SerializeToString,
+            ),
+            'EraseExpiredPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseExpiredPersonalData,
+                    request_deserializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataRequest.FromString,
+                    response_serializer=linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -998,6 +1016,33 @@ class DispatchService:
             '/linli.dispatch.v1.DispatchService/RecordAlertEvent',
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventRequest.SerializeToString,
             linli_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAlertEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseExpiredPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.dispatch.v1.DispatchService/EraseExpiredPersonalData',
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+            linli_dot_dispatch_dot_v1_dot_dispatch__pb2.EraseExpiredPersonalDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -689,6 +689,76 @@ class ImportMembersResponse(_message.Message):
     errors: _containers.RepeatedCompositeFieldContainer[ImportRowError]
     def __init__(self, rows_received: _Optional[int] = ..., inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., failed: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportRowError, _Mapping]]] = ...) -> None: ...
 
+class ImportedOrgUnit(_message.Message):
+    __slots__ = ("line", "path", "kind")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    path: _containers.RepeatedScalarFieldContainer[str]
+    kind: OrgUnitKind
+    def __init__(self, line: _Optional[int] = ..., path: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[OrgUnitKind, str]] = ...) -> None: ...
+
+class ImportedPartyOrganisation(_message.Message):
+    __slots__ = ("line", "unit_path", "kind", "name", "focus")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PATH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FOCUS_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    unit_path: _containers.RepeatedScalarFieldContainer[str]
+    kind: PartyOrganisationKind
+    name: str
+    focus: str
+    def __init__(self, line: _Optional[int] = ..., unit_path: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[PartyOrganisationKind, str]] = ..., name: _Optional[str] = ..., focus: _Optional[str] = ...) -> None: ...
+
+class ImportedTeam(_message.Message):
+    __slots__ = ("line", "unit_path", "kind", "custom_kind", "name")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PATH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    unit_path: _containers.RepeatedScalarFieldContainer[str]
+    kind: TeamKind
+    custom_kind: str
+    name: str
+    def __init__(self, line: _Optional[int] = ..., unit_path: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[TeamKind, str]] = ..., custom_kind: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ImportOrgTreeRequest(_message.Message):
+    __slots__ = ("request_id", "root_org_unit_id", "units", "party_organisations", "teams")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROOT_ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATIONS_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    root_org_unit_id: str
+    units: _containers.RepeatedCompositeFieldContainer[ImportedOrgUnit]
+    party_organisations: _containers.RepeatedCompositeFieldContainer[ImportedPartyOrganisation]
+    teams: _containers.RepeatedCompositeFieldContainer[ImportedTeam]
+    def __init__(self, request_id: _Optional[str] = ..., root_org_unit_id: _Optional[str] = ..., units: _Optional[_Iterable[_Union[ImportedOrgUnit, _Mapping]]] = ..., party_organisations: _Optional[_Iterable[_Union[ImportedPartyOrganisation, _Mapping]]] = ..., teams: _Optional[_Iterable[_Union[ImportedTeam, _Mapping]]] = ...) -> None: ...
+
+class ImportOrgTreeResponse(_message.Message):
+    __slots__ = ("units_created", "units_unchanged", "party_organisations_created", "party_organisations_unchanged", "teams_created", "teams_unchanged", "changed")
+    UNITS_CREATED_FIELD_NUMBER: _ClassVar[int]
+    UNITS_UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATIONS_CREATED_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATIONS_UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_CREATED_FIELD_NUMBER: _ClassVar[int]
+    TEAMS_UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    units_created: int
+    units_unchanged: int
+    party_organisations_created: int
+    party_organisations_unchanged: int
+    teams_created: int
+    teams_unchanged: int
+    changed: bool
+    def __init__(self, units_created: _Optional[int] = ..., units_unchanged: _Optional[int] = ..., party_organisations_created: _Optional[int] = ..., party_organisations_unchanged: _Optional[int] = ..., teams_created: _Optional[int] = ..., teams_unchanged: _Optional[int] = ..., changed: _Optional[bool] = ...) -> None: ...
+
 class ExportMembersRequest(_message.Message):
     __slots__ = ("org_unit_id", "status")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1154,3 +1224,17 @@ class ExportServiceRecordsResponse(_message.Message):
     rows: int
     total_rows: int
     def __init__(self, csv: _Optional[str] = ..., rows: _Optional[int] = ..., total_rows: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataResponse(_message.Message):
+    __slots__ = ("erased", "more")
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    erased: int
+    more: bool
+    def __init__(self, erased: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...

@@ -138,6 +138,11 @@ class RegistryServiceStub:
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.FromString,
                 _registered_method=True)
+        self.ImportOrgTree = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/ImportOrgTree',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.FromString,
+                _registered_method=True)
         self.ExportMembers = channel.unary_stream(
                 '/linli.registry.v1.RegistryService/ExportMembers',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.SerializeToString,
@@ -232,6 +237,11 @@ class RegistryServiceStub:
                 '/linli.registry.v1.RegistryService/ExportServiceRecords',
                 request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.SerializeToString,
                 response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.FromString,
+                _registered_method=True)
+        self.EraseExpiredPersonalData = channel.unary_unary(
+                '/linli.registry.v1.RegistryService/EraseExpiredPersonalData',
+                request_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+                response_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataResponse.FromString,
                 _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/linli.registry.v1.RegistryService/ListAuditEvents',
@@ -403,6 +413,15 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportOrgTree(self, request, context):
+        """Sets up a part of the org tree in one call (./linli import-org FILE): units, the party organisations on them
+        and teams, below an existing root unit. Matched by name, so sending the same rows again changes nothing and
+        says so; all or nothing: one bad row (named by its line and field in the BadRequest details) writes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportMembers(self, request, context):
         """Streams every member of an org subtree in id order, personal data masked.
         """
@@ -540,9 +559,17 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListAuditEvents(self, request, context):
+    def EraseExpiredPersonalData(self, request, context):
         """The registry's audit log (its reports' and calling systems' too), newest first, paged. Deployment-wide
-        admins only; every read is itself audited.
+        Erases deregistered members' names, phones and ID numbers (LINLI_RETAIN_DEREGISTERED_MONTHS after they left), one batch per call, for the worker's retention Schedule: the masked values read "（已删除）".
+        Calling it again erases nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """admins only; every read is itself audited.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -671,6 +698,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportMembersResponse.SerializeToString,
             ),
+            'ImportOrgTree': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportOrgTree,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.SerializeToString,
+            ),
             'ExportMembers': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportMembers,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportMembersRequest.FromString,
@@ -765,6 +797,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.ExportServiceRecords,
                     request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.FromString,
                     response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.SerializeToString,
+            ),
+            'EraseExpiredPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseExpiredPersonalData,
+                    request_deserializer=linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataRequest.FromString,
+                    response_serializer=linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -1340,6 +1377,33 @@ class RegistryService:
             _registered_method=True)
 
     @staticmethod
+    def ImportOrgTree(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/ImportOrgTree',
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.ImportOrgTreeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ExportMembers(request,
             target,
             options=(),
@@ -1842,6 +1906,33 @@ class RegistryService:
             '/linli.registry.v1.RegistryService/ExportServiceRecords',
             linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsRequest.SerializeToString,
             linli_dot_registry_dot_v1_dot_registry__pb2.ExportServiceRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseExpiredPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.registry.v1.RegistryService/EraseExpiredPersonalData',
+            linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+            linli_dot_registry_dot_v1_dot_registry__pb2.EraseExpiredPersonalDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -765,3 +765,17 @@ class RotatePersonalDataKeysResponse(_message.Message):
     remaining: int
     active_key_id: str
     def __init__(self, resealed: _Optional[int] = ..., remaining: _Optional[int] = ..., active_key_id: _Optional[str] = ...) -> None: ...
+
+class EraseExpiredPersonalDataRequest(_message.Message):
+    __slots__ = ("batch_size",)
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    batch_size: int
+    def __init__(self, batch_size: _Optional[int] = ...) -> None: ...
+
+class EraseExpiredPersonalDataResponse(_message.Message):
+    __slots__ = ("erased", "more")
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    erased: int
+    more: bool
+    def __init__(self, erased: _Optional[int] = ..., more: _Optional[bool] = ...) -> None: ...

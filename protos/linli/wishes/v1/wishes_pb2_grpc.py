@@ -162,6 +162,11 @@ class WishServiceStub:
                 request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
                 response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
                 _registered_method=True)
+        self.EraseExpiredPersonalData = channel.unary_unary(
+                '/linli.wishes.v1.WishService/EraseExpiredPersonalData',
+                request_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+                response_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataResponse.FromString,
+                _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/linli.wishes.v1.WishService/ListAuditEvents',
                 request_serializer=linli_dot_wishes_dot_v1_dot_audit__pb2.ListAuditEventsRequest.SerializeToString,
@@ -363,6 +368,14 @@ class WishServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseExpiredPersonalData(self, request, context):
+        """Erases residents' names and contacts on wishes closed LINLI_RETAIN_RESIDENT_MONTHS ago, one batch per call, for the worker's retention Schedule: the masked values read "（已删除）".
+        Calling it again erases nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditEvents(self, request, context):
         """This service's audit log, newest first, paged. Deployment-wide admins only; every read is itself audited.
         """
@@ -497,6 +510,11 @@ def add_WishServiceServicer_to_server(servicer, server):
                     servicer.RotatePersonalDataKeys,
                     request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.FromString,
                     response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.SerializeToString,
+            ),
+            'EraseExpiredPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseExpiredPersonalData,
+                    request_deserializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataRequest.FromString,
+                    response_serializer=linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataResponse.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
@@ -1181,6 +1199,33 @@ class WishService:
             '/linli.wishes.v1.WishService/RotatePersonalDataKeys',
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysRequest.SerializeToString,
             linli_dot_wishes_dot_v1_dot_wishes__pb2.RotatePersonalDataKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseExpiredPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/linli.wishes.v1.WishService/EraseExpiredPersonalData',
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataRequest.SerializeToString,
+            linli_dot_wishes_dot_v1_dot_wishes__pb2.EraseExpiredPersonalDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

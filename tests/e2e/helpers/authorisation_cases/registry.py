@@ -208,6 +208,16 @@ async def import_members(world: World, place: Place, role: Role) -> list[reg.Imp
     return [reg.ImportMembersRequest(request_id=request_id(), rows=[row])]
 
 
+@case(R + "ImportOrgTree")
+async def import_org_tree(world: World, place: Place, role: Role) -> reg.ImportOrgTreeRequest:
+    # A fresh grid below the place's community each time, so every call writes something.
+    return reg.ImportOrgTreeRequest(
+        request_id=request_id(),
+        root_org_unit_id=place.community_id,
+        units=[reg.ImportedOrgUnit(line=2, path=[f"网格{short()}"], kind=reg.ORG_UNIT_KIND_GRID)],
+    )
+
+
 @case(R + "ExportMembers")
 async def export_members(world: World, place: Place, role: Role) -> reg.ExportMembersRequest:
     return reg.ExportMembersRequest(org_unit_id=place.community_id)
