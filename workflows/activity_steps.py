@@ -42,9 +42,15 @@ class ActivitySnapshot:
 
 @dataclass
 class VolunteerService:
-    member_id: str
+    member_id: str  # empty for a team volunteer who is not a member
     role: str
     hours: float = 0.0  # fixed at close-out from check-in and check-out; 0 from a service before that release
+    team_member_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names the volunteer in a step's request id: a member's id as before team volunteers came."""
+        return f"volunteer:{self.team_member_id}" if self.team_member_id else self.member_id
 
 
 @dataclass
@@ -120,6 +126,7 @@ class ServiceRecordRequest:
     hours: float
     served_at: float  # seconds since the epoch
     note: str = ""
+    team_member_id: str = ""  # instead of member_id, a team volunteer who is not a member
 
 
 @dataclass
@@ -218,7 +225,10 @@ class ActivitySteps:
         return AdvanceResult(
             moved=True,
             activity=snapshot(response.activity),
-            volunteers=[VolunteerService(v.member_id, v.role, v.service_hours) for v in response.checked_in_volunteers],
+            volunteers=[
+                VolunteerService(v.member_id, v.role, v.service_hours, v.team_member_id)
+                for v in response.checked_in_volunteers
+            ],
         )
 
     @activity.defn
@@ -307,6 +317,7 @@ class ActivitySteps:
                 registry_pb2.RecordServiceRequest(
                     request_id=request.request_id,
                     member_id=request.member_id,
+                    team_member_id=request.team_member_id,
                     kind=registry_pb2.SERVICE_KIND_ACTIVITY,
                     source_id=request.activity_id,
                     category=request.category,

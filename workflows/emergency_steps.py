@@ -149,12 +149,14 @@ class EmergencySteps:
 
     @activity.defn
     async def record_alert_service(self, ref: AlertRef) -> str:
-        """Records the responder's service in the registry (纪实); returns the record id, or "" if staff answered."""
+        """Records the responder's service in the registry (纪实) — a member's, or a team volunteer's (who is not a
+        member); returns the record id, or "" if staff answered."""
         response = await call(
             self.dispatch.GetAlert(dispatch_pb2.GetAlertRequest(alert_id=ref.alert_id), timeout=TIMEOUT_SECONDS)
         )
         alert = response.alert
-        if not alert.responder.startswith("member:") or alert.state != dispatch_pb2.ALERT_STATE_RESOLVED:
+        kind, _, number = alert.responder.partition(":")
+        if kind not in ("member", "volunteer") or alert.state != dispatch_pb2.ALERT_STATE_RESOLVED:
             return ""
         acknowledged = alert.acknowledge_time.ToDatetime()
         closed = alert.close_time.ToDatetime()
@@ -166,7 +168,8 @@ class EmergencySteps:
             self.registry.RecordService(
                 registry_pb2.RecordServiceRequest(
                     request_id=f"alert-{alert.id}-service",
-                    member_id=alert.responder.removeprefix("member:"),
+                    member_id=number if kind == "member" else "",
+                    team_member_id=number if kind == "volunteer" else "",
                     kind=registry_pb2.SERVICE_KIND_ALERT,
                     source_id=alert.id,
                     category=name_of(dispatch_pb2.AlertKind, alert.kind),

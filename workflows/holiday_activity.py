@@ -251,8 +251,9 @@ class HolidayActivity:
             await workflow.execute_activity_method(
                 ActivitySteps.record_volunteer_service,
                 ServiceRecordRequest(
-                    request_id=f"{workflow.info().workflow_id}/service/{volunteer.member_id}",
+                    request_id=f"{workflow.info().workflow_id}/service/{volunteer.key}",
                     member_id=volunteer.member_id,
+                    team_member_id=volunteer.team_member_id,
                     activity_id=params.activity_id,
                     category=activity.kind,
                     hours=volunteer.hours or length,  # from check-in and check-out; the length before that

@@ -4,6 +4,7 @@ reports go to the registry's ReportService, which stores each once per unit and 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypedDict
@@ -177,6 +178,8 @@ class ReportSteps:
             report.services = registry.services
             report.service_hours = registry.hours
             report.service_totals.extend(registry.totals)
+            report.team_volunteer_services = registry.team_volunteer_services
+            report.team_volunteer_hours = registry.team_volunteer_hours
         if wishes is None:
             missing.append("wishes")
         else:
@@ -269,23 +272,43 @@ class ReportSteps:
 
     @activity.defn
     async def produce_yearly_reports(self, request: YearlyReportsRequest) -> int:
-        """The yearly service report (年报) of every member of the subtree; returns how many were stored now."""
+        """The yearly service report (年报) of every member of the subtree, and of every volunteer who is not a member
+        on a team of it (apart); returns how many were stored now."""
         start, end = year_bounds(request.year, request.timezone)
         limit = asyncio.Semaphore(_YEARLY_CONCURRENCY)
 
-        async def summary(member_id: str) -> reports_pb2.YearlyServiceReport:
+        async def summary(member_id: str, team_member_id: str = "") -> reports_pb2.YearlyServiceReport:
             async with limit:
                 got = await call(
                     self.registry.GetMemberServiceSummary(
                         registry_pb2.GetMemberServiceSummaryRequest(
-                            member_id=member_id, start_time=_stamp(start), end_time=_stamp(end)
+                            member_id=member_id,
+                            team_member_id=team_member_id,
+                            start_time=_stamp(start),
+                            end_time=_stamp(end),
                         ),
                         timeout=TIMEOUT_SECONDS,
                     )
                 )
             return reports_pb2.YearlyServiceReport(
-                member_id=member_id, year=request.year, services=got.count, hours=got.hours, totals=got.totals
+                member_id=member_id,
+                team_member_id=team_member_id,
+                year=request.year,
+                services=got.count,
+                hours=got.hours,
+                totals=got.totals,
             )
+
+        async def store(page_key: str, made: list[reports_pb2.YearlyServiceReport]) -> int:
+            stored: reports_pb2.StoreYearlyServiceReportsResponse = await call(
+                self.reports.StoreYearlyServiceReports(
+                    reports_pb2.StoreYearlyServiceReportsRequest(
+                        request_id=f"{activity.info().workflow_id}/{page_key}", reports=made
+                    ),
+                    timeout=TIMEOUT_SECONDS,
+                )
+            )
+            return stored.created
 
         created, token, page_number = 0, "", 0
         while True:
@@ -298,22 +321,51 @@ class ReportSteps:
                 )
             )
             made = await asyncio.gather(*(summary(m.id) for m in page.members))
-            stored: reports_pb2.StoreYearlyServiceReportsResponse = await call(
-                self.reports.StoreYearlyServiceReports(
-                    reports_pb2.StoreYearlyServiceReportsRequest(
-                        request_id=f"{activity.info().workflow_id}/page-{page_number}", reports=made
-                    ),
-                    timeout=TIMEOUT_SECONDS,
-                )
-            )
-            created += stored.created
+            created += await store(f"page-{page_number}", list(made))
             page_number += 1
             activity.heartbeat(page_number)
             token = page.next_page_token
             if not token:
                 break
+        created += await self._yearly_of_team_volunteers(request.org_unit_id, summary, store)
         schedule_runs().add(1, {"schedule": "yearly_report", "outcome": "stored"})
         return created
+
+    async def _yearly_of_team_volunteers(
+        self,
+        org_unit_id: str,
+        summary: Callable[[str, str], Awaitable[reports_pb2.YearlyServiceReport]],
+        store: Callable[[str, list[reports_pb2.YearlyServiceReport]], Awaitable[int]],
+    ) -> int:
+        """The yearly reports of the subtree's teams' volunteers who are not members, a team's page at a time."""
+        created, teams_token = 0, ""
+        while True:
+            teams = await call(
+                self.registry.ListTeams(
+                    registry_pb2.ListTeamsRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=teams_token),
+                    timeout=TIMEOUT_SECONDS,
+                )
+            )
+            for team in teams.teams:
+                token, page_number = "", 0
+                while True:
+                    page = await call(
+                        self.registry.ListTeamMembers(
+                            registry_pb2.ListTeamMembersRequest(team_id=team.id, page_size=_PAGE, page_token=token),
+                            timeout=TIMEOUT_SECONDS,
+                        )
+                    )
+                    made = await asyncio.gather(*(summary("", v.id) for v in page.team_members if not v.member_id))
+                    if made:
+                        created += await store(f"team-{team.id}-page-{page_number}", list(made))
+                    page_number += 1
+                    activity.heartbeat(f"team {team.id}")
+                    token = page.next_page_token
+                    if not token:
+                        break
+            teams_token = teams.next_page_token
+            if not teams_token:
+                return created
 
 
 async def _optional(rpc: Any) -> Any:

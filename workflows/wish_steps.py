@@ -211,20 +211,26 @@ class WishSteps:
 
     @activity.defn
     async def record_service(self, ref: WishRef) -> str:
-        """Records the closed wish's service (纪实) to its claimant and, for a group claim, to every participant,
-        each with the wish's hours; the registry keeps one per member and wish. Returns the claimant's record id."""
+        """Records the closed wish's service (纪实) to its claimant and, for a group claim, to every participant —
+        the team volunteers who are not members too — each with the wish's hours; the registry keeps one per person
+        and wish. Returns the claimant's record id."""
         wish = (
             await call(self.wishes.GetWish(wishes_pb2.GetWishRequest(wish_id=ref.wish_id), timeout=TIMEOUT_SECONDS))
         ).wish
         if wish.state != wishes_pb2.WISH_STATE_CLOSED or not wish.claimant_member_id:
             raise ApplicationError(f"wish {ref.wish_id} is not closed with a claimant", non_retryable=True)
         members = [wish.claimant_member_id] + [m for m in wish.participant_member_ids if m != wish.claimant_member_id]
+        people = [(m, "") for m in members] + [("", v) for v in wish.participant_team_member_ids]
         record_id = ""
-        for member_id in members:
-            suffix = "" if member_id == wish.claimant_member_id else f"-{member_id}"
+        for member_id, team_member_id in people:
+            if team_member_id:
+                suffix = f"-volunteer-{team_member_id}"
+            else:
+                suffix = "" if member_id == wish.claimant_member_id else f"-{member_id}"
             request = registry_pb2.RecordServiceRequest(
                 request_id=f"wish-{wish.id}-service{suffix}",
                 member_id=member_id,
+                team_member_id=team_member_id,
                 kind=registry_pb2.SERVICE_KIND_WISH,
                 source_id=wish.id,
                 category=category_name(wish.category),

@@ -72,8 +72,10 @@ RULES: dict[str, Rule] = {
     _REGISTRY + "EndPairing": rule(_OFFICES, "the pairing's community"),
     _REGISTRY + "ListPairings": rule(ANYONE, "request.org_unit_id", _MEMBER_COMMUNITY),
     # ---- service records (纪实) and stats
-    _REGISTRY + "RecordService": rule(STAFF | WORKER, "the member's residence"),
-    _REGISTRY + "GetMemberServiceSummary": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REGISTRY + "RecordService": rule(STAFF | WORKER, "the member's residence (a team volunteer: their team's unit)"),
+    _REGISTRY + "GetMemberServiceSummary": rule(
+        ANYONE, "the member's residence (a team volunteer: their team's unit)", _MEMBER_OWN
+    ),
     _REGISTRY + "GetRegistryStats": rule(_READERS, "request.org_unit_id"),
     _REGISTRY + "ListServiceRecords": rule(
         ANYONE, "request.org_unit_id, or the member's residence", "only their own records (member_id)"
@@ -91,7 +93,9 @@ RULES: dict[str, Rule] = {
     _REPORTS + "ExportYearlyServiceReports": rule(_READERS, "request.org_unit_id"),
     _REPORTS + "ProduceWeeklyReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "ProduceYearlyServiceReports": rule(STAFF, "request.org_unit_id"),
-    _REPORTS + "GetYearlyServiceReport": rule(ANYONE, "the member's residence", _MEMBER_OWN),
+    _REPORTS + "GetYearlyServiceReport": rule(
+        ANYONE, "the member's residence (a team volunteer: their team's unit)", _MEMBER_OWN
+    ),
     _REPORTS + "ScheduleReports": rule(STAFF, "request.org_unit_id"),
     _REPORTS + "StoreWeeklyReport": rule(WORKER, "request.report.org_unit_id"),
     _REPORTS + "StoreYearlyServiceReports": rule(WORKER, DEPLOYMENT),

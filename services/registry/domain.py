@@ -175,7 +175,7 @@ def normalise_tags(field: str, tags: list[str]) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class ServiceRecord:
     id: int
-    member_id: int
+    member_id: int | None  # None for a team volunteer's record
     kind: str
     source_id: str
     category: str
@@ -183,6 +183,8 @@ class ServiceRecord:
     served_at: datetime
     note: str
     recorded_at: datetime
+    team_id: int | None = None
+    team_member_id: int | None = None
 
 
 @dataclass(frozen=True)

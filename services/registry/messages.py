@@ -127,7 +127,9 @@ def pairing_message(pairing: Pairing) -> pb.Pairing:
 def service_record_message(record: ServiceRecord) -> pb.ServiceRecord:
     return pb.ServiceRecord(
         id=str(record.id),
-        member_id=str(record.member_id),
+        member_id=str(record.member_id) if record.member_id is not None else "",
+        team_id=str(record.team_id) if record.team_id is not None else "",
+        team_member_id=str(record.team_member_id) if record.team_member_id is not None else "",
         kind=domain.SERVICE_KIND_NUMBERS[record.kind],
         source_id=record.source_id,
         category=record.category,

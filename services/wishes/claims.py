@@ -172,11 +172,19 @@ class Claims(WishHandling):
         workplace_org = (
             validate.text("workplace_org", request.workplace_org, max_length=200) if group == "workplace_org" else ""
         )
-        if not 2 <= len(request.member_ids) <= domain.MAX_GROUP:
-            raise InvalidArgument(f"must name 2 to {domain.MAX_GROUP} members", "member_ids")
+        if request.team_member_ids and team_id is None:
+            raise InvalidArgument("team volunteers take part only in a team's claim (team_id)", "team_member_ids")
+        people = len(request.member_ids) + len(request.team_member_ids)
+        if not request.member_ids or not 2 <= people <= domain.MAX_GROUP:
+            raise InvalidArgument(
+                f"must name 2 to {domain.MAX_GROUP} people, at least one of them a member", "member_ids"
+            )
         member_ids = [validate.entity_id(f"member_ids[{i}]", m) for i, m in enumerate(request.member_ids)]
         if len(set(member_ids)) != len(member_ids):
             raise InvalidArgument("names a member more than once", "member_ids")
+        volunteer_ids = [validate.entity_id(f"team_member_ids[{i}]", m) for i, m in enumerate(request.team_member_ids)]
+        if len(set(volunteer_ids)) != len(volunteer_ids):
+            raise InvalidArgument("names a team volunteer more than once", "team_member_ids")
         wish = await self._wish(request.wish_id)
         await self._require_in_scope(caller, wish)
         if await self.store.moved_by(caller, wish.id, request_id):
@@ -185,10 +193,16 @@ class Claims(WishHandling):
         fields = [f"member_ids[{i}]" for i in range(len(member_ids))]
         members = [await self._member(m, field) for m, field in zip(member_ids, fields, strict=True)]
         if team_id is not None:
-            on_team = await self._team_member_ids(team_id)
+            on_team, volunteers = await self._team_member_ids(team_id)
             for member, field in zip(members, fields, strict=True):
                 if int(member.id) not in on_team:
                     raise FailedPrecondition(f"member {member.id} is not on team {team_id}", field)
+            for i, volunteer_id in enumerate(volunteer_ids):
+                if volunteer_id not in volunteers:
+                    # A registered member on the team is named by member_id, and claims as a member.
+                    raise FailedPrecondition(
+                        f"team {team_id} has no volunteer {volunteer_id} who is not a member", f"team_member_ids[{i}]"
+                    )
             group_note = f"team {team_id}"
         else:
             if not await self._paired(workplace_org, wish):
@@ -206,15 +220,24 @@ class Claims(WishHandling):
             request_id,
             wish,
             domain.CLAIM,
-            f"claimed by {group_note}: members {', '.join(map(str, member_ids))}",
-            # Every participant's open claims count against the cap.
-            Claim(tuple(member_ids), self.max_open_claims, team_id=team_id, workplace_org=workplace_org or None),
+            f"claimed by {group_note}: members {', '.join(map(str, member_ids))}"
+            + (f"; team volunteers {', '.join(map(str, volunteer_ids))}" if volunteer_ids else ""),
+            # Every member participant's open claims count against the cap.
+            Claim(
+                tuple(member_ids),
+                self.max_open_claims,
+                team_id=team_id,
+                workplace_org=workplace_org or None,
+                team_member_ids=tuple(volunteer_ids),
+            ),
         )
         return pb.ClaimWishAsGroupResponse(wish=wish_message(moved))
 
-    async def _team_member_ids(self, team_id: int) -> set[int]:
-        """The registered members on a volunteer team (resident volunteers have no member id)."""
+    async def _team_member_ids(self, team_id: int) -> tuple[set[int], set[int]]:
+        """The registered members on a volunteer team, and the team's volunteers who are not members (by their
+        TeamMember id: resident volunteers have no member id)."""
         found: set[int] = set()
+        volunteers: set[int] = set()
         token = ""
         for _ in range(20):  # 20 pages of 500: far more than one team has
             try:
@@ -226,10 +249,11 @@ class Claims(WishHandling):
                     raise NotFound(f"no team {team_id}", "team_id") from exc
                 raise
             found.update(int(p.member_id) for p in response.team_members if p.member_id)
+            volunteers.update(int(p.id) for p in response.team_members if not p.member_id)
             token = response.next_page_token
             if not token:
                 break
-        return found
+        return found, volunteers
 
     async def _member(self, member_id: int, field: str = "member_id") -> registry_pb2.Member:
         """The member as the registry has it; answers are reused for a few seconds, because in a claim storm the

@@ -125,6 +125,8 @@ class Wish:
     group_team_id: int | None = None
     group_workplace_org: str | None = None
     unit_id: int | None = None  # a grid or building below the community, when the submission named one
+    # A team's group claim: its team volunteers who are not members taking part (the registry's TeamMember ids).
+    participant_team_member_ids: tuple[int, ...] = ()
 
     def overdue(self, now: datetime) -> bool:
         return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now
@@ -158,6 +160,7 @@ class Claim:
     cap: int
     team_id: int | None = None
     workplace_org: str | None = None
+    team_member_ids: tuple[int, ...] = ()  # a team's volunteers who are not members: held to no cap
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ _EXPORT_COLUMNS = (
     "hours_to_claim",
     "hours_to_close",
     "overdue",
+    # Last, so the columns before keep their places in existing spreadsheets.
+    "participant_team_member_ids",
 )
 
 
@@ -127,6 +129,7 @@ def _csv_rows(wishes: list[Wish], now: datetime, header: bool) -> str:
             _hours_between(w.published_at, w.claimed_at),
             _hours_between(w.submitted_at, w.closed_at) if w.state == "closed" else "",
             "yes" if w.overdue(now) else "",
+            ";".join(map(str, w.participant_team_member_ids)),
         ]
         for w in wishes
     ]

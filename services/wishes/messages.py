@@ -42,6 +42,7 @@ def wish_message(wish: Wish, now: datetime | None = None) -> pb.Wish:
         duplicate_of=str(wish.duplicate_of) if wish.duplicate_of else "",
         referred_to=wish.referred_to or "",
         participant_member_ids=[str(m) for m in wish.participant_member_ids],
+        participant_team_member_ids=[str(m) for m in wish.participant_team_member_ids],
         unit_id=str(wish.unit_id) if wish.unit_id else "",
         group_team_id=str(wish.group_team_id) if wish.group_team_id else "",
         group_workplace_org=wish.group_workplace_org or "",

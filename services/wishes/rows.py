@@ -9,7 +9,8 @@ from services.wishes.domain import Wish, WishEvent
 WISH_COLUMNS = """id, community_id, text, source, state, category, service_standard, deadline,
     reject_reason, claimant_member_id, resident_name_masked, resident_contact_masked, submitted_at, updated_at, version,
     published_at, claimed_at, fulfilment_report, hours, fulfilled_at, rating, resident_comment, close_note, closed_at,
-    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org, unit_id"""
+    claim_extended, duplicate_of, referred_to, participant_member_ids, group_team_id, group_workplace_org, unit_id,
+    participant_team_member_ids"""
 EVENT_COLUMNS = "id, wish_id, version, kind, state, actor, note, recipients, at"
 
 
@@ -46,6 +47,7 @@ def wish_of(row: asyncpg.Record) -> Wish:
         group_team_id=row["group_team_id"],
         group_workplace_org=row["group_workplace_org"],
         unit_id=row["unit_id"],
+        participant_team_member_ids=tuple(row["participant_team_member_ids"]),
     )
 
 

@@ -104,6 +104,7 @@ def _columns(change: WishChange | None) -> dict[str, object]:
                 "claimant_member_id": None,
                 "claimed_at": None,
                 "participant_member_ids": [],
+                "participant_team_member_ids": [],
                 "group_team_id": None,
                 "group_workplace_org": None,
             }
@@ -268,11 +269,9 @@ class WishStore(WishLists):
     ) -> tuple[Wish, Moved | None]:
         """Gives the wish to the claim's members by `move` (domain.CLAIM, or domain.ASSIGN for staff) in one round
         trip, the function claim_wish; answers and raises as transition() does, and ClaimCapReached when one of the
-        members already has as many open claims as allowed."""
-        row = await one_row(
-            self.pool,
-            """select outcome, member_id, held, from_state, entered_at, wish
-               from claim_wish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        members already has as many open claims as allowed. claim_wish clears a wish's team volunteers; a group claim
+        that has some writes them in the same transaction."""
+        args = (
             wish_id,
             caller.retry_key(request_id),
             caller.subject,
@@ -285,12 +284,27 @@ class WishStore(WishLists):
             claim.team_id,
             claim.workplace_org,
         )
+        query = """select outcome, member_id, held, from_state, entered_at, wish
+                   from claim_wish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
+        if not claim.team_member_ids:
+            row = await one_row(self.pool, query, *args)
+            wish_row = row["wish"]
+        else:
+            async with self.pool.acquire() as conn, conn.transaction():
+                row = await one_row(conn, query, *args)
+                wish_row = row["wish"]
+                if row["outcome"] == "moved":
+                    wish_row = await conn.fetchval(
+                        "update wishes w set participant_team_member_ids = $2 where w.id = $1 returning w",
+                        wish_id,
+                        list(claim.team_member_ids),
+                    )
         outcome = row["outcome"]
         if outcome == "cap":
             raise ClaimCapReached(row["held"], row["member_id"], group=len(claim.member_ids) > 1)
         if outcome == "not_found":
             raise LookupError(wish_id)
-        wish = wish_of(row["wish"])
+        wish = wish_of(wish_row)
         if outcome == "wrong_state":
             raise WrongState(wish)
         if outcome == "seen":

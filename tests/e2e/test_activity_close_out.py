@@ -1,6 +1,7 @@
 """An activity at short notice, end to end in real time: approved, published by its workflow (the community
-told), a volunteer signs up, checks in and out, sign-ups close at the deadline, it starts, and at its end it is
-closed out with a summary and the volunteer's service recorded in the registry (纪实); the metrics count it."""
+told), a member and a team volunteer who is not a member sign up as volunteers, check in (the member out too),
+sign-ups close at the deadline, it starts, and at its end it is closed out with a summary and both volunteers'
+service recorded in the registry (纪实), the team volunteer's apart; the metrics count it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import time
 import urllib.request
 from datetime import timedelta
 
+import grpc
+import pytest
 from linli.dispatch.v1 import activities_pb2 as act
 from linli.dispatch.v1 import activities_pb2_grpc
 from linli.registry.v1 import registry_pb2 as reg
@@ -24,6 +27,27 @@ from tests.e2e.helpers.times import from_now
 async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: Api, stack: LocalStack) -> None:
     community = await make_community(api)
     member = await register_member(api, community.community_id, skills=(reg.SKILL_FIRST_AID,))
+    team = (
+        await api.registry.CreateTeam(
+            reg.CreateTeamRequest(
+                request_id=new_request_id(),
+                org_unit_id=community.community_id,
+                kind=reg.TEAM_KIND_RED_CROSS_RESCUE,
+                name="红十字救护队",
+            ),
+            metadata=api.admin,
+        )
+    ).team
+    volunteer = (
+        await api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(
+                request_id=new_request_id(),
+                team_id=team.id,
+                volunteer=reg.ResidentVolunteer(name="何秀兰", phone="13600009999"),
+            ),
+            metadata=api.admin,
+        )
+    ).team_member
     async with stack.channel(stack.ports.dispatch) as channel:
         activities = activities_pb2_grpc.ActivityServiceStub(channel)
         proposed = (
@@ -38,7 +62,7 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
                     end_time=from_now(timedelta(seconds=10)),
                     signup_deadline=from_now(timedelta(seconds=6)),
                     capacity=10,
-                    roles=[act.ActivityRole(name="trainer", count=1, skills=[reg.SKILL_FIRST_AID])],
+                    roles=[act.ActivityRole(name="trainer", count=2, skills=[reg.SKILL_FIRST_AID])],
                 ),
                 metadata=api.admin,
             )
@@ -58,6 +82,21 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
                 metadata=api.admin,
             )
         ).sign_up
+        as_team = act.SignUpRequest(
+            request_id=new_request_id(), activity_id=proposed.id, team_id=team.id, team_member_id=volunteer.id
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as refused:  # a team volunteer only in a volunteer role
+            await activities.SignUp(as_team, metadata=api.admin)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert (refused.value.details() or "").startswith("role:")
+        as_team.role = "trainer"
+        helper = (await activities.SignUp(as_team, metadata=api.admin)).sign_up
+        assert (helper.member_id, helper.team_id, helper.team_member_id) == ("", team.id, volunteer.id)
+        assert "何" not in str(helper)  # ids only
+        await activities.CheckIn(
+            act.CheckInRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=helper.id),
+            metadata=api.admin,
+        )
         checked = (
             await activities.CheckIn(
                 act.CheckInRequest(request_id=new_request_id(), activity_id=proposed.id, sign_up_id=signed.id),
@@ -82,7 +121,7 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
         assert again.check_out_time == left.check_out_time
 
         closed = await until_state(activities, api, proposed.id, act.ACTIVITY_STATE_CLOSED)
-        assert "1 of 1 volunteers came" in closed.summary
+        assert "2 of 2 volunteers came" in closed.summary
         history = await activities.GetActivityHistory(
             act.GetActivityHistoryRequest(activity_id=proposed.id), metadata=api.admin
         )
@@ -104,7 +143,7 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
             (act.ACTIVITY_NOTICE_KIND_PUBLISHED, [f"org:{community.community_id}"])
         ]
         assert notices[0].sent_time.seconds > 0 and (notices[0].delivered, notices[0].failed) == (1, 0)
-        assert [(r.name, r.came) for r in closed.roles] == [("trainer", 1)]
+        assert [(r.name, r.came) for r in closed.roles] == [("trainer", 2)]
 
     deadline = time.monotonic() + 30
     while True:
@@ -118,6 +157,16 @@ async def test_an_activity_is_closed_out_and_its_volunteer_hours_recorded(api: A
     assert [(t.kind, t.category, t.count) for t in summary.totals] == [
         (reg.SERVICE_KIND_ACTIVITY, "volunteer_service", 1)
     ]
+    while True:
+        stats = await api.registry.GetRegistryStats(
+            reg.GetRegistryStatsRequest(org_unit_id=community.community_id), metadata=api.admin
+        )
+        if stats.team_volunteer_services:
+            break
+        assert time.monotonic() < deadline, "the team volunteer's service was never recorded"
+        await asyncio.sleep(0.2)
+    # Both came for the whole of a two-second activity: the same hours, however few.
+    assert (stats.services, stats.team_volunteer_services, stats.team_volunteer_hours) == (1, 1, stats.hours)
 
     metrics = (
         urllib.request.urlopen(f"http://127.0.0.1:{stack.ports.dispatch_metrics}/metrics", timeout=5).read().decode()

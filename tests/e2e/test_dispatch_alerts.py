@@ -203,7 +203,26 @@ async def test_a_volunteer_away_is_not_called_and_a_team_volunteer_on_duty_is_an
         metadata=api.token(Role.STAFF, scope=s.community_id, subject="staff-wang"),
     )
     assert acked.alert.responder == f"volunteer:{volunteer}"
-    await cancel(api, alert_platform, alert.id)
+    # Their service counts (纪实), apart from the members'.
+    await alert_platform.dispatch.ResolveAlert(
+        dis.ResolveAlertRequest(
+            request_id=new_request_id(), alert_id=alert.id, outcome=dis.ALERT_OUTCOME_HELPED_ON_SITE
+        ),
+        metadata=api.token(Role.STAFF, scope=s.community_id, subject="staff-wang"),
+    )
+
+    async def service_recorded() -> bool:
+        return any(
+            e.kind == dis.ALERT_EVENT_KIND_SERVICE_RECORDED and e.recipient == f"volunteer:{volunteer}"
+            for e in await timeline(api, alert_platform, alert.id)
+        )
+
+    await eventually(service_recorded, what="the team volunteer's service record")
+    stats = await api.registry.GetRegistryStats(
+        reg.GetRegistryStatsRequest(org_unit_id=s.community_id), metadata=api.admin
+    )
+    assert (stats.team_volunteer_services, stats.services) == (1, 0)
+    assert stats.team_volunteer_hours >= 0.25
 
 
 async def test_the_same_alert_raised_ten_times_is_one_alert(api: Api, alert_platform: AlertPlatform) -> None:

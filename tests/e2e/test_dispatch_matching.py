@@ -1,4 +1,4 @@
-"""Matching people to work over gRPC: skill fit, nearness, open load and recent hours, each explained."""
+"""Matching people to work over gRPC: skill fit, interests, nearness, open load and recent hours, each explained."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from linli.wishes.v1 import wishes_pb2 as wish
 
 from devstack.client import Api
 from services.runtime.auth import Role
-from tests.e2e.helpers.community import make_community, register_member
-from tests.e2e.helpers.ids import new_request_id
+from tests.e2e.helpers.community import make_community, register_at, register_member
+from tests.e2e.helpers.ids import new_id_number, new_request_id
 from tests.e2e.helpers.wishes import published
 
 ARTS = (reg.SKILL_CULTURE_ARTS,)
@@ -51,6 +51,7 @@ async def test_claimants_are_ranked_by_skill_then_load_and_recent_hours_and_each
     assert [r.score for r in ranked.recommendations] == [2.5, 1.5, 0.5, 0.5]
     assert list(ranked.recommendations[0].reasons) == [
         "skill culture_arts fits culture (+2)",
+        "no interests given (+0)",
         "lives in the community (+0.5)",
         "no open work (-0)",
         "0 hour(s) served in the last 30 days (-0)",
@@ -74,6 +75,60 @@ async def test_claimants_are_ranked_by_skill_then_load_and_recent_hours_and_each
     )
     assert street_wide.recommendations[0].member_id == stranger
     assert "lives in the area (+0)" in street_wide.recommendations[0].reasons
+
+
+async def test_claimants_of_a_wish_in_a_building_are_told_apart_by_nearness_and_interests(api: Api) -> None:
+    community = await make_community(api)
+
+    async def unit(parent: str, kind: int, name: str) -> str:
+        request = reg.CreateOrgUnitRequest(request_id=new_request_id(), parent_id=parent, kind=kind, name=name)
+        return (await api.registry.CreateOrgUnit(request, metadata=api.admin)).org_unit.id
+
+    building = await unit(community.grid_id, reg.ORG_UNIT_KIND_BUILDING, "3号楼")
+    next_door = await unit(community.grid_id, reg.ORG_UNIT_KIND_BUILDING, "4号楼")
+    elsewhere = await unit(community.street_id, reg.ORG_UNIT_KIND_COMMUNITY, "卧龙社区")
+    far = (await register_member(api, elsewhere, name="冯远", skills=ARTS)).id
+    in_community = (await register_member(api, community.community_id, name="陈社", skills=ARTS)).id
+    in_grid = (await register_member(api, next_door, name="褚格", skills=ARTS)).id
+    in_building = (await register_member(api, building, name="卫楼", skills=ARTS)).id
+    paired = (await register_at(api, elsewhere, "宝鸡供电公司党委")).id
+    await api.registry.CreatePairing(
+        reg.CreatePairingRequest(
+            request_id=new_request_id(),
+            workplace_org="宝鸡供电公司党委",
+            community_id=community.community_id,
+            start_date=time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86_400)),
+        ),
+        metadata=api.admin,
+    )
+    dancer = (
+        await api.registry.RegisterMember(
+            reg.RegisterMemberRequest(
+                request_id=new_request_id(),
+                name="蒋舞",
+                workplace_org="金台区文化馆党支部",
+                residence_unit_id=community.community_id,
+                tags=["跳舞", "象棋"],
+                management_level=reg.MANAGEMENT_LEVEL_OTHER,
+                phone="13600001111",
+                id_number=new_id_number(),
+            ),
+            metadata=api.admin,
+        )
+    ).member.id
+
+    wall_wish = await published(api, community, unit_id=building)  # 我要一个音响组织大家跳舞
+    ranked = await api.dispatch.RecommendClaimants(
+        dis.RecommendClaimantsRequest(wish_id=wall_wish.id), metadata=api.admin
+    )
+    order = [r.member_id for r in ranked.recommendations]
+    assert order == [in_building, in_grid, in_community, dancer, paired], ranked
+    assert far not in order  # neither registered in the community nor paired with it: may not claim
+    reasons = {r.member_id: list(r.reasons) for r in ranked.recommendations}
+    assert reasons[in_building][2] == "lives in the same building (+1.5)"
+    assert reasons[in_grid][2] == "lives in the same grid (+1)"
+    assert reasons[dancer][1] == "interest 跳舞 matches culture (+0.5)"
+    assert reasons[paired][2] == "works in a unit paired with the community (+0.25)"
 
 
 async def test_bad_matching_requests_are_refused_with_the_field_named(api: Api) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -10,6 +12,7 @@ from linli.registry.v1 import registry_pb2 as reg
 
 from devstack.client import Api
 from services.runtime.auth import Role
+from tests.e2e.helpers.checks import refused
 from tests.e2e.helpers.community import make_community, register_member
 from tests.e2e.helpers.ids import new_request_id
 from tests.e2e.helpers.times import stamp
@@ -184,3 +187,122 @@ async def test_past_services_stay_with_the_street_they_were_given_in_after_a_tra
     assert await stats(second.street_id) == (0, 1, 3.0)
     assert await stats(second.community_id) == (1, 1, 3.0)
     assert await stats(first.community_id) == (0, 1, 2.0)
+
+
+async def test_a_team_volunteer_who_is_not_a_member_has_service_recorded_once_counted_apart_in_scope(api: Api) -> None:
+    community = await make_community(api)
+    member = await register_member(api, community.community_id)
+    team = (
+        await api.registry.CreateTeam(
+            reg.CreateTeamRequest(
+                request_id=new_request_id(),
+                org_unit_id=community.community_id,
+                kind=reg.TEAM_KIND_YOUTH_LEAGUE_PUBLICITY,
+                name="团委宣传队",
+            ),
+            metadata=api.admin,
+        )
+    ).team
+
+    async def add(**who: object) -> reg.TeamMember:
+        request = reg.AddTeamMemberRequest(request_id=new_request_id(), team_id=team.id, **who)  # type: ignore[arg-type]
+        return (await api.registry.AddTeamMember(request, metadata=api.admin)).team_member
+
+    resident = await add(volunteer=reg.ResidentVolunteer(name="郑小燕", phone="13700005555"))
+    listed_member = await add(member_id=member.id)
+    staff = api.token(Role.STAFF, scope=community.community_id, subject="staff-zheng")
+    request = reg.RecordServiceRequest(
+        request_id=new_request_id(),
+        team_id=team.id,
+        team_member_id=resident.id,
+        kind=reg.SERVICE_KIND_ACTIVITY,
+        source_id="activity-7",
+        hours=2,
+    )
+    first = await api.registry.RecordService(request, metadata=staff)
+    assert first.created and first.record.member_id == ""
+    assert (first.record.team_id, first.record.team_member_id) == (team.id, resident.id)
+    assert "郑" not in str(first.record)  # ids only: the volunteer's name stays sealed in the team
+    again = await api.registry.RecordService(request, metadata=staff)  # the same request id: the first answer
+    assert not again.created and again.record.id == first.record.id
+    request.request_id = new_request_id()  # another request, the same source: still one record
+    assert (await api.registry.RecordService(request, metadata=staff)).record.id == first.record.id
+
+    # A team member who is a registered member is recorded as the member.
+    as_member = await api.registry.RecordService(
+        reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            team_member_id=listed_member.id,
+            kind=reg.SERVICE_KIND_ACTIVITY,
+            source_id="activity-7",
+            hours=1,
+        ),
+        metadata=staff,
+    )
+    assert as_member.record.member_id == member.id and as_member.record.team_member_id == ""
+
+    summary = await api.registry.GetMemberServiceSummary(
+        reg.GetMemberServiceSummaryRequest(team_member_id=resident.id), metadata=staff
+    )
+    assert (summary.member_id, summary.team_member_id, summary.count, summary.hours) == ("", resident.id, 1, 2.0)
+    member_token = api.token(Role.MEMBER, scope=community.community_id, subject=member.id)
+    await refused(
+        api.registry.GetMemberServiceSummary(
+            reg.GetMemberServiceSummaryRequest(team_member_id=resident.id), metadata=member_token
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "team_member_id",
+    )
+    stats = await api.registry.GetRegistryStats(
+        reg.GetRegistryStatsRequest(org_unit_id=community.street_id), metadata=api.admin
+    )
+    assert (stats.services, stats.hours) == (1, 1.0)
+    assert (stats.team_volunteer_services, stats.team_volunteer_hours) == (1, 2.0)
+
+    # The ledger (纪实) of the subtree holds both, the volunteer's by ids only, counted at the team's unit.
+    ledger = await api.registry.ListServiceRecords(
+        reg.ListServiceRecordsRequest(org_unit_id=community.community_id), metadata=staff
+    )
+    assert sorted((r.member_id, r.team_member_id) for r in ledger.records) == [("", resident.id), (member.id, "")]
+    chunks = [
+        c
+        async for c in api.registry.ExportServiceRecords(
+            reg.ExportServiceRecordsRequest(org_unit_id=community.community_id), metadata=staff
+        )
+    ]
+    rows = list(csv.DictReader(io.StringIO("".join(c.csv for c in chunks))))
+    assert chunks[0].total_rows == len(rows) == 2
+    volunteer_row = next(r for r in rows if r["team_member_id"])
+    assert (volunteer_row["member_id"], volunteer_row["member_name"], volunteer_row["team_id"]) == ("", "", team.id)
+    assert volunteer_row["residence_unit_id"] == community.community_id and "郑" not in "".join(c.csv for c in chunks)
+
+    elsewhere = await make_community(api)
+    bad_requests = [
+        (
+            dict(member_id=member.id, team_member_id=resident.id),
+            staff,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "team_member_id",
+        ),
+        (dict(team_id=team.id, team_member_id="987654321"), staff, grpc.StatusCode.NOT_FOUND, "team_member_id"),
+        (dict(team_id=team.id), staff, grpc.StatusCode.INVALID_ARGUMENT, "team_member_id"),
+        (dict(team_id="x", team_member_id=resident.id), staff, grpc.StatusCode.INVALID_ARGUMENT, "team_id"),
+        (
+            dict(team_member_id=resident.id),
+            api.token(Role.STAFF, scope=elsewhere.community_id, subject="staff-other"),
+            grpc.StatusCode.PERMISSION_DENIED,
+            "",
+        ),
+    ]
+    for who, metadata, code, field in bad_requests:
+        bad = reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            kind=reg.SERVICE_KIND_OTHER,
+            source_id="x",
+            hours=1,
+            **who,  # type: ignore[arg-type]
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await api.registry.RecordService(bad, metadata=metadata)
+        assert error.value.code() == code, (who, error.value.details())
+        assert (error.value.details() or "").startswith(f"{field}:" if field else ""), error.value.details()

@@ -38,7 +38,8 @@ from workflows.reports import WeeklyReports
 async def make_fixture(api: Api, stack: LocalStack) -> District:
     """The hand-counted week. Street 1 (community 十六潭): members A and B; A serves 2 h and 1.5 h this week, B
     3 h last week (not this week's); two wishes submitted, one approved and one rejected. Street 2 (桂花路): member
-    C serves 1 h this week; two activities proposed, one of them cancelled. Street 1's community is paired with a
+    C serves 1 h this week, a team volunteer who is not a member 1.5 h; two activities proposed, one of them
+    cancelled. Street 1's community is paired with a
     workplace unit from today (结对共建)."""
     district = await make_district(api)
     now = datetime.now(UTC)
@@ -49,6 +50,36 @@ async def make_fixture(api: Api, stack: LocalStack) -> District:
     await record_service(api, a.id, 1.5, now - timedelta(minutes=4))
     await record_service(api, b.id, 3.0, now - timedelta(days=8))
     await record_service(api, c.id, 1.0, now - timedelta(minutes=3))
+    # A resident volunteer (not a member) of a team of 桂花路 serves 1.5 h: counted apart from the members.
+    team = await api.registry.CreateTeam(
+        reg.CreateTeamRequest(
+            request_id=new_request_id(),
+            org_unit_id=district.community_ids[1],
+            kind=reg.TEAM_KIND_WOMENS_FEDERATION_LOGISTICS,
+            name="妇联后勤队",
+        ),
+        metadata=api.admin,
+    )
+    volunteer = await api.registry.AddTeamMember(
+        reg.AddTeamMemberRequest(
+            request_id=new_request_id(),
+            team_id=team.team.id,
+            volunteer=reg.ResidentVolunteer(name="吴桂兰", phone="13900002222"),
+        ),
+        metadata=api.admin,
+    )
+    await api.registry.RecordService(
+        reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            team_id=team.team.id,
+            team_member_id=volunteer.team_member.id,
+            kind=reg.SERVICE_KIND_ACTIVITY,
+            source_id=uuid.uuid4().hex[:8],
+            hours=1.5,
+            served_at=stamp(now - timedelta(minutes=2)),
+        ),
+        metadata=api.admin,
+    )
     for decision in ("approve", "reject"):
         submitted = await api.wishes.SubmitWish(
             wish.SubmitWishRequest(
@@ -134,6 +165,7 @@ def figures(report: rep.WeeklyReport) -> dict[str, object]:
         "activities_cancelled": report.activities_cancelled,
         "alerts_raised": report.alerts_raised,
         "pairings": (report.pairings_active, report.pairings_started),
+        "team_volunteers": (report.team_volunteer_services, report.team_volunteer_hours),
         "missing_sections": list(report.missing_sections),
     }
 
@@ -150,6 +182,7 @@ HAND_COUNTED = {
         "activities_cancelled": 0,
         "alerts_raised": 0,
         "pairings": (1, 1),
+        "team_volunteers": (0, 0.0),
         "missing_sections": [],
     },
     "street_2": {
@@ -163,6 +196,7 @@ HAND_COUNTED = {
         "activities_cancelled": 1,
         "alerts_raised": 0,
         "pairings": (0, 0),
+        "team_volunteers": (1, 1.5),
         "missing_sections": [],
     },
     "district": {
@@ -176,6 +210,7 @@ HAND_COUNTED = {
         "activities_cancelled": 1,
         "alerts_raised": 0,
         "pairings": (1, 1),
+        "team_volunteers": (1, 1.5),
         "missing_sections": [],
     },
 }

@@ -1,4 +1,5 @@
-"""The yearly service report per member (年报): produced for every member of a district, stored once."""
+"""The yearly service report per member (年报): produced for every member of a district, and every team volunteer
+who is not a member, apart, stored once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
+from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import reports_pb2 as rep
 from linli.registry.v1 import reports_pb2_grpc
 from temporalio.client import Client
@@ -30,6 +32,40 @@ async def test_every_member_gets_a_yearly_report_once(
     now = datetime.now(UTC)
     await record_service(api, a.id, 2.0, now - timedelta(minutes=5))
     await record_service(api, a.id, 1.5, now - timedelta(minutes=4))
+    team = await api.registry.CreateTeam(
+        reg.CreateTeamRequest(
+            request_id=new_request_id(),
+            org_unit_id=district.community_ids[1],
+            kind=reg.TEAM_KIND_TRADE_UNION_COORDINATION,
+            name="工会协调队",
+        ),
+        metadata=api.admin,
+    )
+    volunteer = (
+        await api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(
+                request_id=new_request_id(),
+                team_id=team.team.id,
+                volunteer=reg.ResidentVolunteer(name="严秋菊", phone="13800006666"),
+            ),
+            metadata=api.admin,
+        )
+    ).team_member
+    await api.registry.AddTeamMember(  # a member on the team has the member's report only
+        reg.AddTeamMemberRequest(request_id=new_request_id(), team_id=team.team.id, member_id=b.id),
+        metadata=api.admin,
+    )
+    await api.registry.RecordService(
+        reg.RecordServiceRequest(
+            request_id=new_request_id(),
+            team_member_id=volunteer.id,
+            kind=reg.SERVICE_KIND_ALERT,
+            source_id=uuid.uuid4().hex[:8],
+            category="fall",
+            hours=1.25,
+        ),
+        metadata=api.admin,
+    )
     year = now.astimezone(ZoneInfo(ZONE)).year
 
     async def produce() -> int:
@@ -40,8 +76,20 @@ async def test_every_member_gets_a_yearly_report_once(
             task_queue="linli",
         )
 
-    assert await produce() == 2
+    assert await produce() == 3  # two members and the team volunteer
     assert await produce() == 0  # stored once: a second run adds nothing
+    theirs = await reports.GetYearlyServiceReport(
+        rep.GetYearlyServiceReportRequest(team_member_id=volunteer.id, year=year),
+        metadata=api.token(Role.STAFF, scope=district.community_ids[1], subject="staff-yan"),
+    )
+    assert (theirs.report.member_id, theirs.report.team_member_id) == ("", volunteer.id)
+    assert (theirs.report.services, theirs.report.hours) == (1, 1.25)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await reports.GetYearlyServiceReport(
+            rep.GetYearlyServiceReportRequest(team_member_id=volunteer.id, year=year),
+            metadata=api.token(Role.STAFF, scope=district.community_ids[0], subject="staff-other"),
+        )
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
     own = await reports.GetYearlyServiceReport(
         rep.GetYearlyServiceReportRequest(member_id=a.id, year=year),
         metadata=api.token(Role.MEMBER, scope=district.community_ids[0], subject=a.id),
@@ -79,7 +127,7 @@ async def test_every_member_gets_a_yearly_report_once(
         ),
         metadata=api.admin,
     )
-    assert await temporal.get_workflow_handle(produced.workflow_id).result() == 2
+    assert await temporal.get_workflow_handle(produced.workflow_id).result() == 3
     last_year = await reports.GetYearlyServiceReport(
         rep.GetYearlyServiceReportRequest(member_id=a.id, year=year - 1), metadata=api.admin
     )

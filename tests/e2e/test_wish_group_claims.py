@@ -1,8 +1,11 @@
-"""A wish claimed together over gRPC, by a team or a paired workplace unit, staff speaking for the group: each
-participant checked as a claimant and counted against the cap, and each has the hours recorded."""
+"""A wish claimed together over gRPC, by a team (its volunteers who are not members too) or a paired workplace unit,
+staff speaking for the group: each member participant checked as a claimant and counted against the cap, and each
+participant has the hours recorded."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -25,6 +28,16 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
     community = await make_community(api)
     lead, partner, not_on_team = [await register_member(api, community.community_id) for _ in range(3)]
     team = await team_of(api, community, lead, partner)
+    resident = (
+        await api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(
+                request_id=new_request_id(),
+                team_id=team.id,
+                volunteer=reg.ResidentVolunteer(name="孔桂芬", phone="13500007777"),
+            ),
+            metadata=api.admin,
+        )
+    ).team_member
     target = await published(api, community)
     group_claim = api.wishes.ClaimWishAsGroup
     as_lead = api.token(Role.MEMBER, scope=community.community_id, subject=lead.id)
@@ -63,11 +76,22 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
         grpc.StatusCode.PERMISSION_DENIED,
         "ClaimWishAsGroup",
     )
-    claim = request(member_ids=[lead.id, partner.id])
+    await refused(
+        group_claim(request(member_ids=[lead.id], team_member_ids=["999999999"]), metadata=staff),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "team_member_ids[0]",
+    )
+    await refused(
+        group_claim(request(member_ids=[], team_member_ids=[resident.id, "5"]), metadata=staff),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "member_ids",
+    )
+    claim = request(member_ids=[lead.id, partner.id], team_member_ids=[resident.id])
     taken = (await group_claim(claim, metadata=staff)).wish
     again = (await group_claim(claim, metadata=staff)).wish
     assert taken.state == wish.WISH_STATE_CLAIMED and taken.claimant_member_id == lead.id
     assert list(taken.participant_member_ids) == [lead.id, partner.id] and taken.group_team_id == team.id
+    assert list(taken.participant_team_member_ids) == [resident.id]
     assert again.version == taken.version
     await fulfil(api, target.id, lead, hours=3)
     await api.wishes.ConfirmWish(
@@ -79,6 +103,20 @@ async def test_a_team_claims_a_wish_together_and_each_participant_has_the_hours_
         summary = await services_of(api, member.id)
         assert (summary.count, summary.hours) == (1, 3)
     assert (await services_of(api, not_on_team.id)).count == 0
+    stats = await api.registry.GetRegistryStats(
+        reg.GetRegistryStatsRequest(org_unit_id=community.community_id), metadata=api.admin
+    )
+    assert (stats.services, stats.team_volunteer_services, stats.team_volunteer_hours) == (2, 1, 3)
+    exported = "".join(
+        [
+            chunk.csv
+            async for chunk in api.wishes.ExportWishes(
+                wish.ExportWishesRequest(org_unit_id=community.community_id), metadata=api.admin
+            )
+        ]
+    )
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert rows[target.id]["participant_team_member_ids"] == resident.id
 
 
 async def test_a_participant_at_the_open_claim_cap_blocks_a_group_claim_until_a_claim_is_released(api: Api) -> None:
@@ -121,6 +159,14 @@ async def test_a_paired_workplace_unit_claims_a_wish_together(api: Api) -> None:
     )
     await refused(
         api.wishes.ClaimWishAsGroup(request, metadata=api.admin), grpc.StatusCode.FAILED_PRECONDITION, "workplace_org"
+    )
+    with_volunteers = wish.ClaimWishAsGroupRequest()
+    with_volunteers.CopyFrom(request)
+    with_volunteers.team_member_ids.append("5")  # team volunteers belong to a team's claim only
+    await refused(
+        api.wishes.ClaimWishAsGroup(with_volunteers, metadata=api.admin),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "team_member_ids",
     )
     start = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
     await api.registry.CreatePairing(

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from services.dispatch.__main__ import MIGRATIONS
@@ -54,7 +55,7 @@ async def test_twenty_residents_racing_for_five_places_get_five_places_and_a_wai
 ) -> None:
     activity_id = await published(store, capacity=5)
     results = await asyncio.gather(
-        *(store.sign_up(STAFF, f"r{i}", activity_id, None, f"resident-{i}", "") for i in range(20))
+        *(store.sign_up(STAFF, f"r{i}", activity_id, domain.Signer(None, f"resident-{i}"), "") for i in range(20))
     )
     statuses = [s.status for s, _ in results]
     assert statuses.count("confirmed") == 5 and statuses.count("waitlisted") == 15
@@ -66,7 +67,7 @@ async def test_twenty_residents_racing_for_five_places_get_five_places_and_a_wai
 async def test_the_last_volunteer_place_in_a_role_goes_to_exactly_one(store: ActivityStore) -> None:
     activity_id = await published(store, capacity=5)
     results = await asyncio.gather(
-        *(store.sign_up(STAFF, f"v{i}", activity_id, 100 + i, None, "steward") for i in range(8)),
+        *(store.sign_up(STAFF, f"v{i}", activity_id, domain.Signer(100 + i, None), "steward") for i in range(8)),
         return_exceptions=True,
     )
     taken = [r for r in results if not isinstance(r, BaseException)]
@@ -75,12 +76,25 @@ async def test_the_last_volunteer_place_in_a_role_goes_to_exactly_one(store: Act
     assert all("already has its 1 volunteers" in r.reason for r in refused)
 
 
+async def test_a_team_volunteer_takes_a_role_once_and_never_a_participants_place(store: ActivityStore) -> None:
+    activity_id = await published(store, capacity=5)
+    volunteer = domain.Signer(team_id=7, team_member_id=70)
+    racing = await asyncio.gather(
+        *(store.sign_up(STAFF, f"t{i}", activity_id, volunteer, "steward") for i in range(3)), return_exceptions=True
+    )
+    taken = [r for r in racing if not isinstance(r, BaseException)]
+    assert len(taken) == 1 and taken[0][0].recipient == "volunteer:70"
+    assert all(isinstance(r, SignUpRefused) for r in racing if r not in taken)
+    with pytest.raises(asyncpg.CheckViolationError):  # the table holds it too: a team volunteer only in a role
+        await store.sign_up(STAFF, "t-participant", activity_id, domain.Signer(team_id=7, team_member_id=71), "")
+
+
 async def test_a_withdrawal_promotes_the_first_waiting_and_its_retry_answers_the_same(store: ActivityStore) -> None:
     activity_id = await published(store, capacity=1)
-    first, _ = await store.sign_up(STAFF, "a", activity_id, None, "a", "")
-    second, _ = await store.sign_up(STAFF, "b", activity_id, None, "b", "")
-    third, _ = await store.sign_up(STAFF, "c", activity_id, None, "c", "")
-    again, created = await store.sign_up(STAFF, "c", activity_id, None, "c", "")
+    first, _ = await store.sign_up(STAFF, "a", activity_id, domain.Signer(None, "a"), "")
+    second, _ = await store.sign_up(STAFF, "b", activity_id, domain.Signer(None, "b"), "")
+    third, _ = await store.sign_up(STAFF, "c", activity_id, domain.Signer(None, "c"), "")
+    again, created = await store.sign_up(STAFF, "c", activity_id, domain.Signer(None, "c"), "")
     assert (again.id, created) == (third.id, False)
     withdrawn, promoted, now = await store.cancel_sign_up(STAFF, "w", activity_id, first.id)
     retried = await store.cancel_sign_up(STAFF, "w", activity_id, first.id)
@@ -90,7 +104,7 @@ async def test_a_withdrawal_promotes_the_first_waiting_and_its_retry_answers_the
     waiting = await store.sign_up_of(activity_id, third.id)
     assert waiting is not None and waiting.waitlist_position == 1
     with pytest.raises(SignUpRefused) as error:
-        await store.sign_up(STAFF, "b-again", activity_id, None, "b", "")
+        await store.sign_up(STAFF, "b-again", activity_id, domain.Signer(None, "b"), "")
     assert error.value.duplicate
 
 
@@ -117,9 +131,11 @@ async def test_close_out_fixes_each_volunteers_hours_from_check_in_and_check_out
     )
     for move in (domain.APPROVE, domain.PUBLISH):
         await store.move(STAFF, uuid.uuid4().hex, activity.id, move)
-    leaves, stays = [(await store.sign_up(STAFF, f"s{m}", activity.id, m, None, "steward"))[0] for m in (1, 2)]
-    absent, _ = await store.sign_up(STAFF, "fa", activity.id, 3, None, "first aid")
-    resident, _ = await store.sign_up(STAFF, "r", activity.id, None, "resident-1", "")
+    leaves, stays = [
+        (await store.sign_up(STAFF, f"s{m}", activity.id, domain.Signer(m, None), "steward"))[0] for m in (1, 2)
+    ]
+    absent, _ = await store.sign_up(STAFF, "fa", activity.id, domain.Signer(3, None), "first aid")
+    resident, _ = await store.sign_up(STAFF, "r", activity.id, domain.Signer(None, "resident-1"), "")
     await store.move(STAFF, uuid.uuid4().hex, activity.id, domain.START)
 
     for came in (leaves, stays, resident):

@@ -10,6 +10,7 @@ from temporalio.client import ScheduleOverlapPolicy
 from services.dispatch.activities import domain
 from services.dispatch.activities.contract import ActivityTemplate, RecurringRunInput, RoleNeed, schedule_for
 from services.dispatch.activities.recurring_store import Recurring
+from workflows.activity_steps import VolunteerService
 
 START = datetime(2026, 6, 19, 9, 0, tzinfo=UTC)  # 端午 2026
 
@@ -117,3 +118,18 @@ def test_a_notice_recipient_is_a_member_a_resident_or_an_org() -> None:
 def test_only_notices_with_nothing_to_do_today_may_wait_for_a_digest() -> None:
     assert domain.DIGEST_KINDS <= set(domain.NOTICE_KINDS.values())
     assert not domain.DIGEST_KINDS & {"cancelled", "promoted", "reminder_day_before", "reminder_hour_before"}
+
+
+def test_a_sign_up_names_its_person_by_id_a_team_volunteer_as_alerts_call_them() -> None:
+    assert domain.recipient_of(12, None) == "member:12"
+    assert domain.recipient_of(None, "front-7") == "resident:front-7"
+    assert domain.recipient_of(None, None, 34) == "volunteer:34"
+    assert domain.Signer(team_id=3, team_member_id=34).field == "team_member_id"
+    assert domain.Signer(member_id=12).field == "member_id"
+    assert domain.Signer(resident_ref="front-7").field == "resident_ref"
+
+
+def test_a_volunteers_close_out_step_keeps_a_members_request_id_and_gives_a_team_volunteer_their_own() -> None:
+    # A member's request id is what it was before team volunteers came, so stored histories replay unchanged.
+    assert VolunteerService("12", "steward").key == "12"
+    assert VolunteerService("", "steward", 2.0, "34").key == "volunteer:34"

@@ -84,9 +84,19 @@ def test_records_csv_neutralises_formulas_and_writes_times_in_utc() -> None:
             "served_at": "2026-06-15T01:30:00+00:00",
             "note": "'@SUM(A1)",
             "record_time": "2026-06-15T01:30:00+00:00",
+            "team_id": "",
+            "team_member_id": "",
         }
     ]
     assert records_csv([], header=False) == ""
+
+
+def test_a_team_volunteers_record_is_exported_without_a_member_and_with_its_team_last() -> None:
+    served = datetime(2026, 6, 15, 9, 30, tzinfo=SHANGHAI)
+    record = ServiceRecord(2, None, "activity", "7", "", 2.0, served, "", served, team_id=3, team_member_id=11)
+    row = next(csv.DictReader(io.StringIO(records_csv([ExportedRecord(record, "", 9)], header=True))))
+    assert (row["member_id"], row["member_name"], row["residence_unit_id"]) == ("", "", "9")
+    assert list(row)[-2:] == ["team_id", "team_member_id"] and (row["team_id"], row["team_member_id"]) == ("3", "11")
 
 
 def test_yearly_csv_puts_the_totals_by_kind_and_category_in_one_cell() -> None:

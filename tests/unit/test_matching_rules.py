@@ -130,7 +130,9 @@ def test_the_shortlist_is_the_best_by_quick_score_ties_to_the_lower_id(
         st.tuples(
             st.integers(1, 60),
             st.sampled_from([(1,), (2,), (1, 2), (3,), ()]),
-            st.sampled_from([("5",), ("5", "6"), ("5", "7"), ("9",)]),
+            st.sampled_from([("5",), ("5", "6"), ("5", "6", "7"), ("5", "8"), ("9",)]),
+            st.sampled_from([(), ("dance",), ("dance", "music"), ("chess",)]),
+            st.booleans(),
         ),
         max_size=60,
         unique_by=lambda m: m[0],
@@ -138,23 +140,28 @@ def test_the_shortlist_is_the_best_by_quick_score_ties_to_the_lower_id(
     st.dictionaries(st.integers(1, 60).map(str), st.integers(0, 4), max_size=10),
     st.sets(st.integers(1, 60).map(str), max_size=5),
     st.integers(1, 12),
-    st.booleans(),
+    st.sampled_from([Place(), Place(grid_id="6", community_id="5"), Place("7", "6", "5")]),
 )
 def test_ranking_by_groups_picks_exactly_whom_ranking_each_member_picks(
-    members: list[tuple[int, tuple[int, ...], tuple[str, ...]]],
+    members: list[tuple[int, tuple[int, ...], tuple[str, ...], tuple[str, ...], bool]],
     load: dict[str, int],
     exclude: set[str],
     size: int,
-    anywhere: bool,
+    place: Place,
 ) -> None:
-    candidates = [Candidate(str(i), "", skills, path) for i, skills, path in members]
-    place = Place() if anywhere else Place(grid_id="6", community_id="5")
+    candidates = [
+        Candidate(str(i), "", skills, path, tags, paired=paired and "5" not in path)
+        for i, skills, path, tags, paired in members
+    ]
     weights = {1: 2, 2: 1}
+    wanted = matching.Wanted.of(wish.WISH_CATEGORY_CULTURE, "我要一个音响组织大家跳舞 music")
 
     def points(skills: tuple[int, ...]) -> float:
         return float(sum(weights.get(s, 0) for s in set(skills)))
 
-    expected = matching.shortlist(candidates, points, place, load, exclude, size)
-    assert (
-        matching.shortlist_pool(matching.CandidatePool.of(candidates), points, place, load, exclude, size) == expected
-    )
+    def interests(tags: tuple[str, ...]) -> float:
+        return matching.interest_points(wanted, tags)
+
+    expected = matching.shortlist(candidates, points, place, load, exclude, size, interests)
+    pool = matching.CandidatePool.of(candidates)
+    assert matching.shortlist_pool(pool, points, place, load, exclude, size, interests) == expected

@@ -16,6 +16,7 @@ from services.dispatch.activities.metrics import TRANSITIONS
 from services.dispatch.activities.recurring import RecurringActivities
 from services.dispatch.activities.relay import ActivityRelay
 from services.dispatch.activities.store import ActivityStore, WrongState
+from services.dispatch.matching.members import MemberDirectory
 from services.dispatch.scope import require_unit_in_scope
 from services.runtime import validate
 from services.runtime.auth import Caller
@@ -33,12 +34,14 @@ class ActivityCalls:
         org: OrgDirectory,
         registry: registry_pb2_grpc.RegistryServiceStub,
         recurring: RecurringActivities,
+        members: MemberDirectory | None = None,
     ) -> None:
         self.store = store
         self.relay = relay
         self.org = org
         self.registry = registry
         self.recurring = recurring
+        self.members = members or MemberDirectory(registry)
 
     async def _activity(self, raw_id: str, field: str = "activity_id") -> Activity:
         activity_id = validate.entity_id(field, raw_id)
@@ -63,6 +66,18 @@ class ActivityCalls:
                 raise NotFound(f"no member {member_id}", field) from exc
             raise
         return response.member
+
+    async def _team_volunteer(self, activity: Activity, signer: domain.Signer) -> domain.Signer:
+        """A team volunteer of a team of the organising unit (a community's street's too), as the registry has them
+        now; one who is a registered member is signed up as the member. NotFound or FailedPrecondition otherwise."""
+        unit = await self.org.unit(str(activity.org_unit_id), "activity_id")
+        street_id = unit.parent_id if unit.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY else ""
+        volunteer = await self.members.team_volunteer(
+            unit.id, street_id, str(signer.team_id), str(signer.team_member_id), "team_member_id"
+        )
+        if volunteer.member_id:
+            return domain.Signer(member_id=int(volunteer.member_id))
+        return signer
 
     async def _move(
         self,

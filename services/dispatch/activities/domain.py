@@ -154,10 +154,41 @@ class SignUp:
     checked_in_at: datetime | None
     checked_out_at: datetime | None = None
     service_hours: float | None = None  # set at close-out for a volunteer who came
+    # A team volunteer who is not a member (志愿服务队), in a volunteer role: ids as the registry gives them.
+    team_id: int | None = None
+    team_member_id: int | None = None
 
     @property
     def recipient(self) -> str:
-        return f"member:{self.member_id}" if self.member_id is not None else f"resident:{self.resident_ref}"
+        return recipient_of(self.member_id, self.resident_ref, self.team_member_id)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who a sign-up is for: exactly one of a member, a resident (the front end's reference) and a team volunteer
+    (with their team)."""
+
+    member_id: int | None = None
+    resident_ref: str | None = None
+    team_id: int | None = None
+    team_member_id: int | None = None
+
+    @property
+    def field(self) -> str:
+        """The request's field that names them."""
+        if self.member_id is not None:
+            return "member_id"
+        return "team_member_id" if self.team_member_id is not None else "resident_ref"
+
+
+def recipient_of(member_id: int | None, resident_ref: str | None, team_member_id: int | None = None) -> str:
+    """How a notice names a signed-up person: ids only, for the gateway to reach (a team volunteer as alerts call
+    them)."""
+    if member_id is not None:
+        return f"member:{member_id}"
+    if team_member_id is not None:
+        return f"volunteer:{team_member_id}"
+    return f"resident:{resident_ref}"
 
 
 @dataclass(frozen=True)

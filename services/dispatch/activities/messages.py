@@ -65,6 +65,8 @@ def sign_up_message(sign_up: SignUp) -> pb.ActivitySignUp:
         check_in_time=to_timestamp(sign_up.checked_in_at),
         check_out_time=to_timestamp(sign_up.checked_out_at),
         service_hours=sign_up.service_hours or 0.0,
+        team_id=str(sign_up.team_id) if sign_up.team_id is not None else "",
+        team_member_id=str(sign_up.team_member_id) if sign_up.team_member_id is not None else "",
     )
 
 

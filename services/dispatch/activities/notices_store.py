@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.dispatch.activities.domain import DIGEST_KINDS, Event
+from services.dispatch.activities.domain import DIGEST_KINDS, Event, recipient_of
 from services.runtime.auth import Caller
 from services.runtime.db import Connection, one_row
 
@@ -72,14 +72,11 @@ class NoticeStore:
             everyone = list(recipients)
             if include_signed_up:
                 rows = await conn.fetch(
-                    """select member_id, resident_ref from activity_signups
+                    """select member_id, resident_ref, team_member_id from activity_signups
                        where activity_id = $1 and status <> 'cancelled' order by id""",
                     activity_id,
                 )
-                everyone += [
-                    f"member:{r['member_id']}" if r["member_id"] is not None else f"resident:{r['resident_ref']}"
-                    for r in rows
-                ]
+                everyone += [recipient_of(r["member_id"], r["resident_ref"], r["team_member_id"]) for r in rows]
             return await self._notice(conn, caller, key, activity_id, kind, note, everyone), True
 
     async def _notice(

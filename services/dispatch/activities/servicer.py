@@ -166,29 +166,39 @@ class ActivityServicer(NoticeServicer, activities_pb2_grpc.ActivityServiceServic
         request_id = validate.request_id(request.request_id)
         who = request.WhichOneof("who")
         if who is None:
-            raise InvalidArgument("is required: member_id or resident_ref", "who")
-        member_id: int | None = None
-        resident_ref: str | None = None
-        if who == "member_id":
-            member_id = validate.entity_id("member_id", request.member_id)
-        else:
-            resident_ref = validate.text("resident_ref", request.resident_ref, max_length=domain.MAX_RESIDENT_REF)
+            raise InvalidArgument("is required: member_id, resident_ref or team_member_id", "who")
         role = validate.text("role", request.role, max_length=domain.MAX_ROLE_NAME, required=False)
-        if role and member_id is None:
-            raise InvalidArgument("volunteer roles are for registered members; give member_id", "role")
+        if who == "member_id":
+            signer = domain.Signer(member_id=validate.entity_id("member_id", request.member_id))
+        elif who == "team_member_id":
+            team_member_id = validate.entity_id("team_member_id", request.team_member_id)
+            team_id = validate.entity_id("team_id", request.team_id)
+            if not role:
+                raise InvalidArgument("a team volunteer signs up for a volunteer role; give role", "role")
+            signer = domain.Signer(team_id=team_id, team_member_id=team_member_id)
+        else:
+            signer = domain.Signer(
+                resident_ref=validate.text("resident_ref", request.resident_ref, max_length=domain.MAX_RESIDENT_REF)
+            )
+            if role:
+                raise InvalidArgument("volunteer roles are for members and team volunteers", "role")
+        if who != "team_member_id" and request.team_id.strip():
+            raise InvalidArgument("only with team_member_id", "team_id")
         activity = await self._activity(request.activity_id)
         if caller.role == Role.MEMBER:
-            access.require_self(caller, member_id or "", "member_id", "sign up only themselves")
+            access.require_self(caller, signer.member_id or "", "member_id", "sign up only themselves")
         else:  # staff, or another system (a front end) signing residents up on their behalf
             await self._require_in_scope(caller, activity)
         if activity.state not in domain.SIGN_UP_STATES:
             raise FailedPrecondition(
                 f"activity {activity.id} is {activity.state}; sign-ups are open only while published"
             )
-        if member_id is not None:
-            await self._require_active_member(member_id)
+        if signer.team_member_id is not None:
+            signer = await self._team_volunteer(activity, signer)
+        if signer.member_id is not None:
+            await self._require_active_member(signer.member_id)
         try:
-            sign_up, created = await self.store.sign_up(caller, request_id, activity.id, member_id, resident_ref, role)
+            sign_up, created = await self.store.sign_up(caller, request_id, activity.id, signer, role)
         except SignUpRefused as exc:
             if exc.duplicate:
                 raise AlreadyExists(exc.reason, exc.field) from exc

@@ -26,11 +26,13 @@ from services.dispatch.activities.domain import (
     Rejection,
     Role,
     RoleAttendance,
+    Signer,
     SignUp,
     summary,
     volunteer_hours,
 )
 from services.dispatch.activities.notices_store import EVENT_COLUMNS, event_row
+from services.dispatch.activities.sign_up_rows import SIGN_UP_COLUMNS, sign_up_row
 from services.dispatch.activities.stats_store import ActivityStatsStore
 from services.runtime.auth import Caller
 from services.runtime.db import Connection, assignments, one_row
@@ -38,28 +40,6 @@ from services.runtime.db import Connection, assignments, one_row
 _ACTIVITY_COLUMNS = """a.id, a.org_unit_id, a.org_path, a.title, a.kind, a.place, a.start_time, a.end_time,
     a.signup_deadline, a.capacity, a.state, a.reject_reason, a.cancel_reason, a.summary, a.recurring_activity_id,
     a.created_at, a.updated_at, a.version"""
-_SIGN_UP_COLUMNS = """s.id, s.activity_id, s.member_id, s.resident_ref, s.role, s.status, s.signed_up_at,
-    s.checked_in_at, s.checked_out_at, s.service_hours,
-    case when s.status = 'waitlisted' then (
-        select count(*) from activity_signups w
-        where w.activity_id = s.activity_id and w.status = 'waitlisted'
-          and w.id <= s.id) else 0 end as waitlist_position"""
-
-
-def _sign_up(row: asyncpg.Record) -> SignUp:
-    return SignUp(
-        id=row["id"],
-        activity_id=row["activity_id"],
-        member_id=row["member_id"],
-        resident_ref=row["resident_ref"],
-        role=row["role"],
-        status=row["status"],
-        waitlist_position=int(row["waitlist_position"]),
-        signed_up_at=row["signed_up_at"],
-        checked_in_at=row["checked_in_at"],
-        checked_out_at=row["checked_out_at"],
-        service_hours=float(row["service_hours"]) if row["service_hours"] is not None else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -179,21 +159,21 @@ class ActivityStore(DigestStore, ActivityStatsStore):
 
     async def sign_up_of(self, activity_id: int, sign_up_id: int, conn: Connection | None = None) -> SignUp | None:
         row = await (conn or self.pool).fetchrow(
-            f"select {_SIGN_UP_COLUMNS} from activity_signups s where s.activity_id = $1 and s.id = $2",
+            f"select {SIGN_UP_COLUMNS} from activity_signups s where s.activity_id = $1 and s.id = $2",
             activity_id,
             sign_up_id,
         )
-        return _sign_up(row) if row else None
+        return sign_up_row(row) if row else None
 
     async def sign_ups(self, activity_id: int, after: int | None, limit: int) -> list[SignUp]:
         rows = await self.pool.fetch(
-            f"""select {_SIGN_UP_COLUMNS} from activity_signups s
+            f"""select {SIGN_UP_COLUMNS} from activity_signups s
                 where s.activity_id = $1 and s.id > $2 order by s.id limit $3""",
             activity_id,
             after or 0,
             limit,
         )
-        return [_sign_up(r) for r in rows]
+        return [sign_up_row(r) for r in rows]
 
     async def history(self, activity_id: int, after: int | None, limit: int) -> list[Event]:
         rows = await self.pool.fetch(
@@ -330,12 +310,12 @@ class ActivityStore(DigestStore, ActivityStatsStore):
 
     async def checked_in_volunteers(self, activity_id: int) -> list[SignUp]:
         rows = await self.pool.fetch(
-            f"""select {_SIGN_UP_COLUMNS} from activity_signups s
+            f"""select {SIGN_UP_COLUMNS} from activity_signups s
                 where s.activity_id = $1 and s.status = 'confirmed' and s.role <> '' and s.checked_in_at is not null
                 order by s.id""",
             activity_id,
         )
-        return [_sign_up(r) for r in rows]
+        return [sign_up_row(r) for r in rows]
 
     async def _seen(self, conn: Connection, activity_id: int, key: str) -> bool:
         return bool(
@@ -357,8 +337,7 @@ class ActivityStore(DigestStore, ActivityStatsStore):
         caller: Caller,
         request_id: str,
         activity_id: int,
-        member_id: int | None,
-        resident_ref: str | None,
+        who: Signer,
         role: str,
     ) -> tuple[SignUp, bool]:
         """Takes a place, a place in a role, or a place on the waiting list. True when signed up now."""
@@ -381,14 +360,14 @@ class ActivityStore(DigestStore, ActivityStatsStore):
                 )
             live = await conn.fetchval(
                 """select id from activity_signups where activity_id = $1 and status <> 'cancelled'
-                   and (member_id = $2 or resident_ref = $3)""",
+                   and (member_id = $2 or resident_ref = $3 or team_member_id = $4)""",
                 activity_id,
-                member_id,
-                resident_ref,
+                who.member_id,
+                who.resident_ref,
+                who.team_member_id,
             )
             if live:
-                field = "member_id" if member_id is not None else "resident_ref"
-                raise SignUpRefused(f"already signed up (sign-up {live})", field, duplicate=True)
+                raise SignUpRefused(f"already signed up (sign-up {live})", who.field, duplicate=True)
             if role:
                 needed = await conn.fetchval(
                     "select needed from activity_roles where activity_id = $1 and name = $2", activity_id, role
@@ -410,17 +389,19 @@ class ActivityStore(DigestStore, ActivityStatsStore):
                 )
                 status = "confirmed" if taken < capacity else "waitlisted"
             sign_up_id = await conn.fetchval(
-                """insert into activity_signups (activity_id, member_id, resident_ref, role, status, waitlisted_at,
-                        created_by, request_id)
-                   values ($1, $2, $3, $4, $5, case when $5 = 'waitlisted' then clock_timestamp() end, $6, $7)
+                """insert into activity_signups (activity_id, member_id, resident_ref, team_id, team_member_id, role,
+                        status, waitlisted_at, created_by, request_id)
+                   values ($1, $2, $3, $8, $9, $4, $5, case when $5 = 'waitlisted' then clock_timestamp() end, $6, $7)
                    returning id""",
                 activity_id,
-                member_id,
-                resident_ref,
+                who.member_id,
+                who.resident_ref,
                 role,
                 status,
                 caller.key,
                 request_id,
+                who.team_id,
+                who.team_member_id,
             )
             return await self._sign_up(conn, activity_id, sign_up_id), True
 

@@ -7,6 +7,7 @@ alert's call list must not wait on it either; members change rarely, so answers 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -15,7 +16,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2, registry_pb2_grpc
 
-from services.dispatch.matching.domain import Candidate, CandidatePool
+from services.dispatch.matching.domain import Candidate, CandidatePool, normalise_tags
 from services.runtime.cache import ShortLived
 from services.runtime.errors import FailedPrecondition, NotFound
 
@@ -49,9 +50,12 @@ class MemberDirectory:
         self._loading: dict[str, asyncio.Future[list[Candidate]]] = {}
         # Grouped for ranking, built once for each load of a unit's members (kept beside the list it was built from).
         self._pools: dict[str, tuple[list[Candidate], CandidatePool]] = {}
+        # A community's members with the street's paired ones, kept beside both lists it was built from.
+        self._paired_pools: dict[str, tuple[list[Candidate], list[Candidate], CandidatePool]] = {}
         self._hours: ShortLived[str, float] = ShortLived(ttl_seconds, _MAX_MEMBERS)
         self._teams: ShortLived[str, dict[str, registry_pb2.Team]] = ShortLived(ttl_seconds, _MAX_UNITS)
         self._team_members: ShortLived[str, dict[str, registry_pb2.TeamMember]] = ShortLived(ttl_seconds, _MAX_UNITS)
+        self._pairings: ShortLived[tuple[str, str], frozenset[str]] = ShortLived(ttl_seconds, _MAX_UNITS)
 
     async def in_unit(self, org_unit_id: str) -> list[Candidate]:
         """The active members registered in the subtree, in the registry's stable order."""
@@ -88,15 +92,76 @@ class MemberDirectory:
         self._pools[org_unit_id] = (members, pool)
         return pool
 
-    async def _load(self, org_unit_id: str) -> list[Candidate]:
-        members = await _every_page(
-            lambda token: self._registry.SearchMembers(
-                registry_pb2.SearchMembersRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token),
-                timeout=10,  # pages of 500 members: twice the channel's default bound
+    async def pool_with_paired(self, community_id: str, street_id: str, workplaces: frozenset[str]) -> CandidatePool:
+        """The community's members, and the street's members living outside it whose workplace is one of
+        `workplaces` (paired with the community: they may claim its wishes too), grouped for ranking."""
+        if not workplaces or not street_id:
+            return await self.pool_in(community_id)
+        members, street = await asyncio.gather(self.in_unit(community_id), self.in_unit(street_id))
+        key = f"{community_id}:{'|'.join(sorted(workplaces))}"
+        cached = self._paired_pools.get(key)
+        if cached is not None and cached[0] is members and cached[1] is street:
+            return cached[2]
+        inside = {c.member_id for c in members}
+        paired = [
+            dataclasses.replace(c, paired=True)
+            for c in street
+            if c.member_id not in inside and c.workplace_org in workplaces
+        ]
+        pool = CandidatePool.of([*members, *paired])
+        if len(self._paired_pools) >= _MAX_UNITS:
+            self._paired_pools.clear()
+        self._paired_pools[key] = (members, street, pool)
+        return pool
+
+    async def paired_workplaces(self, community_id: str, today: str) -> frozenset[str]:
+        """The workplace organisations paired with the community on the day (结对共建)."""
+        cached = self._pairings.get((community_id, today))
+        if cached is not None:
+            return cached
+        pairings = await _every_page(
+            lambda token: self._registry.ListPairings(
+                registry_pb2.ListPairingsRequest(
+                    org_unit_id=community_id, active_on=today, page_size=_PAGE, page_token=token
+                )
             ),
-            lambda page: page.members,
+            lambda page: page.pairings,
         )
-        return [Candidate(m.id, m.name, tuple(m.skills), (m.community_id, m.residence_unit_id)) for m in members]
+        workplaces = frozenset(p.workplace_org for p in pairings if p.community_id == community_id)
+        self._pairings.put((community_id, today), workplaces)
+        return workplaces
+
+    async def _load(self, org_unit_id: str) -> list[Candidate]:
+        members, units = await asyncio.gather(
+            _every_page(
+                lambda token: self._registry.SearchMembers(
+                    registry_pb2.SearchMembersRequest(org_unit_id=org_unit_id, page_size=_PAGE, page_token=token),
+                    timeout=10,  # pages of 500 members: twice the channel's default bound
+                ),
+                lambda page: page.members,
+            ),
+            _every_page(
+                lambda token: self._registry.ListOrgUnitSubtree(
+                    registry_pb2.ListOrgUnitSubtreeRequest(
+                        org_unit_id=org_unit_id, include_closed=True, page_size=1000, page_token=token
+                    )
+                ),
+                lambda page: page.org_units,
+            ),
+        )
+        # Each residence with its whole path, so a building's resident is in its grid too.
+        paths = {u.id: (*u.ancestor_ids, u.id) for u in units}
+        return [
+            Candidate(
+                m.id,
+                m.name,
+                tuple(m.skills),
+                paths.get(m.residence_unit_id, (m.community_id, m.residence_unit_id)),
+                normalise_tags(m.tags),
+                workplace_org=m.workplace_org,
+            )
+            for m in members
+        ]
 
     async def member(self, member_id: str, field: str) -> registry_pb2.Member:
         """One member (personal data masked), or NotFound naming `field`."""

@@ -18,6 +18,7 @@ from services.dispatch.matching.domain import Candidate, CandidatePool, Place, R
 from services.runtime import access, validate
 from services.runtime.auth import current_caller
 from services.runtime.errors import InvalidArgument, NotFound
+from services.runtime.org_directory import OrgUnitInfo
 
 
 class MatchingServicer(DispatchCalls):
@@ -34,17 +35,40 @@ class MatchingServicer(DispatchCalls):
                 raise NotFound(f"no wish {wish_id}", "wish_id") from exc
             raise
         community = await self.org.require_in_scope(caller, wish.community_id, "wish_id", "community")
-        candidates = await self.members.pool_in(community.id)
+        place = await self._place_of(community, wish.unit_id)
+        street_id = community.parent_id if community.kind == registry_pb2.ORG_UNIT_KIND_COMMUNITY else ""
+        today = datetime.now(self.zone).date().isoformat()
+        # Members whose workplace is paired with the community may claim its wishes (结对共建): ranked with the rest.
+        workplaces = await self.members.paired_workplaces(community.id, today)
+        candidates = await self.members.pool_with_paired(community.id, street_id, workplaces)
+        wanted = domain.Wanted.of(wish.category, wish.text)
         ranked = await self._rank(
             candidates,
             lambda skills: domain.skill_points(wish.category, skills),
-            lambda c: domain.skill_fit(wish.category, c),
-            Place(community_id=community.id),
+            lambda c: domain.add_interests(domain.skill_fit(wish.category, c), wanted, c),
+            place,
             community.id,
             limit,
             exclude=set(),
+            interests=lambda tags: domain.interest_points(wanted, tags),
         )
         return pb.RecommendClaimantsResponse(recommendations=[_recommendation(r) for r in ranked])
+
+    async def _place_of(self, community: OrgUnitInfo, unit_id: str) -> Place:
+        """Where the wish lies: its grid or building when SubmitWish named one (with the grid a building is in)."""
+        if not unit_id:
+            return Place(community_id=community.id)
+        try:
+            unit = await self.org.unit(unit_id, "wish_id")
+        except NotFound:
+            return Place(community_id=community.id)  # closed and gone since: as near as the community
+        if unit.kind == registry_pb2.ORG_UNIT_KIND_GRID:
+            return Place(grid_id=unit.id, community_id=community.id)
+        if unit.kind == registry_pb2.ORG_UNIT_KIND_BUILDING:
+            parent = await self.org.unit(unit.parent_id, "wish_id")
+            grid = parent.id if parent.kind == registry_pb2.ORG_UNIT_KIND_GRID else ""
+            return Place(building_id=unit.id, grid_id=grid, community_id=community.id)
+        return Place(community_id=community.id)
 
     async def RecommendVolunteers(
         self, request: pb.RecommendVolunteersRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -84,12 +108,22 @@ class MatchingServicer(DispatchCalls):
         load_unit_id: str,
         limit: int,
         exclude: set[str],
+        interests: Callable[[tuple[str, ...]], float] = domain.no_interests,
     ) -> list[Ranked]:
-        """Skill fit, nearness and open load for everyone (numbers only); then, for a shortlist of the best, the
-        explanations and recent hours (one registry call each, cached), and the final order."""
+        """Skill fit, interests, nearness and open load for everyone (numbers only); then, for a shortlist of the
+        best, the explanations and recent hours (one registry call each, cached), and the final order. `fit` explains
+        what `points` and `interests` count."""
         load, away = await asyncio.gather(self._open_load(load_unit_id), self.store.away_members(datetime.now(UTC)))
         # Those away (请假) now are not asked: they could not take the work.
-        best = domain.shortlist_pool(candidates, points, place, load, exclude | away, domain.shortlist_size(limit))
+        best = domain.shortlist_pool(
+            candidates,
+            points,
+            place,
+            load,
+            exclude | away,
+            domain.shortlist_size(limit),
+            interests,
+        )
         shortlist = [domain.add_load(domain.add_nearness(fit(c), place, c), load.get(c.member_id, 0)) for c in best]
         hours = await asyncio.gather(*(self.members.recent_hours(r.member_id, domain.RECENT_DAYS) for r in shortlist))
         final = [

@@ -183,6 +183,10 @@ class GroupStore:
         await write_audit(conn, caller, "remove_team_member", "team", team.id, team_member_id=team_member_id)
         return Team(**dict(row))
 
+    async def team_member(self, team_member_id: int) -> TeamMember | None:
+        row = await self.pool.fetchrow(f"select {_TEAM_MEMBER_COLUMNS} from team_members where id = $1", team_member_id)
+        return TeamMember(**dict(row)) if row is not None else None
+
     async def team_members(self, team_id: int, after_id: int, limit: int) -> list[TeamMember]:
         rows = await self.pool.fetch(
             f"""select {_TEAM_MEMBER_COLUMNS} from team_members where team_id = $1 and id > $2

@@ -36,6 +36,8 @@ WEEKLY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("activity_check_ins", "activity_check_ins"),
     ("pairings_active", "pairings_active"),
     ("pairings_started", "pairings_started"),
+    ("team_volunteer_services", "team_volunteer_services"),
+    ("team_volunteer_hours", "team_volunteer_hours"),
 )
 
 

@@ -168,6 +168,8 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         self, request: pb.GetYearlyServiceReportRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetYearlyServiceReportResponse:
         caller = current_caller()
+        if request.team_member_id.strip():
+            return await self._yearly_of_team_volunteer(caller, request)
         member_id = validate.entity_id("member_id", request.member_id)
         assert member_id is not None
         if not 2000 <= request.year <= 2100:
@@ -182,6 +184,30 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         stored = await self.reports.yearly(member_id, request.year)
         if stored is None:
             raise NotFound(f"no yearly report of member {member_id} for {request.year} (yet)", "year")
+        return pb.GetYearlyServiceReportResponse(
+            report=json_format.ParseDict(stored, pb.YearlyServiceReport(), ignore_unknown_fields=True)
+        )
+
+    async def _yearly_of_team_volunteer(
+        self, caller: Caller, request: pb.GetYearlyServiceReportRequest
+    ) -> pb.GetYearlyServiceReportResponse:
+        """A team volunteer's year, for staff and systems in the team's scope; a member reads only their own."""
+        if request.member_id.strip():
+            raise InvalidArgument("give a member_id or a team_member_id, not both", "team_member_id")
+        team_member_id = validate.entity_id("team_member_id", request.team_member_id)
+        if not 2000 <= request.year <= 2100:
+            raise InvalidArgument("must be a year between 2000 and 2100", "year")
+        access.require_self(caller, "", "team_member_id", "read only their own yearly report")
+        volunteer = await self.registry.team_member(team_member_id)
+        if volunteer is None or volunteer.member_id is not None:
+            raise NotFound(f"no team volunteer {team_member_id} who is not a member", "team_member_id")
+        team = await self.registry.team(volunteer.team_id)
+        unit = await self.registry.org_unit(team.org_unit_id) if team is not None else None
+        assert unit is not None  # a team and its unit are never deleted
+        require_unit_in_scope(caller, unit, "the team's unit")
+        stored = await self.reports.yearly(team_member_id, request.year, team_volunteer=True)
+        if stored is None:
+            raise NotFound(f"no yearly report of team volunteer {team_member_id} for {request.year} (yet)", "year")
         return pb.GetYearlyServiceReportResponse(
             report=json_format.ParseDict(stored, pb.YearlyServiceReport(), ignore_unknown_fields=True)
         )
@@ -231,21 +257,33 @@ class ReportServicer(reports_pb2_grpc.ReportServiceServicer):
         if len(request.reports) > MAX_YEARLY_BATCH:
             raise InvalidArgument(f"at most {MAX_YEARLY_BATCH} reports a call", "reports")
         now = datetime.now(UTC)
-        reports = []
+        reports: list[pb.YearlyServiceReport] = []
+        volunteer_rows: list[tuple[int, int, dict[str, Any]]] = []
         for i, given in enumerate(request.reports):
-            member_id = validate.entity_id(f"reports[{i}].member_id", given.member_id)
-            assert member_id is not None
+            # A member's, or a team volunteer's who is not a member (kept apart).
+            volunteer = bool(given.team_member_id.strip())
+            if volunteer and given.member_id.strip():
+                raise InvalidArgument("give a member_id or a team_member_id, not both", f"reports[{i}].team_member_id")
+            field = f"reports[{i}].team_member_id" if volunteer else f"reports[{i}].member_id"
+            who = validate.entity_id(field, given.team_member_id if volunteer else given.member_id)
             if not 2000 <= given.year <= 2100:
                 raise InvalidArgument("must be a year between 2000 and 2100", f"reports[{i}].year")
             report = pb.YearlyServiceReport()
             report.CopyFrom(given)
-            report.member_id = str(member_id)
             report.produce_time.FromDatetime(now)
-            reports.append(report)
+            if volunteer:
+                # A team volunteer who is not a member makes no service commitment (服务承诺 is a member's).
+                report.ClearField("commitment")
+                report.commitment_met = False
+                volunteer_rows.append((who, given.year, _as_dict(report)))
+            else:
+                report.member_id = str(who)
+                reports.append(report)
         await fill_commitments(self.registry, reports)  # 服务承诺: what was committed, and whether it was met
         rows = [(int(r.member_id), r.year, _as_dict(r)) for r in reports]
         try:
             created = await self.reports.store_yearly(rows)
+            created += await self.reports.store_yearly(volunteer_rows, team_volunteers=True)
         except asyncpg.ForeignKeyViolationError as exc:
             raise NotFound("a report names a member who does not exist", "reports") from exc
         if created:

@@ -45,11 +45,13 @@ class ReportStore:
         return report
 
     async def weekly_in_subtree(self, org_unit_id: int, week: date) -> list[dict[str, Any]]:
+        """The unit's and its subtree's reports of the week, level by level, siblings by id: ltree compares labels
+        as text, which put unit 10 before unit 9."""
         rows = await self.pool.fetch(
             """select r.report from weekly_reports r join org_units u on u.id = r.org_unit_id
                where r.week_start = $2
                  and u.path operator(public.<@) (select path from org_units where id = $1)
-               order by public.nlevel(u.path), u.path""",
+               order by public.nlevel(u.path), string_to_array(u.path::text, '.')::bigint[]""",
             org_unit_id,
             week,
         )
@@ -61,18 +63,24 @@ class ReportStore:
         )
         return count
 
-    async def store_yearly(self, reports: list[tuple[int, int, dict[str, Any]]]) -> int:
-        """Stores (member_id, year, report) rows not stored yet; returns how many were new."""
+    async def store_yearly(
+        self, reports: list[tuple[int, int, dict[str, Any]]], *, team_volunteers: bool = False
+    ) -> int:
+        """Stores (member_id, year, report) rows not stored yet — with team_volunteers, (team_member_id, year,
+        report) rows of team volunteers who are not members; returns how many were new."""
         if not reports:
             return 0
+        table, who = "yearly_service_reports", "member_id"
+        if team_volunteers:
+            table, who = "yearly_team_volunteer_reports", "team_member_id"
         async with self.pool.acquire() as conn:
             new: int = await conn.fetchval(
-                """with given as (
-                       select * from unnest($1::bigint[], $2::integer[], $3::jsonb[]) as g(member_id, year, report)),
+                f"""with given as (
+                       select * from unnest($1::bigint[], $2::integer[], $3::jsonb[]) as g({who}, year, report)),
                    stored as (
-                       insert into yearly_service_reports (member_id, year, report)
-                       select member_id, year, report from given
-                       on conflict (member_id, year) do nothing
+                       insert into {table} ({who}, year, report)
+                       select {who}, year, report from given
+                       on conflict ({who}, year) do nothing
                        returning 1)
                    select count(*) from stored""",
                 [r[0] for r in reports],
@@ -81,10 +89,14 @@ class ReportStore:
             )
             return new
 
-    async def yearly(self, member_id: int, year: int) -> dict[str, Any] | None:
-        report: dict[str, Any] | None = await self.pool.fetchval(
-            "select report from yearly_service_reports where member_id = $1 and year = $2", member_id, year
+    async def yearly(self, member_id: int, year: int, *, team_volunteer: bool = False) -> dict[str, Any] | None:
+        """A member's stored yearly report, or with team_volunteer a team volunteer's (member_id their TeamMember id)."""
+        query = (
+            "select report from yearly_team_volunteer_reports where team_member_id = $1 and year = $2"
+            if team_volunteer
+            else "select report from yearly_service_reports where member_id = $1 and year = $2"
         )
+        report: dict[str, Any] | None = await self.pool.fetchval(query, member_id, year)
         return report
 
     async def count_yearly_in_subtree(self, subtree: OrgUnit, year: int) -> int:

@@ -28,6 +28,9 @@ COLUMNS = (
     "served_at",
     "note",
     "record_time",
+    # Last, so the columns before keep their places: a team volunteer's record (member_id and member_name empty).
+    "team_id",
+    "team_member_id",
 )
 
 
@@ -42,7 +45,7 @@ def records_csv(rows: list[ExportedRecord], header: bool) -> str:
         (
             [
                 r.record.id,
-                r.record.member_id,
+                "" if r.record.member_id is None else r.record.member_id,
                 r.member_name,
                 r.residence_unit_id,
                 r.record.kind,
@@ -52,6 +55,8 @@ def records_csv(rows: list[ExportedRecord], header: bool) -> str:
                 _when(r.record.served_at),
                 r.record.note,
                 _when(r.record.recorded_at),
+                "" if r.record.team_id is None else r.record.team_id,
+                "" if r.record.team_member_id is None else r.record.team_member_id,
             ]
             for r in rows
         ),

@@ -1,4 +1,5 @@
-"""RegistryService's service records (纪实) and stats: what members did, counted where they lived when they did it."""
+"""RegistryService's service records (纪实) and stats: what members did, counted where they lived when they did it,
+and what team volunteers who are not members did, counted where their team is."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from linli.registry.v1 import registry_pb2 as pb
 
 from services.registry import domain
+from services.registry.domain import Member
 from services.registry.lookups import Lookups, require_may_read_member, require_member_in_scope, require_unit_in_scope
 from services.registry.messages import service_record_message, service_total_messages
-from services.registry.service_records.store import RecordQuery
+from services.registry.service_records.store import RecordQuery, Volunteer
 from services.registry.store import NewService
-from services.runtime import validate
+from services.runtime import access, validate
 from services.runtime.auth import Caller, Role, current_caller
-from services.runtime.errors import InvalidArgument, PermissionDenied
+from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
 from services.runtime.paging import decode_page_token, encode_page_token
 
 # Clocks of other systems may run a little ahead of ours.
@@ -39,11 +41,35 @@ class RecordCalls(Lookups):
         served_at = validate.optional_time("served_at", request.served_at) or now
         if served_at > now + _CLOCK_SKEW:
             raise InvalidArgument("must not lie in the future", "served_at")
-        member = await self._member("member_id", request.member_id)
-        require_member_in_scope(caller, member)
-        new = NewService(member, kind, source_id, category, hours, served_at, note)
+        if request.team_member_id.strip() or request.team_id.strip():
+            if request.member_id.strip():
+                raise InvalidArgument("give a member_id or a team_member_id, not both", "team_member_id")
+            member, volunteer = await self._volunteer(request.team_id, request.team_member_id)
+        else:
+            member, volunteer = await self._member("member_id", request.member_id), None
+        if volunteer is not None:
+            require_unit_in_scope(caller, volunteer.unit, "the team's unit")
+        else:
+            assert member is not None
+            require_member_in_scope(caller, member)
+        new = NewService(member, kind, source_id, category, hours, served_at, note, volunteer)
         record, created = await self.store.record_service(caller, request_id, new)
         return pb.RecordServiceResponse(record=service_record_message(record), created=created)
+
+    async def _volunteer(self, raw_team_id: str, raw_team_member_id: str) -> tuple[Member | None, Volunteer | None]:
+        """The team volunteer a request names (the team checked when given); a team member who is a registered
+        member is recorded to the member, so their service counts as a member's wherever they are listed."""
+        team_member_id = validate.entity_id("team_member_id", raw_team_member_id)
+        assert team_member_id is not None
+        team_id = validate.entity_id("team_id", raw_team_id, required=False)
+        team_member = await self.store.team_member(team_member_id)
+        if team_member is None or (team_id is not None and team_member.team_id != team_id):
+            where = f" on team {team_id}" if team_id is not None else ""
+            raise NotFound(f"no team volunteer {team_member_id}{where}", "team_member_id")
+        if team_member.member_id is not None:
+            return await self._member("team_member_id", str(team_member.member_id)), None
+        team, unit = await self._team(str(team_member.team_id))
+        return None, Volunteer(team_member, team, unit)
 
     async def GetMemberServiceSummary(
         self, request: pb.GetMemberServiceSummaryRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -52,7 +78,24 @@ class RecordCalls(Lookups):
         start = validate.optional_time("start_time", request.start_time)
         end = validate.optional_time("end_time", request.end_time)
         domain.check_period(start, end)
-        member = await self._member("member_id", request.member_id)
+        if request.team_member_id.strip():
+            if request.member_id.strip():
+                raise InvalidArgument("give a member_id or a team_member_id, not both", "team_member_id")
+            member, volunteer = await self._volunteer("", request.team_member_id)
+        else:
+            member, volunteer = await self._member("member_id", request.member_id), None
+        if volunteer is not None:
+            # A member reads only their own record, and a team volunteer who is not a member has no linli account.
+            access.require_self(caller, "", "team_member_id", "read only their own record")
+            require_unit_in_scope(caller, volunteer.unit, "the team's unit")
+            totals = await self.store.service_summary(volunteer.team_member.id, start, end, team_volunteer=True)
+            return pb.GetMemberServiceSummaryResponse(
+                team_member_id=str(volunteer.team_member.id),
+                totals=service_total_messages(totals),
+                count=sum(t.count for t in totals),
+                hours=round(sum(t.hours for t in totals), 2),
+            )
+        assert member is not None
         require_may_read_member(caller, member)
         totals = await self.store.service_summary(member.id, start, end)
         return pb.GetMemberServiceSummaryResponse(
@@ -79,6 +122,8 @@ class RecordCalls(Lookups):
             services=sum(t.count for t in stats.totals),
             hours=round(sum(t.hours for t in stats.totals), 2),
             totals=service_total_messages(stats.totals),
+            team_volunteer_services=stats.team_volunteer_services,
+            team_volunteer_hours=stats.team_volunteer_hours,
         )
 
     async def _record_query(

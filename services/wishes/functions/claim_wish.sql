@@ -49,6 +49,8 @@ begin
         set state = p_to_state, version = w.version + 1, updated_at = now(), claimant_member_id = p_member_ids[1],
             claimed_at = now(), claim_extended = false,
             participant_member_ids = case when cardinality(p_member_ids) > 1 then p_member_ids else '{}' end,
+            -- A group claim with team volunteers sets them after this, in the same transaction (store.py).
+            participant_team_member_ids = '{}',
             group_team_id = p_team_id, group_workplace_org = p_workplace_org
         where w.id = p_wish_id
         returning w.* into this_wish;

@@ -291,5 +291,5 @@ class Town:
 async def sign_up(
     store: ActivityStore, activity_id: int, *, member: int | None = None, resident: str | None = None, role: str = ""
 ) -> domain.SignUp:
-    signed, _ = await store.sign_up(STAFF, uuid.uuid4().hex, activity_id, member, resident, role)
+    signed, _ = await store.sign_up(STAFF, uuid.uuid4().hex, activity_id, domain.Signer(member, resident), role)
     return signed

@@ -273,7 +273,7 @@ class CancelActivityResponse(_message.Message):
     def __init__(self, activity: _Optional[_Union[Activity, _Mapping]] = ...) -> None: ...
 
 class ActivitySignUp(_message.Message):
-    __slots__ = ("id", "activity_id", "member_id", "resident_ref", "role", "status", "waitlist_position", "sign_up_time", "check_in_time", "check_out_time", "service_hours")
+    __slots__ = ("id", "activity_id", "member_id", "resident_ref", "role", "status", "waitlist_position", "sign_up_time", "check_in_time", "check_out_time", "service_hours", "team_id", "team_member_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +285,8 @@ class ActivitySignUp(_message.Message):
     CHECK_IN_TIME_FIELD_NUMBER: _ClassVar[int]
     CHECK_OUT_TIME_FIELD_NUMBER: _ClassVar[int]
     SERVICE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     activity_id: str
     member_id: str
@@ -296,21 +298,27 @@ class ActivitySignUp(_message.Message):
     check_in_time: _timestamp_pb2.Timestamp
     check_out_time: _timestamp_pb2.Timestamp
     service_hours: float
-    def __init__(self, id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., role: _Optional[str] = ..., status: _Optional[_Union[SignUpStatus, str]] = ..., waitlist_position: _Optional[int] = ..., sign_up_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_out_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ...) -> None: ...
+    team_id: str
+    team_member_id: str
+    def __init__(self, id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., role: _Optional[str] = ..., status: _Optional[_Union[SignUpStatus, str]] = ..., waitlist_position: _Optional[int] = ..., sign_up_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., check_out_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_hours: _Optional[float] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class SignUpRequest(_message.Message):
-    __slots__ = ("request_id", "activity_id", "member_id", "resident_ref", "role")
+    __slots__ = ("request_id", "activity_id", "member_id", "resident_ref", "team_member_id", "role", "team_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     RESIDENT_REF_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     activity_id: str
     member_id: str
     resident_ref: str
+    team_member_id: str
     role: str
-    def __init__(self, request_id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+    team_id: str
+    def __init__(self, request_id: _Optional[str] = ..., activity_id: _Optional[str] = ..., member_id: _Optional[str] = ..., resident_ref: _Optional[str] = ..., team_member_id: _Optional[str] = ..., role: _Optional[str] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class SignUpResponse(_message.Message):
     __slots__ = ("sign_up",)

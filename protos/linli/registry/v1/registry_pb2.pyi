@@ -300,7 +300,7 @@ class SearchMembersResponse(_message.Message):
     def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ServiceRecord(_message.Message):
-    __slots__ = ("id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note", "record_time")
+    __slots__ = ("id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note", "record_time", "team_id", "team_member_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -310,6 +310,8 @@ class ServiceRecord(_message.Message):
     SERVED_AT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     member_id: str
     kind: ServiceKind
@@ -319,10 +321,12 @@ class ServiceRecord(_message.Message):
     served_at: _timestamp_pb2.Timestamp
     note: str
     record_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team_id: str
+    team_member_id: str
+    def __init__(self, id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class RecordServiceRequest(_message.Message):
-    __slots__ = ("request_id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note")
+    __slots__ = ("request_id", "member_id", "kind", "source_id", "category", "hours", "served_at", "note", "team_id", "team_member_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -331,6 +335,8 @@ class RecordServiceRequest(_message.Message):
     HOURS_FIELD_NUMBER: _ClassVar[int]
     SERVED_AT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     member_id: str
     kind: ServiceKind
@@ -339,7 +345,9 @@ class RecordServiceRequest(_message.Message):
     hours: float
     served_at: _timestamp_pb2.Timestamp
     note: str
-    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+    team_id: str
+    team_member_id: str
+    def __init__(self, request_id: _Optional[str] = ..., member_id: _Optional[str] = ..., kind: _Optional[_Union[ServiceKind, str]] = ..., source_id: _Optional[str] = ..., category: _Optional[str] = ..., hours: _Optional[float] = ..., served_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., team_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class RecordServiceResponse(_message.Message):
     __slots__ = ("record", "created")
@@ -350,14 +358,16 @@ class RecordServiceResponse(_message.Message):
     def __init__(self, record: _Optional[_Union[ServiceRecord, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class GetMemberServiceSummaryRequest(_message.Message):
-    __slots__ = ("member_id", "start_time", "end_time")
+    __slots__ = ("member_id", "start_time", "end_time", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class ServiceTotal(_message.Message):
     __slots__ = ("kind", "category", "count", "hours")
@@ -372,16 +382,18 @@ class ServiceTotal(_message.Message):
     def __init__(self, kind: _Optional[_Union[ServiceKind, str]] = ..., category: _Optional[str] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
 
 class GetMemberServiceSummaryResponse(_message.Message):
-    __slots__ = ("member_id", "totals", "count", "hours")
+    __slots__ = ("member_id", "totals", "count", "hours", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
     count: int
     hours: float
-    def __init__(self, member_id: _Optional[str] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., count: _Optional[int] = ..., hours: _Optional[float] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class GetRegistryStatsRequest(_message.Message):
     __slots__ = ("org_unit_id", "start_time", "end_time")
@@ -394,18 +406,22 @@ class GetRegistryStatsRequest(_message.Message):
     def __init__(self, org_unit_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetRegistryStatsResponse(_message.Message):
-    __slots__ = ("members_registered", "members_active", "services", "hours", "totals")
+    __slots__ = ("members_registered", "members_active", "services", "hours", "totals", "team_volunteer_services", "team_volunteer_hours")
     MEMBERS_REGISTERED_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     SERVICES_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_VOLUNTEER_SERVICES_FIELD_NUMBER: _ClassVar[int]
+    TEAM_VOLUNTEER_HOURS_FIELD_NUMBER: _ClassVar[int]
     members_registered: int
     members_active: int
     services: int
     hours: float
     totals: _containers.RepeatedCompositeFieldContainer[ServiceTotal]
-    def __init__(self, members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ...) -> None: ...
+    team_volunteer_services: int
+    team_volunteer_hours: float
+    def __init__(self, members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[ServiceTotal, _Mapping]]] = ..., team_volunteer_services: _Optional[int] = ..., team_volunteer_hours: _Optional[float] = ...) -> None: ...
 
 class RenameOrgUnitRequest(_message.Message):
     __slots__ = ("request_id", "org_unit_id", "name")

@@ -521,9 +521,10 @@ class RegistryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordService(self, request, context):
-        """Records one service a member gave (纪实). Idempotent by (member_id, kind, source_id): a second call for
-        the same source returns the first record with created=false. Callable by admin, staff (in scope) and
-        service callers (other linli services and the worker).
+        """Records one service a member or a team volunteer gave (纪实). Idempotent by (member_id or team_member_id, kind,
+        source_id): a second call for the same source returns the first record with created=false. Callable by admin,
+        staff (in scope: the member's residence, a team volunteer's team's unit) and service callers (other linli
+        services and the worker).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -20,7 +20,7 @@ class NamedCount(_message.Message):
     def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class WeeklyReport(_message.Message):
-    __slots__ = ("org_unit_id", "org_unit_name", "week_start", "start_time", "end_time", "members_registered", "members_active", "services", "service_hours", "service_totals", "wishes_by_state", "wishes_submitted", "wishes_closed", "wishes_overdue", "average_hours_to_claim", "average_hours_to_close", "alerts_raised", "alerts_acknowledged", "alerts_escalated", "alerts_resolved", "median_seconds_to_acknowledge", "p90_seconds_to_acknowledge", "activities_proposed", "activities_held", "activities_cancelled", "activity_sign_ups", "activity_check_ins", "missing_sections", "produce_time", "pairings_active", "pairings_started", "care_pairs_active", "care_people", "care_visits_due", "care_visits_made", "care_visits_missed")
+    __slots__ = ("org_unit_id", "org_unit_name", "week_start", "start_time", "end_time", "members_registered", "members_active", "services", "service_hours", "service_totals", "wishes_by_state", "wishes_submitted", "wishes_closed", "wishes_overdue", "average_hours_to_claim", "average_hours_to_close", "alerts_raised", "alerts_acknowledged", "alerts_escalated", "alerts_resolved", "median_seconds_to_acknowledge", "p90_seconds_to_acknowledge", "activities_proposed", "activities_held", "activities_cancelled", "activity_sign_ups", "activity_check_ins", "missing_sections", "produce_time", "pairings_active", "pairings_started", "care_pairs_active", "care_people", "care_visits_due", "care_visits_made", "care_visits_missed", "team_volunteer_services", "team_volunteer_hours")
     ORG_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
     WEEK_START_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,8 @@ class WeeklyReport(_message.Message):
     CARE_VISITS_DUE_FIELD_NUMBER: _ClassVar[int]
     CARE_VISITS_MADE_FIELD_NUMBER: _ClassVar[int]
     CARE_VISITS_MISSED_FIELD_NUMBER: _ClassVar[int]
+    TEAM_VOLUNTEER_SERVICES_FIELD_NUMBER: _ClassVar[int]
+    TEAM_VOLUNTEER_HOURS_FIELD_NUMBER: _ClassVar[int]
     org_unit_id: str
     org_unit_name: str
     week_start: str
@@ -93,7 +95,9 @@ class WeeklyReport(_message.Message):
     care_visits_due: int
     care_visits_made: int
     care_visits_missed: int
-    def __init__(self, org_unit_id: _Optional[str] = ..., org_unit_name: _Optional[str] = ..., week_start: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., service_hours: _Optional[float] = ..., service_totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., wishes_by_state: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., wishes_submitted: _Optional[int] = ..., wishes_closed: _Optional[int] = ..., wishes_overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ..., alerts_raised: _Optional[int] = ..., alerts_acknowledged: _Optional[int] = ..., alerts_escalated: _Optional[int] = ..., alerts_resolved: _Optional[int] = ..., median_seconds_to_acknowledge: _Optional[float] = ..., p90_seconds_to_acknowledge: _Optional[float] = ..., activities_proposed: _Optional[int] = ..., activities_held: _Optional[int] = ..., activities_cancelled: _Optional[int] = ..., activity_sign_ups: _Optional[int] = ..., activity_check_ins: _Optional[int] = ..., missing_sections: _Optional[_Iterable[str]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pairings_active: _Optional[int] = ..., pairings_started: _Optional[int] = ..., care_pairs_active: _Optional[int] = ..., care_people: _Optional[int] = ..., care_visits_due: _Optional[int] = ..., care_visits_made: _Optional[int] = ..., care_visits_missed: _Optional[int] = ...) -> None: ...
+    team_volunteer_services: int
+    team_volunteer_hours: float
+    def __init__(self, org_unit_id: _Optional[str] = ..., org_unit_name: _Optional[str] = ..., week_start: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., members_registered: _Optional[int] = ..., members_active: _Optional[int] = ..., services: _Optional[int] = ..., service_hours: _Optional[float] = ..., service_totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., wishes_by_state: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., wishes_submitted: _Optional[int] = ..., wishes_closed: _Optional[int] = ..., wishes_overdue: _Optional[int] = ..., average_hours_to_claim: _Optional[float] = ..., average_hours_to_close: _Optional[float] = ..., alerts_raised: _Optional[int] = ..., alerts_acknowledged: _Optional[int] = ..., alerts_escalated: _Optional[int] = ..., alerts_resolved: _Optional[int] = ..., median_seconds_to_acknowledge: _Optional[float] = ..., p90_seconds_to_acknowledge: _Optional[float] = ..., activities_proposed: _Optional[int] = ..., activities_held: _Optional[int] = ..., activities_cancelled: _Optional[int] = ..., activity_sign_ups: _Optional[int] = ..., activity_check_ins: _Optional[int] = ..., missing_sections: _Optional[_Iterable[str]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pairings_active: _Optional[int] = ..., pairings_started: _Optional[int] = ..., care_pairs_active: _Optional[int] = ..., care_people: _Optional[int] = ..., care_visits_due: _Optional[int] = ..., care_visits_made: _Optional[int] = ..., care_visits_missed: _Optional[int] = ..., team_volunteer_services: _Optional[int] = ..., team_volunteer_hours: _Optional[float] = ...) -> None: ...
 
 class GetWeeklyReportRequest(_message.Message):
     __slots__ = ("org_unit_id", "week_start")
@@ -142,7 +146,7 @@ class ProduceWeeklyReportsResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
 
 class YearlyServiceReport(_message.Message):
-    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time", "commitment", "commitment_met")
+    __slots__ = ("member_id", "year", "services", "hours", "totals", "produce_time", "commitment", "commitment_met", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
     SERVICES_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +155,7 @@ class YearlyServiceReport(_message.Message):
     PRODUCE_TIME_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_MET_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     year: int
     services: int
@@ -159,7 +164,8 @@ class YearlyServiceReport(_message.Message):
     produce_time: _timestamp_pb2.Timestamp
     commitment: _commitments_pb2.ServiceCommitment
     commitment_met: bool
-    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment: _Optional[_Union[_commitments_pb2.ServiceCommitment, _Mapping]] = ..., commitment_met: _Optional[bool] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., services: _Optional[int] = ..., hours: _Optional[float] = ..., totals: _Optional[_Iterable[_Union[_registry_pb2.ServiceTotal, _Mapping]]] = ..., produce_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment: _Optional[_Union[_commitments_pb2.ServiceCommitment, _Mapping]] = ..., commitment_met: _Optional[bool] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class ProduceYearlyServiceReportsRequest(_message.Message):
     __slots__ = ("request_id", "org_unit_id", "year")
@@ -178,12 +184,14 @@ class ProduceYearlyServiceReportsResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ...) -> None: ...
 
 class GetYearlyServiceReportRequest(_message.Message):
-    __slots__ = ("member_id", "year")
+    __slots__ = ("member_id", "year", "team_member_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     year: int
-    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+    team_member_id: str
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class GetYearlyServiceReportResponse(_message.Message):
     __slots__ = ("report",)

@@ -121,7 +121,7 @@ LIMIT_ACTION_REOPEN_CLAIM: LimitAction
 LIMIT_ACTION_CLOSE_UNCONFIRMED: LimitAction
 
 class Wish(_message.Message):
-    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended", "duplicate_of", "referred_to", "participant_member_ids", "group_team_id", "group_workplace_org", "unit_id")
+    __slots__ = ("id", "community_id", "text", "source", "state", "category", "service_standard", "deadline", "reject_reason", "claimant_member_id", "resident_name", "resident_contact", "submit_time", "update_time", "version", "fulfilment_report", "hours", "rating", "resident_comment", "close_note", "claim_time", "fulfil_time", "close_time", "overdue", "publish_time", "claim_extended", "duplicate_of", "referred_to", "participant_member_ids", "group_team_id", "group_workplace_org", "unit_id", "participant_team_member_ids")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMMUNITY_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +154,7 @@ class Wish(_message.Message):
     GROUP_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
     UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_TEAM_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     id: str
     community_id: str
     text: str
@@ -186,7 +187,8 @@ class Wish(_message.Message):
     group_team_id: str
     group_workplace_org: str
     unit_id: str
-    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ..., participant_member_ids: _Optional[_Iterable[str]] = ..., group_team_id: _Optional[str] = ..., group_workplace_org: _Optional[str] = ..., unit_id: _Optional[str] = ...) -> None: ...
+    participant_team_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., community_id: _Optional[str] = ..., text: _Optional[str] = ..., source: _Optional[_Union[WishSource, str]] = ..., state: _Optional[_Union[WishState, str]] = ..., category: _Optional[_Union[WishCategory, str]] = ..., service_standard: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reject_reason: _Optional[str] = ..., claimant_member_id: _Optional[str] = ..., resident_name: _Optional[str] = ..., resident_contact: _Optional[str] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., fulfilment_report: _Optional[str] = ..., hours: _Optional[float] = ..., rating: _Optional[int] = ..., resident_comment: _Optional[str] = ..., close_note: _Optional[str] = ..., claim_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fulfil_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., claim_extended: _Optional[bool] = ..., duplicate_of: _Optional[str] = ..., referred_to: _Optional[str] = ..., participant_member_ids: _Optional[_Iterable[str]] = ..., group_team_id: _Optional[str] = ..., group_workplace_org: _Optional[str] = ..., unit_id: _Optional[str] = ..., participant_team_member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SubmitWishRequest(_message.Message):
     __slots__ = ("request_id", "community_id", "text", "source", "resident_name", "resident_contact", "unit_id")
@@ -635,18 +637,20 @@ class AssignWishResponse(_message.Message):
     def __init__(self, wish: _Optional[_Union[Wish, _Mapping]] = ...) -> None: ...
 
 class ClaimWishAsGroupRequest(_message.Message):
-    __slots__ = ("request_id", "wish_id", "team_id", "workplace_org", "member_ids")
+    __slots__ = ("request_id", "wish_id", "team_id", "workplace_org", "member_ids", "team_member_ids")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WISH_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     WORKPLACE_ORG_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     wish_id: str
     team_id: str
     workplace_org: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., team_id: _Optional[str] = ..., workplace_org: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    team_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, request_id: _Optional[str] = ..., wish_id: _Optional[str] = ..., team_id: _Optional[str] = ..., workplace_org: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., team_member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ClaimWishAsGroupResponse(_message.Message):
     __slots__ = ("wish",)

@@ -17,6 +17,7 @@ from linli.dispatch.v1 import activities_pb2_grpc
 
 from services.runtime.auth import Role
 from tests.e2e.helpers.authorisation_cases import Place, World, case, once, request_id
+from tests.e2e.helpers.authorisation_cases.registry import team_volunteer
 from tests.e2e.helpers.times import from_now
 
 ACTIVITIES = "linli.dispatch.v1.ActivityService"
@@ -112,6 +113,15 @@ async def sign_up(world: World, place: Place, role: Role) -> Message:
     activity_id = await _published(world, place)
     if role == Role.MEMBER:  # a member signs themselves up, wherever the activity is
         return act.SignUpRequest(request_id=request_id(), activity_id=activity_id, member_id=world.ours.member_id)
+    if role == Role.STAFF:  # staff sign a team volunteer who is not a member up for a volunteer role
+        volunteer = await team_volunteer(world, place)
+        return act.SignUpRequest(
+            request_id=request_id(),
+            activity_id=activity_id,
+            team_id=volunteer.team_id,
+            team_member_id=volunteer.id,
+            role="steward",
+        )
     return act.SignUpRequest(request_id=request_id(), activity_id=activity_id, resident_ref=request_id())
 
 

@@ -9,7 +9,7 @@ from linli.registry.v1 import registry_pb2 as reg
 from linli.registry.v1 import reports_pb2 as rep
 
 from services.runtime.auth import Role
-from tests.e2e.helpers.authorisation_cases import Place, World, case, request_id
+from tests.e2e.helpers.authorisation_cases import Place, World, case, once, request_id
 from tests.e2e.helpers.community import register_member
 from tests.e2e.helpers.ids import new_id_number
 
@@ -325,15 +325,38 @@ async def list_pairings(world: World, place: Place, role: Role) -> reg.ListPairi
 # ---- service records and stats -----------------------------------------------------------------------------------
 
 
+async def team_volunteer(world: World, place: Place) -> reg.TeamMember:
+    """A resident volunteer who is not a member, on a team of the place's community (made once a place)."""
+
+    async def make() -> reg.TeamMember:
+        added = await world.api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(
+                request_id=request_id(),
+                team_id=await team(world, place),
+                volunteer=reg.ResidentVolunteer(name="矩阵志愿者", phone="13500001111"),
+            ),
+            metadata=world.api.admin,
+        )
+        return added.team_member
+
+    made = await once(world, ("team volunteer", place.community_id), make)
+    assert isinstance(made, reg.TeamMember)
+    return made
+
+
 @case(R + "RecordService")
 async def record_service(world: World, place: Place, role: Role) -> reg.RecordServiceRequest:
-    return reg.RecordServiceRequest(
-        request_id=request_id(),
-        member_id=place.member_id,
-        kind=reg.SERVICE_KIND_OTHER,
-        source_id=f"matrix-{short()}",
-        hours=1.5,
+    request = reg.RecordServiceRequest(
+        request_id=request_id(), kind=reg.SERVICE_KIND_OTHER, source_id=f"matrix-{short()}", hours=1.5
     )
+    # Staff and the worker record a team volunteer's service (scope: the team's unit), the others a member's: both
+    # ways in and out of scope for a role the rule allows.
+    if role in (Role.STAFF, Role.SERVICE):
+        volunteer = await team_volunteer(world, place)
+        request.team_id, request.team_member_id = volunteer.team_id, volunteer.id
+    else:
+        request.member_id = place.member_id
+    return request
 
 
 @case(R + "GetMemberServiceSummary")
@@ -371,6 +394,9 @@ async def produce_yearly_reports(world: World, place: Place, role: Role) -> rep.
 
 @case(REPORTS + "GetYearlyServiceReport")
 async def get_yearly_report(world: World, place: Place, role: Role) -> rep.GetYearlyServiceReportRequest:
+    if role == Role.STAFF:  # a team volunteer's year, in the team's scope
+        volunteer = await team_volunteer(world, place)
+        return rep.GetYearlyServiceReportRequest(team_member_id=volunteer.id, year=YEAR)
     return rep.GetYearlyServiceReportRequest(member_id=place.member_id, year=YEAR)
 
 

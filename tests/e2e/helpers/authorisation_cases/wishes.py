@@ -10,6 +10,7 @@ writes (the last method's builder makes none).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -274,7 +275,17 @@ async def claim_wish_as_group(world: World, place: Place, role: Role) -> pb.Clai
     for member_id in member_ids:
         add = reg.AddTeamMemberRequest(request_id=request_id(), team_id=team_id, member_id=member_id)
         await world.api.registry.AddTeamMember(add, metadata=world.api.admin)
-    return pb.ClaimWishAsGroupRequest(request_id=request_id(), wish_id=wish.id, team_id=team_id, member_ids=member_ids)
+    request = pb.ClaimWishAsGroupRequest(
+        request_id=request_id(), wish_id=wish.id, team_id=team_id, member_ids=member_ids
+    )
+    if role == Role.STAFF:  # with a team volunteer who is not a member taking part
+        volunteer = reg.ResidentVolunteer(name="矩阵志愿者", phone=f"135{uuid.uuid4().int % 10**8:08d}")
+        added = await world.api.registry.AddTeamMember(
+            reg.AddTeamMemberRequest(request_id=request_id(), team_id=team_id, volunteer=volunteer),
+            metadata=world.api.admin,
+        )
+        request.team_member_ids.append(added.team_member.id)
+    return request
 
 
 @wish_case("ExportWishes")
