@@ -60,8 +60,26 @@ def observe_transition(from_state: str, wish: Wish, entered_at: datetime) -> Non
 _REFRESH_SECONDS = 15
 
 
+# The states a limit can pass in, and the levels an escalation names ("parent": a release-3 wish's one escalation).
+_WAITING = ("submitted", "approved", "published", "claimed")
+_LEVELS = ("grid", "community", "street", "district", "city", "parent")
+
+
+def initialise_wish_counters() -> None:
+    """Every known label set of the limit counters at 0 from the start: a dashboard shows "none yet" as 0."""
+    categories = ("", *CATEGORIES.values())
+    for state in _WAITING:
+        for kind in ("reminder", "escalation"):
+            REMINDERS.labels(kind, state)
+        for category in categories:
+            SLA_BREACHES.labels(state, category)
+            for level in _LEVELS:
+                ESCALATIONS.labels(state, category, level)
+
+
 async def refresh_wish_gauges(store: WishStore) -> None:
     """Keeps the wishes-by-state gauge current (runs for the life of the service)."""
+    initialise_wish_counters()
     # Every state and category is a series from the start, so "none" reads 0, not "no data".
     seen = {(state, category) for state in STATES.values() for category in CATEGORIES.values()}
     overdue_seen = set(CATEGORIES.values())

@@ -47,6 +47,9 @@ async def refresh_activity_gauges(store: ActivityStore) -> None:
     seen = {(state, kind) for state in STATES.values() for kind in KINDS.values()}
     for state, kind in seen:
         ACTIVITIES.labels(state, kind)  # "none in this state" reads 0, not "no data"
+    for kind in ("participant", "volunteer"):
+        CHECK_INS.labels(kind)
+        CHECK_OUTS.labels(kind)
     while True:
         try:
             counts = await store.count_by_state()
