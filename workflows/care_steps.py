@@ -12,7 +12,7 @@ from linli.registry.v1 import care_pb2, care_pb2_grpc
 from temporalio import activity
 
 from workflows.metrics import CARE_NOTICES
-from workflows.notices import Notice, Notifier, send_one_counted
+from workflows.notices import Notifier, send_one_counted
 from workflows.steps import TIMEOUT_SECONDS, call
 
 
@@ -98,13 +98,12 @@ class CareSteps:
     async def send_care_notice(self, notice: CareNotice) -> bool:
         """Sends the notice; False when the gateway refused it for good (counted, never sent again). A gateway that
         is down fails the attempt, retried with back-off."""
-        message = Notice(
+        return await send_one_counted(
+            self.notifiers,
+            CARE_NOTICES,
             key=notice.key,
-            alert_id="",
             purpose=notice.purpose,
             recipient=notice.recipient,
-            alert_kind="",
             unit_id=notice.unit_id,
             text=notice.text,
         )
-        return await send_one_counted(self.notifiers, message, CARE_NOTICES)

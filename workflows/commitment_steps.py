@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 from linli.registry.v1 import commitments_pb2, registry_pb2_grpc
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from workflows.metrics import COMMITMENT_NOTICES
-from workflows.notices import GatewayRefused, GatewayUnavailable, Notice, Notifier, send_through
+from workflows.notices import Notifier, send_one_counted
 from workflows.steps import TIMEOUT_SECONDS, call
 
 _PAGE = 500
@@ -88,23 +87,12 @@ class CommitmentSteps:
     async def send_commitment_notice(self, notice: CommitmentNotice) -> bool:
         """Sends the notice; False when the gateway refused it for good (counted, never sent again). A gateway that
         is down fails the attempt, retried with back-off."""
-        message = Notice(
+        return await send_one_counted(
+            self.notifiers,
+            COMMITMENT_NOTICES,
             key=notice.key,
-            alert_id="",
             purpose=notice.purpose,
             recipient=notice.recipient,
-            alert_kind="",
             unit_id=notice.unit_id,
             text=notice.text,
         )
-        counter = activity.metric_meter().create_counter(*COMMITMENT_NOTICES)
-        try:
-            await send_through(self.notifiers, message)
-        except GatewayRefused:
-            counter.add(1, {"purpose": notice.purpose, "outcome": "refused"})
-            activity.logger.warning("commitment notice refused", extra={"key": notice.key})
-            return False
-        except GatewayUnavailable as error:
-            raise ApplicationError(str(error), type="GatewayUnavailable") from None
-        counter.add(1, {"purpose": notice.purpose, "outcome": "delivered"})
-        return True

@@ -13,7 +13,7 @@ from linli.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from temporalio import activity
 
 from workflows.metrics import DUTY_NOTICES
-from workflows.notices import Notice, Notifier, send_one_counted
+from workflows.notices import Notifier, send_one_counted
 from workflows.steps import TIMEOUT_SECONDS, call
 
 _PAGE = 500
@@ -65,13 +65,12 @@ class DutySteps:
     async def send_duty_notice(self, notice: DutyNotice) -> bool:
         """Sends the notice; False when the gateway refused it for good (counted, never sent again). A gateway that
         is down fails the attempt, retried with back-off."""
-        message = Notice(
+        return await send_one_counted(
+            self.notifiers,
+            DUTY_NOTICES,
             key=notice.key,
-            alert_id="",
             purpose=notice.purpose,
             recipient=notice.recipient,
-            alert_kind="",
             unit_id=notice.community_id,
             text=notice.text,
         )
-        return await send_one_counted(self.notifiers, message, DUTY_NOTICES)

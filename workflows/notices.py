@@ -128,10 +128,22 @@ async def send_through(notifiers: Sequence[Notifier], message: Notice) -> None:
         activity.heartbeat()  # alive: each recipient's sending ends within the webhook's time-out
 
 
-async def send_one_counted(notifiers: Sequence[Notifier], message: Notice, counter: tuple[str, str]) -> bool:
-    """A step's one notice to one recipient (a duty gap's, a care visit's), counted in `counter` (its name and help,
-    from workflows/metrics.py) by purpose and outcome: False when the gateway refused it for good (never sent again);
-    a gateway that is down fails the attempt, to be retried with back-off."""
+async def send_one_counted(
+    notifiers: Sequence[Notifier],
+    counter: tuple[str, str],
+    *,
+    key: str,
+    purpose: str,
+    recipient: str,
+    unit_id: str,
+    text: str,
+) -> bool:
+    """A step's one notice to one recipient (a duty gap's, a care visit's, a commitment's), counted in `counter` (its
+    name and help, from workflows/metrics.py) by purpose and outcome: False when the gateway refused it for good (never
+    sent again); a gateway that is down fails the attempt, to be retried with back-off."""
+    message = Notice(
+        key=key, alert_id="", purpose=purpose, recipient=recipient, alert_kind="", unit_id=unit_id, text=text
+    )
     sent = activity.metric_meter().create_counter(*counter)
     try:
         await send_through(notifiers, message)
